@@ -1,0 +1,92 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The one catalogue of error codes a client can see in `extensions.code`. Codes are stable:
+ * clients branch on them, so a code is never renamed or reused for another meaning. Anything
+ * not in this catalogue is masked to INTERNAL_SERVER_ERROR at the gateway and logged.
+ */
+export const ERROR_CODES = {
+  /** An argument is malformed or out of range (bad id, page size, cursor, empty string). */
+  BAD_USER_INPUT: 'The request has an argument that is malformed or out of range.',
+  /** The operation is not valid GraphQL or names fields that do not exist. */
+  GRAPHQL_VALIDATION_FAILED: 'The operation does not match the schema.',
+  GRAPHQL_PARSE_FAILED: 'The operation is not valid GraphQL.',
+  /** No or invalid credentials. */
+  UNAUTHENTICATED: 'Authentication is required.',
+  /** Authenticated, but not allowed to read or change this. */
+  FORBIDDEN: 'Not allowed.',
+  /** The record does not exist in its system of record (writes and explicit lookups). */
+  NOT_FOUND: 'The record does not exist.',
+  /** Someone else changed the record since it was read (ETag / last-modified check). */
+  CONFLICT: 'The record was changed by someone else.',
+  /** A legacy system did not answer: down, refusing connections or answering 5xx. */
+  LEGACY_UNAVAILABLE: 'A legacy system is unavailable.',
+  /** A legacy system did not answer within the configured timeout. */
+  LEGACY_TIMEOUT: 'A legacy system did not answer in time.',
+  /** A legacy system refused the call for its rate limit and retries did not get through. */
+  LEGACY_THROTTLED: 'A legacy system is rate-limiting requests.',
+  /** A legacy system answered something that is not what its protocol promises. */
+  LEGACY_BAD_RESPONSE: 'A legacy system answered with an unexpected response.',
+  /** A legacy system refused a request we built: a bug on our side or a data problem. */
+  LEGACY_REJECTED: 'A legacy system refused the request.',
+  /** A subgraph of the gateway failed or timed out; its fields are missing from the answer. */
+  SUBGRAPH_UNAVAILABLE: 'Part of the graph is unavailable.',
+  /** The operation exceeds a limit (depth, aliases, tokens, cost, page size). */
+  OPERATION_LIMIT_EXCEEDED: 'The operation exceeds a limit.',
+  /** Anything unexpected: details are in the logs under the request id, never in the answer. */
+  INTERNAL_SERVER_ERROR: 'Internal server error.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export type LegacySystem = 'ERP' | 'CRM';
+
+export interface AppErrorExtensions {
+  /** Which legacy system the error is about, when it is about one. */
+  system?: LegacySystem;
+  /** Machine-readable details safe to show a client (never legacy error text or URLs). */
+  [key: string]: unknown;
+}
+
+/** A GraphQL error whose code is from the catalogue. */
+export function appError(
+  code: ErrorCode,
+  message: string,
+  extensions: AppErrorExtensions = {},
+): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+export function isCatalogued(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
+
+/**
+ * A failed legacy call, already classified. The legacy system's own error text and the URL
+ * stay in `detail` for the logs; only `code`, `system` and `message` reach a client.
+ */
+export class LegacyError extends Error {
+  constructor(
+    readonly code: Extract<
+      ErrorCode,
+      | 'LEGACY_UNAVAILABLE'
+      | 'LEGACY_TIMEOUT'
+      | 'LEGACY_THROTTLED'
+      | 'LEGACY_BAD_RESPONSE'
+      | 'LEGACY_REJECTED'
+      | 'NOT_FOUND'
+      | 'CONFLICT'
+    >,
+    readonly system: LegacySystem,
+    message: string,
+    /** For logs only: status, legacy error code and text, route. */
+    readonly detail: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'LegacyError';
+  }
+
+  toGraphQLError(): GraphQLError {
+    return appError(this.code, this.message, { system: this.system });
+  }
+}

@@ -1,0 +1,270 @@
+import { Agent, type Dispatcher, request, errors as undiciErrors } from 'undici';
+import { LegacyError, type LegacySystem } from './errors.js';
+
+/**
+ * JSON over HTTP to one legacy system, with what every call needs whatever the protocol: a
+ * bounded keep-alive connection pool, a timeout on every call, retries with backoff and jitter
+ * for reads (honouring Retry-After) and never for writes, and failures classified into the
+ * error catalogue. Protocol knowledge (URLs, query languages, error bodies) stays in each
+ * subgraph's client module, which passes `describeFailure` to read its system's error body.
+ */
+export interface LegacyHttpOptions {
+  system: LegacySystem;
+  /** Origin plus base path, e.g. http://127.0.0.1:4101/api/v2.0/companies(…) — never shown to clients. */
+  baseUrl: string;
+  /** Headers sent on every call (credentials). */
+  headers: Record<string, string>;
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Further attempts for reads after the first fails retryably. */
+  maxRetries: number;
+  /** First backoff; doubles each retry, with full jitter. */
+  backoffMs: number;
+  /** A Retry-After longer than this is not waited for: the call fails as throttled. */
+  maxRetryAfterMs: number;
+  /** Connections kept to the host (Business Central serves 5 at once per user). */
+  maxConnections: number;
+  /** Reads the system's error body for logs and classification. */
+  describeFailure?: (status: number, body: unknown) => FailureDescription;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface FailureDescription {
+  /** The legacy system's own error code (logs only). */
+  legacyCode?: string;
+  /** The legacy system's own message (logs only). */
+  legacyMessage?: string;
+  /** Overrides the status-based classification (e.g. Salesforce's 403 REQUEST_LIMIT_EXCEEDED is throttling). */
+  code?: LegacyError['code'];
+}
+
+export interface LegacyRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Relative to baseUrl (no leading '/'), an absolute path on the same origin, or a same-origin URL. */
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Reads may be retried; defaults to true for GET only. A POST that only reads ($batch of GETs, composite retrieve) sets it. */
+  idempotent?: boolean;
+  /** Passed on as X-Request-Id so legacy logs can be matched with ours. */
+  requestId?: string;
+  /** A short name for logs and errors, e.g. "customers by id". */
+  label: string;
+}
+
+export interface LegacyResponse<T> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+}
+
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+
+export class LegacyHttp {
+  readonly dispatcher: Dispatcher;
+  private readonly origin: string;
+  private readonly basePath: string;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** Legacy calls made, including retries: tests and metrics read it. */
+  callCount = 0;
+
+  constructor(private readonly options: LegacyHttpOptions) {
+    const url = new URL(options.baseUrl);
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/$/, '');
+    this.dispatcher = new Agent({
+      connections: options.maxConnections,
+      keepAliveTimeout: 30_000,
+      pipelining: 1,
+    });
+    this.random = options.random ?? Math.random;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /**
+   * `customers?$top=5` is relative to baseUrl; `/services/data/v62.0/query/01g…` is a path on
+   * the same origin (how both systems hand out next-page links); a full URL must be on the
+   * same origin, so a legacy answer can never send us elsewhere.
+   */
+  resolve(path: string): string {
+    if (/^https?:\/\//.test(path)) {
+      if (new URL(path).origin !== this.origin) {
+        throw new LegacyError(
+          'LEGACY_BAD_RESPONSE',
+          this.options.system,
+          `The ${this.options.system} sent a link to another host.`,
+          {
+            link: path,
+          },
+        );
+      }
+      return path;
+    }
+    if (path.startsWith('/')) return this.origin + path;
+    return `${this.origin}${this.basePath}/${path}`;
+  }
+
+  async send<T>(req: LegacyRequest): Promise<LegacyResponse<T>> {
+    const idempotent = req.idempotent ?? req.method === 'GET';
+    const attempts = idempotent ? this.options.maxRetries + 1 : 1;
+    let lastError: LegacyError | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const outcome = await this.attempt<T>(req);
+      if (outcome.ok) return outcome.response;
+      lastError = outcome.error;
+      if (!outcome.retryable || attempt === attempts) break;
+      const backoff = this.random() * this.options.backoffMs * 2 ** (attempt - 1);
+      const wait = outcome.retryAfterMs !== undefined ? Math.max(outcome.retryAfterMs, backoff) : backoff;
+      if (wait > this.options.maxRetryAfterMs) break;
+      await this.sleep(wait);
+    }
+    throw (
+      lastError ?? new LegacyError('LEGACY_UNAVAILABLE', this.options.system, this.unavailableMessage(req))
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  private async attempt<T>(
+    req: LegacyRequest,
+  ): Promise<
+    | { ok: true; response: LegacyResponse<T> }
+    | { ok: false; error: LegacyError; retryable: boolean; retryAfterMs?: number }
+  > {
+    const { system } = this.options;
+    const url = this.resolve(req.path);
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...this.options.headers,
+      ...(req.requestId ? { 'x-request-id': req.requestId } : {}),
+      ...req.headers,
+    };
+    let payload: string | undefined;
+    if (req.body !== undefined) {
+      payload = JSON.stringify(req.body);
+      headers['content-type'] = 'application/json';
+    }
+    this.callCount += 1;
+    let status: number;
+    let responseHeaders: Record<string, string | string[] | undefined>;
+    let text: string;
+    try {
+      const response = await request(url, {
+        method: req.method,
+        headers,
+        body: payload,
+        dispatcher: this.dispatcher,
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.timeoutMs,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      status = response.statusCode;
+      responseHeaders = response.headers;
+      text = await response.body.text();
+    } catch (error) {
+      const timedOut =
+        error instanceof undiciErrors.HeadersTimeoutError ||
+        error instanceof undiciErrors.BodyTimeoutError ||
+        (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'));
+      return {
+        ok: false,
+        retryable: true,
+        error: timedOut
+          ? new LegacyError(
+              'LEGACY_TIMEOUT',
+              system,
+              `The ${system} did not answer in time (${req.label}).`,
+              {
+                label: req.label,
+                timeoutMs: this.options.timeoutMs,
+              },
+            )
+          : new LegacyError('LEGACY_UNAVAILABLE', system, this.unavailableMessage(req), {
+              label: req.label,
+              cause: error instanceof Error ? error.message : String(error),
+            }),
+      };
+    }
+
+    let body: unknown;
+    if (text.length > 0) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        const malformedButOk = status < 400;
+        return {
+          ok: false,
+          retryable: malformedButOk || RETRYABLE_STATUS.has(status),
+          error: new LegacyError(
+            malformedButOk ? 'LEGACY_BAD_RESPONSE' : classifyStatus(status),
+            system,
+            malformedButOk
+              ? `The ${system} answered with a malformed response (${req.label}).`
+              : this.messageFor(classifyStatus(status), req),
+            { label: req.label, status, bodyStart: text.slice(0, 200) },
+          ),
+        };
+      }
+    }
+    if (status < 400) return { ok: true, response: { status, headers: responseHeaders, body: body as T } };
+
+    const described = this.options.describeFailure?.(status, body) ?? {};
+    const code = described.code ?? classifyStatus(status);
+    return {
+      ok: false,
+      retryable: RETRYABLE_STATUS.has(status) || code === 'LEGACY_THROTTLED',
+      retryAfterMs: parseRetryAfter(responseHeaders['retry-after']),
+      error: new LegacyError(code, system, this.messageFor(code, req), {
+        label: req.label,
+        status,
+        legacyCode: described.legacyCode,
+        legacyMessage: described.legacyMessage,
+      }),
+    };
+  }
+
+  private unavailableMessage(req: LegacyRequest): string {
+    return `The ${this.options.system} is unavailable (${req.label}).`;
+  }
+
+  private messageFor(code: LegacyError['code'], req: LegacyRequest): string {
+    const system = this.options.system;
+    switch (code) {
+      case 'LEGACY_THROTTLED':
+        return `The ${system} is rate-limiting requests (${req.label}); try again shortly.`;
+      case 'LEGACY_UNAVAILABLE':
+        return this.unavailableMessage(req);
+      case 'LEGACY_TIMEOUT':
+        return `The ${system} did not answer in time (${req.label}).`;
+      case 'NOT_FOUND':
+        return `The ${system} has no such record (${req.label}).`;
+      case 'CONFLICT':
+        return `The record was changed in the ${system} since it was read (${req.label}).`;
+      case 'LEGACY_BAD_RESPONSE':
+        return `The ${system} answered with an unexpected response (${req.label}).`;
+      case 'LEGACY_REJECTED':
+        return `The ${system} refused the request (${req.label}).`;
+    }
+  }
+}
+
+function classifyStatus(status: number): LegacyError['code'] {
+  if (status === 429) return 'LEGACY_THROTTLED';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 409 || status === 412) return 'CONFLICT';
+  if (status >= 500) return 'LEGACY_UNAVAILABLE';
+  return 'LEGACY_REJECTED';
+}
+
+/** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(raw.trim())) return Number(raw) * 1000;
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

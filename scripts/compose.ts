@@ -1,0 +1,39 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { composeServices } from '@apollo/composition';
+import { parse } from 'graphql';
+
+/**
+ * Composes schema/erp.graphql and schema/crm.graphql into the supergraph the gateway loads.
+ * The subgraph URLs in the file are placeholders: the gateway's configuration decides where
+ * each subgraph runs (ERP_SUBGRAPH_URL, CRM_SUBGRAPH_URL), so one committed file serves every
+ * deployment.
+ */
+export const SUBGRAPHS = ['erp', 'crm'] as const;
+export const SUPERGRAPH_PATH = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
+
+export function composeSupergraph(): string {
+  const result = composeServices(
+    SUBGRAPHS.map((name) => ({
+      name,
+      url: `http://${name}.subgraph.invalid/graphql`,
+      typeDefs: parse(
+        readFileSync(fileURLToPath(new URL(`../schema/${name}.graphql`, import.meta.url)), 'utf8'),
+      ),
+    })),
+  );
+  if (result.errors) {
+    throw new Error(`composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join('\n')}`);
+  }
+  return result.supergraphSdl;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    writeFileSync(SUPERGRAPH_PATH, composeSupergraph());
+    console.log(`wrote ${SUPERGRAPH_PATH}`);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+}
