@@ -69,6 +69,10 @@ export class LegacyHttp {
   private readonly sleep: (ms: number) => Promise<void>;
   /** Legacy calls made, including retries: tests and metrics read it. */
   callCount = 0;
+  /** Reads that found an identical read already on its way and shared its answer. */
+  sharedReads = 0;
+  /** Identical reads in flight share one call: key is method, URL, body and request headers. */
+  private readonly readsInFlight = new Map<string, Promise<LegacyResponse<unknown>>>();
 
   constructor(private readonly options: LegacyHttpOptions) {
     const url = new URL(options.baseUrl);
@@ -108,6 +112,24 @@ export class LegacyHttp {
 
   async send<T>(req: LegacyRequest): Promise<LegacyResponse<T>> {
     const idempotent = req.idempotent ?? req.method === 'GET';
+    if (!idempotent) return this.sendWithRetries<T>(req, false);
+    const key = JSON.stringify([req.method, this.resolve(req.path), req.body ?? null, req.headers ?? null]);
+    const inFlight = this.readsInFlight.get(key);
+    if (inFlight) {
+      this.sharedReads += 1;
+      // Each sharer gets its own copy: resolvers may sort or annotate what they receive.
+      return structuredClone(await inFlight) as LegacyResponse<T>;
+    }
+    const call = this.sendWithRetries<T>(req, true);
+    this.readsInFlight.set(key, call);
+    try {
+      return await call;
+    } finally {
+      this.readsInFlight.delete(key);
+    }
+  }
+
+  private async sendWithRetries<T>(req: LegacyRequest, idempotent: boolean): Promise<LegacyResponse<T>> {
     const attempts = idempotent ? this.options.maxRetries + 1 : 1;
     let lastError: LegacyError | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
