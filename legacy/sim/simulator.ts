@@ -143,6 +143,15 @@ export class Simulator {
   }
 
   /**
+   * Counts a request served inside another one (a part of an OData `$batch` or a Salesforce
+   * composite): it shows in the stats, while latency and faults apply once to the envelope.
+   */
+  count(routePattern: string): void {
+    this.stats.total += 1;
+    this.stats.byRoute[routePattern] = (this.stats.byRoute[routePattern] ?? 0) + 1;
+  }
+
+  /**
    * Counts a protocol request under its route pattern (e.g. `GET /customers`), waits the
    * configured latency and draws faults. Returns true when the request may be answered
    * normally; false when the simulator already answered (or dropped) it.
