@@ -122,7 +122,9 @@ const LINE_WRITABLE = [
 function set(
   name: ErpTableName,
   typeName: string,
-  options: Partial<Omit<EntitySetDef, 'name' | 'table' | 'typeName' | 'writable'>> & { writable?: string[] } = {},
+  options: Partial<Omit<EntitySetDef, 'name' | 'table' | 'typeName' | 'writable'>> & {
+    writable?: string[];
+  } = {},
 ): EntitySetDef {
   return {
     name,
@@ -142,7 +144,13 @@ export const ENTITY_SETS: Readonly<Record<ErpTableName, EntitySetDef>> = {
   customers: set('customers', 'customer', {
     navigation: {
       customerFinancialDetail: nav('customerFinancialDetail', 'customerFinancialDetails', false, 'id', 'id'),
-      agedAccountsReceivable: nav('agedAccountsReceivable', 'agedAccountsReceivables', false, 'id', 'customerId'),
+      agedAccountsReceivable: nav(
+        'agedAccountsReceivable',
+        'agedAccountsReceivables',
+        false,
+        'id',
+        'customerId',
+      ),
     },
     insertable: true,
     updatable: true,
@@ -155,12 +163,18 @@ export const ENTITY_SETS: Readonly<Record<ErpTableName, EntitySetDef>> = {
   }),
   items: set('items', 'item'),
   salesQuotes: set('salesQuotes', 'salesQuote', {
-    navigation: { salesQuoteLines: nav('salesQuoteLines', 'salesQuoteLines', true, 'id', 'documentId'), customer },
+    navigation: {
+      salesQuoteLines: nav('salesQuoteLines', 'salesQuoteLines', true, 'id', 'documentId'),
+      customer,
+    },
     deletable: true,
   }),
   salesQuoteLines: set('salesQuoteLines', 'salesQuoteLine', { navigation: { item }, linesOf: 'salesQuotes' }),
   salesOrders: set('salesOrders', 'salesOrder', {
-    navigation: { salesOrderLines: nav('salesOrderLines', 'salesOrderLines', true, 'id', 'documentId'), customer },
+    navigation: {
+      salesOrderLines: nav('salesOrderLines', 'salesOrderLines', true, 'id', 'documentId'),
+      customer,
+    },
     insertable: true,
     updatable: true,
     deletable: true,
@@ -180,7 +194,10 @@ export const ENTITY_SETS: Readonly<Record<ErpTableName, EntitySetDef>> = {
       customer,
     },
   }),
-  salesInvoiceLines: set('salesInvoiceLines', 'salesInvoiceLine', { navigation: { item }, linesOf: 'salesInvoices' }),
+  salesInvoiceLines: set('salesInvoiceLines', 'salesInvoiceLine', {
+    navigation: { item },
+    linesOf: 'salesInvoices',
+  }),
   salesShipments: set('salesShipments', 'salesShipment', {
     navigation: {
       salesShipmentLines: nav('salesShipmentLines', 'salesShipmentLines', true, 'id', 'documentId'),

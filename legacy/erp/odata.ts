@@ -78,7 +78,8 @@ export function tokenize(text: string): Token[] {
       let value = '';
       let j = i + 1;
       for (;;) {
-        if (j >= text.length) throw invalidToken(`There is an unterminated string literal at position ${i} in '${text}'.`);
+        if (j >= text.length)
+          throw invalidToken(`There is an unterminated string literal at position ${i} in '${text}'.`);
         const c = text[j]!;
         if (c === "'") {
           if (text[j + 1] === "'") {
@@ -132,7 +133,14 @@ export type FilterExpr =
   | { kind: 'ignored' };
 
 const COMPARISON: ReadonlySet<string> = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
-const FLIPPED: Record<ComparisonOp, ComparisonOp> = { eq: 'eq', ne: 'ne', gt: 'lt', ge: 'le', lt: 'gt', le: 'ge' };
+const FLIPPED: Record<ComparisonOp, ComparisonOp> = {
+  eq: 'eq',
+  ne: 'ne',
+  gt: 'lt',
+  ge: 'le',
+  lt: 'gt',
+  le: 'ge',
+};
 const STRING_FUNCTIONS: ReadonlySet<string> = new Set(['contains', 'startswith', 'endswith']);
 const UNSUPPORTED_OPERATORS: ReadonlySet<string> = new Set(['in', 'has', 'add', 'sub', 'mul', 'div', 'mod']);
 
@@ -206,12 +214,15 @@ class FilterParser {
     const left = this.parseOperand();
     const opToken = this.next();
     if (opToken.kind === 'ident' && UNSUPPORTED_OPERATORS.has(opToken.text)) {
-      throw invalidToken(`The '${opToken.text}' operator is not supported (position ${opToken.pos} in '${this.text}').`);
+      throw invalidToken(
+        `The '${opToken.text}' operator is not supported (position ${opToken.pos} in '${this.text}').`,
+      );
     }
     if (opToken.kind !== 'ident' || !COMPARISON.has(opToken.text)) this.fail(opToken);
     const op = opToken.text as ComparisonOp;
     const right = this.parseOperand();
-    if ('field' in left && 'literal' in right) return { kind: 'cmp', op, field: left.field, value: right.literal };
+    if ('field' in left && 'literal' in right)
+      return { kind: 'cmp', op, field: left.field, value: right.literal };
     if ('literal' in left && 'field' in right)
       return { kind: 'cmp', op: FLIPPED[op], field: right.field, value: left.literal };
     throw invalidToken(
@@ -236,7 +247,8 @@ class FilterParser {
       case 'datetime':
         return { literal: { type: 'datetime', value: t.text } };
       case 'ident':
-        if (t.text === 'true' || t.text === 'false') return { literal: { type: 'boolean', value: t.text === 'true' } };
+        if (t.text === 'true' || t.text === 'false')
+          return { literal: { type: 'boolean', value: t.text === 'true' } };
         if (t.text === 'null') return { literal: { type: 'null' } };
         if (COMPARISON.has(t.text) || t.text === 'and' || t.text === 'or') this.fail(t);
         return { field: t.text };
@@ -256,7 +268,12 @@ class FilterParser {
     const value = this.next();
     if (value.kind !== 'string') this.fail(value);
     this.expect('rparen');
-    const expr: FilterExpr = { kind: 'fn', fn: name.text as StringFunction, field: field.text, value: value.value! };
+    const expr: FilterExpr = {
+      kind: 'fn',
+      fn: name.text as StringFunction,
+      field: field.text,
+      value: value.value!,
+    };
     // `contains(x,'a') eq true` is the same predicate spelled longer.
     if (this.isKeyword(this.peek(), 'eq') && this.isKeyword(this.peek(1), 'true')) {
       this.i += 2;
@@ -341,6 +358,8 @@ function literalEdm(lit: Literal): string {
 
 /** Normalises a datetime literal to the stored form (ISO 8601, milliseconds, Z). */
 export function normaliseDateTime(text: string): string | null {
+  // Date.parse rolls 2024-02-30 over into March; BC refuses such a date.
+  if (!isValidDate(text.slice(0, 10))) return null;
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) return null;
   return new Date(ms).toISOString();
@@ -371,7 +390,8 @@ function bindValue(kind: ColumnKind, lit: Literal, op: string): string | number 
       if (lit.type !== 'date' || !isValidDate(lit.value)) throw mismatch();
       return lit.value;
     case 'datetime': {
-      const source = lit.type === 'date' ? `${lit.value}T00:00:00Z` : lit.type === 'datetime' ? lit.value : null;
+      const source =
+        lit.type === 'date' ? `${lit.value}T00:00:00Z` : lit.type === 'datetime' ? lit.value : null;
       const normal = source === null ? null : normaliseDateTime(source);
       if (normal === null) throw mismatch();
       return normal;
@@ -546,7 +566,11 @@ export function parseOrderBy(text: string, target: QueryTarget): OrderItem[] {
   const items = splitTopLevel(text, ',').map((part) => {
     const words = part.trim().split(/\s+/);
     const [field, direction, extra] = words;
-    if (!field || extra !== undefined || (direction !== undefined && direction !== 'asc' && direction !== 'desc')) {
+    if (
+      !field ||
+      extra !== undefined ||
+      (direction !== undefined && direction !== 'asc' && direction !== 'desc')
+    ) {
       throw invalidToken(`Syntax error in $orderby '${text}'.`);
     }
     if (target.table.columns[field] === undefined) throw unknownProperty(field, target.typeName);

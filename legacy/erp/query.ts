@@ -1,5 +1,5 @@
+import { ENTITY_SETS, type EntitySetDef, type NavigationDef } from './entities.js';
 import { badRequest, invalidToken } from './errors.js';
-import { type EntitySetDef, ENTITY_SETS, type NavigationDef } from './entities.js';
 import {
   compileFilter,
   type FilterExpr,
@@ -97,8 +97,13 @@ function parseExpand(text: string, target: ReadTarget): ExpandItem[] {
       }
     }
     const options = parseReadOptions(nested, targetSet);
-    if (!nav.many && (options.filter || options.orderby || options.top !== undefined || options.skip !== undefined)) {
-      throw badRequest(`Only $select and $expand can be applied to the single-valued navigation property '${name}'.`);
+    if (
+      !nav.many &&
+      (options.filter || options.orderby || options.top !== undefined || options.skip !== undefined)
+    ) {
+      throw badRequest(
+        `Only $select and $expand can be applied to the single-valued navigation property '${name}'.`,
+      );
     }
     return { nav, target: targetSet, options };
   });
@@ -149,7 +154,12 @@ export interface CollectionResult {
 export class QueryEngine {
   constructor(readonly store: Store) {}
 
-  private whereClause(target: QueryTarget, scope: Scope[], filter: FilterExpr | undefined, params: unknown[]): string[] {
+  private whereClause(
+    target: QueryTarget,
+    scope: Scope[],
+    filter: FilterExpr | undefined,
+    params: unknown[],
+  ): string[] {
     const where: string[] = [];
     for (const s of scope) {
       where.push(`${quoteIdent(s.column)} = ?`);
@@ -177,21 +187,27 @@ export class QueryEngine {
     const orderby = options.orderby ?? [];
     // Ordered by key alone, paging is keyset (an indexed seek per page); otherwise it is an
     // offset over a total order made unique by the key.
-    const keyset = orderby.length === 0 || (orderby.length === 1 && orderby[0]!.field === key && !orderby[0]!.desc);
+    const keyset =
+      orderby.length === 0 || (orderby.length === 1 && orderby[0]!.field === key && !orderby[0]!.desc);
     let offset = 0;
     if (token) {
       if (keyset) {
-        if (token.k === undefined) throw invalidToken(`The skip token value '${options.skiptoken}' is not valid.`);
+        if (token.k === undefined)
+          throw invalidToken(`The skip token value '${options.skiptoken}' is not valid.`);
         where.push(`${quoteIdent(key)} > ?`);
         params.push(token.k);
       } else {
-        if (token.o === undefined) throw invalidToken(`The skip token value '${options.skiptoken}' is not valid.`);
+        if (token.o === undefined)
+          throw invalidToken(`The skip token value '${options.skiptoken}' is not valid.`);
         offset = token.o;
       }
     } else {
       offset = options.skip ?? 0;
     }
-    const order = [...orderby.filter((o) => o.field !== key), { field: key, desc: orderby.find((o) => o.field === key)?.desc ?? false }];
+    const order = [
+      ...orderby.filter((o) => o.field !== key),
+      { field: key, desc: orderby.find((o) => o.field === key)?.desc ?? false },
+    ];
     const orderSql = [
       ...orderby.filter((o) => o.field !== key).map((o) => `${quoteIdent(o.field)}${o.desc ? ' DESC' : ''}`),
       `${quoteIdent(key)}${order.at(-1)!.desc ? ' DESC' : ''}`,
@@ -257,7 +273,9 @@ export class QueryEngine {
 
   private expandRows(item: ExpandItem, parents: Row[]): Map<unknown, Row[]> {
     const grouped = new Map<unknown, Row[]>();
-    const values = [...new Set(parents.map((p) => p[item.nav.from]).filter((v) => v !== null && v !== undefined))];
+    const values = [
+      ...new Set(parents.map((p) => p[item.nav.from]).filter((v) => v !== null && v !== undefined)),
+    ];
     const table = item.target.table;
     const orderSql = [
       ...(item.options.orderby ?? []).map((o) => `${quoteIdent(o.field)}${o.desc ? ' DESC' : ''}`),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ColumnKind, TableDef } from '../generator/model.js';
-import { badRequest, dialog, ErpError, notFound } from './errors.js';
 import { ENTITY_SETS, type EntitySetDef } from './entities.js';
+import { badRequest, dialog, ErpError, notFound } from './errors.js';
 import { GUID_ONLY_RE, normaliseDateTime, quoteIdent } from './odata.js';
 import { etagOf, type Row, round2, type Store } from './store.js';
 
@@ -35,12 +35,15 @@ const MAX_TEXT = 250;
 /** JSON value → stored value for a column, refusing what BC's OData reader would refuse. */
 function storedValue(kind: ColumnKind, field: string, value: unknown): unknown {
   const refuse = () =>
-    badRequest(`Cannot convert a primitive value to the expected type '${EDM[kind]}' for property '${field}'.`);
+    badRequest(
+      `Cannot convert a primitive value to the expected type '${EDM[kind]}' for property '${field}'.`,
+    );
   switch (kind) {
     case 'text':
     case 'id18':
       if (typeof value !== 'string') throw refuse();
-      if (value.length > MAX_TEXT) throw badRequest(`The length of the value for '${field}' exceeds ${MAX_TEXT}.`);
+      if (value.length > MAX_TEXT)
+        throw badRequest(`The length of the value for '${field}' exceeds ${MAX_TEXT}.`);
       return value;
     case 'guid':
       if (typeof value !== 'string' || !GUID_ONLY_RE.test(value)) throw refuse();
@@ -95,7 +98,8 @@ function validate(def: EntitySetDef, body: Body, allowNavigation: readonly strin
         `The property '${field}' does not exist on type 'Microsoft.NAV.${def.typeName}'. Make sure to only use property names that are defined by the type.`,
       );
     }
-    if (!def.writable.has(field)) throw badRequest(`The property '${field}' is read-only and cannot be changed.`);
+    if (!def.writable.has(field))
+      throw badRequest(`The property '${field}' is read-only and cannot be changed.`);
     values[field] = storedValue(kind, field, value);
   }
   return values;
@@ -131,7 +135,9 @@ export class Writer {
   }
 
   row(table: TableDef, key: string): Row | undefined {
-    return this.store.get(`SELECT * FROM ${quoteIdent(table.name)} WHERE ${quoteIdent(table.key)} = ?`, [key]);
+    return this.store.get(`SELECT * FROM ${quoteIdent(table.name)} WHERE ${quoteIdent(table.key)} = ?`, [
+      key,
+    ]);
   }
 
   private rowsBy(table: TableDef, column: string, value: unknown, order = 'sequence'): Row[] {
@@ -182,7 +188,10 @@ export class Writer {
     const def = ENTITY_SETS.customers;
     const values = validate(def, body);
     checkCustomerValues(values);
-    if (typeof values.number === 'string' && this.store.get('SELECT 1 AS x FROM "customers" WHERE "number" = ?', [values.number])) {
+    if (
+      typeof values.number === 'string' &&
+      this.store.get('SELECT 1 AS x FROM "customers" WHERE "number" = ?', [values.number])
+    ) {
       throw new ErpError(
         400,
         'Internal_EntityWithSameKeyExists',
@@ -254,7 +263,9 @@ export class Writer {
       ['salesQuotes', 'Quote'],
     ] as const) {
       if (this.store.get(`SELECT 1 AS x FROM "${table}" WHERE "customerId" = ? LIMIT 1`, [id])) {
-        throw dialog(`You cannot delete Customer ${String(row.number)} because there is at least one outstanding Sales ${label} for this customer.`);
+        throw dialog(
+          `You cannot delete Customer ${String(row.number)} because there is at least one outstanding Sales ${label} for this customer.`,
+        );
       }
     }
     if (Number(row.balanceDue ?? 0) !== 0) {
@@ -271,15 +282,23 @@ export class Writer {
     let customer: Row | undefined;
     if (typeof values.customerId === 'string') {
       customer = this.row(ENTITY_SETS.customers.table, values.customerId);
-      if (!customer) throw dialog(`The Customer does not exist. Identification fields and values: Id='${values.customerId}'`);
+      if (!customer)
+        throw dialog(
+          `The Customer does not exist. Identification fields and values: Id='${values.customerId}'`,
+        );
     } else if (typeof values.customerNumber === 'string') {
       customer = this.store.get('SELECT * FROM "customers" WHERE "number" = ?', [values.customerNumber]);
-      if (!customer) throw dialog(`The Customer does not exist. Identification fields and values: No.='${values.customerNumber}'`);
+      if (!customer)
+        throw dialog(
+          `The Customer does not exist. Identification fields and values: No.='${values.customerNumber}'`,
+        );
     } else {
       throw dialog('You must specify a customer id or a customer number to create a sales order.');
     }
     if (customer.blocked === 'All') {
-      throw dialog(`You cannot create this type of document when Customer ${String(customer.number)} is blocked with type All.`);
+      throw dialog(
+        `You cannot create this type of document when Customer ${String(customer.number)} is blocked with type All.`,
+      );
     }
     return customer;
   }
@@ -368,7 +387,12 @@ export class Writer {
       (typeof values.customerNumber === 'string' && values.customerNumber !== row.customerNumber);
     if (changesCustomer) {
       const customer = this.customerFor(values);
-      patch = { ...this.customerFields(customer), ...values, customerId: customer.id, customerNumber: customer.number };
+      patch = {
+        ...this.customerFields(customer),
+        ...values,
+        customerId: customer.id,
+        customerNumber: customer.number,
+      };
     }
     this.update(def.table, id, { ...patch, lastModifiedDateTime: nowIso() });
     return this.row(def.table, id)!;
@@ -424,9 +448,10 @@ export class Writer {
       }
       if (item.blocked === 1) throw dialog(`Item ${String(item.number)} is blocked.`);
     }
-    const maxSequence = this.store.get('SELECT MAX("sequence") AS s FROM "salesOrderLines" WHERE "documentId" = ?', [
-      order.id,
-    ])?.s;
+    const maxSequence = this.store.get(
+      'SELECT MAX("sequence") AS s FROM "salesOrderLines" WHERE "documentId" = ?',
+      [order.id],
+    )?.s;
     const line: Row = {
       ...values,
       id: randomUUID(),
@@ -452,7 +477,8 @@ export class Writer {
 
   /** POST of a line, top level (documentId in the body) or nested under its order. */
   createOrderLine(body: Body, documentId?: string): Row {
-    const docId = documentId ?? (typeof body.documentId === 'string' ? body.documentId.toLowerCase() : undefined);
+    const docId =
+      documentId ?? (typeof body.documentId === 'string' ? body.documentId.toLowerCase() : undefined);
     if (!docId) throw dialog('You must specify a document id to create a line.');
     const order = this.row(ENTITY_SETS.salesOrders.table, docId);
     if (!order) throw notFound(`The salesOrder with id '${docId}' does not exist.`);
@@ -464,7 +490,8 @@ export class Writer {
   updateOrderLine(id: string, body: Body, ifMatch: string | undefined, documentId?: string): Row {
     const def = ENTITY_SETS.salesOrderLines;
     const row = this.requireRow(def, id);
-    if (documentId !== undefined && row.documentId !== documentId) throw notFound(`The salesOrderLine with id '${id}' does not exist.`);
+    if (documentId !== undefined && row.documentId !== documentId)
+      throw notFound(`The salesOrderLine with id '${id}' does not exist.`);
     this.checkEtag(row, ifMatch);
     const values = validate(def, body);
     if (values.documentId !== undefined && values.documentId !== row.documentId) {
@@ -472,7 +499,9 @@ export class Writer {
     }
     const merged = { ...row, ...values };
     if (Number(merged.quantity) < Number(row.shippedQuantity ?? 0)) {
-      throw dialog(`Quantity cannot be less than the quantity already shipped (${String(row.shippedQuantity)}).`);
+      throw dialog(
+        `Quantity cannot be less than the quantity already shipped (${String(row.shippedQuantity)}).`,
+      );
     }
     Object.assign(merged, lineAmounts(merged, values.discountPercent !== undefined ? 'percent' : 'amount'));
     const { id: _id, ...rest } = merged;
@@ -484,7 +513,8 @@ export class Writer {
   deleteOrderLine(id: string, ifMatch: string | undefined, documentId?: string): void {
     const def = ENTITY_SETS.salesOrderLines;
     const row = this.requireRow(def, id);
-    if (documentId !== undefined && row.documentId !== documentId) throw notFound(`The salesOrderLine with id '${id}' does not exist.`);
+    if (documentId !== undefined && row.documentId !== documentId)
+      throw notFound(`The salesOrderLine with id '${id}' does not exist.`);
     this.checkEtag(row, ifMatch);
     this.remove(def.table, 'id', id);
     this.recomputeOrderTotals(String(row.documentId));
@@ -508,10 +538,15 @@ export class Writer {
   /** salesQuotes({id})/Microsoft.NAV.makeOrder: the order replaces the quote. */
   makeOrder(quoteId: string): Row {
     const quote = this.requireRow(ENTITY_SETS.salesQuotes, quoteId);
-    const customer = quote.customerId ? this.row(ENTITY_SETS.customers.table, String(quote.customerId)) : undefined;
-    if (!customer) throw dialog(`Sales Quote ${String(quote.number)} has no customer and cannot be made into an order.`);
+    const customer = quote.customerId
+      ? this.row(ENTITY_SETS.customers.table, String(quote.customerId))
+      : undefined;
+    if (!customer)
+      throw dialog(`Sales Quote ${String(quote.number)} has no customer and cannot be made into an order.`);
     if (customer.blocked === 'All') {
-      throw dialog(`You cannot create this type of document when Customer ${String(customer.number)} is blocked with type All.`);
+      throw dialog(
+        `You cannot create this type of document when Customer ${String(customer.number)} is blocked with type All.`,
+      );
     }
     const orders = ENTITY_SETS.salesOrders.table;
     const order: Row = {};
@@ -557,7 +592,9 @@ export class Writer {
     const order = this.requireRow(ENTITY_SETS.salesOrders, orderId);
     const customer = this.row(ENTITY_SETS.customers.table, String(order.customerId));
     if (customer && customer.blocked !== null && customer.blocked !== ' ' && customer.blocked !== '') {
-      throw dialog(`You cannot post this type of document when Customer ${String(customer.number)} is blocked with type ${String(customer.blocked)}.`);
+      throw dialog(
+        `You cannot post this type of document when Customer ${String(customer.number)} is blocked with type ${String(customer.blocked)}.`,
+      );
     }
     const lines = this.rowsBy(ENTITY_SETS.salesOrderLines.table, 'documentId', orderId).filter(
       (l) => l.lineType !== 'Comment' && Number(l.quantity) - Number(l.invoicedQuantity ?? 0) > 0,
@@ -624,7 +661,13 @@ export class Writer {
           shipmentDate: date,
         });
       }
-      const invoiced: Row = { ...line, id: randomUUID(), documentId: invoice.id, quantity: toInvoice, shipmentDate: date };
+      const invoiced: Row = {
+        ...line,
+        id: randomUUID(),
+        documentId: invoice.id,
+        quantity: toInvoice,
+        shipmentDate: date,
+      };
       Object.assign(invoiced, lineAmounts(invoiced, 'percent'));
       invoiceLines.push(invoiced);
       ex += Number(invoiced.amountExcludingTax);
@@ -645,7 +688,11 @@ export class Writer {
     this.insert(invoiceTable, invoice);
     for (const line of invoiceLines) this.insert(ENTITY_SETS.salesInvoiceLines.table, line);
 
-    this.update(ENTITY_SETS.salesOrders.table, orderId, { fullyShipped: 1, status: 'Released', lastModifiedDateTime: now });
+    this.update(ENTITY_SETS.salesOrders.table, orderId, {
+      fullyShipped: 1,
+      status: 'Released',
+      lastModifiedDateTime: now,
+    });
     const total = round2(inc);
     this.store.run(
       'UPDATE "customers" SET "balanceDue" = ROUND(COALESCE("balanceDue", 0) + ?, 2), "lastModifiedDateTime" = ? WHERE "id" = ?',
@@ -659,7 +706,10 @@ export class Writer {
       'UPDATE "agedAccountsReceivables" SET "balanceDue" = ROUND(COALESCE("balanceDue", 0) + ?, 2), "currentAmount" = ROUND(COALESCE("currentAmount", 0) + ?, 2) WHERE "customerId" = ?',
       [total, total, order.customerId],
     );
-    return { shipment: this.row(shipmentTable, String(shipment.id))!, invoice: this.row(invoiceTable, String(invoice.id))! };
+    return {
+      shipment: this.row(shipmentTable, String(shipment.id))!,
+      invoice: this.row(invoiceTable, String(invoice.id))!,
+    };
   }
 }
 
@@ -669,7 +719,9 @@ function checkCustomerValues(values: Row): void {
   }
   if (values.blocked !== undefined) {
     if (!BLOCKED.has(String(values.blocked))) {
-      throw badRequest(`The value '${String(values.blocked)}' is not valid for 'blocked'; use " ", Ship, Invoice or All.`);
+      throw badRequest(
+        `The value '${String(values.blocked)}' is not valid for 'blocked'; use " ", Ship, Invoice or All.`,
+      );
     }
     if (values.blocked === '') values.blocked = ' ';
   }
@@ -707,11 +759,13 @@ export function lineAmounts(line: Row, discountFrom: 'percent' | 'amount'): Row 
   let discountPercent: number;
   if (discountFrom === 'percent') {
     discountPercent = Number(line.discountPercent ?? 0);
-    if (discountPercent < 0 || discountPercent > 100) throw dialog('Line Discount % must be between 0 and 100.');
+    if (discountPercent < 0 || discountPercent > 100)
+      throw dialog('Line Discount % must be between 0 and 100.');
     discountAmount = round2((gross * discountPercent) / 100);
   } else {
     discountAmount = round2(Number(line.discountAmount ?? 0));
-    if (discountAmount < 0 || discountAmount > gross) throw dialog('The line discount amount must be between 0 and the line amount.');
+    if (discountAmount < 0 || discountAmount > gross)
+      throw dialog('The line discount amount must be between 0 and the line amount.');
     discountPercent = gross === 0 ? 0 : round2((discountAmount / gross) * 100);
   }
   const ex = round2(gross - discountAmount);
