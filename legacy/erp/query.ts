@@ -184,7 +184,10 @@ export class QueryEngine {
 
     const params: unknown[] = [];
     const where = this.whereClause(target, scope, options.filter, params);
-    const orderby = options.orderby ?? [];
+    // Lines of one document come in line order, as BC's (document, line no.) key gives them.
+    const orderby =
+      options.orderby ??
+      (scope.length > 0 && table.columns.sequence ? [{ field: 'sequence', desc: false }] : []);
     // Ordered by key alone, paging is keyset (an indexed seek per page); otherwise it is an
     // offset over a total order made unique by the key.
     const keyset =
@@ -277,8 +280,10 @@ export class QueryEngine {
       ...new Set(parents.map((p) => p[item.nav.from]).filter((v) => v !== null && v !== undefined)),
     ];
     const table = item.target.table;
+    const orderby =
+      item.options.orderby ?? (table.columns.sequence ? [{ field: 'sequence', desc: false }] : []);
     const orderSql = [
-      ...(item.options.orderby ?? []).map((o) => `${quoteIdent(o.field)}${o.desc ? ' DESC' : ''}`),
+      ...orderby.map((o) => `${quoteIdent(o.field)}${o.desc ? ' DESC' : ''}`),
       quoteIdent(table.key),
     ].join(', ');
     // Chunked so an IN list stays far below SQLite's bound-parameter limit.
