@@ -287,7 +287,7 @@ describe('$batch', () => {
     expect(byId.b.body.number).toBe('I0001');
     expect(byId.c.status).toBe(404);
     expect(byId.d.status).toBe(201);
-    const stats = await (await fetch(`${erp.base}/__sim/stats`)).json();
+    const stats: Json = await (await fetch(`${erp.base}/__sim/stats`)).json();
     expect(stats.byRoute).toMatchObject({
       'POST /$batch': 1,
       'GET /customers': 1,
@@ -369,7 +369,7 @@ describe('simulated faults', () => {
     expect(bare.status).toBe(429);
     expect(bare.headers.get('retry-after')).toBeNull();
     await config({ throttleAfter: null });
-    const stats = await (await fetch(`${erp.base}/__sim/stats`)).json();
+    const stats: Json = await (await fetch(`${erp.base}/__sim/stats`)).json();
     expect(stats.byRoute['GET /items']).toBe(5);
   });
 
