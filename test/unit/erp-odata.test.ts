@@ -10,7 +10,7 @@ import { incrementNumber, lineAmounts } from '../../legacy/erp/writes.js';
 import { createTablesSql, ERP_TABLES } from '../../legacy/generator/model.js';
 
 const customers = ENTITY_SETS.customers;
-const escape = (s: string) => s.replace(/'/g, "''");
+const quoteOData = (s: string) => s.replace(/'/g, "''");
 
 function errorOf(fn: () => unknown): ErpError {
   try {
@@ -185,9 +185,9 @@ describe('filter values are matched literally (property)', () => {
   ];
   const names = [...hostile, 'Adatum', 'adatum', 'Ada_tum', 'Ada%tum', 'Back\\slash', '', 'A*B?C[D]'];
   const insert = db.prepare('INSERT INTO customers (id, number, displayName) VALUES (?, ?, ?)');
-  names.forEach((name, i) =>
-    insert.run(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, `C${i}`, name),
-  );
+  for (const [i, name] of names.entries()) {
+    insert.run(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, `C${i}`, name);
+  }
 
   const run = (filter: string) =>
     engine
@@ -206,7 +206,7 @@ describe('filter values are matched literally (property)', () => {
   it('eq, ne, contains, startswith and endswith equal the same predicate in JavaScript', () => {
     fc.assert(
       fc.property(value, (v) => {
-        const lit = `'${escape(v)}'`;
+        const lit = `'${quoteOData(v)}'`;
         expect(run(`displayName eq ${lit}`).sort()).toEqual(names.filter((n) => n === v).sort());
         expect(run(`displayName ne ${lit}`).sort()).toEqual(names.filter((n) => n !== v).sort());
         expect(run(`contains(displayName,${lit})`).sort()).toEqual(names.filter((n) => n.includes(v)).sort());
@@ -221,8 +221,8 @@ describe('filter values are matched literally (property)', () => {
 
   it('injection attempts, escaped as OData requires, match only the row of that exact name', () => {
     for (const attack of hostile) {
-      expect(run(`displayName eq '${escape(attack)}'`)).toEqual([attack]);
-      expect(run(`(displayName eq '${escape(attack)}')`)).toEqual([attack]);
+      expect(run(`displayName eq '${quoteOData(attack)}'`)).toEqual([attack]);
+      expect(run(`(displayName eq '${quoteOData(attack)}')`)).toEqual([attack]);
     }
     // Unescaped, the classic attacks do not parse into anything BC would run.
     expect(() => run("displayName eq '' or 1 eq 1''")).toThrow(ErpError);
