@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import type { ColumnKind, TableDef } from '../generator/model.js';
 import { EMPTY_VALUE } from './odata.js';
@@ -71,12 +71,9 @@ function jsonValue(kind: ColumnKind, value: unknown): unknown {
  * any change to any column, by any route, changes it.
  */
 export function etagOf(row: Row): string {
-  const hash = createHash('sha1');
-  for (const value of Object.values(row)) {
-    hash.update(value === null || value === undefined ? '\u0000' : String(value));
-    hash.update('\u0001');
-  }
-  const digest = hash.digest('base64');
+  // JSON.stringify is V8's fastest walk over a row object and keeps null distinct from "".
+  const text = JSON.stringify(row);
+  const digest = hash('sha1', text, 'base64');
   const inner = `'${digest.length};${digest}1;00;'`;
   return `W/"${Buffer.from(inner).toString('base64')}"`;
 }
