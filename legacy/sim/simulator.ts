@@ -51,9 +51,21 @@ export type Fault =
 export type FaultRenderer = (res: ServerResponse, fault: Fault) => void;
 
 export interface SimStats {
+  /** Requests served, including those inside an envelope ($batch parts, composite subrequests). */
   total: number;
   byRoute: Record<string, number>;
+  /** HTTP round trips: envelopes count once. This is what a client pays latency for. */
+  roundTrips: number;
+  /**
+   * The longest chain of round trips where each started after the previous one had answered:
+   * the calls a client made in sequence. Times the configured latency, it is the floor under
+   * the client's own latency.
+   */
+  sequentialDepth: number;
 }
+
+/** Round trips remembered for {@link SimStats.sequentialDepth}; older ones are dropped. */
+const MAX_TRACED_ROUND_TRIPS = 100_000;
 
 /** mulberry32: small, fast, seedable; good enough for fault draws. */
 export function seededRandom(seed: number): () => number {
@@ -72,7 +84,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class Simulator {
   private config: SimConfig;
   private random: () => number;
-  private stats: SimStats = { total: 0, byRoute: {} };
+  private stats = { total: 0, byRoute: {} as Record<string, number> };
+  private roundTrips: { start: number; end: number }[] = [];
   private windowStart = Date.now();
   private windowCount = 0;
 
@@ -97,11 +110,17 @@ export class Simulator {
   }
 
   getStats(): SimStats {
-    return { total: this.stats.total, byRoute: { ...this.stats.byRoute } };
+    return {
+      total: this.stats.total,
+      byRoute: { ...this.stats.byRoute },
+      roundTrips: this.roundTrips.length,
+      sequentialDepth: sequentialDepth(this.roundTrips),
+    };
   }
 
   reset(): void {
     this.stats = { total: 0, byRoute: {} };
+    this.roundTrips = [];
     this.windowStart = Date.now();
     this.windowCount = 0;
     this.random = seededRandom(this.config.seed);
@@ -159,6 +178,7 @@ export class Simulator {
   async admit(req: IncomingMessage, res: ServerResponse, routePattern: string): Promise<boolean> {
     this.stats.total += 1;
     this.stats.byRoute[routePattern] = (this.stats.byRoute[routePattern] ?? 0) + 1;
+    this.traceRoundTrip(res);
     const { latencyMs, jitterMs } = this.config;
     const delay = latencyMs + (jitterMs > 0 ? (this.random() * 2 - 1) * jitterMs : 0);
     if (delay > 0) await sleep(delay);
@@ -193,6 +213,42 @@ export class Simulator {
     }
     return true;
   }
+
+  private traceRoundTrip(res: ServerResponse): void {
+    if (this.roundTrips.length >= MAX_TRACED_ROUND_TRIPS) this.roundTrips.shift();
+    const trip = { start: performance.now(), end: Number.POSITIVE_INFINITY };
+    this.roundTrips.push(trip);
+    res.once('close', () => {
+      trip.end = performance.now();
+    });
+  }
+}
+
+/**
+ * Longest chain of intervals each starting after the previous one ended (intervals that overlap
+ * ran in parallel). One sweep over start and end events in time order; at equal times ends
+ * come first, so a call made the moment another answered counts as following it.
+ */
+export function sequentialDepth(trips: readonly { start: number; end: number }[]): number {
+  const events: { time: number; isEnd: boolean; index: number }[] = [];
+  trips.forEach((trip, index) => {
+    events.push({ time: trip.start, isEnd: false, index });
+    if (Number.isFinite(trip.end)) events.push({ time: trip.end, isEnd: true, index });
+  });
+  events.sort((a, b) => a.time - b.time || Number(b.isEnd) - Number(a.isEnd));
+  const depthOf = new Array<number>(trips.length).fill(0);
+  let deepestEnded = 0;
+  let deepest = 0;
+  for (const event of events) {
+    if (event.isEnd) {
+      deepestEnded = Math.max(deepestEnded, depthOf[event.index] ?? 0);
+    } else {
+      const depth = deepestEnded + 1;
+      depthOf[event.index] = depth;
+      deepest = Math.max(deepest, depth);
+    }
+  }
+  return deepest;
 }
 
 function validateConfig(c: SimConfig): void {

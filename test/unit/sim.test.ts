@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Fault, Simulator, seededRandom } from '../../legacy/sim/simulator.js';
+import { type Fault, Simulator, seededRandom, sequentialDepth } from '../../legacy/sim/simulator.js';
 
 // The simulator is exercised over real HTTP because admit() works on the socket (resets) and
 // on the response (faults, corrupted bodies).
@@ -37,9 +37,47 @@ describe('simulator', () => {
     await fetch(`${base}/a`);
     await fetch(`${base}/b`, { method: 'POST' });
     const stats = await (await fetch(`${base}/__sim/stats`)).json();
-    expect(stats).toEqual({ total: 3, byRoute: { 'GET /a': 2, 'POST /b': 1 } });
+    expect(stats).toEqual({
+      total: 3,
+      byRoute: { 'GET /a': 2, 'POST /b': 1 },
+      roundTrips: 3,
+      sequentialDepth: 3,
+    });
     await fetch(`${base}/__sim/reset`, { method: 'POST' });
-    expect(await (await fetch(`${base}/__sim/stats`)).json()).toEqual({ total: 0, byRoute: {} });
+    expect(await (await fetch(`${base}/__sim/stats`)).json()).toEqual({
+      total: 0,
+      byRoute: {},
+      roundTrips: 0,
+      sequentialDepth: 0,
+    });
+  });
+
+  it('measures how many round trips a client made in sequence', async () => {
+    const sim = new Simulator(renderFault, { latencyMs: 20 });
+    const base = await serve(sim);
+    await Promise.all([fetch(`${base}/a`), fetch(`${base}/a`), fetch(`${base}/a`)]);
+    await fetch(`${base}/b`);
+    await Promise.all([fetch(`${base}/c`), fetch(`${base}/c`)]);
+    expect(sim.getStats()).toMatchObject({ roundTrips: 6, sequentialDepth: 3 });
+  });
+
+  it('sequentialDepth chains only intervals that do not overlap', () => {
+    expect(sequentialDepth([])).toBe(0);
+    expect(
+      sequentialDepth([
+        { start: 0, end: 10 },
+        { start: 5, end: 15 },
+        { start: 10, end: 20 },
+        { start: 15, end: 30 },
+        { start: 30, end: 31 },
+      ]),
+    ).toBe(3);
+    expect(
+      sequentialDepth([
+        { start: 0, end: Number.POSITIVE_INFINITY },
+        { start: 1, end: 2 },
+      ]),
+    ).toBe(1);
   });
 
   it('sets config at run time and refuses unknown or invalid settings', async () => {
