@@ -23,7 +23,7 @@ function intFromEnv(name: string, fallback: number, min: number, max: number): n
 
 const port = intFromEnv('ERP_PORT', 4101, 0, 65_535);
 const maxPageSize = intFromEnv('ERP_MAX_PAGE_SIZE', 20_000, 1, 1_000_000);
-const seed = intFromEnv('DATA_SEED', 1, 0, 2_147_483_647);
+const seed = process.env.DATA_SEED === undefined ? undefined : intFromEnv('DATA_SEED', 0, 0, 2_147_483_647);
 const customers =
   process.env.DATA_CUSTOMERS === undefined ? undefined : intFromEnv('DATA_CUSTOMERS', 0, 1, 10_000_000);
 const token =
@@ -32,7 +32,10 @@ const token =
     : process.env.ERP_TOKEN;
 const host = process.env.ERP_HOST || '127.0.0.1';
 
-const dataset = openDataset({ seed, ...(customers === undefined ? {} : { customers }) });
+const dataset = openDataset({
+  ...(seed === undefined ? {} : { seed }),
+  ...(customers === undefined ? {} : { customers }),
+});
 const { server } = createErpStandIn({
   db: dataset.erp,
   companyId: dataset.summary.companyId,

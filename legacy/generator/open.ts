@@ -1,0 +1,143 @@
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { type GeneratedSummary, generateDataset } from './generate.js';
+import { CRM_TABLES, type CrmTableName, ERP_TABLES, type ErpTableName } from './model.js';
+
+export interface DatasetOptions {
+  /** Default 42. */
+  seed?: number;
+  /** Default 300. */
+  customers?: number;
+  /** Where data sets above IN_MEMORY_LIMIT customers are kept; default `<repo>/.data`. */
+  dataDir?: string;
+}
+
+export type DatasetSummary = GeneratedSummary;
+
+export interface Dataset {
+  erp: Database;
+  crm: Database;
+  summary: DatasetSummary;
+  close(): void;
+}
+
+export const DEFAULT_SEED = 42;
+export const DEFAULT_CUSTOMERS = 300;
+/** Up to this size a data set is generated in memory on every open (fast, nothing on disk). */
+export const IN_MEMORY_LIMIT = 5000;
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.data');
+const SUMMARY_TABLE = '_datasetSummary';
+
+function validate(options: DatasetOptions): { seed: number; customers: number; dataDir: string } {
+  const seed = options.seed ?? DEFAULT_SEED;
+  const customers = options.customers ?? DEFAULT_CUSTOMERS;
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new RangeError(`seed must be a non-negative integer; got ${seed}`);
+  if (!Number.isSafeInteger(customers) || customers < 1)
+    throw new RangeError(`customers must be a positive integer; got ${customers}`);
+  return { seed, customers, dataDir: options.dataDir ?? DEFAULT_DATA_DIR };
+}
+
+/** Writes the whole data set in one transaction per database (the fast path for SQLite). */
+function fill(erp: Database, crm: Database, seed: number, customers: number): GeneratedSummary {
+  erp.exec('BEGIN');
+  crm.exec('BEGIN');
+  try {
+    const summary = generateDataset(erp, crm, { seed, customers });
+    erp.exec(`CREATE TABLE "${SUMMARY_TABLE}" (json TEXT NOT NULL)`);
+    erp.prepare(`INSERT INTO "${SUMMARY_TABLE}" (json) VALUES (?)`).run(JSON.stringify(summary));
+    erp.exec('COMMIT');
+    crm.exec('COMMIT');
+    return summary;
+  } catch (error) {
+    if (erp.inTransaction) erp.exec('ROLLBACK');
+    if (crm.inTransaction) crm.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+function countRows<T extends string>(db: Database, tables: Record<T, unknown>): Record<T, number> {
+  const counts = {} as Record<T, number>;
+  for (const name of Object.keys(tables) as T[]) {
+    counts[name] = (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n;
+  }
+  return counts;
+}
+
+/**
+ * Opens the seeded data set for both stand-ins. Small sizes are generated in memory; larger
+ * ones once into `<dataDir>/erp-<seed>-<n>.sqlite` and `crm-<seed>-<n>.sqlite` (built under a
+ * temporary name and renamed, so an interrupted run never leaves a half file) and reopened
+ * read-write in WAL mode afterwards. The summary's counts are the rows present on open.
+ */
+export function openDataset(options: DatasetOptions = {}): Dataset {
+  const { seed, customers, dataDir } = validate(options);
+  if (customers <= IN_MEMORY_LIMIT) {
+    const erp = new BetterSqlite3(':memory:');
+    const crm = new BetterSqlite3(':memory:');
+    const summary = fill(erp, crm, seed, customers);
+    return { erp, crm, summary, close: () => closeBoth(erp, crm) };
+  }
+
+  const erpPath = join(dataDir, `erp-${seed}-${customers}.sqlite`);
+  const crmPath = join(dataDir, `crm-${seed}-${customers}.sqlite`);
+  if (!existsSync(erpPath) || !existsSync(crmPath)) generateFiles(erpPath, crmPath, seed, customers);
+  const erp = openFile(erpPath);
+  const crm = openFile(crmPath);
+  const stored = erp.prepare(`SELECT json FROM "${SUMMARY_TABLE}"`).get() as { json: string } | undefined;
+  if (stored === undefined) {
+    closeBoth(erp, crm);
+    throw new Error(`${erpPath} has no data set summary; delete it and the matching crm file to regenerate`);
+  }
+  const generated = JSON.parse(stored.json) as GeneratedSummary;
+  const summary: DatasetSummary = {
+    ...generated,
+    counts: {
+      erp: countRows<ErpTableName>(erp, ERP_TABLES),
+      crm: countRows<CrmTableName>(crm, CRM_TABLES),
+    },
+  };
+  return { erp, crm, summary, close: () => closeBoth(erp, crm) };
+}
+
+function openFile(path: string): Database {
+  const db = new BetterSqlite3(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  return db;
+}
+
+function closeBoth(erp: Database, crm: Database): void {
+  if (erp.open) erp.close();
+  if (crm.open) crm.close();
+}
+
+function generateFiles(erpPath: string, crmPath: string, seed: number, customers: number): void {
+  mkdirSync(dirname(erpPath), { recursive: true });
+  const erpTemp = `${erpPath}.${process.pid}.tmp`;
+  const crmTemp = `${crmPath}.${process.pid}.tmp`;
+  rmSync(erpTemp, { force: true });
+  rmSync(crmTemp, { force: true });
+  const erp = new BetterSqlite3(erpTemp);
+  const crm = new BetterSqlite3(crmTemp);
+  try {
+    // The temp files are thrown away on failure, so durability while building buys nothing.
+    for (const db of [erp, crm]) {
+      db.pragma('journal_mode = OFF');
+      db.pragma('synchronous = OFF');
+    }
+    fill(erp, crm, seed, customers);
+    closeBoth(erp, crm);
+    // crm first: the erp file's presence is what readers check last.
+    renameSync(crmTemp, crmPath);
+    renameSync(erpTemp, erpPath);
+  } catch (error) {
+    closeBoth(erp, crm);
+    rmSync(erpTemp, { force: true });
+    rmSync(crmTemp, { force: true });
+    throw error;
+  }
+}
