@@ -33,6 +33,22 @@ export const ERROR_CODES = {
   SUBGRAPH_UNAVAILABLE: 'Part of the graph is unavailable.',
   /** The operation exceeds a limit (depth, aliases, tokens, cost, page size). */
   OPERATION_LIMIT_EXCEEDED: 'The operation exceeds a limit.',
+  /** An idempotency key was sent again with a different input: keys name one operation only. */
+  IDEMPOTENCY_KEY_REUSED: 'The idempotency key was already used with a different input.',
+  /** An earlier call with the same idempotency key (or for the same record) is still running. */
+  OPERATION_IN_PROGRESS: 'The same operation is still running; retry with the same key.',
+  /** The order would take the customer past its credit limit; extensions say by how much. */
+  CREDIT_LIMIT_EXCEEDED: "The order exceeds the customer's credit limit.",
+  /** The ERP customer is blocked for this kind of document. */
+  CUSTOMER_BLOCKED: 'The customer is blocked in the ERP.',
+  /** The CRM account is not linked to an ERP customer (a prospect), or the link is broken. */
+  CUSTOMER_NOT_LINKED: 'The customer is not linked to an ERP customer.',
+  /** A product is not known to the ERP. */
+  UNKNOWN_PRODUCT: 'A product does not exist in the ERP.',
+  /** A product exists in the ERP but is blocked for sale. */
+  PRODUCT_BLOCKED: 'A product is blocked in the ERP.',
+  /** The quote cannot become an order (its status, its lines, or it has none). */
+  QUOTE_NOT_CONVERTIBLE: 'The quote cannot be converted to an order.',
   /** Anything unexpected: details are in the logs under the request id, never in the answer. */
   INTERNAL_SERVER_ERROR: 'Internal server error.',
 } as const;
