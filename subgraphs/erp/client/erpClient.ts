@@ -1,0 +1,345 @@
+import { LegacyError } from '../../../lib/errors.js';
+import { type FailureDescription, LegacyHttp } from '../../../lib/legacyHttp.js';
+import type { Logger } from '../../../lib/logger.js';
+import { chunkByEncodedLength, eqAny, type GuidField, queryString, type TextField } from './odata.js';
+import type { Page } from './types.js';
+
+/**
+ * The only code that speaks Business Central API v2.0: where the company's entity sets live,
+ * how a lookup of many keys becomes a few `$filter=… or …` GETs, how many pages become one
+ * `$batch`, and how BC's errors map into the catalogue. Everything above it deals in records.
+ */
+export interface ErpClientConfig {
+  /** Service root; the client appends `/api/v2.0/…`. */
+  url: string;
+  token: string;
+  /** When unset, the company is found once via `GET /api/v2.0/companies`. */
+  companyId?: string;
+  /** Picks the company by name when the ERP holds several. */
+  companyName?: string;
+  timeoutMs: number;
+  maxRetries: number;
+  maxConnections: number;
+}
+
+/** Entity sets of the standard API the subgraph reads. */
+export type StandardSet =
+  | 'customers'
+  | 'items'
+  | 'salesOrders'
+  | 'salesOrderLines'
+  | 'salesInvoices'
+  | 'salesInvoiceLines'
+  | 'salesShipments'
+  | 'salesShipmentLines'
+  | 'customerPayments'
+  | 'employees';
+/** Entity sets of the customer's own API (publisher contoso, group customerGraph). */
+export type CustomSet = 'bomComponents' | 'warrantyLedgerEntries';
+export type EntitySet = StandardSet | CustomSet;
+
+const CUSTOM_SETS: ReadonlySet<string> = new Set<CustomSet>(['bomComponents', 'warrantyLedgerEntries']);
+
+/** Encoded `$filter` bound per GET, so a URL stays well under the ~8k request-line limits. */
+export const MAX_FILTER_CHARS = 6000;
+/** Business Central refuses a `$batch` of more than 100 requests. */
+export const MAX_BATCH_REQUESTS = 100;
+
+export interface PageRequest {
+  /** Same-origin path with query, e.g. from {@link ErpClient.collectionLink} or a nextLink. */
+  link: string;
+  /** Sent as `Prefer: odata.maxpagesize`; undefined reads the server's page size. */
+  pageSize?: number;
+}
+
+interface BatchResponse {
+  responses?: { id?: string; status?: number; body?: unknown }[];
+}
+
+interface CollectionBody {
+  value?: unknown;
+  '@odata.nextLink'?: unknown;
+}
+
+export function describeBcFailure(status: number, body: unknown): FailureDescription {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const legacyCode = typeof error?.code === 'string' ? error.code : undefined;
+  const legacyMessage = typeof error?.message === 'string' ? error.message : undefined;
+  let code: FailureDescription['code'];
+  if (legacyCode === 'Request_EntityChanged') code = 'CONFLICT';
+  else if (legacyCode === 'Application_TooManyRequests' || status === 429) code = 'LEGACY_THROTTLED';
+  return { legacyCode, legacyMessage, ...(code ? { code } : {}) };
+}
+
+function classify(status: number, described: FailureDescription): LegacyError['code'] {
+  if (described.code) return described.code;
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 409 || status === 412) return 'CONFLICT';
+  if (status >= 500) return 'LEGACY_UNAVAILABLE';
+  return 'LEGACY_REJECTED';
+}
+
+export class ErpClient {
+  readonly http: LegacyHttp;
+  private readonly apiPath: string;
+  private readonly customApiPath: string;
+  private companyId: Promise<string> | undefined;
+
+  constructor(
+    private readonly config: ErpClientConfig,
+    private readonly logger: Logger,
+  ) {
+    const root = new URL(config.url);
+    const servicePath = root.pathname.replace(/\/+$/, '');
+    this.apiPath = `${servicePath}/api/v2.0`;
+    this.customApiPath = `${servicePath}/api/contoso/customerGraph/v1.0`;
+    this.http = new LegacyHttp({
+      system: 'ERP',
+      baseUrl: `${root.origin}${this.apiPath}`,
+      headers: { authorization: `Bearer ${config.token}` },
+      timeoutMs: config.timeoutMs,
+      maxRetries: config.maxRetries,
+      backoffMs: 100,
+      maxRetryAfterMs: Math.max(config.timeoutMs, 5000),
+      maxConnections: config.maxConnections,
+      describeFailure: describeBcFailure,
+    });
+    if (config.companyId) this.companyId = Promise.resolve(config.companyId.toLowerCase());
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+
+  /** The company's id: configured, or read once from `companies` (retried on the next call if that fails). */
+  resolveCompanyId(requestId?: string): Promise<string> {
+    if (!this.companyId) {
+      this.companyId = this.discoverCompany(requestId);
+      this.companyId.catch(() => {
+        this.companyId = undefined;
+      });
+    }
+    return this.companyId;
+  }
+
+  private async discoverCompany(requestId?: string): Promise<string> {
+    const response = await this.http.send<CollectionBody>({
+      method: 'GET',
+      path: `${this.apiPath}/companies?$select=id,name`,
+      label: 'companies',
+      requestId,
+    });
+    const companies = Array.isArray(response.body?.value)
+      ? (response.body.value as { id?: unknown; name?: unknown }[])
+      : [];
+    const wanted = this.config.companyName;
+    const matching = wanted === undefined ? companies : companies.filter((c) => c.name === wanted);
+    if (matching.length !== 1 || typeof matching[0]?.id !== 'string') {
+      this.logger.error(
+        { companies: companies.map((c) => c.name), wanted },
+        'cannot pick the ERP company: set ERP_COMPANY_ID or ERP_COMPANY_NAME',
+      );
+      throw new LegacyError('LEGACY_BAD_RESPONSE', 'ERP', 'The ERP company could not be determined.', {
+        label: 'companies',
+        found: companies.length,
+      });
+    }
+    return matching[0].id.toLowerCase();
+  }
+
+  /** The same-origin path (with query) that reads `set` with these options. */
+  async collectionLink(
+    set: EntitySet,
+    options: { filter?: string; select?: readonly string[]; expand?: string; orderby?: string },
+    requestId?: string,
+  ): Promise<string> {
+    const company = await this.resolveCompanyId(requestId);
+    const api = CUSTOM_SETS.has(set) ? this.customApiPath : this.apiPath;
+    return `${api}/companies(${company})/${set}${queryString(options)}`;
+  }
+
+  /**
+   * A next-page link as BC sends it (absolute URL) made into a same-origin path; a link to
+   * another host is refused (LEGACY_BAD_RESPONSE), so a legacy answer cannot send us elsewhere.
+   */
+  private toPath(nextLink: unknown, label: string): string | null {
+    if (nextLink === undefined || nextLink === null) return null;
+    if (typeof nextLink !== 'string') throw this.badResponse(label, 'nextLink is not a string');
+    const url = new URL(this.http.resolve(nextLink));
+    return url.pathname + url.search;
+  }
+
+  private badResponse(label: string, why: string): LegacyError {
+    return new LegacyError(
+      'LEGACY_BAD_RESPONSE',
+      'ERP',
+      `The ERP answered with an unexpected response (${label}).`,
+      {
+        label,
+        why,
+      },
+    );
+  }
+
+  private pageOf<T>(body: unknown, label: string): Page<T> {
+    const collection = body as CollectionBody | undefined;
+    if (!collection || !Array.isArray(collection.value)) throw this.badResponse(label, 'no value array');
+    return { rows: collection.value as T[], nextLink: this.toPath(collection['@odata.nextLink'], label) };
+  }
+
+  async getPage<T>(request: PageRequest, label: string, requestId?: string): Promise<Page<T>> {
+    const response = await this.http.send<unknown>({
+      method: 'GET',
+      path: request.link,
+      headers:
+        request.pageSize === undefined ? undefined : { prefer: `odata.maxpagesize=${request.pageSize}` },
+      label,
+      requestId,
+    });
+    return this.pageOf<T>(response.body, label);
+  }
+
+  /** Every row of a collection, following `@odata.nextLink` to the end. */
+  async getAll<T>(link: string, label: string, requestId?: string): Promise<T[]> {
+    const rows: T[] = [];
+    let next: string | null = link;
+    while (next !== null) {
+      const page: Page<T> = await this.getPage<T>({ link: next }, label, requestId);
+      rows.push(...page.rows);
+      next = page.nextLink;
+    }
+    return rows;
+  }
+
+  /**
+   * Rows of `set` whose `field` equals one of `values`: `field eq A or field eq B …` in as few
+   * GETs as the URL bound allows, run in parallel, each followed to its last page.
+   */
+  async findBy<T>(
+    set: EntitySet,
+    field: GuidField | TextField,
+    kind: 'guid' | 'text',
+    values: readonly string[],
+    options: {
+      expand?: string;
+      select?: readonly string[];
+      orderby?: string;
+      label: string;
+      requestId?: string;
+    },
+  ): Promise<T[]> {
+    const unique = [...new Set(values)];
+    if (unique.length === 0) return [];
+    const chunks = chunkByEncodedLength(field, kind, unique, MAX_FILTER_CHARS);
+    const results = await Promise.all(
+      chunks.map(async (chunk) => {
+        const filter = eqAny(field, kind, chunk);
+        const link = await this.collectionLink(
+          set,
+          { filter, expand: options.expand, select: options.select, orderby: options.orderby },
+          options.requestId,
+        );
+        return this.getAll<T>(link, options.label, options.requestId);
+      }),
+    );
+    return results.flat();
+  }
+
+  /**
+   * One page for each request, as few round trips as BC allows: a lone request is a plain GET;
+   * more go in JSON `$batch` envelopes of at most 100, sent in parallel, each part carrying its
+   * own `Prefer: odata.maxpagesize`. A part that fails fails only its own entry.
+   */
+  async getPages<T>(
+    requests: readonly PageRequest[],
+    label: string,
+    requestId?: string,
+  ): Promise<(Page<T> | LegacyError)[]> {
+    if (requests.length === 0) return [];
+    if (requests.length === 1) {
+      try {
+        return [await this.getPage<T>(requests[0]!, label, requestId)];
+      } catch (error) {
+        if (error instanceof LegacyError) return [error];
+        throw error;
+      }
+    }
+    const envelopes: PageRequest[][] = [];
+    for (let i = 0; i < requests.length; i += MAX_BATCH_REQUESTS)
+      envelopes.push(requests.slice(i, i + MAX_BATCH_REQUESTS));
+    const answered = await Promise.all(
+      envelopes.map((envelope) => this.sendBatch<T>(envelope, label, requestId)),
+    );
+    return answered.flat();
+  }
+
+  private async sendBatch<T>(
+    requests: readonly PageRequest[],
+    label: string,
+    requestId?: string,
+  ): Promise<(Page<T> | LegacyError)[]> {
+    const response = await this.http.send<BatchResponse>({
+      method: 'POST',
+      path: `${this.apiPath}/$batch`,
+      body: {
+        requests: requests.map((request, index) => ({
+          id: String(index + 1),
+          method: 'GET',
+          url: request.link,
+          headers: request.pageSize === undefined ? {} : { Prefer: `odata.maxpagesize=${request.pageSize}` },
+        })),
+      },
+      // A batch of GETs only reads: safe to retry.
+      idempotent: true,
+      label: `${label} ($batch)`,
+      requestId,
+    });
+    const parts = response.body?.responses;
+    if (!Array.isArray(parts)) throw this.badResponse(label, 'no responses array in $batch answer');
+    const byId = new Map(parts.map((part) => [String(part.id), part]));
+    return requests.map((_, index) => {
+      const part = byId.get(String(index + 1));
+      if (!part || typeof part.status !== 'number')
+        return this.badResponse(label, `no answer for part ${index + 1}`);
+      if (part.status >= 400) {
+        const described = describeBcFailure(part.status, part.body);
+        const code = classify(part.status, described);
+        this.logger.warn(
+          { label, status: part.status, legacyCode: described.legacyCode },
+          'ERP $batch part failed',
+        );
+        return new LegacyError(code, 'ERP', failureMessage(code, label), {
+          label,
+          status: part.status,
+          legacyCode: described.legacyCode,
+          legacyMessage: described.legacyMessage,
+        });
+      }
+      try {
+        return this.pageOf<T>(part.body, label);
+      } catch (error) {
+        if (error instanceof LegacyError) return error;
+        throw error;
+      }
+    });
+  }
+}
+
+function failureMessage(code: LegacyError['code'], label: string): string {
+  switch (code) {
+    case 'LEGACY_THROTTLED':
+      return `The ERP is rate-limiting requests (${label}); try again shortly.`;
+    case 'LEGACY_UNAVAILABLE':
+      return `The ERP is unavailable (${label}).`;
+    case 'LEGACY_TIMEOUT':
+      return `The ERP did not answer in time (${label}).`;
+    case 'NOT_FOUND':
+      return `The ERP has no such record (${label}).`;
+    case 'CONFLICT':
+      return `The record was changed in the ERP since it was read (${label}).`;
+    case 'LEGACY_BAD_RESPONSE':
+      return `The ERP answered with an unexpected response (${label}).`;
+    case 'LEGACY_REJECTED':
+      return `The ERP refused the request (${label}).`;
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The Business Central API v2.0 record shapes the ERP subgraph reads (only the fields it uses),
+ * and the parent shapes its resolvers receive (codegen `mappers`). Amounts are JSON numbers as
+ * BC sends them; they become decimal strings only in the Money resolvers.
+ */
+
+export interface BcCustomerFinancialDetail {
+  id: string;
+  number: string | null;
+  balance: number | null;
+  totalSalesExcludingTax: number | null;
+  overdueAmount: number | null;
+}
+
+export interface BcCustomer {
+  id: string;
+  number: string;
+  displayName: string | null;
+  type: string | null;
+  addressLine1: string | null;
+  addressLine2: string | null;
+  city: string | null;
+  state: string | null;
+  country: string | null;
+  postalCode: string | null;
+  phoneNumber: string | null;
+  email: string | null;
+  salespersonCode: string | null;
+  balanceDue: number | null;
+  creditLimit: number | null;
+  currencyCode: string | null;
+  /** " " (not blocked), "Ship", "Invoice" or "All". */
+  blocked: string | null;
+  /** Present when read with `$expand=customerFinancialDetail`. */
+  customerFinancialDetail?: BcCustomerFinancialDetail | null;
+}
+
+interface BcDocumentAddress {
+  shipToName: string | null;
+  shipToAddressLine1: string | null;
+  shipToAddressLine2: string | null;
+  shipToCity: string | null;
+  shipToState: string | null;
+  shipToCountry: string | null;
+  shipToPostCode: string | null;
+}
+
+export interface BcSalesOrderLine {
+  id: string;
+  documentId: string;
+  sequence: number;
+  itemId: string | null;
+  lineType: string | null;
+  lineObjectNumber: string | null;
+  description: string | null;
+  quantity: number | null;
+  unitPrice: number | null;
+  discountPercent: number | null;
+  amountExcludingTax: number | null;
+  amountIncludingTax: number | null;
+  shippedQuantity: number | null;
+  invoicedQuantity: number | null;
+  /** Not BC's: the order's currency, set by SalesOrder.lines so line amounts can say it. */
+  currencyCode?: string | null;
+}
+
+export interface BcSalesOrder extends BcDocumentAddress {
+  id: string;
+  number: string;
+  externalDocumentNumber: string | null;
+  orderDate: string | null;
+  requestedDeliveryDate: string | null;
+  customerId: string | null;
+  customerNumber: string | null;
+  currencyCode: string | null;
+  totalAmountExcludingTax: number | null;
+  totalTaxAmount: number | null;
+  totalAmountIncludingTax: number | null;
+  fullyShipped: boolean | null;
+  /** Draft | In Review | Open | Released */
+  status: string;
+  /** Present when read with `$expand=salesOrderLines`. */
+  salesOrderLines?: BcSalesOrderLine[];
+}
+
+export interface BcSalesInvoiceLine {
+  id: string;
+  documentId: string;
+  sequence: number;
+  itemId: string | null;
+  lineType: string | null;
+  lineObjectNumber: string | null;
+  description: string | null;
+  quantity: number | null;
+  unitPrice: number | null;
+  amountExcludingTax: number | null;
+  amountIncludingTax: number | null;
+  /** Not BC's: the invoice's currency, set by Invoice.lines so line amounts can say it. */
+  currencyCode?: string | null;
+}
+
+export interface BcSalesInvoice {
+  id: string;
+  number: string;
+  invoiceDate: string | null;
+  dueDate: string | null;
+  customerId: string | null;
+  orderId: string | null;
+  orderNumber: string | null;
+  currencyCode: string | null;
+  totalAmountExcludingTax: number | null;
+  totalTaxAmount: number | null;
+  totalAmountIncludingTax: number | null;
+  remainingAmount: number | null;
+  /** Draft | In Review | Open | Paid | Canceled | Corrective */
+  status: string;
+}
+
+export interface BcSalesShipmentLine {
+  id: string;
+  documentId: string;
+  sequence: number;
+  lineType: string | null;
+  lineObjectNumber: string | null;
+  description: string | null;
+  quantity: number | null;
+}
+
+export interface BcSalesShipment extends BcDocumentAddress {
+  id: string;
+  number: string;
+  shipmentDate: string | null;
+  customerId: string | null;
+  orderNumber: string | null;
+}
+
+export interface BcCustomerPayment {
+  id: string;
+  customerId: string | null;
+  postingDate: string | null;
+  documentNumber: string | null;
+  amount: number | null;
+  appliesToInvoiceId: string | null;
+  appliesToInvoiceNumber: string | null;
+  description: string | null;
+}
+
+export interface BcItem {
+  id: string;
+  number: string;
+  displayName: string | null;
+  /** Inventory | Service | Non-Inventory */
+  type: string;
+  blocked: boolean | null;
+  gtin: string | null;
+  inventory: number | null;
+  unitPrice: number | null;
+  unitCost: number | null;
+  baseUnitOfMeasureCode: string | null;
+}
+
+export interface BcBomComponent {
+  id: string;
+  parentItemId: string;
+  lineNumber: number | null;
+  type: string | null;
+  componentItemId: string | null;
+  componentItemNumber: string | null;
+  description: string | null;
+  quantityPer: number | null;
+  unitOfMeasureCode: string | null;
+}
+
+export interface BcEmployee {
+  id: string;
+  number: string;
+  displayName: string | null;
+  jobTitle: string | null;
+  phoneNumber: string | null;
+  email: string | null;
+  status: string | null;
+}
+
+/**
+ * A Customer as the ERP subgraph's resolvers receive it: the id the graph uses, and the ERP
+ * record once read (`null`: the ERP does not hold this customer; absent: not read yet).
+ */
+export interface CustomerParent {
+  id: string;
+  record?: BcCustomer | null;
+}
+
+/** An Employee reached by e-mail (from the gateway) or by salesperson code (record read). */
+export interface EmployeeParent {
+  email: string;
+  record?: BcEmployee | null;
+}
+
+/** A money amount not yet formatted: BC's JSON number and BC's currency code (blank = local). */
+export interface MoneyParent {
+  amount: number;
+  currencyCode: string | null;
+}
+
+/** One page of a collection plus the legacy link to the next one. */
+export interface Page<T> {
+  rows: T[];
+  /** Same-origin path of `@odata.nextLink`, if there are more rows. */
+  nextLink: string | null;
+}

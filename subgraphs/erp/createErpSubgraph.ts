@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { type DocumentNode, type GraphQLFormattedError, parse } from 'graphql';
+import { appError, isCatalogued, LegacyError } from '../../lib/errors.js';
+import { createGraphQLHttpServer, sendJson } from '../../lib/graphqlHttp.js';
+import { type Logger, silentLogger } from '../../lib/logger.js';
+import type { Resolvers } from './__generated__/resolvers-types.js';
+import { ErpClient } from './client/erpClient.js';
+import type { ErpSubgraphConfig } from './config.js';
+import { createContextFactory, type ErpContext } from './context.js';
+import { Customer } from './resolvers/customer.js';
+import { Employee } from './resolvers/employee.js';
+import { Invoice, InvoiceLine } from './resolvers/invoice.js';
+import { Payment } from './resolvers/payment.js';
+import { BomComponent, Product } from './resolvers/product.js';
+import { Query } from './resolvers/query.js';
+import { SalesOrder, SalesOrderLine } from './resolvers/salesOrder.js';
+import { Shipment, ShipmentLine } from './resolvers/shipment.js';
+
+export const ERP_SCHEMA_PATH = new URL('../../schema/erp.graphql', import.meta.url);
+
+/** buildSubgraphSchema's module shape (its resolver map type is not exported). */
+type SchemaModule = Exclude<
+  Extract<Parameters<typeof buildSubgraphSchema>[0], unknown[]>[number],
+  DocumentNode
+>;
+
+export interface ErpSubgraph {
+  /** Not listening: the caller picks host and port. */
+  server: Server;
+  client: ErpClient;
+  close(): Promise<void>;
+}
+
+const resolvers: Resolvers = {
+  Query,
+  Customer,
+  Employee,
+  SalesOrder,
+  SalesOrderLine,
+  Invoice,
+  InvoiceLine,
+  Shipment,
+  ShipmentLine,
+  Payment,
+  Product,
+  BomComponent,
+};
+
+/**
+ * Errors leave the subgraph with a catalogued `extensions.code` only: a classified legacy
+ * failure becomes its code and system, our own GraphQL errors pass, Apollo's request errors
+ * (parse, validation, bad variables) pass; anything else is logged and masked.
+ */
+export function formatErpError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof LegacyError) {
+      logger.warn({ code: original.code, detail: original.detail, path: formatted.path }, 'ERP call failed');
+      const mapped = original.toGraphQLError();
+      return {
+        message: mapped.message,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: mapped.extensions,
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (isCatalogued(code) && code !== 'INTERNAL_SERVER_ERROR') {
+      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    logger.error({ err: original, path: formatted.path }, 'unexpected error in the ERP subgraph');
+    const masked = appError('INTERNAL_SERVER_ERROR', 'Internal server error.');
+    return {
+      message: masked.message,
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: masked.extensions,
+    };
+  };
+}
+
+export function createErpSubgraph(config: ErpSubgraphConfig, deps: { logger?: Logger } = {}): ErpSubgraph {
+  const logger = deps.logger ?? silentLogger;
+  const client = new ErpClient(
+    {
+      url: config.erpUrl,
+      token: config.erpToken,
+      companyId: config.companyId,
+      companyName: config.companyName,
+      timeoutMs: config.timeoutMs,
+      maxRetries: config.maxRetries,
+      maxConnections: config.maxConnections,
+    },
+    logger,
+  );
+  const typeDefs = parse(readFileSync(ERP_SCHEMA_PATH, 'utf8'));
+  const apollo = new ApolloServer<ErpContext>({
+    schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as SchemaModule['resolvers'] }]),
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatErpError(logger),
+    plugins: [
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
+  });
+  apollo.startInBackgroundHandlingStartupErrorsByLoggingAndFailingAllRequests();
+  const server = createGraphQLHttpServer<ErpContext>({
+    apollo,
+    logger,
+    context: createContextFactory({
+      client,
+      batching: config.batching,
+      localCurrencyCode: config.localCurrencyCode,
+    }),
+    routes: {
+      '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+    },
+  });
+  return {
+    server,
+    client,
+    async close() {
+      await apollo.stop();
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import type { CustomerBlock, CustomerResolvers } from '../__generated__/resolvers-types.js';
+import { eq, isGuid } from '../client/odata.js';
+import type {
+  BcCustomer,
+  BcCustomerPayment,
+  BcSalesInvoice,
+  BcSalesOrder,
+  BcSalesShipment,
+  CustomerParent,
+} from '../client/types.js';
+import type { ErpContext } from '../context.js';
+import { currencyOf, enumOf, loadConnection, money, textOf } from './shared.js';
+
+const BLOCKED: Readonly<Record<string, CustomerBlock>> = {
+  ' ': 'NONE',
+  '': 'NONE',
+  Ship: 'SHIP',
+  Invoice: 'INVOICE',
+  All: 'ALL',
+};
+
+/**
+ * The ERP record of a customer: already read (from `__resolveReference` or a lookup), or read
+ * now through the request's loader. Ids that are not GUIDs are CRM account ids of prospects:
+ * the ERP cannot hold them, so no call is made.
+ */
+export async function customerRecord(parent: CustomerParent, ctx: ErpContext): Promise<BcCustomer | null> {
+  if (parent.record !== undefined) return parent.record;
+  if (!isGuid(parent.id)) return null;
+  return ctx.loaders.customerById.load(parent.id);
+}
+
+async function documents<T>(
+  parent: CustomerParent,
+  ctx: ErpContext,
+  set: 'salesOrders' | 'salesInvoices' | 'customerPayments' | 'salesShipments',
+  orderby: string,
+  args: { first?: number | null; after?: string | null },
+  extraFilter?: string,
+  expand?: string,
+) {
+  const record = await customerRecord(parent, ctx);
+  if (!record) return null;
+  const byCustomer = eq({ kind: 'guid', field: 'customerId', value: record.id });
+  const link = await ctx.client.collectionLink(
+    set,
+    { filter: extraFilter ? `${byCustomer} and ${extraFilter}` : byCustomer, orderby, expand },
+    ctx.requestId,
+  );
+  return loadConnection<T>(ctx, link, args.first, args.after);
+}
+
+export const Customer: CustomerResolvers = {
+  async __resolveReference(reference, ctx) {
+    if (!isGuid(reference.id)) return { id: reference.id, record: null };
+    return { id: reference.id, record: await ctx.loaders.customerById.load(reference.id) };
+  },
+  id: (parent) => parent.id,
+  inErp: async (parent, _args, ctx) => (await customerRecord(parent, ctx)) !== null,
+  number: async (parent, _args, ctx) => (await customerRecord(parent, ctx))?.number ?? null,
+  erpName: async (parent, _args, ctx) => textOf((await customerRecord(parent, ctx))?.displayName),
+  erpEmail: async (parent, _args, ctx) => textOf((await customerRecord(parent, ctx))?.email),
+  erpPhone: async (parent, _args, ctx) => textOf((await customerRecord(parent, ctx))?.phoneNumber),
+  async erpBillingAddress(parent, _args, ctx) {
+    const record = await customerRecord(parent, ctx);
+    if (!record) return null;
+    const street = [textOf(record.addressLine1), textOf(record.addressLine2)].filter((line) => line !== null);
+    return {
+      purpose: 'BILLING',
+      source: 'ERP',
+      street: street.length === 0 ? null : street.join('\n'),
+      city: textOf(record.city),
+      state: textOf(record.state),
+      postalCode: textOf(record.postalCode),
+      country: textOf(record.country),
+    };
+  },
+  async currencyCode(parent, _args, ctx) {
+    const record = await customerRecord(parent, ctx);
+    return record ? currencyOf(record.currencyCode, ctx) : null;
+  },
+  async balance(parent, _args, ctx) {
+    const record = await customerRecord(parent, ctx);
+    if (!record) return null;
+    return money(record.customerFinancialDetail?.balance ?? record.balanceDue, record.currencyCode, ctx);
+  },
+  async overdue(parent, _args, ctx) {
+    const record = await customerRecord(parent, ctx);
+    if (!record) return null;
+    return money(record.customerFinancialDetail?.overdueAmount ?? 0, record.currencyCode, ctx);
+  },
+  // BC's credit limit 0 means "no limit".
+  async creditLimit(parent, _args, ctx) {
+    const record = await customerRecord(parent, ctx);
+    if (!record?.creditLimit) return null;
+    return money(record.creditLimit, record.currencyCode, ctx);
+  },
+  async availableCredit(parent, _args, ctx) {
+    const record = await customerRecord(parent, ctx);
+    if (!record?.creditLimit) return null;
+    const balance = record.customerFinancialDetail?.balance ?? record.balanceDue ?? 0;
+    // Cents as integers, so the difference of two 2-place amounts is exact.
+    const cents = Math.round(record.creditLimit * 100) - Math.round(balance * 100);
+    return money(cents / 100, record.currencyCode, ctx);
+  },
+  async blocked(parent, _args, ctx) {
+    const record = await customerRecord(parent, ctx);
+    if (!record) return null;
+    return enumOf(BLOCKED, record.blocked ?? ' ', 'customer block');
+  },
+  async salesperson(parent, _args, ctx) {
+    const record = await customerRecord(parent, ctx);
+    const code = textOf(record?.salespersonCode);
+    if (!code) return null;
+    const employee = await ctx.loaders.employeeByNumber.load(code);
+    const email = textOf(employee?.email);
+    return employee && email ? { email, record: employee } : null;
+  },
+  orders: (parent, args, ctx) =>
+    documents<BcSalesOrder>(
+      parent,
+      ctx,
+      'salesOrders',
+      'orderDate desc,number desc',
+      args,
+      undefined,
+      'salesOrderLines',
+    ),
+  invoices: (parent, args, ctx) =>
+    documents<BcSalesInvoice>(
+      parent,
+      ctx,
+      'salesInvoices',
+      'invoiceDate desc,number desc',
+      args,
+      args.onlyOpen ? 'remainingAmount gt 0' : undefined,
+    ),
+  payments: (parent, args, ctx) =>
+    documents<BcCustomerPayment>(parent, ctx, 'customerPayments', 'postingDate desc', args),
+  shipments: (parent, args, ctx) =>
+    documents<BcSalesShipment>(parent, ctx, 'salesShipments', 'shipmentDate desc,number desc', args),
+};

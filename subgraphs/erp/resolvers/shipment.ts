@@ -1,0 +1,24 @@
+import type { ShipmentLineResolvers, ShipmentResolvers } from '../__generated__/resolvers-types.js';
+import { dateOf, shipToAddress, textOf } from './shared.js';
+
+export const Shipment: ShipmentResolvers = {
+  __resolveReference: (reference, ctx) => ctx.loaders.shipmentByNumber.load(reference.number),
+  id: (shipment) => shipment.id,
+  number: (shipment) => shipment.number,
+  shipmentDate: (shipment) => dateOf(shipment.shipmentDate),
+  customer: (shipment) => (shipment.customerId ? { id: shipment.customerId } : null),
+  order: (shipment, _args, ctx) =>
+    shipment.orderNumber ? ctx.loaders.orderByNumber.load(shipment.orderNumber) : null,
+  shipToAddress: (shipment) => shipToAddress(shipment),
+  lines: (shipment, _args, ctx) => ctx.loaders.shipmentLinesByShipmentId.load(shipment.id),
+};
+
+export const ShipmentLine: ShipmentLineResolvers = {
+  sequence: (line) => line.sequence,
+  product: (line, _args, ctx) =>
+    line.lineType === 'Item' && line.lineObjectNumber
+      ? ctx.loaders.itemByNumber.load(line.lineObjectNumber)
+      : null,
+  description: (line) => textOf(line.description),
+  quantity: (line) => line.quantity ?? 0,
+};
