@@ -1,0 +1,126 @@
+import './noTelemetry.js';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { createGraphQLHttpServer, sendJson } from '../lib/graphqlHttp.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { type GatewayConfig, SUBGRAPH_NAMES, type SubgraphName } from './config.js';
+import { errorLoggingPlugin, type GatewayContext, maskError } from './errors.js';
+import { operationLimitRules } from './limits.js';
+import { probeSubgraph, type SubgraphConnection, SubgraphDataSource, subgraphAgent } from './subgraphs.js';
+
+export interface Gateway {
+  /** Not listening: the caller picks host and port. */
+  server: Server;
+  /** Loads the supergraph and starts Apollo; call (and await) before listening. */
+  ready(): Promise<void>;
+  /** Stops answering, closes the server if it listens, and the subgraph connection pools. */
+  close(): Promise<void>;
+}
+
+/**
+ * The federation gateway over the committed supergraph (no introspection of the subgraphs at
+ * run time): Apollo Server 5 + @apollo/gateway, served by lib/graphqlHttp.ts with /health and
+ * /ready, errors masked to the catalogue, operation limits checked before planning.
+ */
+export function createGateway(config: GatewayConfig, deps: { logger?: Logger } = {}): Gateway {
+  const logger = deps.logger ?? createLogger({ name: 'gateway', level: config.logLevel });
+  const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
+
+  const connections = Object.fromEntries(
+    SUBGRAPH_NAMES.map((name) => [
+      name,
+      {
+        name,
+        url: config.subgraphUrls[name],
+        timeoutMs: config.subgraphTimeoutMs,
+        dispatcher: subgraphAgent(config.subgraphMaxConnections),
+      } satisfies SubgraphConnection,
+    ]),
+  ) as Record<SubgraphName, SubgraphConnection>;
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    logger,
+    buildService({ name }) {
+      const connection = connections[name as SubgraphName];
+      if (!connection)
+        throw new Error(`The supergraph names a subgraph '${name}' the gateway has no URL for.`);
+      return new SubgraphDataSource(connection);
+    },
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    logger,
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: !config.production,
+    hideSchemaDetailsFromClientErrors: config.production,
+    formatError: (formatted, original) => maskError(formatted, original, { production: config.production }),
+    validationRules: operationLimitRules(config.limits),
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    // Automatic persisted queries need their own protocol codes, which the catalogue does not
+    // carry yet; off until the gateway has a shared store for them.
+    persistedQueries: false,
+    stopOnTerminationSignals: false,
+    plugins: [
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      errorLoggingPlugin(),
+    ],
+  });
+
+  let started: Promise<void> | undefined;
+  let loaded = false;
+
+  const server = createGraphQLHttpServer<GatewayContext>({
+    apollo,
+    logger,
+    context: async ({ requestId, logger: requestLogger }) => ({ requestId, logger: requestLogger }),
+    routes: {
+      '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+      '/ready': async (_req, res) => {
+        if (!loaded) return sendJson(res, 503, { status: 'not ready', notReady: ['supergraph'] });
+        const problems = await Promise.all(
+          SUBGRAPH_NAMES.map(
+            async (name) =>
+              [name, await probeSubgraph(connections[name], config.readyProbeTimeoutMs)] as const,
+          ),
+        );
+        const subgraphs = Object.fromEntries(problems.map(([name, problem]) => [name, problem ?? 'ok']));
+        const notReady = problems.filter(([, problem]) => problem !== undefined).map(([name]) => name);
+        if (notReady.length > 0) return sendJson(res, 503, { status: 'not ready', notReady, subgraphs });
+        return sendJson(res, 200, { status: 'ready', subgraphs });
+      },
+    },
+  });
+
+  return {
+    server,
+    ready() {
+      started ??= apollo.start().then(() => {
+        loaded = true;
+        logger.info({ subgraphs: config.subgraphUrls }, 'supergraph loaded');
+      });
+      return started;
+    },
+    async close() {
+      if (server.listening) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await closed;
+      }
+      if (started) await started.catch(() => undefined);
+      if (loaded) await apollo.stop();
+      loaded = false;
+      await Promise.all(SUBGRAPH_NAMES.map((name) => connections[name].dispatcher.close()));
+    },
+  };
+}
