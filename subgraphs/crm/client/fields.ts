@@ -1,0 +1,204 @@
+import type { ChildRelationship, FilterField, OrderKey, SObjectName } from './soql.js';
+
+/**
+ * The fixed field lists every SOQL statement selects: each matches a record type in types.ts.
+ * Parent paths (Owner.Email, Account.ERP_Customer_Id__c) read the related record in the same
+ * call instead of a second lookup.
+ */
+const OWNER = ['Owner.Id', 'Owner.Email', 'Owner.Username', 'Owner.Department', 'Owner.IsActive'] as const;
+
+export const ACCOUNT_FIELDS = [
+  'Id',
+  'Name',
+  'AccountNumber',
+  'ERP_Customer_Id__c',
+  'Type',
+  'Industry',
+  'BillingStreet',
+  'BillingCity',
+  'BillingState',
+  'BillingPostalCode',
+  'BillingCountry',
+  'ShippingStreet',
+  'ShippingCity',
+  'ShippingState',
+  'ShippingPostalCode',
+  'ShippingCountry',
+  'Phone',
+  'Website',
+  'CurrencyIsoCode',
+  'CreatedDate',
+  ...OWNER,
+] as const;
+
+export const USER_FIELDS = ['Id', 'Username', 'Name', 'Email', 'Department', 'IsActive'] as const;
+
+export const CONTACT_FIELDS = [
+  'Id',
+  'AccountId',
+  'Account.ERP_Customer_Id__c',
+  'FirstName',
+  'LastName',
+  'Name',
+  'Title',
+  'Email',
+  'Phone',
+  'MobilePhone',
+  'MailingStreet',
+  'MailingCity',
+  'MailingState',
+  'MailingPostalCode',
+  'MailingCountry',
+  'Contact_Role__c',
+] as const;
+
+export const TASK_FIELDS = [
+  'Id',
+  'AccountId',
+  'WhoId',
+  'Subject',
+  'Description',
+  'Status',
+  'ActivityDate',
+  'TaskSubtype',
+  'Owner.Id',
+  'Owner.Email',
+] as const;
+
+export const EVENT_FIELDS = [
+  'Id',
+  'AccountId',
+  'WhoId',
+  'Subject',
+  'Description',
+  'ActivityDateTime',
+  'StartDateTime',
+  'Type',
+  'Owner.Id',
+  'Owner.Email',
+] as const;
+
+export const OPPORTUNITY_FIELDS = [
+  'Id',
+  'AccountId',
+  'Account.ERP_Customer_Id__c',
+  'Name',
+  'StageName',
+  'Amount',
+  'CurrencyIsoCode',
+  'Probability',
+  'CloseDate',
+  'IsClosed',
+  'IsWon',
+  'Owner.Id',
+  'Owner.Email',
+] as const;
+
+export const QUOTE_LINE_FIELDS = [
+  'Id',
+  'LineNumber',
+  'Description',
+  'Quantity',
+  'UnitPrice',
+  'Discount',
+  'TotalPrice',
+  'Product2.ProductCode',
+] as const;
+
+export const QUOTE_FIELDS = [
+  'Id',
+  'Name',
+  'QuoteNumber',
+  'Status',
+  'ExpirationDate',
+  'CurrencyIsoCode',
+  'Subtotal',
+  'Discount',
+  'TotalPrice',
+  'GrandTotal',
+  'AccountId',
+  'Account.ERP_Customer_Id__c',
+  'OpportunityId',
+  'ContactId',
+  'ERP_Order_Number__c',
+  'CreatedDate',
+] as const;
+
+export const CASE_FIELDS = [
+  'Id',
+  'CaseNumber',
+  'AccountId',
+  'Account.ERP_Customer_Id__c',
+  'ContactId',
+  'Subject',
+  'Description',
+  'Status',
+  'Priority',
+  'Origin',
+  'Type',
+  'IsClosed',
+  'CreatedDate',
+  'ClosedDate',
+] as const;
+
+export const PRODUCT_FIELDS = ['Id', 'ProductCode', 'Family'] as const;
+
+/** How a per-account list is read: as a subquery of Account, or on its own for one account. */
+export interface ChildListSpec {
+  relationship: ChildRelationship;
+  object: SObjectName;
+  fields: readonly string[];
+  /** A total order: the last key is Id, so keyset positions are unique. */
+  orderBy: readonly OrderKey[];
+}
+
+const byId = (direction: 'ASC' | 'DESC'): OrderKey => ({ field: 'Id', direction });
+
+export const CHILD_LISTS = {
+  contacts: {
+    relationship: 'Contacts',
+    object: 'Contact',
+    fields: CONTACT_FIELDS,
+    orderBy: [{ field: 'LastName', direction: 'ASC' }, { field: 'FirstName', direction: 'ASC' }, byId('ASC')],
+  },
+  tasks: {
+    relationship: 'Tasks',
+    object: 'Task',
+    fields: TASK_FIELDS,
+    orderBy: [{ field: 'ActivityDate', direction: 'DESC' }, byId('DESC')],
+  },
+  events: {
+    relationship: 'Events',
+    object: 'Event',
+    fields: EVENT_FIELDS,
+    orderBy: [{ field: 'ActivityDateTime', direction: 'DESC' }, byId('DESC')],
+  },
+  opportunities: {
+    relationship: 'Opportunities',
+    object: 'Opportunity',
+    fields: OPPORTUNITY_FIELDS,
+    orderBy: [{ field: 'CloseDate', direction: 'DESC' }, byId('DESC')],
+  },
+  quotes: {
+    relationship: 'Quotes',
+    object: 'Quote',
+    fields: QUOTE_FIELDS,
+    orderBy: [{ field: 'CreatedDate', direction: 'DESC' }, byId('DESC')],
+  },
+  cases: {
+    relationship: 'Cases',
+    object: 'Case',
+    fields: CASE_FIELDS,
+    orderBy: [{ field: 'CreatedDate', direction: 'DESC' }, byId('DESC')],
+  },
+} as const satisfies Record<string, ChildListSpec>;
+
+export type ChildListName = keyof typeof CHILD_LISTS;
+
+/** How each orderable field's values are written as literals. */
+export const FIELD_KINDS: Partial<Record<FilterField, 'date' | 'datetime' | 'string'>> = {
+  ActivityDate: 'date',
+  CloseDate: 'date',
+  ActivityDateTime: 'datetime',
+  CreatedDate: 'datetime',
+};

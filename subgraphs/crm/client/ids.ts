@@ -1,0 +1,45 @@
+/**
+ * Salesforce record ids: 15 characters (case-sensitive) or 18 (the 15 plus a 3-character
+ * case-insensitive checksum). We always speak the 18-character form.
+ */
+const SF_ID_15_RE = /^[a-zA-Z0-9]{15}$/;
+const SF_ID_18_RE = /^[a-zA-Z0-9]{18}$/;
+const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const CHECKSUM_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
+
+function checksum(id15: string): string {
+  let suffix = '';
+  for (let block = 0; block < 3; block++) {
+    let bits = 0;
+    for (let i = 0; i < 5; i++) {
+      const c = id15.charAt(block * 5 + i);
+      if (c >= 'A' && c <= 'Z') bits |= 1 << i;
+    }
+    suffix += CHECKSUM_ALPHABET.charAt(bits);
+  }
+  return suffix;
+}
+
+/** The 18-character form of a Salesforce id, or undefined when `value` is not one. */
+export function toSalesforceId18(value: string): string | undefined {
+  if (SF_ID_15_RE.test(value)) return value + checksum(value);
+  // Taken as given: the CRM decides whether it exists (an unknown id is simply not found).
+  if (SF_ID_18_RE.test(value)) return value;
+  return undefined;
+}
+
+export function isGuid(value: string): boolean {
+  return GUID_RE.test(value);
+}
+
+export type CustomerIdKind =
+  | { kind: 'erp'; guid: string }
+  | { kind: 'crm'; accountId: string }
+  | { kind: 'invalid' };
+
+/** A Customer.id: the ERP customer's GUID, or the Salesforce account id of a CRM-only prospect. */
+export function classifyCustomerId(id: string): CustomerIdKind {
+  if (isGuid(id)) return { kind: 'erp', guid: id.toLowerCase() };
+  const accountId = toSalesforceId18(id);
+  return accountId ? { kind: 'crm', accountId } : { kind: 'invalid' };
+}

@@ -1,0 +1,67 @@
+import { FIELD_KINDS } from './fields.js';
+import {
+  and,
+  compare,
+  dateLiteral,
+  dateTimeLiteral,
+  NULL_LITERAL,
+  type OrderKey,
+  or,
+  type SoqlCondition,
+  type SoqlLiteral,
+  stringLiteral,
+} from './soql.js';
+
+/** A keyset position: the order-key values of the last row a page showed, in orderBy's order. */
+export type KeysetPosition = readonly (string | null)[];
+
+function literalFor(key: OrderKey, value: string): SoqlLiteral {
+  switch (FIELD_KINDS[key.field]) {
+    case 'date':
+      return dateLiteral(value);
+    case 'datetime':
+      return dateTimeLiteral(value);
+    default:
+      return stringLiteral(value);
+  }
+}
+
+/**
+ * The rows after `position` in the order `orderBy` (every key NULLS LAST, as soql.ts orders):
+ * for some key i, the keys before it equal the position and key i is strictly after it. A null
+ * position value has nothing strictly after it except by a later key. Throws TypeError when a
+ * value does not fit its field (a forged cursor): callers turn that into BAD_USER_INPUT.
+ */
+export function keysetAfter(orderBy: readonly OrderKey[], position: KeysetPosition): SoqlCondition {
+  if (position.length !== orderBy.length) throw new TypeError('keyset position does not match the order');
+  const alternatives: SoqlCondition[] = [];
+  const equalSoFar: SoqlCondition[] = [];
+  orderBy.forEach((key, i) => {
+    const value = position[i];
+    if (value === null || value === undefined) {
+      equalSoFar.push(compare(key.field, '=', NULL_LITERAL));
+      return;
+    }
+    const literal = literalFor(key, value);
+    const after = or(
+      compare(key.field, key.direction === 'ASC' ? '>' : '<', literal),
+      compare(key.field, '=', NULL_LITERAL),
+    );
+    alternatives.push(equalSoFar.length > 0 ? and(...equalSoFar, after) : after);
+    equalSoFar.push(compare(key.field, '=', literal));
+  });
+  if (alternatives.length === 0) throw new TypeError('keyset position has no non-null key');
+  return or(...alternatives);
+}
+
+/** Reads a row's values for the order keys (parent paths like Product2.ProductCode included). */
+export function positionOf(row: object, orderBy: readonly OrderKey[]): KeysetPosition {
+  return orderBy.map((key) => {
+    let value: unknown = row;
+    for (const part of key.field.split('.')) {
+      value =
+        value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+    }
+    return value === undefined || value === null ? null : String(value);
+  });
+}

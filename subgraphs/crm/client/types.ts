@@ -1,0 +1,176 @@
+/**
+ * The Salesforce record shapes the subgraph reads (REST API v62.0 query results): exactly the
+ * fields the SOQL in fields.ts selects, with parent paths as nested objects (null when the
+ * lookup is empty) and child subqueries as nested query results. These are the codegen mappers.
+ */
+
+export interface SfAttributes {
+  type: string;
+  url: string;
+}
+
+export interface SfQueryResult<T> {
+  totalSize: number;
+  done: boolean;
+  nextRecordsUrl?: string;
+  records: T[];
+}
+
+export interface SfRecord {
+  attributes?: SfAttributes;
+  Id: string;
+}
+
+/** The owner of a record, read through the Owner parent path. */
+export interface UserRef {
+  Id: string;
+  Email: string | null;
+  Username?: string | null;
+  Department?: string | null;
+  IsActive?: boolean | null;
+}
+
+export interface AccountRef {
+  Id?: string;
+  ERP_Customer_Id__c: string | null;
+}
+
+export interface UserRecord extends SfRecord {
+  Username: string | null;
+  Name: string | null;
+  Email: string | null;
+  Department: string | null;
+  IsActive: boolean | null;
+}
+
+export interface AccountRecord extends SfRecord {
+  Name: string | null;
+  AccountNumber: string | null;
+  ERP_Customer_Id__c: string | null;
+  Type: string | null;
+  Industry: string | null;
+  BillingStreet: string | null;
+  BillingCity: string | null;
+  BillingState: string | null;
+  BillingPostalCode: string | null;
+  BillingCountry: string | null;
+  ShippingStreet: string | null;
+  ShippingCity: string | null;
+  ShippingState: string | null;
+  ShippingPostalCode: string | null;
+  ShippingCountry: string | null;
+  Phone: string | null;
+  Website: string | null;
+  CurrencyIsoCode: string | null;
+  CreatedDate: string;
+  Owner: UserRef | null;
+}
+
+export interface ContactRecord extends SfRecord {
+  AccountId: string | null;
+  Account: AccountRef | null;
+  FirstName: string | null;
+  LastName: string;
+  Name: string | null;
+  Title: string | null;
+  Email: string | null;
+  Phone: string | null;
+  MobilePhone: string | null;
+  MailingStreet: string | null;
+  MailingCity: string | null;
+  MailingState: string | null;
+  MailingPostalCode: string | null;
+  MailingCountry: string | null;
+  Contact_Role__c: string | null;
+}
+
+export interface TaskRecord extends SfRecord {
+  AccountId: string | null;
+  WhoId: string | null;
+  Subject: string | null;
+  Description: string | null;
+  Status: string | null;
+  ActivityDate: string | null;
+  TaskSubtype: string | null;
+  Owner: UserRef | null;
+}
+
+export interface EventRecord extends SfRecord {
+  AccountId: string | null;
+  WhoId: string | null;
+  Subject: string | null;
+  Description: string | null;
+  ActivityDateTime: string | null;
+  StartDateTime: string | null;
+  Type: string | null;
+  Owner: UserRef | null;
+}
+
+export interface OpportunityRecord extends SfRecord {
+  AccountId: string | null;
+  Account: AccountRef | null;
+  Name: string;
+  StageName: string;
+  Amount: number | null;
+  CurrencyIsoCode: string | null;
+  Probability: number | null;
+  CloseDate: string | null;
+  IsClosed: boolean;
+  IsWon: boolean;
+  Owner: UserRef | null;
+}
+
+export interface QuoteLineItemRecord extends SfRecord {
+  LineNumber: string | null;
+  Description: string | null;
+  Quantity: number;
+  UnitPrice: number;
+  Discount: number | null;
+  TotalPrice: number;
+  Product2: { ProductCode: string | null } | null;
+}
+
+export interface QuoteRecord extends SfRecord {
+  Name: string | null;
+  QuoteNumber: string;
+  Status: string;
+  ExpirationDate: string | null;
+  CurrencyIsoCode: string | null;
+  Subtotal: number | null;
+  Discount: number | null;
+  TotalPrice: number | null;
+  GrandTotal: number | null;
+  AccountId: string | null;
+  Account: AccountRef | null;
+  OpportunityId: string | null;
+  ContactId: string | null;
+  ERP_Order_Number__c: string | null;
+  CreatedDate: string;
+  QuoteLineItems?: SfQueryResult<QuoteLineItemRecord> | null;
+}
+
+export interface CaseRecord extends SfRecord {
+  CaseNumber: string;
+  AccountId: string | null;
+  Account: AccountRef | null;
+  ContactId: string | null;
+  Subject: string | null;
+  Description: string | null;
+  Status: string;
+  Priority: string | null;
+  Origin: string | null;
+  Type: string | null;
+  IsClosed: boolean;
+  CreatedDate: string;
+  ClosedDate: string | null;
+}
+
+export interface Product2Record extends SfRecord {
+  ProductCode: string | null;
+  Family: string | null;
+}
+
+/** An Account read only for its child subqueries. */
+export interface AccountChildrenRecord extends SfRecord {
+  [relationship: string]: unknown;
+}

@@ -1,0 +1,26 @@
+import type { Logger } from '../../lib/logger.js';
+import type { CrmClient } from './client/crmClient.js';
+import { type CrmLoaders, createLoaders } from './loaders.js';
+
+/** What every CRM resolver receives: built fresh for each request. */
+export interface CrmContext {
+  requestId: string;
+  logger: Logger;
+  client: CrmClient;
+  loaders: CrmLoaders;
+}
+
+export function createCrmContext(options: {
+  requestId: string;
+  logger: Logger;
+  client: CrmClient;
+  batching: boolean;
+}): CrmContext {
+  const { requestId, logger, client, batching } = options;
+  return {
+    requestId,
+    logger,
+    client,
+    loaders: createLoaders(client, { requestId }, batching),
+  };
+}

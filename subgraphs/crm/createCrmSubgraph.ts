@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { type DocumentNode, type GraphQLFormattedError, parse } from 'graphql';
+import { appError, isCatalogued, LegacyError } from '../../lib/errors.js';
+import { createGraphQLHttpServer, sendJson } from '../../lib/graphqlHttp.js';
+import { type Logger, silentLogger } from '../../lib/logger.js';
+import { CrmClient } from './client/crmClient.js';
+import type { CrmSubgraphConfig } from './config.js';
+import { type CrmContext, createCrmContext } from './context.js';
+import { resolvers } from './resolvers/index.js';
+
+export const CRM_SCHEMA_PATH = new URL('../../schema/crm.graphql', import.meta.url);
+
+/** buildSubgraphSchema's module shape (its resolver map type is not exported). */
+type SchemaModule = Exclude<
+  Extract<Parameters<typeof buildSubgraphSchema>[0], unknown[]>[number],
+  DocumentNode
+>;
+
+export interface CrmSubgraph {
+  /** Not listening: the caller picks host and port. */
+  server: Server;
+  client: CrmClient;
+  close(): Promise<void>;
+}
+
+/**
+ * Errors leave the subgraph with a catalogued `extensions.code` only: a classified CRM failure
+ * becomes its code and system (never Salesforce's text or a URL), our own GraphQL errors and
+ * Apollo's request errors pass without stack traces; anything else is logged and masked.
+ */
+export function formatCrmError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof LegacyError) {
+      logger.warn({ code: original.code, detail: original.detail, path: formatted.path }, 'CRM call failed');
+      const mapped = original.toGraphQLError();
+      return {
+        message: mapped.message,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: mapped.extensions,
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (isCatalogued(code) && code !== 'INTERNAL_SERVER_ERROR') {
+      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    logger.error({ err: original, path: formatted.path }, 'unexpected error in the CRM subgraph');
+    const masked = appError('INTERNAL_SERVER_ERROR', 'Internal server error.');
+    return {
+      message: masked.message,
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: masked.extensions,
+    };
+  };
+}
+
+/** The CRM subgraph: schema, resolvers and a per-request context around one CRM client. Never listens. */
+export function createCrmSubgraph(config: CrmSubgraphConfig, deps: { logger?: Logger } = {}): CrmSubgraph {
+  const logger = deps.logger ?? silentLogger;
+  const client = new CrmClient({
+    crmUrl: config.crmUrl,
+    token: config.crmToken,
+    apiVersion: config.apiVersion,
+    timeoutMs: config.timeoutMs,
+    maxRetries: config.maxRetries,
+    maxConnections: config.maxConnections,
+  });
+  const typeDefs = parse(readFileSync(CRM_SCHEMA_PATH, 'utf8'));
+  const apollo = new ApolloServer<CrmContext>({
+    schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as SchemaModule['resolvers'] }]),
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatCrmError(logger),
+    plugins: [
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
+  });
+  apollo.startInBackgroundHandlingStartupErrorsByLoggingAndFailingAllRequests();
+  const server = createGraphQLHttpServer<CrmContext>({
+    apollo,
+    logger,
+    context: async ({ requestId, logger: requestLogger }) =>
+      createCrmContext({ requestId, logger: requestLogger, client, batching: config.batching }),
+    routes: {
+      '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+    },
+  });
+  return {
+    server,
+    client,
+    async close() {
+      await apollo.stop();
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,164 @@
+import DataLoader from 'dataloader';
+import type { CallContext, ChildListRequest, CrmClient } from './client/crmClient.js';
+import { CHILD_LISTS, type ChildListName } from './client/fields.js';
+import type { KeysetPosition } from './client/keyset.js';
+import type {
+  AccountChildrenRecord,
+  AccountRecord,
+  CaseRecord,
+  ContactRecord,
+  OpportunityRecord,
+  Product2Record,
+  QuoteRecord,
+  SfQueryResult,
+  UserRecord,
+} from './client/types.js';
+
+/** One page of one account's child list: the first `limit` rows, or those after `after`. */
+export interface ChildListKey {
+  accountId: string;
+  list: ChildListName;
+  limit: number;
+  after?: KeysetPosition;
+}
+
+export type CrmLoaders = ReturnType<typeof createLoaders>;
+
+/**
+ * The per-request DataLoaders: created for each request by the context factory, never shared
+ * between requests (each caller sees only what its own calls returned). With `batching` off
+ * every loader makes one call per key: the naive baseline the benchmark compares against.
+ */
+export function createLoaders(client: CrmClient, ctx: CallContext, batching: boolean) {
+  const options = { batch: batching };
+
+  /** A loader for records looked up by one field; keys match case-insensitively when asked. */
+  function byField<R, K extends string = string>(
+    fetch: (keys: readonly K[]) => Promise<R[]>,
+    keyOf: (record: R) => string | null | undefined,
+    normalise: (key: string) => string = (k) => k,
+  ) {
+    return new DataLoader<K, R | null, string>(
+      async (keys) => {
+        const records = await fetch(keys);
+        const found = new Map<string, R>();
+        for (const r of records) {
+          const k = keyOf(r);
+          if (k !== null && k !== undefined && !found.has(normalise(k))) found.set(normalise(k), r);
+        }
+        return keys.map((k) => found.get(normalise(k)) ?? null);
+      },
+      { ...options, cacheKeyFn: normalise },
+    );
+  }
+
+  const lower = (k: string) => k.toLowerCase();
+
+  const accountById = byField<AccountRecord>(
+    (ids) => client.accountsByIds(ids, ctx),
+    (r) => r.Id,
+  );
+
+  /** Every account linked to an ERP customer, oldest first (the first is the one read). */
+  const accountsByErpId = new DataLoader<string, AccountRecord[], string>(
+    async (erpIds) => {
+      const records = await client.accountsByErpCustomerIds(erpIds, ctx);
+      const groups = new Map<string, AccountRecord[]>();
+      for (const r of records) {
+        const key = (r.ERP_Customer_Id__c ?? '').toLowerCase();
+        const group = groups.get(key) ?? [];
+        group.push(r);
+        groups.set(key, group);
+        accountById.prime(r.Id, r);
+      }
+      return erpIds.map((id) => groups.get(id.toLowerCase()) ?? []);
+    },
+    { ...options, cacheKeyFn: lower },
+  );
+
+  const childList = new DataLoader<ChildListKey, unknown[], string>(
+    async (keys) => {
+      const firstPages = keys.filter((k) => !k.after);
+      // First pages: one statement (per URL-bound chunk) for all accounts and lists of a page size.
+      const byLimit = new Map<number, ChildListKey[]>();
+      for (const k of firstPages) byLimit.set(k.limit, [...(byLimit.get(k.limit) ?? []), k]);
+      const firstPageResults = new Map<string, unknown[]>();
+      await Promise.all(
+        [...byLimit].map(async ([limit, group]) => {
+          const lists = [...new Set(group.map((k) => k.list))].map(
+            (list): ChildListRequest => ({ list, limit }),
+          );
+          const accounts = await client.childListsOfAccounts(
+            group.map((k) => k.accountId),
+            lists,
+            ctx,
+          );
+          for (const k of group)
+            firstPageResults.set(childListCacheKey(k), childRows(accounts.get(k.accountId), k.list));
+        }),
+      );
+      // Later pages: the keyset differs per account, so one statement each, in parallel.
+      return Promise.all(
+        keys.map(async (k) =>
+          k.after
+            ? client.childListAfter<unknown>(k.accountId, { list: k.list, limit: k.limit }, k.after, ctx)
+            : (firstPageResults.get(childListCacheKey(k)) ?? []),
+        ),
+      );
+    },
+    { ...options, cacheKeyFn: childListCacheKey },
+  );
+
+  return {
+    accountById,
+    accountsByErpId,
+    childList,
+    userByEmail: byField<UserRecord>(
+      (emails) => client.usersByEmails(emails, ctx),
+      (r) => r.Email,
+      lower,
+    ),
+    contactById: byField<ContactRecord>(
+      (ids) => client.contactsByIds(ids, ctx),
+      (r) => r.Id,
+    ),
+    opportunityById: byField<OpportunityRecord>(
+      (ids) => client.opportunitiesByIds(ids, ctx),
+      (r) => r.Id,
+    ),
+    quoteById: byField<QuoteRecord>(
+      (ids) => client.quotesByIds(ids, ctx),
+      (r) => r.Id,
+    ),
+    quoteByOrderNumber: byField<QuoteRecord>(
+      (numbers) => client.quotesByOrderNumbers(numbers, ctx),
+      (r) => r.ERP_Order_Number__c,
+    ),
+    quotesByOpportunityId: new DataLoader<string, QuoteRecord[]>(async (ids) => {
+      const quotes = await client.quotesByOpportunityIds(ids, ctx);
+      return ids.map((id) => quotes.filter((q) => q.OpportunityId === id));
+    }, options),
+    caseById: byField<CaseRecord>(
+      (ids) => client.casesByIds(ids, ctx),
+      (r) => r.Id,
+    ),
+    caseByNumber: byField<CaseRecord>(
+      (numbers) => client.casesByNumbers(numbers, ctx),
+      (r) => r.CaseNumber,
+    ),
+    productByCode: byField<Product2Record>(
+      (codes) => client.productsByCodes(codes, ctx),
+      (r) => r.ProductCode,
+    ),
+  };
+}
+
+export function childListCacheKey(key: ChildListKey): string {
+  return JSON.stringify([key.accountId, key.list, key.limit, key.after ?? null]);
+}
+
+/** The rows of a child subquery in an Account record (null when the account has none). */
+export function childRows(account: AccountChildrenRecord | undefined, list: ChildListName): unknown[] {
+  const result = account?.[CHILD_LISTS[list].relationship] as SfQueryResult<unknown> | null | undefined;
+  return result?.records ?? [];
+}

@@ -1,0 +1,86 @@
+import { appError } from '../../../lib/errors.js';
+import type { QueryResolvers } from '../__generated__/resolvers-types.js';
+import { ACCOUNT_PAGE_ORDER } from '../client/crmClient.js';
+import { toSalesforceId18 } from '../client/ids.js';
+import { positionOf } from '../client/keyset.js';
+import { connectionOf, decodeCursor, encodeCursor, isKeyset, pageSize } from '../connections.js';
+import type { CrmContext } from '../context.js';
+import type { CustomerModel } from '../models.js';
+import { customerFromAccount, loadCustomer } from './customer.js';
+
+const MAX_SEARCH_LENGTH = 200;
+
+function salesforceIdArgument(id: string, argument: string): string {
+  const id18 = toSalesforceId18(id);
+  if (!id18) {
+    throw appError('BAD_USER_INPUT', `"${argument}" must be a CRM record id (15 or 18 characters).`, {
+      argument,
+    });
+  }
+  return id18;
+}
+
+/**
+ * Customers as the CRM lists them, by (Name, Id) keyset. Accounts linked to an ERP customer
+ * that another, older account also links to are duplicates: only the oldest is listed (the
+ * others show in its duplicateCrmAccountIds). Finding them costs one batched lookup of the
+ * page's ERP ids, whatever the page size.
+ */
+async function customersPage(
+  args: { search?: string | null; first?: number | null; after?: string | null },
+  ctx: CrmContext,
+) {
+  const size = pageSize(args.first);
+  const after = decodeCursor(args.after, 'customers', isKeyset(ACCOUNT_PAGE_ORDER.length));
+  let search: string | undefined;
+  if (args.search !== null && args.search !== undefined) {
+    search = args.search.trim();
+    if (search.length === 0 || search.length > MAX_SEARCH_LENGTH) {
+      throw appError('BAD_USER_INPUT', `"search" must be 1 to ${MAX_SEARCH_LENGTH} characters.`, {
+        argument: 'search',
+      });
+    }
+  }
+  const rows = await ctx.client.accountsPage({ search, after, limit: size + 1 }, ctx);
+  const page = rows.slice(0, size);
+  const linked = [...new Set(page.flatMap((a) => (a.ERP_Customer_Id__c ? [a.ERP_Customer_Id__c] : [])))];
+  const groups = await ctx.loaders.accountsByErpId.loadMany(linked);
+  const oldestOf = new Map<string, string>();
+  groups.forEach((group, i) => {
+    if (group instanceof Error) throw group;
+    const oldest = group[0];
+    if (oldest) oldestOf.set(linked[i]!.toLowerCase(), oldest.Id);
+  });
+  for (const account of page) ctx.loaders.accountById.prime(account.Id, account);
+  const edges: { cursor: string; node: CustomerModel }[] = [];
+  for (const account of page) {
+    const erpId = account.ERP_Customer_Id__c?.toLowerCase();
+    const oldest = erpId ? oldestOf.get(erpId) : undefined;
+    if (oldest !== undefined && oldest !== account.Id) continue;
+    edges.push({
+      cursor: encodeCursor('customers', positionOf(account, ACCOUNT_PAGE_ORDER)),
+      node: customerFromAccount(account),
+    });
+  }
+  const connection = connectionOf(edges, rows.length > size, after !== undefined);
+  // The page continues after the last account read, even when that one was a hidden duplicate.
+  const last = page.at(-1);
+  if (last) connection.pageInfo.endCursor = encodeCursor('customers', positionOf(last, ACCOUNT_PAGE_ORDER));
+  return connection;
+}
+
+export const Query: QueryResolvers = {
+  customer: (_parent, { id }, ctx) => loadCustomer(id, ctx, 'null'),
+  customers: (_parent, args, ctx) => customersPage(args, ctx),
+  quote: (_parent, { id }, ctx) => ctx.loaders.quoteById.load(salesforceIdArgument(id, 'id')),
+  opportunity: (_parent, { id }, ctx) => ctx.loaders.opportunityById.load(salesforceIdArgument(id, 'id')),
+  contact: (_parent, { id }, ctx) => ctx.loaders.contactById.load(salesforceIdArgument(id, 'id')),
+  supportCase(_parent, { number }, ctx) {
+    if (!/^[0-9A-Za-z-]{1,40}$/.test(number)) {
+      throw appError('BAD_USER_INPUT', '"number" must be a case number such as 00001001.', {
+        argument: 'number',
+      });
+    }
+    return ctx.loaders.caseByNumber.load(number);
+  },
+};
