@@ -1,0 +1,221 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type GatewayConfig, gatewayConfig } from '../../gateway/config.js';
+import { createGateway, type Gateway } from '../../gateway/createGateway.js';
+import { createCrmStandIn } from '../../legacy/crm/createCrmStandIn.js';
+import { createErpStandIn } from '../../legacy/erp/createErpStandIn.js';
+import { type Dataset, openDataset } from '../../legacy/generator/open.js';
+import type { SimConfig, SimStats, Simulator } from '../../legacy/sim/simulator.js';
+import type { Logger } from '../../lib/logger.js';
+import { silentLogger } from '../../lib/logger.js';
+import { CRM_SUBGRAPH_DEFAULTS, type CrmSubgraphConfig } from '../../subgraphs/crm/config.js';
+import { createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
+import { type ErpSubgraphConfig, readErpSubgraphConfig } from '../../subgraphs/erp/config.js';
+import { createErpSubgraph } from '../../subgraphs/erp/createErpSubgraph.js';
+
+export const ERP_TOKEN = 'erp-dev-token';
+export const CRM_TOKEN = 'crm-dev-token';
+
+export interface StackOptions {
+  /** Customers in the generated data set (default 300, the generator's default). */
+  customers?: number;
+  seed?: number;
+  /** The ERP stand-in's server page size: small values force many legacy pages. */
+  erpMaxPageSize?: number;
+  /** The CRM stand-in's cap on query batch size (Salesforce's is 2,000). */
+  crmMaxBatchSize?: number;
+  /** Off: every DataLoader asks for one key at a time (the naive version). Default on. */
+  batching?: boolean | { erp?: boolean; crm?: boolean };
+  /** Per legacy call, in the subgraphs' clients. */
+  legacyTimeoutMs?: { erp?: number; crm?: number };
+  /** Read retries in the subgraphs' clients (default 0 here, so fault tests count exactly). */
+  legacyMaxRetries?: number;
+  subgraphTimeoutMs?: number;
+  /** NODE_ENV=production behaviour of the gateway (masking, no introspection). */
+  production?: boolean;
+  /** Initial simulator settings of the stand-ins (latency, faults). */
+  erpSim?: Partial<SimConfig>;
+  crmSim?: Partial<SimConfig>;
+  gateway?: Partial<GatewayConfig>;
+  logger?: Logger;
+}
+
+export interface GraphQLAnswer {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: tests index into arbitrary result shapes
+  body: { data?: any; errors?: { message: string; path?: (string | number)[]; extensions?: any }[] };
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  erpLegacyUrl: string;
+  crmLegacyUrl: string;
+  erpSubgraphUrl: string;
+  crmSubgraphUrl: string;
+  dataset: Dataset;
+  erpSim: Simulator;
+  crmSim: Simulator;
+  gateway: Gateway;
+  /** Zeroes both stand-ins' counters (POST /__sim/reset). */
+  resetCounts(): Promise<void>;
+  /** Both stand-ins' counters (GET /__sim/stats): requests, round trips, by route. */
+  legacyCalls(): Promise<{ erp: SimStats; crm: SimStats }>;
+  /** POST to the gateway's /graphql. */
+  query(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLAnswer>;
+  close(): Promise<void>;
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
+}
+
+/**
+ * The whole product in this process on loopback port 0: the generated data set, both
+ * stand-ins, both subgraphs configured to them, and the gateway configured to the subgraphs.
+ * Every piece is the real factory over real HTTP; tests and the benchmark drive it from outside.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const logger = options.logger ?? silentLogger;
+  const dataset = openDataset({
+    ...(options.customers === undefined ? {} : { customers: options.customers }),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+  });
+  const cleanups: (() => Promise<void> | void)[] = [() => dataset.close()];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    const erpStandIn = createErpStandIn({
+      db: dataset.erp,
+      companyId: dataset.summary.companyId,
+      token: ERP_TOKEN,
+      ...(options.erpMaxPageSize === undefined ? {} : { maxPageSize: options.erpMaxPageSize }),
+      ...(options.erpSim ? { sim: options.erpSim } : {}),
+      logger,
+    });
+    const crmStandIn = createCrmStandIn({
+      db: dataset.crm,
+      token: CRM_TOKEN,
+      ...(options.crmMaxBatchSize === undefined ? {} : { maxBatchSize: options.crmMaxBatchSize }),
+      ...(options.crmSim ? { sim: options.crmSim } : {}),
+      logger,
+    });
+    cleanups.push(
+      () => closeServer(erpStandIn.server),
+      () => closeServer(crmStandIn.server),
+    );
+    const erpLegacyUrl = await listen(erpStandIn.server);
+    const crmLegacyUrl = await listen(crmStandIn.server);
+
+    const batching =
+      typeof options.batching === 'object'
+        ? { erp: options.batching.erp ?? true, crm: options.batching.crm ?? true }
+        : { erp: options.batching ?? true, crm: options.batching ?? true };
+    const maxRetries = options.legacyMaxRetries ?? 0;
+    const erpConfig: ErpSubgraphConfig = {
+      ...readErpSubgraphConfig({}),
+      erpUrl: erpLegacyUrl,
+      erpToken: ERP_TOKEN,
+      companyId: dataset.summary.companyId,
+      maxRetries,
+      batching: batching.erp,
+      ...(options.legacyTimeoutMs?.erp === undefined ? {} : { timeoutMs: options.legacyTimeoutMs.erp }),
+      port: 0,
+    };
+    const crmConfig: CrmSubgraphConfig = {
+      ...CRM_SUBGRAPH_DEFAULTS,
+      crmUrl: crmLegacyUrl,
+      crmToken: CRM_TOKEN,
+      maxRetries,
+      batching: batching.crm,
+      ...(options.legacyTimeoutMs?.crm === undefined ? {} : { timeoutMs: options.legacyTimeoutMs.crm }),
+      port: 0,
+    };
+    const erpSubgraph = createErpSubgraph(erpConfig, { logger });
+    const crmSubgraph = createCrmSubgraph(crmConfig, { logger });
+    cleanups.push(
+      () => erpSubgraph.close(),
+      () => crmSubgraph.close(),
+    );
+    cleanups.push(
+      () => closeServer(erpSubgraph.server),
+      () => closeServer(crmSubgraph.server),
+    );
+    const erpSubgraphUrl = `${await listen(erpSubgraph.server)}/graphql`;
+    const crmSubgraphUrl = `${await listen(crmSubgraph.server)}/graphql`;
+
+    const gateway = createGateway(
+      gatewayConfig({
+        port: 0,
+        subgraphUrls: { erp: erpSubgraphUrl, crm: crmSubgraphUrl },
+        ...(options.subgraphTimeoutMs === undefined ? {} : { subgraphTimeoutMs: options.subgraphTimeoutMs }),
+        production: options.production ?? false,
+        ...options.gateway,
+      }),
+      { logger },
+    );
+    cleanups.push(() => gateway.close());
+    await gateway.ready();
+    const gatewayUrl = `${await listen(gateway.server)}/graphql`;
+
+    const sim = async (base: string, path: string, method = 'GET') => {
+      const response = await fetch(`${base}/__sim/${path}`, { method });
+      if (!response.ok) throw new Error(`${method} ${base}/__sim/${path} answered ${response.status}`);
+      return response.json() as Promise<SimStats>;
+    };
+
+    return {
+      gatewayUrl,
+      erpLegacyUrl,
+      crmLegacyUrl,
+      erpSubgraphUrl,
+      crmSubgraphUrl,
+      dataset,
+      erpSim: erpStandIn.sim,
+      crmSim: crmStandIn.sim,
+      gateway,
+      async resetCounts() {
+        await Promise.all([sim(erpLegacyUrl, 'reset', 'POST'), sim(crmLegacyUrl, 'reset', 'POST')]);
+      },
+      async legacyCalls() {
+        const [erp, crm] = await Promise.all([sim(erpLegacyUrl, 'stats'), sim(crmLegacyUrl, 'stats')]);
+        return { erp, crm };
+      },
+      async query(query, variables, headers = {}) {
+        const response = await fetch(gatewayUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ query, variables }),
+        });
+        return {
+          status: response.status,
+          headers: response.headers,
+          body: (await response.json()) as GraphQLAnswer['body'],
+        };
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
