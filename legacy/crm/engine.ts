@@ -1,0 +1,204 @@
+import type { Database } from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
+import { type Row, Store } from '../erp/store.js';
+import type { ColumnKind } from '../generator/model.js';
+import { CrmError } from './errors.js';
+import { salesforceId } from './ids.js';
+import { salesforceDateTime } from './literals.js';
+import type { SObjectDef } from './objects.js';
+import {
+  compileSoql,
+  FOLD_FUNCTION,
+  type Join,
+  type QueryPlan,
+  type SelectedField,
+  type SubqueryPlan,
+} from './soql.js';
+
+export type SObjectRecord = Record<string, unknown>;
+
+export interface QueryResult {
+  totalSize: number;
+  done: boolean;
+  nextRecordsUrl?: string;
+  records: SObjectRecord[];
+}
+
+/** Salesforce's batch size bounds (`Sforce-Query-Options: batchSize=`). */
+export const MIN_BATCH_SIZE = 200;
+export const MAX_BATCH_SIZE = 2000;
+
+interface Cursor {
+  plan: QueryPlan;
+  ids: string[];
+  batchSize: number;
+}
+
+/** The JSON value of a stored column, as Salesforce writes that field type. */
+export function jsonValue(kind: ColumnKind, value: unknown): unknown {
+  if (value === null || value === undefined) return kind === 'boolean' ? false : null;
+  switch (kind) {
+    case 'boolean':
+      return value === 1 || value === true || value === 1n;
+    case 'decimal':
+    case 'integer':
+      return Number(value);
+    case 'datetime':
+      return salesforceDateTime(String(value));
+    default:
+      return value;
+  }
+}
+
+export function recordUrl(apiPrefix: string, type: string, id: string): string {
+  return `${apiPrefix}/sobjects/${type}/${id}`;
+}
+
+/**
+ * Runs compiled SOQL: the ordered ids of all matches first (a snapshot the cursor pages over,
+ * so every record comes exactly once even if data changes between pages), then the rows and
+ * child subqueries of one page at a time. Cursors live in a bounded LRU, as Salesforce expires
+ * query locators.
+ */
+export class QueryEngine {
+  readonly store: Store;
+  private readonly cursors: LRUCache<string, Cursor>;
+  private locatorCounter = Math.floor(Math.random() * 1_000_000_000);
+
+  constructor(
+    db: Database,
+    private readonly apiPrefix: string,
+    maxCursors = 500,
+  ) {
+    db.function(FOLD_FUNCTION, { deterministic: true }, (value: unknown) =>
+      value === null || value === undefined ? null : String(value).toLowerCase(),
+    );
+    this.store = new Store(db);
+    this.cursors = new LRUCache({ max: maxCursors });
+  }
+
+  query(soql: string, batchSize: number, includeDeleted = false): QueryResult {
+    const plan = compileSoql(soql, { includeDeleted });
+    if (plan.count) {
+      const row = this.store.get(plan.countSql, plan.idsParams);
+      return { totalSize: Number(row?.n ?? 0), done: true, records: [] };
+    }
+    const ids = this.store.all(plan.idsSql, plan.idsParams).map((r) => String(r.id));
+    return this.page({ plan, ids, batchSize }, 0, undefined);
+  }
+
+  /** `query/{locator}-{position}`. */
+  queryMore(locatorAndPosition: string): QueryResult {
+    const match = /^(01g[0-9A-Za-z]{15})-(\d{1,9})$/.exec(locatorAndPosition);
+    const cursor = match ? this.cursors.get(match[1]!) : undefined;
+    const position = match ? Number(match[2]) : -1;
+    if (!match || !cursor || position <= 0 || position >= cursor.ids.length) {
+      throw new CrmError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+    }
+    return this.page(cursor, position, match[1]);
+  }
+
+  private page(cursor: Cursor, position: number, locator: string | undefined): QueryResult {
+    const pageIds = cursor.ids.slice(position, position + cursor.batchSize);
+    const records = this.records(cursor.plan, pageIds);
+    const next = position + pageIds.length;
+    const result: QueryResult = { totalSize: cursor.ids.length, done: next >= cursor.ids.length, records };
+    if (!result.done) {
+      let id = locator;
+      if (!id) {
+        id = salesforceId('01g', this.locatorCounter++);
+        this.cursors.set(id, cursor);
+      }
+      result.nextRecordsUrl = `${this.apiPrefix}/query/${id}-${next}`;
+    }
+    return {
+      totalSize: result.totalSize,
+      done: result.done,
+      ...(result.nextRecordsUrl ? { nextRecordsUrl: result.nextRecordsUrl } : {}),
+      records,
+    };
+  }
+
+  /** The records of a page of ids, in the ids' order, with parents and child subqueries. */
+  records(plan: QueryPlan, ids: string[]): SObjectRecord[] {
+    if (ids.length === 0) return [];
+    const rows = this.store.all(plan.rowsSql, [JSON.stringify(ids)]);
+    const byId = new Map(rows.map((r) => [String(r.__id), r]));
+    const children = plan.subqueries.map((sub) => this.childRecords(sub, ids));
+    const out: SObjectRecord[] = [];
+    for (const id of ids) {
+      const row = byId.get(id);
+      if (!row) continue; // deleted between the id snapshot and this page
+      const record = this.base(plan.def.name, id);
+      for (const item of plan.order) {
+        const index = Number(item.slice(2));
+        if (item.startsWith('f:')) {
+          this.put(record, row, plan.selected[index]!, plan.joinIdColumns);
+        } else {
+          const sub = plan.subqueries[index]!;
+          const list = children[index]!.get(id);
+          record[sub.relationship.name] = list ? { totalSize: list.length, done: true, records: list } : null;
+        }
+      }
+      out.push(record);
+    }
+    return out;
+  }
+
+  /** One SQL statement for the children of every parent in the page. */
+  private childRecords(sub: SubqueryPlan, parentIds: string[]): Map<string, SObjectRecord[]> {
+    const params = [JSON.stringify(parentIds), ...sub.whereParams];
+    if (sub.limit !== undefined) params.push(sub.limit);
+    const rows = this.store.all(sub.sql, params);
+    const byParent = new Map<string, SObjectRecord[]>();
+    for (const row of rows) {
+      const parent = String(row.__parent);
+      const record = this.base(sub.child.name, String(row.__id));
+      for (const s of sub.selected) this.put(record, row, s, sub.joinIdColumns);
+      let list = byParent.get(parent);
+      if (!list) {
+        list = [];
+        byParent.set(parent, list);
+      }
+      list.push(record);
+    }
+    return byParent;
+  }
+
+  private base(type: string, id: string): SObjectRecord {
+    return { attributes: { type, url: recordUrl(this.apiPrefix, type, id) } };
+  }
+
+  private put(record: SObjectRecord, row: Row, s: SelectedField, joinIdColumns: Map<string, string>): void {
+    let target: SObjectRecord = record;
+    for (const join of s.joins) {
+      const key = join.path.at(-1)!;
+      if (!(key in target)) target[key] = this.parentObject(join, row, joinIdColumns);
+      const next = target[key] as SObjectRecord | null;
+      if (next === null) return;
+      target = next;
+    }
+    target[s.field] = jsonValue(s.kind, row[s.column]);
+  }
+
+  private parentObject(join: Join, row: Row, joinIdColumns: Map<string, string>): SObjectRecord | null {
+    const id = row[joinIdColumns.get(join.alias)!];
+    return id === null || id === undefined ? null : this.base(join.def.name, String(id));
+  }
+
+  /** A whole record (all fields, or the given ones) as `sobjects/{Type}/{Id}` answers it. */
+  recordOf(def: SObjectDef, row: Row, fields?: readonly string[]): SObjectRecord {
+    const record = this.base(def.name, String(row.Id));
+    for (const field of fields ?? Object.keys(def.columns))
+      record[field] = jsonValue(def.columns[field]!, row[field]);
+    return record;
+  }
+}
+
+export function clampBatchSize(header: string | undefined): number {
+  if (!header) return MAX_BATCH_SIZE;
+  const match = /batchSize\s*=\s*(\d+)/i.exec(header);
+  if (!match) return MAX_BATCH_SIZE;
+  // A hint: Salesforce clamps it into its range rather than refusing it.
+  return Math.min(MAX_BATCH_SIZE, Math.max(MIN_BATCH_SIZE, Number(match[1])));
+}

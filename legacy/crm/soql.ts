@@ -1,0 +1,628 @@
+import {
+  type FieldType,
+  type OrderByClause,
+  parseQuery,
+  type Query,
+  type Subquery,
+  type WhereClause,
+} from '@jetstreamapp/soql-parser-js';
+import type { ColumnKind } from '../generator/model.js';
+import { CrmError, filterOperatorError, invalidType, malformedQuery, noSuchColumn } from './errors.js';
+import { to18 } from './ids.js';
+import {
+  dateLiteralRange,
+  isoDate,
+  isValidDate,
+  parseDateTime,
+  sqliteLikePattern,
+  unquote,
+  unquoteLike,
+} from './literals.js';
+import { type ChildRelationship, canonicalField, type SObjectDef, sobject } from './objects.js';
+
+/**
+ * SOQL → parameterised SQLite. The text is parsed by `@jetstreamapp/soql-parser-js`; this module
+ * resolves every name against the object model (so only known identifiers, double-quoted,
+ * reach the SQL) and binds every value as a parameter. Parent paths (`Account.Owner.Email`)
+ * become LEFT JOINs; child subqueries (`(SELECT … FROM Tasks …)`) become one windowed query per
+ * subquery for all parents of a page.
+ */
+
+export type SqlValue = string | number | null;
+
+/** Registered on the database: Unicode case folding for comparisons SQLite's NOCASE cannot do. */
+export const FOLD_FUNCTION = 'sf_fold';
+
+/** One join to a parent object, shared by every reference to the same path. */
+export interface Join {
+  alias: string;
+  def: SObjectDef;
+  /** Relationship names from the root (`['Account', 'Owner']`). */
+  path: string[];
+}
+
+/** A selected field: where it sits in the record JSON and which SQL column carries it. */
+export interface SelectedField {
+  /** Joins from the root to the object holding the field (empty for the root's own field). */
+  joins: Join[];
+  field: string;
+  kind: ColumnKind;
+  column: string;
+}
+
+export interface SubqueryPlan {
+  relationship: ChildRelationship;
+  child: SObjectDef;
+  sql: string;
+  /** Parameters bound after the parent ids (the subquery's WHERE). */
+  whereParams: SqlValue[];
+  limit: number | undefined;
+  selected: SelectedField[];
+  /** Join alias → column carrying that parent's Id (null when the lookup is empty). */
+  joinIdColumns: Map<string, string>;
+}
+
+export interface QueryPlan {
+  def: SObjectDef;
+  count: boolean;
+  /** Ordered ids of every matching record (LIMIT/OFFSET applied). */
+  idsSql: string;
+  idsParams: SqlValue[];
+  countSql: string;
+  /** Rows for a page of ids, given as one JSON array parameter. */
+  rowsSql: string;
+  selected: SelectedField[];
+  joinIdColumns: Map<string, string>;
+  /** Output order of top-level items: field keys and subquery relationship names. */
+  subqueries: SubqueryPlan[];
+  /** Item order: 'f:<index>' for a field, 's:<index>' for a subquery. */
+  order: string[];
+}
+
+export const MAX_OFFSET = 2000;
+
+const quote = (name: string) => `"${name}"`;
+
+/** Collects the joins one SQL statement needs. */
+class Scope {
+  readonly joins = new Map<string, Join>();
+  private counter = 0;
+  constructor(
+    readonly root: SObjectDef,
+    readonly rootAlias: string,
+    private readonly aliasPrefix: string,
+  ) {}
+
+  /** Resolves `Account.Owner.Email` (relationship names, then a field) from the root. */
+  resolve(raw: string): SelectedField & { sql: string } {
+    const parts = raw.split('.');
+    let def = this.root;
+    let alias = this.rootAlias;
+    const joins: Join[] = [];
+    // `Account.Name` in a query FROM Account may name the root itself, as Salesforce allows.
+    if (
+      parts.length > 1 &&
+      parts[0]!.toLowerCase() === def.name.toLowerCase() &&
+      !def.parents.has(parts[0]!.toLowerCase())
+    ) {
+      parts.shift();
+    }
+    for (const relName of parts.slice(0, -1)) {
+      const rel = def.parents.get(relName.toLowerCase());
+      if (!rel) {
+        throw new CrmError(
+          400,
+          'INVALID_FIELD',
+          `Didn't understand relationship '${relName}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`,
+        );
+      }
+      const target = sobject(rel.target)!;
+      const path = [...(joins.at(-1)?.path ?? []), rel.name];
+      const key = path.join('.').toLowerCase();
+      let join = this.joins.get(key);
+      if (!join) {
+        join = { alias: `${this.aliasPrefix}${this.counter++}`, def: target, path };
+        this.joins.set(key, join);
+        (join as Join & { on: string }).on =
+          `LEFT JOIN ${quote(target.name)} AS ${join.alias} ON ${join.alias}."Id" = ${alias}.${quote(rel.field)}`;
+      }
+      joins.push(join);
+      def = target;
+      alias = join.alias;
+    }
+    const last = parts.at(-1)!;
+    const field = canonicalField(def, last);
+    if (!field) throw noSuchColumn(last, def.name);
+    return { joins, field, kind: def.columns[field]!, column: '', sql: `${alias}.${quote(field)}` };
+  }
+
+  joinSql(): string {
+    return [...this.joins.values()].map((j) => (j as Join & { on: string }).on).join(' ');
+  }
+}
+
+function asArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Parses SOQL, mapping the parser's errors to Salesforce's MALFORMED_QUERY. */
+export function parseSoql(soql: string): Query {
+  if (soql.trim() === '') throw malformedQuery('SOQL statements cannot be empty or null');
+  try {
+    return parseQuery(soql);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split('\n')[0]!.slice(0, 300) : 'syntax error';
+    throw malformedQuery(`unexpected token in query: ${detail}`);
+  }
+}
+
+function rejectUnsupported(query: Query | Subquery, where: string): void {
+  if (query.groupBy || query.having) throw malformedQuery(`GROUP BY and HAVING are not supported ${where}`);
+  if (query.for || query.update || query.withDataCategory || query.usingScope) {
+    throw malformedQuery(`FOR, UPDATE, WITH DATA CATEGORY and USING SCOPE are not supported ${where}`);
+  }
+}
+
+export interface CompileOptions {
+  /** The instant date literals (TODAY, …) are resolved against. */
+  now?: Date;
+  /** queryAll: deleted records match too. */
+  includeDeleted?: boolean;
+}
+
+export function compileSoql(soql: string, options: CompileOptions = {}): QueryPlan {
+  const query = parseSoql(soql);
+  return compileQuery(query, options.now ?? new Date(), options.includeDeleted ?? false);
+}
+
+function compileQuery(query: Query, now: Date, includeDeleted: boolean): QueryPlan {
+  rejectUnsupported(query, 'by the stand-in');
+  const def = query.sObject ? sobject(query.sObject) : undefined;
+  if (!def) {
+    throw invalidType(
+      `sObject type '${query.sObject ?? ''}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`,
+    );
+  }
+  const fields = query.fields ?? [];
+  const isCount =
+    fields.length === 1 &&
+    fields[0]!.type === 'FieldFunctionExpression' &&
+    fields[0]!.functionName.toUpperCase() === 'COUNT' &&
+    (fields[0]!.parameters ?? []).length === 0;
+
+  // Filters and order: their own joins; the page of rows: the select's joins.
+  const filterScope = new Scope(def, 't0', 'w');
+  const params: SqlValue[] = [];
+  const where = compileWhere(query.where, filterScope, params, now);
+  const notDeleted = includeDeleted ? '1' : `t0."IsDeleted" IS NOT 1`;
+  const whereSql = where ? `${notDeleted} AND (${where})` : notDeleted;
+
+  if (isCount) {
+    if (query.orderBy) throw malformedQuery('ORDER BY cannot be used with COUNT()');
+    const limit = query.limit === undefined ? '' : ` LIMIT ${Number(query.limit)}`;
+    const countSql = `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${quote(def.name)} AS t0 ${filterScope.joinSql()} WHERE ${whereSql}${limit})`;
+    return {
+      def,
+      count: true,
+      idsSql: '',
+      idsParams: params,
+      countSql,
+      rowsSql: '',
+      selected: [],
+      joinIdColumns: new Map(),
+      subqueries: [],
+      order: [],
+    };
+  }
+
+  const orderSql = compileOrderBy(query.orderBy, filterScope, 't0');
+  if (query.offset !== undefined && query.offset > MAX_OFFSET) {
+    throw new CrmError(400, 'NUMBER_OUTSIDE_VALID_RANGE', `Maximum SOQL offset allowed is ${MAX_OFFSET}`);
+  }
+  const limitSql =
+    query.limit !== undefined || query.offset !== undefined
+      ? ` LIMIT ${query.limit === undefined ? -1 : Number(query.limit)} OFFSET ${Number(query.offset ?? 0)}`
+      : '';
+  const idsSql = `SELECT t0."Id" AS id FROM ${quote(def.name)} AS t0 ${filterScope.joinSql()} WHERE ${whereSql} ORDER BY ${orderSql ? `${orderSql}, ` : ''}t0."Id"${limitSql}`;
+  const countSql = `SELECT COUNT(*) AS n FROM ${quote(def.name)} AS t0 ${filterScope.joinSql()} WHERE ${whereSql}`;
+
+  const selectScope = new Scope(def, 't0', 'p');
+  const selected: SelectedField[] = [];
+  const subqueries: SubqueryPlan[] = [];
+  const order: string[] = [];
+  const seen = new Set<string>();
+  for (const item of fields) {
+    if (item.type === 'FieldSubquery') {
+      const sub = compileSubquery(def, item.subquery, now, includeDeleted);
+      const key = `rel:${sub.relationship.name.toLowerCase()}`;
+      if (seen.has(key)) throw malformedQuery(`duplicate relationship selected: ${sub.relationship.name}`);
+      seen.add(key);
+      order.push(`s:${subqueries.length}`);
+      subqueries.push(sub);
+      continue;
+    }
+    const raw = fieldText(item);
+    const resolved = selectScope.resolve(raw);
+    const key = [...resolved.joins.map((j) => j.path.join('.')), resolved.field].join('.').toLowerCase();
+    if (seen.has(key)) throw malformedQuery(`duplicate field selected: ${raw}`);
+    seen.add(key);
+    order.push(`f:${selected.length}`);
+    selected.push({ ...resolved, column: `f${selected.length}` });
+  }
+  if (selected.length === 0 && subqueries.length === 0)
+    throw malformedQuery('SELECT needs at least one field');
+  const joinIdColumns = new Map<string, string>();
+  const columns = ['t0."Id" AS __id'];
+  for (const s of selected) columns.push(`${sqlOf(s, 't0')} AS ${s.column}`);
+  let j = 0;
+  for (const join of selectScope.joins.values()) {
+    const column = `j${j++}`;
+    joinIdColumns.set(join.alias, column);
+    columns.push(`${join.alias}."Id" AS ${column}`);
+  }
+  const rowsSql = `SELECT ${columns.join(', ')} FROM ${quote(def.name)} AS t0 ${selectScope.joinSql()} WHERE t0."Id" IN (SELECT value FROM json_each(?))`;
+  return {
+    def,
+    count: false,
+    idsSql,
+    idsParams: params,
+    countSql,
+    rowsSql,
+    selected,
+    joinIdColumns,
+    subqueries,
+    order,
+  };
+}
+
+function sqlOf(s: SelectedField, rootAlias: string): string {
+  const alias = s.joins.at(-1)?.alias ?? rootAlias;
+  return `${alias}.${quote(s.field)}`;
+}
+
+function fieldText(item: FieldType): string {
+  switch (item.type) {
+    case 'Field':
+      if ('alias' in item && item.alias)
+        throw malformedQuery('Field aliases are only allowed in aggregate queries');
+      return item.field;
+    case 'FieldRelationship':
+      return [...item.relationships, item.field].join('.');
+    case 'FieldFunctionExpression':
+      throw malformedQuery(
+        `The stand-in supports no functions in SELECT except a lone COUNT(): ${item.rawValue ?? item.functionName}`,
+      );
+    default:
+      throw malformedQuery('TYPEOF is not supported by the stand-in');
+  }
+}
+
+function compileSubquery(
+  parent: SObjectDef,
+  sub: Subquery,
+  now: Date,
+  includeDeleted: boolean,
+): SubqueryPlan {
+  rejectUnsupported(sub, 'in a subquery');
+  const relationship = parent.children.get(sub.relationshipName.toLowerCase());
+  if (!relationship) {
+    throw invalidType(
+      `Didn't understand relationship '${sub.relationshipName}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`,
+    );
+  }
+  if (sub.offset !== undefined) throw malformedQuery('OFFSET is not supported in a subquery by the stand-in');
+  const child = sobject(relationship.child)!;
+  const scope = new Scope(child, 'c0', 'q');
+  const selected: SelectedField[] = [];
+  const seen = new Set<string>();
+  for (const item of sub.fields ?? []) {
+    if (item.type === 'FieldSubquery') throw malformedQuery('Nested subqueries are not supported');
+    const raw = fieldText(item);
+    const resolved = scope.resolve(raw);
+    const key = [...resolved.joins.map((j) => j.path.join('.')), resolved.field].join('.').toLowerCase();
+    if (seen.has(key)) throw malformedQuery(`duplicate field selected: ${raw}`);
+    seen.add(key);
+    selected.push({ ...resolved, column: `f${selected.length}` });
+  }
+  if (selected.length === 0) throw malformedQuery('A subquery needs at least one field');
+  const whereParams: SqlValue[] = [];
+  const where = compileWhere(sub.where, scope, whereParams, now);
+  const orderSql = compileOrderBy(sub.orderBy, scope, 'c0');
+  const joinIdColumns = new Map<string, string>();
+  const columns = [`c0.${quote(relationship.field)} AS __parent`, 'c0."Id" AS __id'];
+  for (const s of selected) columns.push(`${sqlOf(s, 'c0')} AS ${s.column}`);
+  let j = 0;
+  for (const join of scope.joins.values()) {
+    const column = `j${j++}`;
+    joinIdColumns.set(join.alias, column);
+    columns.push(`${join.alias}."Id" AS ${column}`);
+  }
+  columns.push(
+    `ROW_NUMBER() OVER (PARTITION BY c0.${quote(relationship.field)} ORDER BY ${orderSql ? `${orderSql}, ` : ''}c0."Id") AS __rn`,
+  );
+  const filter = `${includeDeleted ? '1' : 'c0."IsDeleted" IS NOT 1'}${where ? ` AND (${where})` : ''}`;
+  // The page's parent ids arrive as one JSON array parameter, so the statement text (and its
+  // prepared statement) is the same for every page.
+  const inner = `SELECT ${columns.join(', ')} FROM ${quote(child.name)} AS c0 ${scope.joinSql()} WHERE c0.${quote(relationship.field)} IN (SELECT value FROM json_each(?)) AND ${filter}`;
+  const sql = `SELECT * FROM (${inner})${sub.limit === undefined ? '' : ' WHERE __rn <= ?'} ORDER BY __rn`;
+  return { relationship, child, sql, whereParams, limit: sub.limit, selected, joinIdColumns };
+}
+
+function compileOrderBy(
+  orderBy: OrderByClause | OrderByClause[] | undefined,
+  scope: Scope,
+  _root: string,
+): string {
+  const parts: string[] = [];
+  for (const clause of asArray(orderBy)) {
+    if (!('field' in clause)) throw malformedQuery('ORDER BY a function is not supported by the stand-in');
+    const resolved = scope.resolve(clause.field);
+    const collate = resolved.kind === 'text' ? ' COLLATE NOCASE' : '';
+    const direction = clause.order === 'DESC' ? 'DESC' : 'ASC';
+    const nulls = clause.nulls ?? (direction === 'ASC' ? 'FIRST' : 'LAST');
+    parts.push(`${resolved.sql}${collate} ${direction} NULLS ${nulls}`);
+  }
+  return parts.join(', ');
+}
+
+// ------------------------------------------------------------------ WHERE
+
+type Token =
+  | { t: '(' }
+  | { t: ')' }
+  | { t: 'NOT' }
+  | { t: 'AND' }
+  | { t: 'OR' }
+  | { t: 'cond'; cond: Record<string, unknown> };
+
+/** The parser gives a right-leaning chain with paren counts; flatten it back to tokens. */
+function tokens(where: WhereClause): Token[] {
+  const out: Token[] = [];
+  let node: WhereClause | undefined = where;
+  while (node) {
+    const left = node.left as Record<string, unknown> | null;
+    const operator = (node as { operator?: string }).operator;
+    const isNegation =
+      operator === 'NOT' && (left === null || (left.field === undefined && left.fn === undefined));
+    if (isNegation) {
+      for (let i = 0; i < Number(left?.openParen ?? 0); i++) out.push({ t: '(' });
+      out.push({ t: 'NOT' });
+      node = (node as { right?: WhereClause }).right;
+      continue;
+    }
+    if (left === null || left === undefined) throw malformedQuery('unexpected token in WHERE clause');
+    for (let i = 0; i < Number(left.openParen ?? 0); i++) out.push({ t: '(' });
+    out.push({ t: 'cond', cond: left });
+    for (let i = 0; i < Number(left.closeParen ?? 0); i++) out.push({ t: ')' });
+    if (operator === 'AND' || operator === 'OR') out.push({ t: operator });
+    else if (operator !== undefined) throw malformedQuery(`unexpected token: ${operator}`);
+    node = (node as { right?: WhereClause }).right;
+  }
+  return out;
+}
+
+function compileWhere(where: WhereClause | undefined, scope: Scope, params: SqlValue[], now: Date): string {
+  if (!where) return '';
+  const list = tokens(where);
+  let pos = 0;
+  const peek = () => list[pos];
+
+  // SOQL refuses AND and OR at one level without parentheses, so each level is one or the other.
+  const expression = (): string => {
+    const operands = [unary()];
+    let op: 'AND' | 'OR' | undefined;
+    for (let next = peek(); next && (next.t === 'AND' || next.t === 'OR'); next = peek()) {
+      if (op && op !== next.t) {
+        throw malformedQuery(`unexpected token: '${next.t}' (use parentheses to combine AND and OR)`);
+      }
+      op = next.t;
+      pos++;
+      operands.push(unary());
+    }
+    return operands.length === 1 ? operands[0]! : operands.map((o) => `(${o})`).join(` ${op} `);
+  };
+  const unary = (): string => {
+    const token = list[pos++];
+    if (!token) throw malformedQuery('unexpected end of WHERE clause');
+    if (token.t === 'NOT') return `NOT (${unary()})`;
+    if (token.t === '(') {
+      const inner = expression();
+      if (list[pos++]?.t !== ')') throw malformedQuery("expecting ')' in WHERE clause");
+      return inner;
+    }
+    if (token.t === 'cond') return condition(token.cond, scope, params, now);
+    throw malformedQuery(`unexpected token: '${token.t}'`);
+  };
+  const sql = expression();
+  if (pos !== list.length) throw malformedQuery(`unexpected token: '${list[pos]!.t}'`);
+  return sql;
+}
+
+const TEXT_KINDS: ReadonlySet<ColumnKind> = new Set(['text', 'id18', 'guid']);
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII range check
+const ASCII_RE = /^[\x00-\x7f]*$/;
+
+interface Value {
+  sql: SqlValue;
+  isNull: boolean;
+  range?: { start: SqlValue; end: SqlValue };
+}
+
+function literal(
+  raw: string,
+  literalType: string,
+  n: number | undefined,
+  kind: ColumnKind,
+  field: string,
+  now: Date,
+): Value {
+  const wrongType = (expected: string) =>
+    filterOperatorError(
+      `value of filter criterion for field '${field}' must be of type ${expected}${
+        expected === 'string' || expected === 'id'
+          ? ' and should be enclosed in quotes'
+          : ' and should not be enclosed in quotes'
+      }`,
+    );
+  if (literalType === 'NULL') return { sql: null, isNull: true };
+  switch (kind) {
+    case 'text':
+    case 'guid':
+    case 'id18': {
+      if (literalType !== 'STRING') throw wrongType(kind === 'id18' ? 'id' : 'string');
+      const value = unquote(raw);
+      if (kind === 'id18') {
+        const id = to18(value);
+        if (!id) throw filterOperatorError(`invalid ID field: ${value}`);
+        return { sql: id, isNull: false };
+      }
+      return { sql: value, isNull: false };
+    }
+    case 'integer':
+    case 'decimal': {
+      if (literalType !== 'INTEGER' && literalType !== 'DECIMAL') throw wrongType('double');
+      const value = Number(raw);
+      if (!Number.isFinite(value)) throw wrongType('double');
+      return { sql: value, isNull: false };
+    }
+    case 'boolean':
+      if (literalType !== 'BOOLEAN') throw wrongType('boolean');
+      return { sql: raw.toUpperCase() === 'TRUE' ? 1 : 0, isNull: false };
+    case 'date':
+    case 'datetime': {
+      if (literalType === 'DATE_LITERAL' || literalType === 'DATE_N_LITERAL') {
+        const range = dateLiteralRange(raw, n, now);
+        const format = (ms: number) => (kind === 'date' ? isoDate(ms) : new Date(ms).toISOString());
+        return { sql: null, isNull: false, range: { start: format(range.start), end: format(range.end) } };
+      }
+      if (kind === 'date') {
+        if (literalType !== 'DATE' || !isValidDate(raw)) throw wrongType('date');
+        return { sql: raw, isNull: false };
+      }
+      const value = literalType === 'DATETIME' ? parseDateTime(raw) : undefined;
+      if (!value) throw wrongType('dateTime');
+      return { sql: value, isNull: false };
+    }
+  }
+}
+
+function condition(cond: Record<string, unknown>, scope: Scope, params: SqlValue[], now: Date): string {
+  if (cond.fn !== undefined) throw malformedQuery('Functions in WHERE are not supported by the stand-in');
+  if (cond.valueQuery !== undefined)
+    throw malformedQuery('Semi-join subqueries are not supported by the stand-in');
+  const resolved = scope.resolve(String(cond.field));
+  const { kind, sql: column, field } = resolved;
+  const operator = String(cond.operator).toUpperCase();
+  const literalTypes = cond.literalType;
+  const ns = cond.dateLiteralVariable;
+  const isText = TEXT_KINDS.has(kind) && kind !== 'id18';
+
+  const one = (raw: unknown, i?: number): Value => {
+    const type = Array.isArray(literalTypes) ? literalTypes[i ?? 0] : literalTypes;
+    const n = Array.isArray(ns) ? ns[i ?? 0] : ns;
+    return literal(
+      String(raw),
+      String(type),
+      n === null || n === undefined ? undefined : Number(n),
+      kind,
+      field,
+      now,
+    );
+  };
+
+  // Text equality ignores case, as Salesforce's does; Unicode folding where NOCASE (ASCII) cannot.
+  const textCompare = (op: string, value: string): string => {
+    if (ASCII_RE.test(value)) {
+      params.push(value);
+      return `${column} ${op} ? COLLATE NOCASE`;
+    }
+    params.push(value.toLowerCase());
+    return `${FOLD_FUNCTION}(${column}) ${op} ?`;
+  };
+
+  switch (operator) {
+    case '=':
+    case '!=':
+    case '<>': {
+      if (Array.isArray(cond.value)) throw malformedQuery(`unexpected list for operator ${operator}`);
+      const value = one(cond.value);
+      const negate = operator !== '=';
+      if (value.isNull) return `${column} IS ${negate ? 'NOT ' : ''}NULL`;
+      let positive: string;
+      if (value.range) {
+        params.push(value.range.start, value.range.end);
+        positive = `(${column} >= ? AND ${column} < ?)`;
+      } else if (isText) {
+        positive = textCompare('=', String(value.sql));
+      } else {
+        params.push(value.sql);
+        positive = `${column} = ?`;
+      }
+      // In SOQL a null field is "not equal" to any value.
+      return negate ? `(${column} IS NULL OR NOT ${positive})` : positive;
+    }
+    case '<':
+    case '>':
+    case '<=':
+    case '>=': {
+      if (Array.isArray(cond.value)) throw malformedQuery(`unexpected list for operator ${operator}`);
+      const value = one(cond.value);
+      if (value.isNull) throw filterOperatorError(`invalid operator on null: ${operator}`);
+      if (kind === 'boolean')
+        throw filterOperatorError(`invalid operator on boolean field '${field}': ${operator}`);
+      if (value.range) {
+        const bound = operator === '<' || operator === '>=' ? value.range.start : value.range.end;
+        const op = operator === '<' || operator === '<=' ? '<' : '>=';
+        params.push(bound);
+        return `${column} ${op} ?`;
+      }
+      if (isText) return textCompare(operator, String(value.sql));
+      params.push(value.sql);
+      return `${column} ${operator} ?`;
+    }
+    case 'LIKE': {
+      if (!TEXT_KINDS.has(kind)) throw filterOperatorError(`invalid operator on field '${field}': LIKE`);
+      if (Array.isArray(cond.value) || cond.literalType !== 'STRING') {
+        throw filterOperatorError(`LIKE on field '${field}' needs a quoted string`);
+      }
+      const pattern = sqliteLikePattern(unquoteLike(String(cond.value)));
+      if (ASCII_RE.test(pattern)) {
+        params.push(pattern);
+        return `${column} LIKE ? ESCAPE '\\'`;
+      }
+      params.push(pattern.toLowerCase());
+      return `${FOLD_FUNCTION}(${column}) LIKE ? ESCAPE '\\'`;
+    }
+    case 'IN':
+    case 'NOT IN': {
+      const raws = Array.isArray(cond.value) ? cond.value : [cond.value];
+      const values = raws.map((raw, i) => one(raw, i));
+      if (values.some((v) => v.range))
+        throw filterOperatorError('date literals are not supported in IN lists');
+      const nonNull = values.filter((v) => !v.isNull);
+      const hasNull = nonNull.length < values.length;
+      const alternatives: string[] = [];
+      if (nonNull.length > 0) {
+        if (isText) {
+          const ascii = nonNull.every((v) => ASCII_RE.test(String(v.sql)));
+          for (const v of nonNull) params.push(ascii ? v.sql : String(v.sql).toLowerCase());
+          const marks = nonNull.map(() => '?').join(', ');
+          alternatives.push(
+            ascii ? `${column} COLLATE NOCASE IN (${marks})` : `${FOLD_FUNCTION}(${column}) IN (${marks})`,
+          );
+        } else {
+          for (const v of nonNull) params.push(v.sql);
+          alternatives.push(`${column} IN (${nonNull.map(() => '?').join(', ')})`);
+        }
+      }
+      if (hasNull) alternatives.push(`${column} IS NULL`);
+      const positive = alternatives.map((a) => `(${a})`).join(' OR ');
+      if (operator === 'IN') return positive;
+      return hasNull ? `NOT (${positive})` : `(${column} IS NULL OR NOT (${positive}))`;
+    }
+    default:
+      throw filterOperatorError(`The operator ${operator} is not supported by the stand-in`);
+  }
+}
