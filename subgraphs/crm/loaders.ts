@@ -79,24 +79,24 @@ export function createLoaders(client: CrmClient, ctx: CallContext, batching: boo
   const childList = new DataLoader<ChildListKey, unknown[], string>(
     async (keys) => {
       const firstPages = keys.filter((k) => !k.after);
-      // First pages: one statement (per URL-bound chunk) for all accounts and lists of a page size.
-      const byLimit = new Map<number, ChildListKey[]>();
-      for (const k of firstPages) byLimit.set(k.limit, [...(byLimit.get(k.limit) ?? []), k]);
+      // First pages: one statement (per URL-bound chunk) for every account and list asked, each
+      // list read to the largest page size asked (a relationship appears once per statement).
       const firstPageResults = new Map<string, unknown[]>();
-      await Promise.all(
-        [...byLimit].map(async ([limit, group]) => {
-          const lists = [...new Set(group.map((k) => k.list))].map(
-            (list): ChildListRequest => ({ list, limit }),
+      if (firstPages.length > 0) {
+        const limits = new Map<ChildListName, number>();
+        for (const k of firstPages) limits.set(k.list, Math.max(limits.get(k.list) ?? 0, k.limit));
+        const accounts = await client.childListsOfAccounts(
+          firstPages.map((k) => k.accountId),
+          [...limits].map(([list, limit]): ChildListRequest => ({ list, limit })),
+          ctx,
+        );
+        for (const k of firstPages) {
+          firstPageResults.set(
+            childListCacheKey(k),
+            childRows(accounts.get(k.accountId), k.list).slice(0, k.limit),
           );
-          const accounts = await client.childListsOfAccounts(
-            group.map((k) => k.accountId),
-            lists,
-            ctx,
-          );
-          for (const k of group)
-            firstPageResults.set(childListCacheKey(k), childRows(accounts.get(k.accountId), k.list));
-        }),
-      );
+        }
+      }
       // Later pages: the keyset differs per account, so one statement each, in parallel.
       return Promise.all(
         keys.map(async (k) =>
@@ -151,6 +151,22 @@ export function createLoaders(client: CrmClient, ctx: CallContext, batching: boo
       (r) => r.ProductCode,
     ),
   };
+}
+
+/**
+ * Feeds the child lists read with an accounts page (relationship subqueries) to `childList`,
+ * under the keys its resolvers will ask for, so they make no further call.
+ */
+export function primeChildLists(
+  loaders: CrmLoaders,
+  accounts: readonly AccountChildrenRecord[],
+  lists: readonly ChildListRequest[],
+): void {
+  for (const account of accounts) {
+    for (const { list, limit } of lists) {
+      loaders.childList.prime({ accountId: account.Id, list, limit }, childRows(account, list));
+    }
+  }
 }
 
 export function childListCacheKey(key: ChildListKey): string {

@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { appError } from '../../../lib/errors.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import { ACCOUNT_PAGE_ORDER } from '../client/crmClient.js';
@@ -5,6 +6,8 @@ import { toSalesforceId18 } from '../client/ids.js';
 import { positionOf } from '../client/keyset.js';
 import { connectionOf, decodeCursor, encodeCursor, isKeyset, pageSize } from '../connections.js';
 import type { CrmContext } from '../context.js';
+import { primeChildLists } from '../loaders.js';
+import { childListsAhead } from '../lookahead.js';
 import type { CustomerModel } from '../models.js';
 import { customerFromAccount, loadCustomer } from './customer.js';
 
@@ -29,6 +32,7 @@ function salesforceIdArgument(id: string, argument: string): string {
 async function customersPage(
   args: { search?: string | null; first?: number | null; after?: string | null },
   ctx: CrmContext,
+  info: GraphQLResolveInfo,
 ) {
   const size = pageSize(args.first);
   const after = decodeCursor(args.after, 'customers', isKeyset(ACCOUNT_PAGE_ORDER.length));
@@ -41,8 +45,11 @@ async function customersPage(
       });
     }
   }
-  const rows = await ctx.client.accountsPage({ search, after, limit: size + 1 }, ctx);
+  // Child lists the selection asks for on every customer come in the same statement.
+  const children = childListsAhead(info);
+  const rows = await ctx.client.accountsPage({ search, after, limit: size + 1, children }, ctx);
   const page = rows.slice(0, size);
+  primeChildLists(ctx.loaders, page, children);
   const linked = [...new Set(page.flatMap((a) => (a.ERP_Customer_Id__c ? [a.ERP_Customer_Id__c] : [])))];
   const groups = await ctx.loaders.accountsByErpId.loadMany(linked);
   const oldestOf = new Map<string, string>();
@@ -71,7 +78,7 @@ async function customersPage(
 
 export const Query: QueryResolvers = {
   customer: (_parent, { id }, ctx) => loadCustomer(id, ctx, 'null'),
-  customers: (_parent, args, ctx) => customersPage(args, ctx),
+  customers: (_parent, args, ctx, info) => customersPage(args, ctx, info),
   quote: (_parent, { id }, ctx) => ctx.loaders.quoteById.load(salesforceIdArgument(id, 'id')),
   opportunity: (_parent, { id }, ctx) => ctx.loaders.opportunityById.load(salesforceIdArgument(id, 'id')),
   contact: (_parent, { id }, ctx) => ctx.loaders.contactById.load(salesforceIdArgument(id, 'id')),

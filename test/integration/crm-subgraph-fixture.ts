@@ -1,0 +1,97 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createCrmStandIn, type CrmStandInOptions } from '../../legacy/crm/createCrmStandIn.js';
+import { type Dataset, openDataset } from '../../legacy/generator/open.js';
+import type { SimConfig, SimStats } from '../../legacy/sim/simulator.js';
+import { CRM_SUBGRAPH_DEFAULTS, type CrmSubgraphConfig } from '../../subgraphs/crm/config.js';
+import { type CrmSubgraph, createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
+
+export interface Answer {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests index into arbitrary result shapes
+  data?: any;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  errors?: { message: string; path?: (string | number)[]; extensions?: any }[];
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * The CRM stand-in over a small generated data set, and CRM subgraphs on loopback (port 0)
+ * pointed at it: a batched one and, on request, a naive one (batching off).
+ */
+export async function startCrmFixture(
+  options: {
+    customers?: number;
+    standIn?: Omit<CrmStandInOptions, 'db'>;
+    subgraph?: Partial<CrmSubgraphConfig>;
+  } = {},
+) {
+  const dataset: Dataset = openDataset({ customers: options.customers ?? 60 });
+  const standIn = createCrmStandIn({ db: dataset.crm, ...options.standIn });
+  const crmUrl = await listen(standIn.server);
+  const config: CrmSubgraphConfig = {
+    ...CRM_SUBGRAPH_DEFAULTS,
+    crmUrl,
+    maxRetries: 0,
+    timeoutMs: 5_000,
+    ...options.subgraph,
+  };
+  const subgraphs: { subgraph: CrmSubgraph; url: string }[] = [];
+  async function startSubgraph(overrides: Partial<CrmSubgraphConfig> = {}) {
+    const subgraph = createCrmSubgraph({ ...config, ...overrides });
+    const url = await listen(subgraph.server);
+    subgraphs.push({ subgraph, url });
+    return {
+      subgraph,
+      url,
+      async query(query: string, variables: Record<string, unknown> = {}): Promise<Answer> {
+        const response = await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-request-id': 'crm-subgraph-test' },
+          body: JSON.stringify({ query, variables }),
+        });
+        return { status: response.status, ...((await response.json()) as Omit<Answer, 'status'>) };
+      },
+    };
+  }
+  const batched = await startSubgraph();
+  return {
+    dataset,
+    crmUrl,
+    batched,
+    startSubgraph,
+    async resetStats(): Promise<void> {
+      await fetch(`${crmUrl}/__sim/reset`, { method: 'POST' });
+    },
+    async stats(): Promise<SimStats> {
+      return (await (await fetch(`${crmUrl}/__sim/stats`)).json()) as SimStats;
+    },
+    async sim(patch: Partial<SimConfig>): Promise<void> {
+      const response = await fetch(`${crmUrl}/__sim/config`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(patch),
+      });
+      if (!response.ok) throw new Error(`sim config refused: ${await response.text()}`);
+    },
+    async stop(): Promise<void> {
+      for (const { subgraph } of subgraphs) {
+        await close(subgraph.server);
+        await subgraph.close();
+      }
+      await close(standIn.server);
+      dataset.close();
+    },
+  };
+}
+
+export type CrmFixture = Awaited<ReturnType<typeof startCrmFixture>>;
