@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Database } from 'better-sqlite3';
 import { createErpStandIn } from '../../legacy/erp/createErpStandIn.js';
@@ -5,36 +6,75 @@ import type { SimConfig, SimStats } from '../../legacy/sim/simulator.js';
 import type { ErpSubgraphConfig } from '../../subgraphs/erp/config.js';
 import { createErpSubgraph, type ErpSubgraph } from '../../subgraphs/erp/createErpSubgraph.js';
 
+/**
+ * Test harness for the ERP subgraph: the real Business Central stand-in and the real subgraph,
+ * each an HTTP server on port 0 in the test process.
+ */
+
 /** GraphQL answers are arbitrary JSON; tests read them field by field. */
 // biome-ignore lint/suspicious/noExplicitAny: test responses are arbitrary JSON, asserted field by field
 export type Json = any;
 
-export interface ErpStack {
-  erpBase: string;
-  subgraphUrl: string;
-  subgraph: ErpSubgraph;
-  gql(query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: Json }>;
+export async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+export async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+export interface RunningStandIn {
+  base: string;
   stats(): Promise<SimStats>;
   resetStats(): Promise<void>;
   simConfig(patch: Partial<SimConfig>): Promise<void>;
   close(): Promise<void>;
 }
 
-async function listen(server: import('node:http').Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** The ERP stand-in over `db` and the ERP subgraph in front of it, both on port 0. */
-export async function startErpStack(
+export async function startStandIn(
   db: Database,
   companyId: string,
-  options: { maxPageSize?: number; subgraph?: Partial<ErpSubgraphConfig> } = {},
-): Promise<ErpStack> {
+  options: { maxPageSize?: number } = {},
+): Promise<RunningStandIn> {
   const standIn = createErpStandIn({ db, companyId, maxPageSize: options.maxPageSize });
-  const erpBase = await listen(standIn.server);
-  const subgraph = createErpSubgraph({
-    erpUrl: erpBase,
+  const base = await listen(standIn.server);
+  const control = async (method: string, path: string, body?: unknown): Promise<Json> => {
+    const res = await fetch(`${base}/__sim/${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`sim ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  return {
+    base,
+    stats: () => control('GET', 'stats'),
+    resetStats: async () => {
+      await control('POST', 'reset');
+    },
+    simConfig: async (patch) => {
+      await control('POST', 'config', patch);
+    },
+    close: () => closeServer(standIn.server),
+  };
+}
+
+export interface RunningSubgraph {
+  url: string;
+  subgraph: ErpSubgraph;
+  gql(query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: Json }>;
+  close(): Promise<void>;
+}
+
+export function subgraphConfig(
+  erpUrl: string,
+  overrides: Partial<ErpSubgraphConfig> = {},
+): ErpSubgraphConfig {
+  return {
+    erpUrl,
     erpToken: 'erp-dev-token',
     localCurrencyCode: 'USD',
     timeoutMs: 5000,
@@ -44,43 +84,35 @@ export async function startErpStack(
     port: 0,
     host: '127.0.0.1',
     logLevel: 'silent',
-    ...options.subgraph,
-  });
-  const subgraphBase = await listen(subgraph.server);
-  const subgraphUrl = `${subgraphBase}/graphql`;
-  const control = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${erpBase}/__sim/${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return res.json() as Promise<Json>;
+    ...overrides,
   };
+}
+
+export async function startSubgraph(
+  erpUrl: string,
+  overrides: Partial<ErpSubgraphConfig> = {},
+): Promise<RunningSubgraph> {
+  const subgraph = createErpSubgraph(subgraphConfig(erpUrl, overrides));
+  const url = `${await listen(subgraph.server)}/graphql`;
   return {
-    erpBase,
-    subgraphUrl,
+    url,
     subgraph,
     async gql(query, variables) {
-      const res = await fetch(subgraphUrl, {
+      const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-request-id': 'test-request' },
         body: JSON.stringify({ query, variables }),
       });
       return { status: res.status, body: await res.json() };
     },
-    stats: () => control('GET', 'stats'),
-    resetStats: async () => {
-      await control('POST', 'reset');
-    },
-    simConfig: async (patch) => {
-      await control('POST', 'config', patch);
-    },
     async close() {
-      subgraph.server.closeAllConnections();
-      await new Promise<void>((resolve) => subgraph.server.close(() => resolve()));
+      await closeServer(subgraph.server);
       await subgraph.close();
-      standIn.server.closeAllConnections();
-      await new Promise<void>((resolve) => standIn.server.close(() => resolve()));
     },
   };
+}
+
+/** Route counts of a stats snapshot without the ones that did not occur. */
+export function routes(stats: SimStats): Record<string, number> {
+  return Object.fromEntries(Object.entries(stats.byRoute).filter(([, n]) => n > 0));
 }

@@ -246,16 +246,52 @@ export class ErpClient {
   }
 
   /**
-   * One page for each request, as few round trips as BC allows: a lone request is a plain GET;
-   * more go in JSON `$batch` envelopes of at most 100, sent in parallel, each part carrying its
-   * own `Prefer: odata.maxpagesize`. A part that fails fails only its own entry.
+   * One page for each request, in as few round trips as BC allows: JSON `$batch` envelopes of
+   * at most 100 parts, sent in parallel, each part carrying its own `Prefer: odata.maxpagesize`.
+   * A part that fails fails only its own entry.
    */
   async getPages<T>(
     requests: readonly PageRequest[],
     label: string,
     requestId?: string,
   ): Promise<(Page<T> | LegacyError)[]> {
-    if (requests.length === 0) return [];
+    // One envelope per entity set (orders apart from invoices), so the number of round trips
+    // for a page of up to 100 parents does not depend on how many parents there are.
+    const bySet = new Map<string, number[]>();
+    requests.forEach((request, index) => {
+      const set = new URL(request.link, 'http://link.invalid').pathname;
+      const indexes = bySet.get(set);
+      if (indexes) indexes.push(index);
+      else bySet.set(set, [index]);
+    });
+    const envelopes: number[][] = [];
+    for (const indexes of bySet.values()) {
+      for (let i = 0; i < indexes.length; i += MAX_BATCH_REQUESTS) {
+        envelopes.push(indexes.slice(i, i + MAX_BATCH_REQUESTS));
+      }
+    }
+    const results: (Page<T> | LegacyError)[] = new Array(requests.length);
+    await Promise.all(
+      envelopes.map(async (indexes) => {
+        const answered = await this.sendParts<T>(
+          indexes.map((index) => requests[index]!),
+          label,
+          requestId,
+        );
+        indexes.forEach((index, i) => {
+          results[index] = answered[i]!;
+        });
+      }),
+    );
+    return results;
+  }
+
+  /** A lone request is a plain GET (no envelope needed); more are one `$batch`. */
+  private async sendParts<T>(
+    requests: readonly PageRequest[],
+    label: string,
+    requestId?: string,
+  ): Promise<(Page<T> | LegacyError)[]> {
     if (requests.length === 1) {
       try {
         return [await this.getPage<T>(requests[0]!, label, requestId)];
@@ -264,13 +300,7 @@ export class ErpClient {
         throw error;
       }
     }
-    const envelopes: PageRequest[][] = [];
-    for (let i = 0; i < requests.length; i += MAX_BATCH_REQUESTS)
-      envelopes.push(requests.slice(i, i + MAX_BATCH_REQUESTS));
-    const answered = await Promise.all(
-      envelopes.map((envelope) => this.sendBatch<T>(envelope, label, requestId)),
-    );
-    return answered.flat();
+    return this.sendBatch<T>(requests, label, requestId);
   }
 
   private async sendBatch<T>(
