@@ -64,6 +64,11 @@ export interface SimStats {
   sequentialDepth: number;
 }
 
+/** Round trips since the last reset, as wall-clock intervals (see {@link Simulator.getTrace}). */
+export interface SimTrace {
+  roundTrips: { start: number; end: number | null }[];
+}
+
 /** Round trips remembered for {@link SimStats.sequentialDepth}; older ones are dropped. */
 const MAX_TRACED_ROUND_TRIPS = 100_000;
 
@@ -118,6 +123,21 @@ export class Simulator {
     };
   }
 
+  /**
+   * The recorded round trips as wall-clock intervals (ms since the epoch: `performance.timeOrigin`
+   * plus the monotonic offsets), so that traces of several processes can be merged and given to
+   * {@link sequentialDepth} together. An answer still in flight has `end: null`.
+   */
+  getTrace(): SimTrace {
+    const origin = performance.timeOrigin;
+    return {
+      roundTrips: this.roundTrips.map((trip) => ({
+        start: origin + trip.start,
+        end: Number.isFinite(trip.end) ? origin + trip.end : null,
+      })),
+    };
+  }
+
   reset(): void {
     this.stats = { total: 0, byRoute: {} };
     this.roundTrips = [];
@@ -134,6 +154,7 @@ export class Simulator {
     const route = `${req.method} ${pathname}`;
     try {
       if (route === 'GET /__sim/stats') return sendJson(res, 200, this.getStats());
+      if (route === 'GET /__sim/trace') return sendJson(res, 200, this.getTrace());
       if (route === 'POST /__sim/reset') {
         this.reset();
         return sendJson(res, 200, this.getStats());
