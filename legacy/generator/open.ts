@@ -82,9 +82,7 @@ export function openDataset(options: DatasetOptions = {}): Dataset {
     return { erp, crm, summary, close: () => closeBoth(erp, crm) };
   }
 
-  const erpPath = join(dataDir, `erp-${seed}-${customers}.sqlite`);
-  const crmPath = join(dataDir, `crm-${seed}-${customers}.sqlite`);
-  if (!existsSync(erpPath) || !existsSync(crmPath)) generateFiles(erpPath, crmPath, seed, customers);
+  const { erpPath, crmPath } = ensureDatasetFiles({ seed, customers, dataDir });
   const erp = openFile(erpPath);
   const crm = openFile(crmPath);
   const stored = erp.prepare(`SELECT json FROM "${SUMMARY_TABLE}"`).get() as { json: string } | undefined;
@@ -101,6 +99,26 @@ export function openDataset(options: DatasetOptions = {}): Dataset {
     },
   };
   return { erp, crm, summary, close: () => closeBoth(erp, crm) };
+}
+
+export interface DatasetFiles {
+  erpPath: string;
+  crmPath: string;
+  /** False when both files were already there and were reused. */
+  generated: boolean;
+}
+
+/**
+ * Makes sure the two SQLite files for a seed and size exist, generating them when missing,
+ * whatever the size (openDataset only reads files above IN_MEMORY_LIMIT customers).
+ */
+export function ensureDatasetFiles(options: DatasetOptions = {}): DatasetFiles {
+  const { seed, customers, dataDir } = validate(options);
+  const erpPath = join(dataDir, `erp-${seed}-${customers}.sqlite`);
+  const crmPath = join(dataDir, `crm-${seed}-${customers}.sqlite`);
+  if (existsSync(erpPath) && existsSync(crmPath)) return { erpPath, crmPath, generated: false };
+  generateFiles(erpPath, crmPath, seed, customers);
+  return { erpPath, crmPath, generated: true };
 }
 
 function openFile(path: string): Database {
@@ -128,6 +146,8 @@ function generateFiles(erpPath: string, crmPath: string, seed: number, customers
     for (const db of [erp, crm]) {
       db.pragma('journal_mode = OFF');
       db.pragma('synchronous = OFF');
+      // Random GUID keys touch pages all over the primary-key index; keep them in memory.
+      db.pragma('cache_size = -524288');
     }
     fill(erp, crm, seed, customers);
     closeBoth(erp, crm);
