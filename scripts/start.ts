@@ -1,0 +1,122 @@
+import '../gateway/noTelemetry.js';
+import type { Server } from 'node:http';
+import { ConfigError as GatewayConfigError, gatewayConfigFromEnv } from '../gateway/config.js';
+import { createGateway } from '../gateway/createGateway.js';
+import {
+  closeOnSignals,
+  closeServer,
+  listenOn,
+  type RunningStandIns,
+  StartError,
+  standInsConfigFromEnv,
+  startStandIns,
+} from '../legacy/main.js';
+import { createLogger } from '../lib/logger.js';
+import { ConfigError as CrmConfigError, readCrmSubgraphConfig } from '../subgraphs/crm/config.js';
+import { createCrmSubgraph } from '../subgraphs/crm/createCrmSubgraph.js';
+import { ConfigError as ErpConfigError, readErpSubgraphConfig } from '../subgraphs/erp/config.js';
+import { createErpSubgraph } from '../subgraphs/erp/createErpSubgraph.js';
+
+/**
+ * `npm start`: the whole product in one process on one machine — both stand-ins over the
+ * seeded data set, both subgraphs, the gateway — on the fixed ports (4101/4102, 4001/4002,
+ * 4000; each can be changed, 0 picks a free one). ERP_URL / CRM_URL point a subgraph at a real
+ * system instead (with ERP_TOKEN, ERP_COMPANY_ID / CRM_TOKEN), and that stand-in is not started.
+ */
+
+const env = process.env;
+const fail = (message: string): never => {
+  process.stderr.write(`customer-graph: ${message}\n`);
+  process.exit(2);
+};
+const isConfigError = (error: unknown): error is Error =>
+  error instanceof StartError ||
+  error instanceof GatewayConfigError ||
+  error instanceof ErpConfigError ||
+  error instanceof CrmConfigError;
+
+const realErp = Boolean(env.ERP_URL?.trim());
+const realCrm = Boolean(env.CRM_URL?.trim());
+const settings = (() => {
+  try {
+    return readSettings();
+  } catch (error) {
+    return fail(isConfigError(error) ? error.message : String(error));
+  }
+})();
+
+function readSettings() {
+  return {
+    standIns: standInsConfigFromEnv(env, { erp: !realErp, crm: !realCrm }),
+    erp: readErpSubgraphConfig(env),
+    crm: readCrmSubgraphConfig(env),
+    gateway: gatewayConfigFromEnv(env),
+  };
+}
+
+const logger = createLogger({ name: 'customer-graph', level: settings.gateway.logLevel });
+const servers: Server[] = [];
+const closers: (() => Promise<void>)[] = [];
+let standIns: RunningStandIns | undefined;
+
+async function closeAll(): Promise<void> {
+  await Promise.all(servers.map(closeServer));
+  for (const close of closers.reverse()) await close().catch(() => undefined);
+  await standIns?.close();
+}
+
+try {
+  if (!realErp || !realCrm) standIns = await startStandIns(settings.standIns, logger);
+  const erp = createErpSubgraph(
+    {
+      ...settings.erp,
+      ...(standIns?.erpUrl ? { erpUrl: standIns.erpUrl, companyId: standIns.companyId } : {}),
+    },
+    { logger: logger.child({ component: 'erp-subgraph' }) },
+  );
+  const crm = createCrmSubgraph(
+    {
+      ...settings.crm,
+      ...(standIns?.crmUrl ? { crmUrl: standIns.crmUrl } : {}),
+    },
+    { logger: logger.child({ component: 'crm-subgraph' }) },
+  );
+  closers.push(erp.close, crm.close);
+  servers.push(erp.server, crm.server);
+  const erpSubgraphUrl = `${await listenOn(erp.server, settings.erp.port, settings.erp.host, 'ERP_SUBGRAPH_PORT', 'the ERP subgraph')}/graphql`;
+  const crmSubgraphUrl = `${await listenOn(crm.server, settings.crm.port, settings.crm.host, 'CRM_SUBGRAPH_PORT', 'the CRM subgraph')}/graphql`;
+
+  const gateway = createGateway(
+    { ...settings.gateway, subgraphUrls: { erp: erpSubgraphUrl, crm: crmSubgraphUrl } },
+    { logger: logger.child({ component: 'gateway' }) },
+  );
+  closers.push(gateway.close);
+  await gateway.ready();
+  servers.push(gateway.server);
+  const gatewayOrigin = await listenOn(
+    gateway.server,
+    settings.gateway.port,
+    settings.gateway.host,
+    'GATEWAY_PORT',
+    'the gateway',
+  );
+  const shown = gatewayOrigin.replace('//127.0.0.1:', '//localhost:');
+  process.stdout.write(
+    [
+      `customer-graph ready: ${shown}/graphql`,
+      `  ERP: ${realErp ? 'ERP_URL (external)' : `stand-in ${standIns?.erpUrl}`}, subgraph ${erpSubgraphUrl}`,
+      `  CRM: ${realCrm ? 'CRM_URL (external)' : `stand-in ${standIns?.crmUrl}`}, subgraph ${crmSubgraphUrl}`,
+      '  try:',
+      `  curl -s ${shown}/graphql -H 'content-type: application/json' \\`,
+      `    -d '{"query":"{ customers(first: 3) { edges { node { id name balance { amount currencyCode } } } } }"}'`,
+      '',
+    ].join('\n'),
+  );
+} catch (error) {
+  await closeAll();
+  if (isConfigError(error)) fail(error.message);
+  logger.fatal({ err: error }, 'could not start');
+  process.exit(1);
+}
+
+closeOnSignals(closeAll, (message) => process.stdout.write(`customer-graph: ${message}\n`));
