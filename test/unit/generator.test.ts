@@ -1,8 +1,12 @@
-import type { Database } from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DATASET_AS_OF } from '../../legacy/generator/generate.js';
 import { CRM_TABLES, ERP_TABLES } from '../../legacy/generator/model.js';
-import { openDataset } from '../../legacy/generator/open.js';
+import { ensureDatasetFiles, openDataset } from '../../legacy/generator/open.js';
 import { isValidSalesforceId, salesforceChecksum } from '../../legacy/generator/random.js';
 
 type Row = Record<string, unknown>;
@@ -132,6 +136,8 @@ describe('keys', () => {
 
   it('computes the documented checksum (known Salesforce ids)', () => {
     expect(salesforceChecksum('001000000000000')).toBe('AAA');
+    // The example Salesforce's own documentation gives for an org id.
+    expect(salesforceChecksum('00D000000000062')).toBe('EAA');
     // 'D' at position 3 of chunk one (bit 3 = 8 → 'I'); chunk three 'AbCdE' → bits 0,2,4 = 21 → 'V'.
     expect(salesforceChecksum('001Dn00000AbCdE')).toBe('IAV');
     expect(isValidSalesforceId('001Dn00000AbCdEIAV')).toBe(true);
@@ -522,6 +528,73 @@ describe('the mess real pairs of systems contain', () => {
     for (const r of all(erp, 'SELECT invoiceDate, lastModifiedDateTime FROM salesInvoices LIMIT 50')) {
       expect(r.invoiceDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
       expect(r.lastModifiedDateTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    }
+  });
+});
+
+describe('files for large data sets', () => {
+  it('writes both files once (no temp files left), reuses them, and holds the same rows as memory', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'generator-test-'));
+    try {
+      const first = ensureDatasetFiles({ seed: 5, customers: 30, dataDir });
+      expect(first.generated).toBe(true);
+      expect(readdirSync(dataDir).sort()).toEqual(['crm-5-30.sqlite', 'erp-5-30.sqlite']);
+      const again = ensureDatasetFiles({ seed: 5, customers: 30, dataDir });
+      expect(again).toEqual({ ...first, generated: false });
+
+      const memory = openDataset({ seed: 5, customers: 30 });
+      const erpFile = new BetterSqlite3(first.erpPath, { readonly: true });
+      const crmFile = new BetterSqlite3(first.crmPath, { readonly: true });
+      try {
+        expect(dump(erpFile, ERP_TABLES)).toBe(dump(memory.erp, ERP_TABLES));
+        expect(dump(crmFile, CRM_TABLES)).toBe(dump(memory.crm, CRM_TABLES));
+      } finally {
+        erpFile.close();
+        crmFile.close();
+        memory.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    expect(existsSync(dataDir)).toBe(false);
+  });
+});
+
+describe('npm run generate:data', () => {
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'legacy/generator/main.ts'], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+  it('exits 2 naming a bad variable', () => {
+    const badCount = run({ DATA_CUSTOMERS: 'lots' });
+    expect(badCount.status).toBe(2);
+    expect(badCount.stderr).toContain("DATA_CUSTOMERS must be an integer between 1 and 10000000; got 'lots'");
+    const badSeed = run({ DATA_SEED: '-3' });
+    expect(badSeed.status).toBe(2);
+    expect(badSeed.stderr).toContain('DATA_SEED');
+  });
+
+  it('generates into DATA_DIR and prints the counts', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'generator-main-'));
+    try {
+      const result = run({ DATA_SEED: '3', DATA_CUSTOMERS: '25', DATA_DIR: dataDir });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/generated in \d+\.\d s/);
+      const reference = openDataset({ seed: 3, customers: 25 });
+      try {
+        expect(result.stdout).toMatch(
+          new RegExp(`salesOrders +${reference.summary.counts.erp.salesOrders}\\n`),
+        );
+        expect(result.stdout).toMatch(new RegExp(`Account +${reference.summary.counts.crm.Account}\\n`));
+      } finally {
+        reference.close();
+      }
+      expect(readdirSync(dataDir).sort()).toEqual(['crm-3-25.sqlite', 'erp-3-25.sqlite']);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
