@@ -47,14 +47,6 @@ export function decodeCursor<T>(
   return p;
 }
 
-/** A keyset position: an array of strings or nulls of a given length. */
-export function isKeyset(length: number) {
-  return (value: unknown): value is (string | null)[] =>
-    Array.isArray(value) &&
-    value.length === length &&
-    value.every((v) => v === null || (typeof v === 'string' && v.length <= 1000));
-}
-
 export interface PageInfoModel {
   hasNextPage: boolean;
   hasPreviousPage: boolean;

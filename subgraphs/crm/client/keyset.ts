@@ -65,3 +65,22 @@ export function positionOf(row: object, orderBy: readonly OrderKey[]): KeysetPos
     return value === undefined || value === null ? null : String(value);
   });
 }
+
+/** Whether `value` is a position `keysetAfter` accepts for this order (a cursor's check). */
+export function isKeysetFor(orderBy: readonly OrderKey[]) {
+  return (value: unknown): value is KeysetPosition => {
+    if (
+      !Array.isArray(value) ||
+      value.length !== orderBy.length ||
+      !value.every((v) => v === null || (typeof v === 'string' && v.length <= 1000))
+    ) {
+      return false;
+    }
+    try {
+      keysetAfter(orderBy, value);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+}

@@ -92,7 +92,7 @@ export function containsPattern(text: string): SoqlLiteral {
 }
 
 const DATE_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
-const DATETIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/;
+const DATETIME_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?)(Z|[+-]\d{2}:?\d{2})$/;
 
 /** A date literal (unquoted in SOQL). Throws on anything but YYYY-MM-DD. */
 export function dateLiteral(value: string): SoqlLiteral {
@@ -100,10 +100,17 @@ export function dateLiteral(value: string): SoqlLiteral {
   return value as SoqlLiteral;
 }
 
-/** A dateTime literal (unquoted). Throws on anything but ISO 8601 with a zone. */
+/**
+ * A dateTime literal (unquoted), written as UTC with milliseconds. Accepts what Salesforce
+ * writes (`2024-03-01T10:00:00.000+0000`) and ISO 8601 with `Z` or `±hh:mm`; throws otherwise.
+ */
 export function dateTimeLiteral(value: string): SoqlLiteral {
-  if (!DATETIME_RE.test(value)) throw new TypeError(`not a SOQL dateTime: ${JSON.stringify(value)}`);
-  return value as SoqlLiteral;
+  const m = DATETIME_RE.exec(value);
+  const time = m
+    ? Date.parse(`${m[1]}${m[2] === 'Z' ? 'Z' : m[2]!.replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2')}`)
+    : Number.NaN;
+  if (Number.isNaN(time)) throw new TypeError(`not a SOQL dateTime: ${JSON.stringify(value)}`);
+  return new Date(time).toISOString() as SoqlLiteral;
 }
 
 export const NULL_LITERAL = 'null' as SoqlLiteral;

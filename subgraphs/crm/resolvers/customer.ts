@@ -7,9 +7,9 @@ import type {
 } from '../__generated__/resolvers-types.js';
 import { CHILD_LISTS, type ChildListName } from '../client/fields.js';
 import { classifyCustomerId } from '../client/ids.js';
-import { type KeysetPosition, positionOf } from '../client/keyset.js';
+import { isKeysetFor, type KeysetPosition, positionOf } from '../client/keyset.js';
 import type { AccountRecord, EventRecord, TaskRecord } from '../client/types.js';
-import { connectionOf, decodeCursor, encodeCursor, isKeyset, pageSize } from '../connections.js';
+import { connectionOf, decodeCursor, encodeCursor, pageSize } from '../connections.js';
 import type { CrmContext } from '../context.js';
 import type { CustomerModel, ErpAddressInput, InteractionModel } from '../models.js';
 import { crmAddress, ownerOf } from './common.js';
@@ -63,7 +63,7 @@ export async function childConnection<T extends object>(
 ) {
   const size = pageSize(args.first);
   const spec = CHILD_LISTS[list];
-  const after = decodeCursor(args.after, list, isKeyset(spec.orderBy.length));
+  const after = decodeCursor(args.after, list, isKeysetFor(spec.orderBy));
   if (!customer.accountId) return null;
   const rows = (await ctx.loaders.childList.load({
     accountId: customer.accountId,
@@ -86,8 +86,8 @@ const isInteractionPosition = (value: unknown): value is InteractionPosition => 
   if (typeof value !== 'object' || value === null) return false;
   const { t, e } = value as Record<string, unknown>;
   return (
-    (t === null || isKeyset(CHILD_LISTS.tasks.orderBy.length)(t)) &&
-    (e === null || isKeyset(CHILD_LISTS.events.orderBy.length)(e))
+    (t === null || isKeysetFor(CHILD_LISTS.tasks.orderBy)(t)) &&
+    (e === null || isKeysetFor(CHILD_LISTS.events.orderBy)(e))
   );
 };
 

@@ -3,8 +3,8 @@ import { appError } from '../../../lib/errors.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import { ACCOUNT_PAGE_ORDER } from '../client/crmClient.js';
 import { toSalesforceId18 } from '../client/ids.js';
-import { positionOf } from '../client/keyset.js';
-import { connectionOf, decodeCursor, encodeCursor, isKeyset, pageSize } from '../connections.js';
+import { isKeysetFor, positionOf } from '../client/keyset.js';
+import { connectionOf, decodeCursor, encodeCursor, pageSize } from '../connections.js';
 import type { CrmContext } from '../context.js';
 import { primeChildLists } from '../loaders.js';
 import { childListsAhead } from '../lookahead.js';
@@ -35,7 +35,7 @@ async function customersPage(
   info: GraphQLResolveInfo,
 ) {
   const size = pageSize(args.first);
-  const after = decodeCursor(args.after, 'customers', isKeyset(ACCOUNT_PAGE_ORDER.length));
+  const after = decodeCursor(args.after, 'customers', isKeysetFor(ACCOUNT_PAGE_ORDER));
   let search: string | undefined;
   if (args.search !== null && args.search !== undefined) {
     search = args.search.trim();
