@@ -1,0 +1,173 @@
+/**
+ * The workflows subgraph's configuration, read from the environment once (main.ts). A missing
+ * or malformed variable throws a ConfigError naming it; main.ts turns that into exit code 2.
+ */
+export interface WorkflowsSubgraphConfig {
+  /** ERP service root (the client appends /api/v2.0/…). */
+  erpUrl: string;
+  erpToken: string;
+  erpCompanyId?: string;
+  erpCompanyName?: string;
+  erpTimeoutMs: number;
+  /** Salesforce instance URL (origin). */
+  crmUrl: string;
+  crmToken: string;
+  crmApiVersion: string;
+  crmTimeoutMs: number;
+  /** Read retries per legacy call (writes are never retried by the HTTP layer). */
+  maxRetries: number;
+  maxConnections: number;
+  /** SQLite file of idempotency records and pending write-backs. */
+  dbPath: string;
+  /** How long a running operation holds its claim without renewal (a dead process's claim lapses after it). */
+  leaseMs: number;
+  /** How long a call waits for a running call with the same key or quote before OPERATION_IN_PROGRESS. */
+  waitTimeoutMs: number;
+  /** The background loop's period: due write-backs are tried, abandoned runs resumed. */
+  retryIntervalMs: number;
+  /** First write-back retry after about this long, doubling per attempt up to retryMaxDelayMs. */
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  /** Completed idempotency records are kept this long for replay. */
+  idempotencyRetentionMs: number;
+  mirrorBillingAddressToCrm: boolean;
+  mirrorBillingContactToErp: boolean;
+  port: number;
+  host: string;
+  logLevel: string;
+  /**
+   * Test only (WORKFLOWS_TEST_EXIT_AFTER_ERP_CREATE=1): the process kills itself right after the
+   * ERP accepted an order, before the CRM write-back — how the crash-recovery test crashes it.
+   */
+  testExitAfterErpCreate: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const WORKFLOWS_SUBGRAPH_DEFAULTS = {
+  erpUrl: 'http://127.0.0.1:4101',
+  erpToken: 'erp-dev-token',
+  erpTimeoutMs: 10_000,
+  crmUrl: 'http://127.0.0.1:4102',
+  crmToken: 'crm-dev-token',
+  crmApiVersion: 'v62.0',
+  crmTimeoutMs: 10_000,
+  maxRetries: 2,
+  maxConnections: 5,
+  dbPath: '.data/workflows.sqlite',
+  leaseMs: 30_000,
+  waitTimeoutMs: 25_000,
+  retryIntervalMs: 1_000,
+  retryBaseDelayMs: 2_000,
+  retryMaxDelayMs: 300_000,
+  idempotencyRetentionMs: 7 * 24 * 3_600_000,
+  mirrorBillingAddressToCrm: true,
+  mirrorBillingContactToErp: true,
+  port: 4003,
+  host: '127.0.0.1',
+  logLevel: 'info',
+  testExitAfterErpCreate: false,
+} as const satisfies WorkflowsSubgraphConfig;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export function readWorkflowsSubgraphConfig(env: NodeJS.ProcessEnv = process.env): WorkflowsSubgraphConfig {
+  const d = WORKFLOWS_SUBGRAPH_DEFAULTS;
+  const text = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = text(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new ConfigError(name, `expected ${min}..${max}, got ${value}`);
+    return value;
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = text(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['on', 'true', '1'].includes(raw)) return true;
+    if (['off', 'false', '0'].includes(raw)) return false;
+    throw new ConfigError(name, `expected on or off, got "${raw}"`);
+  };
+  const url = (name: string, fallback: string): string => {
+    const raw = text(name) ?? fallback;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, `expected an http(s) URL, got "${raw}"`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new ConfigError(name, `expected an http(s) URL, got "${raw}"`);
+    }
+    return parsed.origin + parsed.pathname.replace(/\/$/, '');
+  };
+
+  if (text('WORKFLOWS_DATABASE_URL') !== undefined) {
+    throw new ConfigError(
+      'WORKFLOWS_DATABASE_URL',
+      'a shared PostgreSQL store is not built into this version (it needs the pg package); unset it to use the local SQLite file (WORKFLOWS_DB_PATH)',
+    );
+  }
+  const erpCompanyId = text('ERP_COMPANY_ID');
+  if (erpCompanyId !== undefined && !GUID_RE.test(erpCompanyId)) {
+    throw new ConfigError('ERP_COMPANY_ID', `expected a GUID, got "${erpCompanyId}"`);
+  }
+  const crmApiVersion = text('CRM_API_VERSION') ?? d.crmApiVersion;
+  if (!/^v\d{2,3}\.\d$/.test(crmApiVersion)) {
+    throw new ConfigError('CRM_API_VERSION', `expected a version like v62.0, got "${crmApiVersion}"`);
+  }
+  const logLevel = text('LOG_LEVEL') ?? d.logLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const retryBaseDelayMs = integer('WORKFLOWS_RETRY_BASE_MS', d.retryBaseDelayMs, 1, 3_600_000);
+  const retryMaxDelayMs = integer('WORKFLOWS_RETRY_MAX_MS', d.retryMaxDelayMs, 1, 86_400_000);
+  if (retryMaxDelayMs < retryBaseDelayMs) {
+    throw new ConfigError(
+      'WORKFLOWS_RETRY_MAX_MS',
+      `must not be less than WORKFLOWS_RETRY_BASE_MS (${retryBaseDelayMs})`,
+    );
+  }
+  const erpCompanyName = text('ERP_COMPANY_NAME');
+  return {
+    erpUrl: url('ERP_URL', d.erpUrl),
+    erpToken: text('ERP_TOKEN') ?? d.erpToken,
+    ...(erpCompanyId ? { erpCompanyId: erpCompanyId.toLowerCase() } : {}),
+    ...(erpCompanyName ? { erpCompanyName } : {}),
+    erpTimeoutMs: integer('ERP_TIMEOUT_MS', d.erpTimeoutMs, 1, 600_000),
+    crmUrl: url('CRM_URL', d.crmUrl),
+    crmToken: text('CRM_TOKEN') ?? d.crmToken,
+    crmApiVersion,
+    crmTimeoutMs: integer('CRM_TIMEOUT_MS', d.crmTimeoutMs, 1, 600_000),
+    maxRetries: integer('WORKFLOWS_MAX_RETRIES', d.maxRetries, 0, 10),
+    maxConnections: integer('WORKFLOWS_MAX_CONNECTIONS', d.maxConnections, 1, 1000),
+    dbPath: text('WORKFLOWS_DB_PATH') ?? d.dbPath,
+    leaseMs: integer('WORKFLOWS_LEASE_MS', d.leaseMs, 100, 3_600_000),
+    waitTimeoutMs: integer('WORKFLOWS_WAIT_TIMEOUT_MS', d.waitTimeoutMs, 0, 3_600_000),
+    retryIntervalMs: integer('WORKFLOWS_RETRY_INTERVAL_MS', d.retryIntervalMs, 10, 3_600_000),
+    retryBaseDelayMs,
+    retryMaxDelayMs,
+    idempotencyRetentionMs:
+      integer('WORKFLOWS_IDEMPOTENCY_RETENTION_HOURS', d.idempotencyRetentionMs / 3_600_000, 1, 24 * 365) *
+      3_600_000,
+    mirrorBillingAddressToCrm: flag('WORKFLOWS_MIRROR_BILLING_ADDRESS', d.mirrorBillingAddressToCrm),
+    mirrorBillingContactToErp: flag('WORKFLOWS_MIRROR_BILLING_CONTACT', d.mirrorBillingContactToErp),
+    port: integer('WORKFLOWS_SUBGRAPH_PORT', d.port, 0, 65_535),
+    host: text('WORKFLOWS_SUBGRAPH_HOST') ?? d.host,
+    logLevel,
+    testExitAfterErpCreate: flag('WORKFLOWS_TEST_EXIT_AFTER_ERP_CREATE', d.testExitAfterErpCreate),
+  };
+}

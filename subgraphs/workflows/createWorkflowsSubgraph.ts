@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import { ApolloServer } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { type DocumentNode, type GraphQLFormattedError, parse } from 'graphql';
+import { appError, isCatalogued, LegacyError } from '../../lib/errors.js';
+import { createGraphQLHttpServer, sendJson } from '../../lib/graphqlHttp.js';
+import { type Logger, silentLogger } from '../../lib/logger.js';
+import { CrmClient } from '../crm/client/crmClient.js';
+import { CrmWrites } from '../crm/client/writes.js';
+import { ErpClient } from '../erp/client/erpClient.js';
+import type { ErpOrderSummary } from '../erp/client/writes.js';
+import { ErpWrites } from '../erp/client/writes.js';
+import type { WorkflowsSubgraphConfig } from './config.js';
+import type { WorkflowsContext } from './context.js';
+import { CONVERT_OPERATION, QuoteConversion } from './convertQuoteToOrder.js';
+import { CustomerChanges } from './customerChanges.js';
+import { Coordinator } from './idempotency.js';
+import { resolvers } from './resolvers/index.js';
+import { SqliteWorkflowStore } from './store/sqliteStore.js';
+import type { WorkflowStore } from './store/types.js';
+import { WriteBacks } from './writeBacks.js';
+
+export const WORKFLOWS_SCHEMA_PATH = new URL('../../schema/workflows.graphql', import.meta.url);
+
+type SchemaModule = Exclude<
+  Extract<Parameters<typeof buildSubgraphSchema>[0], unknown[]>[number],
+  DocumentNode
+>;
+
+export interface WorkflowsSubgraphDeps {
+  logger?: Logger;
+  /** Replaces the SQLite file named by config.dbPath (e.g. a shared store for replicas). */
+  store?: WorkflowStore;
+  /** Test seam: runs right after the ERP accepted an order, before the CRM write-back. */
+  afterErpOrderCreated?: (order: ErpOrderSummary) => void | Promise<void>;
+}
+
+export interface BackgroundPass {
+  resumed: number;
+  released: number;
+  done: number;
+  pending: number;
+  failed: number;
+}
+
+export interface WorkflowsSubgraph {
+  /** Not listening: the caller picks host and port. The background loop starts when it listens. */
+  server: Server;
+  erpClient: ErpClient;
+  crmClient: CrmClient;
+  store: WorkflowStore;
+  /** One pass of the background loop now: resume abandoned runs, retry due write-backs. */
+  runBackgroundPass(): Promise<BackgroundPass>;
+  close(): Promise<void>;
+}
+
+/**
+ * Errors leave with a catalogued `extensions.code` only: a legacy failure becomes its code and
+ * system (never the legacy text or a URL); our refusals keep their machine-readable details;
+ * anything else is logged and masked.
+ */
+export function formatWorkflowsError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof LegacyError) {
+      logger.warn(
+        { code: original.code, system: original.system, detail: original.detail, path: formatted.path },
+        'legacy call failed',
+      );
+      const mapped = original.toGraphQLError();
+      return {
+        message: mapped.message,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: mapped.extensions,
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (isCatalogued(code) && code !== 'INTERNAL_SERVER_ERROR') {
+      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    logger.error({ err: original, path: formatted.path }, 'unexpected error in the workflows subgraph');
+    const masked = appError('INTERNAL_SERVER_ERROR', 'Internal server error.');
+    return {
+      message: masked.message,
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: masked.extensions,
+    };
+  };
+}
+
+/**
+ * The workflows subgraph: the mutations that cross the ERP and the CRM, their durable state,
+ * and the background loop that finishes what a failure left owing. Never listens.
+ */
+export function createWorkflowsSubgraph(
+  config: WorkflowsSubgraphConfig,
+  deps: WorkflowsSubgraphDeps = {},
+): WorkflowsSubgraph {
+  const logger = deps.logger ?? silentLogger;
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const store = deps.store ?? new SqliteWorkflowStore(config.dbPath);
+  const erpClient = new ErpClient(
+    {
+      url: config.erpUrl,
+      token: config.erpToken,
+      ...(config.erpCompanyId ? { companyId: config.erpCompanyId } : {}),
+      ...(config.erpCompanyName ? { companyName: config.erpCompanyName } : {}),
+      timeoutMs: config.erpTimeoutMs,
+      maxRetries: config.maxRetries,
+      maxConnections: config.maxConnections,
+    },
+    logger,
+  );
+  const crmClient = new CrmClient({
+    crmUrl: config.crmUrl,
+    token: config.crmToken,
+    apiVersion: config.crmApiVersion,
+    timeoutMs: config.crmTimeoutMs,
+    maxRetries: config.maxRetries,
+    maxConnections: config.maxConnections,
+  });
+  const erp = new ErpWrites(erpClient);
+  const crm = new CrmWrites(crmClient);
+  const coordinator = new Coordinator(store, {
+    owner,
+    leaseMs: config.leaseMs,
+    waitTimeoutMs: config.waitTimeoutMs,
+    pollMs: 20,
+  });
+  const writeBacks = new WriteBacks(
+    store,
+    erp,
+    crm,
+    {
+      baseDelayMs: config.retryBaseDelayMs,
+      maxDelayMs: config.retryMaxDelayMs,
+      leaseMs: Math.max(config.erpTimeoutMs, config.crmTimeoutMs) * 2,
+    },
+    logger,
+  );
+  const conversion = new QuoteConversion({
+    erp,
+    crm,
+    coordinator,
+    writeBacks,
+    ...(deps.afterErpOrderCreated ? { afterErpOrderCreated: deps.afterErpOrderCreated } : {}),
+  });
+  const customerChanges = new CustomerChanges({
+    erp,
+    crm,
+    coordinator,
+    writeBacks,
+    rules: {
+      mirrorBillingAddressToCrm: config.mirrorBillingAddressToCrm,
+      mirrorBillingContactToErp: config.mirrorBillingContactToErp,
+    },
+  });
+
+  const typeDefs = parse(readFileSync(WORKFLOWS_SCHEMA_PATH, 'utf8'));
+  const apollo = new ApolloServer<WorkflowsContext>({
+    schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as SchemaModule['resolvers'] }]),
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatWorkflowsError(logger),
+    plugins: [
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
+  });
+  apollo.startInBackgroundHandlingStartupErrorsByLoggingAndFailingAllRequests();
+  const server = createGraphQLHttpServer<WorkflowsContext>({
+    apollo,
+    logger,
+    context: async ({ requestId, logger: requestLogger }) => ({
+      requestId,
+      logger: requestLogger,
+      conversion,
+      customerChanges,
+      store,
+    }),
+    routes: { '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }) },
+  });
+
+  let passes = 0;
+  async function runBackgroundPass(): Promise<BackgroundPass> {
+    const scope = { requestId: `background-${randomUUID()}`, logger: logger.child({ background: true }) };
+    const result: BackgroundPass = { resumed: 0, released: 0, done: 0, pending: 0, failed: 0 };
+    const abandoned = await store.listAbandoned(CONVERT_OPERATION, Date.now(), 20);
+    for (const record of abandoned) {
+      try {
+        const outcome = await conversion.resume(record, scope);
+        result[outcome] += 1;
+        scope.logger.info({ key: record.key, outcome }, 'abandoned quote conversion finished');
+      } catch (error) {
+        // Left for the next pass (or the client's retry): the record stays until it succeeds.
+        scope.logger.warn(
+          { key: record.key, code: error instanceof LegacyError ? error.code : undefined },
+          'abandoned quote conversion not finished yet',
+        );
+      }
+    }
+    const counts = await writeBacks.retryDue(owner);
+    result.done = counts.done;
+    result.pending = counts.pending;
+    result.failed = counts.failed;
+    passes += 1;
+    if (passes % 600 === 1) await store.purgeCompleted(Date.now() - config.idempotencyRetentionMs);
+    return result;
+  }
+
+  // The loop runs while the server listens: a pass at start-up (what a previous process left),
+  // then one per interval; passes never overlap.
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  const tick = () => {
+    if (running) return;
+    running = runBackgroundPass()
+      .catch((error: unknown) => logger.error({ err: error }, 'background pass failed'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  server.on('listening', () => {
+    tick();
+    timer = setInterval(tick, config.retryIntervalMs);
+    timer.unref();
+  });
+  server.on('close', () => clearInterval(timer));
+
+  let closed = false;
+  return {
+    server,
+    erpClient,
+    crmClient,
+    store,
+    runBackgroundPass,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      await running;
+      await apollo.stop();
+      await Promise.all([erpClient.close(), crmClient.close()]);
+      if (!deps.store) await store.close();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import type {
+  ConvertQuoteToOrderPayloadResolvers,
+  LogInteractionPayloadResolvers,
+  UpdateCustomerAddressPayloadResolvers,
+  UpsertCustomerContactPayloadResolvers,
+} from '../__generated__/resolvers-types.js';
+import type { SystemOutcome } from '../outcomes.js';
+import type { WorkflowStore } from '../store/types.js';
+
+async function pendingWriteBack(store: WorkflowStore, id: string | null) {
+  return id === null ? null : ((await store.getWriteBack(id)) ?? null);
+}
+
+/**
+ * An answer replayed later reflects its write-back as it is now: a PENDING outcome whose
+ * write-back has since been completed reads DONE (or FAILED), with the same write-back id.
+ */
+async function liveOutcomes(
+  store: WorkflowStore,
+  outcomes: SystemOutcome[],
+  id: string | null,
+): Promise<SystemOutcome[]> {
+  if (id === null || !outcomes.some((o) => o.status === 'PENDING')) return outcomes;
+  const writeBack = await store.getWriteBack(id);
+  if (!writeBack || writeBack.status === 'PENDING') return outcomes;
+  return outcomes.map((o) =>
+    o.status !== 'PENDING' || o.system !== writeBack.system
+      ? o
+      : writeBack.status === 'DONE'
+        ? { ...o, status: 'DONE', message: 'Completed by the background write-back.', code: null }
+        : {
+            ...o,
+            status: 'FAILED',
+            message: 'The write-back was refused; it is kept for a person to resolve.',
+            code: writeBack.lastErrorCode,
+          },
+  );
+}
+
+export const ConvertQuoteToOrderPayload: ConvertQuoteToOrderPayloadResolvers = {
+  order: (payload) => ({ __typename: 'SalesOrder', number: payload.orderNumber }),
+  quote: (payload) => ({ __typename: 'Quote', id: payload.quoteId }),
+  customer: (payload) => ({ __typename: 'Customer', id: payload.customerId }),
+  orderCreated: (payload) => payload.orderCreated,
+  replayed: (payload) => payload.replayed,
+  outcomes: (payload, _args, ctx) => liveOutcomes(ctx.store, payload.outcomes, payload.pendingWriteBackId),
+  pendingWriteBack: async (payload, _args, ctx) => {
+    const writeBack = await pendingWriteBack(ctx.store, payload.pendingWriteBackId);
+    return writeBack && writeBack.status !== 'DONE' ? writeBack : null;
+  },
+};
+
+export const UpdateCustomerAddressPayload: UpdateCustomerAddressPayloadResolvers = {
+  customer: (payload) => ({ __typename: 'Customer', id: payload.customerId }),
+  purpose: (payload) => payload.purpose,
+  address: (payload) => payload.address,
+  erpVersion: (payload) => payload.erpVersion,
+  outcomes: (payload, _args, ctx) => liveOutcomes(ctx.store, payload.outcomes, payload.pendingWriteBackId),
+  pendingWriteBack: (payload, _args, ctx) => pendingWriteBack(ctx.store, payload.pendingWriteBackId),
+};
+
+export const UpsertCustomerContactPayload: UpsertCustomerContactPayloadResolvers = {
+  contact: (payload) => ({ __typename: 'Contact', id: payload.contactId }),
+  customer: (payload) => ({ __typename: 'Customer', id: payload.customerId }),
+  created: (payload) => payload.created,
+  lastModified: (payload) => payload.lastModified,
+  outcomes: (payload, _args, ctx) => liveOutcomes(ctx.store, payload.outcomes, payload.pendingWriteBackId),
+  pendingWriteBack: (payload, _args, ctx) => pendingWriteBack(ctx.store, payload.pendingWriteBackId),
+};
+
+export const LogInteractionPayload: LogInteractionPayloadResolvers = {
+  interaction: (payload) => ({ __typename: 'Interaction', id: payload.interactionId }),
+  customer: (payload) => ({ __typename: 'Customer', id: payload.customerId }),
+  replayed: (payload) => payload.replayed,
+  outcomes: (payload) => payload.outcomes,
+};
