@@ -1,0 +1,259 @@
+import fc from 'fast-check';
+import { GraphQLError } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { type FilterExpr, parseFilter } from '../../legacy/erp/odata.js';
+import { LegacyError } from '../../lib/errors.js';
+import { silentLogger } from '../../lib/logger.js';
+import { decodeCursor, encodeCursor, linkMatches, pageSize } from '../../subgraphs/erp/client/cursor.js';
+import { describeBcFailure, ErpClient } from '../../subgraphs/erp/client/erpClient.js';
+import {
+  chunkByEncodedLength,
+  contains,
+  eqAny,
+  guidLiteral,
+  queryString,
+  stringLiteral,
+} from '../../subgraphs/erp/client/odata.js';
+import { ConfigError, readErpSubgraphConfig } from '../../subgraphs/erp/config.js';
+import { formatAmount } from '../../subgraphs/erp/resolvers/shared.js';
+
+/** The values of an `a eq X or a eq Y …` filter as the stand-in's parser reads them. */
+function comparedValues(expr: FilterExpr): unknown[] {
+  if (expr.kind === 'or') return [...comparedValues(expr.left), ...comparedValues(expr.right)];
+  if (expr.kind === 'cmp' && expr.value.type !== 'null') return [expr.value.value];
+  throw new Error(`unexpected ${expr.kind}`);
+}
+
+const guidArb = fc.uuid().map((u) => u.toLowerCase());
+
+describe('OData filter builder', () => {
+  it('doubles quotes inside a quoted literal', () => {
+    expect(stringLiteral("O'Brien")).toBe("'O''Brien'");
+    expect(stringLiteral('')).toBe("''");
+    expect(stringLiteral("''")).toBe("''''''");
+  });
+
+  it('escapes any string so that the ERP’s parser reads back exactly that value', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (value) => {
+        const expr = parseFilter(`displayName eq ${stringLiteral(value)}`);
+        expect(expr).toEqual({
+          kind: 'cmp',
+          op: 'eq',
+          field: 'displayName',
+          value: { type: 'string', value },
+        });
+        const fn = parseFilter(contains('displayName', value));
+        expect(fn).toEqual({ kind: 'fn', fn: 'contains', field: 'displayName', value });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('builds `or` lists on one field that parse back to the same values, in order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 20 }), { minLength: 1, maxLength: 15 }), (values) => {
+        expect(comparedValues(parseFilter(eqAny('number', 'text', values)))).toEqual(values);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(guidArb, { minLength: 1, maxLength: 15 }), (values) => {
+        expect(comparedValues(parseFilter(eqAny('customerId', 'guid', values)))).toEqual(values);
+      }),
+    );
+  });
+
+  it('refuses to send anything but a GUID as a GUID', () => {
+    expect(guidLiteral('ABCDEF01-2345-4678-89AB-CDEF01234567')).toBe('abcdef01-2345-4678-89ab-cdef01234567');
+    for (const bad of [
+      '',
+      'x',
+      "00000000-0000-4000-8000-000000000000' or 1 eq 1",
+      '00000000-0000-4000-8000-00000000000',
+    ]) {
+      expect(() => guidLiteral(bad)).toThrow(TypeError);
+      expect(() => eqAny('id', 'guid', [bad])).toThrow(TypeError);
+    }
+  });
+
+  it('chunks lookups so each encoded filter stays under the bound and no value is lost', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ maxLength: 30 }), { maxLength: 80 }),
+        fc.integer({ min: 200, max: 2000 }),
+        (values, bound) => {
+          const chunks = chunkByEncodedLength('number', 'text', values, bound);
+          expect(chunks.flat()).toEqual(values);
+          for (const chunk of chunks) {
+            expect(chunk.length).toBeGreaterThan(0);
+            const encoded = encodeURIComponent(eqAny('number', 'text', chunk)).length;
+            if (chunk.length > 1) expect(encoded).toBeLessThanOrEqual(bound);
+          }
+        },
+      ),
+    );
+  });
+
+  it('percent-encodes every query option so that it reads back unchanged', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (a, b) => {
+        const filter = `${eqAny('number', 'text', [a])} and ${contains('displayName', b)}`;
+        const params = new URLSearchParams(
+          queryString({ filter, orderby: 'number desc', select: ['id', 'number'] }),
+        );
+        expect(params.get('$filter')).toBe(filter);
+        expect(params.get('$orderby')).toBe('number desc');
+        expect(params.get('$select')).toBe('id,number');
+      }),
+    );
+  });
+});
+
+describe('cursors', () => {
+  const code = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      expect(error).toBeInstanceOf(GraphQLError);
+      return (error as GraphQLError).extensions.code;
+    }
+    return 'no error';
+  };
+
+  it('round-trips any same-origin link and skip', () => {
+    fc.assert(
+      fc.property(fc.webPath(), fc.integer({ min: 0, max: 1000 }), (path, skip) => {
+        const link = `/${path.replace(/^\/+/, '')}`;
+        expect(decodeCursor(encodeCursor({ link, skip }))).toEqual({ link, skip });
+      }),
+    );
+  });
+
+  it('refuses forged and malformed cursors with BAD_USER_INPUT', () => {
+    const forged = [
+      '',
+      '!!!',
+      'a'.repeat(9000),
+      Buffer.from('not json').toString('base64url'),
+      Buffer.from('null').toString('base64url'),
+      Buffer.from(JSON.stringify({ l: 'http://evil.example/x', s: 0 })).toString('base64url'),
+      Buffer.from(JSON.stringify({ l: '//evil.example/x', s: 0 })).toString('base64url'),
+      Buffer.from(JSON.stringify({ l: '/x', s: 1.5 })).toString('base64url'),
+      Buffer.from(JSON.stringify({ l: '/x', s: 5000 })).toString('base64url'),
+      Buffer.from(JSON.stringify({ l: 7, s: 0 })).toString('base64url'),
+    ];
+    for (const cursor of forged)
+      expect(
+        code(() => decodeCursor(cursor)),
+        cursor,
+      ).toBe('BAD_USER_INPUT');
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        const result = code(() => decodeCursor(text));
+        expect(['BAD_USER_INPUT', 'no error']).toContain(result);
+      }),
+    );
+  });
+
+  it('accepts a link only for the very list it was issued for', () => {
+    const base = '/api/v2.0/companies(c)/salesOrders?$filter=customerId%20eq%20a&$orderby=orderDate%20desc';
+    expect(linkMatches(base, base)).toBe(true);
+    expect(linkMatches(`${base}&$skiptoken=abc`, base)).toBe(true);
+    expect(linkMatches(base.replace('eq%20a', 'eq%20b'), base)).toBe(false);
+    expect(linkMatches(base.replace('salesOrders', 'employees'), base)).toBe(false);
+    expect(linkMatches(`${base}&$top=1`, base)).toBe(false);
+    expect(linkMatches(`${base}&$skiptoken=a&$skiptoken=b`, base)).toBe(false);
+    expect(linkMatches(`http://evil.example${base}`, base)).toBe(false);
+    expect(linkMatches(base.replace('&$orderby=orderDate%20desc', ''), base)).toBe(false);
+  });
+
+  it('bounds `first` to 1..100 with 20 by default', () => {
+    expect(pageSize(undefined)).toBe(20);
+    expect(pageSize(1)).toBe(1);
+    expect(pageSize(100)).toBe(100);
+    for (const bad of [0, -5, 101, 2.5]) expect(code(() => pageSize(bad))).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('ERP client', () => {
+  it('refuses a next-page link to another host', () => {
+    const client = new ErpClient(
+      { url: 'http://127.0.0.1:4101', token: 't', timeoutMs: 100, maxRetries: 0, maxConnections: 1 },
+      silentLogger,
+    );
+    expect(() => client.http.resolve('http://evil.example/api/v2.0/customers')).toThrow(LegacyError);
+    expect(client.http.resolve('http://127.0.0.1:4101/api/v2.0/customers')).toBe(
+      'http://127.0.0.1:4101/api/v2.0/customers',
+    );
+  });
+
+  it('reads BC’s error body for the logs and classifies ETag conflicts and throttling', () => {
+    expect(describeBcFailure(400, { error: { code: 'BadRequest_InvalidToken', message: 'm' } })).toEqual({
+      legacyCode: 'BadRequest_InvalidToken',
+      legacyMessage: 'm',
+    });
+    expect(describeBcFailure(409, { error: { code: 'Request_EntityChanged', message: 'm' } }).code).toBe(
+      'CONFLICT',
+    );
+    expect(describeBcFailure(429, undefined).code).toBe('LEGACY_THROTTLED');
+    expect(describeBcFailure(500, 'not json')).toEqual({ legacyCode: undefined, legacyMessage: undefined });
+  });
+});
+
+describe('money', () => {
+  it('formats any amount in cents as its exact 2-place decimal text', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1e15, max: 1e15 }), (cents) => {
+        const sign = cents < 0 ? '-' : '';
+        const abs = Math.abs(cents);
+        const expected = `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+        expect(formatAmount(cents / 100)).toBe(expected === '-0.00' ? '0.00' : expected);
+      }),
+    );
+    expect(formatAmount(0.1 + 0.2)).toBe('0.30');
+    expect(formatAmount(1e20)).toBe('100000000000000000000.00');
+    expect(() => formatAmount(Number.NaN)).toThrow(LegacyError);
+  });
+});
+
+describe('configuration', () => {
+  it('has working defaults', () => {
+    expect(readErpSubgraphConfig({})).toMatchObject({
+      erpUrl: 'http://127.0.0.1:4101',
+      erpToken: 'erp-dev-token',
+      timeoutMs: 10_000,
+      maxRetries: 2,
+      maxConnections: 5,
+      batching: true,
+      port: 4001,
+      host: '127.0.0.1',
+      localCurrencyCode: 'USD',
+    });
+    expect(readErpSubgraphConfig({ ERP_BATCHING: 'off' }).batching).toBe(false);
+  });
+
+  it('names the variable that is wrong', () => {
+    const bad: Record<string, string>[] = [
+      { ERP_URL: 'not a url' },
+      { ERP_URL: 'ftp://x' },
+      { ERP_TIMEOUT_MS: '0' },
+      { ERP_MAX_RETRIES: 'two' },
+      { ERP_MAX_CONNECTIONS: '-1' },
+      { ERP_BATCHING: 'maybe' },
+      { ERP_SUBGRAPH_PORT: '70000' },
+      { ERP_COMPANY_ID: 'acme' },
+      { ERP_LOCAL_CURRENCY: 'dollars' },
+      { LOG_LEVEL: 'loud' },
+    ];
+    for (const env of bad) {
+      const [name] = Object.keys(env);
+      expect(() => readErpSubgraphConfig(env)).toThrow(ConfigError);
+      try {
+        readErpSubgraphConfig(env);
+      } catch (error) {
+        expect((error as ConfigError).variable).toBe(name);
+        expect((error as Error).message).toContain(name);
+      }
+    }
+  });
+});
