@@ -7,10 +7,12 @@ import type {
   AccountRecord,
   CaseRecord,
   ContactRecord,
+  EventRecord,
   OpportunityRecord,
   Product2Record,
   QuoteRecord,
   SfQueryResult,
+  TaskRecord,
   UserRecord,
 } from './client/types.js';
 
@@ -79,15 +81,12 @@ export function createLoaders(client: CrmClient, ctx: CallContext, batching: boo
   const childList = new DataLoader<ChildListKey, unknown[], string>(
     async (keys) => {
       const firstPages = keys.filter((k) => !k.after);
-      // First pages: one statement (per URL-bound chunk) for every account and list asked, each
-      // list read to the largest page size asked (a relationship appears once per statement).
+      // First pages: one statement (per URL-bound chunk) for every account and list asked.
       const firstPageResults = new Map<string, unknown[]>();
       if (firstPages.length > 0) {
-        const limits = new Map<ChildListName, number>();
-        for (const k of firstPages) limits.set(k.list, Math.max(limits.get(k.list) ?? 0, k.limit));
         const accounts = await client.childListsOfAccounts(
           firstPages.map((k) => k.accountId),
-          [...limits].map(([list, limit]): ChildListRequest => ({ list, limit })),
+          firstPages.map((k): ChildListRequest => ({ list: k.list, limit: k.limit })),
           ctx,
         );
         for (const k of firstPages) {
@@ -113,6 +112,14 @@ export function createLoaders(client: CrmClient, ctx: CallContext, batching: boo
     accountById,
     accountsByErpId,
     childList,
+    taskById: byField<TaskRecord>(
+      (ids) => client.tasksByIds(ids, ctx),
+      (r) => r.Id,
+    ),
+    eventById: byField<EventRecord>(
+      (ids) => client.eventsByIds(ids, ctx),
+      (r) => r.Id,
+    ),
     userByEmail: byField<UserRecord>(
       (emails) => client.usersByEmails(emails, ctx),
       (r) => r.Email,
@@ -164,7 +171,10 @@ export function primeChildLists(
 ): void {
   for (const account of accounts) {
     for (const { list, limit } of lists) {
-      loaders.childList.prime({ accountId: account.Id, list, limit }, childRows(account, list));
+      loaders.childList.prime(
+        { accountId: account.Id, list, limit },
+        childRows(account, list).slice(0, limit),
+      );
     }
   }
 }

@@ -36,7 +36,7 @@ function fieldsOf(
   return found;
 }
 
-function valueOf(node: ValueNode | undefined, info: GraphQLResolveInfo): unknown {
+function argumentValue(node: ValueNode | undefined, info: GraphQLResolveInfo): unknown {
   if (node === undefined) return undefined;
   if (node.kind === Kind.VARIABLE) return info.variableValues[node.name.value];
   if (node.kind === Kind.INT) return Number(node.value);
@@ -45,13 +45,13 @@ function valueOf(node: ValueNode | undefined, info: GraphQLResolveInfo): unknown
 }
 
 /**
- * The child lists a `customers` selection will ask for on every node as first pages
+ * The child lists (and page sizes: aliases may ask several) a `customers` selection will ask for on every node as first pages
  * (`edges { node { interactions(first: 5) … } }`), so the accounts page can read them in the
  * same SOQL as relationship subqueries. A list asked with `after`, or with a page size out of
  * range, is left to its resolver (which pages by keyset or refuses the size).
  */
 export function childListsAhead(info: GraphQLResolveInfo): ChildListRequest[] {
-  const wanted = new Map<ChildListName, number>();
+  const wanted = new Map<string, ChildListRequest>();
   for (const connection of info.fieldNodes) {
     for (const edges of fieldsOf(connection.selectionSet, info, 'edges')) {
       for (const node of fieldsOf(edges.selectionSet, info, 'node')) {
@@ -59,16 +59,16 @@ export function childListsAhead(info: GraphQLResolveInfo): ChildListRequest[] {
           const lists = CONNECTION_FIELDS[field.name.value];
           if (!lists) continue;
           const argument = (name: string) =>
-            valueOf(field.arguments?.find((a) => a.name.value === name)?.value, info);
+            argumentValue(field.arguments?.find((a) => a.name.value === name)?.value, info);
           const after = argument('after');
           if (after !== undefined && after !== null) continue;
           const first = argument('first') ?? DEFAULT_PAGE_SIZE;
           if (typeof first !== 'number' || !Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE)
             continue;
-          for (const list of lists) wanted.set(list, Math.max(wanted.get(list) ?? 0, first + 1));
+          for (const list of lists) wanted.set(`${list}:${first + 1}`, { list, limit: first + 1 });
         }
       }
     }
   }
-  return [...wanted].map(([list, limit]) => ({ list, limit }));
+  return [...wanted.values()];
 }

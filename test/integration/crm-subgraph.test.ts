@@ -164,6 +164,7 @@ describe('customer and references', () => {
       crmAccountId: prospect.Id,
     });
     const unknown = await fixture.batched.query(query, { id: '001000000000000AAA' });
+    // (a well-formed id: the checksum of 001000000000000 is AAA)
     expect(unknown.errors).toBeUndefined();
     expect(unknown.data.customer).toBeNull();
     const erpOnly = await fixture.batched.query(query, { id: '00000000-0000-4000-8000-000000000000' });

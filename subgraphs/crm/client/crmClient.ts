@@ -7,10 +7,12 @@ import {
   type ChildListName,
   type ChildListSpec,
   CONTACT_FIELDS,
+  EVENT_FIELDS,
   OPPORTUNITY_FIELDS,
   PRODUCT_FIELDS,
   QUOTE_FIELDS,
   QUOTE_LINE_FIELDS,
+  TASK_FIELDS,
   USER_FIELDS,
 } from './fields.js';
 import { type KeysetPosition, keysetAfter } from './keyset.js';
@@ -35,10 +37,12 @@ import type {
   AccountRecord,
   CaseRecord,
   ContactRecord,
+  EventRecord,
   OpportunityRecord,
   Product2Record,
   QuoteRecord,
   SfQueryResult,
+  TaskRecord,
   UserRecord,
 } from './types.js';
 
@@ -249,7 +253,7 @@ export class CrmClient {
     const soql = buildSelect({
       object: Account,
       fields: ACCOUNT_FIELDS,
-      subqueries: (args.children ?? []).map(childSubquery),
+      subqueries: largestPerList(args.children ?? []).map(childSubquery),
       where: conditions.length > 0 ? and(...conditions) : undefined,
       orderBy: ACCOUNT_PAGE_ORDER,
       limit: args.limit,
@@ -267,14 +271,15 @@ export class CrmClient {
     lists: readonly ChildListRequest[],
     ctx: CallContext,
   ): Promise<Map<string, AccountChildrenRecord>> {
+    const largest = largestPerList(lists);
     const rows = await this.recordsWhereIn<AccountChildrenRecord>(
       Account,
       ['Id'],
       'Id',
       accountIds,
-      `${lists.map((l) => l.list).join('+')} of accounts`,
+      `${largest.map((l) => l.list).join('+')} of accounts`,
       ctx,
-      { subqueries: lists.map(childSubquery) },
+      { subqueries: largest.map(childSubquery) },
     );
     return new Map(rows.map((row) => [row.Id, row]));
   }
@@ -295,6 +300,14 @@ export class CrmClient {
       limit: request.limit,
     });
     return this.query<T>(soql, `${request.list} of an account`, ctx).then((page) => page.records);
+  }
+
+  tasksByIds(ids: readonly string[], ctx: CallContext): Promise<TaskRecord[]> {
+    return this.recordsWhereIn('Task', TASK_FIELDS, 'Id', ids, 'tasks by id', ctx);
+  }
+
+  eventsByIds(ids: readonly string[], ctx: CallContext): Promise<EventRecord[]> {
+    return this.recordsWhereIn('Event', EVENT_FIELDS, 'Id', ids, 'events by id', ctx);
   }
 
   usersByEmails(emails: readonly string[], ctx: CallContext): Promise<UserRecord[]> {
@@ -366,6 +379,13 @@ const QUOTE_LINES_SUBQUERY: SubquerySpec = {
     { field: 'Id', direction: 'ASC' },
   ],
 };
+
+/** A relationship appears once in a statement: read each list to the largest page size asked. */
+function largestPerList(requests: readonly ChildListRequest[]): ChildListRequest[] {
+  const limits = new Map<ChildListRequest['list'], number>();
+  for (const { list, limit } of requests) limits.set(list, Math.max(limits.get(list) ?? 0, limit));
+  return [...limits].map(([list, limit]) => ({ list, limit }));
+}
 
 function childSubquery(request: ChildListRequest): SubquerySpec {
   const spec: ChildListSpec = CHILD_LISTS[request.list];

@@ -23,8 +23,11 @@ function checksum(id15: string): string {
 /** The 18-character form of a Salesforce id, or undefined when `value` is not one. */
 export function toSalesforceId18(value: string): string | undefined {
   if (SF_ID_15_RE.test(value)) return value + checksum(value);
-  // Taken as given: the CRM decides whether it exists (an unknown id is simply not found).
-  if (SF_ID_18_RE.test(value)) return value;
+  // The suffix must match: Salesforce refuses a filter on a malformed id (the whole query fails).
+  if (SF_ID_18_RE.test(value)) {
+    const id15 = value.slice(0, 15);
+    return value.slice(15).toUpperCase() === checksum(id15) ? id15 + checksum(id15) : undefined;
+  }
   return undefined;
 }
 
