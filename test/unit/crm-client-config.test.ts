@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, CRM_SUBGRAPH_DEFAULTS, readCrmSubgraphConfig } from '../../subgraphs/crm/config.js';
+
+describe('CRM subgraph configuration', () => {
+  it('uses the documented defaults for an empty environment', () => {
+    expect(readCrmSubgraphConfig({})).toEqual(CRM_SUBGRAPH_DEFAULTS);
+  });
+
+  it('reads every variable', () => {
+    expect(
+      readCrmSubgraphConfig({
+        CRM_URL: 'https://example.my.salesforce.com/',
+        CRM_TOKEN: 't',
+        CRM_API_VERSION: 'v61.0',
+        CRM_TIMEOUT_MS: '2500',
+        CRM_MAX_RETRIES: '0',
+        CRM_MAX_CONNECTIONS: '4',
+        CRM_BATCHING: 'off',
+        CRM_SUBGRAPH_PORT: '0',
+        CRM_SUBGRAPH_HOST: '0.0.0.0',
+        LOG_LEVEL: 'debug',
+      }),
+    ).toEqual({
+      crmUrl: 'https://example.my.salesforce.com',
+      crmToken: 't',
+      apiVersion: 'v61.0',
+      timeoutMs: 2500,
+      maxRetries: 0,
+      maxConnections: 4,
+      batching: false,
+      port: 0,
+      host: '0.0.0.0',
+      logLevel: 'debug',
+    });
+  });
+
+  it.each([
+    ['CRM_URL', 'not a url'],
+    ['CRM_URL', 'ftp://example.com'],
+    ['CRM_API_VERSION', '62'],
+    ['CRM_TIMEOUT_MS', '10s'],
+    ['CRM_TIMEOUT_MS', '0'],
+    ['CRM_MAX_RETRIES', '-1'],
+    ['CRM_MAX_CONNECTIONS', '0'],
+    ['CRM_BATCHING', 'sometimes'],
+    ['CRM_SUBGRAPH_PORT', '70000'],
+    ['LOG_LEVEL', 'loud'],
+  ])('refuses %s=%s naming the variable', (name, value) => {
+    let thrown: unknown;
+    try {
+      readCrmSubgraphConfig({ [name]: value });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).variable).toBe(name);
+    expect((thrown as ConfigError).message).toContain(name);
+  });
+});
