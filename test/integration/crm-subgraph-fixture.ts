@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createCrmStandIn, type CrmStandInOptions } from '../../legacy/crm/createCrmStandIn.js';
+import { type CrmStandInOptions, createCrmStandIn } from '../../legacy/crm/createCrmStandIn.js';
 import { type Dataset, openDataset } from '../../legacy/generator/open.js';
 import type { SimConfig, SimStats } from '../../legacy/sim/simulator.js';
 import { CRM_SUBGRAPH_DEFAULTS, type CrmSubgraphConfig } from '../../subgraphs/crm/config.js';

@@ -133,7 +133,9 @@ describe('what the CRM adds to ERP entities', () => {
     });
     expect(answer?.errors).toBeUndefined();
     const entities = answer?.data._entities as { number: string; quote: { id: string } | null }[];
-    entities.slice(0, -1).forEach((e, i) => expect(e.quote?.id).toBe(quotes[i]!.Id));
+    entities.slice(0, -1).forEach((e, i) => {
+      expect(e.quote?.id).toBe(quotes[i]!.Id);
+    });
     expect(entities.at(-1)?.quote).toBeNull();
     // One statement; the CRM hands the answer out in pages of 5.
     expect(calls).toBe(Math.ceil(quotes.length / 5));
@@ -156,16 +158,16 @@ describe('what the CRM adds to ERP entities', () => {
     );
     expect(answer.errors).toBeUndefined();
     const entities = answer.data._entities;
-    products.forEach((p, i) =>
-      expect(entities[i]).toEqual({ sku: p.ProductCode, crmProductId: p.Id, family: p.Family }),
-    );
-    users.forEach((u, i) =>
+    products.forEach((p, i) => {
+      expect(entities[i]).toEqual({ sku: p.ProductCode, crmProductId: p.Id, family: p.Family });
+    });
+    users.forEach((u, i) => {
       expect(entities[products.length + i]).toMatchObject({
         crmUserId: u.Id,
         crmUsername: u.Username,
         department: u.Department,
-      }),
-    );
+      });
+    });
     expect(entities.at(-1)).toEqual({ sku: 'NO-SUCH-SKU', crmProductId: null, family: null });
   });
 

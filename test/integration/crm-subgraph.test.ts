@@ -191,7 +191,7 @@ describe('customer and references', () => {
       const answer = await fixture.batched.query(ENTITIES, { representations: representations(50) });
       expect(answer.errors).toBeUndefined();
       expect(answer.data._entities).toHaveLength(50);
-      answer.data._entities.forEach((entity: { inCrm: boolean }) => expect(entity.inCrm).toBe(true));
+      for (const entity of answer.data._entities as { inCrm: boolean }[]) expect(entity.inCrm).toBe(true);
     });
     // Accounts by ERP id and by account id (in parallel), then interactions of each group.
     expect(calls10).toBeLessThanOrEqual(4);
