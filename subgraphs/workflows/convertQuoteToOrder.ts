@@ -3,6 +3,8 @@ import type { Logger } from '../../lib/logger.js';
 import type { CrmQuoteForWrite, CrmWrites, QuoteLink } from '../crm/client/writes.js';
 import {
   ERP_FIELD_LIMITS,
+  type ErpCustomerForWrite,
+  type ErpItemForWrite,
   type ErpOrderSummary,
   type ErpWrites,
   type NewOrderLine,
@@ -42,6 +44,11 @@ export interface ConvertDeps {
   writeBacks: WriteBacks;
   /** Test seam: called right after the ERP accepted the order, before the CRM write-back. */
   afterErpOrderCreated?: (order: ErpOrderSummary) => void | Promise<void>;
+}
+
+interface RuleReads {
+  customer: ErpCustomerForWrite | undefined;
+  items: ErpItemForWrite[];
 }
 
 /** Thrown inside a resumed run that finds nothing to resume: its record is released. */
@@ -126,7 +133,12 @@ export class QuoteConversion {
       );
     }
 
-    let existing = await this.findOrder(quoteNumber, erpCustomerId, requestId);
+    // The order lookup and the reads the rules need go out together: one round trip to the ERP
+    // before the create, whichever way the lookup answers.
+    const lookup = this.findOrder(quoteNumber, erpCustomerId, requestId);
+    const ruleReads = mode === 'create' ? this.readForRules(quote, erpCustomerId, requestId) : undefined;
+    ruleReads?.catch(() => undefined);
+    let existing = await lookup;
     let orderCreated = false;
     if (!existing) {
       if (mode === 'resume') throw new NothingToResume();
@@ -137,7 +149,7 @@ export class QuoteConversion {
           { quoteId, reason: 'ALREADY_LINKED', orderNumber: quote.ERP_Order_Number__c },
         );
       }
-      const lines = await this.checkRules(quote, erpCustomerId, requestId);
+      const lines = this.checkRules(quote, erpCustomerId, await ruleReads!);
       existing = await this.create(erpCustomerId, quoteNumber, lines, scope);
       orderCreated = true;
       logger.info({ quoteId, orderNumber: existing.number }, 'ERP order created from quote');
@@ -225,11 +237,29 @@ export class QuoteConversion {
   }
 
   /** The business rules, checked with reads only; returns the order lines to create. */
-  private async checkRules(
+  /** The ERP records the rules look at: the customer (credit, blocked) and the quoted items. */
+  private async readForRules(
     quote: CrmQuoteForWrite,
     erpCustomerId: string,
     requestId: string,
-  ): Promise<NewOrderLine[]> {
+  ): Promise<RuleReads> {
+    const skus = [
+      ...new Set(
+        quote.lines.map((line) => line.Product2?.ProductCode?.trim()).filter((sku): sku is string => !!sku),
+      ),
+    ];
+    const [customer, items] = await Promise.all([
+      this.deps.erp.getCustomer(erpCustomerId, requestId),
+      skus.length === 0 ? Promise.resolve([]) : this.deps.erp.findItemsByNumber(skus, requestId),
+    ]);
+    return { customer, items };
+  }
+
+  private checkRules(
+    quote: CrmQuoteForWrite,
+    erpCustomerId: string,
+    { customer, items }: RuleReads,
+  ): NewOrderLine[] {
     if (!quote.Status || !CONVERTIBLE_QUOTE_STATUSES.includes(quote.Status)) {
       throw appError(
         'QUOTE_NOT_CONVERTIBLE',
@@ -289,10 +319,6 @@ export class QuoteConversion {
     }
 
     const skus = [...new Set(lines.map((line) => line.itemNumber))];
-    const [customer, items] = await Promise.all([
-      this.deps.erp.getCustomer(erpCustomerId, requestId),
-      this.deps.erp.findItemsByNumber(skus, requestId),
-    ]);
     if (!customer) {
       throw appError(
         'CUSTOMER_NOT_LINKED',

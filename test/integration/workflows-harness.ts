@@ -1,0 +1,231 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCrmStandIn } from '../../legacy/crm/createCrmStandIn.js';
+import { createErpStandIn } from '../../legacy/erp/createErpStandIn.js';
+import { type Dataset, openDataset } from '../../legacy/generator/open.js';
+import type { SimStats, Simulator } from '../../legacy/sim/simulator.js';
+import {
+  readWorkflowsSubgraphConfig,
+  type WorkflowsSubgraphConfig,
+} from '../../subgraphs/workflows/config.js';
+import {
+  createWorkflowsSubgraph,
+  type WorkflowsSubgraph,
+  type WorkflowsSubgraphDeps,
+} from '../../subgraphs/workflows/createWorkflowsSubgraph.js';
+
+/**
+ * The two stand-ins over a small generated data set, and (optionally) the workflows subgraph
+ * in this process, all on loopback port 0; the stand-ins' databases are read back to check
+ * what was written, their /__sim/ counters to check what was called.
+ */
+export interface LegacyPair {
+  dataset: Dataset;
+  erpUrl: string;
+  crmUrl: string;
+  erpSim: Simulator;
+  crmSim: Simulator;
+  /** GET /__sim/stats of both. */
+  calls(): Promise<{ erp: SimStats; crm: SimStats }>;
+  resetCalls(): Promise<void>;
+  /** A temporary directory for the workflows store, removed by close(). */
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
+}
+
+export async function startLegacyPair(customers = 60): Promise<LegacyPair> {
+  const dataset = openDataset({ customers });
+  const erp = createErpStandIn({ db: dataset.erp, companyId: dataset.summary.companyId });
+  const crm = createCrmStandIn({ db: dataset.crm });
+  const erpUrl = await listen(erp.server);
+  const crmUrl = await listen(crm.server);
+  const dir = mkdtempSync(join(tmpdir(), 'workflows-it-'));
+  const sim = async (base: string, path: string, method = 'GET') =>
+    (await (await fetch(`${base}/__sim/${path}`, { method })).json()) as SimStats;
+  return {
+    dataset,
+    erpUrl,
+    crmUrl,
+    erpSim: erp.sim,
+    crmSim: crm.sim,
+    dir,
+    async calls() {
+      const [erpStats, crmStats] = await Promise.all([sim(erpUrl, 'stats'), sim(crmUrl, 'stats')]);
+      return { erp: erpStats, crm: crmStats };
+    },
+    async resetCalls() {
+      await Promise.all([sim(erpUrl, 'reset', 'POST'), sim(crmUrl, 'reset', 'POST')]);
+    },
+    async close() {
+      await Promise.all([closeServer(erp.server), closeServer(crm.server)]);
+      dataset.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The subgraph's configuration for tests: fast loops and leases, no read retries (exact counts). */
+export function testConfig(
+  legacy: LegacyPair,
+  overrides: Partial<WorkflowsSubgraphConfig> = {},
+): WorkflowsSubgraphConfig {
+  return {
+    ...readWorkflowsSubgraphConfig({}),
+    erpUrl: legacy.erpUrl,
+    crmUrl: legacy.crmUrl,
+    erpCompanyId: legacy.dataset.summary.companyId,
+    dbPath: join(legacy.dir, 'workflows.sqlite'),
+    maxRetries: 0,
+    leaseMs: 2_000,
+    waitTimeoutMs: 20_000,
+    retryIntervalMs: 50,
+    retryBaseDelayMs: 50,
+    retryMaxDelayMs: 200,
+    port: 0,
+    ...overrides,
+  };
+}
+
+export interface RunningWorkflows {
+  subgraph: WorkflowsSubgraph;
+  url: string;
+  gql: (query: string, variables?: Record<string, unknown>) => Promise<GraphQLBody>;
+  close(): Promise<void>;
+}
+
+export interface GraphQLBody {
+  // biome-ignore lint/suspicious/noExplicitAny: tests index into arbitrary result shapes
+  data?: any;
+  // biome-ignore lint/suspicious/noExplicitAny: tests index into arbitrary result shapes
+  errors?: { message: string; path?: (string | number)[]; extensions?: any }[];
+}
+
+export async function postGraphQL(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLBody> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as GraphQLBody;
+}
+
+export async function startWorkflows(
+  legacy: LegacyPair,
+  overrides: Partial<WorkflowsSubgraphConfig> = {},
+  deps: WorkflowsSubgraphDeps = {},
+): Promise<RunningWorkflows> {
+  const subgraph = createWorkflowsSubgraph(testConfig(legacy, overrides), deps);
+  const url = `${await listen(subgraph.server)}/graphql`;
+  return {
+    subgraph,
+    url,
+    gql: (query, variables) => postGraphQL(url, query, variables),
+    async close() {
+      await closeServer(subgraph.server);
+      await subgraph.close();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export interface QuoteRow {
+  Id: string;
+  QuoteNumber: string;
+  Status: string;
+  GrandTotal: number;
+  OpportunityId: string | null;
+  AccountId: string;
+  ERP_Order_Number__c: string | null;
+  ERP_Order_Id__c: string | null;
+  customerId: string;
+}
+
+/**
+ * Quotes of linked customers not yet converted, with their ERP customer's credit position, so
+ * tests choose quotes by what makes them interesting rather than by hard-coded ids.
+ */
+export function candidateQuotes(
+  dataset: Dataset,
+): (QuoteRow & { blocked: string; creditLimit: number; balance: number })[] {
+  const quotes = dataset.crm
+    .prepare(
+      `SELECT q.Id, q.QuoteNumber, q.Status, q.GrandTotal, q.OpportunityId, q.AccountId, q.ERP_Order_Number__c,
+              q.ERP_Order_Id__c, a.ERP_Customer_Id__c AS customerId
+       FROM Quote q JOIN Account a ON a.Id = q.AccountId
+       WHERE q.ERP_Order_Number__c IS NULL AND a.ERP_Customer_Id__c IS NOT NULL AND q.Status IN ('Approved', 'Presented', 'Accepted')
+       ORDER BY q.QuoteNumber`,
+    )
+    .all() as QuoteRow[];
+  return quotes.map((quote) => {
+    const customer = dataset.erp
+      .prepare(
+        `SELECT c.blocked, c.creditLimit, COALESCE(f.balance, c.balanceDue) AS balance
+         FROM customers c LEFT JOIN customerFinancialDetails f ON f.id = c.id WHERE c.id = ?`,
+      )
+      .get(quote.customerId) as { blocked: string; creditLimit: number; balance: number };
+    return { ...quote, ...customer };
+  });
+}
+
+export function ordersFor(
+  dataset: Dataset,
+  externalDocumentNumber: string,
+): { id: string; number: string; customerId: string }[] {
+  return dataset.erp
+    .prepare(
+      'SELECT id, number, customerId FROM salesOrders WHERE externalDocumentNumber = ? ORDER BY number',
+    )
+    .all(externalDocumentNumber) as { id: string; number: string; customerId: string }[];
+}
+
+export function quoteRow(dataset: Dataset, quoteId: string): QuoteRow {
+  return dataset.crm.prepare('SELECT * FROM Quote WHERE Id = ?').get(quoteId) as QuoteRow;
+}
+
+export const CONVERT = `
+  mutation Convert($quoteId: ID!, $key: String!) {
+    convertQuoteToOrder(quoteId: $quoteId, idempotencyKey: $key) {
+      order { number }
+      quote { id }
+      customer { id }
+      orderCreated
+      replayed
+      outcomes { system status message code }
+      pendingWriteBack { id kind system status targetId attempts lastErrorCode order { number } quote { id } }
+    }
+  }`;
