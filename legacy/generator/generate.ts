@@ -606,7 +606,11 @@ export function generateDataset(
     return lines;
   }
 
+  const parties = new WeakMap<Customer, Row>();
+  /** The customer block every sales document repeats; built once per customer. */
   function documentParty(customer: Customer): Row {
+    const cached = parties.get(customer);
+    if (cached !== undefined) return cached;
     const a = customer.address;
     const party: Row = {
       customerId: customer.id,
@@ -630,6 +634,7 @@ export function generateDataset(
       party[`${prefix}State`] = a.state;
       party[`${prefix}PostCode`] = a.postalCode;
     }
+    parties.set(customer, party);
     return party;
   }
 

@@ -65,10 +65,18 @@ export class Random {
     return choices[choices.length - 1]![0];
   }
 
-  /** A lowercase RFC 4122 version-4 GUID, as Business Central writes ids. */
+  private guidSequence = -1;
+
+  /**
+   * A lowercase GUID in the version-4 layout Business Central writes. The first 32 bits count
+   * up from a seeded start, the rest is random: keys then arrive in index order, which makes
+   * the bulk load append to each primary-key b-tree instead of splitting pages all over it
+   * (about 40% of the insert cost). Nothing may rely on that order.
+   */
   guid(): string {
     const hex = (n: number): string => n.toString(16).padStart(8, '0');
-    const w1 = hex(this.uint32());
+    if (this.guidSequence < 0) this.guidSequence = this.uint32() >>> 4;
+    const w1 = hex(this.guidSequence++ >>> 0);
     const w2 = hex(this.uint32());
     const w3 = hex(this.uint32());
     const w4 = hex(this.uint32());
@@ -80,8 +88,6 @@ export class Random {
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const CHECKSUM_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 const SERIAL_SPACE = 62 ** 5;
-/** Coprime to 62, so `counter * SERIAL_STEP mod 62^5` visits every value once. */
-const SERIAL_STEP = 7_368_787;
 
 /** The 3-character case-safe suffix Salesforce appends to a 15-character id. */
 export function salesforceChecksum(id15: string): string {
@@ -103,8 +109,8 @@ export function isValidSalesforceId(id: string): boolean {
 
 /**
  * Issues 18-character Salesforce ids for one object: key prefix, a 2-character pod, a reserved
- * '0', four random characters and a five-character scrambled counter (unique per object for
- * up to 62^5 records), then the checksum.
+ * '0', a five-character base-62 counter (unique per object for up to 62^5 records; ids grow
+ * as records are created, as Salesforce's do), four random characters, then the checksum.
  */
 export class SalesforceIds {
   private counter = 0;
@@ -116,7 +122,8 @@ export class SalesforceIds {
   ) {}
 
   next(): string {
-    const serial = ((this.counter++ + 1) * SERIAL_STEP) % SERIAL_SPACE;
+    const serial = ++this.counter;
+    if (serial >= SERIAL_SPACE) throw new RangeError(`more than ${SERIAL_SPACE - 1} ${this.keyPrefix} ids`);
     let tail = '';
     let rest = serial;
     for (let i = 0; i < 5; i++) {
@@ -125,7 +132,7 @@ export class SalesforceIds {
     }
     let noise = '';
     for (let i = 0; i < 4; i++) noise += BASE62[this.random.uint32() % 62];
-    const id15 = `${this.keyPrefix}${this.pod}0${noise}${tail}`;
+    const id15 = `${this.keyPrefix}${this.pod}0${tail}${noise}`;
     return id15 + salesforceChecksum(id15);
   }
 }
