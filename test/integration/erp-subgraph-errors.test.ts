@@ -121,9 +121,12 @@ describe('bad input', () => {
   });
 
   it('refuses malformed and forged cursors', async () => {
-    const [a, b] = customerIds(2);
+    const [a, b] = all(
+      'SELECT customerId AS id FROM salesOrders GROUP BY customerId HAVING COUNT(*) > 1 ORDER BY customerId LIMIT 2',
+    ).map((r) => r.id as string);
     const firstPage = await subgraph.gql(ORDERS, { r: representations([a!]), first: 1 });
     const cursorOfA = firstPage.body.data._entities[0].orders.pageInfo.endCursor as string;
+    expect(cursorOfA).toEqual(expect.any(String));
     const company = dataset.summary.companyId;
     const forged = [
       'not a cursor',
@@ -131,12 +134,16 @@ describe('bad input', () => {
       Buffer.from('[1,2]').toString('base64url'),
       // A cursor of customer A's orders used for customer B.
       cursorOfA,
-      // Another entity set of the same company.
-      encodeCursor({ link: `/api/v2.0/companies(${company})/employees`, skip: 0 }),
-      // Another host.
-      encodeCursor({ link: 'http://169.254.169.254/latest/meta-data', skip: 0 }),
-      encodeCursor({ link: '//evil.example/x', skip: 0 }),
-      encodeCursor({ link: '/api/v2.0/companies', skip: -1 }),
+      // Another filter, order or option on the same list.
+      encodeCursor({ query: '?$filter=customerId%20ne%2000000000-0000-4000-8000-000000000000', skip: 0 }),
+      encodeCursor({ query: `?$filter=customerId%20eq%20${b}&$orderby=number`, skip: 0 }),
+      encodeCursor({ query: '?$top=1', skip: 0 }),
+      // Not a query at all: a path or a host.
+      Buffer.from(JSON.stringify({ q: '/api/v2.0/companies', s: 0 })).toString('base64url'),
+      Buffer.from(JSON.stringify({ q: 'http://169.254.169.254/latest/meta-data', s: 0 })).toString(
+        'base64url',
+      ),
+      Buffer.from(JSON.stringify({ q: '?', s: -1 })).toString('base64url'),
     ];
     await erp.resetStats();
     for (const after of forged) {

@@ -1,5 +1,5 @@
 import { appError, LegacyError } from '../../../lib/errors.js';
-import { decodeCursor, encodeCursor, linkMatches, pageSize } from '../client/cursor.js';
+import { cursorLink, decodeCursor, encodeCursor, pageSize, queryOf } from '../client/cursor.js';
 import type { Page } from '../client/types.js';
 import type { ErpContext } from '../context.js';
 
@@ -78,7 +78,7 @@ export interface Connection<T> {
 /**
  * One page of a list whose first page is `firstLink`, read through the request's `pages`
  * loader so every such list in the request shares `$batch` envelopes. `after` must be a
- * cursor for this very list (see cursor.ts); the last edge's cursor is BC's nextLink.
+ * cursor for this very list (see cursor.ts); the last edge's cursor wraps BC's nextLink.
  */
 export async function loadConnection<T>(
   ctx: ErpContext,
@@ -91,10 +91,7 @@ export async function loadConnection<T>(
   let skip = 0;
   if (after !== null && after !== undefined) {
     const cursor = decodeCursor(after);
-    if (!linkMatches(cursor.link, firstLink)) {
-      throw appError('BAD_USER_INPUT', 'The cursor belongs to another list.', { argument: 'after' });
-    }
-    link = cursor.link;
+    link = cursorLink(cursor, firstLink);
     skip = cursor.skip;
   }
   const page = (await ctx.loaders.pages.load({ link, pageSize: size + skip })) as Page<T>;
@@ -102,7 +99,9 @@ export async function loadConnection<T>(
   const edges = rows.map((node, index) => {
     const last = index === rows.length - 1;
     const cursor =
-      last && page.nextLink !== null ? { link: page.nextLink, skip: 0 } : { link, skip: skip + index + 1 };
+      last && page.nextLink !== null
+        ? { query: queryOf(page.nextLink), skip: 0 }
+        : { query: queryOf(link), skip: skip + index + 1 };
     return { node, cursor: encodeCursor(cursor) };
   });
   return {
@@ -111,7 +110,11 @@ export async function loadConnection<T>(
       hasNextPage: page.nextLink !== null,
       hasPreviousPage: after !== null && after !== undefined,
       startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      // Rows may have changed since the cursor was issued: with none left on this page, the
+      // list still continues from BC's next link.
+      endCursor:
+        edges.at(-1)?.cursor ??
+        (page.nextLink === null ? null : encodeCursor({ query: queryOf(page.nextLink), skip: 0 })),
     },
   };
 }
