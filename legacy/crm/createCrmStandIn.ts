@@ -142,12 +142,12 @@ export function createCrmStandIn(options: CrmStandInOptions): CrmStandIn {
   /** Maps a path below the API prefix to its route; throws NOT_FOUND / METHOD_NOT_ALLOWED. */
   function resolve(method: string, path: string): Route {
     const segments = path === '' ? [] : path.split('/').map(decodeSegment);
-    const [first, second, third, fourth, ...rest] = segments;
+    const [first, second, third] = segments;
     const only = (allowed: string[], route: Route): Route => {
       if (!allowed.includes(method)) throw methodNotAllowed(method, allowed);
       return route;
     };
-    if (rest.length > 0) throw notFound();
+    if (segments.length > 4) throw notFound();
     switch (first) {
       case undefined:
         return only(['GET'], { name: 'resources', handle: () => json(200, resources) });
@@ -176,12 +176,11 @@ export function createCrmStandIn(options: CrmStandInOptions): CrmStandIn {
       case 'composite':
         if (second === undefined) {
           if (method !== 'POST') throw methodNotAllowed(method, ['POST']);
-          return { name: 'composite', handle: () => ({ status: 0, headers: {} }) };
+          return { name: 'composite', handle: (req) => runComposite(composite, req) };
         }
         if (second === 'sobjects') return writer.resolveCollections(method, segments.slice(2));
         throw notFound();
       default:
-        void fourth;
         throw notFound();
     }
   }
@@ -292,11 +291,8 @@ export function createCrmStandIn(options: CrmStandInOptions): CrmStandIn {
     apiUsage += 1;
     if (routeError || !route) {
       req.resume();
-      const error = routeError ?? notFound();
-      writeResponse(res, {
-        ...errorResponse(error),
-        headers: { ...errorResponse(error).headers, ...limitHeader() },
-      });
+      const response = errorResponse(routeError ?? notFound());
+      writeResponse(res, { ...response, headers: { ...response.headers, ...limitHeader() } });
       return;
     }
     let body = '';
@@ -306,7 +302,11 @@ export function createCrmStandIn(options: CrmStandInOptions): CrmStandIn {
       } catch {
         writeResponse(
           res,
-          json(413, [{ message: 'The request body is too large.', errorCode: 'REQUEST_ENTITY_TOO_LARGE' }]),
+          json(
+            413,
+            [{ message: 'The request body is too large.', errorCode: 'REQUEST_ENTITY_TOO_LARGE' }],
+            limitHeader(),
+          ),
         );
         return;
       }
@@ -323,10 +323,7 @@ export function createCrmStandIn(options: CrmStandInOptions): CrmStandIn {
       headers,
       body,
     };
-    const response =
-      route.name === 'composite'
-        ? execute({ name: 'composite', handle: (r) => runComposite(composite, r) }, crmReq)
-        : execute(route, crmReq);
+    const response = execute(route, crmReq);
     writeResponse(res, { ...response, headers: { ...response.headers, ...limitHeader() } });
   }
 
