@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { sequentialDepth } from '../legacy/sim/simulator.js';
+
+/**
+ * The pure arithmetic of the benchmark: percentiles, the canonical form of an answer that all
+ * configurations are compared on, and the critical-path floor from the stand-ins' traces.
+ */
+
+export interface LatencySummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * Nearest-rank percentile of values sorted ascending: the smallest value with at least p% of the
+ * values at or below it. No interpolation, so every reported figure is a latency that was seen.
+ */
+export function percentile(sortedAscending: readonly number[], p: number): number {
+  if (sortedAscending.length === 0) throw new RangeError('percentile of no values');
+  if (!(p > 0 && p <= 100)) throw new RangeError(`percentile must be in (0, 100]; got ${p}`);
+  const rank = Math.ceil((p / 100) * sortedAscending.length);
+  return sortedAscending[rank - 1] as number;
+}
+
+/** Summary of latencies in milliseconds; null when nothing completed. */
+export function summarizeLatencies(latenciesMs: readonly number[]): LatencySummary | null {
+  if (latenciesMs.length === 0) return null;
+  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  const sum = sorted.reduce((total, value) => total + value, 0);
+  return {
+    count: sorted.length,
+    min: sorted[0] as number,
+    mean: sum / sorted.length,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] as number,
+  };
+}
+
+/**
+ * Keys left out of the comparison: connection cursors are opaque tokens each implementation
+ * mints its own way (the graph's wrap the legacy paging; a front end has none), not data.
+ */
+export const OPAQUE_KEYS: ReadonlySet<string> = new Set(['cursor', 'startCursor', 'endCursor']);
+
+/**
+ * The answer in a form that compares equal exactly when the data is the same: object keys sorted,
+ * opaque cursor keys dropped, list order kept (the order of a connection is part of the answer).
+ */
+export function canonicalize(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalize);
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(record).sort()) {
+      if (OPAQUE_KEYS.has(key) || record[key] === undefined) continue;
+      out[key] = canonicalize(record[key]);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** sha256 (hex, first 16 bytes) of the canonical JSON of an answer's `data`. */
+export function answerHash(data: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify(canonicalize(data)))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+export interface RoundTripInterval {
+  start: number;
+  /** null while the answer was still in flight when the trace was read. */
+  end: number | null;
+}
+
+export interface Floor {
+  /** Legacy round trips on the critical path, over both systems' traces merged. */
+  depth: number;
+  /** depth × the configured per-call latency. */
+  floorMs: number;
+}
+
+/**
+ * The critical-path floor of one operation run alone: the round trips of both stand-ins merged
+ * into one timeline (their wall-clock intervals are comparable) and the longest chain of calls
+ * each made after the previous one answered, times the configured latency. A call still open
+ * when the trace was read cannot have been followed by anything, so it counts as running to
+ * the end.
+ */
+export function criticalPathFloor(
+  traces: readonly (readonly RoundTripInterval[])[],
+  latencyMs: number,
+): Floor {
+  const merged = traces.flat().map((trip) => ({
+    start: trip.start,
+    end: trip.end === null ? Number.POSITIVE_INFINITY : trip.end,
+  }));
+  const depth = sequentialDepth(merged);
+  return { depth, floorMs: depth * latencyMs };
+}
+
+/**
+ * Picks operation indexes for a weighted mix with a smooth weighted round-robin (nginx's): over
+ * any window of sum(weights) picks, each operation comes exactly its weight's number of times,
+ * spread out, and the sequence is the same on every run.
+ */
+export function weightedSequence(weights: readonly number[]): () => number {
+  if (weights.length === 0 || weights.some((w) => !(Number.isInteger(w) && w > 0))) {
+    throw new RangeError('weights must be positive integers');
+  }
+  const total = weights.reduce((a, b) => a + b, 0);
+  const current = weights.map(() => 0);
+  return () => {
+    let best = 0;
+    for (let i = 0; i < weights.length; i += 1) {
+      current[i] = (current[i] as number) + (weights[i] as number);
+      if ((current[i] as number) > (current[best] as number)) best = i;
+    }
+    current[best] = (current[best] as number) - total;
+    return best;
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The operations the benchmark sends, as GraphQL (configurations A-D) and as the kind of work
+ * the direct REST client (configuration E) does for the same answer.
+ */
+
+export type OperationKind = 'customer360' | 'customerDeep' | 'customerSearch';
+
+/** The Customer360 query of the customer graph issue, as written there. */
+export const CUSTOMER_360 = `query Customer360($first: Int!) {
+  customers(first: $first) {
+    edges { node {
+      id name
+      balance { amount currencyCode }
+      orders(first: 5) { edges { node { number status total { amount currencyCode } lines { quantity product { sku name } } } } }
+      invoices(first: 5) { edges { node { number dueDate remaining { amount currencyCode } } } }
+      interactions(first: 5) { edges { node { type subject occurredAt } } }
+    } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+/** One customer deep: its orders, their lines, each line's product with stock and bill of materials. */
+export const CUSTOMER_DEEP = `query CustomerDeep($id: ID!) {
+  customer(id: $id) {
+    id name
+    orders(first: 5) { edges { node {
+      number status orderDate
+      total { amount currencyCode }
+      lines { sequence quantity product { sku name inventory billOfMaterials { quantityPer product { sku name inventory } } } }
+    } } }
+  }
+}`;
+
+/** Customer search by name, with the ERP's balance next to the CRM's name. */
+export const CUSTOMER_SEARCH = `query CustomerSearch($search: String!, $first: Int!) {
+  customers(search: $search, first: $first) {
+    edges { node { id name balance { amount currencyCode } overdue { amount currencyCode } } }
+    pageInfo { hasNextPage }
+  }
+}`;
+
+export const QUERIES: Record<OperationKind, string> = {
+  customer360: CUSTOMER_360,
+  customerDeep: CUSTOMER_DEEP,
+  customerSearch: CUSTOMER_SEARCH,
+};
+
+export interface OperationInstance {
+  kind: OperationKind;
+  variables: Record<string, unknown>;
+}
+
+/** Identifies an instance across configurations (the reference answers are keyed by it). */
+export function instanceKey(instance: OperationInstance): string {
+  return `${instance.kind}:${JSON.stringify(instance.variables)}`;
+}

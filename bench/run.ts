@@ -1,0 +1,674 @@
+/**
+ * `npm run bench`: the benchmark of issue 5. Starts the stand-ins, then each configuration's
+ * processes in turn on loopback, measures every scenario (lone operations for legacy calls and
+ * the critical-path floor, then load from a separate process), and writes the table to
+ * bench/results/latest.md and latest.json. bench/README.md explains the flags and the columns.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { openDataset } from '../legacy/generator/open.js';
+import { type BenchConfig, CONFIG_IDS, CONFIGS, type ConfigId, REFERENCE_CONFIG } from './configs.js';
+import { createDirectClient, type DirectClientConfig } from './direct-client.js';
+import type { LoadJob, LoadReport } from './loadgen.js';
+import { answerHash, criticalPathFloor, type RoundTripInterval } from './measure.js';
+import { instanceKey, type OperationInstance, QUERIES } from './operations.js';
+import { assertPortsFree, peakRssMiB } from './processes.js';
+import {
+  type BenchResult,
+  type Calibration,
+  checkTargets,
+  type Row,
+  renderMarkdown,
+  textTable,
+} from './report.js';
+import { buildScenario, type Pools, readPools, type Scenario, type ScenarioId } from './scenarios.js';
+import {
+  type BenchPorts,
+  type ConfigStack,
+  CRM_TOKEN,
+  ERP_TOKEN,
+  ensureHiveInstalled,
+  LOCAL_CURRENCY,
+  portsFrom,
+  type StandIns,
+  startConfigStack,
+  startStandIns,
+  writeHiveSupergraph,
+} from './stack.js';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ALL_SCENARIOS: readonly ScenarioId[] = [
+  'c360-1',
+  'c360-10',
+  'c360-100',
+  'deep',
+  'search',
+  'repeat',
+  'mixed',
+];
+const QUICK_SCENARIOS: readonly ScenarioId[] = ['c360-1', 'c360-10', 'c360-100', 'search'];
+
+export interface Settings {
+  quick: boolean;
+  latencyMs: number;
+  jitterMs: number;
+  concurrency: number;
+  maxRequests: number;
+  maxDurationMs: number;
+  graceMs: number;
+  seed: number;
+  customers: number;
+  /** null skips the data-scale phase. */
+  scaleCustomers: number | null;
+  configs: ConfigId[];
+  scenarios: ScenarioId[];
+  portBase: number;
+  outDir: string;
+  /** Distinct customers / search terms per pooled scenario. */
+  poolSize: number;
+}
+
+/** A flag the benchmark does not understand, or a bad value: printed, exit code 2. */
+export class FlagError extends Error {}
+
+const USAGE = `usage: npm run bench -- [--quick] [--latency MS] [--jitter MS] [--concurrency N]
+  [--requests N] [--duration S] [--grace S] [--customers N] [--scale-customers N | --no-scale]
+  [--configs A,B,C,D,E] [--scenarios c360-1,c360-10,c360-100,deep,search,repeat,mixed]
+  [--seed N] [--port-base P] [--out DIR]`;
+
+export function parseFlags(argv: readonly string[]): Settings {
+  const quick = argv.includes('--quick');
+  const settings: Settings = {
+    quick,
+    latencyMs: 30,
+    jitterMs: 5,
+    concurrency: 8,
+    maxRequests: quick ? 48 : 1500,
+    maxDurationMs: quick ? 2000 : 6000,
+    graceMs: quick ? 3000 : 15000,
+    seed: 42,
+    customers: 1000,
+    scaleCustomers: quick ? null : 100_000,
+    configs: [...CONFIG_IDS],
+    scenarios: [...(quick ? QUICK_SCENARIOS : ALL_SCENARIOS)],
+    portBase: 4200,
+    outDir: join(REPO_ROOT, 'bench/results'),
+    poolSize: quick ? 40 : 400,
+  };
+  const integer = (flag: string, raw: string | undefined, min: number, max: number) => {
+    const value = Number(raw);
+    if (raw === undefined || !/^\d+$/.test(raw) || value < min || value > max) {
+      throw new FlagError(`${flag} needs an integer from ${min} to ${max}; got ${raw ?? 'nothing'}`);
+    }
+    return value;
+  };
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i] as string;
+    const value = () => argv[++i];
+    switch (flag) {
+      case '--quick':
+        break;
+      case '--latency':
+        settings.latencyMs = integer(flag, value(), 0, 10_000);
+        break;
+      case '--jitter':
+        settings.jitterMs = integer(flag, value(), 0, 10_000);
+        break;
+      case '--concurrency':
+        settings.concurrency = integer(flag, value(), 1, 1000);
+        break;
+      case '--requests':
+        settings.maxRequests = integer(flag, value(), 1, 1_000_000);
+        break;
+      case '--duration':
+        settings.maxDurationMs = integer(flag, value(), 1, 3600) * 1000;
+        break;
+      case '--grace':
+        settings.graceMs = integer(flag, value(), 0, 3600) * 1000;
+        break;
+      case '--customers':
+        settings.customers = integer(flag, value(), 50, 10_000_000);
+        break;
+      case '--scale-customers':
+        settings.scaleCustomers = integer(flag, value(), 50, 10_000_000);
+        break;
+      case '--no-scale':
+        settings.scaleCustomers = null;
+        break;
+      case '--seed':
+        settings.seed = integer(flag, value(), 0, 2_147_483_647);
+        break;
+      case '--port-base':
+        settings.portBase = integer(flag, value(), 1024, 65_000);
+        break;
+      case '--out':
+        settings.outDir = resolve(value() ?? '');
+        break;
+      case '--configs': {
+        const ids = (value() ?? '').split(',').map((s) => s.trim().toUpperCase());
+        const unknown = ids.filter((id) => !(CONFIG_IDS as readonly string[]).includes(id));
+        if (ids.length === 0 || unknown.length > 0)
+          throw new FlagError(`--configs: unknown ${unknown.join(', ')}`);
+        settings.configs = CONFIG_IDS.filter((id) => ids.includes(id));
+        break;
+      }
+      case '--scenarios': {
+        const ids = (value() ?? '').split(',').map((s) => s.trim());
+        const unknown = ids.filter((id) => !(ALL_SCENARIOS as readonly string[]).includes(id));
+        if (ids.length === 0 || unknown.length > 0)
+          throw new FlagError(`--scenarios: unknown ${unknown.join(', ')}`);
+        settings.scenarios = ALL_SCENARIOS.filter((id) => ids.includes(id));
+        break;
+      }
+      default:
+        throw new FlagError(`unknown flag ${flag}\n${USAGE}`);
+    }
+  }
+  return settings;
+}
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// Talking to the stand-ins' control API and to the system under test.
+
+interface SimStats {
+  total: number;
+  roundTrips: number;
+}
+
+async function simJson<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url} answered ${response.status}`);
+  return (await response.json()) as T;
+}
+
+const simReset = (origin: string) => simJson(`${origin}/__sim/reset`, { method: 'POST' });
+const simStats = (origin: string) => simJson<SimStats>(`${origin}/__sim/stats`);
+const simTrace = async (origin: string) =>
+  (await simJson<{ roundTrips: RoundTripInterval[] }>(`${origin}/__sim/trace`)).roundTrips;
+const simConfigure = (origin: string, patch: Record<string, unknown>) =>
+  simJson(`${origin}/__sim/config`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(patch),
+  });
+
+async function erpCompanyId(erpUrl: string): Promise<string> {
+  const body = await simJson<{ value: { id: string }[] }>(`${erpUrl}/api/v2.0/companies`, {
+    headers: { authorization: `Bearer ${ERP_TOKEN}` },
+  });
+  const id = body.value[0]?.id;
+  if (!id) throw new Error('the ERP stand-in lists no company');
+  return id;
+}
+
+/** One operation through a GraphQL endpoint; the parsed answer or a transport/HTTP error. */
+async function postGraphql(
+  url: string,
+  instance: OperationInstance,
+): Promise<{ data?: unknown; errors?: unknown[] }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ query: QUERIES[instance.kind], variables: instance.variables }),
+    signal: AbortSignal.timeout(120_000),
+  });
+  const text = await response.text();
+  if (response.status !== 200)
+    return { errors: [{ message: `HTTP ${response.status}: ${text.slice(0, 200)}` }] };
+  return JSON.parse(text) as { data?: unknown; errors?: unknown[] };
+}
+
+/** A way to run one operation as the configuration does: via its gateway, or as the front end. */
+interface Runner {
+  run(instance: OperationInstance): Promise<{ data?: unknown; errors?: unknown[] }>;
+  close(): Promise<void>;
+}
+
+function graphqlRunner(url: string): Runner {
+  return { run: (instance) => postGraphql(url, instance), close: async () => {} };
+}
+
+function directRunner(config: DirectClientConfig): Runner {
+  const client = createDirectClient(config);
+  return {
+    async run(instance) {
+      try {
+        return { data: await client.run(instance, AbortSignal.timeout(120_000)) };
+      } catch (error) {
+        return { errors: [{ message: error instanceof Error ? error.message : String(error) }] };
+      }
+    },
+    close: () => client.close(),
+  };
+}
+
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const item = items[next++] as T;
+        await work(item);
+      }
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring.
+
+interface PhaseContext {
+  settings: Settings;
+  standIns: StandIns;
+  direct: DirectClientConfig;
+  references: Map<string, string>;
+  customers: number;
+}
+
+/**
+ * Each distinct operation of the scenario run alone (one per operation of a mix), with the stand-ins'
+ * counters reset first: round trips per system and the critical path over both traces.
+ */
+async function calibrate(context: PhaseContext, scenario: Scenario, runner: Runner): Promise<Calibration> {
+  const { erpUrl, crmUrl } = context.standIns;
+  const sums = {
+    erpRoundTrips: 0,
+    crmRoundTrips: 0,
+    erpRequests: 0,
+    crmRequests: 0,
+    depth: 0,
+    floorMs: 0,
+    latencyMs: 0,
+  };
+  let failures = 0;
+  const lone = scenario.operations.map((op) => op.instances[0] as OperationInstance);
+  for (const instance of lone) {
+    await Promise.all([simReset(erpUrl), simReset(crmUrl)]);
+    const started = performance.now();
+    const answer = await runner.run(instance);
+    const latency = performance.now() - started;
+    const [erp, crm, erpTrace, crmTrace] = await Promise.all([
+      simStats(erpUrl),
+      simStats(crmUrl),
+      simTrace(erpUrl),
+      simTrace(crmUrl),
+    ]);
+    const floor = criticalPathFloor([erpTrace, crmTrace], context.settings.latencyMs);
+    const expected = context.references.get(instanceKey(instance));
+    const failed =
+      (answer.errors?.length ?? 0) > 0 || answer.data === undefined || answerHash(answer.data) !== expected;
+    if (failed) {
+      failures += 1;
+      log(
+        `    lone ${instance.kind} ${JSON.stringify(instance.variables)}: ${describeFailure(answer, expected)}`,
+      );
+    }
+    sums.erpRoundTrips += erp.roundTrips;
+    sums.crmRoundTrips += crm.roundTrips;
+    sums.erpRequests += erp.total;
+    sums.crmRequests += crm.total;
+    sums.depth += floor.depth;
+    sums.floorMs += floor.floorMs;
+    sums.latencyMs += latency;
+  }
+  const n = lone.length;
+  return {
+    operations: n,
+    erpRoundTrips: sums.erpRoundTrips / n,
+    crmRoundTrips: sums.crmRoundTrips / n,
+    erpRequests: sums.erpRequests / n,
+    crmRequests: sums.crmRequests / n,
+    depth: sums.depth / n,
+    floorMs: sums.floorMs / n,
+    latencyMs: sums.latencyMs / n,
+    failures,
+  };
+}
+
+function describeFailure(
+  answer: { data?: unknown; errors?: unknown[] },
+  expected: string | undefined,
+): string {
+  if ((answer.errors?.length ?? 0) > 0) return `errors ${JSON.stringify(answer.errors).slice(0, 300)}`;
+  if (answer.data === undefined) return 'no data';
+  return `data differs from the reference (${answerHash(answer.data)} vs ${expected})`;
+}
+
+/** Runs bench/loadgen.ts in its own process and returns its report. */
+function runLoadgen(job: LoadJob): Promise<LoadReport> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/loadgen.ts'], {
+      cwd: REPO_ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const killer = setTimeout(() => child.kill('SIGKILL'), job.maxDurationMs + job.graceMs + 30_000);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(killer);
+      if (code !== 0) return reject(new Error(`loadgen exited with ${code}`));
+      try {
+        resolvePromise(JSON.parse(Buffer.concat(chunks).toString('utf8')) as LoadReport);
+      } catch (error) {
+        reject(error);
+      }
+    });
+    child.stdin.end(JSON.stringify(job));
+  });
+}
+
+async function measure(
+  context: PhaseContext,
+  config: BenchConfig,
+  scenario: Scenario,
+  stack: ConfigStack | null,
+): Promise<Row> {
+  const { settings, standIns } = context;
+  const runner = stack ? graphqlRunner(stack.url) : directRunner(context.direct);
+  const calibration = await calibrate(context, scenario, runner);
+  await runner.close();
+
+  const operations = scenario.operations.map((op) => ({
+    weight: op.weight,
+    instances: op.instances.flatMap((instance) => {
+      const expectedHash = context.references.get(instanceKey(instance));
+      return expectedHash === undefined ? [] : [{ ...instance, expectedHash }];
+    }),
+  }));
+  await Promise.all([simReset(standIns.erpUrl), simReset(standIns.crmUrl)]);
+  const report = await runLoadgen({
+    target: stack ? { kind: 'graphql', url: stack.url } : { kind: 'direct', legacy: context.direct },
+    operations,
+    concurrency: settings.concurrency,
+    maxRequests: settings.maxRequests,
+    maxDurationMs: settings.maxDurationMs,
+    graceMs: settings.graceMs,
+    requestTimeoutMs: 120_000,
+  });
+  const [erp, crm] = await Promise.all([simStats(standIns.erpUrl), simStats(standIns.crmUrl)]);
+  for (const sample of report.failureSamples) log(`    ${sample}`);
+  const p50 = report.latency?.p50;
+  return {
+    config: config.id,
+    scenario: scenario.id,
+    customers: context.customers,
+    calibration,
+    load: {
+      concurrency: settings.concurrency,
+      started: report.started,
+      completed: report.completed,
+      ok: report.ok,
+      errors: report.errors,
+      mismatches: report.mismatches,
+      unfinished: report.unfinished,
+      durationMs: report.durationMs,
+      okPerSecond: report.okPerSecond,
+      latency: report.latency,
+      roundTripsPerOperation:
+        report.completed > 0 ? (erp.roundTrips + crm.roundTrips) / report.completed : null,
+      failureSamples: report.failureSamples,
+    },
+    p50OverFloor: p50 !== undefined && calibration.floorMs > 0 ? p50 / calibration.floorMs : null,
+    gatewayPeakRssMiB: stack ? peakRssMiB(stack.gateway.pid) : null,
+  };
+}
+
+/** The reference answer of every distinct operation, from configuration B, computed once per data set. */
+async function computeReferences(
+  url: string,
+  instances: readonly OperationInstance[],
+  concurrency: number,
+  notes: string[],
+): Promise<Map<string, string>> {
+  const references = new Map<string, string>();
+  const failed: string[] = [];
+  await inParallel(instances, concurrency, async (instance) => {
+    const answer = await postGraphql(url, instance);
+    if ((answer.errors?.length ?? 0) > 0 || answer.data === undefined) {
+      failed.push(
+        `${instance.kind} ${JSON.stringify(instance.variables)}: ${JSON.stringify(answer.errors).slice(0, 200)}`,
+      );
+      return;
+    }
+    references.set(instanceKey(instance), answerHash(answer.data));
+  });
+  if (failed.length > 0) {
+    const note = `${failed.length} of ${instances.length} operations had no reference answer (configuration B answered with errors) and were left out, e.g. ${failed[0]}`;
+    notes.push(note);
+    log(`  ${note}`);
+  }
+  return references;
+}
+
+function distinctInstances(scenarios: readonly Scenario[]): OperationInstance[] {
+  const byKey = new Map<string, OperationInstance>();
+  for (const scenario of scenarios) {
+    for (const op of scenario.operations)
+      for (const instance of op.instances) byKey.set(instanceKey(instance), instance);
+  }
+  return [...byKey.values()];
+}
+
+interface Phase {
+  customers: number;
+  scenarios: ScenarioId[];
+}
+
+async function runPhase(
+  settings: Settings,
+  phase: Phase,
+  ports: BenchPorts,
+  logDir: string,
+  hiveSupergraphPath: string,
+  notes: string[],
+): Promise<Row[]> {
+  log(`\n== data set: ${phase.customers} customers (seed ${settings.seed})`);
+  const openedAt = performance.now();
+  const dataset = openDataset({ seed: settings.seed, customers: phase.customers });
+  let pools: Pools;
+  try {
+    pools = readPools(dataset.erp, dataset.crm, settings.poolSize);
+  } finally {
+    dataset.close();
+  }
+  log(`  data set ready in ${((performance.now() - openedAt) / 1000).toFixed(1)} s`);
+  const standIns = await startStandIns({
+    repoRoot: REPO_ROOT,
+    logDir,
+    ports,
+    customers: phase.customers,
+    seed: settings.seed,
+    startTimeoutMs: 600_000,
+  });
+  const rows: Row[] = [];
+  try {
+    for (const origin of [standIns.erpUrl, standIns.crmUrl]) {
+      await simConfigure(origin, { latencyMs: settings.latencyMs, jitterMs: settings.jitterMs });
+    }
+    const context: PhaseContext = {
+      settings,
+      standIns,
+      customers: phase.customers,
+      references: new Map(),
+      direct: {
+        erpUrl: standIns.erpUrl,
+        crmUrl: standIns.crmUrl,
+        erpToken: ERP_TOKEN,
+        crmToken: CRM_TOKEN,
+        erpCompanyId: await erpCompanyId(standIns.erpUrl),
+        localCurrencyCode: LOCAL_CURRENCY,
+        connectionsPerHost: 6,
+      },
+    };
+    const scenarios = phase.scenarios.map((id) => buildScenario(id, pools));
+    const start = (config: BenchConfig) =>
+      startConfigStack({
+        config,
+        repoRoot: REPO_ROOT,
+        logDir,
+        ports,
+        standIns,
+        hiveSupergraphPath,
+        startTimeoutMs: 60_000,
+      });
+
+    // The reference configuration runs first: its answers are what every other one must give.
+    const order = [REFERENCE_CONFIG, ...settings.configs.filter((id) => id !== REFERENCE_CONFIG)];
+    for (const id of order) {
+      const config = CONFIGS[id];
+      const reported = settings.configs.includes(id);
+      let stack: ConfigStack | null = null;
+      try {
+        for (const [index, scenario] of scenarios.entries()) {
+          const previous = rows.at(-1);
+          // A stack that keeps answers starts fresh for each scenario (its lone operations are
+          // cold); any stack starts fresh after requests were cut, which may still be running.
+          const fresh =
+            index === 0 ||
+            (config.caches && !settings.quick) ||
+            (previous !== undefined && previous.config === id && previous.load.unfinished > 0);
+          if (config.gateway !== 'none' && (fresh || stack === null)) {
+            await stack?.stop();
+            stack = null;
+            const startedAt = performance.now();
+            stack = await start(config);
+            if (index === 0) {
+              log(
+                `  ${id}: ${config.title} (started in ${((performance.now() - startedAt) / 1000).toFixed(1)} s)`,
+              );
+            }
+          } else if (index === 0) {
+            log(`  ${id}: ${config.title}`);
+          }
+          if (id === REFERENCE_CONFIG && index === 0) {
+            const instances = distinctInstances(scenarios);
+            const t = performance.now();
+            context.references = await computeReferences(
+              (stack as ConfigStack).url,
+              instances,
+              settings.concurrency,
+              notes,
+            );
+            log(
+              `    reference answers: ${context.references.size} in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+            );
+          }
+          if (!reported) continue;
+          const row = await measure(context, config, scenario, stack);
+          rows.push(row);
+          const l = row.load;
+          log(
+            `    ${scenario.id.padEnd(8)} ${l.okPerSecond.toFixed(1).padStart(7)} req/s  p50 ${(l.latency?.p50 ?? Number.NaN).toFixed(0).padStart(5)} ms  p99 ${(l.latency?.p99 ?? Number.NaN).toFixed(0).padStart(5)} ms  rt/op ${(row.calibration.erpRoundTrips + row.calibration.crmRoundTrips).toFixed(1)}  floor ${row.calibration.floorMs.toFixed(0)} ms  ok ${l.ok} err ${l.errors} wrong ${l.mismatches} cut ${l.unfinished}`,
+          );
+        }
+      } finally {
+        await stack?.stop();
+      }
+    }
+  } finally {
+    await standIns.stop();
+  }
+  return rows;
+}
+
+export async function runBench(settings: Settings): Promise<BenchResult> {
+  const startedAt = new Date().toISOString();
+  const ports = portsFrom(settings.portBase);
+  await assertPortsFree(Object.values(ports));
+  const logDir = join(REPO_ROOT, '.data/bench-logs');
+  mkdirSync(logDir, { recursive: true });
+  const hiveSupergraphPath = join(logDir, 'supergraph.hive.graphql');
+  if (settings.configs.includes('D')) {
+    ensureHiveInstalled(REPO_ROOT, log);
+    writeHiveSupergraph(REPO_ROOT, ports, hiveSupergraphPath);
+  }
+  const notes: string[] = [];
+  if (settings.quick) {
+    notes.push(
+      'Quick run: small bounds, and caching stacks (A, D) are not restarted between scenarios, so their lone operations after the first scenario may be answered from a warm cache.',
+    );
+  }
+  const phases: Phase[] = [{ customers: settings.customers, scenarios: settings.scenarios }];
+  if (settings.scaleCustomers !== null)
+    phases.push({ customers: settings.scaleCustomers, scenarios: ['scale'] });
+  const rows: Row[] = [];
+  for (const phase of phases)
+    rows.push(...(await runPhase(settings, phase, ports, logDir, hiveSupergraphPath, notes)));
+  const scenarioOrder: ScenarioId[] = [...ALL_SCENARIOS, 'scale'];
+  rows.sort(
+    (a, b) =>
+      scenarioOrder.indexOf(a.scenario) - scenarioOrder.indexOf(b.scenario) ||
+      CONFIG_IDS.indexOf(a.config) - CONFIG_IDS.indexOf(b.config),
+  );
+  const cpu = cpus();
+  return {
+    machine: {
+      cpu: cpu[0]?.model ?? 'unknown',
+      cores: cpu.length,
+      node: process.version,
+      platform: `${platform()} ${release()}`,
+      memoryGiB: totalmem() / 2 ** 30,
+    },
+    settings: {
+      quick: settings.quick,
+      latencyMs: settings.latencyMs,
+      jitterMs: settings.jitterMs,
+      concurrency: settings.concurrency,
+      maxRequests: settings.maxRequests,
+      maxDurationMs: settings.maxDurationMs,
+      graceMs: settings.graceMs,
+      seed: settings.seed,
+      customers: settings.customers,
+      scaleCustomers: settings.scaleCustomers,
+      configs: settings.configs,
+      scenarios: [...settings.scenarios, ...(settings.scaleCustomers === null ? [] : (['scale'] as const))],
+    },
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    rows,
+    targets: checkTargets(rows),
+    notes,
+  };
+}
+
+async function main(): Promise<void> {
+  let settings: Settings;
+  try {
+    settings = parseFlags(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof FlagError) {
+      process.stderr.write(`bench: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const began = performance.now();
+  const result = await runBench(settings);
+  const titles = Object.fromEntries(CONFIG_IDS.map((id) => [id, CONFIGS[id].title])) as Record<
+    ConfigId,
+    string
+  >;
+  mkdirSync(settings.outDir, { recursive: true });
+  writeFileSync(join(settings.outDir, 'latest.md'), renderMarkdown(result, titles));
+  writeFileSync(join(settings.outDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  log(`\n${textTable(result.rows)}\n`);
+  for (const t of result.targets) log(`${t.met === null ? '·' : t.met ? '✓' : '✗'} ${t.target}: ${t.detail}`);
+  log(
+    `\nwritten: ${join(settings.outDir, 'latest.md')} and latest.json (${((performance.now() - began) / 1000).toFixed(0)} s)`,
+  );
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    process.stderr.write(
+      `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  });
+}
