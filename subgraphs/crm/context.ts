@@ -8,6 +8,8 @@ export interface CrmContext {
   logger: Logger;
   client: CrmClient;
   loaders: CrmLoaders;
+  /** Off: the naive baseline, one CRM call per item (no look-ahead into child lists either). */
+  batching: boolean;
 }
 
 export function createCrmContext(options: {
@@ -22,5 +24,6 @@ export function createCrmContext(options: {
     logger,
     client,
     loaders: createLoaders(client, { requestId }, batching),
+    batching,
   };
 }

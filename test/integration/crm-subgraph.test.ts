@@ -52,6 +52,18 @@ async function callsOf(run: () => Promise<unknown>): Promise<number> {
   return (await fixture.stats()).total;
 }
 
+/** The times of an account's tasks (their date, at midnight UTC) and events, newest first. */
+function interactionTimes(accountId: string): (number | null)[] {
+  const rows = fixture.dataset.crm
+    .prepare(
+      `SELECT ActivityDate || 'T00:00:00.000Z' AS t FROM Task WHERE AccountId = ?
+       UNION ALL SELECT ActivityDateTime AS t FROM Event WHERE AccountId = ?`,
+    )
+    .all(accountId, accountId) as { t: string | null }[];
+  const times = rows.map((r) => (r.t === null ? null : Date.parse(r.t)));
+  return times.sort((x, y) => (y ?? Number.NEGATIVE_INFINITY) - (x ?? Number.NEGATIVE_INFINITY));
+}
+
 const linked = () => accounts.filter((a) => a.ERP_Customer_Id__c !== null);
 const prospects = () => accounts.filter((a) => a.ERP_Customer_Id__c === null);
 
@@ -71,6 +83,27 @@ describe('customers', () => {
     expect(answer50?.data.customers.edges.length).toBeGreaterThan(40);
     expect(calls10).toBe(2);
     expect(calls50).toBe(calls10);
+
+    // Each customer's interactions are its newest five tasks and events, as the CRM holds them.
+    for (const edge of answer50?.data.customers.edges ?? []) {
+      const account = accounts.find((a) => (a.ERP_Customer_Id__c ?? a.Id) === edge.node.id)!;
+      const expected = interactionTimes(account.Id).slice(0, 5);
+      const got = edge.node.interactions.edges.map((e: { node: { occurredAt: string | null } }) =>
+        e.node.occurredAt === null ? null : Date.parse(e.node.occurredAt),
+      );
+      expect(got).toEqual(expected);
+    }
+  });
+
+  it('naive (batching off) makes a CRM call per customer and per list', async () => {
+    const naive = await fixture.startSubgraph({ batching: false });
+    const naive5 = await callsOf(() => naive.query(CUSTOMER_360, { first: 5 }));
+    const naive20 = await callsOf(async () => {
+      const answer = await naive.query(CUSTOMER_360, { first: 20 });
+      expect(answer.errors).toBeUndefined();
+    });
+    expect(naive5).toBeGreaterThanOrEqual(5 * 2);
+    expect(naive20).toBeGreaterThanOrEqual(20 * 2);
   });
 
   it('lists every account once across pages, by name, with the id the graph uses', async () => {

@@ -47,7 +47,7 @@ async function customersPage(
   }
   // Child lists the selection asks for on every customer come in the same statement. A few
   // rows more than the page are read so that hidden duplicates rarely leave the page short.
-  const children = childListsAhead(info);
+  const children = ctx.batching ? childListsAhead(info) : [];
   const limit = size + 1 + duplicateSlack(size);
   const rows = await ctx.client.accountsPage({ search, after, limit, children }, ctx);
   primeChildLists(ctx.loaders, rows, children);
