@@ -1,9 +1,18 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The two subgraphs the committed supergraph names (join__Graph), by their service name. */
-export const SUBGRAPH_NAMES = ['erp', 'crm'] as const;
+/**
+ * Subgraphs the gateway knows a URL variable for (`<NAME>_SUBGRAPH_URL`), by service name. The
+ * gateway serves those the supergraph names (join__Graph); a name without a URL fails at start.
+ */
+export const SUBGRAPH_NAMES = ['erp', 'crm', 'workflows'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+const DEFAULT_SUBGRAPH_URLS: Record<SubgraphName, string> = {
+  erp: 'http://127.0.0.1:4001/graphql',
+  crm: 'http://127.0.0.1:4002/graphql',
+  workflows: 'http://127.0.0.1:4003/graphql',
+};
 
 export interface OperationLimits {
   /** Deepest field nesting an operation may select (Customer360 needs 9). */
@@ -17,7 +26,8 @@ export interface OperationLimits {
 export interface GatewayConfig {
   port: number;
   host: string;
-  subgraphUrls: Record<SubgraphName, string>;
+  /** Where each subgraph runs; the supergraph's own URLs are placeholders. */
+  subgraphUrls: Record<string, string>;
   /** Whole subgraph fetch (connect, headers, body); a slower subgraph's fields come back null. */
   subgraphTimeoutMs: number;
   /** Keep-alive connections per subgraph. */
@@ -94,10 +104,12 @@ export function gatewayConfigFromEnv(env: Env = process.env): GatewayConfig {
   return {
     port: intFromEnv(env, 'GATEWAY_PORT', 4000, 0, 65_535),
     host: given(env, 'GATEWAY_HOST') ?? '127.0.0.1',
-    subgraphUrls: {
-      erp: urlFromEnv(env, 'ERP_SUBGRAPH_URL', 'http://127.0.0.1:4001/graphql'),
-      crm: urlFromEnv(env, 'CRM_SUBGRAPH_URL', 'http://127.0.0.1:4002/graphql'),
-    },
+    subgraphUrls: Object.fromEntries(
+      SUBGRAPH_NAMES.map((name) => [
+        name,
+        urlFromEnv(env, `${name.toUpperCase()}_SUBGRAPH_URL`, DEFAULT_SUBGRAPH_URLS[name]),
+      ]),
+    ),
     subgraphTimeoutMs: intFromEnv(env, 'SUBGRAPH_TIMEOUT_MS', 15_000, 100, 300_000),
     subgraphMaxConnections: intFromEnv(env, 'SUBGRAPH_MAX_CONNECTIONS', 64, 1, 10_000),
     readyProbeTimeoutMs: intFromEnv(env, 'READY_PROBE_TIMEOUT_MS', 1000, 50, 60_000),

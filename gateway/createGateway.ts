@@ -10,7 +10,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { createGraphQLHttpServer, sendJson } from '../lib/graphqlHttp.js';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { type GatewayConfig, SUBGRAPH_NAMES, type SubgraphName } from './config.js';
+import type { GatewayConfig } from './config.js';
 import { errorLoggingPlugin, type GatewayContext, maskError } from './errors.js';
 import { operationLimitRules } from './limits.js';
 import { probeSubgraph, type SubgraphConnection, SubgraphDataSource, subgraphAgent } from './subgraphs.js';
@@ -33,23 +33,28 @@ export function createGateway(config: GatewayConfig, deps: { logger?: Logger } =
   const logger = deps.logger ?? createLogger({ name: 'gateway', level: config.logLevel });
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
 
-  const connections = Object.fromEntries(
-    SUBGRAPH_NAMES.map((name) => [
+  const subgraphNames = subgraphsOf(supergraphSdl);
+  const connections = new Map<string, SubgraphConnection>();
+  for (const name of subgraphNames) {
+    const url = config.subgraphUrls[name];
+    if (!url) {
+      throw new Error(
+        `The supergraph names a subgraph '${name}' the gateway has no URL for: set ${name.toUpperCase()}_SUBGRAPH_URL.`,
+      );
+    }
+    connections.set(name, {
       name,
-      {
-        name,
-        url: config.subgraphUrls[name],
-        timeoutMs: config.subgraphTimeoutMs,
-        dispatcher: subgraphAgent(config.subgraphMaxConnections),
-      } satisfies SubgraphConnection,
-    ]),
-  ) as Record<SubgraphName, SubgraphConnection>;
+      url,
+      timeoutMs: config.subgraphTimeoutMs,
+      dispatcher: subgraphAgent(config.subgraphMaxConnections),
+    });
+  }
 
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger,
     buildService({ name }) {
-      const connection = connections[name as SubgraphName];
+      const connection = connections.get(name);
       if (!connection)
         throw new Error(`The supergraph names a subgraph '${name}' the gateway has no URL for.`);
       return new SubgraphDataSource(connection);
@@ -89,9 +94,9 @@ export function createGateway(config: GatewayConfig, deps: { logger?: Logger } =
       '/ready': async (_req, res) => {
         if (!loaded) return sendJson(res, 503, { status: 'not ready', notReady: ['supergraph'] });
         const problems = await Promise.all(
-          SUBGRAPH_NAMES.map(
-            async (name) =>
-              [name, await probeSubgraph(connections[name], config.readyProbeTimeoutMs)] as const,
+          [...connections.values()].map(
+            async (connection) =>
+              [connection.name, await probeSubgraph(connection, config.readyProbeTimeoutMs)] as const,
           ),
         );
         const subgraphs = Object.fromEntries(problems.map(([name, problem]) => [name, problem ?? 'ok']));
@@ -107,7 +112,10 @@ export function createGateway(config: GatewayConfig, deps: { logger?: Logger } =
     ready() {
       started ??= apollo.start().then(() => {
         loaded = true;
-        logger.info({ subgraphs: config.subgraphUrls }, 'supergraph loaded');
+        logger.info(
+          { subgraphs: Object.fromEntries([...connections].map(([n, c]) => [n, c.url])) },
+          'supergraph loaded',
+        );
       });
       return started;
     },
@@ -120,7 +128,12 @@ export function createGateway(config: GatewayConfig, deps: { logger?: Logger } =
       if (started) await started.catch(() => undefined);
       if (loaded) await apollo.stop();
       loaded = false;
-      await Promise.all(SUBGRAPH_NAMES.map((name) => connections[name].dispatcher.close()));
+      await Promise.all([...connections.values()].map((connection) => connection.dispatcher.close()));
     },
   };
+}
+
+/** The subgraph service names the supergraph declares (`join__Graph` values' `@join__graph(name:)`). */
+export function subgraphsOf(supergraphSdl: string): string[] {
+  return [...supergraphSdl.matchAll(/@join__graph\(name:\s*"([^"]+)"/g)].map((match) => match[1]!);
 }

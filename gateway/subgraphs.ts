@@ -2,14 +2,13 @@ import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@
 import { Kind, parse, type SelectionSetNode } from 'graphql';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { appError } from '../lib/errors.js';
-import type { SubgraphName } from './config.js';
 import type { GatewayContext } from './errors.js';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 type FetcherResponse = Awaited<ReturnType<Fetcher>>;
 
 export interface SubgraphConnection {
-  name: SubgraphName;
+  name: string;
   url: string;
   timeoutMs: number;
   dispatcher: Agent;
