@@ -63,10 +63,12 @@ class TableWriter {
     );
   }
 
-  insert(row: Row): void {
+  /** `shared` holds columns many rows repeat (the customer block), read when `row` lacks them. */
+  insert(row: Row, shared?: Row): void {
     const { columns, isBoolean, values } = this;
     for (let i = 0; i < columns.length; i++) {
-      const value = row[columns[i]!];
+      const column = columns[i]!;
+      const value = column in row || shared === undefined ? row[column] : shared[column];
       values[i] = value === undefined ? null : isBoolean[i] ? (value ? 1 : 0) : value;
     }
     this.statement.run(values);
@@ -719,42 +721,46 @@ export function generateDataset(
       invoicedQuantity: invoiced ? spec.quantity : 0,
     }));
     const party = documentParty(customer);
-    erp.salesOrders.insert({
-      id,
-      number,
-      externalDocumentNumber,
-      orderDate,
-      postingDate: orderDate,
-      ...party,
-      currencyId: customer.currencyId,
-      pricesIncludeTax: false,
-      paymentTermsId,
-      shipmentMethodId,
-      partialShipping: true,
-      requestedDeliveryDate: addDays(orderDate, 14),
-      discountAppliedBeforeTax: true,
-      ...totals(amounts),
-      fullyShipped: invoiced,
-      status: state === 'Invoiced' ? 'Released' : state,
-      lastModifiedDateTime: timestamp(invoiced ? shipDate : orderDate),
-    });
+    erp.salesOrders.insert(
+      {
+        id,
+        number,
+        externalDocumentNumber,
+        orderDate,
+        postingDate: orderDate,
+        currencyId: customer.currencyId,
+        pricesIncludeTax: false,
+        paymentTermsId,
+        shipmentMethodId,
+        partialShipping: true,
+        requestedDeliveryDate: addDays(orderDate, 14),
+        discountAppliedBeforeTax: true,
+        ...totals(amounts),
+        fullyShipped: invoiced,
+        status: state === 'Invoiced' ? 'Released' : state,
+        lastModifiedDateTime: timestamp(invoiced ? shipDate : orderDate),
+      },
+      party,
+    );
     if (!invoiced) return { id, number };
 
     const shipmentId = random.guid();
     const shipmentNumber = nextNumber('shipment', 'SSH', 6);
-    erp.salesShipments.insert({
-      id: shipmentId,
-      number: shipmentNumber,
-      externalDocumentNumber,
-      documentDate: shipDate,
-      postingDate: shipDate,
-      shipmentDate: shipDate,
-      ...party,
-      orderNumber: number,
-      paymentTermsCode: '30 DAYS',
-      shipmentMethodCode: 'EXW',
-      lastModifiedDateTime: timestamp(shipDate),
-    });
+    erp.salesShipments.insert(
+      {
+        id: shipmentId,
+        number: shipmentNumber,
+        externalDocumentNumber,
+        documentDate: shipDate,
+        postingDate: shipDate,
+        shipmentDate: shipDate,
+        orderNumber: number,
+        paymentTermsCode: '30 DAYS',
+        shipmentMethodCode: 'EXW',
+        lastModifiedDateTime: timestamp(shipDate),
+      },
+      party,
+    );
     specs.forEach((spec, index) => {
       erp.salesShipmentLines.insert({
         id: random.guid(),
@@ -828,27 +834,29 @@ export function generateDataset(
           ? Math.round(amounts.incl * (0.2 + random.float() * 0.6))
           : 0;
     const remaining = amounts.incl - paid;
-    erp.salesInvoices.insert({
-      id,
-      number,
-      externalDocumentNumber,
-      invoiceDate,
-      postingDate: invoiceDate,
-      dueDate,
-      customerPurchaseOrderReference: externalDocumentNumber,
-      ...documentParty(customer),
-      currencyId: customer.currencyId,
-      orderId: order?.id ?? null,
-      orderNumber: order?.number ?? '',
-      paymentTermsId,
-      shipmentMethodId,
-      pricesIncludeTax: false,
-      discountAppliedBeforeTax: true,
-      ...totals(amounts),
-      remainingAmount: money(remaining),
-      status: remaining === 0 ? 'Paid' : 'Open',
-      lastModifiedDateTime: timestamp(invoiceDate),
-    });
+    erp.salesInvoices.insert(
+      {
+        id,
+        number,
+        externalDocumentNumber,
+        invoiceDate,
+        postingDate: invoiceDate,
+        dueDate,
+        customerPurchaseOrderReference: externalDocumentNumber,
+        currencyId: customer.currencyId,
+        orderId: order?.id ?? null,
+        orderNumber: order?.number ?? '',
+        paymentTermsId,
+        shipmentMethodId,
+        pricesIncludeTax: false,
+        discountAppliedBeforeTax: true,
+        ...totals(amounts),
+        remainingAmount: money(remaining),
+        status: remaining === 0 ? 'Paid' : 'Open',
+        lastModifiedDateTime: timestamp(invoiceDate),
+      },
+      documentParty(customer),
+    );
     receivables.push({ dueDate, remaining, excl: amounts.excl });
     if (paid === 0) return;
     // A partial settlement arrives in one or two payments; a full one in one.
@@ -894,24 +902,26 @@ export function generateDataset(
       ['Expired', 15],
     ]);
     const amounts = writeLines(erp.salesQuoteLines, id, pickLines(), taxPercent);
-    erp.salesQuotes.insert({
-      id,
-      number: nextNumber('quote', 'SQ', 6),
-      externalDocumentNumber: '',
-      documentDate,
-      postingDate: documentDate,
-      dueDate: addDays(documentDate, 30),
-      ...documentParty(customer),
-      currencyId: customer.currencyId,
-      paymentTermsId,
-      shipmentMethodId,
-      ...totals(amounts),
-      status,
-      sentDate: status === 'Draft' ? null : timestamp(addDays(documentDate, 1)),
-      validUntilDate: addDays(documentDate, 30),
-      acceptedDate: status === 'Accepted' ? addDays(documentDate, random.int(2, 20)) : null,
-      lastModifiedDateTime: timestamp(documentDate),
-    });
+    erp.salesQuotes.insert(
+      {
+        id,
+        number: nextNumber('quote', 'SQ', 6),
+        externalDocumentNumber: '',
+        documentDate,
+        postingDate: documentDate,
+        dueDate: addDays(documentDate, 30),
+        currencyId: customer.currencyId,
+        paymentTermsId,
+        shipmentMethodId,
+        ...totals(amounts),
+        status,
+        sentDate: status === 'Draft' ? null : timestamp(addDays(documentDate, 1)),
+        validUntilDate: addDays(documentDate, 30),
+        acceptedDate: status === 'Accepted' ? addDays(documentDate, random.int(2, 20)) : null,
+        lastModifiedDateTime: timestamp(documentDate),
+      },
+      documentParty(customer),
+    );
   }
 
   // ---------------------------------------------------------------- customers
