@@ -27,6 +27,25 @@ export const MAX_COLLECTION_RETRIEVE = 2000;
 
 type Body = Record<string, unknown>;
 
+/** Salesforce's lengths of common text fields (by name or suffix); others allow 255. */
+const TEXT_LENGTHS: [RegExp, number][] = [
+  [/^(Description)$/, 32_000],
+  [/^(FirstName|Salutation)$/, 40],
+  [/^(LastName|Email|Username)$/, 80],
+  [/(Phone)$/, 40],
+  [/^Title$/, 128],
+  [/City$/, 40],
+  [/State$/, 80],
+  [/PostalCode$/, 20],
+  [/Country$/, 80],
+  [/Street$/, 255],
+];
+
+function maxLength(field: string): number {
+  for (const [pattern, length] of TEXT_LENGTHS) if (pattern.test(field)) return length;
+  return 255;
+}
+
 const quote = (name: string) => `"${name}"`;
 
 function objectBody(value: unknown, what = 'The request body'): Body {
@@ -126,6 +145,14 @@ export class Writer {
       case 'text':
       case 'guid':
         if (typeof value !== 'string') throw wrong('string');
+        if (value.length > maxLength(field)) {
+          throw new CrmError(
+            400,
+            'STRING_TOO_LONG',
+            `${field}: data value too large: ${value.slice(0, 40)}… (max length=${maxLength(field)})`,
+            [field],
+          );
+        }
         return value === '' ? null : value;
       case 'id18': {
         if (typeof value !== 'string') throw wrong('reference');

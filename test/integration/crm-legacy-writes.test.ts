@@ -52,6 +52,8 @@ describe('sobjects CRUD', () => {
       [{ Industry: 'Retail' }, 'REQUIRED_FIELD_MISSING', ['Name']],
       [{ Name: '' }, 'REQUIRED_FIELD_MISSING', ['Name']],
       [{ Name: 'x', OwnerId: 'garbage' }, 'MALFORMED_ID', ['OwnerId']],
+      [{ Name: 'x', BillingCity: 'c'.repeat(41) }, 'STRING_TOO_LONG', ['BillingCity']],
+      [{ Name: 'n'.repeat(256) }, 'STRING_TOO_LONG', ['Name']],
       [{ Name: 'x', OwnerId: sfId('User', 77) }, 'INVALID_CROSS_REFERENCE_KEY', ['OwnerId']],
       ['[1]', 'JSON_PARSER_ERROR', undefined],
       ['{"Name": ', 'JSON_PARSER_ERROR', undefined],
