@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import {
   ApolloServerPluginInlineTraceDisabled,
@@ -58,34 +58,55 @@ const resolvers: Resolvers = {
 /**
  * Errors leave the subgraph with a catalogued `extensions.code` only: a classified legacy
  * failure becomes its code and system, our own GraphQL errors pass, Apollo's request errors
- * (parse, validation, bad variables) pass; anything else is logged and masked.
+ * (parse, validation, bad variables) pass; anything else is masked (and logged by
+ * {@link errorLogging} under the request id).
  */
-export function formatErpError(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    if (original instanceof LegacyError) {
-      logger.warn({ code: original.code, detail: original.detail, path: formatted.path }, 'ERP call failed');
-      const mapped = original.toGraphQLError();
+export function formatErpError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const mapped =
+    original instanceof LegacyError
+      ? original.toGraphQLError()
+      : isCatalogued(formatted.extensions?.code) && formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR'
+        ? undefined
+        : appError('INTERNAL_SERVER_ERROR', 'Internal server error.');
+  if (!mapped) {
+    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  return {
+    message: mapped.message,
+    path: formatted.path,
+    locations: formatted.locations,
+    extensions: mapped.extensions,
+  };
+}
+
+/** Logs each error of a request with the request's own logger: legacy details and stacks stay here. */
+function errorLogging(rootLogger: Logger): ApolloServerPlugin<ErpContext> {
+  return {
+    async requestDidStart() {
       return {
-        message: mapped.message,
-        path: formatted.path,
-        locations: formatted.locations,
-        extensions: mapped.extensions,
+        async didEncounterErrors({ errors, contextValue }) {
+          const logger = contextValue?.logger ?? rootLogger;
+          for (const error of errors) {
+            const original = error.originalError ?? error;
+            if (original instanceof LegacyError) {
+              logger.warn(
+                { code: original.code, detail: original.detail, path: error.path },
+                original.message,
+              );
+            } else if (
+              isCatalogued(error.extensions?.code) &&
+              error.extensions.code !== 'INTERNAL_SERVER_ERROR'
+            ) {
+              logger.info({ code: error.extensions.code, path: error.path }, error.message);
+            } else {
+              logger.error({ err: original, path: error.path }, 'unexpected error in the ERP subgraph');
+            }
+          }
+        },
       };
-    }
-    const code = formatted.extensions?.code;
-    if (isCatalogued(code) && code !== 'INTERNAL_SERVER_ERROR') {
-      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
-    }
-    logger.error({ err: original, path: formatted.path }, 'unexpected error in the ERP subgraph');
-    const masked = appError('INTERNAL_SERVER_ERROR', 'Internal server error.');
-    return {
-      message: masked.message,
-      path: formatted.path,
-      locations: formatted.locations,
-      extensions: masked.extensions,
-    };
+    },
   };
 }
 
@@ -108,11 +129,12 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: { logger?: Lo
     schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as SchemaModule['resolvers'] }]),
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    formatError: formatErpError(logger),
+    formatError: formatErpError,
     plugins: [
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      errorLogging(logger),
     ],
   });
   apollo.startInBackgroundHandlingStartupErrorsByLoggingAndFailingAllRequests();

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dataset, openDataset } from '../../legacy/generator/open.js';
+import { createLogger } from '../../lib/logger.js';
 import { encodeCursor } from '../../subgraphs/erp/client/cursor.js';
 import {
   closeServer,
@@ -127,7 +128,6 @@ describe('bad input', () => {
     const firstPage = await subgraph.gql(ORDERS, { r: representations([a!]), first: 1 });
     const cursorOfA = firstPage.body.data._entities[0].orders.pageInfo.endCursor as string;
     expect(cursorOfA).toEqual(expect.any(String));
-    const company = dataset.summary.companyId;
     const forged = [
       'not a cursor',
       'eyJmb28iOjF9', // {"foo":1}
@@ -308,6 +308,56 @@ describe('the ERP failing', () => {
     } finally {
       await other.close();
       await closeServer(fake);
+    }
+  });
+
+  it('masks an unexpected failure as INTERNAL_SERVER_ERROR and logs it, and legacy details, under the request id', async () => {
+    const lines: Json[] = [];
+    const logger = createLogger({
+      name: 'erp-subgraph-test',
+      level: 'info',
+      destination: { write: (line: string) => lines.push(JSON.parse(line)) },
+    });
+    // An ERP that answers a customers lookup with a row that is not a record.
+    const fake = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ value: [null] }));
+    });
+    const base = await listen(fake);
+    const other = await startSubgraph(
+      base,
+      { companyId: '11111111-1111-4111-8111-111111111111' },
+      { logger },
+    );
+    try {
+      const res = await other.gql(ORDERS, { r: representations(['22222222-2222-4222-8222-222222222222']) });
+      expect(res.status).toBe(200);
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({
+          message: 'Internal server error.',
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        }),
+      ]);
+      const logged = lines.find((line) => line.msg === 'unexpected error in the ERP subgraph');
+      expect(logged).toMatchObject({ requestId: 'test-request', level: 50 });
+      expect(logged.err.stack).toContain('TypeError');
+    } finally {
+      await other.close();
+      await closeServer(fake);
+    }
+
+    lines.length = 0;
+    const logged = await startSubgraph(erp.base, {}, { logger });
+    await erp.simConfig({ outage: true });
+    try {
+      const res = await logged.gql('{ product(sku: "1000") { sku } }');
+      expect(res.body.errors[0].extensions.code).toBe('LEGACY_UNAVAILABLE');
+      const warning = lines.find((line) => line.code === 'LEGACY_UNAVAILABLE');
+      expect(warning).toMatchObject({ requestId: 'test-request', level: 40, detail: { status: 503 } });
+      expect(warning.detail.legacyCode).toBe('ServiceUnavailable');
+    } finally {
+      await erp.simConfig({ outage: false });
+      await logged.close();
     }
   });
 });

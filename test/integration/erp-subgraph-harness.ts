@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Database } from 'better-sqlite3';
 import { createErpStandIn } from '../../legacy/erp/createErpStandIn.js';
 import type { SimConfig, SimStats } from '../../legacy/sim/simulator.js';
+import type { Logger } from '../../lib/logger.js';
 import type { ErpSubgraphConfig } from '../../subgraphs/erp/config.js';
 import { createErpSubgraph, type ErpSubgraph } from '../../subgraphs/erp/createErpSubgraph.js';
 
@@ -91,8 +92,9 @@ export function subgraphConfig(
 export async function startSubgraph(
   erpUrl: string,
   overrides: Partial<ErpSubgraphConfig> = {},
+  deps: { logger?: Logger } = {},
 ): Promise<RunningSubgraph> {
-  const subgraph = createErpSubgraph(subgraphConfig(erpUrl, overrides));
+  const subgraph = createErpSubgraph(subgraphConfig(erpUrl, overrides), deps);
   const url = `${await listen(subgraph.server)}/graphql`;
   return {
     url,
