@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import {
   ApolloServerPluginInlineTraceDisabled,
@@ -35,34 +35,60 @@ export interface CrmSubgraph {
 /**
  * Errors leave the subgraph with a catalogued `extensions.code` only: a classified CRM failure
  * becomes its code and system (never Salesforce's text or a URL), our own GraphQL errors and
- * Apollo's request errors pass without stack traces; anything else is logged and masked.
+ * Apollo's request errors pass without stack traces; anything else is masked. Logging is done
+ * by `logErrors`, which knows the request's logger.
  */
-export function formatCrmError(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    if (original instanceof LegacyError) {
-      logger.warn({ code: original.code, detail: original.detail, path: formatted.path }, 'CRM call failed');
-      const mapped = original.toGraphQLError();
-      return {
-        message: mapped.message,
-        path: formatted.path,
-        locations: formatted.locations,
-        extensions: mapped.extensions,
-      };
-    }
-    const code = formatted.extensions?.code;
-    if (isCatalogued(code) && code !== 'INTERNAL_SERVER_ERROR') {
-      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
-    }
-    logger.error({ err: original, path: formatted.path }, 'unexpected error in the CRM subgraph');
-    const masked = appError('INTERNAL_SERVER_ERROR', 'Internal server error.');
+export function formatCrmError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof LegacyError) {
+    const mapped = original.toGraphQLError();
     return {
-      message: masked.message,
+      message: mapped.message,
       path: formatted.path,
       locations: formatted.locations,
-      extensions: masked.extensions,
+      extensions: mapped.extensions,
     };
+  }
+  const code = formatted.extensions?.code;
+  if (isCatalogued(code) && code !== 'INTERNAL_SERVER_ERROR') {
+    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  const masked = appError('INTERNAL_SERVER_ERROR', 'Internal server error.');
+  return {
+    message: masked.message,
+    path: formatted.path,
+    locations: formatted.locations,
+    extensions: masked.extensions,
+  };
+}
+
+/** Logs each error with the request's logger (its id), with the detail a client never sees. */
+function logErrors(): ApolloServerPlugin<CrmContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ contextValue, errors }) {
+          for (const error of errors) {
+            const original = unwrapResolverError(error);
+            if (original instanceof LegacyError) {
+              contextValue.logger.warn(
+                { code: original.code, detail: original.detail, path: error.path },
+                'CRM call failed',
+              );
+            } else if (
+              !isCatalogued(error.extensions?.code) ||
+              error.extensions?.code === 'INTERNAL_SERVER_ERROR'
+            ) {
+              contextValue.logger.error(
+                { err: original, path: error.path },
+                'unexpected error in the CRM subgraph',
+              );
+            }
+          }
+        },
+      };
+    },
   };
 }
 
@@ -82,8 +108,9 @@ export function createCrmSubgraph(config: CrmSubgraphConfig, deps: { logger?: Lo
     schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as SchemaModule['resolvers'] }]),
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    formatError: formatCrmError(logger),
+    formatError: formatCrmError,
     plugins: [
+      logErrors(),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type CrmStandInOptions, createCrmStandIn } from '../../legacy/crm/createCrmStandIn.js';
 import { type Dataset, openDataset } from '../../legacy/generator/open.js';
 import type { SimConfig, SimStats } from '../../legacy/sim/simulator.js';
+import type { Logger } from '../../lib/logger.js';
 import { CRM_SUBGRAPH_DEFAULTS, type CrmSubgraphConfig } from '../../subgraphs/crm/config.js';
 import { type CrmSubgraph, createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
 
@@ -46,8 +47,8 @@ export async function startCrmFixture(
     ...options.subgraph,
   };
   const subgraphs: { subgraph: CrmSubgraph; url: string }[] = [];
-  async function startSubgraph(overrides: Partial<CrmSubgraphConfig> = {}) {
-    const subgraph = createCrmSubgraph({ ...config, ...overrides });
+  async function startSubgraph(overrides: Partial<CrmSubgraphConfig> = {}, deps: { logger?: Logger } = {}) {
+    const subgraph = createCrmSubgraph({ ...config, ...overrides }, deps);
     const url = await listen(subgraph.server);
     subgraphs.push({ subgraph, url });
     return {

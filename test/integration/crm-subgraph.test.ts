@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../lib/logger.js';
 import { type CrmFixture, startCrmFixture } from './crm-subgraph-fixture.js';
 
 interface AccountRow {
@@ -372,6 +373,29 @@ describe('CRM failures', () => {
     } finally {
       await fixture.sim({ outage: false });
     }
+  });
+
+  it("logs a failed CRM call with the request id and the CRM's own code, which the answer never shows", async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      name: 'crm-test',
+      level: 'info',
+      destination: { write: (line: string) => lines.push(line) },
+    });
+    const logged = await fixture.startSubgraph({}, { logger });
+    await fixture.sim({ outage: true });
+    try {
+      const answer = await logged.query('{ customers(first: 2) { edges { node { id } } } }');
+      expect(answer.errors?.[0]?.extensions?.code).toBe('LEGACY_UNAVAILABLE');
+    } finally {
+      await fixture.sim({ outage: false });
+    }
+    const entry = lines.map((line) => JSON.parse(line)).find((e) => e.msg === 'CRM call failed');
+    expect(entry).toMatchObject({
+      requestId: 'crm-subgraph-test',
+      code: 'LEGACY_UNAVAILABLE',
+      detail: { status: 503, legacyCode: 'SERVER_UNAVAILABLE', label: 'accounts page' },
+    });
   });
 
   it('a CRM slower than the timeout fails with LEGACY_TIMEOUT', async () => {
