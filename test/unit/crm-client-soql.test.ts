@@ -11,6 +11,7 @@ import {
   compare,
   containsPattern,
   dateLiteral,
+  dateTimeLiteral,
   encodedLength,
   type FilterField,
   inList,
@@ -195,5 +196,30 @@ describe('customer ids', () => {
     });
     expect(classifyCustomerId("x' OR Id != '")).toEqual({ kind: 'invalid' });
     expect(classifyCustomerId('')).toEqual({ kind: 'invalid' });
+  });
+});
+
+describe('date-time literals', () => {
+  it('writes what Salesforce sends (+0000) and ISO offsets as UTC instants', () => {
+    expect(dateTimeLiteral('2026-02-15T14:57:22.571+0000')).toBe('2026-02-15T14:57:22.571Z');
+    expect(dateTimeLiteral('2026-02-15T16:57:22+02:00')).toBe('2026-02-15T14:57:22.000Z');
+    for (const bad of [
+      '2026-02-15',
+      '2026-02-15T14:57:22',
+      "2026-02-15T14:57:22Z' OR Id != '",
+      '2026-13-45T99:99:99Z',
+    ]) {
+      expect(() => dateTimeLiteral(bad)).toThrow(TypeError);
+    }
+  });
+
+  it('a keyset over a date-time order parses as a SOQL date-time comparison', () => {
+    const condition = keysetAfter(CHILD_LISTS.events.orderBy, [
+      '2026-02-15T14:57:22.571+0000',
+      '00U000000000001AAA',
+    ]);
+    const where = parseQuery(buildSelect({ object: 'Event', fields: ['Id'], where: condition }))
+      .where as WhereClause;
+    expect(JSON.stringify(where)).toContain('"literalType":"DATETIME"');
   });
 });
