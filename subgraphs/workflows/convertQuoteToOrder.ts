@@ -9,12 +9,14 @@ import {
   type ErpWrites,
   type NewOrderLine,
 } from '../erp/client/writes.js';
-import type { Coordinator } from './idempotency.js';
+import type { Coordinator, RunState } from './idempotency.js';
 import { centsToDecimal, outcome, type SystemOutcome, toCents } from './outcomes.js';
 import { idempotencyKey, KEY_PREFIX, salesforceId } from './validation.js';
 import { isTransient, type WriteBacks } from './writeBacks.js';
 
 export const CONVERT_OPERATION = 'convertQuoteToOrder';
+/** Noted on the idempotency record before the ERP create is sent. */
+const CREATE_SENT = 'ERP_CREATE_SENT';
 
 /** Quote statuses a sales team converts from; the rest are not (yet, or any more) a deal. */
 export const CONVERTIBLE_QUOTE_STATUSES: readonly string[] = ['Approved', 'Presented', 'Accepted'];
@@ -76,8 +78,8 @@ export class QuoteConversion {
       operation: CONVERT_OPERATION,
       key,
       input: { quoteId },
-      run: () =>
-        this.deps.coordinator.withLease(`quote:${quoteId}`, () => this.run(quoteId, 'create', scope)),
+      run: (state) =>
+        this.deps.coordinator.withLease(`quote:${quoteId}`, () => this.run(quoteId, 'create', scope, state)),
     });
     return { ...result, replayed };
   }
@@ -95,8 +97,10 @@ export class QuoteConversion {
         operation: CONVERT_OPERATION,
         key: record.key,
         input: { quoteId },
-        run: () =>
-          this.deps.coordinator.withLease(`quote:${quoteId}`, () => this.run(quoteId, 'resume', scope)),
+        run: (state) =>
+          this.deps.coordinator.withLease(`quote:${quoteId}`, () =>
+            this.run(quoteId, 'resume', scope, state),
+          ),
       });
       return 'resumed';
     } catch (error) {
@@ -105,7 +109,12 @@ export class QuoteConversion {
     }
   }
 
-  private async run(quoteId: string, mode: 'create' | 'resume', scope: CallScope): Promise<ConvertResult> {
+  private async run(
+    quoteId: string,
+    mode: 'create' | 'resume',
+    scope: CallScope,
+    state: RunState,
+  ): Promise<ConvertResult> {
     const { crm } = this.deps;
     const { requestId, logger } = scope;
     const quote = await crm.getQuoteWithLines(quoteId, requestId);
@@ -139,7 +148,8 @@ export class QuoteConversion {
     const ruleReads = mode === 'create' ? this.readForRules(quote, erpCustomerId, requestId) : undefined;
     ruleReads?.catch(() => undefined);
     let existing = await lookup;
-    let orderCreated = false;
+    // Found after a run of this same key had sent the create: that run made it.
+    let orderCreated = existing !== undefined && state.progress === CREATE_SENT;
     if (!existing) {
       if (mode === 'resume') throw new NothingToResume();
       if (quote.ERP_Order_Number__c) {
@@ -150,6 +160,7 @@ export class QuoteConversion {
         );
       }
       const lines = this.checkRules(quote, erpCustomerId, await ruleReads!);
+      await state.note(CREATE_SENT);
       existing = await this.create(erpCustomerId, quoteNumber, lines, scope);
       orderCreated = true;
       logger.info({ quoteId, orderNumber: existing.number }, 'ERP order created from quote');

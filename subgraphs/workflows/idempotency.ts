@@ -31,6 +31,14 @@ export function fingerprintOf(operation: string, input: unknown): string {
     .digest('base64url');
 }
 
+/** What a run knows of itself: whether it resumes a dead run, and how far that one got. */
+export interface RunState {
+  takenOver: boolean;
+  progress: string | null;
+  /** Records a step durably before taking it, for a run that may have to resume this one. */
+  note(step: string): Promise<void>;
+}
+
 export interface IdempotentRun<R> {
   result: R;
   /** True when the answer is an earlier run's, read from its record. */
@@ -66,13 +74,14 @@ export class Coordinator {
     operation: string;
     key: string;
     input: unknown;
-    run: (takenOver: boolean) => Promise<R>;
+    run: (run: RunState) => Promise<R>;
   }): Promise<IdempotentRun<R>> {
     const { operation, key, input } = args;
     const fingerprint = fingerprintOf(operation, input);
     const owner = this.runOwner();
     const deadline = this.now() + this.options.waitTimeoutMs;
     let takenOver: boolean;
+    let progress: string | null;
     for (;;) {
       const outcome = await this.store.claimIdempotency({
         operation,
@@ -93,6 +102,7 @@ export class Coordinator {
       }
       if (outcome.kind === 'claimed') {
         takenOver = outcome.takenOver;
+        progress = outcome.progress;
         break;
       }
       if (this.now() >= deadline) {
@@ -109,7 +119,11 @@ export class Coordinator {
       this.store.renewIdempotency(operation, key, owner, this.now() + this.options.leaseMs),
     );
     try {
-      const result = await args.run(takenOver);
+      const result = await args.run({
+        takenOver,
+        progress,
+        note: (step) => this.store.noteProgress(operation, key, owner, step),
+      });
       await this.store.completeIdempotency(operation, key, owner, result, this.now());
       return { result, replayed: false };
     } catch (error) {

@@ -166,7 +166,7 @@ describe('idempotent runs', () => {
     let clock = 1_000_000;
     const store = openStore();
     const dead = coordinator(store, 'dead', { leaseMs: 1_000, now: () => clock });
-    // The dead process claimed and never finished: simulate by claiming directly.
+    // The dead process claimed, noted a step, and never finished: simulate through the store.
     await store.claimIdempotency({
       operation: 'op',
       key: 'k',
@@ -176,6 +176,7 @@ describe('idempotent runs', () => {
       leaseMs: 1_000,
       now: clock,
     });
+    await store.noteProgress('op', 'k', 'dead', 'CREATE_SENT');
     expect(await store.listAbandoned('op', clock, 10)).toHaveLength(0);
     const heir = coordinator(store, 'heir', { leaseMs: 1_000, waitTimeoutMs: 0, now: () => clock });
     await expect(
@@ -183,18 +184,18 @@ describe('idempotent runs', () => {
     ).resolves.toBe('OPERATION_IN_PROGRESS');
     clock += 1_001;
     expect((await store.listAbandoned('op', clock, 10)).map((r) => r.input)).toEqual([{ q: 1 }]);
-    let sawTakeOver: boolean | undefined;
+    let seen: { takenOver: boolean; progress: string | null } | undefined;
     const answer = await heir.runOnce({
       operation: 'op',
       key: 'k',
       input: { q: 1 },
-      run: async (takenOver) => {
-        sawTakeOver = takenOver;
+      run: async ({ takenOver, progress }) => {
+        seen = { takenOver, progress };
         return 'resumed';
       },
     });
     expect(answer).toEqual({ result: 'resumed', replayed: false });
-    expect(sawTakeOver).toBe(true);
+    expect(seen).toEqual({ takenOver: true, progress: 'CREATE_SENT' });
     // The dead owner can no longer complete what it no longer holds.
     expect(await store.completeIdempotency('op', 'k', 'dead', 'late', clock)).toBe(false);
     expect((await store.getIdempotency('op', 'k'))?.result).toBe('resumed');

@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
   input TEXT NOT NULL,
   state TEXT NOT NULL,
   result TEXT,
+  progress TEXT,
   owner TEXT,
   lease_until INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
@@ -62,6 +63,7 @@ interface IdempotencyRow {
   input: string;
   state: 'RUNNING' | 'COMPLETED';
   result: string | null;
+  progress: string | null;
   owner: string | null;
   lease_until: number;
   created_at: number;
@@ -136,6 +138,10 @@ export class SqliteWorkflowStore implements WorkflowStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // Files made before runs noted their progress get the column.
+    const columns = this.db.prepare('PRAGMA table_info(idempotency)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'progress'))
+      this.db.exec('ALTER TABLE idempotency ADD COLUMN progress TEXT');
   }
 
   async claimIdempotency(args: {
@@ -160,7 +166,7 @@ export class SqliteWorkflowStore implements WorkflowStore {
              VALUES (?, ?, ?, ?, 'RUNNING', NULL, ?, ?, ?, ?)`,
           )
           .run(operation, key, fingerprint, JSON.stringify(args.input ?? null), owner, leaseUntil, now, now);
-        return { kind: 'claimed', takenOver: false };
+        return { kind: 'claimed', takenOver: false, progress: null };
       }
       const record = toIdempotency(row);
       if (row.fingerprint !== fingerprint) return { kind: 'mismatch', record };
@@ -171,7 +177,7 @@ export class SqliteWorkflowStore implements WorkflowStore {
           'UPDATE idempotency SET owner = ?, lease_until = ?, updated_at = ? WHERE operation = ? AND key = ?',
         )
         .run(owner, leaseUntil, now, operation, key);
-      return { kind: 'claimed', takenOver: row.owner !== owner };
+      return { kind: 'claimed', takenOver: row.owner !== owner, progress: row.progress };
     });
     return claim.immediate();
   }
@@ -211,6 +217,14 @@ export class SqliteWorkflowStore implements WorkflowStore {
       )
       .run(JSON.stringify(result ?? null), now, operation, key, owner).changes;
     return changes === 1;
+  }
+
+  async noteProgress(operation: string, key: string, owner: string, progress: string): Promise<void> {
+    this.db
+      .prepare(
+        `UPDATE idempotency SET progress = ? WHERE operation = ? AND key = ? AND owner = ? AND state = 'RUNNING'`,
+      )
+      .run(progress, operation, key, owner);
   }
 
   async releaseIdempotency(operation: string, key: string, owner: string): Promise<void> {

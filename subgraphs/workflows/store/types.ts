@@ -26,7 +26,12 @@ export interface IdempotencyRecord {
 
 export type ClaimOutcome =
   /** This caller runs the operation now (a new key, or one whose runner's lease expired). */
-  | { kind: 'claimed'; takenOver: boolean }
+  | {
+      kind: 'claimed';
+      takenOver: boolean;
+      /** What an abandoned run had noted before it died (see noteProgress); null for a new run. */
+      progress: string | null;
+    }
   | { kind: 'completed'; record: IdempotencyRecord }
   /** Another caller runs it and its lease is current: wait and look again. */
   | { kind: 'running'; record: IdempotencyRecord }
@@ -100,6 +105,8 @@ export interface WorkflowStore {
     result: unknown,
     now: number,
   ): Promise<boolean>;
+  /** Notes how far a run got (e.g. "the create was sent"), for whoever takes it over. */
+  noteProgress(operation: string, key: string, owner: string, progress: string): Promise<void>;
   /** Forgets a run that ended without a result, so the next call with the key runs it again. */
   releaseIdempotency(operation: string, key: string, owner: string): Promise<void>;
   /** Running records whose lease has expired: their runner died. */
