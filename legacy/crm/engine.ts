@@ -63,6 +63,8 @@ export function recordUrl(apiPrefix: string, type: string, id: string): string {
 export class QueryEngine {
   readonly store: Store;
   private readonly cursors: LRUCache<string, Cursor>;
+  /** Compiled plans by statement text: parsing costs more than running a keyed query. */
+  private readonly plans = new LRUCache<string, QueryPlan>({ max: 1000 });
   private locatorCounter = Math.floor(Math.random() * 1_000_000_000);
 
   constructor(
@@ -78,7 +80,13 @@ export class QueryEngine {
   }
 
   query(soql: string, batchSize: number, includeDeleted = false): QueryResult {
-    const plan = compileSoql(soql, { includeDeleted });
+    // Date literals resolve against today, so a plan is reused on the day it was made only.
+    const key = `${includeDeleted ? 'all' : 'live'}|${new Date().toISOString().slice(0, 10)}|${soql}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = compileSoql(soql, { includeDeleted });
+      this.plans.set(key, plan);
+    }
     if (plan.count) {
       const row = this.store.get(plan.countSql, plan.idsParams);
       return { totalSize: Number(row?.n ?? 0), done: true, records: [] };
