@@ -215,6 +215,63 @@ describe('customer and references', () => {
     }
   });
 
+  it('reads every CRM field of a customer, owner included, in one CRM call', async () => {
+    const account = fixture.dataset.crm
+      .prepare(
+        `SELECT a.*, u.Email AS OwnerEmail, u.Username AS OwnerUsername, u.Department AS OwnerDepartment
+         FROM Account a JOIN "User" u ON u.Id = a.OwnerId WHERE a.ERP_Customer_Id__c IS NOT NULL ORDER BY a.Id LIMIT 1`,
+      )
+      .get() as Record<string, string | null>;
+    let answer: Awaited<ReturnType<typeof fixture.batched.query>> | undefined;
+    const calls = await callsOf(async () => {
+      answer = await fixture.batched.query(
+        `query($id: ID!) { customer(id: $id) { id inCrm crmAccountId name accountType industry phone website
+           addresses { purpose source street city state postalCode country }
+           owner { email crmUserId crmUsername department isActiveCrmUser } } }`,
+        { id: account.ERP_Customer_Id__c },
+      );
+    });
+    expect(answer?.errors).toBeUndefined();
+    expect(answer?.data.customer).toEqual({
+      id: account.ERP_Customer_Id__c,
+      inCrm: true,
+      crmAccountId: account.Id,
+      name: account.Name,
+      accountType: account.Type,
+      industry: account.Industry,
+      phone: account.Phone,
+      website: account.Website,
+      addresses: [
+        {
+          purpose: 'BILLING',
+          source: 'CRM',
+          street: account.BillingStreet,
+          city: account.BillingCity,
+          state: account.BillingState,
+          postalCode: account.BillingPostalCode,
+          country: account.BillingCountry,
+        },
+        {
+          purpose: 'SHIPPING',
+          source: 'CRM',
+          street: account.ShippingStreet,
+          city: account.ShippingCity,
+          state: account.ShippingState,
+          postalCode: account.ShippingPostalCode,
+          country: account.ShippingCountry,
+        },
+      ],
+      owner: {
+        email: account.OwnerEmail,
+        crmUserId: account.OwnerId,
+        crmUsername: account.OwnerUsername,
+        department: account.OwnerDepartment,
+        isActiveCrmUser: true,
+      },
+    });
+    expect(calls).toBe(1);
+  });
+
   it('resolves 10 and 50 representations with the same number of CRM calls; batching off grows with them', async () => {
     const representations = (n: number) =>
       accounts.slice(0, n).map((a) => ({ __typename: 'Customer', id: a.ERP_Customer_Id__c ?? a.Id }));
