@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
 import { ERROR_CODES, type ErrorCode, isCatalogued } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -96,12 +96,24 @@ function scrub(message: string, options: MaskOptions): string {
   return options.production ? withoutUrls.replace(SUGGESTION_PATTERN, '') : withoutUrls;
 }
 
-/** The operation-limit error a validation rule reported, under Apollo's validation wrapper. */
-function limitOriginal(original: unknown): GraphQLError | undefined {
-  let error = original;
-  for (let depth = 0; depth < 3 && error instanceof GraphQLError; depth++) {
-    if (error.extensions.code === 'OPERATION_LIMIT_EXCEEDED') return error;
-    error = error.originalError;
+/**
+ * The operation-limit error a validation rule reported, under Apollo's validation wrapper.
+ * Duck-typed: Apollo Server (ESM) and @apollo/gateway (CommonJS) may each load their own copy
+ * of graphql, so `instanceof GraphQLError` cannot be trusted across them.
+ */
+function limitOriginal(
+  original: unknown,
+): { message: string; extensions: Record<string, unknown> } | undefined {
+  let error = original as {
+    message?: unknown;
+    extensions?: Record<string, unknown>;
+    originalError?: unknown;
+  };
+  for (let depth = 0; depth < 3 && typeof error === 'object' && error !== null; depth++) {
+    if (error.extensions?.code === 'OPERATION_LIMIT_EXCEEDED' && typeof error.message === 'string') {
+      return { message: error.message, extensions: error.extensions };
+    }
+    error = error.originalError as typeof error;
   }
   return undefined;
 }

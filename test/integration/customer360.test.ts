@@ -263,7 +263,7 @@ describe('one legacy system failing leaves the other one’s data', () => {
     expect(answer.body.errors?.length).toBeGreaterThan(0);
     expect(
       answer.body.errors!.some(
-        (error) =>
+        (error: { extensions: { system?: string; subgraph?: string; code: string } }) =>
           (error.extensions.system === 'CRM' || error.extensions.subgraph === 'crm') &&
           ['LEGACY_TIMEOUT', 'SUBGRAPH_UNAVAILABLE'].includes(error.extensions.code),
       ),

@@ -1,0 +1,314 @@
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayConfig } from '../../gateway/config.js';
+import { createGateway, type Gateway } from '../../gateway/createGateway.js';
+import { silentLogger } from '../../lib/logger.js';
+import { type GraphQLAnswer, type Stack, startStack } from '../helpers/stack.js';
+
+/**
+ * The gateway's own duties over the real stack: liveness and readiness, request ids carried
+ * to the subgraphs, errors masked to the catalogue, operation limits enforced before any
+ * subgraph or legacy call.
+ */
+
+let stack: Stack;
+const extras: { close(): Promise<void> }[] = [];
+
+beforeAll(async () => {
+  stack = await startStack({ customers: 60, production: true });
+});
+afterAll(async () => {
+  for (const extra of extras.reverse()) await extra.close();
+  await stack?.close();
+});
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  extras.push({
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A port that was just free: nothing answers on it. */
+async function deadUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}/graphql`;
+}
+
+/** A gateway of its own over the given subgraph URLs (the stack's unless replaced). */
+async function gatewayOver(
+  urls: Partial<Record<'erp' | 'crm', string>>,
+  overrides: Parameters<typeof gatewayConfig>[0] = {},
+): Promise<{ url: string; gateway: Gateway }> {
+  const gateway = createGateway(
+    gatewayConfig({
+      subgraphUrls: { erp: stack.erpSubgraphUrl, crm: stack.crmSubgraphUrl, ...urls },
+      production: true,
+      subgraphTimeoutMs: 2000,
+      readyProbeTimeoutMs: 500,
+      ...overrides,
+    }),
+    { logger: silentLogger },
+  );
+  extras.push(gateway);
+  await gateway.ready();
+  return { url: await listen(gateway.server), gateway };
+}
+
+async function post(
+  url: string,
+  query: string,
+  variables?: unknown,
+  headers: Record<string, string> = {},
+): Promise<GraphQLAnswer> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as GraphQLAnswer['body'],
+    headers: response.headers,
+  };
+}
+
+const origin = () => stack.gatewayUrl.replace(/\/graphql$/, '');
+
+describe('health and readiness', () => {
+  it('GET /health answers 200 {"status":"ok"}', async () => {
+    const response = await fetch(`${origin()}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /ready answers 200 when the supergraph is loaded and both subgraphs answer', async () => {
+    const response = await fetch(`${origin()}/ready`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ready', subgraphs: { erp: 'ok', crm: 'ok' } });
+  });
+
+  it('GET /ready answers 503 naming the subgraph that does not answer, and no address', async () => {
+    const { url } = await gatewayOver({ erp: await deadUrl() });
+    const response = await fetch(`${url}/ready`);
+    expect(response.status).toBe(503);
+    const body = await response.json();
+    expect(body).toEqual({
+      status: 'not ready',
+      notReady: ['erp'],
+      subgraphs: { erp: 'could not be reached', crm: 'ok' },
+    });
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+  });
+
+  it('GET /ready answers 503 until the supergraph is loaded', async () => {
+    const gateway = createGateway(
+      gatewayConfig({ subgraphUrls: { erp: stack.erpSubgraphUrl, crm: stack.crmSubgraphUrl } }),
+      { logger: silentLogger },
+    );
+    extras.push(gateway);
+    const url = await listen(gateway.server);
+    const before = await fetch(`${url}/ready`);
+    expect(before.status).toBe(503);
+    expect(await before.json()).toEqual({ status: 'not ready', notReady: ['supergraph'] });
+    await gateway.ready();
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+  });
+});
+
+describe('request ids', () => {
+  it("the caller's x-request-id is echoed and passed on to every subgraph call", async () => {
+    const seen: { subgraph: string; requestId: string | undefined }[] = [];
+    // A recording hop in front of each real subgraph.
+    const recordingProxy = async (subgraph: string, target: string) =>
+      listen(
+        createServer((req: IncomingMessage, res) => {
+          seen.push({ subgraph, requestId: req.headers['x-request-id'] as string | undefined });
+          const upstream = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          });
+          req.pipe(upstream);
+        }),
+      );
+    const { url } = await gatewayOver({
+      erp: `${await recordingProxy('erp', stack.erpSubgraphUrl)}/graphql`,
+      crm: `${await recordingProxy('crm', stack.crmSubgraphUrl)}/graphql`,
+    });
+    const answer = await post(
+      url,
+      '{ customers(first: 3) { edges { node { id name balance { amount } } } } }',
+      undefined,
+      { 'x-request-id': 'ticket-4711' },
+    );
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.headers.get('x-request-id')).toBe('ticket-4711');
+    expect(seen.map((call) => call.subgraph).sort()).toEqual(['crm', 'erp']);
+    for (const call of seen) expect(call.requestId).toBe('ticket-4711');
+  });
+});
+
+describe('error masking (production)', () => {
+  it('a misspelt field is a validation error without suggestions', async () => {
+    const answer = await post(origin(), '{ customers(first: 1) { edges { node { nme } } } }');
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors).toHaveLength(1);
+    const [error] = answer.body.errors;
+    expect(error.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(error.message).toContain('nme');
+    expect(error.message).not.toMatch(/did you mean/i);
+    expect(error.extensions.stacktrace).toBeUndefined();
+  });
+
+  it('introspection is off in production', async () => {
+    const answer = await post(origin(), '{ __schema { queryType { name } } }');
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('a subgraph that cannot be reached is SUBGRAPH_UNAVAILABLE naming it and the missing fields, no address', async () => {
+    const dead = await deadUrl();
+    const { url } = await gatewayOver({ erp: dead });
+    const answer = await post(
+      url,
+      '{ customers(first: 2) { edges { node { id name balance { amount } } } } }',
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body.data.customers.edges).toHaveLength(2);
+    for (const edge of answer.body.data.customers.edges) {
+      expect(edge.node.name).toEqual(expect.any(String));
+      expect(edge.node.balance).toBeNull();
+    }
+    expect(answer.body.errors).toHaveLength(1);
+    const [error] = answer.body.errors;
+    expect(error.extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'erp' });
+    expect(error.extensions.missingFields).toContain('balance');
+    expect(error.message).toMatch(/ERP subgraph could not be reached.*balance/);
+    expect(error.extensions.requestId).toEqual(expect.any(String));
+    const text = JSON.stringify(answer.body);
+    expect(text).not.toContain(new URL(dead).port);
+    expect(text).not.toMatch(/127\.0\.0\.1|https?:|ECONNREFUSED|stacktrace/);
+  });
+
+  it('a subgraph slower than SUBGRAPH_TIMEOUT_MS leaves the other fields, with the error naming it', async () => {
+    const slow = await listen(createServer(() => undefined)); // accepts, never answers
+    const { url } = await gatewayOver({ crm: `${slow}/graphql` }, { subgraphTimeoutMs: 300 });
+    const number = (
+      stack.dataset.erp.prepare('SELECT number FROM customers LIMIT 1').get() as { number: string }
+    ).number;
+    const answer = await post(url, `{ customerByNumber(number: "${number}") { number name } }`);
+    expect(answer.body.data.customerByNumber).toEqual({ number, name: null });
+    expect(answer.body.errors[0].extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'crm' });
+    expect(answer.body.errors[0].message).toContain('did not answer within 300 ms');
+  });
+
+  it('uncatalogued errors become INTERNAL_SERVER_ERROR with the request id; URLs are cut from catalogued ones', async () => {
+    // A subgraph that breaks its contract: an uncatalogued code whose text leaks an address.
+    const broken = await listen(
+      createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            data: { salesOrder: null, product: null },
+            errors: [
+              {
+                message: 'connect ECONNREFUSED http://10.9.8.7:5432/erp?password=hunter2',
+                path: ['salesOrder'],
+                extensions: { code: 'DATABASE_ERROR', detail: 'pg: relation missing' },
+              },
+              {
+                message: 'The ERP is unavailable (see http://erp.internal.example/api/v2.0).',
+                path: ['product'],
+                extensions: { code: 'LEGACY_UNAVAILABLE', system: 'ERP', legacyMessage: 'raw legacy text' },
+              },
+            ],
+          }),
+        );
+      }),
+    );
+    const { url } = await gatewayOver({ erp: `${broken}/graphql` });
+    const answer = await post(
+      url,
+      '{ salesOrder(number: "S1") { number } product(sku: "1") { sku } }',
+      undefined,
+      {
+        'x-request-id': 'masking-1',
+      },
+    );
+    expect(answer.status).toBe(200);
+    const byPath = Object.fromEntries(answer.body.errors.map((e: { path: string[] }) => [e.path[0], e]));
+    expect(byPath.salesOrder).toEqual({
+      message: 'Internal server error.',
+      path: ['salesOrder'],
+      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'masking-1' },
+    });
+    expect(byPath.product.extensions).toEqual({
+      code: 'LEGACY_UNAVAILABLE',
+      system: 'ERP',
+      subgraph: 'erp',
+      requestId: 'masking-1',
+    });
+    expect(byPath.product.message).toBe('The ERP is unavailable (see [address hidden]).');
+    expect(JSON.stringify(answer.body)).not.toMatch(/10\.9\.8\.7|hunter2|pg:|raw legacy|erp\.internal/);
+  });
+});
+
+describe('operation limits, before any subgraph or legacy call', () => {
+  async function expectRefusedWithoutCalls(query: string, limit: string): Promise<void> {
+    await stack.resetCounts();
+    const answer = await post(origin(), query);
+    expect(answer.status).toBe(400);
+    expect(answer.body.data).toBeUndefined();
+    expect(answer.body.errors).toHaveLength(1);
+    expect(answer.body.errors[0].extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', limit });
+    const calls = await stack.legacyCalls();
+    expect(calls.erp.total + calls.crm.total).toBe(0);
+  }
+
+  it('too deep (13 > 12 levels), also when the depth hides in fragments', async () => {
+    // 13 levels: customers edges node orders edges node customer orders edges node customer orders edges ...
+    const deep =
+      '{ customers { edges { node { orders { edges { node { customer { orders { edges { node { customer { orders { edges { node { number } } } } } } } } } } } } } } }';
+    await expectRefusedWithoutCalls(deep, 'depth');
+    await expectRefusedWithoutCalls(
+      `query { customers { ...A } }
+       fragment A on CustomerConnection { edges { node { orders { ...B } } } }
+       fragment B on SalesOrderConnection { edges { node { customer { orders { ...C } } } } }
+       fragment C on SalesOrderConnection { edges { node { customer { invoices { edges { node { number } } } } } } }`,
+      'depth',
+    );
+  });
+
+  it('too many aliases (31 > 30), counted through fragments', async () => {
+    const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: sku`).join(' ');
+    await expectRefusedWithoutCalls(`{ product(sku: "1") { ${aliases} } }`, 'aliases');
+    const sixteen = Array.from({ length: 16 }, (_, i) => `x${i}: sku`).join(' ');
+    await expectRefusedWithoutCalls(
+      `{ a: product(sku: "1") { ...P } b: product(sku: "2") { ...P } } fragment P on Product { ${sixteen} }`,
+      'aliases',
+    );
+  });
+
+  it('too many tokens', async () => {
+    await expectRefusedWithoutCalls(`{ ${'__typename '.repeat(3100)} }`, 'tokens');
+  });
+
+  it('within the limits the Customer360 shape passes, and page sizes are bounded by the subgraphs', async () => {
+    const ok = await post(origin(), '{ customers(first: 2) { edges { node { id } } } }');
+    expect(ok.body.errors).toBeUndefined();
+    await stack.resetCounts();
+    const tooMany = await post(origin(), '{ customers(first: 1000) { edges { node { id } } } }');
+    expect(tooMany.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    const calls = await stack.legacyCalls();
+    expect(calls.crm.total).toBe(0);
+  });
+});
