@@ -548,7 +548,10 @@ export class CustomerChanges {
       throw invalidInput('input.durationMinutes', 'NOT_ALLOWED', 'A task has no duration; only events do.');
     }
     const duration = integerInRange('input.durationMinutes', input.durationMinutes, 1, 1440) ?? 60;
-    const key = input.idempotencyKey ? idempotencyKey('input.idempotencyKey', input.idempotencyKey) : null;
+    const key =
+      input.idempotencyKey === null || input.idempotencyKey === undefined
+        ? null
+        : idempotencyKey('input.idempotencyKey', input.idempotencyKey);
     const normalised = {
       customerId: ref.kind === 'erp' ? ref.customerId : ref.accountId,
       contactId,
