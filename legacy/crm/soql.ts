@@ -358,10 +358,12 @@ function compileOrderBy(
   for (const clause of asArray(orderBy)) {
     if (!('field' in clause)) throw malformedQuery('ORDER BY a function is not supported by the stand-in');
     const resolved = scope.resolve(clause.field);
-    const collate = resolved.kind === 'text' ? ' COLLATE NOCASE' : '';
+    // Text sorts by the same folding its comparisons use, so keyset paging (`Name > 'x'` after
+    // `ORDER BY Name`) neither skips nor repeats rows that differ only in case.
+    const key = resolved.kind === 'text' ? `${FOLD_FUNCTION}(${resolved.sql})` : resolved.sql;
     const direction = clause.order === 'DESC' ? 'DESC' : 'ASC';
     const nulls = clause.nulls ?? (direction === 'ASC' ? 'FIRST' : 'LAST');
-    parts.push(`${resolved.sql}${collate} ${direction} NULLS ${nulls}`);
+    parts.push(`${key} ${direction} NULLS ${nulls}`);
   }
   return parts.join(', ');
 }
@@ -532,14 +534,15 @@ function condition(cond: Record<string, unknown>, scope: Scope, params: SqlValue
     );
   };
 
-  // Text equality ignores case, as Salesforce's does; Unicode folding where NOCASE (ASCII) cannot.
-  const textCompare = (op: string, value: string): string => {
+  // Text equality ignores case, as Salesforce's does: SQLite's native NOCASE for an ASCII value
+  // (the same answer as folding, faster), Unicode folding otherwise.
+  const textEquals = (value: string): string => {
     if (ASCII_RE.test(value)) {
       params.push(value);
-      return `${column} ${op} ? COLLATE NOCASE`;
+      return `${column} = ? COLLATE NOCASE`;
     }
     params.push(value.toLowerCase());
-    return `${FOLD_FUNCTION}(${column}) ${op} ?`;
+    return `${FOLD_FUNCTION}(${column}) = ?`;
   };
 
   switch (operator) {
@@ -555,7 +558,7 @@ function condition(cond: Record<string, unknown>, scope: Scope, params: SqlValue
         params.push(value.range.start, value.range.end);
         positive = `(${column} >= ? AND ${column} < ?)`;
       } else if (isText) {
-        positive = textCompare('=', String(value.sql));
+        positive = textEquals(String(value.sql));
       } else {
         params.push(value.sql);
         positive = `${column} = ?`;
@@ -578,7 +581,11 @@ function condition(cond: Record<string, unknown>, scope: Scope, params: SqlValue
         params.push(bound);
         return `${column} ${op} ?`;
       }
-      if (isText) return textCompare(operator, String(value.sql));
+      if (isText) {
+        // Ordering comparisons fold like ORDER BY does (see compileOrderBy).
+        params.push(String(value.sql).toLowerCase());
+        return `${FOLD_FUNCTION}(${column}) ${operator} ?`;
+      }
       params.push(value.sql);
       return `${column} ${operator} ?`;
     }

@@ -275,6 +275,42 @@ describe('literal matching (property)', () => {
     );
   });
 
+  it('keyset paging over ORDER BY Name, Id returns every row once, whatever the case and script', () => {
+    const name = fc.string({
+      unit: fc.constantFrom('a', 'A', 'é', 'É', 'ß', 'SS', 'k', 'K', '_', ' '),
+      maxLength: 4,
+    });
+    fc.assert(
+      fc.property(fc.array(name, { minLength: 1, maxLength: 12 }), (stored) => {
+        propertyDb.exec('DELETE FROM Account');
+        const all = stored.map((value) => {
+          const id = salesforceId('001', ++n);
+          insert(propertyDb, 'Account', { Id: id, Name: value === '' ? null : value });
+          return id;
+        });
+        const seen: string[] = [];
+        let after: { Id: string; Name: string | null } | undefined;
+        for (let guard = 0; guard <= all.length; guard++) {
+          const where = !after
+            ? ''
+            : after.Name === null
+              ? `WHERE (Name = null AND Id > '${after.Id}') OR Name != null`
+              : `WHERE (Name = '${escapeSoql(after.Name)}' AND Id > '${after.Id}') OR Name > '${escapeSoql(after.Name)}'`;
+          const page = propertyEngine.query(
+            `SELECT Id, Name FROM Account ${where} ORDER BY Name, Id LIMIT 2`,
+            2000,
+          );
+          if (page.records.length === 0) break;
+          seen.push(...page.records.map((r) => String(r.Id)));
+          const last = page.records.at(-1)!;
+          after = { Id: String(last.Id), Name: last.Name as string | null };
+        }
+        expect([...seen].sort()).toEqual([...all].sort());
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('IN with escaped values matches each literally', () => {
     fc.assert(
       fc.property(text('grapheme-ascii'), (s) => check(s, (v) => `Name IN ('${escapeSoql(v)}', 'zz-none')`)),
