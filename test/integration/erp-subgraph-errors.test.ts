@@ -311,6 +311,69 @@ describe('the ERP failing', () => {
     }
   });
 
+  it('sends $batch parts BC throttled again, and only those, within the configured retries', async () => {
+    const company = '11111111-1111-4111-8111-111111111111';
+    const ids = [1, 2, 3].map((n) => `22222222-2222-4222-8222-22222222222${n}`);
+    const seenParts = new Map<string, number>();
+    const envelopes: number[] = [];
+    const fake = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        if (req.url?.includes('/customers?')) {
+          res.end(JSON.stringify({ value: ids.map((id, i) => ({ id, number: `C${i}`, blocked: ' ' })) }));
+          return;
+        }
+        const answer = (url: string) => {
+          const times = (seenParts.get(url) ?? 0) + 1;
+          seenParts.set(url, times);
+          // The first customer's list is throttled once; the third's always fails.
+          if (url.includes(ids[0]!) && times === 1) {
+            return {
+              status: 429,
+              body: { error: { code: 'Application_TooManyRequests', message: 'slow down' } },
+            };
+          }
+          if (url.includes(ids[2]!)) {
+            return { status: 503, body: { error: { code: 'ServiceUnavailable', message: 'down' } } };
+          }
+          return { status: 200, body: { value: [] } };
+        };
+        if (req.method === 'GET') {
+          const { status, body: payload } = answer(req.url ?? '');
+          res.statusCode = status;
+          res.end(JSON.stringify(payload));
+          return;
+        }
+        const parts = JSON.parse(body).requests as { id: string; url: string }[];
+        envelopes.push(parts.length);
+        res.end(JSON.stringify({ responses: parts.map((part) => ({ id: part.id, ...answer(part.url) })) }));
+      });
+    });
+    const base = await listen(fake);
+    const other = await startSubgraph(base, { companyId: company, maxRetries: 2 });
+    try {
+      const res = await other.gql(ORDERS, { r: representations(ids), first: 2 });
+      const orders = res.body.data._entities.map((c: Json) => c.orders);
+      expect(orders[0]).toEqual({ edges: [], pageInfo: { endCursor: null, hasNextPage: false } });
+      expect(orders[1]).toEqual({ edges: [], pageInfo: { endCursor: null, hasNextPage: false } });
+      expect(orders[2]).toBeNull();
+      expect(res.body.errors.map((e: Json) => e.extensions)).toEqual([
+        { code: 'LEGACY_UNAVAILABLE', system: 'ERP' },
+      ]);
+      // 3 parts; then the two that failed; then the one still failing alone, as a plain GET
+      // (which LegacyHttp itself retries twice).
+      expect(envelopes).toEqual([3, 2]);
+      expect([...seenParts.values()]).toEqual([2, 1, 5]);
+    } finally {
+      await other.close();
+      await closeServer(fake);
+    }
+  });
+
   it('masks an unexpected failure as INTERNAL_SERVER_ERROR and logs it, and legacy details, under the request id', async () => {
     const lines: Json[] = [];
     const logger = createLogger({

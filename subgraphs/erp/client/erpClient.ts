@@ -44,6 +44,10 @@ const CUSTOM_SETS: ReadonlySet<string> = new Set<CustomSet>(['bomComponents', 'w
 export const MAX_FILTER_CHARS = 6000;
 /** Business Central refuses a `$batch` of more than 100 requests. */
 export const MAX_BATCH_REQUESTS = 100;
+/** First backoff before sending failed `$batch` parts again; doubles, with full jitter. */
+const PART_RETRY_BACKOFF_MS = 100;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface PageRequest {
   /** Same-origin path with query, e.g. from {@link ErpClient.collectionLink} or a nextLink. */
@@ -248,42 +252,64 @@ export class ErpClient {
   /**
    * One page for each request, in as few round trips as BC allows: JSON `$batch` envelopes of
    * at most 100 parts, sent in parallel, each part carrying its own `Prefer: odata.maxpagesize`.
-   * A part that fails fails only its own entry.
+   * A part that fails fails only its own entry; parts BC answered 429 or 5xx are sent again
+   * (up to the configured retries, with backoff), since reads are safe to repeat.
    */
   async getPages<T>(
     requests: readonly PageRequest[],
     label: string,
     requestId?: string,
   ): Promise<(Page<T> | LegacyError)[]> {
-    // One envelope per entity set (orders apart from invoices), so the number of round trips
-    // for a page of up to 100 parents does not depend on how many parents there are.
+    const results: (Page<T> | LegacyError)[] = new Array(requests.length);
+    let pending = requests.map((_, index) => index);
+    for (let attempt = 0; ; attempt += 1) {
+      await this.sendGrouped(requests, pending, results, label, requestId);
+      pending = pending.filter((index) => {
+        const result = results[index];
+        return result instanceof LegacyError && result.detail.retryablePart === true;
+      });
+      if (pending.length === 0 || attempt >= this.config.maxRetries) return results;
+      await sleep(Math.random() * PART_RETRY_BACKOFF_MS * 2 ** attempt);
+    }
+  }
+
+  /**
+   * Sends `indexes` of `requests`, one envelope per entity set (orders apart from invoices), so
+   * the number of round trips for a page of up to 100 parents does not depend on how many
+   * parents there are.
+   */
+  private async sendGrouped<T>(
+    requests: readonly PageRequest[],
+    indexes: readonly number[],
+    results: (Page<T> | LegacyError)[],
+    label: string,
+    requestId?: string,
+  ): Promise<void> {
     const bySet = new Map<string, number[]>();
-    requests.forEach((request, index) => {
-      const set = new URL(request.link, 'http://link.invalid').pathname;
-      const indexes = bySet.get(set);
-      if (indexes) indexes.push(index);
+    for (const index of indexes) {
+      const set = new URL(requests[index]!.link, 'http://link.invalid').pathname;
+      const group = bySet.get(set);
+      if (group) group.push(index);
       else bySet.set(set, [index]);
-    });
+    }
     const envelopes: number[][] = [];
-    for (const indexes of bySet.values()) {
-      for (let i = 0; i < indexes.length; i += MAX_BATCH_REQUESTS) {
-        envelopes.push(indexes.slice(i, i + MAX_BATCH_REQUESTS));
+    for (const group of bySet.values()) {
+      for (let i = 0; i < group.length; i += MAX_BATCH_REQUESTS) {
+        envelopes.push(group.slice(i, i + MAX_BATCH_REQUESTS));
       }
     }
-    const results: (Page<T> | LegacyError)[] = new Array(requests.length);
     await Promise.all(
-      envelopes.map(async (indexes) => {
+      envelopes.map(async (envelope) => {
         const answered = await this.sendParts<T>(
-          indexes.map((index) => requests[index]!),
+          envelope.map((index) => requests[index]!),
           label,
           requestId,
         );
-        indexes.forEach((index, i) => {
+        envelope.forEach((index, i) => {
           results[index] = answered[i]!;
         });
       }),
     );
-    return results;
   }
 
   /** A lone request is a plain GET (no envelope needed); more are one `$batch`. */
@@ -343,6 +369,7 @@ export class ErpClient {
           status: part.status,
           legacyCode: described.legacyCode,
           legacyMessage: described.legacyMessage,
+          retryablePart: part.status === 429 || part.status >= 500,
         });
       }
       try {
