@@ -375,7 +375,11 @@ export class Writer {
           name: 'sobject.create',
           handle: (req) => {
             const id = this.store.transaction(() => this.create(def, parseJsonBody(req.body)));
-            return json(201, { id, success: true, errors: [] });
+            return json(
+              201,
+              { id, success: true, errors: [] },
+              { Location: recordUrl(API_PREFIX, def.name, id) },
+            );
           },
         };
       }

@@ -207,6 +207,7 @@ describe('composite', () => {
     expect(res.status).toBe(200);
     const [account, contact, found, readBack] = res.body.compositeResponse;
     expect(account).toMatchObject({ httpStatusCode: 201, referenceId: 'newAccount' });
+    expect(account.httpHeaders).toEqual({ Location: `${API_PREFIX}/sobjects/Account/${account.body.id}` });
     expect(contact.httpStatusCode).toBe(201);
     expect(found.body.records[0].Id).toBe(account.body.id);
     expect(readBack).toMatchObject({ httpStatusCode: 200, body: { Name: 'Composite Co' } });
