@@ -382,7 +382,9 @@ describe('the ERP failing', () => {
       destination: { write: (line: string) => lines.push(JSON.parse(line)) },
     });
     // An ERP that answers a customers lookup with a row that is not a record.
-    const fake = createServer((_req, res) => {
+    const requestIds: unknown[] = [];
+    const fake = createServer((req, res) => {
+      requestIds.push(req.headers['x-request-id']);
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ value: [null] }));
     });
@@ -404,6 +406,8 @@ describe('the ERP failing', () => {
       const logged = lines.find((line) => line.msg === 'unexpected error in the ERP subgraph');
       expect(logged).toMatchObject({ requestId: 'test-request', level: 50 });
       expect(logged.err.stack).toContain('TypeError');
+      // The gateway's request id reaches the ERP, so its logs can be matched with ours.
+      expect(requestIds).toEqual(['test-request']);
     } finally {
       await other.close();
       await closeServer(fake);
