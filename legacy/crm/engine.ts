@@ -28,6 +28,9 @@ export interface QueryResult {
 export const MIN_BATCH_SIZE = 200;
 export const MAX_BATCH_SIZE = 2000;
 
+/** Ids held by all open cursors together (about 60 bytes each). */
+export const MAX_CURSOR_IDS = 2_000_000;
+
 interface Cursor {
   plan: QueryPlan;
   ids: string[];
@@ -76,7 +79,12 @@ export class QueryEngine {
       value === null || value === undefined ? null : String(value).toLowerCase(),
     );
     this.store = new Store(db);
-    this.cursors = new LRUCache({ max: maxCursors });
+    // Bounded by the ids they hold too, so a few cursors over huge tables cannot exhaust memory.
+    this.cursors = new LRUCache({
+      max: maxCursors,
+      maxSize: MAX_CURSOR_IDS,
+      sizeCalculation: (cursor) => Math.max(1, cursor.ids.length),
+    });
   }
 
   query(soql: string, batchSize: number, includeDeleted = false): QueryResult {
