@@ -16,9 +16,10 @@ import type {
   UserRecord,
 } from './client/types.js';
 
-/** One page of one account's child list: the first `limit` rows, or those after `after`. */
+/** One page of one parent's child list: the first `limit` rows, or those after `after`. */
 export interface ChildListKey {
-  accountId: string;
+  /** The account id, or the SKU for a product's quote lines (CHILD_LISTS[list].parentKey). */
+  parentId: string;
   list: ChildListName;
   limit: number;
   after?: KeysetPosition;
@@ -81,26 +82,33 @@ export function createLoaders(client: CrmClient, ctx: CallContext, batching: boo
   const childList = new DataLoader<ChildListKey, unknown[], string>(
     async (keys) => {
       const firstPages = keys.filter((k) => !k.after);
-      // First pages: one statement (per URL-bound chunk) for every account and list asked.
+      // First pages: one statement (per URL-bound chunk) per parent object, for every parent and list asked.
       const firstPageResults = new Map<string, unknown[]>();
-      if (firstPages.length > 0) {
-        const accounts = await client.childListsOfAccounts(
-          firstPages.map((k) => k.accountId),
-          firstPages.map((k): ChildListRequest => ({ list: k.list, limit: k.limit })),
-          ctx,
-        );
-        for (const k of firstPages) {
-          firstPageResults.set(
-            childListCacheKey(k),
-            childRows(accounts.get(k.accountId), k.list).slice(0, k.limit),
-          );
-        }
+      const byParent = new Map<string, ChildListKey[]>();
+      for (const k of firstPages) {
+        const parent = CHILD_LISTS[k.list].parent;
+        byParent.set(parent, [...(byParent.get(parent) ?? []), k]);
       }
+      await Promise.all(
+        [...byParent.values()].map(async (group) => {
+          const parents = await client.childListsOf(
+            group.map((k) => k.parentId),
+            group.map((k): ChildListRequest => ({ list: k.list, limit: k.limit })),
+            ctx,
+          );
+          for (const k of group) {
+            firstPageResults.set(
+              childListCacheKey(k),
+              childRows(parents.get(k.parentId), k.list).slice(0, k.limit),
+            );
+          }
+        }),
+      );
       // Later pages: the keyset differs per account, so one statement each, in parallel.
       return Promise.all(
         keys.map(async (k) =>
           k.after
-            ? client.childListAfter<unknown>(k.accountId, { list: k.list, limit: k.limit }, k.after, ctx)
+            ? client.childListAfter<unknown>(k.parentId, { list: k.list, limit: k.limit }, k.after, ctx)
             : (firstPageResults.get(childListCacheKey(k)) ?? []),
         ),
       );
@@ -172,7 +180,7 @@ export function primeChildLists(
   for (const account of accounts) {
     for (const { list, limit } of lists) {
       loaders.childList.prime(
-        { accountId: account.Id, list, limit },
+        { parentId: account.Id, list, limit },
         childRows(account, list).slice(0, limit),
       );
     }
@@ -180,7 +188,7 @@ export function primeChildLists(
 }
 
 export function childListCacheKey(key: ChildListKey): string {
-  return JSON.stringify([key.accountId, key.list, key.limit, key.after ?? null]);
+  return JSON.stringify([key.parentId, key.list, key.limit, key.after ?? null]);
 }
 
 /** The rows of a child subquery in an Account record (null when the account has none). */

@@ -171,6 +171,61 @@ describe('what the CRM adds to ERP entities', () => {
     expect(entities.at(-1)).toEqual({ sku: 'NO-SUCH-SKU', crmProductId: null, family: null });
   });
 
+  it('Product: the quotes that include it, for many products in a constant number of CRM calls, paged by keyset', async () => {
+    const products = all(
+      `SELECT p.ProductCode AS sku, count(DISTINCT l.QuoteId) AS n FROM Product2 p JOIN QuoteLineItem l ON l.Product2Id = p.Id
+       GROUP BY p.Id ORDER BY n DESC, p.ProductCode`,
+    ) as { sku: string; n: number }[];
+    expect(products.length).toBeGreaterThan(10);
+    const quotesOf = (sku: string) =>
+      all(
+        'SELECT DISTINCT l.QuoteId AS id FROM QuoteLineItem l JOIN Product2 p ON p.Id = l.Product2Id WHERE p.ProductCode = ?',
+        sku,
+      ).map((r) => r.id as string);
+    const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { sku quotes(first: 3) {
+      edges { node { id number } } pageInfo { hasNextPage endCursor } } } } }`;
+    const representations = (n: number) =>
+      products.slice(0, n).map((p) => ({ __typename: 'Product', sku: p.sku }));
+    // Statements (the `query` route; `queryMore` pages follow them in batches of 5 here).
+    const statementsOf = async (run: () => Promise<unknown>) => {
+      await fixture.resetStats();
+      await run();
+      return (await fixture.stats()).byRoute.query;
+    };
+    const statements2 = await statementsOf(() => fixture.batched.query(query, { r: representations(2) }));
+    let answer: Awaited<ReturnType<typeof fixture.batched.query>> | undefined;
+    const statements10 = await statementsOf(async () => {
+      answer = await fixture.batched.query(query, { r: representations(10) });
+    });
+    expect(answer?.errors).toBeUndefined();
+    // Products with their quote lines (one statement), then those quotes (one statement).
+    expect(statements2).toBe(2);
+    expect(statements10).toBe(2);
+    for (const entity of answer?.data._entities ?? []) {
+      const expected = quotesOf(entity.sku);
+      for (const edge of entity.quotes.edges) expect(expected).toContain(edge.node.id);
+    }
+
+    // Every quote of the busiest product, page by page.
+    const busiest = products[0]!;
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    do {
+      const page = await fixture.batched.query(
+        `query($r: [_Any!]!, $after: String) { _entities(representations: $r) { ... on Product {
+           quotes(first: 1, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } } } }`,
+        { r: [{ __typename: 'Product', sku: busiest.sku }], after },
+      );
+      expect(page.errors).toBeUndefined();
+      const connection = page.data._entities[0].quotes;
+      seen.push(...connection.edges.map((e: { node: { id: string } }) => e.node.id));
+      after = connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null;
+      pages += 1;
+    } while (after !== null && pages < 200);
+    expect([...new Set(seen)].sort()).toEqual(quotesOf(busiest.sku).sort());
+  });
+
   it('Interaction: a task or an event by id', async () => {
     const task = all('SELECT Id, Subject FROM Task ORDER BY Id LIMIT 1')[0]!;
     const event = all('SELECT Id, Subject FROM Event ORDER BY Id LIMIT 1')[0]!;

@@ -237,12 +237,21 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
-/** The ERP's product; the CRM contributes its catalogue entry. */
+/** The ERP's product; the CRM contributes its catalogue entry and the quotes that include it. */
 export type Product = {
   __typename?: 'Product';
   crmProductId?: Maybe<Scalars['ID']['output']>;
   family?: Maybe<Scalars['String']['output']>;
+  /** CRM quotes with a line for this product, newest first. */
+  quotes?: Maybe<QuoteConnection>;
   sku: Scalars['String']['output'];
+};
+
+
+/** The ERP's product; the CRM contributes its catalogue entry and the quotes that include it. */
+export type ProductQuotesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type Query = {
@@ -736,6 +745,7 @@ export type ProductResolvers<ContextType = CrmContext, ParentType extends Resolv
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Product']> | FederationReferenceType, FederationReferenceType, ContextType>;
   crmProductId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   family?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  quotes?: Resolver<Maybe<ResolversTypes['QuoteConnection']>, ParentType, ContextType, RequireFields<ProductQuotesArgs, 'first'>>;
   sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 

@@ -263,30 +263,35 @@ export class CrmClient {
   }
 
   /**
-   * The first rows of several child lists for many accounts in one statement per chunk:
-   * `SELECT Id, (SELECT … FROM Tasks ORDER BY … LIMIT n), … FROM Account WHERE Id IN (…)`.
+   * The first rows of several child lists of one parent object for many parents in one
+   * statement per chunk: `SELECT Id, (SELECT … FROM Tasks ORDER BY … LIMIT n), … FROM Account
+   * WHERE Id IN (…)`. The result is keyed by each list's parent key (account id, SKU).
    */
-  async childListsOfAccounts(
-    accountIds: readonly string[],
+  async childListsOf(
+    parentKeys: readonly string[],
     lists: readonly ChildListRequest[],
     ctx: CallContext,
   ): Promise<Map<string, AccountChildrenRecord>> {
     const largest = largestPerList(lists);
+    const spec: ChildListSpec = CHILD_LISTS[largest[0]!.list];
+    if (largest.some((l) => CHILD_LISTS[l.list].parent !== spec.parent)) {
+      throw new TypeError('child lists of one statement must share their parent');
+    }
     const rows = await this.recordsWhereIn<AccountChildrenRecord>(
-      Account,
-      ['Id'],
-      'Id',
-      accountIds,
-      `${largest.map((l) => l.list).join('+')} of accounts`,
+      spec.parent,
+      [...new Set(['Id', spec.parentKey])],
+      spec.parentKey,
+      parentKeys,
+      `${largest.map((l) => l.list).join('+')} of ${spec.parent}`,
       ctx,
       { subqueries: largest.map(childSubquery) },
     );
-    return new Map(rows.map((row) => [row.Id, row]));
+    return new Map(rows.map((row) => [String(row[spec.parentKey] ?? row.Id), row]));
   }
 
-  /** A later page of one account's child list, after a keyset position. */
+  /** A later page of one parent's child list, after a keyset position. */
   childListAfter<T>(
-    accountId: string,
+    parentKey: string,
     request: ChildListRequest,
     after: KeysetPosition,
     ctx: CallContext,
@@ -295,11 +300,14 @@ export class CrmClient {
     const soql = buildSelect({
       object: spec.object,
       fields: spec.fields,
-      where: and(compare('AccountId', '=', stringLiteral(accountId)), keysetAfter(spec.orderBy, after)),
+      where: and(
+        compare(spec.childParentKey, '=', stringLiteral(parentKey)),
+        keysetAfter(spec.orderBy, after),
+      ),
       orderBy: spec.orderBy,
       limit: request.limit,
     });
-    return this.query<T>(soql, `${request.list} of an account`, ctx).then((page) => page.records);
+    return this.query<T>(soql, `${request.list} of one ${spec.parent}`, ctx).then((page) => page.records);
   }
 
   tasksByIds(ids: readonly string[], ctx: CallContext): Promise<TaskRecord[]> {

@@ -143,8 +143,16 @@ export const CASE_FIELDS = [
 
 export const PRODUCT_FIELDS = ['Id', 'ProductCode', 'Family'] as const;
 
-/** How a per-account list is read: as a subquery of Account, or on its own for one account. */
+/**
+ * How a per-parent list is read: as a subquery of its parent (Account, or Product2 by SKU) for
+ * many parents at once, or on its own for one parent after a keyset position.
+ */
 export interface ChildListSpec {
+  parent: SObjectName;
+  /** The parent's field the list is keyed by (what callers know: an account id, a SKU). */
+  parentKey: FilterField;
+  /** The same key seen from the child, for later pages of one parent. */
+  childParentKey: FilterField;
   relationship: ChildRelationship;
   object: SObjectName;
   fields: readonly string[];
@@ -154,41 +162,61 @@ export interface ChildListSpec {
 
 const byId = (direction: 'ASC' | 'DESC'): OrderKey => ({ field: 'Id', direction });
 
+const ofAccount = { parent: 'Account', parentKey: 'Id', childParentKey: 'AccountId' } as const;
+
+export const QUOTE_LINE_OF_PRODUCT_FIELDS = ['Id', 'QuoteId', 'CreatedDate'] as const;
+
 export const CHILD_LISTS = {
   contacts: {
+    ...ofAccount,
     relationship: 'Contacts',
     object: 'Contact',
     fields: CONTACT_FIELDS,
     orderBy: [{ field: 'LastName', direction: 'ASC' }, { field: 'FirstName', direction: 'ASC' }, byId('ASC')],
   },
   tasks: {
+    ...ofAccount,
     relationship: 'Tasks',
     object: 'Task',
     fields: TASK_FIELDS,
     orderBy: [{ field: 'ActivityDate', direction: 'DESC' }, byId('DESC')],
   },
   events: {
+    ...ofAccount,
     relationship: 'Events',
     object: 'Event',
     fields: EVENT_FIELDS,
     orderBy: [{ field: 'ActivityDateTime', direction: 'DESC' }, byId('DESC')],
   },
   opportunities: {
+    ...ofAccount,
     relationship: 'Opportunities',
     object: 'Opportunity',
     fields: OPPORTUNITY_FIELDS,
     orderBy: [{ field: 'CloseDate', direction: 'DESC' }, byId('DESC')],
   },
   quotes: {
+    ...ofAccount,
     relationship: 'Quotes',
     object: 'Quote',
     fields: QUOTE_FIELDS,
     orderBy: [{ field: 'CreatedDate', direction: 'DESC' }, byId('DESC')],
   },
   cases: {
+    ...ofAccount,
     relationship: 'Cases',
     object: 'Case',
     fields: CASE_FIELDS,
+    orderBy: [{ field: 'CreatedDate', direction: 'DESC' }, byId('DESC')],
+  },
+  /** Quote lines of a product (by SKU): the quotes that include it, newest first. */
+  productQuoteLines: {
+    parent: 'Product2',
+    parentKey: 'ProductCode',
+    childParentKey: 'Product2.ProductCode',
+    relationship: 'QuoteLineItems',
+    object: 'QuoteLineItem',
+    fields: QUOTE_LINE_OF_PRODUCT_FIELDS,
     orderBy: [{ field: 'CreatedDate', direction: 'DESC' }, byId('DESC')],
   },
 } as const satisfies Record<string, ChildListSpec>;

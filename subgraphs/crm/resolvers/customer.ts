@@ -5,7 +5,7 @@ import type {
   InteractionConnection,
   ResolversTypes,
 } from '../__generated__/resolvers-types.js';
-import { CHILD_LISTS, type ChildListName } from '../client/fields.js';
+import { CHILD_LISTS } from '../client/fields.js';
 import { classifyCustomerId } from '../client/ids.js';
 import { isKeysetFor, type KeysetPosition, positionOf } from '../client/keyset.js';
 import type { AccountRecord, EventRecord, TaskRecord } from '../client/types.js';
@@ -58,7 +58,7 @@ export async function accountOf(customer: CustomerModel, ctx: CrmContext): Promi
 export async function childConnection<T extends object>(
   customer: CustomerModel,
   ctx: CrmContext,
-  list: Exclude<ChildListName, 'tasks' | 'events'>,
+  list: 'contacts' | 'opportunities' | 'quotes' | 'cases',
   args: { first?: number | null; after?: string | null },
 ) {
   const size = pageSize(args.first);
@@ -66,7 +66,7 @@ export async function childConnection<T extends object>(
   const after = decodeCursor(args.after, list, isKeysetFor(spec.orderBy));
   if (!customer.accountId) return null;
   const rows = (await ctx.loaders.childList.load({
-    accountId: customer.accountId,
+    parentId: customer.accountId,
     list,
     limit: size + 1,
     after,
@@ -116,8 +116,18 @@ export async function interactionConnection(
   if (!customer.accountId) return null;
   const accountId = customer.accountId;
   const [tasks, events] = (await Promise.all([
-    ctx.loaders.childList.load({ accountId, list: 'tasks', limit: size + 1, after: after?.t ?? undefined }),
-    ctx.loaders.childList.load({ accountId, list: 'events', limit: size + 1, after: after?.e ?? undefined }),
+    ctx.loaders.childList.load({
+      parentId: accountId,
+      list: 'tasks',
+      limit: size + 1,
+      after: after?.t ?? undefined,
+    }),
+    ctx.loaders.childList.load({
+      parentId: accountId,
+      list: 'events',
+      limit: size + 1,
+      after: after?.e ?? undefined,
+    }),
   ])) as [TaskRecord[], EventRecord[]];
   const position: InteractionPosition = { t: after?.t ?? null, e: after?.e ?? null };
   const edges: { cursor: string; node: InteractionModel }[] = [];
