@@ -308,6 +308,16 @@ describe('customer and references', () => {
     });
   });
 
+  it('refuses a malformed representation id with BAD_USER_INPUT, not an internal error', async () => {
+    const answer = await fixture.batched.query(ENTITIES, {
+      representations: [
+        { __typename: 'Customer', id: 42 },
+        { __typename: 'Customer', id: "') OR Name != ('" },
+      ],
+    });
+    expect(answer.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT']);
+  });
+
   it('lists the oldest of duplicate accounts and names the others', async () => {
     const erpIdCounts = new Map<string, number>();
     for (const a of linked())

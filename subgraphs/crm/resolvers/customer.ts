@@ -30,7 +30,8 @@ export async function loadCustomer(
   ctx: CrmContext,
   unknownAccount: 'null' | 'notInCrm',
 ): Promise<CustomerModel | null> {
-  const kind = classifyCustomerId(id);
+  // Representations are JSON from the gateway: the id is not guaranteed to be a string.
+  const kind = typeof id === 'string' ? classifyCustomerId(id) : ({ kind: 'invalid' } as const);
   if (kind.kind === 'erp') {
     const accounts = await ctx.loaders.accountsByErpId.load(kind.guid);
     const oldest = accounts[0];
