@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { LegacyError } from '../../lib/errors.js';
 import type { EntitySet, ErpClient, PageRequest } from './client/erpClient.js';
+import { EXPAND } from './client/fields.js';
 import type { GuidField, TextField } from './client/odata.js';
 import type {
   BcBomComponent,
@@ -98,7 +99,7 @@ function groupLoader<T extends object>(
 export function createLoaders(scope: LoaderScope) {
   return {
     customerById: recordLoader<BcCustomer>(scope, 'customers', 'id', 'guid', 'customers by id', (r) => r.id, {
-      expand: 'customerFinancialDetail',
+      expand: EXPAND.customerFinancialDetail,
     }),
     customerByNumber: recordLoader<BcCustomer>(
       scope,
@@ -107,7 +108,7 @@ export function createLoaders(scope: LoaderScope) {
       'text',
       'customers by number',
       (r) => r.number,
-      { expand: 'customerFinancialDetail' },
+      { expand: EXPAND.customerFinancialDetail },
     ),
     employeeByNumber: recordLoader<BcEmployee>(
       scope,
@@ -134,7 +135,7 @@ export function createLoaders(scope: LoaderScope) {
       'sales orders by id',
       (r) => r.id,
       {
-        expand: 'salesOrderLines',
+        expand: EXPAND.salesOrderLines,
       },
     ),
     orderByNumber: recordLoader<BcSalesOrder>(
@@ -144,7 +145,7 @@ export function createLoaders(scope: LoaderScope) {
       'text',
       'sales orders by number',
       (r) => r.number,
-      { expand: 'salesOrderLines' },
+      { expand: EXPAND.salesOrderLines },
     ),
     invoiceByNumber: recordLoader<BcSalesInvoice>(
       scope,

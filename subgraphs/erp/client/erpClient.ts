@@ -1,6 +1,7 @@
 import { LegacyError } from '../../../lib/errors.js';
 import { type FailureDescription, LegacyHttp } from '../../../lib/legacyHttp.js';
 import type { Logger } from '../../../lib/logger.js';
+import { SELECT } from './fields.js';
 import { chunkByEncodedLength, eqAny, type GuidField, queryString, type TextField } from './odata.js';
 import type { Page } from './types.js';
 
@@ -159,7 +160,8 @@ export class ErpClient {
   ): Promise<string> {
     const company = await this.resolveCompanyId(requestId);
     const api = CUSTOM_SETS.has(set) ? this.customApiPath : this.apiPath;
-    return `${api}/companies(${company})/${set}${queryString(options)}`;
+    const select = options.select ?? (set === 'warrantyLedgerEntries' ? undefined : SELECT[set]);
+    return `${api}/companies(${company})/${set}${queryString({ ...options, select })}`;
   }
 
   /**

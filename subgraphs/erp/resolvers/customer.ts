@@ -1,4 +1,5 @@
 import type { CustomerBlock, CustomerResolvers } from '../__generated__/resolvers-types.js';
+import { EXPAND } from '../client/fields.js';
 import { eq, isGuid } from '../client/odata.js';
 import type {
   BcCustomer,
@@ -124,7 +125,7 @@ export const Customer: CustomerResolvers = {
       'orderDate desc,number desc',
       args,
       undefined,
-      'salesOrderLines',
+      EXPAND.salesOrderLines,
     ),
   invoices: (parent, args, ctx) =>
     documents<BcSalesInvoice>(
