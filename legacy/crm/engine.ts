@@ -5,7 +5,7 @@ import type { ColumnKind } from '../generator/model.js';
 import { CrmError } from './errors.js';
 import { salesforceId } from './ids.js';
 import { salesforceDateTime } from './literals.js';
-import type { SObjectDef } from './objects.js';
+import { SOBJECTS, type SObjectDef } from './objects.js';
 import {
   compileSoql,
   FOLD_FUNCTION,
@@ -79,6 +79,7 @@ export class QueryEngine {
       value === null || value === undefined ? null : String(value).toLowerCase(),
     );
     this.store = new Store(db);
+    createCaseInsensitiveIndexes(db);
     // Bounded by the ids they hold too, so a few cursors over huge tables cannot exhaust memory.
     this.cursors = new LRUCache({
       max: maxCursors,
@@ -208,6 +209,23 @@ export class QueryEngine {
     for (const field of fields ?? Object.keys(def.columns))
       record[field] = jsonValue(def.columns[field]!, row[field]);
     return record;
+  }
+}
+
+/**
+ * SOQL compares text case-insensitively, which the generator's (binary) indexes cannot serve:
+ * add a NOCASE twin of every indexed text column, so `Email = 'x'` or `ERP_Customer_Id__c IN
+ * (…)` is an index search, not a scan. Idempotent; skipped on a read-only database.
+ */
+function createCaseInsensitiveIndexes(db: Database): void {
+  if (db.readonly) return;
+  for (const def of Object.values(SOBJECTS)) {
+    for (const column of def.table.indexes) {
+      if (def.columns[column] !== 'text') continue;
+      db.exec(
+        `CREATE INDEX IF NOT EXISTS "ix_ci_${def.name}_${column}" ON "${def.name}" ("${column}" COLLATE NOCASE)`,
+      );
+    }
   }
 }
 

@@ -199,6 +199,20 @@ describe('compiling SOQL', () => {
     expect(dup).toEqual(['Adatum Corporation', 'adatum corporation']);
   });
 
+  it('serves case-insensitive equality on indexed text columns from an index, not a scan', () => {
+    for (const soql of [
+      "SELECT Id FROM Contact WHERE Email = 'C1@EXAMPLE.COM'",
+      "SELECT Id FROM Account WHERE ERP_Customer_Id__c IN ('a', 'b')",
+    ]) {
+      const plan = compileSoql(soql);
+      const steps = db.prepare(`EXPLAIN QUERY PLAN ${plan.idsSql}`).all(...plan.idsParams) as {
+        detail: string;
+      }[];
+      expect(steps.map((s) => s.detail).join(' | ')).toMatch(/SEARCH t0 USING INDEX ix_ci_/);
+    }
+    expect(ids("SELECT Id FROM Contact WHERE Email = 'C1@EXAMPLE.COM'")).toEqual([sfId('Contact', 1)]);
+  });
+
   it('runs one SQL statement per subquery for all parents of a page, whatever their number', () => {
     const spy = vi.spyOn(engine.store, 'all');
     const soql = (n: number) =>
