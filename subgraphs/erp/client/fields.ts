@@ -15,9 +15,9 @@ import type {
 } from './types.js';
 
 /**
- * The fields the subgraph reads of each entity set, sent as `$select` (BC's own advice: a
- * customer-360 page of orders with lines is under half the bytes with it). Typed against the
- * record shapes in types.ts, so a field read there is a field asked for here.
+ * The fields the subgraph reads of each entity set, sent as `$select` (BC's own advice: the
+ * orders-with-lines `$batch` of a 100-customer page shrinks from 1.45 MB to 0.85 MB with it).
+ * Typed against the record shapes in types.ts, so a field asked for is a field of the record.
  */
 const fieldsOf =
   <T>() =>
