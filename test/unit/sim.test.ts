@@ -1,7 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Fault, Simulator, seededRandom, sequentialDepth } from '../../legacy/sim/simulator.js';
+import {
+  type Fault,
+  type SimConfig,
+  Simulator,
+  seededRandom,
+  sequentialDepth,
+} from '../../legacy/sim/simulator.js';
 
 // The simulator is exercised over real HTTP because admit() works on the socket (resets) and
 // on the response (faults, corrupted bodies).
@@ -86,20 +92,20 @@ describe('simulator', () => {
       method: 'POST',
       body: JSON.stringify({ outage: true }),
     });
-    expect((await set.json()).outage).toBe(true);
+    expect(((await set.json()) as SimConfig).outage).toBe(true);
     expect((await fetch(`${base}/x`)).status).toBe(503);
     const unknown = await fetch(`${base}/__sim/config`, {
       method: 'POST',
       body: JSON.stringify({ latency: 5 }),
     });
     expect(unknown.status).toBe(400);
-    expect((await unknown.json()).error).toContain('latency');
+    expect(((await unknown.json()) as { error: string }).error).toContain('latency');
     const invalid = await fetch(`${base}/__sim/config`, {
       method: 'POST',
       body: JSON.stringify({ errorRate: 2 }),
     });
     expect(invalid.status).toBe(400);
-    expect((await (await fetch(`${base}/__sim/config`)).json()).errorRate).toBe(0);
+    expect(((await (await fetch(`${base}/__sim/config`)).json()) as SimConfig).errorRate).toBe(0);
   });
 
   it('throttles beyond N requests per window, with and without Retry-After', async () => {
