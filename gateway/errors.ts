@@ -19,6 +19,28 @@ const SAFE_EXTENSIONS = [
   'maximum',
   'actual',
   'field',
+  // Details of the workflows' refusals (subgraphs/workflows): values the graph computed, never
+  // legacy text. `current` is a CONFLICT's current record, so the client can merge and retry.
+  'reason',
+  'current',
+  'operation',
+  'quoteId',
+  'customerId',
+  'customerNumber',
+  'accountId',
+  'orderNumber',
+  'status',
+  'convertibleStatuses',
+  'lineNumber',
+  'lineNumbers',
+  'quantity',
+  'skus',
+  'blocked',
+  'creditLimit',
+  'balance',
+  'orderTotal',
+  'exceededBy',
+  'currencyCode',
 ] as const;
 
 /** Apollo Server's own protocol errors, all about the request the client sent. */

@@ -16,6 +16,11 @@ import { ConfigError as CrmConfigError, readCrmSubgraphConfig } from '../subgrap
 import { createCrmSubgraph } from '../subgraphs/crm/createCrmSubgraph.js';
 import { ConfigError as ErpConfigError, readErpSubgraphConfig } from '../subgraphs/erp/config.js';
 import { createErpSubgraph } from '../subgraphs/erp/createErpSubgraph.js';
+import {
+  readWorkflowsSubgraphConfig,
+  ConfigError as WorkflowsConfigError,
+} from '../subgraphs/workflows/config.js';
+import { createWorkflowsSubgraph } from '../subgraphs/workflows/createWorkflowsSubgraph.js';
 
 /**
  * `npm start`: the whole product in one process on one machine — both stand-ins over the
@@ -33,7 +38,8 @@ const isConfigError = (error: unknown): error is Error =>
   error instanceof StartError ||
   error instanceof GatewayConfigError ||
   error instanceof ErpConfigError ||
-  error instanceof CrmConfigError;
+  error instanceof CrmConfigError ||
+  error instanceof WorkflowsConfigError;
 
 const realErp = Boolean(env.ERP_URL?.trim());
 const realCrm = Boolean(env.CRM_URL?.trim());
@@ -50,6 +56,7 @@ function readSettings() {
     standIns: standInsConfigFromEnv(env, { erp: !realErp, crm: !realCrm }),
     erp: readErpSubgraphConfig(env),
     crm: readCrmSubgraphConfig(env),
+    workflows: readWorkflowsSubgraphConfig(env),
     gateway: gatewayConfigFromEnv(env),
   };
 }
@@ -85,9 +92,24 @@ try {
   servers.push(erp.server, crm.server);
   const erpSubgraphUrl = `${await listenOn(erp.server, settings.erp.port, settings.erp.host, 'ERP_SUBGRAPH_PORT', 'the ERP subgraph')}/graphql`;
   const crmSubgraphUrl = `${await listenOn(crm.server, settings.crm.port, settings.crm.host, 'CRM_SUBGRAPH_PORT', 'the CRM subgraph')}/graphql`;
+  // The workflows subgraph writes to both systems: it follows the same stand-ins or real URLs.
+  const workflows = createWorkflowsSubgraph(
+    {
+      ...settings.workflows,
+      ...(standIns?.erpUrl ? { erpUrl: standIns.erpUrl, erpCompanyId: standIns.companyId } : {}),
+      ...(standIns?.crmUrl ? { crmUrl: standIns.crmUrl } : {}),
+    },
+    { logger: logger.child({ component: 'workflows-subgraph' }) },
+  );
+  closers.push(workflows.close);
+  servers.push(workflows.server);
+  const workflowsSubgraphUrl = `${await listenOn(workflows.server, settings.workflows.port, settings.workflows.host, 'WORKFLOWS_SUBGRAPH_PORT', 'the workflows subgraph')}/graphql`;
 
   const gateway = createGateway(
-    { ...settings.gateway, subgraphUrls: { erp: erpSubgraphUrl, crm: crmSubgraphUrl } },
+    {
+      ...settings.gateway,
+      subgraphUrls: { erp: erpSubgraphUrl, crm: crmSubgraphUrl, workflows: workflowsSubgraphUrl },
+    },
     { logger: logger.child({ component: 'gateway' }) },
   );
   closers.push(gateway.close);
@@ -106,6 +128,7 @@ try {
       `customer-graph ready: ${shown}/graphql`,
       `  ERP: ${realErp ? 'ERP_URL (external)' : `stand-in ${standIns?.erpUrl}`}, subgraph ${erpSubgraphUrl}`,
       `  CRM: ${realCrm ? 'CRM_URL (external)' : `stand-in ${standIns?.crmUrl}`}, subgraph ${crmSubgraphUrl}`,
+      `  workflows (writes across both): subgraph ${workflowsSubgraphUrl}, store ${settings.workflows.dbPath}`,
       '  try:',
       `  curl -s ${shown}/graphql -H 'content-type: application/json' \\`,
       `    -d '{"query":"{ customers(first: 3) { edges { node { id name balance { amount currencyCode } } } } }"}'`,

@@ -69,6 +69,14 @@ export interface InteractionResult {
 }
 
 type Purpose = 'BILLING' | 'SHIPPING' | 'MAILING';
+type InteractionKind = 'TASK' | 'CALL' | 'EMAIL' | 'EVENT';
+
+/** Salesforce logs calls and e-mails as tasks of that subtype. */
+const TASK_SUBTYPES: Record<Exclude<InteractionKind, 'EVENT'>, string> = {
+  TASK: 'Task',
+  CALL: 'Call',
+  EMAIL: 'Email',
+};
 type Role = 'SALES' | 'SUPPORT' | 'BILLING' | 'DECISION_MAKER' | 'OTHER';
 
 const ROLE_VALUES: Record<Role, string | null> = {
@@ -528,7 +536,7 @@ export class CustomerChanges {
     input: {
       customerId: string;
       contactId?: string | null;
-      type: 'TASK' | 'EVENT';
+      type: InteractionKind;
       subject: string;
       description?: string | null;
       occurredAt?: string | null;
@@ -544,8 +552,8 @@ export class CustomerChanges {
     const subject = text('input.subject', input.subject, CRM_FIELD_LIMITS.Subject, true);
     const description = text('input.description', input.description, CRM_FIELD_LIMITS.Description);
     const when = isoTime('input.occurredAt', input.occurredAt) ?? isoTime('now', new Date().toISOString())!;
-    if (input.type === 'TASK' && input.durationMinutes !== null && input.durationMinutes !== undefined) {
-      throw invalidInput('input.durationMinutes', 'NOT_ALLOWED', 'A task has no duration; only events do.');
+    if (input.type !== 'EVENT' && input.durationMinutes !== null && input.durationMinutes !== undefined) {
+      throw invalidInput('input.durationMinutes', 'NOT_ALLOWED', 'Only events have a duration.');
     }
     const duration = integerInRange('input.durationMinutes', input.durationMinutes, 1, 1440) ?? 60;
     const key =
@@ -574,7 +582,7 @@ export class CustomerChanges {
 
   private async createInteraction(
     ref: CustomerRef,
-    input: { contactId: string | null; type: 'TASK' | 'EVENT'; subject: string; description: string | null },
+    input: { contactId: string | null; type: InteractionKind; subject: string; description: string | null },
     when: { date: string; dateTime: string },
     duration: number,
     scope: CallScope,
@@ -588,7 +596,7 @@ export class CustomerChanges {
       }
     }
     let interactionId: string;
-    if (input.type === 'TASK') {
+    if (input.type !== 'EVENT') {
       interactionId = await crm.createTask(
         {
           AccountId: account.Id,
@@ -598,7 +606,7 @@ export class CustomerChanges {
           Description: input.description,
           ActivityDate: when.date,
           Status: Date.parse(when.dateTime) <= Date.now() ? 'Completed' : 'Not Started',
-          TaskSubtype: 'Task',
+          TaskSubtype: TASK_SUBTYPES[input.type],
         },
         scope.requestId,
       );
@@ -623,7 +631,11 @@ export class CustomerChanges {
       interactionId,
       customerId: account.ERP_Customer_Id__c?.toLowerCase() ?? account.Id,
       outcomes: [
-        outcome('CRM', 'DONE', `${input.type === 'TASK' ? 'Task' : 'Event'} logged in the CRM.`),
+        outcome(
+          'CRM',
+          'DONE',
+          `${input.type === 'EVENT' ? 'Event' : TASK_SUBTYPES[input.type]} logged in the CRM.`,
+        ),
         outcome('ERP', 'NOT_APPLICABLE', 'Interactions live in the CRM only.'),
       ],
     };

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type GatewayConfig, gatewayConfig } from '../../gateway/config.js';
 import { createGateway, type Gateway } from '../../gateway/createGateway.js';
 import { createCrmStandIn } from '../../legacy/crm/createCrmStandIn.js';
@@ -12,6 +15,15 @@ import { CRM_SUBGRAPH_DEFAULTS, type CrmSubgraphConfig } from '../../subgraphs/c
 import { createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
 import { type ErpSubgraphConfig, readErpSubgraphConfig } from '../../subgraphs/erp/config.js';
 import { createErpSubgraph } from '../../subgraphs/erp/createErpSubgraph.js';
+import {
+  readWorkflowsSubgraphConfig,
+  type WorkflowsSubgraphConfig,
+} from '../../subgraphs/workflows/config.js';
+import {
+  createWorkflowsSubgraph,
+  type WorkflowsSubgraph,
+  type WorkflowsSubgraphDeps,
+} from '../../subgraphs/workflows/createWorkflowsSubgraph.js';
 
 export const ERP_TOKEN = 'erp-dev-token';
 export const CRM_TOKEN = 'crm-dev-token';
@@ -37,6 +49,9 @@ export interface StackOptions {
   erpSim?: Partial<SimConfig>;
   crmSim?: Partial<SimConfig>;
   gateway?: Partial<GatewayConfig>;
+  /** The workflows subgraph's settings (its store is a temporary file unless dbPath is given). */
+  workflows?: Partial<WorkflowsSubgraphConfig>;
+  workflowsDeps?: Omit<WorkflowsSubgraphDeps, 'logger'>;
   logger?: Logger;
 }
 
@@ -54,6 +69,8 @@ export interface Stack {
   crmLegacyUrl: string;
   erpSubgraphUrl: string;
   crmSubgraphUrl: string;
+  workflowsSubgraphUrl: string;
+  workflows: WorkflowsSubgraph;
   dataset: Dataset;
   erpSim: Simulator;
   crmSim: Simulator;
@@ -164,10 +181,32 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const erpSubgraphUrl = `${await listen(erpSubgraph.server)}/graphql`;
     const crmSubgraphUrl = `${await listen(crmSubgraph.server)}/graphql`;
 
+    const workflowsDir = mkdtempSync(join(tmpdir(), 'stack-workflows-'));
+    cleanups.push(() => rmSync(workflowsDir, { recursive: true, force: true }));
+    const workflows = createWorkflowsSubgraph(
+      {
+        ...readWorkflowsSubgraphConfig({}),
+        erpUrl: erpLegacyUrl,
+        crmUrl: crmLegacyUrl,
+        erpCompanyId: dataset.summary.companyId,
+        dbPath: join(workflowsDir, 'workflows.sqlite'),
+        maxRetries,
+        retryIntervalMs: 100,
+        retryBaseDelayMs: 100,
+        retryMaxDelayMs: 1000,
+        port: 0,
+        ...options.workflows,
+      },
+      { ...options.workflowsDeps, logger },
+    );
+    cleanups.push(() => workflows.close());
+    cleanups.push(() => closeServer(workflows.server));
+    const workflowsSubgraphUrl = `${await listen(workflows.server)}/graphql`;
+
     const gateway = createGateway(
       gatewayConfig({
         port: 0,
-        subgraphUrls: { erp: erpSubgraphUrl, crm: crmSubgraphUrl },
+        subgraphUrls: { erp: erpSubgraphUrl, crm: crmSubgraphUrl, workflows: workflowsSubgraphUrl },
         ...(options.subgraphTimeoutMs === undefined ? {} : { subgraphTimeoutMs: options.subgraphTimeoutMs }),
         production: options.production ?? false,
         ...options.gateway,
@@ -190,6 +229,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       crmLegacyUrl,
       erpSubgraphUrl,
       crmSubgraphUrl,
+      workflowsSubgraphUrl,
+      workflows,
       dataset,
       erpSim: erpStandIn.sim,
       crmSim: crmStandIn.sim,

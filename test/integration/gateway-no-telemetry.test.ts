@@ -81,6 +81,7 @@ describe('no telemetry, no usage reporting, no metadata probes', () => {
         stack.crmLegacyUrl,
         stack.erpSubgraphUrl,
         stack.crmSubgraphUrl,
+        stack.workflowsSubgraphUrl,
         stack.gatewayUrl,
       ].map(port),
     );

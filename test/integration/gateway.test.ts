@@ -46,12 +46,17 @@ async function deadUrl(): Promise<string> {
 
 /** A gateway of its own over the given subgraph URLs (the stack's unless replaced). */
 async function gatewayOver(
-  urls: Partial<Record<'erp' | 'crm', string>>,
+  urls: Partial<Record<'erp' | 'crm' | 'workflows', string>>,
   overrides: Parameters<typeof gatewayConfig>[0] = {},
 ): Promise<{ url: string; gateway: Gateway }> {
   const gateway = createGateway(
     gatewayConfig({
-      subgraphUrls: { erp: stack.erpSubgraphUrl, crm: stack.crmSubgraphUrl, ...urls },
+      subgraphUrls: {
+        erp: stack.erpSubgraphUrl,
+        crm: stack.crmSubgraphUrl,
+        workflows: stack.workflowsSubgraphUrl,
+        ...urls,
+      },
       production: true,
       subgraphTimeoutMs: 2000,
       readyProbeTimeoutMs: 500,
@@ -94,7 +99,10 @@ describe('health and readiness', () => {
   it('GET /ready answers 200 when the supergraph is loaded and both subgraphs answer', async () => {
     const response = await fetch(`${origin()}/ready`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ready', subgraphs: { erp: 'ok', crm: 'ok' } });
+    expect(await response.json()).toEqual({
+      status: 'ready',
+      subgraphs: { erp: 'ok', crm: 'ok', workflows: 'ok' },
+    });
   });
 
   it('GET /ready answers 503 naming the subgraph that does not answer, and no address', async () => {
@@ -105,14 +113,20 @@ describe('health and readiness', () => {
     expect(body).toEqual({
       status: 'not ready',
       notReady: ['erp'],
-      subgraphs: { erp: 'could not be reached', crm: 'ok' },
+      subgraphs: { erp: 'could not be reached', crm: 'ok', workflows: 'ok' },
     });
     expect((await fetch(`${url}/health`)).status).toBe(200);
   });
 
   it('GET /ready answers 503 until the supergraph is loaded', async () => {
     const gateway = createGateway(
-      gatewayConfig({ subgraphUrls: { erp: stack.erpSubgraphUrl, crm: stack.crmSubgraphUrl } }),
+      gatewayConfig({
+        subgraphUrls: {
+          erp: stack.erpSubgraphUrl,
+          crm: stack.crmSubgraphUrl,
+          workflows: stack.workflowsSubgraphUrl,
+        },
+      }),
       { logger: silentLogger },
     );
     extras.push(gateway);

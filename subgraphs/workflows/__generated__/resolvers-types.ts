@@ -85,7 +85,13 @@ export type Interaction = {
 };
 
 export type InteractionType =
+  /** A logged call (a task of subtype Call). */
+  | 'CALL'
+  /** A logged e-mail (a task of subtype Email). */
+  | 'EMAIL'
+  /** A meeting or other calendar event. */
   | 'EVENT'
+  /** A to-do task. */
   | 'TASK';
 
 export type LogInteractionInput = {
@@ -96,7 +102,7 @@ export type LogInteractionInput = {
   durationMinutes?: InputMaybe<Scalars['Int']['input']>;
   /** Optional: a retry with the same key logs it once. */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
-  /** For a task its due date or time, for an event its start (ISO 8601); now when absent. */
+  /** For a task, call or e-mail its date, for an event its start (ISO 8601); now when absent. */
   occurredAt?: InputMaybe<Scalars['String']['input']>;
   subject: Scalars['String']['input'];
   type: InteractionType;
@@ -119,7 +125,7 @@ export type Mutation = {
    * the order is created at most once, whatever the number of calls, keys or crashes.
    */
   convertQuoteToOrder: ConvertQuoteToOrderPayload;
-  /** Logs a task (call, e-mail, to-do) or an event (meeting) against a customer in the CRM. */
+  /** Logs a task (to-do, call, e-mail) or an event (meeting) against a customer in the CRM. */
   logInteraction: LogInteractionPayload;
   /**
    * Changes a customer's billing or delivery address in the ERP (its system of record) with the
