@@ -242,6 +242,30 @@ describe('query', () => {
   });
 });
 
+describe('describe, limits and auth variants', () => {
+  it('describes objects and reports the daily allocation', async () => {
+    const global = await crm.get('sobjects');
+    expect(global.body.sobjects.map((o: { name: string }) => o.name)).toContain('Account');
+    const account = await crm.get('sobjects/account/describe');
+    expect(account.body.name).toBe('Account');
+    expect(account.body.keyPrefix).toBe('001');
+    const erpField = account.body.fields.find((f: { name: string }) => f.name === 'ERP_Customer_Id__c');
+    expect(erpField).toMatchObject({ externalId: true, createable: true });
+    expect(
+      account.body.childRelationships.map((c: { relationshipName: string }) => c.relationshipName),
+    ).toContain('Tasks');
+    const limits = await crm.get('limits');
+    expect(limits.body.DailyApiRequests.Max).toBe(1_000_000);
+    expect(limits.body.DailyApiRequests.Remaining).toBeLessThan(1_000_000);
+  });
+
+  it('accepts the OAuth scheme as Salesforce does', async () => {
+    const res = await crm.get('query?q=SELECT+Id+FROM+User', { authorization: 'OAuth crm-dev-token' });
+    expect(res.status).toBe(200);
+    expect(res.body.totalSize).toBe(2);
+  });
+});
+
 describe('limits and the simulator', () => {
   it('reports api usage on every response and refuses calls past the daily limit', async () => {
     const limited = await start(buildDatabase(), { dailyApiLimit: 3 });

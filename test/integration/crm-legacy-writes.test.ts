@@ -377,6 +377,22 @@ describe('sObject collections', () => {
     expect(tooMany.body[0].errorCode).toBe('EXCEEDED_ID_LIMIT');
   });
 
+  it('deletes by ids and by external id', async () => {
+    const res = await crm.send(
+      'DELETE',
+      `composite/sobjects?ids=${sfId('Contact', 1)},${sfId('Contact', 999)}`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.map((r: { success: boolean }) => r.success)).toEqual([true, false]);
+    expect(res.body[1].errors[0].statusCode).toBe('NOT_FOUND');
+    const byExternal = await crm.send('DELETE', `sobjects/Account/ERP_Customer_Id__c/${erpId(4)}`);
+    expect(byExternal.status).toBe(204);
+    expect((await crm.get(`sobjects/Account/${sfId('Account', 4)}`)).body[0].errorCode).toBe(
+      'ENTITY_IS_DELETED',
+    );
+    expect(await count('SELECT COUNT() FROM Contact')).toBe(11);
+  });
+
   it('with allOrNone rolls back every record when one fails', async () => {
     const res = await crm.send('POST', 'composite/sobjects', {
       allOrNone: true,
