@@ -293,6 +293,33 @@ describe('customer and references', () => {
     expect(naive10).toBeGreaterThanOrEqual(20);
   });
 
+  it("chunks a large reference lookup under the CRM's URL bound (no 414), chunks in parallel", async () => {
+    const unknown = Array.from(
+      { length: 800 },
+      (_, i) => `bbbbbbbb-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    );
+    const known = linked().slice(0, 3);
+    let answer: Awaited<ReturnType<typeof fixture.batched.query>> | undefined;
+    const calls = await callsOf(async () => {
+      answer = await fixture.batched.query(
+        'query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id inCrm name } } }',
+        {
+          r: [...unknown, ...known.map((a) => a.ERP_Customer_Id__c)].map((id) => ({
+            __typename: 'Customer',
+            id,
+          })),
+        },
+      );
+    });
+    expect(answer?.errors?.[0]).toBeUndefined();
+    const entities = answer?.data._entities as { id: string; inCrm: boolean; name: string | null }[];
+    expect(entities.slice(0, 800).every((e) => !e.inCrm && e.name === null)).toBe(true);
+    expect(entities.slice(800).map((e) => e.name)).toEqual(known.map((a) => a.Name));
+    // 803 GUIDs need a few statements of under 16,384 URL characters each: more than one, far fewer than 803.
+    expect(calls).toBeGreaterThan(1);
+    expect(calls).toBeLessThanOrEqual(4);
+  });
+
   it('an ERP-only customer resolves to inCrm:false with empty CRM fields, never an error', async () => {
     const answer = await fixture.batched.query(ENTITIES, {
       representations: [{ __typename: 'Customer', id: 'aaaaaaaa-0000-4000-8000-000000000001' }],

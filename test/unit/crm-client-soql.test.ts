@@ -13,6 +13,7 @@ import {
   dateLiteral,
   dateTimeLiteral,
   encodedLength,
+  encodeSoqlParameter,
   type FilterField,
   inList,
   like,
@@ -159,6 +160,17 @@ describe('IN-list chunking', () => {
     for (const soql of statements) expect(encodedLength(soql)).toBeLessThanOrEqual(bound);
     const seen = statements.flatMap((soql) => [...soql.matchAll(/'([^']+)'/g)].map((m) => m[1]));
     expect(seen).toEqual(ids);
+  });
+
+  it('counts the length as sent: quotes and parentheses are percent-encoded like a URL parser does', () => {
+    const soql = buildSelect({
+      object: 'Account',
+      fields: ['Id'],
+      where: inList('Id', [stringLiteral("a'b")]),
+    });
+    const sent = new URL(`http://crm.invalid/query?q=${encodeSoqlParameter(soql)}`);
+    expect(sent.search.length - '?q='.length).toBe(encodedLength(soql));
+    expect(new URLSearchParams(sent.search).get('q')).toBe(soql);
   });
 
   it('chunks values that grow when URL-encoded by their encoded size', () => {

@@ -22,6 +22,7 @@ import {
   chunkInList,
   compare,
   containsPattern,
+  encodeSoqlParameter,
   type FilterField,
   inList,
   like,
@@ -141,7 +142,7 @@ export class CrmClient {
   async query<T>(soql: string, label: string, ctx: CallContext): Promise<SfQueryResult<T>> {
     const response = await this.http.send<SfQueryResult<T>>({
       method: 'GET',
-      path: `query?q=${encodeURIComponent(soql)}`,
+      path: `query?q=${encodeSoqlParameter(soql)}`,
       headers: { 'sforce-query-options': `batchSize=${QUERY_BATCH_SIZE}` },
       requestId: ctx.requestId,
       label,

@@ -212,9 +212,21 @@ export function buildSelect(spec: SelectSpec): string {
   );
 }
 
+/**
+ * A SOQL statement as the `q` query parameter. Beyond encodeURIComponent, ' ( ) ! * are
+ * percent-encoded too: URL parsers encode ' in query strings anyway, and a length counted here
+ * must be the length sent.
+ */
+export function encodeSoqlParameter(soql: string): string {
+  return encodeURIComponent(soql).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
 /** The length a SOQL statement adds to a GET URL as the `q` parameter. */
 export function encodedLength(soql: string): number {
-  return encodeURIComponent(soql).length;
+  return encodeSoqlParameter(soql).length;
 }
 
 /**
