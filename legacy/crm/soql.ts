@@ -39,6 +39,8 @@ export interface Join {
   def: SObjectDef;
   /** Relationship names from the root (`['Account', 'Owner']`). */
   path: string[];
+  /** The `LEFT JOIN … ON …` clause. */
+  on: string;
 }
 
 /** A selected field: where it sits in the record JSON and which SQL column carries it. */
@@ -83,6 +85,14 @@ export const MAX_OFFSET = 2000;
 
 const quote = (name: string) => `"${name}"`;
 
+/** A field path resolved against the model: where the value sits and its SQL expression. */
+interface ResolvedField {
+  joins: Join[];
+  field: string;
+  kind: ColumnKind;
+  sql: string;
+}
+
 /** Collects the joins one SQL statement needs. */
 class Scope {
   readonly joins = new Map<string, Join>();
@@ -94,7 +104,7 @@ class Scope {
   ) {}
 
   /** Resolves `Account.Owner.Email` (relationship names, then a field) from the root. */
-  resolve(raw: string): SelectedField & { sql: string } {
+  resolve(raw: string): ResolvedField {
     const parts = raw.split('.');
     let def = this.root;
     let alias = this.rootAlias;
@@ -121,10 +131,14 @@ class Scope {
       const key = path.join('.').toLowerCase();
       let join = this.joins.get(key);
       if (!join) {
-        join = { alias: `${this.aliasPrefix}${this.counter++}`, def: target, path };
+        const joinAlias = `${this.aliasPrefix}${this.counter++}`;
+        join = {
+          alias: joinAlias,
+          def: target,
+          path,
+          on: `LEFT JOIN ${quote(target.name)} AS ${joinAlias} ON ${joinAlias}."Id" = ${alias}.${quote(rel.field)}`,
+        };
         this.joins.set(key, join);
-        (join as Join & { on: string }).on =
-          `LEFT JOIN ${quote(target.name)} AS ${join.alias} ON ${join.alias}."Id" = ${alias}.${quote(rel.field)}`;
       }
       joins.push(join);
       def = target;
@@ -133,11 +147,11 @@ class Scope {
     const last = parts.at(-1)!;
     const field = canonicalField(def, last);
     if (!field) throw noSuchColumn(last, def.name);
-    return { joins, field, kind: def.columns[field]!, column: '', sql: `${alias}.${quote(field)}` };
+    return { joins, field, kind: def.columns[field]!, sql: `${alias}.${quote(field)}` };
   }
 
   joinSql(): string {
-    return [...this.joins.values()].map((j) => (j as Join & { on: string }).on).join(' ');
+    return [...this.joins.values()].map((j) => j.on).join(' ');
   }
 }
 
@@ -216,7 +230,7 @@ function compileQuery(query: Query, now: Date, includeDeleted: boolean): QueryPl
     };
   }
 
-  const orderSql = compileOrderBy(query.orderBy, filterScope, 't0');
+  const orderSql = compileOrderBy(query.orderBy, filterScope);
   if (query.offset !== undefined && query.offset > MAX_OFFSET) {
     throw new CrmError(400, 'NUMBER_OUTSIDE_VALID_RANGE', `Maximum SOQL offset allowed is ${MAX_OFFSET}`);
   }
@@ -328,7 +342,7 @@ function compileSubquery(
   if (selected.length === 0) throw malformedQuery('A subquery needs at least one field');
   const whereParams: SqlValue[] = [];
   const where = compileWhere(sub.where, scope, whereParams, now);
-  const orderSql = compileOrderBy(sub.orderBy, scope, 'c0');
+  const orderSql = compileOrderBy(sub.orderBy, scope);
   const joinIdColumns = new Map<string, string>();
   const columns = [`c0.${quote(relationship.field)} AS __parent`, 'c0."Id" AS __id'];
   for (const s of selected) columns.push(`${sqlOf(s, 'c0')} AS ${s.column}`);
@@ -349,11 +363,7 @@ function compileSubquery(
   return { relationship, child, sql, whereParams, limit: sub.limit, selected, joinIdColumns };
 }
 
-function compileOrderBy(
-  orderBy: OrderByClause | OrderByClause[] | undefined,
-  scope: Scope,
-  _root: string,
-): string {
+function compileOrderBy(orderBy: OrderByClause | OrderByClause[] | undefined, scope: Scope): string {
   const parts: string[] = [];
   for (const clause of asArray(orderBy)) {
     if (!('field' in clause)) throw malformedQuery('ORDER BY a function is not supported by the stand-in');
