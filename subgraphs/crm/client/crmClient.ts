@@ -259,8 +259,9 @@ export class CrmClient {
       orderBy: ACCOUNT_PAGE_ORDER,
       limit: args.limit,
     });
-    const page = await this.query<AccountRecord & AccountChildrenRecord>(soql, 'accounts page', ctx);
-    return page.records;
+    // LIMIT bounds it, but Salesforce may still answer in several batches (smaller ones for
+    // statements with subqueries): follow them, or a page would stop short of its LIMIT.
+    return this.queryAll<AccountRecord & AccountChildrenRecord>(soql, 'accounts page', ctx);
   }
 
   /**
@@ -287,7 +288,45 @@ export class CrmClient {
       ctx,
       { subqueries: largest.map(childSubquery) },
     );
+    await this.completeChildLists(rows, largest, `${spec.parent} child lists`, ctx);
     return new Map(rows.map((row) => [String(row[spec.parentKey] ?? row.Id), row]));
+  }
+
+  /**
+   * Salesforce may cut a parent's subquery result short (`done: false` with its own
+   * nextRecordsUrl) when the whole answer is large; the rest is fetched here, in parallel
+   * across parents, so a list never silently misses rows its LIMIT allowed.
+   */
+  private async completeChildLists(
+    parents: readonly AccountChildrenRecord[],
+    lists: readonly ChildListRequest[],
+    label: string,
+    ctx: CallContext,
+  ): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const parent of parents) {
+      for (const { list } of lists) {
+        const relationship = CHILD_LISTS[list].relationship;
+        const result = parent[relationship] as SfQueryResult<unknown> | null | undefined;
+        if (!result || result.done || !result.nextRecordsUrl) continue;
+        pending.push(
+          (async () => {
+            let page: SfQueryResult<unknown> = result;
+            const records = [...result.records];
+            while (!page.done && page.nextRecordsUrl) {
+              page = await this.queryMore<unknown>(
+                page.nextRecordsUrl,
+                `${label} (more ${relationship})`,
+                ctx,
+              );
+              records.push(...page.records);
+            }
+            parent[relationship] = { totalSize: result.totalSize, done: true, records };
+          })(),
+        );
+      }
+    }
+    await Promise.all(pending);
   }
 
   /** A later page of one parent's child list, after a keyset position. */
