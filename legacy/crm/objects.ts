@@ -85,7 +85,7 @@ const COMPUTED: Partial<Record<CrmTableName, readonly string[]>> = {
   Contact: ['Name'],
   User: ['Name'],
   Case: ['CaseNumber', 'IsClosed'],
-  Quote: ['QuoteNumber', 'Subtotal', 'TotalPrice', 'GrandTotal'],
+  Quote: ['QuoteNumber', 'Subtotal', 'Discount', 'TotalPrice', 'GrandTotal'],
   QuoteLineItem: ['LineNumber', 'Subtotal', 'TotalPrice'],
   Opportunity: ['IsClosed', 'IsWon'],
   Task: ['IsClosed'],

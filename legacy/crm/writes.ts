@@ -227,6 +227,9 @@ export class Writer {
       row.Subtotal = Math.round(subtotal * 100) / 100;
       row.TotalPrice = Math.round(subtotal * (1 - Number(row.Discount ?? 0) / 100) * 100) / 100;
     }
+    if (def.name === 'Quote') {
+      row.GrandTotal = Math.round((Number(row.TotalPrice ?? 0) + Number(row.Tax ?? 0)) * 100) / 100;
+    }
     if (creating && (def.name === 'Case' || def.name === 'Quote')) {
       const column = def.name === 'Case' ? 'CaseNumber' : 'QuoteNumber';
       const max = this.store.get(
@@ -234,6 +237,22 @@ export class Writer {
       );
       row[column] = String(Number(max?.n ?? 0) + 1).padStart(8, '0');
     }
+  }
+
+  /** A quote's totals follow its lines, as Salesforce's roll-up does. */
+  private rollUpQuote(quoteId: unknown): void {
+    if (typeof quoteId !== 'string') return;
+    const sums = this.store.get(
+      `SELECT COALESCE(SUM("Subtotal"), 0) AS subtotal, COALESCE(SUM("TotalPrice"), 0) AS total FROM "QuoteLineItem" WHERE "QuoteId" = ? AND "IsDeleted" IS NOT 1`,
+      [quoteId],
+    );
+    const subtotal = Math.round(Number(sums?.subtotal ?? 0) * 100) / 100;
+    const total = Math.round(Number(sums?.total ?? 0) * 100) / 100;
+    const discount = subtotal === 0 ? 0 : Math.round(((subtotal - total) / subtotal) * 10000) / 100;
+    this.store.run(
+      `UPDATE "Quote" SET "Subtotal" = ?, "TotalPrice" = ?, "Discount" = ?, "GrandTotal" = ? + COALESCE("Tax", 0) WHERE "Id" = ?`,
+      [subtotal, total, discount, total, quoteId],
+    );
   }
 
   private checkRequired(def: SObjectDef, row: Row): void {
@@ -275,6 +294,7 @@ export class Writer {
       `INSERT INTO ${quote(def.name)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
       columns.map((c) => row[c] as unknown),
     );
+    if (def.name === 'QuoteLineItem') this.rollUpQuote(row.QuoteId);
     return String(row.Id);
   }
 
@@ -314,6 +334,10 @@ export class Writer {
       `UPDATE ${quote(def.name)} SET ${columns.map((c) => `${quote(c)} = ?`).join(', ')} WHERE "Id" = ?`,
       [...columns.map((c) => next[c] as unknown), row.Id],
     );
+    if (def.name === 'QuoteLineItem') {
+      this.rollUpQuote(next.QuoteId);
+      if (row.QuoteId !== next.QuoteId) this.rollUpQuote(row.QuoteId);
+    }
   }
 
   remove(def: SObjectDef, rawId: string): void {
@@ -323,6 +347,7 @@ export class Writer {
       `UPDATE ${quote(def.name)} SET "IsDeleted" = 1, "LastModifiedDate" = ?, "SystemModstamp" = ? WHERE "Id" = ?`,
       [now, now, row.Id],
     );
+    if (def.name === 'QuoteLineItem') this.rollUpQuote(row.QuoteId);
   }
 
   private fieldList(def: SObjectDef, raw: string | null | undefined): string[] | undefined {

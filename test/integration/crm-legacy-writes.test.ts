@@ -106,6 +106,35 @@ describe('sobjects CRUD', () => {
     expect(all.body.records[0].IsDeleted).toBe(true);
   });
 
+  it("keeps derived fields: quote totals follow their lines, an opportunity's stage sets IsClosed/IsWon", async () => {
+    const quote = sfId('Quote', 1);
+    const line = await crm.send('POST', 'sobjects/QuoteLineItem', {
+      QuoteId: quote,
+      Product2Id: sfId('Product2', 1),
+      Quantity: 2,
+      UnitPrice: 50,
+      Discount: 10,
+    });
+    expect(line.status).toBe(201);
+    const totals = () => crm.get(`sobjects/Quote/${quote}?fields=Subtotal,TotalPrice,Discount,GrandTotal`);
+    // Lines 10 + 20 + 30 from the fixture, plus 2 × 50 less 10 %.
+    expect((await totals()).body).toMatchObject({
+      Subtotal: 160,
+      TotalPrice: 150,
+      Discount: 6.25,
+      GrandTotal: 150,
+    });
+    await crm.send('PATCH', `sobjects/Quote/${quote}`, { Tax: 15 });
+    expect((await totals()).body.GrandTotal).toBe(165);
+    await crm.send('DELETE', `sobjects/QuoteLineItem/${line.body.id}`);
+    expect((await totals()).body).toMatchObject({ Subtotal: 60, TotalPrice: 60, GrandTotal: 75 });
+    const readOnly = await crm.send('PATCH', `sobjects/Quote/${quote}`, { TotalPrice: 1 });
+    expect(readOnly.body[0].errorCode).toBe('INVALID_FIELD_FOR_INSERT_UPDATE');
+    await crm.send('PATCH', `sobjects/Opportunity/${sfId('Opportunity', 1)}`, { StageName: 'Closed Won' });
+    const opp = await crm.get(`sobjects/Opportunity/${sfId('Opportunity', 1)}?fields=IsClosed,IsWon`);
+    expect(opp.body).toMatchObject({ IsClosed: true, IsWon: true });
+  });
+
   it('honours If-Unmodified-Since on PATCH: 412 PRECONDITION_FAILED when changed since', async () => {
     const id = sfId('Account', 2);
     const { body } = await crm.get(`sobjects/Account/${id}?fields=LastModifiedDate`);
