@@ -91,6 +91,33 @@ describe('writes through the gateway', () => {
     ]);
   });
 
+  it('through the gateway too: 50 concurrent calls with one key and a second key make one order', async () => {
+    const quote = convertible(used);
+    await stack.resetCounts();
+    const calls = [
+      ...Array.from({ length: 50 }, () =>
+        stack.query(CONVERT_EXPANDED, { quoteId: quote.Id, key: `stack-50-${quote.Id}` }),
+      ),
+      stack.query(CONVERT_EXPANDED, { quoteId: quote.Id, key: `stack-other-${quote.Id}` }),
+    ];
+    const answers = await Promise.all(calls);
+    for (const answer of answers) expect(answer.body.errors).toBeUndefined();
+    const orders = ordersFor(stack.dataset, quote.QuoteNumber);
+    expect(orders).toHaveLength(1);
+    expect(new Set(answers.map((a) => a.body.data.convertQuoteToOrder.order.number))).toEqual(
+      new Set([orders[0]!.number]),
+    );
+    const sameKey = answers.slice(0, 50).map((a) => a.body.data.convertQuoteToOrder);
+    const otherKey = answers[50]!.body.data.convertQuoteToOrder;
+    // Whichever key ran first created it; the other found it.
+    expect(new Set(sameKey.map((p) => p.orderCreated))).toEqual(new Set([!otherKey.orderCreated]));
+    const { erp } = await stack.legacyCalls();
+    const creates = Object.entries(erp.byRoute).filter(
+      ([route]) => route.startsWith('POST') && route.includes('salesOrders'),
+    );
+    expect(creates).toEqual([['POST /salesOrders', 1]]);
+  });
+
   it('lists a pending write-back through the graph while the CRM is down, and clears it once it is back', async () => {
     const quote = convertible(used);
     crmDownAfterErpCreate = true;

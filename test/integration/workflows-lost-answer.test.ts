@@ -1,0 +1,81 @@
+import { createServer, request, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CONVERT,
+  candidateQuotes,
+  type LegacyPair,
+  listen,
+  ordersFor,
+  quoteRow,
+  type RunningWorkflows,
+  startLegacyPair,
+  startWorkflows,
+} from './workflows-harness.js';
+
+// The ERP makes the order but its answer never arrives in time: a proxy in front of the ERP
+// stand-in passes the create through and holds the answer past the client's timeout. The
+// workflow must not send the create again; it finds the order by the quote number.
+const ERP_TIMEOUT_MS = 400;
+
+let legacy: LegacyPair;
+let workflows: RunningWorkflows;
+let proxy: Server;
+const creates: string[] = [];
+
+beforeAll(async () => {
+  legacy = await startLegacyPair(60);
+  const target = new URL(legacy.erpUrl);
+  proxy = createServer((req, res) => {
+    const isCreate = req.method === 'POST' && /\/salesOrders(\?|$)/.test(req.url ?? '');
+    if (isCreate) creates.push(req.url ?? '');
+    const upstream = request(
+      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const send = () => {
+            if (res.destroyed) return;
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            res.end(Buffer.concat(chunks));
+          };
+          // The ERP has committed the order; its answer is what gets lost.
+          if (isCreate) setTimeout(send, ERP_TIMEOUT_MS * 3).unref();
+          else send();
+        });
+      },
+    );
+    req.pipe(upstream);
+  });
+  const proxyUrl = await listen(proxy);
+  workflows = await startWorkflows(legacy, { erpUrl: proxyUrl, erpTimeoutMs: ERP_TIMEOUT_MS });
+});
+
+afterAll(async () => {
+  await workflows?.close();
+  proxy?.closeAllConnections();
+  await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
+  await legacy?.close();
+});
+
+describe('the answer to the ERP create is lost', () => {
+  it('finds the order the ERP made instead of sending the create again', async () => {
+    const quote = candidateQuotes(legacy.dataset).find(
+      (q) => q.blocked.trim() === '' && (q.creditLimit === 0 || q.balance + q.GrandTotal <= q.creditLimit),
+    );
+    const answer = await workflows.gql(CONVERT, { quoteId: quote!.Id, key: `lost-${quote!.Id}` });
+    expect(answer.errors).toBeUndefined();
+    const orders = ordersFor(legacy.dataset, quote!.QuoteNumber);
+    expect(orders).toHaveLength(1);
+    expect(creates).toHaveLength(1);
+    expect(answer.data.convertQuoteToOrder).toMatchObject({
+      order: { number: orders[0]!.number },
+      orderCreated: true,
+      outcomes: [
+        expect.objectContaining({ system: 'ERP', status: 'DONE' }),
+        expect.objectContaining({ system: 'CRM', status: 'DONE' }),
+      ],
+    });
+    expect(quoteRow(legacy.dataset, quote!.Id).ERP_Order_Number__c).toBe(orders[0]!.number);
+  });
+});
