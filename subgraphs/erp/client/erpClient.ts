@@ -343,7 +343,10 @@ export class ErpClient {
         requests: requests.map((request, index) => ({
           id: String(index + 1),
           method: 'GET',
-          url: request.link,
+          // Relative to the $batch endpoint, the form every OData service takes.
+          url: request.link.startsWith(`${this.apiPath}/`)
+            ? request.link.slice(this.apiPath.length + 1)
+            : request.link,
           headers: request.pageSize === undefined ? {} : { Prefer: `odata.maxpagesize=${request.pageSize}` },
         })),
       },
