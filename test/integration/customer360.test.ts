@@ -272,3 +272,30 @@ describe('one legacy system failing leaves the other one’s data', () => {
     for (const error of answer.body.errors!) expect(error.message).toMatch(/CRM/);
   });
 });
+
+describe('with batching off (the naive version the benchmark compares)', () => {
+  let naive: Stack;
+  beforeAll(async () => {
+    naive = await startStack({ customers: 60, batching: false });
+  });
+  afterAll(async () => {
+    await naive?.close();
+  });
+
+  it('the same answer costs legacy calls that grow with the number of customers', async () => {
+    const calls = async (first: number) => {
+      await naive.resetCounts();
+      const answer = await naive.query(CUSTOMER_360, { first });
+      expect(answer.body.errors).toBeUndefined();
+      for (const { node } of answer.body.data.customers.edges) {
+        expect(node.name).toBe(accountFor(naive.dataset, node.id)!.Name);
+      }
+      const stats = await naive.legacyCalls();
+      return stats.erp.roundTrips + stats.crm.roundTrips;
+    };
+    const five = await calls(5);
+    const twenty = await calls(20);
+    // Each customer costs its own lookups: at least one more round trip per extra customer.
+    expect(twenty - five).toBeGreaterThanOrEqual(15);
+  });
+});
