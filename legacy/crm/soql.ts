@@ -525,7 +525,9 @@ function condition(cond: Record<string, unknown>, scope: Scope, params: SqlValue
   if (cond.valueQuery !== undefined)
     throw malformedQuery('Semi-join subqueries are not supported by the stand-in');
   const resolved = scope.resolve(String(cond.field));
-  const { kind, sql: column, field } = resolved;
+  const { kind, field } = resolved;
+  // A checkbox is never null in Salesforce: a missing stored value reads (and filters) as false.
+  const column = kind === 'boolean' ? `COALESCE(${resolved.sql}, 0)` : resolved.sql;
   const operator = String(cond.operator).toUpperCase();
   const literalTypes = cond.literalType;
   const ns = cond.dateLiteralVariable;

@@ -158,6 +158,10 @@ describe('compiling SOQL', () => {
     expect(ids(`SELECT Id FROM Account WHERE NumberOfEmployees >= 90`)).toHaveLength(2);
     expect(ids(`SELECT Id FROM Account WHERE AnnualRevenue < 2000.6`)).toHaveLength(1);
     expect(ids(`SELECT Id FROM Task WHERE IsClosed = true`)).toHaveLength(6);
+    // Stored nulls in a checkbox read and filter as false.
+    expect(ids(`SELECT Id FROM Opportunity WHERE IsClosed = false`)).toEqual([sfId('Opportunity', 1)]);
+    expect(ids(`SELECT Id FROM Opportunity WHERE IsWon != true`)).toEqual([sfId('Opportunity', 1)]);
+    expect(engine.query('SELECT IsWon FROM Opportunity', 2000).records[0]!.IsWon).toBe(false);
     expect(
       ids(`SELECT Id FROM Task WHERE ActivityDate <= 2024-01-06 AND AccountId = '${sfId('Account', 1)}'`),
     ).toHaveLength(2);
