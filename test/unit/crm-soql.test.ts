@@ -4,7 +4,9 @@ import { QueryEngine } from '../../legacy/crm/engine.js';
 import { CrmError } from '../../legacy/crm/errors.js';
 import { idChecksum, salesforceId, to18 } from '../../legacy/crm/ids.js';
 import { dateLiteralRange, unquote, unquoteLike } from '../../legacy/crm/literals.js';
+import { SOBJECTS } from '../../legacy/crm/objects.js';
 import { compileSoql } from '../../legacy/crm/soql.js';
+import { Writer } from '../../legacy/crm/writes.js';
 import { buildDatabase, insert, sfId } from '../integration/crm-legacy-fixture.js';
 
 /** Salesforce's escaping rule for a value inside a quoted SOQL string. */
@@ -231,6 +233,168 @@ describe('compiling SOQL', () => {
     const withTasks = result.records.filter((r) => r.Tasks !== null);
     expect(withTasks).toHaveLength(3);
     expect(withTasks.every((r) => (r.Tasks as { totalSize: number }).totalSize === 2)).toBe(true);
+  });
+});
+
+describe('robustness (property)', () => {
+  const token = fc.constantFrom(
+    'SELECT',
+    'Id',
+    'Name',
+    'Owner.Name',
+    'Account.Owner.Email',
+    'COUNT()',
+    '(SELECT Id FROM Tasks)',
+    'FROM',
+    'Account',
+    'Contact',
+    'Task',
+    'Nope',
+    'WHERE',
+    'AND',
+    'OR',
+    'NOT',
+    '(',
+    ')',
+    '=',
+    '!=',
+    '<',
+    '>=',
+    'LIKE',
+    'IN',
+    'NOT IN',
+    "'x'",
+    "'%a\\_'",
+    "('a', null)",
+    '1',
+    '2.5',
+    'true',
+    'null',
+    'TODAY',
+    'LAST_N_DAYS:3',
+    '2024-01-01',
+    '2024-01-01T00:00:00Z',
+    'ORDER BY',
+    'ASC',
+    'DESC',
+    'NULLS LAST',
+    'LIMIT',
+    'OFFSET',
+    '5',
+    'CreatedDate',
+    'IsDeleted',
+    'AnnualRevenue',
+    ',',
+    'GROUP BY',
+    ':bind',
+    "'\\q'",
+  );
+  it('any token soup either answers or fails with a Salesforce error, never a crash', () => {
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 14 }), fc.boolean(), (tokens, prefix) => {
+        const soql = (prefix ? ['SELECT', 'Id', 'FROM', 'Account', 'WHERE', ...tokens] : tokens).join(' ');
+        try {
+          engine.query(soql, 200);
+        } catch (error) {
+          if (!(error instanceof CrmError)) throw new Error(`${soql} → ${String(error)}`);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('every field × operator × literal either answers or fails with a Salesforce error', () => {
+    const field = fc.constantFrom(
+      'Name',
+      'Id',
+      'OwnerId',
+      'Owner.Name',
+      'AnnualRevenue',
+      'NumberOfEmployees',
+      'CreatedDate',
+      'IsDeleted',
+      'Industry',
+    );
+    const op = fc.constantFrom('=', '!=', '<>', '<', '>', '<=', '>=', 'LIKE', 'IN', 'NOT IN', 'INCLUDES');
+    const value = fc.constantFrom(
+      "'Adatum Corporation'",
+      `'${sfId('User', 1)}'`,
+      "'0055g0000000001'",
+      '42',
+      '-1.5',
+      'true',
+      'FALSE',
+      'null',
+      '2024-01-05',
+      '2024-01-05T08:00:00Z',
+      '2024-01-05T08:00:00.000+0100',
+      'TODAY',
+      'NEXT_N_DAYS:2',
+      "('a', 'b')",
+      '(1, 2)',
+      '(null)',
+      '(TODAY)',
+      "'\\u00e9'",
+    );
+    fc.assert(
+      fc.property(field, op, value, (f, o, v) => {
+        const soql = `SELECT Id FROM Account WHERE ${f} ${o} ${v} ORDER BY ${f}`;
+        try {
+          engine.query(soql, 200);
+        } catch (error) {
+          if (!(error instanceof CrmError)) throw new Error(`${soql} → ${String(error)}`);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
+
+describe('write validation (property)', () => {
+  it('any JSON body for any object is stored or refused with a Salesforce error, never a crash', () => {
+    const writer = new Writer(engine);
+    const objects = Object.values(SOBJECTS);
+    const json = fc.oneof(
+      fc.string({ maxLength: 5 }),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constantFrom(
+        '2024-01-01',
+        '2024-01-01T00:00:00Z',
+        sfId('Account', 1),
+        sfId('User', 1),
+        'x'.repeat(300),
+      ),
+      fc.array(fc.integer(), { maxLength: 2 }),
+      fc.object({ maxDepth: 1, maxKeys: 2 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...objects),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.array(fc.tuple(fc.nat(), json), { maxLength: 5 }),
+        (def, seed, pairs) => {
+          const fields = Object.keys(def.columns);
+          const body: Record<string, unknown> = {};
+          for (const [i, v] of pairs)
+            body[i % 7 === 6 ? `Nope${i}` : fields[(i + seed) % fields.length]!] = v;
+          for (const write of [
+            () => engine.store.transaction(() => writer.create(def, body)),
+            () => engine.store.transaction(() => writer.update(SOBJECTS.Account, sfId('Account', 2), body)),
+          ]) {
+            try {
+              write();
+            } catch (error) {
+              if (!(error instanceof CrmError))
+                throw new Error(`${def.name} ${JSON.stringify(body)} → ${String(error)}`);
+            }
+          }
+        },
+      ),
+      { numRuns: 600 },
+    );
   });
 });
 
