@@ -8,7 +8,7 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { type DocumentNode, type GraphQLFormattedError, parse } from 'graphql';
+import { type DocumentNode, GraphQLError, type GraphQLFormattedError, parse } from 'graphql';
 import { appError, isCatalogued, LegacyError } from '../../lib/errors.js';
 import { createGraphQLHttpServer, sendJson } from '../../lib/graphqlHttp.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
@@ -68,7 +68,11 @@ export function formatErpError(formatted: GraphQLFormattedError, error: unknown)
       ? original.toGraphQLError()
       : isCatalogued(formatted.extensions?.code) && formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR'
         ? undefined
-        : appError('INTERNAL_SERVER_ERROR', 'Internal server error.');
+        : isRepresentationError(formatted.path, original)
+          ? appError('BAD_USER_INPUT', 'An entity representation names no entity type of this subgraph.', {
+              argument: 'representations',
+            })
+          : appError('INTERNAL_SERVER_ERROR', 'Internal server error.');
   if (!mapped) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
@@ -79,6 +83,14 @@ export function formatErpError(formatted: GraphQLFormattedError, error: unknown)
     locations: formatted.locations,
     extensions: mapped.extensions,
   };
+}
+
+/**
+ * @apollo/subgraph's `_entities` resolver throws a plain Error, for the whole field, when a
+ * representation is not an object naming one of our entity types: that is bad input.
+ */
+function isRepresentationError(path: readonly (string | number)[] | undefined, original: unknown): boolean {
+  return path?.length === 1 && path[0] === '_entities' && !(original instanceof GraphQLError);
 }
 
 /** Logs each error of a request with the request's own logger: legacy details and stacks stay here. */
@@ -96,8 +108,8 @@ function errorLogging(rootLogger: Logger): ApolloServerPlugin<ErpContext> {
                 original.message,
               );
             } else if (
-              isCatalogued(error.extensions?.code) &&
-              error.extensions.code !== 'INTERNAL_SERVER_ERROR'
+              (isCatalogued(error.extensions?.code) && error.extensions.code !== 'INTERNAL_SERVER_ERROR') ||
+              isRepresentationError(error.path, original)
             ) {
               logger.info({ code: error.extensions.code, path: error.path }, error.message);
             } else {

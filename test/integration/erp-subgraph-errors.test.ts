@@ -171,6 +171,44 @@ describe('bad input', () => {
     expect((await erp.stats()).total).toBe(0);
   });
 
+  it('refuses malformed entity representations, each on its own, before any ERP call', async () => {
+    const query = `query ($r: [_Any!]!) { _entities(representations: $r) { __typename
+      ... on Customer { id } ... on Product { sku } ... on SalesOrder { number } ... on Employee { email }
+      ... on Invoice { number } ... on Shipment { number } ... on Payment { id } } }`;
+    const bad = [
+      { __typename: 'Customer' },
+      { __typename: 'Customer', id: 123 },
+      { __typename: 'Customer', id: 'x'.repeat(257) },
+      { __typename: 'Product', sku: null },
+      { __typename: 'Product', sku: '1'.repeat(21) },
+      { __typename: 'SalesOrder' },
+      { __typename: 'SalesOrder', id: 7 },
+      { __typename: 'Employee', email: 5 },
+      { __typename: 'Invoice', number: {} },
+      { __typename: 'Shipment', number: '' },
+      { __typename: 'Payment', id: [] },
+    ];
+    await erp.resetStats();
+    const res = await subgraph.gql(query, {
+      r: [...bad, { __typename: 'Customer', id: '001000000000009AAA' }],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.data._entities).toEqual([
+      ...bad.map(() => null),
+      { __typename: 'Customer', id: '001000000000009AAA' },
+    ]);
+    expect(res.body.errors.map((e: Json) => [e.path, e.extensions.code])).toEqual(
+      bad.map((_, i) => [['_entities', i], 'BAD_USER_INPUT']),
+    );
+    expect((await erp.stats()).total).toBe(0);
+
+    for (const r of [[{ __typename: 'Nope', id: 'x' }], ['not an object']]) {
+      const unknown = await subgraph.gql(query, { r });
+      expect(unknown.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+      expectClean(unknown.body.errors);
+    }
+  });
+
   it('answers invalid GraphQL with the catalogue’s codes', async () => {
     const parse = await subgraph.gql('{ salesOrder(number: ');
     expect(errorOf(parse).extensions.code).toBe('GRAPHQL_PARSE_FAILED');

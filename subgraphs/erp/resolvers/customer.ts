@@ -10,7 +10,7 @@ import type {
   CustomerParent,
 } from '../client/types.js';
 import type { ErpContext } from '../context.js';
-import { currencyOf, enumOf, loadConnection, money, textOf } from './shared.js';
+import { currencyOf, enumOf, loadConnection, MAX_ID_LENGTH, money, referenceKey, textOf } from './shared.js';
 
 const BLOCKED: Readonly<Record<string, CustomerBlock>> = {
   ' ': 'NONE',
@@ -53,8 +53,9 @@ async function documents<T>(
 
 export const Customer: CustomerResolvers = {
   async __resolveReference(reference, ctx) {
-    if (!isGuid(reference.id)) return { id: reference.id, record: null };
-    return { id: reference.id, record: await ctx.loaders.customerById.load(reference.id) };
+    const id = referenceKey(reference, 'id', 'Customer', MAX_ID_LENGTH);
+    if (!isGuid(id)) return { id, record: null };
+    return { id, record: await ctx.loaders.customerById.load(id) };
   },
   id: (parent) => parent.id,
   inErp: async (parent, _args, ctx) => (await customerRecord(parent, ctx)) !== null,

@@ -1,7 +1,7 @@
 import type { EmployeeResolvers } from '../__generated__/resolvers-types.js';
 import type { BcEmployee, EmployeeParent } from '../client/types.js';
 import type { ErpContext } from '../context.js';
-import { textOf } from './shared.js';
+import { MAX_ID_LENGTH, referenceKey, textOf } from './shared.js';
 
 async function employeeRecord(parent: EmployeeParent, ctx: ErpContext): Promise<BcEmployee | null> {
   if (parent.record !== undefined) return parent.record;
@@ -10,7 +10,9 @@ async function employeeRecord(parent: EmployeeParent, ctx: ErpContext): Promise<
 
 /** An e-mail the ERP does not know still resolves (its HR fields null): the CRM may know the user. */
 export const Employee: EmployeeResolvers = {
-  __resolveReference: (reference) => ({ email: reference.email }),
+  __resolveReference: async (reference) => ({
+    email: referenceKey(reference, 'email', 'Employee', MAX_ID_LENGTH),
+  }),
   email: (parent) => parent.email,
   employeeId: async (parent, _args, ctx) => (await employeeRecord(parent, ctx))?.id ?? null,
   employeeNumber: async (parent, _args, ctx) => (await employeeRecord(parent, ctx))?.number ?? null,

@@ -3,7 +3,7 @@ import type {
   InvoiceResolvers,
   InvoiceStatus,
 } from '../__generated__/resolvers-types.js';
-import { dateOf, enumOf, money, textOf } from './shared.js';
+import { dateOf, enumOf, MAX_CODE_LENGTH, money, referenceKey, textOf } from './shared.js';
 
 const STATUS: Readonly<Record<string, InvoiceStatus>> = {
   Draft: 'DRAFT',
@@ -19,7 +19,8 @@ function todayUtc(): string {
 }
 
 export const Invoice: InvoiceResolvers = {
-  __resolveReference: (reference, ctx) => ctx.loaders.invoiceByNumber.load(reference.number),
+  __resolveReference: async (reference, ctx) =>
+    ctx.loaders.invoiceByNumber.load(referenceKey(reference, 'number', 'Invoice', MAX_CODE_LENGTH)),
   id: (invoice) => invoice.id,
   number: (invoice) => invoice.number,
   status: (invoice) => enumOf(STATUS, invoice.status, 'invoice status'),

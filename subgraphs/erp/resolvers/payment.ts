@@ -1,10 +1,12 @@
 import type { PaymentResolvers } from '../__generated__/resolvers-types.js';
 import { isGuid } from '../client/odata.js';
-import { dateOf, money, textOf } from './shared.js';
+import { dateOf, MAX_ID_LENGTH, money, referenceKey, textOf } from './shared.js';
 
 export const Payment: PaymentResolvers = {
-  __resolveReference: (reference, ctx) =>
-    isGuid(reference.id) ? ctx.loaders.paymentById.load(reference.id) : null,
+  async __resolveReference(reference, ctx) {
+    const id = referenceKey(reference, 'id', 'Payment', MAX_ID_LENGTH);
+    return isGuid(id) ? ctx.loaders.paymentById.load(id) : null;
+  },
   id: (payment) => payment.id,
   documentNumber: (payment) => textOf(payment.documentNumber),
   postingDate: (payment) => dateOf(payment.postingDate),

@@ -3,7 +3,7 @@ import type {
   ProductResolvers,
   ProductType,
 } from '../__generated__/resolvers-types.js';
-import { enumOf, money, textOf } from './shared.js';
+import { enumOf, MAX_CODE_LENGTH, money, referenceKey, textOf } from './shared.js';
 
 const TYPE: Readonly<Record<string, ProductType>> = {
   Inventory: 'INVENTORY',
@@ -12,7 +12,8 @@ const TYPE: Readonly<Record<string, ProductType>> = {
 };
 
 export const Product: ProductResolvers = {
-  __resolveReference: (reference, ctx) => ctx.loaders.itemByNumber.load(reference.sku),
+  __resolveReference: async (reference, ctx) =>
+    ctx.loaders.itemByNumber.load(referenceKey(reference, 'sku', 'Product', MAX_CODE_LENGTH)),
   sku: (item) => item.number,
   id: (item) => item.id,
   name: (item) => item.displayName ?? item.number,

@@ -6,7 +6,16 @@ import type {
 import { isGuid } from '../client/odata.js';
 import type { BcSalesOrder } from '../client/types.js';
 import type { ErpContext } from '../context.js';
-import { dateOf, enumOf, money, shipToAddress, textOf } from './shared.js';
+import {
+  dateOf,
+  enumOf,
+  MAX_CODE_LENGTH,
+  MAX_ID_LENGTH,
+  money,
+  referenceKey,
+  shipToAddress,
+  textOf,
+} from './shared.js';
 
 const STATUS: Readonly<Record<string, SalesOrderStatus>> = {
   Draft: 'DRAFT',
@@ -22,13 +31,12 @@ async function linesOf(order: BcSalesOrder, ctx: ErpContext) {
 
 export const SalesOrder: SalesOrderResolvers = {
   async __resolveReference(reference, ctx) {
-    if ('id' in reference && typeof reference.id === 'string') {
-      return isGuid(reference.id) ? ctx.loaders.orderById.load(reference.id) : null;
+    // Either key may come: @key(fields: "number") and @key(fields: "id").
+    if ('id' in reference) {
+      const id = referenceKey(reference, 'id', 'SalesOrder', MAX_ID_LENGTH);
+      return isGuid(id) ? ctx.loaders.orderById.load(id) : null;
     }
-    if ('number' in reference && typeof reference.number === 'string') {
-      return ctx.loaders.orderByNumber.load(reference.number);
-    }
-    return null;
+    return ctx.loaders.orderByNumber.load(referenceKey(reference, 'number', 'SalesOrder', MAX_CODE_LENGTH));
   },
   id: (order) => order.id,
   number: (order) => order.number,

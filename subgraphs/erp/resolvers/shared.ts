@@ -145,3 +145,23 @@ export function shipToAddress(document: {
   );
   return empty ? null : address;
 }
+
+/**
+ * A key field of an entity representation (from the gateway's `_entities` call): a non-empty
+ * string of bounded length, else BAD_USER_INPUT — `_Any` lets any JSON through.
+ */
+export function referenceKey(reference: object, field: string, type: string, maxLength: number): string {
+  const value = (reference as Record<string, unknown>)[field];
+  if (typeof value !== 'string' || value.trim() === '' || value.length > maxLength) {
+    throw appError(
+      'BAD_USER_INPUT',
+      `The ${type} representation needs \`${field}\` as a string of 1 to ${maxLength} characters.`,
+      { argument: 'representations' },
+    );
+  }
+  return value;
+}
+
+/** Ids and e-mails are bounded far above any real one; numbers and SKUs are BC Code[20]. */
+export const MAX_ID_LENGTH = 256;
+export const MAX_CODE_LENGTH = 20;

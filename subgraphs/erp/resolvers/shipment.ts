@@ -1,8 +1,9 @@
 import type { ShipmentLineResolvers, ShipmentResolvers } from '../__generated__/resolvers-types.js';
-import { dateOf, shipToAddress, textOf } from './shared.js';
+import { dateOf, MAX_CODE_LENGTH, referenceKey, shipToAddress, textOf } from './shared.js';
 
 export const Shipment: ShipmentResolvers = {
-  __resolveReference: (reference, ctx) => ctx.loaders.shipmentByNumber.load(reference.number),
+  __resolveReference: async (reference, ctx) =>
+    ctx.loaders.shipmentByNumber.load(referenceKey(reference, 'number', 'Shipment', MAX_CODE_LENGTH)),
   id: (shipment) => shipment.id,
   number: (shipment) => shipment.number,
   shipmentDate: (shipment) => dateOf(shipment.shipmentDate),
