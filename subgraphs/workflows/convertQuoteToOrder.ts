@@ -97,6 +97,7 @@ export class QuoteConversion {
         operation: CONVERT_OPERATION,
         key: record.key,
         input: { quoteId },
+        noWait: true,
         run: (state) =>
           this.deps.coordinator.withLease(`quote:${quoteId}`, () =>
             this.run(quoteId, 'resume', scope, state),

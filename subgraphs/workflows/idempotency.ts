@@ -75,11 +75,13 @@ export class Coordinator {
     key: string;
     input: unknown;
     run: (run: RunState) => Promise<R>;
+    /** Do not wait for a run in progress (the background loop has other work). */
+    noWait?: boolean;
   }): Promise<IdempotentRun<R>> {
     const { operation, key, input } = args;
     const fingerprint = fingerprintOf(operation, input);
     const owner = this.runOwner();
-    const deadline = this.now() + this.options.waitTimeoutMs;
+    const deadline = this.now() + (args.noWait ? 0 : this.options.waitTimeoutMs);
     let takenOver: boolean;
     let progress: string | null;
     for (;;) {

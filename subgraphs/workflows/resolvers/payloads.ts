@@ -7,8 +7,10 @@ import type {
 import type { SystemOutcome } from '../outcomes.js';
 import type { WorkflowStore } from '../store/types.js';
 
+/** The write-back still owed: null once it is done (the outcomes then say DONE). */
 async function pendingWriteBack(store: WorkflowStore, id: string | null) {
-  return id === null ? null : ((await store.getWriteBack(id)) ?? null);
+  const writeBack = id === null ? undefined : await store.getWriteBack(id);
+  return writeBack && writeBack.status !== 'DONE' ? writeBack : null;
 }
 
 /**
@@ -44,10 +46,7 @@ export const ConvertQuoteToOrderPayload: ConvertQuoteToOrderPayloadResolvers = {
   orderCreated: (payload) => payload.orderCreated,
   replayed: (payload) => payload.replayed,
   outcomes: (payload, _args, ctx) => liveOutcomes(ctx.store, payload.outcomes, payload.pendingWriteBackId),
-  pendingWriteBack: async (payload, _args, ctx) => {
-    const writeBack = await pendingWriteBack(ctx.store, payload.pendingWriteBackId);
-    return writeBack && writeBack.status !== 'DONE' ? writeBack : null;
-  },
+  pendingWriteBack: (payload, _args, ctx) => pendingWriteBack(ctx.store, payload.pendingWriteBackId),
 };
 
 export const UpdateCustomerAddressPayload: UpdateCustomerAddressPayloadResolvers = {
