@@ -79,6 +79,33 @@ export function createLoaders(client: CrmClient, ctx: CallContext, batching: boo
     { ...options, cacheKeyFn: lower },
   );
 
+  /**
+   * The account a Customer.id reads from: `erp:<guid>` (the oldest linked account) or
+   * `crm:<account id>`. Both kinds are looked up in one batch (two statements in parallel), so
+   * customers of either kind resolve together and their child lists batch together.
+   */
+  const customerAccount = new DataLoader<string, AccountRecord | null, string>(
+    async (keys) => {
+      const guids = keys.filter((k) => k.startsWith('erp:')).map((k) => k.slice(4));
+      const ids = keys.filter((k) => k.startsWith('crm:')).map((k) => k.slice(4));
+      const [linked, byId] = await Promise.all([
+        guids.length > 0 ? client.accountsByErpCustomerIds(guids, ctx) : [],
+        ids.length > 0 ? client.accountsByIds(ids, ctx) : [],
+      ]);
+      const groups = new Map<string, AccountRecord[]>(guids.map((g) => [g.toLowerCase(), []]));
+      for (const r of linked) groups.get((r.ERP_Customer_Id__c ?? '').toLowerCase())?.push(r);
+      for (const [guid, group] of groups) accountsByErpId.prime(guid, group);
+      for (const r of [...linked, ...byId]) accountById.prime(r.Id, r);
+      const found = new Map(byId.map((r) => [r.Id, r]));
+      return keys.map((k) =>
+        k.startsWith('erp:')
+          ? (groups.get(k.slice(4).toLowerCase())?.[0] ?? null)
+          : (found.get(k.slice(4)) ?? null),
+      );
+    },
+    { ...options, cacheKeyFn: (k) => (k.startsWith('erp:') ? k.toLowerCase() : k) },
+  );
+
   const childList = new DataLoader<ChildListKey, unknown[], string>(
     async (keys) => {
       const firstPages = keys.filter((k) => !k.after);
@@ -119,6 +146,7 @@ export function createLoaders(client: CrmClient, ctx: CallContext, batching: boo
   return {
     accountById,
     accountsByErpId,
+    customerAccount,
     childList,
     taskById: byField<TaskRecord>(
       (ids) => client.tasksByIds(ids, ctx),

@@ -284,8 +284,8 @@ describe('customer and references', () => {
       expect(answer.data._entities).toHaveLength(50);
       for (const entity of answer.data._entities as { inCrm: boolean }[]) expect(entity.inCrm).toBe(true);
     });
-    // Accounts by ERP id and by account id (in parallel), then interactions of each group.
-    expect(calls10).toBeLessThanOrEqual(4);
+    // Accounts by ERP id and by account id (in parallel), then the interactions of all of them.
+    expect(calls10).toBe(3);
     expect(calls50).toBe(calls10);
 
     const naive = await fixture.startSubgraph({ batching: false });

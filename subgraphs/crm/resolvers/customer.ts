@@ -33,12 +33,11 @@ export async function loadCustomer(
   // Representations are JSON from the gateway: the id is not guaranteed to be a string.
   const kind = typeof id === 'string' ? classifyCustomerId(id) : ({ kind: 'invalid' } as const);
   if (kind.kind === 'erp') {
-    const accounts = await ctx.loaders.accountsByErpId.load(kind.guid);
-    const oldest = accounts[0];
+    const oldest = await ctx.loaders.customerAccount.load(`erp:${kind.guid}`);
     return oldest ? customerFromAccount(oldest) : { id, accountId: null, account: null };
   }
   if (kind.kind === 'crm') {
-    const account = await ctx.loaders.accountById.load(kind.accountId);
+    const account = await ctx.loaders.customerAccount.load(`crm:${kind.accountId}`);
     if (account) return customerFromAccount(account);
     return unknownAccount === 'null' ? null : { id, accountId: null, account: null };
   }
