@@ -520,10 +520,44 @@ function literal(
   }
 }
 
+/**
+ * `Id IN (SELECT AccountId FROM Contact WHERE …)`: an id or lookup field against one id or lookup
+ * field of another object, one level deep, as SOQL allows. Its filter's values are bound in
+ * text order, like the rest of the WHERE clause.
+ */
+function semiJoin(cond: Record<string, unknown>, scope: Scope, params: SqlValue[], now: Date): string {
+  const operator = String(cond.operator).toUpperCase();
+  if (operator !== 'IN' && operator !== 'NOT IN') {
+    throw malformedQuery(`A semi-join subquery needs IN or NOT IN, not ${operator}`);
+  }
+  if (scope.rootAlias === 'sj') throw malformedQuery('Nested semi-join subqueries are not supported');
+  const outer = scope.resolve(String(cond.field));
+  const query = cond.valueQuery as Query;
+  rejectUnsupported(query, 'in a semi-join');
+  const def = query.sObject ? sobject(query.sObject) : undefined;
+  if (!def) throw invalidType(`sObject type '${query.sObject ?? ''}' is not supported.`);
+  const fields = query.fields ?? [];
+  if (fields.length !== 1 || fields[0]!.type !== 'Field') {
+    throw malformedQuery('A semi-join subquery selects exactly one id or lookup field');
+  }
+  const inner = new Scope(def, 'sj', 'sjp');
+  const selected = inner.resolve(fields[0]!.field);
+  if (outer.kind !== 'id18' || selected.kind !== 'id18') {
+    throw filterOperatorError('Semi-join subqueries compare only id and lookup fields');
+  }
+  const where = compileWhere(query.where, inner, params, now);
+  // Null lookups are left out: SQL's NOT IN over a list holding NULL would match nothing.
+  const filter = `sj."IsDeleted" IS NOT 1 AND ${selected.sql} IS NOT NULL${where ? ` AND (${where})` : ''}`;
+  const limit = query.limit === undefined ? '' : ` LIMIT ${Number(query.limit)}`;
+  const sub = `SELECT ${selected.sql} FROM ${quote(def.name)} AS sj ${inner.joinSql()} WHERE ${filter}${limit}`;
+  return operator === 'IN'
+    ? `${outer.sql} IN (${sub})`
+    : `(${outer.sql} IS NULL OR ${outer.sql} NOT IN (${sub}))`;
+}
+
 function condition(cond: Record<string, unknown>, scope: Scope, params: SqlValue[], now: Date): string {
   if (cond.fn !== undefined) throw malformedQuery('Functions in WHERE are not supported by the stand-in');
-  if (cond.valueQuery !== undefined)
-    throw malformedQuery('Semi-join subqueries are not supported by the stand-in');
+  if (cond.valueQuery !== undefined) return semiJoin(cond, scope, params, now);
   const resolved = scope.resolve(String(cond.field));
   const { kind, field } = resolved;
   // A checkbox is never null in Salesforce: a missing stored value reads (and filters) as false.

@@ -116,11 +116,34 @@ describe('compiling SOQL', () => {
     expect(codeOf(() => compileSoql('SELECT Id, Id FROM Account'))).toBe('MALFORMED_QUERY');
     expect(codeOf(() => compileSoql('SELECT Id FROM Account GROUP BY Name'))).toBe('MALFORMED_QUERY');
     expect(codeOf(() => compileSoql('SELECT MAX(Name) FROM Account'))).toBe('MALFORMED_QUERY');
-    expect(
-      codeOf(() => compileSoql('SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Contact)')),
-    ).toBe('MALFORMED_QUERY');
     expect(codeOf(() => compileSoql('SELECT Id FROM Account OFFSET 2001'))).toBe(
       'NUMBER_OUTSIDE_VALID_RANGE',
+    );
+  });
+
+  it('filters by semi-join subqueries on id and lookup fields', () => {
+    expect(
+      names(
+        "SELECT Name FROM Account WHERE Id IN (SELECT AccountId FROM Contact WHERE Email LIKE 'c1%') ORDER BY Name",
+      ),
+    ).toEqual(['Adatum Corporation', 'Back\\slash Ltd']); // c1 (account 1), c10–c12 (account 4)
+    expect(ids('SELECT Id FROM Account WHERE Id NOT IN (SELECT AccountId FROM Task)')).toHaveLength(7);
+    expect(
+      ids(
+        `SELECT Id FROM Task WHERE AccountId IN (SELECT Id FROM Account WHERE Owner.Email = 'qi@example.com')`,
+      ),
+    ).toHaveLength(16); // accounts 1 and 3, 8 tasks each
+    for (const bad of [
+      'SELECT Id FROM Account WHERE Name IN (SELECT AccountId FROM Contact)',
+      'SELECT Id FROM Account WHERE Id IN (SELECT Name FROM Contact)',
+    ]) {
+      expect(codeOf(() => compileSoql(bad))).toBe('INVALID_QUERY_FILTER_OPERATOR');
+    }
+    expect(
+      codeOf(() => compileSoql('SELECT Id FROM Account WHERE Id IN (SELECT Id, AccountId FROM Contact)')),
+    ).toBe('MALFORMED_QUERY');
+    expect(codeOf(() => compileSoql('SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Nope)'))).toBe(
+      'INVALID_TYPE',
     );
   });
 
