@@ -166,32 +166,43 @@ export function createDirectClient(config: DirectClientConfig): DirectClient {
     currencyCode: currency && currency.trim() !== '' ? currency.trim() : config.localCurrencyCode,
   });
 
-  /** A page of accounts by (Name, Id), duplicates of an older linked account left out. */
+  /**
+   * A page of accounts by (Name, Id) without the duplicates of an older linked account. A few
+   * rows more than the page are read so that hidden duplicates rarely leave it short (the same
+   * read-ahead as the CRM subgraph, so the pages are the same).
+   */
   async function accountPage(
     first: number,
     search: string | null,
     perAccount: (account: SfAccount) => Promise<Record<string, unknown>>,
     signal: AbortSignal,
   ) {
+    const limit = first + 1 + duplicateSlack(first);
     const where = search === null ? '' : ` WHERE Name LIKE '%${escapeSoqlLike(search)}%'`;
     const rows = await soql<SfAccount>(
-      `SELECT Id, Name, ERP_Customer_Id__c FROM Account${where} ORDER BY Name ASC NULLS LAST, Id ASC NULLS LAST LIMIT ${first + 1}`,
+      `SELECT Id, Name, ERP_Customer_Id__c FROM Account${where} ORDER BY Name ASC NULLS LAST, Id ASC NULLS LAST LIMIT ${limit}`,
       signal,
     );
-    const page = rows.slice(0, first);
-    const erpIds = [...new Set(page.flatMap((a) => (a.ERP_Customer_Id__c ? [a.ERP_Customer_Id__c] : [])))];
+    const erpIds = [...new Set(rows.flatMap((a) => (a.ERP_Customer_Id__c ? [a.ERP_Customer_Id__c] : [])))];
     // Which accounts are duplicates is only known from all accounts of those ERP customers;
-    // asked at the same time as the customers' own data, as a front end in a hurry would.
+    // asked at the same time as the customers' own data, as a front end in a hurry would, for
+    // the rows that can be on the page if none of them is hidden.
     const [oldest, nodes] = await Promise.all([
       oldestAccounts(erpIds, signal),
-      Promise.all(page.map((account) => perAccount(account))),
+      Promise.all(rows.slice(0, first).map((account) => perAccount(account))),
     ]);
-    const edges = page.flatMap((account, index) => {
+    const visible = rows.flatMap((account, index) => {
       const erpId = account.ERP_Customer_Id__c?.toLowerCase();
       const oldestId = erpId ? oldest.get(erpId) : undefined;
-      return oldestId !== undefined && oldestId !== account.Id ? [] : [{ node: nodes[index] }];
+      return oldestId !== undefined && oldestId !== account.Id ? [] : [{ account, index }];
     });
-    return { edges, hasNextPage: rows.length > first };
+    // Hidden duplicates pull later rows onto the page: their data is asked for now.
+    const edges = await Promise.all(
+      visible.slice(0, first).map(async ({ account, index }) => ({
+        node: index < first ? nodes[index] : await perAccount(account),
+      })),
+    );
+    return { edges, hasNextPage: visible.length > first || rows.length === limit };
   }
 
   async function oldestAccounts(
@@ -472,6 +483,11 @@ export function createDirectClient(config: DirectClientConfig): DirectClient {
     },
     close: () => agent.close(),
   };
+}
+
+/** Rows read beyond the page, for duplicates the page will hide (the CRM subgraph's figure). */
+export function duplicateSlack(size: number): number {
+  return Math.ceil(size / 10) + 1;
 }
 
 function productOf(line: BcOrderLine, products: ReadonlyMap<string, BcItem | null>): BcItem | null {

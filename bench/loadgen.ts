@@ -1,7 +1,8 @@
 /**
  * The load generator: a separate process, so its own work never competes with the gateway for
- * the event loop it measures. It reads one job (JSON) on stdin, runs it, and writes one report
- * (JSON) on stdout.
+ * the event loop it measures. It reads jobs (one JSON object per line) on stdin and runs them one
+ * at a time, writing one report (one JSON line) per job on stdout; it ends when stdin closes.
+ * One process serves a whole benchmark run, so its start-up is paid once.
  *
  * Fixed concurrency: `concurrency` workers each send the next request as soon as their previous
  * one answered. Bounded twice: at most `maxRequests` requests are started, and none after
@@ -9,6 +10,7 @@
  * and counted as unfinished. Every answer is checked: HTTP 200, no `errors`, and the canonical
  * hash of its data equal to the reference answer for that request.
  */
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
 import { createDirectClient, type DirectClient, type DirectClientConfig } from './direct-client.js';
@@ -216,16 +218,13 @@ function validateJob(job: LoadJob): void {
   }
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 async function main(): Promise<void> {
-  const job = JSON.parse(await readStdin()) as LoadJob;
-  const report = await runLoad(job);
-  process.stdout.write(`${JSON.stringify(report)}\n`);
+  const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const report = await runLoad(JSON.parse(line) as LoadJob);
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

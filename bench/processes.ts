@@ -26,6 +26,14 @@ export interface StartOptions {
   logDir: string;
 }
 
+/** Every service still running, so an interrupted benchmark leaves none behind. */
+const live = new Set<Service>();
+
+/** Stops every service this process started that is still running. */
+export async function stopAllServices(): Promise<void> {
+  await Promise.all([...live].map((service) => service.stop()));
+}
+
 export function startService(options: StartOptions): Service {
   const logPath = join(options.logDir, `${options.name}.log`);
   const log = openSync(logPath, 'w');
@@ -40,10 +48,11 @@ export function startService(options: StartOptions): Service {
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => {
       running = false;
+      live.delete(service);
       resolve(signal ?? String(code));
     });
   });
-  return {
+  const service: Service = {
     name: options.name,
     pid: child.pid,
     logPath,
@@ -59,6 +68,8 @@ export function startService(options: StartOptions): Service {
       }
     },
   };
+  live.add(service);
+  return service;
 }
 
 /** A TypeScript entry point run by Node with tsx's loader, so the pid is the service itself. */

@@ -116,7 +116,7 @@ export function rowCells(row: Row): string[] {
     fixed(c.depth, 1),
     fixed(c.floorMs),
     fixed(c.latencyMs),
-    fixed(l.okPerSecond, 1),
+    l.started === 0 ? '—' : fixed(l.okPerSecond, 1),
     fixed(l.latency?.p50),
     fixed(l.latency?.p95),
     fixed(l.latency?.p99),

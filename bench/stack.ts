@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BenchConfig } from './configs.js';
+import { type BenchConfig, CONFIG_IDS, type ConfigId } from './configs.js';
 import { type Service, startService, startTsService, waitUntil } from './processes.js';
 
 export interface BenchPorts {
@@ -16,13 +16,18 @@ export interface BenchPorts {
   crmSubgraph: number;
 }
 
-export function portsFrom(base: number): BenchPorts {
+/**
+ * The stand-ins on base+1 and base+2; each configuration's gateway and subgraphs on a block of
+ * its own (A at base+10.., B at base+20.., …), so several stacks can be up at once.
+ */
+export function portsFor(base: number, config: ConfigId): BenchPorts {
+  const block = base + 10 * (CONFIG_IDS.indexOf(config) + 1);
   return {
     erpLegacy: base + 1,
     crmLegacy: base + 2,
-    gateway: base + 10,
-    erpSubgraph: base + 11,
-    crmSubgraph: base + 12,
+    gateway: block,
+    erpSubgraph: block + 1,
+    crmSubgraph: block + 2,
   };
 }
 

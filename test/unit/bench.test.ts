@@ -172,7 +172,7 @@ describe('flags', () => {
     expect(full.configs).toEqual(['A', 'B', 'C', 'D', 'E']);
     const quick = parseFlags(['--quick', '--configs', 'a,e', '--latency', '10']);
     expect(quick.scaleCustomers).toBeNull();
-    expect(quick.scenarios).toEqual(['c360-1', 'c360-10', 'c360-100', 'search']);
+    expect(quick.scenarios).toEqual(['c360-1', 'c360-10', 'search', 'c360-100']);
     expect(quick.configs).toEqual(['A', 'E']);
     expect(quick.latencyMs).toBe(10);
   });
