@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Database } from 'better-sqlite3';
 import { type Fault, readBody, type SimConfig, Simulator } from '../sim/simulator.js';
 import { type Composite, runComposite } from './composite.js';
-import { clampBatchSize, QueryEngine } from './engine.js';
+import { CHILD_BATCH_SIZE, clampBatchSize, QueryEngine } from './engine.js';
 import { CrmError, notFound } from './errors.js';
 import {
   API_PREFIX,
@@ -32,6 +32,8 @@ export interface CrmStandInOptions {
   maxBatchSize?: number;
   /** Query locators kept open (least recently used expire first). */
   maxQueryLocators?: number;
+  /** Child records per parent answered inline by a subquery (200); the rest follow a nextRecordsUrl. */
+  childBatchSize?: number;
   sim?: Partial<SimConfig>;
   logger?: CrmLogger;
 }
@@ -103,7 +105,12 @@ export function createCrmStandIn(options: CrmStandInOptions): CrmStandIn {
     throw new Error('dailyApiLimit must be an integer >= 0');
   if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1)
     throw new Error('maxBatchSize must be a positive integer');
-  const engine = new QueryEngine(options.db, API_PREFIX, options.maxQueryLocators ?? 500);
+  const engine = new QueryEngine(
+    options.db,
+    API_PREFIX,
+    options.maxQueryLocators ?? 500,
+    options.childBatchSize ?? CHILD_BATCH_SIZE,
+  );
   const writer = new Writer(engine);
   const sim = new Simulator(renderFault, options.sim);
   let apiUsage = 0;

@@ -28,6 +28,9 @@ export interface QueryResult {
 export const MIN_BATCH_SIZE = 200;
 export const MAX_BATCH_SIZE = 2000;
 
+/** Child records per parent in one answer, as Salesforce batches relationship subqueries. */
+export const CHILD_BATCH_SIZE = 200;
+
 /** Ids held by all open cursors together (about 60 bytes each). */
 export const MAX_CURSOR_IDS = 2_000_000;
 
@@ -66,6 +69,8 @@ export function recordUrl(apiPrefix: string, type: string, id: string): string {
 export class QueryEngine {
   readonly store: Store;
   private readonly cursors: LRUCache<string, Cursor>;
+  /** The id of each child record built, whether or not the subquery selected Id. */
+  private readonly childIds = new WeakMap<SObjectRecord, string>();
   /** Compiled plans by statement text: parsing costs more than running a keyed query. */
   private readonly plans = new LRUCache<string, QueryPlan>({ max: 1000 });
   private locatorCounter = Math.floor(Math.random() * 1_000_000_000);
@@ -74,6 +79,8 @@ export class QueryEngine {
     db: Database,
     private readonly apiPrefix: string,
     maxCursors = 500,
+    /** Child records per parent answered inline; longer lists continue behind a nextRecordsUrl. */
+    private readonly childBatchSize = CHILD_BATCH_SIZE,
   ) {
     db.function(FOLD_FUNCTION, { deterministic: true }, (value: unknown) =>
       value === null || value === undefined ? null : String(value).toLowerCase(),
@@ -154,12 +161,29 @@ export class QueryEngine {
         } else {
           const sub = plan.subqueries[index]!;
           const list = children[index]!.get(id);
-          record[sub.relationship.name] = list ? { totalSize: list.length, done: true, records: list } : null;
+          record[sub.relationship.name] = list ? this.childList(sub, list) : null;
         }
       }
       out.push(record);
     }
     return out;
+  }
+
+  /**
+   * A parent's child list as Salesforce answers it: whole when short, else the first batch with
+   * `done: false` and a nextRecordsUrl of its own (a cursor over the rest, read by `query/…`).
+   */
+  private childList(sub: SubqueryPlan, list: SObjectRecord[]): QueryResult {
+    if (list.length <= this.childBatchSize) return { totalSize: list.length, done: true, records: list };
+    const ids = list.map((r) => this.childIds.get(r)!);
+    const locator = salesforceId('01g', this.locatorCounter++);
+    this.cursors.set(locator, { plan: sub.childPlan, ids, batchSize: this.childBatchSize });
+    return {
+      totalSize: list.length,
+      done: false,
+      nextRecordsUrl: `${this.apiPrefix}/query/${locator}-${this.childBatchSize}`,
+      records: list.slice(0, this.childBatchSize),
+    };
   }
 
   /** One SQL statement for the children of every parent in the page. */
@@ -171,6 +195,7 @@ export class QueryEngine {
     for (const row of rows) {
       const parent = String(row.__parent);
       const record = this.base(sub.child.name, String(row.__id));
+      this.childIds.set(record, String(row.__id));
       for (const s of sub.selected) this.put(record, row, s, sub.joinIdColumns);
       let list = byParent.get(parent);
       if (!list) {

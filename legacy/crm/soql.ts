@@ -62,6 +62,8 @@ export interface SubqueryPlan {
   selected: SelectedField[];
   /** Join alias → column carrying that parent's Id (null when the lookup is empty). */
   joinIdColumns: Map<string, string>;
+  /** Reads child records by id, for the rest of a child list cut short (its own cursor). */
+  childPlan: QueryPlan;
 }
 
 export interface QueryPlan {
@@ -360,7 +362,19 @@ function compileSubquery(
   // prepared statement) is the same for every page.
   const inner = `SELECT ${columns.join(', ')} FROM ${quote(child.name)} AS c0 ${scope.joinSql()} WHERE c0.${quote(relationship.field)} IN (SELECT value FROM json_each(?)) AND ${filter}`;
   const sql = `SELECT * FROM (${inner})${sub.limit === undefined ? '' : ' WHERE __rn <= ?'} ORDER BY __rn`;
-  return { relationship, child, sql, whereParams, limit: sub.limit, selected, joinIdColumns };
+  const childPlan: QueryPlan = {
+    def: child,
+    count: false,
+    idsSql: '',
+    idsParams: [],
+    countSql: '',
+    rowsSql: `SELECT c0."Id" AS __id, ${columns.slice(2, -1).join(', ')} FROM ${quote(child.name)} AS c0 ${scope.joinSql()} WHERE c0."Id" IN (SELECT value FROM json_each(?))`,
+    selected,
+    joinIdColumns,
+    subqueries: [],
+    order: selected.map((_, i) => `f:${i}`),
+  };
+  return { relationship, child, sql, whereParams, limit: sub.limit, selected, joinIdColumns, childPlan };
 }
 
 function compileOrderBy(orderBy: OrderByClause | OrderByClause[] | undefined, scope: Scope): string {

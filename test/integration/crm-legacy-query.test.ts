@@ -114,6 +114,32 @@ describe('query', () => {
     expect(fourth.Events).toBeNull();
   });
 
+  it('cuts a child list past 200 records short with its own nextRecordsUrl, as Salesforce does', async () => {
+    await crm.reset();
+    const res = await crm.query(
+      `SELECT Id, (SELECT LastName FROM Contacts ORDER BY LastName) FROM Account WHERE Id IN ('${sfId('Account', 6)}', '${sfId('Account', 1)}')`,
+    );
+    const [first, sixth] = res.body.records;
+    expect(first.Contacts).toMatchObject({ totalSize: 3, done: true });
+    expect(sixth.Contacts.totalSize).toBe(BULK);
+    expect(sixth.Contacts.done).toBe(false);
+    expect(sixth.Contacts.records).toHaveLength(200);
+    const names: string[] = sixth.Contacts.records.map((c: { LastName: string }) => c.LastName);
+    let page = sixth.Contacts;
+    while (!page.done) {
+      const next = await crm.get(page.nextRecordsUrl);
+      expect(next.status).toBe(200);
+      page = next.body;
+      expect(page.totalSize).toBe(BULK);
+      names.push(...page.records.map((c: { LastName: string; attributes: { type: string } }) => c.LastName));
+      expect(page.records[0].attributes.type).toBe('Contact');
+    }
+    expect(names).toHaveLength(BULK);
+    expect(names).toEqual([...names].sort());
+    expect(new Set(names).size).toBe(BULK);
+    expect(await crm.stats()).toEqual({ query: 1, queryMore: 2 });
+  });
+
   it('follows Opportunity → Quotes → (lines from Quote) relationships', async () => {
     const res = await crm.query(
       `SELECT Id, (SELECT Id, Quantity FROM QuoteLineItems ORDER BY LineNumber) FROM Quote WHERE OpportunityId = '${sfId('Opportunity', 1)}'`,
