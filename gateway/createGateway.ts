@@ -11,7 +11,7 @@ import {
 import { createGraphQLHttpServer, sendJson } from '../lib/graphqlHttp.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { GatewayConfig } from './config.js';
-import { errorLoggingPlugin, type GatewayContext, maskError } from './errors.js';
+import { errorLoggingPlugin, type GatewayContext, maskError, operationNamePlugin } from './errors.js';
 import { operationLimitRules } from './limits.js';
 import { probeSubgraph, type SubgraphConnection, SubgraphDataSource, subgraphAgent } from './subgraphs.js';
 
@@ -79,6 +79,7 @@ export function createGateway(config: GatewayConfig, deps: { logger?: Logger } =
       ApolloServerPluginSchemaReportingDisabled(),
       ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
       errorLoggingPlugin(),
+      operationNamePlugin(),
     ],
   });
 

@@ -276,6 +276,77 @@ describe('error masking (production)', () => {
   });
 });
 
+describe('malformed requests', () => {
+  const json = { 'content-type': 'application/json' };
+  const cases: [string, RequestInit][] = [
+    ['a body that is not JSON', { method: 'POST', headers: json, body: '{"query":' }],
+    ['a query that is not a string', { method: 'POST', headers: json, body: '{"query":5}' }],
+    ['an empty body', { method: 'POST', headers: json, body: '' }],
+    ['a batch of operations', { method: 'POST', headers: json, body: '[{"query":"{__typename}"}]' }],
+    [
+      'a form post (CSRF)',
+      { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{__typename}"}' },
+    ],
+    ['a PUT', { method: 'PUT', headers: json, body: '{"query":"{__typename}"}' }],
+    ['a syntax error', { method: 'POST', headers: json, body: JSON.stringify({ query: '{ customers(' }) }],
+    [
+      'a variable of the wrong type',
+      {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({
+          query: 'query ($f: Int!) { customers(first: $f) { edges { node { id } } } }',
+          variables: { f: 'ten' },
+        }),
+      },
+    ],
+    [
+      'a missing variable',
+      {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({
+          query: 'query ($f: Int!) { customers(first: $f) { edges { node { id } } } }',
+        }),
+      },
+    ],
+    [
+      'several operations and no operationName',
+      {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ query: 'query A { __typename } query B { __typename }' }),
+      },
+    ],
+    [
+      'an unknown operationName',
+      {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ query: 'query A { __typename }', operationName: 'C' }),
+      },
+    ],
+  ];
+  for (const [name, init] of cases) {
+    it(`${name} is a 4xx with a catalogued code, never a 500, and costs no legacy call`, async () => {
+      await stack.resetCounts();
+      const response = await fetch(stack.gatewayUrl, init);
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      const body = (await response.json()) as GraphQLAnswer['body'];
+      expect(body.errors.length).toBeGreaterThan(0);
+      for (const error of body.errors) {
+        expect(['BAD_USER_INPUT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']).toContain(
+          error.extensions.code,
+        );
+        expect(error.extensions.stacktrace).toBeUndefined();
+      }
+      const calls = await stack.legacyCalls();
+      expect(calls.erp.total + calls.crm.total).toBe(0);
+    });
+  }
+});
+
 describe('operation limits, before any subgraph or legacy call', () => {
   async function expectRefusedWithoutCalls(query: string, limit: string): Promise<void> {
     await stack.resetCounts();
