@@ -190,7 +190,14 @@ async function main(): Promise<void> {
     process.stderr.write(`legacy: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(2);
   }
-  const logger = createLogger({ name: 'legacy', level: process.env.LOG_LEVEL || 'info' });
+  const level = process.env.LOG_LEVEL?.trim() || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
+    process.stderr.write(
+      `legacy: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent; got '${level}'\n`,
+    );
+    process.exit(2);
+  }
+  const logger = createLogger({ name: 'legacy', level });
   let running: RunningStandIns;
   try {
     running = await startStandIns(config, logger);
