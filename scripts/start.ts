@@ -128,7 +128,7 @@ try {
       `customer-graph ready: ${shown}/graphql`,
       `  ERP: ${realErp ? 'ERP_URL (external)' : `stand-in ${standIns?.erpUrl}`}, subgraph ${erpSubgraphUrl}`,
       `  CRM: ${realCrm ? 'CRM_URL (external)' : `stand-in ${standIns?.crmUrl}`}, subgraph ${crmSubgraphUrl}`,
-      `  workflows (writes across both): subgraph ${workflowsSubgraphUrl}, store ${settings.workflows.dbPath}`,
+      `  workflows (writes across both): subgraph ${workflowsSubgraphUrl}, store ${settings.workflows.redisUrl ? 'Redis (WORKFLOWS_REDIS_URL)' : settings.workflows.dbPath}`,
       '  try:',
       `  curl -s ${shown}/graphql -H 'content-type: application/json' \\`,
       `    -d '{"query":"{ customers(first: 3) { edges { node { id name balance { amount currencyCode } } } } }"}'`,

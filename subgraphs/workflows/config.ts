@@ -17,8 +17,12 @@ export interface WorkflowsSubgraphConfig {
   /** Read retries per legacy call (writes are never retried by the HTTP layer). */
   maxRetries: number;
   maxConnections: number;
-  /** SQLite file of idempotency records and pending write-backs. */
+  /** SQLite file of idempotency records and pending write-backs (when no Redis store is set). */
   dbPath: string;
+  /** Redis holding that state instead, shared by replicas (WORKFLOWS_REDIS_URL). */
+  redisUrl?: string;
+  /** Key prefix in Redis, so several deployments can share one server. */
+  redisPrefix: string;
   /** How long a running operation holds its claim without renewal (a dead process's claim lapses after it). */
   leaseMs: number;
   /** How long a call waits for a running call with the same key or quote before OPERATION_IN_PROGRESS. */
@@ -63,6 +67,7 @@ export const WORKFLOWS_SUBGRAPH_DEFAULTS = {
   maxRetries: 2,
   maxConnections: 5,
   dbPath: '.data/workflows.sqlite',
+  redisPrefix: 'customer-graph:workflows:',
   leaseMs: 30_000,
   waitTimeoutMs: 25_000,
   retryIntervalMs: 1_000,
@@ -118,7 +123,7 @@ export function readWorkflowsSubgraphConfig(env: NodeJS.ProcessEnv = process.env
   if (text('WORKFLOWS_DATABASE_URL') !== undefined) {
     throw new ConfigError(
       'WORKFLOWS_DATABASE_URL',
-      'a shared PostgreSQL store is not built into this version (it needs the pg package); unset it to use the local SQLite file (WORKFLOWS_DB_PATH)',
+      'a PostgreSQL store is not built into this version (it needs the pg package); use WORKFLOWS_REDIS_URL for a store shared by replicas, or unset it for the local SQLite file (WORKFLOWS_DB_PATH)',
     );
   }
   const erpCompanyId = text('ERP_COMPANY_ID');
@@ -142,6 +147,10 @@ export function readWorkflowsSubgraphConfig(env: NodeJS.ProcessEnv = process.env
     );
   }
   const erpCompanyName = text('ERP_COMPANY_NAME');
+  const redisUrl = text('WORKFLOWS_REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    throw new ConfigError('WORKFLOWS_REDIS_URL', `expected a redis:// or rediss:// URL, got "${redisUrl}"`);
+  }
   return {
     erpUrl: url('ERP_URL', d.erpUrl),
     erpToken: text('ERP_TOKEN') ?? d.erpToken,
@@ -155,6 +164,8 @@ export function readWorkflowsSubgraphConfig(env: NodeJS.ProcessEnv = process.env
     maxRetries: integer('WORKFLOWS_MAX_RETRIES', d.maxRetries, 0, 10),
     maxConnections: integer('WORKFLOWS_MAX_CONNECTIONS', d.maxConnections, 1, 1000),
     dbPath: text('WORKFLOWS_DB_PATH') ?? d.dbPath,
+    ...(redisUrl ? { redisUrl } : {}),
+    redisPrefix: text('WORKFLOWS_REDIS_PREFIX') ?? d.redisPrefix,
     leaseMs: integer('WORKFLOWS_LEASE_MS', d.leaseMs, 100, 3_600_000),
     waitTimeoutMs: integer('WORKFLOWS_WAIT_TIMEOUT_MS', d.waitTimeoutMs, 0, 3_600_000),
     retryIntervalMs: integer('WORKFLOWS_RETRY_INTERVAL_MS', d.retryIntervalMs, 10, 3_600_000),

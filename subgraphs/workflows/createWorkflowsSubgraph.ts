@@ -25,6 +25,7 @@ import { CONVERT_OPERATION, QuoteConversion } from './convertQuoteToOrder.js';
 import { CustomerChanges } from './customerChanges.js';
 import { Coordinator } from './idempotency.js';
 import { resolvers } from './resolvers/index.js';
+import { RedisWorkflowStore } from './store/redisStore.js';
 import { SqliteWorkflowStore } from './store/sqliteStore.js';
 import type { WorkflowStore } from './store/types.js';
 import { WriteBacks } from './writeBacks.js';
@@ -110,7 +111,11 @@ export function createWorkflowsSubgraph(
 ): WorkflowsSubgraph {
   const logger = deps.logger ?? silentLogger;
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const store = deps.store ?? new SqliteWorkflowStore(config.dbPath);
+  const store =
+    deps.store ??
+    (config.redisUrl
+      ? new RedisWorkflowStore(config.redisUrl, config.redisPrefix)
+      : new SqliteWorkflowStore(config.dbPath));
   const erpClient = new ErpClient(
     {
       url: config.erpUrl,

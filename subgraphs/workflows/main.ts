@@ -35,7 +35,7 @@ subgraph.server.on('error', (error) => {
 subgraph.server.listen(config.port, config.host, () => {
   const { port } = subgraph.server.address() as AddressInfo;
   logger.info(
-    { url: `http://${config.host}:${port}/graphql`, store: config.dbPath },
+    { url: `http://${config.host}:${port}/graphql`, store: config.redisUrl ? 'redis' : config.dbPath },
     'workflows subgraph listening',
   );
 });
