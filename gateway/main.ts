@@ -15,12 +15,16 @@ try {
 }
 
 const logger = createLogger({ name: 'gateway', level: config.logLevel });
-const gateway = createGateway(config, { logger });
-
+let gateway: ReturnType<typeof createGateway>;
 try {
+  gateway = createGateway(config, { logger });
   await gateway.ready();
 } catch (error) {
-  logger.fatal({ err: error }, `cannot load the supergraph from ${config.supergraphPath}`);
+  process.stderr.write(
+    `gateway: cannot load the supergraph from ${config.supergraphPath} (SUPERGRAPH_PATH): ${
+      error instanceof Error ? error.message : String(error)
+    }\n`,
+  );
   process.exit(2);
 }
 

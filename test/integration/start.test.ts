@@ -172,3 +172,24 @@ describe('npm run start:legacy', () => {
     expect(await started.exited).toBe(0);
   });
 });
+
+describe('npm run start:gateway', () => {
+  it('runs the gateway alone: listens, answers /health, stops cleanly on SIGTERM', async () => {
+    const started = run('gateway/main.ts', { GATEWAY_PORT: '0', LOG_LEVEL: 'info' });
+    const [, url] = await waitFor(started, /gateway ready: (http:\/\/127\.0\.0\.1:\d+)\/graphql/);
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    started.child.kill('SIGTERM');
+    expect(await started.exited).toBe(0);
+  });
+
+  it('a supergraph that cannot be read stops it with exit code 2 naming SUPERGRAPH_PATH', async () => {
+    const started = run('gateway/main.ts', {
+      GATEWAY_PORT: '0',
+      SUPERGRAPH_PATH: '/nonexistent/supergraph.graphql',
+    });
+    expect(await started.exited).toBe(2);
+    expect(started.errors()).toContain('SUPERGRAPH_PATH');
+  });
+});
