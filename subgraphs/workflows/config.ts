@@ -25,7 +25,11 @@ export interface WorkflowsSubgraphConfig {
   redisPrefix: string;
   /** How long a running operation holds its claim without renewal (a dead process's claim lapses after it). */
   leaseMs: number;
-  /** How long a call waits for a running call with the same key or quote before OPERATION_IN_PROGRESS. */
+  /**
+   * How long a call waits for a running call with the same key or quote before
+   * OPERATION_IN_PROGRESS; below the gateway's SUBGRAPH_TIMEOUT_MS (15 s), so the client gets that
+   * code rather than a gateway timeout.
+   */
   waitTimeoutMs: number;
   /** The background loop's period: due write-backs are tried, abandoned runs resumed. */
   retryIntervalMs: number;
@@ -69,7 +73,7 @@ export const WORKFLOWS_SUBGRAPH_DEFAULTS = {
   dbPath: '.data/workflows.sqlite',
   redisPrefix: 'customer-graph:workflows:',
   leaseMs: 30_000,
-  waitTimeoutMs: 25_000,
+  waitTimeoutMs: 10_000,
   retryIntervalMs: 1_000,
   retryBaseDelayMs: 2_000,
   retryMaxDelayMs: 300_000,

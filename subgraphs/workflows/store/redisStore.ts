@@ -184,7 +184,7 @@ function toWriteBack(hash: Hash): WriteBackRecord {
     attempts: num(hash.attempts) ?? 0,
     lastErrorCode: str(hash.lastErrorCode),
     createdAt: num(hash.createdAt) ?? 0,
-    nextAttemptAt: hash.status === 'PENDING' ? num(hash.nextAttemptAt) : num(hash.nextAttemptAt),
+    nextAttemptAt: num(hash.nextAttemptAt),
     completedAt: num(hash.completedAt),
   };
 }
