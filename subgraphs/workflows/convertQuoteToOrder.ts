@@ -1,5 +1,6 @@
 import { appError, LegacyError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import { toSalesforceId18 } from '../crm/client/ids.js';
 import type { CrmQuoteForWrite, CrmWrites, QuoteLink } from '../crm/client/writes.js';
 import {
   ERP_FIELD_LIMITS,
@@ -73,7 +74,9 @@ export class QuoteConversion {
     scope: CallScope,
   ): Promise<ConvertResult & { replayed: boolean }> {
     const key = idempotencyKey('idempotencyKey', args.idempotencyKey);
-    const quoteId = salesforceId('quoteId', args.quoteId, KEY_PREFIX.quote, 'quote');
+    // One form per quote (18 characters), so that its 15- and 18-character ids share one
+    // lease and one fingerprint.
+    const quoteId = toSalesforceId18(salesforceId('quoteId', args.quoteId, KEY_PREFIX.quote, 'quote'))!;
     const { result, replayed } = await this.deps.coordinator.runOnce({
       operation: CONVERT_OPERATION,
       key,

@@ -122,11 +122,12 @@ describe('convertQuoteToOrder', () => {
     expect(lines.n).toBe(quoteLines.n);
   });
 
-  it('creates one order when two different keys convert the same quote at once', async () => {
+  it('creates one order when two different keys convert the same quote at once (by its 18- and 15-character ids)', async () => {
     const quote = convertibleQuote();
     const [a, b] = await Promise.all([
       workflows.gql(CONVERT, { quoteId: quote.Id, key: `a-${quote.Id}` }),
-      workflows.gql(CONVERT, { quoteId: quote.Id, key: `b-${quote.Id}` }),
+      // The same quote by its 15-character id: one quote, one lease.
+      workflows.gql(CONVERT, { quoteId: quote.Id.slice(0, 15), key: `b-${quote.Id}` }),
     ]);
     expect(a.errors).toBeUndefined();
     expect(b.errors).toBeUndefined();
