@@ -155,7 +155,9 @@ export class WriteBacks {
           counts.done += 1;
           this.logger.info({ writeBackId: writeBack.id, kind: writeBack.kind, attempts }, 'write-back done');
         } catch (error) {
-          const transient = isTransient(error);
+          // Each kind re-reads the record's current version before writing, so a CONFLICT is a
+          // change that landed in between: the next attempt reads again.
+          const transient = isTransient(error) || (error instanceof LegacyError && error.code === 'CONFLICT');
           await this.store.recordWriteBackAttempt(
             writeBack.id,
             owner,
