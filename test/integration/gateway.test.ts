@@ -4,6 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayConfig } from '../../gateway/config.js';
 import { createGateway, type Gateway } from '../../gateway/createGateway.js';
 import { silentLogger } from '../../lib/logger.js';
+import { CRM_SUBGRAPH_DEFAULTS } from '../../subgraphs/crm/config.js';
+import { createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
+import { readErpSubgraphConfig } from '../../subgraphs/erp/config.js';
+import { createErpSubgraph } from '../../subgraphs/erp/createErpSubgraph.js';
+import { CUSTOMER_360 } from '../helpers/expected.js';
 import { type GraphQLAnswer, type Stack, startStack } from '../helpers/stack.js';
 
 /**
@@ -139,21 +144,33 @@ describe('health and readiness', () => {
   });
 });
 
+interface Hop {
+  subgraph: string;
+  requestId: string | undefined;
+}
+
+/** A recording hop in front of a real server: notes each request's x-request-id, forwards it unchanged. */
+function recordingHop(seen: Hop[], name: string, target: string): Promise<string> {
+  return listen(
+    createServer((req: IncomingMessage, res) => {
+      seen.push({ subgraph: name, requestId: req.headers['x-request-id'] as string | undefined });
+      const upstream = httpRequest(
+        new URL(req.url ?? '/', target),
+        { method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+    }),
+  );
+}
+
 describe('request ids', () => {
   it("the caller's x-request-id is echoed and passed on to every subgraph call", async () => {
-    const seen: { subgraph: string; requestId: string | undefined }[] = [];
-    // A recording hop in front of each real subgraph.
-    const recordingProxy = async (subgraph: string, target: string) =>
-      listen(
-        createServer((req: IncomingMessage, res) => {
-          seen.push({ subgraph, requestId: req.headers['x-request-id'] as string | undefined });
-          const upstream = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-          });
-          req.pipe(upstream);
-        }),
-      );
+    const seen: Hop[] = [];
+    const recordingProxy = (subgraph: string, target: string) => recordingHop(seen, subgraph, target);
     const { url } = await gatewayOver({
       erp: `${await recordingProxy('erp', stack.erpSubgraphUrl)}/graphql`,
       crm: `${await recordingProxy('crm', stack.crmSubgraphUrl)}/graphql`,
@@ -168,6 +185,34 @@ describe('request ids', () => {
     expect(answer.headers.get('x-request-id')).toBe('ticket-4711');
     expect(seen.map((call) => call.subgraph).sort()).toEqual(['crm', 'erp']);
     for (const call of seen) expect(call.requestId).toBe('ticket-4711');
+  });
+
+  it('…and the subgraphs pass it on to every legacy call', async () => {
+    const seen: Hop[] = [];
+    const erpLegacy = await recordingHop(seen, 'ERP', stack.erpLegacyUrl);
+    const crmLegacy = await recordingHop(seen, 'CRM', stack.crmLegacyUrl);
+    const erp = createErpSubgraph(
+      {
+        ...readErpSubgraphConfig({}),
+        erpUrl: erpLegacy,
+        companyId: stack.dataset.summary.companyId,
+        maxRetries: 0,
+      },
+      { logger: silentLogger },
+    );
+    const crm = createCrmSubgraph(
+      { ...CRM_SUBGRAPH_DEFAULTS, crmUrl: crmLegacy, maxRetries: 0 },
+      { logger: silentLogger },
+    );
+    extras.push(erp, crm);
+    const { url } = await gatewayOver({
+      erp: `${await listen(erp.server)}/graphql`,
+      crm: `${await listen(crm.server)}/graphql`,
+    });
+    const answer = await post(url, CUSTOMER_360, { first: 3 }, { 'x-request-id': 'ticket-4712' });
+    expect(answer.body.errors).toBeUndefined();
+    expect(new Set(seen.map((hop) => hop.subgraph))).toEqual(new Set(['ERP', 'CRM']));
+    for (const hop of seen) expect(hop.requestId, hop.subgraph).toBe('ticket-4712');
   });
 });
 
