@@ -34,7 +34,7 @@ export interface GatewayConfig {
   subgraphMaxConnections: number;
   /** `/ready` waits this long for each subgraph's answer. */
   readyProbeTimeoutMs: number;
-  /** NODE_ENV=production: no landing page, no introspection, no stack traces, no suggestions. */
+  /** NODE_ENV=production: no landing page, no introspection, no field suggestions. */
   production: boolean;
   logLevel: string;
   supergraphPath: string;

@@ -65,7 +65,8 @@ export function createGateway(config: GatewayConfig, deps: { logger?: Logger } =
     gateway,
     logger,
     introspection: !config.production,
-    includeStacktraceInErrorResponses: !config.production,
+    // Stack traces go to the logs under the request id, never to a client, in any mode.
+    includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
     formatError: (formatted, original) => maskError(formatted, original, { production: config.production }),
     validationRules: operationLimitRules(config.limits),

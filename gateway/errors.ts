@@ -77,9 +77,6 @@ export function maskError(
     if (extensions.subgraph === undefined && typeof serviceName === 'string')
       extensions.subgraph = serviceName;
   }
-  if (!options.production && formatted.extensions?.stacktrace !== undefined) {
-    extensions.stacktrace = formatted.extensions.stacktrace;
-  }
   return {
     message,
     ...(formatted.locations ? { locations: formatted.locations } : {}),

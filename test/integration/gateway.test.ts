@@ -258,6 +258,13 @@ describe('error masking (production)', () => {
     expect(text).not.toMatch(/127\.0\.0\.1|https?:|ECONNREFUSED|stacktrace/);
   });
 
+  it('outside production too, an error carries no stack trace and no address', async () => {
+    const { url } = await gatewayOver({ erp: await deadUrl() }, { production: false });
+    const answer = await post(url, '{ customers(first: 1) { edges { node { id balance { amount } } } } }');
+    expect(answer.body.errors?.[0]?.extensions.code).toBe('SUBGRAPH_UNAVAILABLE');
+    expect(JSON.stringify(answer.body)).not.toMatch(/stacktrace|127\.0\.0\.1|https?:|\bat [\w.]+ \(/);
+  });
+
   it('a subgraph slower than SUBGRAPH_TIMEOUT_MS leaves the other fields, with the error naming it', async () => {
     const slow = await listen(createServer(() => undefined)); // accepts, never answers
     const { url } = await gatewayOver({ crm: `${slow}/graphql` }, { subgraphTimeoutMs: 300 });
