@@ -281,11 +281,11 @@ export function createDirectClient(config: DirectClientConfig): DirectClient {
     return mergeInteractions(tasks, events, 5).map((node) => ({ node }));
   }
 
-  async function customer360(first: number, signal: AbortSignal) {
+  async function customer360(first: number, search: string | null, signal: AbortSignal) {
     const items = itemFetcher(signal);
     const { edges, hasNextPage } = await accountPage(
       first,
-      null,
+      search,
       async (account) => {
         const erpId = account.ERP_Customer_Id__c;
         const [record, orders, invoices, interactions] = await Promise.all([
@@ -474,7 +474,9 @@ export function createDirectClient(config: DirectClientConfig): DirectClient {
       const v = instance.variables;
       switch (instance.kind) {
         case 'customer360':
-          return customer360(Number(v.first), signal);
+          return customer360(Number(v.first), null, signal);
+        case 'customer360Search':
+          return customer360(Number(v.first), String(v.search).trim(), signal);
         case 'customerDeep':
           return customerDeep(String(v.id), signal);
         case 'customerSearch':

@@ -268,6 +268,7 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
 
 interface PhaseContext {
   settings: Settings;
+  pools: Pools;
   loadgen: LoadGenerator;
   standIns: StandIns;
   direct: DirectClientConfig;
@@ -397,21 +398,41 @@ function startLoadGenerator(): LoadGenerator {
 
 /**
  * Operations that warm connections, code and query plans without touching data a scenario reads
- * (a page size the graph refuses, a customer that does not exist, a name nobody has), so a lone
- * operation measures legacy work, not a process's first request.
+ * (a page size the graph refuses, a customer that does not exist, a name nobody has), then a
+ * burst of real operations on customers no scenario reads (the Customer360 selection over name
+ * searches that only match accounts after the largest page, deep reads of other customers), so
+ * a fresh process has compiled its hot paths before it is measured. Products are shared between
+ * customers, so some may already be in a cache after it; the records of the scenarios' own
+ * customers are not.
  */
-const WARM_UP: readonly OperationInstance[] = [
+const PROBES: readonly OperationInstance[] = [
   { kind: 'customer360', variables: { first: 0 } },
   { kind: 'customerDeep', variables: { id: '00000000-0000-4000-8000-000000000000' } },
   { kind: 'customerSearch', variables: { search: 'no customer is named like this', first: 1 } },
 ];
+const WARM_UP_OPERATIONS = 48;
 
-/** Stacks (and the direct client's stand-ins, keyed by their URL) already warmed. */
+function warmUpOperations(pools: Pools): OperationInstance[] {
+  const operations: OperationInstance[] = [...PROBES];
+  for (let i = 0; operations.length < PROBES.length + WARM_UP_OPERATIONS; i += 1) {
+    const term = pools.warmUpSearchTerms[i % Math.max(1, pools.warmUpSearchTerms.length)];
+    const customerId = pools.warmUpCustomerIds[i % Math.max(1, pools.warmUpCustomerIds.length)];
+    if (customerId) operations.push({ kind: 'customerDeep', variables: { id: customerId } });
+    if (term) operations.push({ kind: 'customer360Search', variables: { search: term, first: 10 } });
+    if (!customerId && !term) break;
+  }
+  return operations;
+}
+
+/** Stacks (and the direct client's stand-ins) already warmed, by a key of their processes. */
 const warmed = new Set<string>();
 
-async function warmUp(runner: Runner, key: string): Promise<void> {
+async function warmUp(runner: Runner, key: string, pools: Pools, concurrency: number): Promise<void> {
   if (warmed.has(key)) return;
-  for (const instance of WARM_UP) await runner.run(instance);
+  for (const probe of PROBES) await runner.run(probe);
+  await inParallel(warmUpOperations(pools).slice(PROBES.length), concurrency, async (instance) => {
+    await runner.run(instance);
+  });
   warmed.add(key);
 }
 
@@ -423,7 +444,12 @@ async function measure(
 ): Promise<Row> {
   const { settings, standIns } = context;
   const runner = stack ? graphqlRunner(stack.url) : directRunner(context.direct);
-  await warmUp(runner, stack ? `${stack.gateway.pid}` : `direct ${context.standIns.service.pid}`);
+  await warmUp(
+    runner,
+    stack ? `${stack.gateway.pid}` : `direct ${context.standIns.service.pid}`,
+    context.pools,
+    settings.concurrency,
+  );
   const calibration = await calibrate(context, scenario, runner);
   await runner.close();
   if (settings.quick && calibration.latencyMs > settings.maxDurationMs) {
@@ -587,6 +613,7 @@ async function runPhase(
     }
     const context: PhaseContext = {
       settings,
+      pools,
       loadgen,
       standIns,
       customers: phase.customers,
@@ -641,6 +668,12 @@ async function runPhase(
           }
           const stack = stacks.get(id) ?? null;
           if (id === REFERENCE_CONFIG && index === 0) {
+            await warmUp(
+              graphqlRunner((stack as ConfigStack).url),
+              `${stack?.gateway.pid}`,
+              pools,
+              settings.concurrency,
+            );
             const instances = distinctInstances(scenarios);
             const t = performance.now();
             context.references = await computeReferences(

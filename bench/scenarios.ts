@@ -25,7 +25,18 @@ export interface Pools {
   deepCustomerIds: string[];
   /** Words from CRM account names, each matching at least one account. */
   searchTerms: string[];
+  /** Customers with orders that no scenario reads (the warm-up's). */
+  warmUpCustomerIds: string[];
+  /**
+   * Words matching only accounts that sort after the largest Customer360 page and are no search
+   * term: the warm-up's Customer360 searches.
+   */
+  warmUpSearchTerms: string[];
 }
+
+const WARM_UP_POOL = 24;
+/** The largest Customer360 page a scenario reads: warm-up searches stay after it. */
+const LARGEST_PAGE = 100;
 
 export const SCENARIO_TITLES: Readonly<Record<ScenarioId, string>> = {
   'c360-1': 'Customer360, first 1',
@@ -90,16 +101,29 @@ export function buildScenario(id: ScenarioId, pools: Pools, weightScale = 1): Sc
 
 /** Distinct variables for the pooled operations, read from the generated data set. */
 export function readPools(erp: Database, crm: Database, size: number): Pools {
-  const deepCustomerIds = (
+  const withOrders = (
     erp
       .prepare(
         `SELECT c.id AS id FROM customers c
          WHERE EXISTS (SELECT 1 FROM salesOrders o WHERE o.customerId = c.id)
-         ORDER BY c.number LIMIT ?`,
+         ORDER BY c.number`,
       )
-      .all(size) as { id: string }[]
+      .all() as { id: string }[]
   ).map((row) => row.id);
-  const terms: string[] = [];
+  const deepCustomerIds = withOrders.slice(0, size);
+  const warmUpCustomerIds = withOrders.slice(size).slice(-WARM_UP_POOL);
+
+  // Salesforce orders and compares names case-insensitively; so does this choice.
+  const lastPageName = (
+    crm
+      .prepare('SELECT Name AS name FROM Account ORDER BY Name COLLATE NOCASE, Id LIMIT 1 OFFSET ?')
+      .get(LARGEST_PAGE + 20) as { name: string } | undefined
+  )?.name;
+  const firstMatch = crm.prepare(
+    "SELECT min(Name COLLATE NOCASE) AS name, count(*) AS n FROM Account WHERE Name LIKE '%' || ? || '%'",
+  );
+  const searchTerms: string[] = [];
+  const warmUpSearchTerms: string[] = [];
   const seen = new Set<string>();
   const names = crm.prepare('SELECT Name AS name FROM Account ORDER BY Id').iterate() as Iterable<{
     name: string | null;
@@ -109,12 +133,20 @@ export function readPools(erp: Database, crm: Database, size: number): Pools {
       const term = word.toLowerCase();
       if (!/^[a-z]{4,}$/.test(term) || seen.has(term)) continue;
       seen.add(term);
-      terms.push(term);
-      if (terms.length >= size) break;
+      if (searchTerms.length < size) {
+        searchTerms.push(term);
+        continue;
+      }
+      const match = firstMatch.get(term) as { name: string | null; n: number };
+      const afterPages =
+        lastPageName !== undefined &&
+        match.name !== null &&
+        match.name.toLowerCase() > lastPageName.toLowerCase();
+      if (afterPages && warmUpSearchTerms.length < WARM_UP_POOL) warmUpSearchTerms.push(term);
     }
-    if (terms.length >= size) break;
+    if (searchTerms.length >= size && warmUpSearchTerms.length >= WARM_UP_POOL) break;
   }
   if (deepCustomerIds.length === 0) throw new Error('the data set has no customer with orders');
-  if (terms.length === 0) throw new Error('the data set has no account name to search for');
-  return { deepCustomerIds, searchTerms: terms };
+  if (searchTerms.length === 0) throw new Error('the data set has no account name to search for');
+  return { deepCustomerIds, searchTerms, warmUpCustomerIds, warmUpSearchTerms };
 }

@@ -119,7 +119,12 @@ describe('weighted mix', () => {
 });
 
 describe('scenarios', () => {
-  const pools = { deepCustomerIds: ['c1', 'c2', 'c3'], searchTerms: ['alpha', 'beta'] };
+  const pools = {
+    deepCustomerIds: ['c1', 'c2', 'c3'],
+    searchTerms: ['alpha', 'beta'],
+    warmUpCustomerIds: ['w1'],
+    warmUpSearchTerms: ['omega'],
+  };
 
   it('sends the exact Customer360 operation and pools of distinct variables', () => {
     expect(buildScenario('c360-100', pools).operations).toEqual([
