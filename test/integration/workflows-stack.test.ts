@@ -173,6 +173,52 @@ describe('writes through the gateway', () => {
     expect(ordersFor(stack.dataset, quote.QuoteNumber)).toHaveLength(1);
   });
 
+  it('refuses a stale ERP version through the gateway with CONFLICT and the current values, changing nothing', async () => {
+    const { customerId, accountId } = stack.dataset.crm
+      .prepare(
+        `SELECT ERP_Customer_Id__c AS customerId, MIN(Id) AS accountId FROM Account WHERE ERP_Customer_Id__c IS NOT NULL
+         GROUP BY ERP_Customer_Id__c HAVING COUNT(*) = 1 ORDER BY ERP_Customer_Id__c DESC LIMIT 1`,
+      )
+      .get() as { customerId: string; accountId: string };
+    const mutation = `mutation($input: UpdateCustomerAddressInput!) {
+      updateCustomerAddress(input: $input) { erpVersion outcomes { system status } customer { id number } }
+    }`;
+    const address = { street: '9 Quay Street', city: 'Cork', postalCode: 'T12', country: 'IE' };
+    const first = await stack.query(mutation, { input: { customerId, purpose: 'BILLING', address } });
+    expect(first.body.errors).toBeUndefined();
+    const version = first.body.data.updateCustomerAddress.erpVersion;
+    // Someone changes the customer after this client read its version.
+    const second = await stack.query(mutation, {
+      input: {
+        customerId,
+        purpose: 'BILLING',
+        address: { ...address, city: 'Galway' },
+        expectedVersion: version,
+      },
+    });
+    expect(second.body.errors).toBeUndefined();
+    const erpBefore = stack.dataset.erp.prepare('SELECT * FROM customers WHERE id = ?').get(customerId);
+    const crmBefore = stack.dataset.crm.prepare('SELECT * FROM Account WHERE Id = ?').get(accountId);
+    const stale = await stack.query(mutation, {
+      input: {
+        customerId,
+        purpose: 'BILLING',
+        address: { ...address, city: 'Limerick' },
+        expectedVersion: version,
+      },
+    });
+    expect(stale.body.data).toBeNull();
+    expect(stale.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      system: 'ERP',
+      current: { version: second.body.data.updateCustomerAddress.erpVersion, address: { city: 'Galway' } },
+    });
+    expect(stack.dataset.erp.prepare('SELECT * FROM customers WHERE id = ?').get(customerId)).toEqual(
+      erpBefore,
+    );
+    expect(stack.dataset.crm.prepare('SELECT * FROM Account WHERE Id = ?').get(accountId)).toEqual(crmBefore);
+  });
+
   it('passes refusals through with their codes and details', async () => {
     const quote = candidateQuotes(stack.dataset).find(
       (q) => q.creditLimit > 0 && q.balance + q.GrandTotal > q.creditLimit && q.blocked.trim() === '',
