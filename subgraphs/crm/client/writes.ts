@@ -480,9 +480,12 @@ export class CrmWrites {
       );
     }
     // Composite answers 200 even when a subrequest failed: each part carries its own status.
-    const failed = parts.find(
-      (part) => typeof part.httpStatusCode !== 'number' || part.httpStatusCode >= 400,
-    );
+    // With allOrNone the parts that merely did not run say PROCESSING_HALTED; the cause is
+    // the part that failed for its own reason.
+    const isFailed = (part: (typeof parts)[number]) =>
+      typeof part.httpStatusCode !== 'number' || part.httpStatusCode >= 400;
+    const failed =
+      parts.find((part) => isFailed(part) && !isHalted(part.body)) ?? parts.find((part) => isFailed(part));
     if (failed) {
       const status = failed.httpStatusCode ?? 0;
       const first = Array.isArray(failed.body)
@@ -505,4 +508,12 @@ export class CrmWrites {
       });
     }
   }
+}
+
+function isHalted(body: unknown): boolean {
+  return (
+    Array.isArray(body) &&
+    body.length > 0 &&
+    body.every((error) => (error as { errorCode?: unknown })?.errorCode === 'PROCESSING_HALTED')
+  );
 }
