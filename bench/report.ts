@@ -53,6 +53,7 @@ export interface Row {
 export interface BenchResult {
   machine: { cpu: string; cores: number; node: string; platform: string; memoryGiB: number };
   settings: {
+    argv: string[];
     quick: boolean;
     latencyMs: number;
     jitterMs: number;
@@ -297,7 +298,7 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
   const lines = [
     '# Benchmark results',
     '',
-    `Produced by \`npm run bench${s.quick ? ' -- --quick' : ''}\` on ${result.startedAt} (finished ${result.finishedAt}).`,
+    `Produced by \`npm run bench${s.argv.length > 0 ? ` -- ${s.argv.join(' ')}` : ''}\` on ${result.startedAt} (finished ${result.finishedAt}).`,
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB, ${m.platform}, Node ${m.node}.`,
     '',

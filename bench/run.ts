@@ -53,6 +53,8 @@ const ALL_SCENARIOS: readonly ScenarioId[] = [
 const QUICK_SCENARIOS: readonly ScenarioId[] = ['c360-1', 'c360-10', 'search', 'c360-100'];
 
 export interface Settings {
+  /** The flags as given, for the results header. */
+  argv: string[];
   quick: boolean;
   latencyMs: number;
   jitterMs: number;
@@ -83,6 +85,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--latency MS] [--jitter MS] [-
 export function parseFlags(argv: readonly string[]): Settings {
   const quick = argv.includes('--quick');
   const settings: Settings = {
+    argv: [...argv],
     quick,
     latencyMs: 30,
     jitterMs: 5,
@@ -411,10 +414,11 @@ const PROBES: readonly OperationInstance[] = [
   { kind: 'customerSearch', variables: { search: 'no customer is named like this', first: 1 } },
 ];
 const WARM_UP_OPERATIONS = 48;
+const QUICK_WARM_UP_OPERATIONS = 16;
 
-function warmUpOperations(pools: Pools): OperationInstance[] {
+function warmUpOperations(pools: Pools, count: number): OperationInstance[] {
   const operations: OperationInstance[] = [...PROBES];
-  for (let i = 0; operations.length < PROBES.length + WARM_UP_OPERATIONS; i += 1) {
+  for (let i = 0; operations.length < PROBES.length + count; i += 1) {
     const term = pools.warmUpSearchTerms[i % Math.max(1, pools.warmUpSearchTerms.length)];
     const customerId = pools.warmUpCustomerIds[i % Math.max(1, pools.warmUpCustomerIds.length)];
     if (customerId) operations.push({ kind: 'customerDeep', variables: { id: customerId } });
@@ -427,12 +431,17 @@ function warmUpOperations(pools: Pools): OperationInstance[] {
 /** Stacks (and the direct client's stand-ins) already warmed, by a key of their processes. */
 const warmed = new Set<string>();
 
-async function warmUp(runner: Runner, key: string, pools: Pools, concurrency: number): Promise<void> {
+async function warmUp(runner: Runner, key: string, pools: Pools, settings: Settings): Promise<void> {
   if (warmed.has(key)) return;
   for (const probe of PROBES) await runner.run(probe);
-  await inParallel(warmUpOperations(pools).slice(PROBES.length), concurrency, async (instance) => {
-    await runner.run(instance);
-  });
+  const count = settings.quick ? QUICK_WARM_UP_OPERATIONS : WARM_UP_OPERATIONS;
+  await inParallel(
+    warmUpOperations(pools, count).slice(PROBES.length),
+    settings.concurrency,
+    async (instance) => {
+      await runner.run(instance);
+    },
+  );
   warmed.add(key);
 }
 
@@ -448,7 +457,7 @@ async function measure(
     runner,
     stack ? `${stack.gateway.pid}` : `direct ${context.standIns.service.pid}`,
     context.pools,
-    settings.concurrency,
+    settings,
   );
   const calibration = await calibrate(context, scenario, runner);
   await runner.close();
@@ -597,7 +606,9 @@ async function runPhase(
   } finally {
     dataset.close();
   }
-  log(`  data set ready in ${((performance.now() - openedAt) / 1000).toFixed(1)} s`);
+  log(
+    `  data set ready in ${((performance.now() - openedAt) / 1000).toFixed(1)} s; ${pools.deepCustomerIds.length} customers and ${pools.searchTerms.length} search terms for the scenarios, ${pools.warmUpCustomerIds.length} and ${pools.warmUpSearchTerms.length} for warm-ups`,
+  );
   const standIns = await startStandIns({
     repoRoot: REPO_ROOT,
     logDir,
@@ -668,12 +679,7 @@ async function runPhase(
           }
           const stack = stacks.get(id) ?? null;
           if (id === REFERENCE_CONFIG && index === 0) {
-            await warmUp(
-              graphqlRunner((stack as ConfigStack).url),
-              `${stack?.gateway.pid}`,
-              pools,
-              settings.concurrency,
-            );
+            await warmUp(graphqlRunner((stack as ConfigStack).url), `${stack?.gateway.pid}`, pools, settings);
             const instances = distinctInstances(scenarios);
             const t = performance.now();
             context.references = await computeReferences(
@@ -753,6 +759,7 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
       memoryGiB: totalmem() / 2 ** 30,
     },
     settings: {
+      argv: settings.argv,
       quick: settings.quick,
       latencyMs: settings.latencyMs,
       jitterMs: settings.jitterMs,
