@@ -27,6 +27,7 @@ import {
 } from './report.js';
 import { buildScenario, type Pools, readPools, type Scenario, type ScenarioId } from './scenarios.js';
 import {
+  allPorts,
   type ConfigStack,
   CRM_TOKEN,
   ERP_TOKEN,
@@ -36,6 +37,7 @@ import {
   type StandIns,
   startConfigStack,
   startStandIns,
+  supergraphSubgraphs,
   writeHiveSupergraph,
 } from './stack.js';
 
@@ -598,6 +600,8 @@ async function runPhase(
   notes: string[],
 ): Promise<Row[]> {
   log(`\n== data set: ${phase.customers} customers (seed ${settings.seed})`);
+  // Read now, not at start-up: the supergraph is what the gateways will load.
+  const subgraphs = supergraphSubgraphs(REPO_ROOT);
   const openedAt = performance.now();
   const dataset = openDataset({ seed: settings.seed, customers: phase.customers });
   let pools: Pools;
@@ -647,6 +651,7 @@ async function runPhase(
         logDir,
         ports: portsFor(settings.portBase, config.id),
         standIns,
+        subgraphs,
         hiveSupergraphPath,
         startTimeoutMs: 60_000,
       });
@@ -714,9 +719,7 @@ async function runPhase(
 
 export async function runBench(settings: Settings): Promise<BenchResult> {
   const startedAt = new Date().toISOString();
-  const ports = new Set(
-    CONFIG_IDS.flatMap((id) => Object.values(portsFor(settings.portBase, id)) as number[]),
-  );
+  const ports = new Set(CONFIG_IDS.flatMap((id) => allPorts(portsFor(settings.portBase, id))));
   await assertPortsFree([...ports]);
   const logDir = join(REPO_ROOT, '.data/bench-logs');
   mkdirSync(logDir, { recursive: true });

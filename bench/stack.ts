@@ -8,12 +8,15 @@ import { join } from 'node:path';
 import { type BenchConfig, CONFIG_IDS, type ConfigId } from './configs.js';
 import { type Service, startService, startTsService, waitUntil } from './processes.js';
 
+/** The subgraphs the bench knows how to start, in port order. */
+export const SUBGRAPH_NAMES = ['erp', 'crm', 'workflows'] as const;
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
 export interface BenchPorts {
   erpLegacy: number;
   crmLegacy: number;
   gateway: number;
-  erpSubgraph: number;
-  crmSubgraph: number;
+  subgraphs: Record<SubgraphName, number>;
 }
 
 /**
@@ -26,9 +29,25 @@ export function portsFor(base: number, config: ConfigId): BenchPorts {
     erpLegacy: base + 1,
     crmLegacy: base + 2,
     gateway: block,
-    erpSubgraph: block + 1,
-    crmSubgraph: block + 2,
+    subgraphs: { erp: block + 1, crm: block + 2, workflows: block + 3 },
   };
+}
+
+export const allPorts = (ports: BenchPorts): number[] => [
+  ports.erpLegacy,
+  ports.crmLegacy,
+  ports.gateway,
+  ...Object.values(ports.subgraphs),
+];
+
+/** The subgraphs schema/supergraph.graphql names (its `@join__graph` entries). */
+export function supergraphSubgraphs(repoRoot: string): SubgraphName[] {
+  const sdl = readFileSync(join(repoRoot, 'schema/supergraph.graphql'), 'utf8');
+  const names = [...sdl.matchAll(/@join__graph\(name: "([^"]+)"/g)].map((m) => m[1] as string);
+  const unknown = names.filter((name) => !(SUBGRAPH_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0)
+    throw new Error(`the bench does not know how to start subgraph(s) ${unknown.join(', ')}`);
+  return names as SubgraphName[];
 }
 
 export const ERP_TOKEN = 'erp-dev-token';
@@ -100,6 +119,8 @@ export async function startConfigStack(options: {
   logDir: string;
   ports: BenchPorts;
   standIns: StandIns;
+  /** Which subgraphs to start (those the supergraph names). */
+  subgraphs: readonly SubgraphName[];
   hiveSupergraphPath: string;
   startTimeoutMs: number;
 }): Promise<ConfigStack> {
@@ -107,35 +128,25 @@ export async function startConfigStack(options: {
   if (config.gateway === 'none') throw new Error(`configuration ${config.id} has no gateway`);
   const common = { cwd: options.repoRoot, logDir: options.logDir };
   const quiet = { LOG_LEVEL: 'warn', NODE_ENV: 'production' };
-  const subgraphs = [
-    startTsService({
+  const legacy = { ERP_URL: standIns.erpUrl, ERP_TOKEN, CRM_URL: standIns.crmUrl, CRM_TOKEN };
+  const envOf: Record<SubgraphName, Record<string, string>> = {
+    erp: { ERP_LOCAL_CURRENCY: LOCAL_CURRENCY, ERP_SUBGRAPH_PORT: String(ports.subgraphs.erp) },
+    crm: { CRM_SUBGRAPH_PORT: String(ports.subgraphs.crm) },
+    workflows: {
+      WORKFLOWS_SUBGRAPH_PORT: String(ports.subgraphs.workflows),
+      WORKFLOWS_DB_PATH: join(options.logDir, `workflows-${config.id}.sqlite`),
+    },
+  };
+  const subgraphUrl = (name: SubgraphName) => `${origin(ports.subgraphs[name])}/graphql`;
+  const subgraphs = options.subgraphs.map((name) => ({
+    name,
+    service: startTsService({
       ...common,
-      name: `${config.id}-erp-subgraph`,
-      script: 'subgraphs/erp/main.ts',
-      env: {
-        ...quiet,
-        ...config.subgraphEnv,
-        ERP_URL: standIns.erpUrl,
-        ERP_TOKEN,
-        ERP_LOCAL_CURRENCY: LOCAL_CURRENCY,
-        ERP_SUBGRAPH_PORT: String(ports.erpSubgraph),
-      },
+      name: `${config.id}-${name}-subgraph`,
+      script: `subgraphs/${name}/main.ts`,
+      env: { ...quiet, ...config.subgraphEnv, ...legacy, ...envOf[name] },
     }),
-    startTsService({
-      ...common,
-      name: `${config.id}-crm-subgraph`,
-      script: 'subgraphs/crm/main.ts',
-      env: {
-        ...quiet,
-        ...config.subgraphEnv,
-        CRM_URL: standIns.crmUrl,
-        CRM_TOKEN,
-        CRM_SUBGRAPH_PORT: String(ports.crmSubgraph),
-      },
-    }),
-  ];
-  const erpSubgraphUrl = `${origin(ports.erpSubgraph)}/graphql`;
-  const crmSubgraphUrl = `${origin(ports.crmSubgraph)}/graphql`;
+  }));
   const gateway =
     config.gateway === 'apollo'
       ? startTsService({
@@ -146,8 +157,9 @@ export async function startConfigStack(options: {
             ...quiet,
             ...config.gatewayEnv,
             GATEWAY_PORT: String(ports.gateway),
-            ERP_SUBGRAPH_URL: erpSubgraphUrl,
-            CRM_SUBGRAPH_URL: crmSubgraphUrl,
+            ...Object.fromEntries(
+              options.subgraphs.map((name) => [`${name.toUpperCase()}_SUBGRAPH_URL`, subgraphUrl(name)]),
+            ),
           },
         })
       : startService({
@@ -168,18 +180,14 @@ export async function startConfigStack(options: {
   const url = `${origin(ports.gateway)}/graphql`;
   const stop = async () => {
     await gateway.stop();
-    await Promise.all(subgraphs.map((s) => s.stop()));
+    await Promise.all(subgraphs.map((s) => s.service.stop()));
   };
   try {
-    const probes: [Service, string][] = subgraphs.map((service, i) => [
-      service,
-      i === 0 ? erpSubgraphUrl : crmSubgraphUrl,
-    ]);
-    for (const [service, subgraphUrl] of probes) {
+    for (const { name, service } of subgraphs) {
       await waitUntil(
         service,
         'GraphQL answering',
-        () => graphqlAnswers(subgraphUrl),
+        () => graphqlAnswers(subgraphUrl(name)),
         options.startTimeoutMs,
       );
     }
@@ -188,7 +196,7 @@ export async function startConfigStack(options: {
     await stop();
     throw error;
   }
-  return { url, gateway, subgraphs, stop };
+  return { url, gateway, subgraphs: subgraphs.map((s) => s.service), stop };
 }
 
 async function graphqlAnswers(url: string): Promise<boolean> {
@@ -225,23 +233,17 @@ export function ensureHiveInstalled(repoRoot: string, log: (line: string) => voi
   }
 }
 
-/** Placeholder subgraph URLs in the committed supergraph; every gateway is told the real ones. */
-export const SUPERGRAPH_PLACEHOLDERS = {
-  erp: 'http://erp.subgraph.invalid/graphql',
-  crm: 'http://crm.subgraph.invalid/graphql',
-} as const;
+/** The committed supergraph's placeholder URL of a subgraph; every gateway is told the real one. */
+export const placeholderUrl = (name: SubgraphName) => `http://${name}.subgraph.invalid/graphql`;
 
 /** A copy of schema/supergraph.graphql pointing at the bench's subgraphs, for Hive Gateway. */
 export function writeHiveSupergraph(repoRoot: string, ports: BenchPorts, path: string): void {
-  const sdl = readFileSync(join(repoRoot, 'schema/supergraph.graphql'), 'utf8');
-  for (const placeholder of Object.values(SUPERGRAPH_PLACEHOLDERS)) {
-    if (!sdl.includes(placeholder))
-      throw new Error(`schema/supergraph.graphql no longer holds ${placeholder}`);
+  let sdl = readFileSync(join(repoRoot, 'schema/supergraph.graphql'), 'utf8');
+  for (const name of supergraphSubgraphs(repoRoot)) {
+    if (!sdl.includes(placeholderUrl(name))) {
+      throw new Error(`schema/supergraph.graphql no longer holds ${placeholderUrl(name)}`);
+    }
+    sdl = sdl.replaceAll(placeholderUrl(name), `${origin(ports.subgraphs[name])}/graphql`);
   }
-  writeFileSync(
-    path,
-    sdl
-      .replaceAll(SUPERGRAPH_PLACEHOLDERS.erp, `${origin(ports.erpSubgraph)}/graphql`)
-      .replaceAll(SUPERGRAPH_PLACEHOLDERS.crm, `${origin(ports.crmSubgraph)}/graphql`),
-  );
+  writeFileSync(path, sdl);
 }
