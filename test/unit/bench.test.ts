@@ -1,3 +1,5 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { escapeSoqlLike, formatAmount, mergeInteractions } from '../../bench/direct-client.js';
 import {
@@ -11,6 +13,7 @@ import {
 import { checkTargets, type Row } from '../../bench/report.js';
 import { FlagError, parseFlags } from '../../bench/run.js';
 import { buildScenario } from '../../bench/scenarios.js';
+import { Simulator } from '../../legacy/sim/simulator.js';
 
 describe('percentiles', () => {
   it('uses the nearest rank, so every figure is a latency that was seen', () => {
@@ -96,6 +99,32 @@ describe('critical-path floor over merged traces', () => {
     ];
     expect(criticalPathFloor([erp, []], 10).depth).toBe(2);
     expect(criticalPathFloor([[], []], 30)).toEqual({ depth: 0, floorMs: 0 });
+  });
+});
+
+describe("the stand-ins' trace export", () => {
+  it('gives wall-clock intervals that merge into the same depth the stand-in reports', async () => {
+    const sim = new Simulator(() => {});
+    const request = {} as IncomingMessage;
+    const answer = () => new EventEmitter() as unknown as ServerResponse;
+    const before = Date.now();
+    const first = answer();
+    await sim.admit(request, first, 'GET /a');
+    expect(sim.getTrace().roundTrips[0]?.end).toBeNull();
+    first.emit('close');
+    const second = answer();
+    await sim.admit(request, second, 'GET /b');
+    second.emit('close');
+    const trace = sim.getTrace().roundTrips;
+    expect(trace).toHaveLength(2);
+    for (const trip of trace) {
+      expect(trip.start).toBeGreaterThanOrEqual(before - 1);
+      expect(trip.start).toBeLessThanOrEqual(Date.now() + 1);
+      expect(trip.end).not.toBeNull();
+    }
+    expect(criticalPathFloor([trace], 30).depth).toBe(sim.getStats().sequentialDepth);
+    sim.reset();
+    expect(sim.getTrace().roundTrips).toEqual([]);
   });
 });
 
