@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { LegacyCache } from './legacyCache.js';
 
 /**
@@ -16,8 +17,15 @@ export interface CachedBatchOptions<K, V> {
   scope: string;
   /** What the values are, e.g. "erp.customer": part of the key and of the invalidation. */
   type: string;
-  ttlMs: number;
+  /** Per key when the values differ in how fast they go stale; 0 does not store. */
+  ttlMs: number | ((key: K) => number);
   keyOf?: (key: K) => string;
+  /**
+   * Names of the generations an entry depends on (e.g. "customer:<id>"): a write bumps them
+   * ({@link bumpGenerations}) and entries stored under an older generation are never read again.
+   * This reaches lists keyed by page size and cursor, which no write could name one by one.
+   */
+  generationsOf?: (key: K) => readonly string[];
   load: (keys: readonly K[]) => Promise<readonly (V | Error)[]>;
 }
 
@@ -30,15 +38,82 @@ export function cacheKey(scope: string, type: string, key: string): string {
   return `${scope}:${type}:${key}`;
 }
 
+/** Generations outlive every entry that depends on them (the longest TTL is a day). */
+const GENERATION_TTL_MS = 2 * 86_400_000;
+
+/**
+ * A generation is a random token, never a counter: one that was evicted or expired is replaced by
+ * a new token, so an entry stored under an earlier one can never become readable again.
+ */
+function newGeneration(): string {
+  return randomBytes(6).toString('base64url');
+}
+
+function generationKey(scope: string, name: string): string {
+  return cacheKey(scope, 'gen', name);
+}
+
+/** The current generation of each name, creating those the cache does not hold. */
+async function currentGenerations(
+  cache: LegacyCache,
+  scope: string,
+  names: readonly string[],
+): Promise<Map<string, string>> {
+  const unique = [...new Set(names)];
+  const values = await cache.getMany<string>(unique.map((name) => generationKey(scope, name)));
+  const current = new Map<string, string>();
+  const created: { key: string; value: string; ttlMs: number }[] = [];
+  unique.forEach((name, index) => {
+    let value = values[index];
+    if (typeof value !== 'string') {
+      value = newGeneration();
+      created.push({ key: generationKey(scope, name), value, ttlMs: GENERATION_TTL_MS });
+    }
+    current.set(name, value);
+  });
+  await cache.setMany(created);
+  return current;
+}
+
+/**
+ * Makes every entry that depends on these generations unreadable (a write through the graph
+ * calls it for what it changed). With a shared Redis this reaches every replica; with per-process
+ * memory caches it reaches only this process, and the TTLs bound what the others serve.
+ */
+export async function bumpGenerations(
+  cache: LegacyCache | undefined,
+  scope: string,
+  names: readonly string[],
+): Promise<void> {
+  if (cache === undefined || names.length === 0) return;
+  await cache.setMany(
+    [...new Set(names)].map((name) => ({
+      key: generationKey(scope, name),
+      value: newGeneration(),
+      ttlMs: GENERATION_TTL_MS,
+    })),
+  );
+}
+
 export function cachedBatch<K, V>(
   options: CachedBatchOptions<K, V>,
 ): (keys: readonly K[]) => Promise<(V | Error)[]> {
-  const { cache, scope, type, ttlMs, load } = options;
+  const { cache, scope, type, ttlMs, load, generationsOf } = options;
   const keyOf = options.keyOf ?? ((key: K) => String(key));
-  if (cache === undefined || ttlMs <= 0) return async (keys) => [...(await load(keys))];
+  if (cache === undefined || (typeof ttlMs === 'number' && ttlMs <= 0))
+    return async (keys) => [...(await load(keys))];
+  const ttlOf = typeof ttlMs === 'number' ? () => ttlMs : ttlMs;
 
   return async (keys) => {
-    const cacheKeys = keys.map((key) => cacheKey(scope, type, keyOf(key)));
+    let cacheKeys = keys.map((key) => cacheKey(scope, type, keyOf(key)));
+    if (generationsOf) {
+      const names = keys.map((key) => generationsOf(key));
+      const current = await currentGenerations(cache, scope, names.flat());
+      cacheKeys = cacheKeys.map((base, index) => {
+        const depends = names[index] ?? [];
+        return depends.length === 0 ? base : `${base}@${depends.map((name) => current.get(name)).join('.')}`;
+      });
+    }
     const cached = await cache.getMany<Entry<V>>(cacheKeys);
     const results: (V | Error)[] = new Array(keys.length);
     const missing: number[] = [];
@@ -53,10 +128,33 @@ export function cachedBatch<K, V>(
     missing.forEach((index, position) => {
       const value = loaded[position] as V | Error;
       results[index] = value;
-      if (!(value instanceof Error))
-        toStore.push({ key: cacheKeys[index] as string, value: { value }, ttlMs });
+      const entryTtl = ttlOf(keys[index] as K);
+      if (!(value instanceof Error) && entryTtl > 0)
+        toStore.push({ key: cacheKeys[index] as string, value: { value }, ttlMs: entryTtl });
     });
     await cache.setMany(toStore);
     return results;
   };
+}
+
+/**
+ * One value read through the cache (a statement that is not a DataLoader key, such as a page of
+ * accounts): a hit is returned, a miss loaded and stored. Errors are thrown and not cached.
+ */
+export async function cachedLoad<V>(
+  options: Omit<CachedBatchOptions<string, V>, 'load' | 'keyOf' | 'generationsOf'> & {
+    generations?: readonly string[];
+  },
+  key: string,
+  load: () => Promise<V>,
+): Promise<V> {
+  const { generations, ...rest } = options;
+  const batch = cachedBatch<string, V>({
+    ...rest,
+    ...(generations ? { generationsOf: () => generations } : {}),
+    load: async () => [await load()],
+  });
+  const [result] = await batch([key]);
+  if (result instanceof Error) throw result;
+  return result as V;
 }

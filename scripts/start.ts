@@ -11,6 +11,7 @@ import {
   standInsConfigFromEnv,
   startStandIns,
 } from '../legacy/main.js';
+import { createConfiguredCache } from '../lib/cacheConfig.js';
 import { createLogger } from '../lib/logger.js';
 import { ConfigError as CrmConfigError, readCrmSubgraphConfig } from '../subgraphs/crm/config.js';
 import { createCrmSubgraph } from '../subgraphs/crm/createCrmSubgraph.js';
@@ -74,19 +75,23 @@ async function closeAll(): Promise<void> {
 
 try {
   if (!realErp || !realCrm) standIns = await startStandIns(settings.standIns, logger);
+  // One legacy cache for the three subgraphs of this process: the workflows' writes forget
+  // what they make stale in the very cache the ERP and CRM subgraphs read through.
+  const legacyCache = createConfiguredCache(settings.erp.cache, logger.child({ component: 'legacy-cache' }));
+  if (legacyCache) closers.push(() => legacyCache.close());
   const erp = createErpSubgraph(
     {
       ...settings.erp,
       ...(standIns?.erpUrl ? { erpUrl: standIns.erpUrl, companyId: standIns.companyId } : {}),
     },
-    { logger: logger.child({ component: 'erp-subgraph' }) },
+    { logger: logger.child({ component: 'erp-subgraph' }), cache: legacyCache ?? null },
   );
   const crm = createCrmSubgraph(
     {
       ...settings.crm,
       ...(standIns?.crmUrl ? { crmUrl: standIns.crmUrl } : {}),
     },
-    { logger: logger.child({ component: 'crm-subgraph' }) },
+    { logger: logger.child({ component: 'crm-subgraph' }), cache: legacyCache ?? null },
   );
   closers.push(erp.close, crm.close);
   servers.push(erp.server, crm.server);
@@ -99,7 +104,10 @@ try {
       ...(standIns?.erpUrl ? { erpUrl: standIns.erpUrl, erpCompanyId: standIns.companyId } : {}),
       ...(standIns?.crmUrl ? { crmUrl: standIns.crmUrl } : {}),
     },
-    { logger: logger.child({ component: 'workflows-subgraph' }) },
+    {
+      logger: logger.child({ component: 'workflows-subgraph' }),
+      ...(legacyCache ? { cache: legacyCache } : {}),
+    },
   );
   closers.push(workflows.close);
   servers.push(workflows.server);

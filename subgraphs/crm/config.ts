@@ -1,3 +1,10 @@
+import {
+  CacheConfigError,
+  defaultLegacyCacheConfig,
+  type LegacyCacheConfig,
+  readLegacyCacheConfig,
+} from '../../lib/cacheConfig.js';
+
 /**
  * The CRM subgraph's configuration, read from the environment once (main.ts). A missing or
  * malformed variable throws a ConfigError naming it; main.ts turns that into exit code 2.
@@ -13,6 +20,8 @@ export interface CrmSubgraphConfig {
   maxConnections: number;
   /** Off makes every DataLoader `{ batch: false }`: one legacy call per item (the naive baseline). */
   batching: boolean;
+  /** The shared cache of CRM answers: LEGACY_CACHE, REDIS_URL, LEGACY_CACHE_MAX_BYTES, CACHE_TTL_*_S. */
+  cache: LegacyCacheConfig;
   port: number;
   host: string;
   logLevel: string;
@@ -36,12 +45,22 @@ export const CRM_SUBGRAPH_DEFAULTS = {
   maxRetries: 2,
   maxConnections: 10,
   batching: true,
+  cache: defaultLegacyCacheConfig(),
   port: 4002,
   host: '127.0.0.1',
   logLevel: 'info',
 } as const satisfies CrmSubgraphConfig;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function cacheConfig(env: NodeJS.ProcessEnv): LegacyCacheConfig {
+  try {
+    return readLegacyCacheConfig(env);
+  } catch (error) {
+    if (error instanceof CacheConfigError) throw new ConfigError(error.variable, error.message);
+    throw error;
+  }
+}
 
 export function readCrmSubgraphConfig(env: NodeJS.ProcessEnv = process.env): CrmSubgraphConfig {
   const text = (name: string): string | undefined => {
@@ -86,6 +105,7 @@ export function readCrmSubgraphConfig(env: NodeJS.ProcessEnv = process.env): Crm
     maxRetries: integer('CRM_MAX_RETRIES', CRM_SUBGRAPH_DEFAULTS.maxRetries, 0, 10),
     maxConnections: integer('CRM_MAX_CONNECTIONS', CRM_SUBGRAPH_DEFAULTS.maxConnections, 1, 1000),
     batching: ['on', 'true', '1'].includes(batchingRaw),
+    cache: cacheConfig(env),
     port: integer('CRM_SUBGRAPH_PORT', CRM_SUBGRAPH_DEFAULTS.port, 0, 65_535),
     host: text('CRM_SUBGRAPH_HOST') ?? CRM_SUBGRAPH_DEFAULTS.host,
     logLevel,

@@ -1,6 +1,6 @@
 import type { Logger } from '../../lib/logger.js';
 import type { CrmClient } from './client/crmClient.js';
-import { type CrmLoaders, createLoaders } from './loaders.js';
+import { type CrmCacheScope, type CrmLoaders, createLoaders } from './loaders.js';
 
 /** What every CRM resolver receives: built fresh for each request. */
 export interface CrmContext {
@@ -10,6 +10,8 @@ export interface CrmContext {
   loaders: CrmLoaders;
   /** Off: the naive baseline, one CRM call per item (no look-ahead into child lists either). */
   batching: boolean;
+  /** The shared cache, when on: loaders and the accounts page read through it. */
+  cache?: CrmCacheScope;
 }
 
 export function createCrmContext(options: {
@@ -17,13 +19,15 @@ export function createCrmContext(options: {
   logger: Logger;
   client: CrmClient;
   batching: boolean;
+  cache?: CrmCacheScope;
 }): CrmContext {
-  const { requestId, logger, client, batching } = options;
+  const { requestId, logger, client, batching, cache } = options;
   return {
     requestId,
     logger,
     client,
-    loaders: createLoaders(client, { requestId }, batching),
+    loaders: createLoaders(client, { requestId }, batching, cache),
     batching,
+    ...(cache ? { cache } : {}),
   };
 }

@@ -1,3 +1,5 @@
+import { CacheConfigError, type LegacyCacheConfig, readLegacyCacheConfig } from '../../lib/cacheConfig.js';
+
 /**
  * The ERP subgraph's configuration, read from the environment once. A missing or malformed
  * variable is a {@link ConfigError} naming it; main.ts turns that into exit code 2.
@@ -17,6 +19,8 @@ export interface ErpSubgraphConfig {
   maxConnections: number;
   /** Off makes every DataLoader ask for one key at a time (the naive version, for benchmarks). */
   batching: boolean;
+  /** The shared cache of ERP answers: LEGACY_CACHE, REDIS_URL, LEGACY_CACHE_MAX_BYTES, CACHE_TTL_*_S. */
+  cache: LegacyCacheConfig;
   port: number;
   host: string;
   logLevel: string;
@@ -60,6 +64,15 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
+function cacheConfig(env: Env): LegacyCacheConfig {
+  try {
+    return readLegacyCacheConfig(env);
+  } catch (error) {
+    if (error instanceof CacheConfigError) throw new ConfigError(error.variable, error.message);
+    throw error;
+  }
+}
+
 export function readErpSubgraphConfig(env: Env = process.env): ErpSubgraphConfig {
   const erpUrl = text(env, 'ERP_URL', 'http://127.0.0.1:4101');
   let parsed: URL;
@@ -100,6 +113,7 @@ export function readErpSubgraphConfig(env: Env = process.env): ErpSubgraphConfig
     maxRetries: integer(env, 'ERP_MAX_RETRIES', 2, 0, 10),
     maxConnections: integer(env, 'ERP_MAX_CONNECTIONS', 5, 1, 256),
     batching: flag(env, 'ERP_BATCHING', true),
+    cache: cacheConfig(env),
     port: integer(env, 'ERP_SUBGRAPH_PORT', 4001, 0, 65_535),
     host: text(env, 'ERP_SUBGRAPH_HOST', '127.0.0.1'),
     logLevel,

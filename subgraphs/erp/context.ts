@@ -1,7 +1,7 @@
 import type { RequestScope } from '../../lib/graphqlHttp.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ErpClient } from './client/erpClient.js';
-import { createLoaders, type ErpLoaders } from './loaders.js';
+import { createLoaders, type ErpCacheScope, type ErpLoaders } from './loaders.js';
 
 /** What every ERP resolver receives (codegen `contextType`). */
 export interface ErpContext {
@@ -19,12 +19,19 @@ export function createContextFactory(options: {
   client: ErpClient;
   batching: boolean;
   localCurrencyCode: string;
+  /** The shared cache, when on: every request's loaders read through it. */
+  cache?: ErpCacheScope;
 }): (scope: RequestScope) => Promise<ErpContext> {
   return async ({ requestId, logger }) => ({
     requestId,
     logger,
     client: options.client,
-    loaders: createLoaders({ client: options.client, batching: options.batching, requestId }),
+    loaders: createLoaders({
+      client: options.client,
+      batching: options.batching,
+      requestId,
+      ...(options.cache ? { cache: options.cache } : {}),
+    }),
     localCurrencyCode: options.localCurrencyCode,
   });
 }

@@ -9,8 +9,10 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { type DocumentNode, GraphQLError, type GraphQLFormattedError, parse } from 'graphql';
+import { createConfiguredCache, erpCacheScope } from '../../lib/cacheConfig.js';
 import { appError, isCatalogued, LegacyError } from '../../lib/errors.js';
 import { createGraphQLHttpServer, sendJson } from '../../lib/graphqlHttp.js';
+import type { LegacyCache } from '../../lib/legacyCache.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import { ErpClient } from './client/erpClient.js';
@@ -37,7 +39,19 @@ export interface ErpSubgraph {
   /** Not listening: the caller picks host and port. */
   server: Server;
   client: ErpClient;
+  /** The shared cache of ERP answers (undefined when LEGACY_CACHE=off). */
+  cache: LegacyCache | undefined;
   close(): Promise<void>;
+}
+
+export interface ErpSubgraphDeps {
+  logger?: Logger;
+  /**
+   * A cache shared with other subgraphs (one process running several, or tests sharing one
+   * Redis): the caller owns and closes it. Absent: the subgraph makes its own from
+   * `config.cache` and closes it in close(). `null`: no cache, whatever the config says.
+   */
+  cache?: LegacyCache | null;
 }
 
 const resolvers: Resolvers = {
@@ -122,8 +136,13 @@ function errorLogging(rootLogger: Logger): ApolloServerPlugin<ErpContext> {
   };
 }
 
-export function createErpSubgraph(config: ErpSubgraphConfig, deps: { logger?: Logger } = {}): ErpSubgraph {
+export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDeps = {}): ErpSubgraph {
   const logger = deps.logger ?? silentLogger;
+  const ownsCache = deps.cache === undefined;
+  const cache =
+    deps.cache === null
+      ? undefined
+      : (deps.cache ?? createConfiguredCache(config.cache, logger.child({ component: 'legacy-cache' })));
   const client = new ErpClient(
     {
       url: config.erpUrl,
@@ -157,6 +176,20 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: { logger?: Lo
       client,
       batching: config.batching,
       localCurrencyCode: config.localCurrencyCode,
+      ...(cache && config.cache.mode !== 'off'
+        ? {
+            cache: {
+              cache,
+              scope: erpCacheScope({
+                url: config.erpUrl,
+                companyId: config.companyId,
+                companyName: config.companyName,
+                token: config.erpToken,
+              }),
+              ttlMs: config.cache.ttlMs,
+            },
+          }
+        : {}),
     }),
     routes: {
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
@@ -165,9 +198,11 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: { logger?: Lo
   return {
     server,
     client,
+    cache,
     async close() {
       await apollo.stop();
       await client.close();
+      if (ownsCache) await cache?.close();
     },
   };
 }

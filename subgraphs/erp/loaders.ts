@@ -1,5 +1,8 @@
 import DataLoader from 'dataloader';
+import type { CacheTtls } from '../../lib/cacheConfig.js';
+import { cachedBatch } from '../../lib/cachedBatch.js';
 import type { LegacyError } from '../../lib/errors.js';
+import type { LegacyCache } from '../../lib/legacyCache.js';
 import type { EntitySet, ErpClient, PageRequest } from './client/erpClient.js';
 import { EXPAND } from './client/fields.js';
 import type { GuidField, TextField } from './client/odata.js';
@@ -26,10 +29,59 @@ import type {
  */
 export type ErpLoaders = ReturnType<typeof createLoaders>;
 
+/** The shared cache of ERP answers, scoped to this ERP, company and token. */
+export interface ErpCacheScope {
+  cache: LegacyCache;
+  /** From erpCacheScope(…): what decides which records a caller may see. */
+  scope: string;
+  ttlMs: CacheTtls;
+}
+
 interface LoaderScope {
   client: ErpClient;
   batching: boolean;
   requestId: string;
+  /** Absent: the cache is off (LEGACY_CACHE=off) and every miss goes to the ERP. */
+  cache?: ErpCacheScope;
+}
+
+/** How one loader's answers are cached: their type name, TTL and the generations they depend on. */
+interface CachePolicy {
+  type: string;
+  ttlMs: number;
+  generationsOf?: (key: string) => readonly string[];
+}
+
+/**
+ * The generations a write through the graph bumps (see cachedBatch's `generationsOf`); the
+ * workflows subgraph calls these same functions, so names cannot drift apart.
+ */
+export const ERP_GENERATIONS = {
+  /** The customer's record (with its financial details) and every list of its documents. */
+  customer: (id: string) => `customer:${id.toLowerCase()}`,
+  /** Customers looked up by number (a write knows the id, not always the number). */
+  customers: 'customers',
+  /** An order looked up by number (a known-missing number may since have been created). */
+  orderNumber: (number: string) => `order-number:${number}`,
+};
+
+/** Wraps a batch function with the shared cache when there is one. */
+function throughCache<V>(
+  scope: LoaderScope,
+  policy: CachePolicy | undefined,
+  normalise: (key: string) => string,
+  load: (keys: readonly string[]) => Promise<readonly (V | Error)[]>,
+): (keys: readonly string[]) => Promise<(V | Error)[]> {
+  if (!scope.cache || !policy) return async (keys) => [...(await load(keys))];
+  return cachedBatch<string, V>({
+    cache: scope.cache.cache,
+    scope: scope.cache.scope,
+    type: policy.type,
+    ttlMs: policy.ttlMs,
+    keyOf: normalise,
+    ...(policy.generationsOf ? { generationsOf: policy.generationsOf } : {}),
+    load,
+  });
 }
 
 /** GUIDs compare case-insensitively (BC answers them lower-case); text keys exactly. */
@@ -43,13 +95,13 @@ function recordLoader<T extends object>(
   kind: 'guid' | 'text',
   label: string,
   keyOf: (row: T) => string | null | undefined,
-  options: { expand?: string } = {},
+  options: { expand?: string; cache?: CachePolicy } = {},
 ): DataLoader<string, T | null> {
   const normalise = kind === 'guid' ? guidKey : (key: string) => key;
   return new DataLoader<string, T | null, string>(
-    async (keys) => {
+    throughCache<T | null>(scope, options.cache, normalise, async (keys) => {
       const rows = await scope.client.findBy<T>(set, field, kind, keys, {
-        ...options,
+        expand: options.expand,
         label,
         requestId: scope.requestId,
       });
@@ -59,7 +111,7 @@ function recordLoader<T extends object>(
         if (typeof key === 'string' && !byKey.has(normalise(key))) byKey.set(normalise(key), row);
       }
       return keys.map((key) => byKey.get(normalise(key)) ?? null);
-    },
+    }),
     { batch: scope.batching, cacheKeyFn: normalise },
   );
 }
@@ -72,11 +124,12 @@ function groupLoader<T extends object>(
   kind: 'guid' | 'text',
   label: string,
   keyOf: (row: T) => string | null | undefined,
-  orderby?: string,
+  orderby: string,
+  cache: CachePolicy | undefined,
 ): DataLoader<string, T[]> {
   const normalise = kind === 'guid' ? guidKey : (key: string) => key;
   return new DataLoader<string, T[], string>(
-    async (keys) => {
+    throughCache<T[]>(scope, cache, normalise, async (keys) => {
       const rows = await scope.client.findBy<T>(set, field, kind, keys, {
         label,
         orderby,
@@ -91,15 +144,29 @@ function groupLoader<T extends object>(
         else byKey.set(normalise(key), [row]);
       }
       return keys.map((key) => byKey.get(normalise(key)) ?? []);
-    },
+    }),
     { batch: scope.batching, cacheKeyFn: normalise },
   );
 }
 
+/** Where the key of a page request says which customer's documents it lists, if it does. */
+export interface PageKey extends PageRequest {
+  /** The customer whose documents these are: a write for that customer makes the page stale. */
+  customerId?: string;
+}
+
 export function createLoaders(scope: LoaderScope) {
+  const ttl = scope.cache?.ttlMs;
+  const policy = (type: string, ttlMs: number | undefined, generationsOf?: CachePolicy['generationsOf']) =>
+    ttlMs === undefined ? undefined : { type, ttlMs, ...(generationsOf ? { generationsOf } : {}) };
+  // A customer record carries its financial details (balance, overdue), and an item its stock:
+  // they live as long as the most volatile thing they hold.
+  const customerTtl = ttl && Math.min(ttl.customer, ttl.volatile);
+  const itemTtl = ttl && Math.min(ttl.master, ttl.volatile);
   return {
     customerById: recordLoader<BcCustomer>(scope, 'customers', 'id', 'guid', 'customers by id', (r) => r.id, {
       expand: EXPAND.customerFinancialDetail,
+      cache: policy('erp.customer', customerTtl, (id) => [ERP_GENERATIONS.customer(id)]),
     }),
     customerByNumber: recordLoader<BcCustomer>(
       scope,
@@ -108,7 +175,10 @@ export function createLoaders(scope: LoaderScope) {
       'text',
       'customers by number',
       (r) => r.number,
-      { expand: EXPAND.customerFinancialDetail },
+      {
+        expand: EXPAND.customerFinancialDetail,
+        cache: policy('erp.customer-by-number', customerTtl, () => [ERP_GENERATIONS.customers]),
+      },
     ),
     employeeByNumber: recordLoader<BcEmployee>(
       scope,
@@ -117,6 +187,7 @@ export function createLoaders(scope: LoaderScope) {
       'text',
       'employees by number',
       (r) => r.number,
+      { cache: policy('erp.employee', ttl?.master) },
     ),
     employeeByEmail: recordLoader<BcEmployee>(
       scope,
@@ -125,8 +196,11 @@ export function createLoaders(scope: LoaderScope) {
       'text',
       'employees by e-mail',
       (r) => r.email,
+      { cache: policy('erp.employee-by-email', ttl?.master) },
     ),
-    itemByNumber: recordLoader<BcItem>(scope, 'items', 'number', 'text', 'items by number', (r) => r.number),
+    itemByNumber: recordLoader<BcItem>(scope, 'items', 'number', 'text', 'items by number', (r) => r.number, {
+      cache: policy('erp.item', itemTtl),
+    }),
     orderById: recordLoader<BcSalesOrder>(
       scope,
       'salesOrders',
@@ -134,9 +208,7 @@ export function createLoaders(scope: LoaderScope) {
       'guid',
       'sales orders by id',
       (r) => r.id,
-      {
-        expand: EXPAND.salesOrderLines,
-      },
+      { expand: EXPAND.salesOrderLines, cache: policy('erp.order', ttl?.document) },
     ),
     orderByNumber: recordLoader<BcSalesOrder>(
       scope,
@@ -145,7 +217,12 @@ export function createLoaders(scope: LoaderScope) {
       'text',
       'sales orders by number',
       (r) => r.number,
-      { expand: EXPAND.salesOrderLines },
+      {
+        expand: EXPAND.salesOrderLines,
+        cache: policy('erp.order-by-number', ttl?.document, (number) => [
+          ERP_GENERATIONS.orderNumber(number),
+        ]),
+      },
     ),
     invoiceByNumber: recordLoader<BcSalesInvoice>(
       scope,
@@ -154,6 +231,7 @@ export function createLoaders(scope: LoaderScope) {
       'text',
       'invoices by number',
       (r) => r.number,
+      { cache: policy('erp.invoice-by-number', ttl?.document) },
     ),
     shipmentByNumber: recordLoader<BcSalesShipment>(
       scope,
@@ -162,6 +240,7 @@ export function createLoaders(scope: LoaderScope) {
       'text',
       'shipments by number',
       (r) => r.number,
+      { cache: policy('erp.shipment-by-number', ttl?.document) },
     ),
     paymentById: recordLoader<BcCustomerPayment>(
       scope,
@@ -170,6 +249,7 @@ export function createLoaders(scope: LoaderScope) {
       'guid',
       'payments by id',
       (r) => r.id,
+      { cache: policy('erp.payment', ttl?.document) },
     ),
     orderLinesByOrderId: groupLoader<BcSalesOrderLine>(
       scope,
@@ -179,6 +259,7 @@ export function createLoaders(scope: LoaderScope) {
       'sales order lines',
       (r) => r.documentId,
       'sequence',
+      policy('erp.order-lines', ttl?.document),
     ),
     invoiceLinesByInvoiceId: groupLoader<BcSalesInvoiceLine>(
       scope,
@@ -188,6 +269,7 @@ export function createLoaders(scope: LoaderScope) {
       'invoice lines',
       (r) => r.documentId,
       'sequence',
+      policy('erp.invoice-lines', ttl?.document),
     ),
     shipmentLinesByShipmentId: groupLoader<BcSalesShipmentLine>(
       scope,
@@ -197,6 +279,7 @@ export function createLoaders(scope: LoaderScope) {
       'shipment lines',
       (r) => r.documentId,
       'sequence',
+      policy('erp.shipment-lines', ttl?.document),
     ),
     invoicesByOrderId: groupLoader<BcSalesInvoice>(
       scope,
@@ -206,6 +289,7 @@ export function createLoaders(scope: LoaderScope) {
       'invoices of orders',
       (r) => r.orderId,
       'invoiceDate,number',
+      policy('erp.invoices-of-order', ttl?.document),
     ),
     shipmentsByOrderNumber: groupLoader<BcSalesShipment>(
       scope,
@@ -215,6 +299,7 @@ export function createLoaders(scope: LoaderScope) {
       'shipments of orders',
       (r) => r.orderNumber,
       'shipmentDate,number',
+      policy('erp.shipments-of-order', ttl?.document),
     ),
     paymentsByInvoiceId: groupLoader<BcCustomerPayment>(
       scope,
@@ -224,6 +309,7 @@ export function createLoaders(scope: LoaderScope) {
       'payments of invoices',
       (r) => r.appliesToInvoiceId,
       'postingDate',
+      policy('erp.payments-of-invoice', ttl?.document),
     ),
     bomByParentItemId: groupLoader<BcBomComponent>(
       scope,
@@ -233,17 +319,35 @@ export function createLoaders(scope: LoaderScope) {
       'bills of materials',
       (r) => r.parentItemId,
       'lineNumber',
+      policy('erp.bom', ttl?.master),
     ),
     /**
      * One page of a per-parent list (orders of a customer, …): all pages asked for in one tick
-     * go to the ERP together, in `$batch` envelopes of 100.
+     * go to the ERP together, in `$batch` envelopes of 100. Cached by the legacy request itself
+     * (link and page size), under the customer's generation when it lists a customer's documents.
      */
-    pages: new DataLoader<PageRequest, Page<unknown>, string>(
-      async (requests) =>
-        (await scope.client.getPages<unknown>(requests, 'documents of customers', scope.requestId)) as (
-          | Page<unknown>
-          | LegacyError
-        )[],
+    pages: new DataLoader<PageKey, Page<unknown>, string>(
+      (() => {
+        const keyOf = (request: PageKey) => JSON.stringify([request.link, request.pageSize ?? null]);
+        const load = async (requests: readonly PageKey[]) =>
+          (await scope.client.getPages<unknown>(
+            requests.map(({ link, pageSize }) => ({ link, ...(pageSize === undefined ? {} : { pageSize }) })),
+            'documents of customers',
+            scope.requestId,
+          )) as (Page<unknown> | LegacyError)[];
+        if (!scope.cache || ttl === undefined) return load;
+        return cachedBatch<PageKey, Page<unknown>>({
+          cache: scope.cache.cache,
+          scope: scope.cache.scope,
+          type: 'erp.page',
+          // A customer's documents live as documents; a product list holds stock.
+          ttlMs: (request) => (request.customerId ? ttl.document : Math.min(ttl.master, ttl.volatile)),
+          keyOf,
+          generationsOf: (request) =>
+            request.customerId ? [ERP_GENERATIONS.customer(request.customerId)] : [],
+          load,
+        });
+      })(),
       {
         batch: scope.batching,
         cacheKeyFn: (request) => JSON.stringify([request.link, request.pageSize ?? null]),

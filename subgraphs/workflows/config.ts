@@ -1,3 +1,5 @@
+import { CacheConfigError, type LegacyCacheConfig, readLegacyCacheConfig } from '../../lib/cacheConfig.js';
+
 /**
  * The workflows subgraph's configuration, read from the environment once (main.ts). A missing
  * or malformed variable throws a ConfigError naming it; main.ts turns that into exit code 2.
@@ -48,6 +50,11 @@ export interface WorkflowsSubgraphConfig {
    * ERP accepted an order, before the CRM write-back — how the crash-recovery test crashes it.
    */
   testExitAfterErpCreate: boolean;
+  /**
+   * The subgraphs' shared legacy cache (LEGACY_CACHE, REDIS_URL): writes forget what they make
+   * stale there. Only a Redis cache reaches subgraphs in other processes.
+   */
+  cache?: LegacyCacheConfig;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +95,15 @@ export const WORKFLOWS_SUBGRAPH_DEFAULTS = {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+function cacheConfig(env: NodeJS.ProcessEnv): LegacyCacheConfig {
+  try {
+    return readLegacyCacheConfig(env);
+  } catch (error) {
+    if (error instanceof CacheConfigError) throw new ConfigError(error.variable, error.message);
+    throw error;
+  }
+}
 
 export function readWorkflowsSubgraphConfig(env: NodeJS.ProcessEnv = process.env): WorkflowsSubgraphConfig {
   const d = WORKFLOWS_SUBGRAPH_DEFAULTS;
@@ -184,5 +200,6 @@ export function readWorkflowsSubgraphConfig(env: NodeJS.ProcessEnv = process.env
     host: text('WORKFLOWS_SUBGRAPH_HOST') ?? d.host,
     logLevel,
     testExitAfterErpCreate: flag('WORKFLOWS_TEST_EXIT_AFTER_ERP_CREATE', d.testExitAfterErpCreate),
+    cache: cacheConfig(env),
   };
 }

@@ -11,14 +11,16 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { type DocumentNode, type GraphQLFormattedError, parse } from 'graphql';
+import { createConfiguredCache, crmCacheScope, erpCacheScope } from '../../lib/cacheConfig.js';
 import { appError, isCatalogued, LegacyError } from '../../lib/errors.js';
 import { createGraphQLHttpServer, sendJson } from '../../lib/graphqlHttp.js';
+import type { LegacyCache } from '../../lib/legacyCache.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
+import { InvalidatingCrmWrites } from '../crm/cacheInvalidation.js';
 import { CrmClient } from '../crm/client/crmClient.js';
-import { CrmWrites } from '../crm/client/writes.js';
+import { InvalidatingErpWrites } from '../erp/cacheInvalidation.js';
 import { ErpClient } from '../erp/client/erpClient.js';
 import type { ErpOrderSummary } from '../erp/client/writes.js';
-import { ErpWrites } from '../erp/client/writes.js';
 import type { WorkflowsSubgraphConfig } from './config.js';
 import type { WorkflowsContext } from './context.js';
 import { CONVERT_OPERATION, QuoteConversion } from './convertQuoteToOrder.js';
@@ -43,6 +45,12 @@ export interface WorkflowsSubgraphDeps {
   store?: WorkflowStore;
   /** Test seam: runs right after the ERP accepted an order, before the CRM write-back. */
   afterErpOrderCreated?: (order: ErpOrderSummary) => void | Promise<void>;
+  /**
+   * The legacy cache the ERP and CRM subgraphs read through (one process running all three):
+   * writes forget what they make stale there. Absent: a Redis cache from config.cache when it
+   * names one; a memory cache of its own would reach no reader, so none is made.
+   */
+  cache?: LegacyCache;
 }
 
 export interface BackgroundPass {
@@ -136,8 +144,24 @@ export function createWorkflowsSubgraph(
     maxRetries: config.maxRetries,
     maxConnections: config.maxConnections,
   });
-  const erp = new ErpWrites(erpClient);
-  const crm = new CrmWrites(crmClient);
+  const ownsCache = deps.cache === undefined;
+  const cache =
+    deps.cache ?? (config.cache?.mode === 'redis' ? createConfiguredCache(config.cache, logger) : undefined);
+  const erp = new InvalidatingErpWrites(
+    erpClient,
+    cache,
+    erpCacheScope({
+      url: config.erpUrl,
+      companyId: config.erpCompanyId,
+      companyName: config.erpCompanyName,
+      token: config.erpToken,
+    }),
+  );
+  const crm = new InvalidatingCrmWrites(
+    crmClient,
+    cache,
+    crmCacheScope({ url: config.crmUrl, apiVersion: config.crmApiVersion, token: config.crmToken }),
+  );
   const coordinator = new Coordinator(store, {
     owner,
     leaseMs: config.leaseMs,
@@ -260,6 +284,7 @@ export function createWorkflowsSubgraph(
       await apollo.stop();
       await Promise.all([erpClient.close(), crmClient.close()]);
       if (!deps.store) await store.close();
+      if (ownsCache) await cache?.close();
     },
   };
 }

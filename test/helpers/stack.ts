@@ -9,6 +9,13 @@ import { createCrmStandIn } from '../../legacy/crm/createCrmStandIn.js';
 import { createErpStandIn } from '../../legacy/erp/createErpStandIn.js';
 import { type Dataset, openDataset } from '../../legacy/generator/open.js';
 import type { SimConfig, SimStats, Simulator } from '../../legacy/sim/simulator.js';
+import {
+  type CacheTtls,
+  createConfiguredCache,
+  type LegacyCacheConfig,
+  readLegacyCacheConfig,
+} from '../../lib/cacheConfig.js';
+import type { LegacyCache } from '../../lib/legacyCache.js';
 import type { Logger } from '../../lib/logger.js';
 import { silentLogger } from '../../lib/logger.js';
 import { CRM_SUBGRAPH_DEFAULTS, type CrmSubgraphConfig } from '../../subgraphs/crm/config.js';
@@ -53,6 +60,13 @@ export interface StackOptions {
   workflows?: Partial<WorkflowsSubgraphConfig>;
   workflowsDeps?: Omit<WorkflowsSubgraphDeps, 'logger'>;
   logger?: Logger;
+  /**
+   * The legacy cache the three subgraphs share, as `npm start` runs them: a memory cache of
+   * their own (default), none (`off`), or one the test made (e.g. over Redis, shared by stacks).
+   */
+  legacyCache?: 'memory' | 'off' | LegacyCache;
+  /** TTLs of that cache (default: the product's defaults). */
+  cacheTtlMs?: Partial<CacheTtls>;
 }
 
 export interface GraphQLAnswer {
@@ -75,6 +89,8 @@ export interface Stack {
   erpSim: Simulator;
   crmSim: Simulator;
   gateway: Gateway;
+  /** The cache the subgraphs share; undefined when it is off. */
+  legacyCache: LegacyCache | undefined;
   /** Zeroes both stand-ins' counters (POST /__sim/reset). */
   resetCounts(): Promise<void>;
   /** Both stand-ins' counters (GET /__sim/stats): requests, round trips, by route. */
@@ -149,6 +165,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ? { erp: options.batching.erp ?? true, crm: options.batching.crm ?? true }
         : { erp: options.batching ?? true, crm: options.batching ?? true };
     const maxRetries = options.legacyMaxRetries ?? 0;
+    const cacheConfig: LegacyCacheConfig = {
+      ...readLegacyCacheConfig({ LEGACY_CACHE: options.legacyCache === 'off' ? 'off' : 'memory' }),
+    };
+    cacheConfig.ttlMs = { ...cacheConfig.ttlMs, ...options.cacheTtlMs };
+    const legacyCache =
+      typeof options.legacyCache === 'object' ? options.legacyCache : createConfiguredCache(cacheConfig);
+    if (legacyCache && typeof options.legacyCache !== 'object') cleanups.push(() => legacyCache.close());
     const erpConfig: ErpSubgraphConfig = {
       ...readErpSubgraphConfig({}),
       erpUrl: erpLegacyUrl,
@@ -156,6 +179,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       companyId: dataset.summary.companyId,
       maxRetries,
       batching: batching.erp,
+      cache: cacheConfig,
       ...(options.legacyTimeoutMs?.erp === undefined ? {} : { timeoutMs: options.legacyTimeoutMs.erp }),
       port: 0,
     };
@@ -165,11 +189,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       crmToken: CRM_TOKEN,
       maxRetries,
       batching: batching.crm,
+      cache: cacheConfig,
       ...(options.legacyTimeoutMs?.crm === undefined ? {} : { timeoutMs: options.legacyTimeoutMs.crm }),
       port: 0,
     };
-    const erpSubgraph = createErpSubgraph(erpConfig, { logger });
-    const crmSubgraph = createCrmSubgraph(crmConfig, { logger });
+    const erpSubgraph = createErpSubgraph(erpConfig, { logger, cache: legacyCache ?? null });
+    const crmSubgraph = createCrmSubgraph(crmConfig, { logger, cache: legacyCache ?? null });
     cleanups.push(
       () => erpSubgraph.close(),
       () => crmSubgraph.close(),
@@ -197,7 +222,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         port: 0,
         ...options.workflows,
       },
-      { ...options.workflowsDeps, logger },
+      { ...options.workflowsDeps, logger, ...(legacyCache ? { cache: legacyCache } : {}) },
     );
     cleanups.push(() => workflows.close());
     cleanups.push(() => closeServer(workflows.server));
@@ -235,6 +260,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       erpSim: erpStandIn.sim,
       crmSim: crmStandIn.sim,
       gateway,
+      legacyCache,
       async resetCounts() {
         await Promise.all([sim(erpLegacyUrl, 'reset', 'POST'), sim(crmLegacyUrl, 'reset', 'POST')]);
       },

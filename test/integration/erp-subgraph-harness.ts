@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Database } from 'better-sqlite3';
 import { createErpStandIn } from '../../legacy/erp/createErpStandIn.js';
 import type { SimConfig, SimStats } from '../../legacy/sim/simulator.js';
+import { readLegacyCacheConfig } from '../../lib/cacheConfig.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ErpSubgraphConfig } from '../../subgraphs/erp/config.js';
 import { createErpSubgraph, type ErpSubgraph } from '../../subgraphs/erp/createErpSubgraph.js';
@@ -82,6 +83,8 @@ export function subgraphConfig(
     maxRetries: 0,
     maxConnections: 5,
     batching: true,
+    // These tests count the ERP calls of each query: no shared cache between queries.
+    cache: readLegacyCacheConfig({ LEGACY_CACHE: 'off' }),
     port: 0,
     host: '127.0.0.1',
     logLevel: 'silent',

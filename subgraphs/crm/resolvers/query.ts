@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { cachedLoad } from '../../../lib/cachedBatch.js';
 import { appError } from '../../../lib/errors.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import { ACCOUNT_PAGE_ORDER } from '../client/crmClient.js';
@@ -6,7 +7,7 @@ import { toSalesforceId18 } from '../client/ids.js';
 import { isKeysetFor, positionOf } from '../client/keyset.js';
 import { connectionOf, decodeCursor, encodeCursor, pageSize } from '../connections.js';
 import type { CrmContext } from '../context.js';
-import { primeChildLists } from '../loaders.js';
+import { CRM_GENERATIONS, primeChildLists } from '../loaders.js';
 import { childListsAhead } from '../lookahead.js';
 import type { CustomerModel } from '../models.js';
 import { customerFromAccount, loadCustomer } from './customer.js';
@@ -49,7 +50,7 @@ async function customersPage(
   // rows more than the page are read so that hidden duplicates rarely leave the page short.
   const children = ctx.batching ? childListsAhead(info) : [];
   const limit = size + 1 + duplicateSlack(size);
-  const rows = await ctx.client.accountsPage({ search, after, limit, children }, ctx);
+  const rows = await accountsPage({ search, after, limit, children }, ctx);
   primeChildLists(ctx.loaders, rows, children);
   for (const account of rows) ctx.loaders.accountById.prime(account.Id, account);
   const linked = [...new Set(rows.flatMap((a) => (a.ERP_Customer_Id__c ? [a.ERP_Customer_Id__c] : [])))];
@@ -77,6 +78,28 @@ async function customersPage(
     connection.pageInfo.endCursor = encodeCursor('customers', positionOf(last, ACCOUNT_PAGE_ORDER));
   }
   return connection;
+}
+
+/**
+ * The page of accounts read through the shared cache, keyed by everything that decides its
+ * statement (search, keyset position, limit, child subqueries): the cached answer holds the
+ * read-ahead child lists too, so a repeated page primes its lists without a CRM call.
+ */
+function accountsPage(args: Parameters<CrmContext['client']['accountsPage']>[0], ctx: CrmContext) {
+  const load = () => ctx.client.accountsPage(args, ctx);
+  if (!ctx.cache) return load();
+  const { ttlMs } = ctx.cache;
+  return cachedLoad(
+    {
+      cache: ctx.cache.cache,
+      scope: ctx.cache.scope,
+      type: 'crm.accounts-page',
+      ttlMs: (args.children ?? []).length > 0 ? Math.min(ttlMs.customer, ttlMs.activity) : ttlMs.customer,
+      generations: [CRM_GENERATIONS.accounts, CRM_GENERATIONS.lists],
+    },
+    JSON.stringify([args.search ?? null, args.after ?? null, args.limit, args.children ?? []]),
+    load,
+  );
 }
 
 /** Extra accounts read per page to make up for duplicates hidden from it (about 2% are). */

@@ -48,7 +48,7 @@ async function documents<T>(
     { filter: extraFilter ? `${byCustomer} and ${extraFilter}` : byCustomer, orderby, expand },
     ctx.requestId,
   );
-  return loadConnection<T>(ctx, link, args.first, args.after);
+  return loadConnection<T>(ctx, link, args.first, args.after, record.id);
 }
 
 export const Customer: CustomerResolvers = {

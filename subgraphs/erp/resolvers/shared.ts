@@ -85,6 +85,8 @@ export async function loadConnection<T>(
   firstLink: string,
   first: number | null | undefined,
   after: string | null | undefined,
+  /** The customer whose documents the list holds: the shared cache forgets it on that customer's writes. */
+  customerId?: string,
 ): Promise<Connection<T>> {
   const size = pageSize(first);
   let link = firstLink;
@@ -94,7 +96,11 @@ export async function loadConnection<T>(
     link = cursorLink(cursor, firstLink);
     skip = cursor.skip;
   }
-  const page = (await ctx.loaders.pages.load({ link, pageSize: size + skip })) as Page<T>;
+  const page = (await ctx.loaders.pages.load({
+    link,
+    pageSize: size + skip,
+    ...(customerId ? { customerId } : {}),
+  })) as Page<T>;
   const rows = page.rows.slice(skip, skip + size);
   const edges = rows.map((node, index) => {
     const last = index === rows.length - 1;

@@ -1,0 +1,146 @@
+import { createLegacyCache, type LegacyCache, visibilityScope } from './legacyCache.js';
+import type { Logger } from './logger.js';
+
+/**
+ * How the subgraphs cache legacy answers, read from the environment once (each subgraph's
+ * config.ts calls {@link readLegacyCacheConfig} and turns a {@link CacheConfigError} into its own
+ * ConfigError, so main.ts exits 2 naming the variable).
+ */
+export type LegacyCacheMode = 'memory' | 'redis' | 'off';
+
+/** Time to live per kind of legacy record, in ms; 0 means that kind is not cached. */
+export interface CacheTtls {
+  /** Products/items, bills of materials, employees, users: CACHE_TTL_MASTER_S (300). */
+  master: number;
+  /** Customers / accounts: CACHE_TTL_CUSTOMER_S (60). */
+  customer: number;
+  /** Balances, financial details, stock: CACHE_TTL_VOLATILE_S (10). */
+  volatile: number;
+  /** Orders, invoices, lines, shipments, payments: CACHE_TTL_DOCUMENT_S (30). */
+  document: number;
+  /** CRM lists and records: interactions, contacts, opportunities, quotes, cases: CACHE_TTL_ACTIVITY_S (30). */
+  activity: number;
+}
+
+export interface LegacyCacheConfig {
+  mode: LegacyCacheMode;
+  redisUrl?: string;
+  /** Bound of the in-memory store: LEGACY_CACHE_MAX_BYTES (64 MiB). */
+  maxBytes: number;
+  ttlMs: CacheTtls;
+}
+
+export const DEFAULT_CACHE_TTL_SECONDS: Readonly<CacheTtls> = {
+  master: 300,
+  customer: 60,
+  volatile: 10,
+  document: 30,
+  activity: 30,
+};
+
+const TTL_VARIABLES: Readonly<Record<keyof CacheTtls, string>> = {
+  master: 'CACHE_TTL_MASTER_S',
+  customer: 'CACHE_TTL_CUSTOMER_S',
+  volatile: 'CACHE_TTL_VOLATILE_S',
+  document: 'CACHE_TTL_DOCUMENT_S',
+  activity: 'CACHE_TTL_ACTIVITY_S',
+};
+
+export class CacheConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'CacheConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function wholeNumber(env: Env, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > max) {
+    throw new CacheConfigError(name, `must be a whole number from 0 to ${max}; got '${raw}'`);
+  }
+  return Number(raw);
+}
+
+export function readLegacyCacheConfig(env: Env): LegacyCacheConfig {
+  const redisUrl = env.REDIS_URL === undefined || env.REDIS_URL === '' ? undefined : env.REDIS_URL;
+  if (redisUrl !== undefined) {
+    let protocol = '';
+    try {
+      protocol = new URL(redisUrl).protocol;
+    } catch {
+      // reported below
+    }
+    if (protocol !== 'redis:' && protocol !== 'rediss:') {
+      throw new CacheConfigError('REDIS_URL', `must be a redis:// or rediss:// URL; got '${redisUrl}'`);
+    }
+  }
+  const rawMode = env.LEGACY_CACHE === undefined || env.LEGACY_CACHE === '' ? undefined : env.LEGACY_CACHE;
+  const mode = (rawMode ?? (redisUrl ? 'redis' : 'memory')).toLowerCase();
+  if (mode !== 'memory' && mode !== 'redis' && mode !== 'off') {
+    throw new CacheConfigError('LEGACY_CACHE', `must be memory, redis or off; got '${rawMode}'`);
+  }
+  if (mode === 'redis' && redisUrl === undefined) {
+    throw new CacheConfigError('REDIS_URL', 'must be set when LEGACY_CACHE=redis');
+  }
+  const maxBytes = wholeNumber(env, 'LEGACY_CACHE_MAX_BYTES', 64 * 1024 * 1024, 2 ** 40);
+  if (maxBytes < 1024)
+    throw new CacheConfigError('LEGACY_CACHE_MAX_BYTES', `must be at least 1024; got '${maxBytes}'`);
+  const ttlMs = {} as CacheTtls;
+  for (const kind of Object.keys(TTL_VARIABLES) as (keyof CacheTtls)[]) {
+    ttlMs[kind] = wholeNumber(env, TTL_VARIABLES[kind], DEFAULT_CACHE_TTL_SECONDS[kind], 86_400) * 1000;
+  }
+  return { mode, ...(mode === 'redis' ? { redisUrl } : {}), maxBytes, ttlMs };
+}
+
+/** The default settings (memory, default TTLs): what an empty environment gives. */
+export function defaultLegacyCacheConfig(): LegacyCacheConfig {
+  return readLegacyCacheConfig({});
+}
+
+/** The cache the settings ask for; undefined when it is off. The caller closes it. */
+export function createConfiguredCache(config: LegacyCacheConfig, logger?: Logger): LegacyCache | undefined {
+  if (config.mode === 'off') return undefined;
+  return createLegacyCache({
+    ...(config.mode === 'redis' && config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+    maxMemoryBytes: config.maxBytes,
+    ...(logger ? { logger } : {}),
+  });
+}
+
+/** A URL written the same way whoever configured it (trailing slash, case of the host). */
+function canonicalUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The visibility scope of ERP entries: the service, the company (configured id, else the name
+ * that picks it) and the token. The ERP and workflows subgraphs compute it alike, so a write
+ * invalidates exactly what the reads cached.
+ */
+export function erpCacheScope(options: {
+  url: string;
+  companyId?: string;
+  companyName?: string;
+  token: string;
+}): string {
+  const company = options.companyId
+    ? `id:${options.companyId.toLowerCase()}`
+    : `name:${options.companyName ?? ''}`;
+  return visibilityScope('erp', canonicalUrl(options.url), company, options.token);
+}
+
+/** The visibility scope of CRM entries: the instance, the API version and the access token. */
+export function crmCacheScope(options: { url: string; apiVersion: string; token: string }): string {
+  return visibilityScope('crm', canonicalUrl(options.url), options.apiVersion, options.token);
+}

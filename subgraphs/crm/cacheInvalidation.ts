@@ -1,0 +1,88 @@
+import { bumpGenerations } from '../../lib/cachedBatch.js';
+import type { LegacyCache } from '../../lib/legacyCache.js';
+import type { CrmClient } from './client/crmClient.js';
+import { type AccountAddressPatch, type ContactFields, CrmWrites, type QuoteLink } from './client/writes.js';
+import { CRM_GENERATIONS } from './loaders.js';
+
+type TaskFields = Parameters<CrmWrites['createTask']>[0];
+type EventFields = Parameters<CrmWrites['createEvent']>[0];
+
+/**
+ * The CRM writes, each followed by forgetting what it made stale in the shared cache (see
+ * CRM_GENERATIONS): the account and its lists when the write names the account, every child
+ * list when it does not (a quote write-back, a contact change), and always the pages of
+ * accounts, which carry child lists. Bumped whatever the outcome: a write that timed out may
+ * still have happened, and a bump that was not needed costs one cache miss.
+ */
+export class InvalidatingCrmWrites extends CrmWrites {
+  constructor(
+    client: CrmClient,
+    private readonly cache: LegacyCache | undefined,
+    /** crmCacheScope(…) of the same instance, API version and token the CRM subgraph reads with. */
+    private readonly scope: string,
+  ) {
+    super(client);
+  }
+
+  private async after<T>(write: () => Promise<T>, generations: readonly string[]): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      await bumpGenerations(this.cache, this.scope, [CRM_GENERATIONS.accounts, ...generations]);
+    }
+  }
+
+  override linkQuoteToOrder(link: QuoteLink, requestId?: string): Promise<void> {
+    return this.after(
+      () => super.linkQuoteToOrder(link, requestId),
+      [
+        CRM_GENERATIONS.quote(link.quoteId),
+        CRM_GENERATIONS.quoteOfOrder(link.orderNumber),
+        CRM_GENERATIONS.lists,
+        ...(link.opportunityId ? [CRM_GENERATIONS.opportunity(link.opportunityId)] : []),
+      ],
+    );
+  }
+
+  override updateAccount(
+    accountId: string,
+    patch: AccountAddressPatch,
+    unmodifiedSince: string | null,
+    requestId?: string,
+  ): Promise<void> {
+    return this.after(
+      () => super.updateAccount(accountId, patch, unmodifiedSince, requestId),
+      [CRM_GENERATIONS.account(accountId)],
+    );
+  }
+
+  override createContact(accountId: string, fields: ContactFields, requestId?: string): Promise<string> {
+    return this.after(
+      () => super.createContact(accountId, fields, requestId),
+      [CRM_GENERATIONS.account(accountId)],
+    );
+  }
+
+  override updateContact(
+    contactId: string,
+    fields: ContactFields,
+    unmodifiedSince: string | null,
+    requestId?: string,
+  ): Promise<void> {
+    return this.after(
+      () => super.updateContact(contactId, fields, unmodifiedSince, requestId),
+      [CRM_GENERATIONS.contact(contactId), CRM_GENERATIONS.lists],
+    );
+  }
+
+  override createTask(fields: TaskFields, requestId?: string): Promise<string> {
+    return this.after(() => super.createTask(fields, requestId), [CRM_GENERATIONS.account(fields.AccountId)]);
+  }
+
+  override createEvent(fields: EventFields, requestId?: string): Promise<string> {
+    return this.after(
+      () => super.createEvent(fields, requestId),
+      [CRM_GENERATIONS.account(fields.AccountId)],
+    );
+  }
+}

@@ -1,0 +1,62 @@
+import { bumpGenerations } from '../../lib/cachedBatch.js';
+import type { LegacyCache } from '../../lib/legacyCache.js';
+import type { ErpClient } from './client/erpClient.js';
+import {
+  type CustomerPatch,
+  type ErpCustomerForWrite,
+  type ErpOrderSummary,
+  ErpWrites,
+  type NewOrderLine,
+} from './client/writes.js';
+import { ERP_GENERATIONS } from './loaders.js';
+
+/**
+ * The ERP writes, each followed by forgetting what it made stale in the shared cache: an order
+ * created makes its customer's record (balance, financial details) and document lists stale and
+ * its number no longer missing; an address change makes the customer stale. The generations are
+ * bumped whatever the outcome (a write that timed out may still have happened); a bump that was
+ * not needed costs one cache miss.
+ */
+export class InvalidatingErpWrites extends ErpWrites {
+  constructor(
+    client: ErpClient,
+    private readonly cache: LegacyCache | undefined,
+    /** erpCacheScope(…) of the same ERP, company and token the ERP subgraph reads with. */
+    private readonly scope: string,
+  ) {
+    super(client);
+  }
+
+  override async createSalesOrder(
+    order: { customerId: string; externalDocumentNumber: string; lines: readonly NewOrderLine[] },
+    requestId?: string,
+  ): Promise<ErpOrderSummary> {
+    let created: ErpOrderSummary | undefined;
+    try {
+      created = await super.createSalesOrder(order, requestId);
+      return created;
+    } finally {
+      await bumpGenerations(this.cache, this.scope, [
+        ERP_GENERATIONS.customer(order.customerId),
+        ERP_GENERATIONS.customers,
+        ...(created ? [ERP_GENERATIONS.orderNumber(created.number)] : []),
+      ]);
+    }
+  }
+
+  override async updateCustomer(
+    customerId: string,
+    etag: string,
+    patch: CustomerPatch,
+    requestId?: string,
+  ): Promise<ErpCustomerForWrite> {
+    try {
+      return await super.updateCustomer(customerId, etag, patch, requestId);
+    } finally {
+      await bumpGenerations(this.cache, this.scope, [
+        ERP_GENERATIONS.customer(customerId),
+        ERP_GENERATIONS.customers,
+      ]);
+    }
+  }
+}
