@@ -129,7 +129,7 @@ describe('the shared cache on (npm start: one memory cache for the three subgrap
       postalCode: '5003',
       country: 'NO',
     });
-    const crmBilling = (after?.data.customer.addresses as { purpose: string; street: string }[]).find(
+    const crmBilling = ((after?.data.customer.addresses ?? []) as { purpose: string; street: string }[]).find(
       (a) => a.purpose === 'BILLING',
     );
     expect(crmBilling?.street).toBe('9 Cache Lane');
