@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type CrmStandInOptions, createCrmStandIn } from '../../legacy/crm/createCrmStandIn.js';
 import { type Dataset, openDataset } from '../../legacy/generator/open.js';
 import type { SimConfig, SimStats } from '../../legacy/sim/simulator.js';
+import { readLegacyCacheConfig } from '../../lib/cacheConfig.js';
 import type { Logger } from '../../lib/logger.js';
 import { CRM_SUBGRAPH_DEFAULTS, type CrmSubgraphConfig } from '../../subgraphs/crm/config.js';
 import { type CrmSubgraph, createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
@@ -44,6 +45,8 @@ export async function startCrmFixture(
     crmUrl,
     maxRetries: 0,
     timeoutMs: 5_000,
+    // These tests count the CRM calls of each query: no shared cache between queries.
+    cache: readLegacyCacheConfig({ LEGACY_CACHE: 'off' }),
     ...options.subgraph,
   };
   const subgraphs: { subgraph: CrmSubgraph; url: string }[] = [];

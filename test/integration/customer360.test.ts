@@ -23,7 +23,12 @@ const CRM_TIMEOUT_MS = 1500;
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ legacyTimeoutMs: { crm: CRM_TIMEOUT_MS }, production: true });
+  // Batching and failure isolation are measured here, query by query: no shared cache between them.
+  stack = await startStack({
+    legacyTimeoutMs: { crm: CRM_TIMEOUT_MS },
+    production: true,
+    legacyCache: 'off',
+  });
 });
 afterAll(async () => {
   await stack?.close();
@@ -276,7 +281,7 @@ describe('one legacy system failing leaves the other one’s data', () => {
 describe('with batching off (the naive version the benchmark compares)', () => {
   let naive: Stack;
   beforeAll(async () => {
-    naive = await startStack({ customers: 60, batching: false });
+    naive = await startStack({ customers: 60, batching: false, legacyCache: 'off' });
   });
   afterAll(async () => {
     await naive?.close();

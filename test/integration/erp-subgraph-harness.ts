@@ -4,9 +4,12 @@ import type { Database } from 'better-sqlite3';
 import { createErpStandIn } from '../../legacy/erp/createErpStandIn.js';
 import type { SimConfig, SimStats } from '../../legacy/sim/simulator.js';
 import { readLegacyCacheConfig } from '../../lib/cacheConfig.js';
-import type { Logger } from '../../lib/logger.js';
 import type { ErpSubgraphConfig } from '../../subgraphs/erp/config.js';
-import { createErpSubgraph, type ErpSubgraph } from '../../subgraphs/erp/createErpSubgraph.js';
+import {
+  createErpSubgraph,
+  type ErpSubgraph,
+  type ErpSubgraphDeps,
+} from '../../subgraphs/erp/createErpSubgraph.js';
 
 /**
  * Test harness for the ERP subgraph: the real Business Central stand-in and the real subgraph,
@@ -95,7 +98,7 @@ export function subgraphConfig(
 export async function startSubgraph(
   erpUrl: string,
   overrides: Partial<ErpSubgraphConfig> = {},
-  deps: { logger?: Logger } = {},
+  deps: ErpSubgraphDeps = {},
 ): Promise<RunningSubgraph> {
   const subgraph = createErpSubgraph(subgraphConfig(erpUrl, overrides), deps);
   const url = `${await listen(subgraph.server)}/graphql`;
