@@ -23,18 +23,19 @@ export interface Scenario {
 export interface Pools {
   /** ERP customer ids (GUIDs) of customers with orders, in customer-number order. */
   deepCustomerIds: string[];
-  /** Words from CRM account names, each matching at least one account. */
+  /** Pieces of CRM account names (4 letters), each matching at least one account. */
   searchTerms: string[];
   /** Customers with orders that no scenario reads (the warm-up's). */
   warmUpCustomerIds: string[];
   /**
-   * Words matching only accounts that sort after the largest Customer360 page and are no search
-   * term: the warm-up's Customer360 searches.
+   * Name pieces matching only accounts that sort after the largest Customer360 page and are no
+   * search term: the warm-up's Customer360 searches.
    */
   warmUpSearchTerms: string[];
 }
 
 const WARM_UP_POOL = 24;
+const WARM_UP_TERMS = 8;
 /** The largest Customer360 page a scenario reads: warm-up searches stay after it. */
 const LARGEST_PAGE = 100;
 
@@ -122,30 +123,36 @@ export function readPools(erp: Database, crm: Database, size: number): Pools {
   const firstMatch = crm.prepare(
     "SELECT min(Name COLLATE NOCASE) AS name, count(*) AS n FROM Account WHERE Name LIKE '%' || ? || '%'",
   );
-  const searchTerms: string[] = [];
-  const warmUpSearchTerms: string[] = [];
+  const terms: string[] = [];
   const seen = new Set<string>();
   const names = crm.prepare('SELECT Name AS name FROM Account ORDER BY Id').iterate() as Iterable<{
     name: string | null;
   }>;
   for (const { name } of names) {
-    for (const word of (name ?? '').split(/\s+/)) {
-      const term = word.toLowerCase();
-      if (!/^[a-z]{4,}$/.test(term) || seen.has(term)) continue;
-      seen.add(term);
-      if (searchTerms.length < size) {
-        searchTerms.push(term);
-        continue;
+    for (const word of (name ?? '').toLowerCase().split(/\s+/)) {
+      if (!/^[a-z]{4,}$/.test(word)) continue;
+      // Every 4-letter piece of a name's words: names come from a small vocabulary, and these
+      // give many more distinct searches than whole words.
+      for (let i = 0; i + 4 <= word.length; i += 1) {
+        const term = word.slice(i, i + 4);
+        if (seen.has(term)) continue;
+        seen.add(term);
+        terms.push(term);
       }
-      const match = firstMatch.get(term) as { name: string | null; n: number };
-      const afterPages =
-        lastPageName !== undefined &&
-        match.name !== null &&
-        match.name.toLowerCase() > lastPageName.toLowerCase();
-      if (afterPages && warmUpSearchTerms.length < WARM_UP_POOL) warmUpSearchTerms.push(term);
     }
-    if (searchTerms.length >= size && warmUpSearchTerms.length >= WARM_UP_POOL) break;
   }
+  // The warm-up gets the words whose first match sorts after the largest page (names are a
+  // small vocabulary: the scenarios get all the others).
+  const afterPages = (term: string) => {
+    const match = firstMatch.get(term) as { name: string | null };
+    return (
+      lastPageName !== undefined &&
+      match.name !== null &&
+      match.name.toLowerCase() > lastPageName.toLowerCase()
+    );
+  };
+  const warmUpSearchTerms = terms.filter(afterPages).slice(-WARM_UP_TERMS);
+  const searchTerms = terms.filter((term) => !warmUpSearchTerms.includes(term)).slice(0, size);
   if (deepCustomerIds.length === 0) throw new Error('the data set has no customer with orders');
   if (searchTerms.length === 0) throw new Error('the data set has no account name to search for');
   return { deepCustomerIds, searchTerms, warmUpCustomerIds, warmUpSearchTerms };
