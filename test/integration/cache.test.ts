@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CUSTOMER_360 } from '../helpers/expected.js';
 import { type Stack, startStack } from '../helpers/stack.js';
+import { CONVERT, candidateQuotes, ordersFor } from './workflows-harness.js';
 
 // The shared legacy cache through the whole product (gateway, three subgraphs sharing one memory
 // cache, both stand-ins): repeated reads cost no legacy call within the TTL, writes through the
@@ -44,6 +45,13 @@ const LOG_INTERACTION = /* GraphQL */ `
     logInteraction(input: $input) {
       interaction { subject }
     }
+  }
+`;
+
+const QUOTE_AND_CUSTOMER = /* GraphQL */ `
+  query ($quoteId: ID!, $customerId: ID!) {
+    quote(id: $quoteId) { id status order { number } }
+    customer(id: $customerId) { id orders(first: 50) { edges { node { number } } } }
   }
 `;
 
@@ -162,6 +170,33 @@ describe('the shared cache on (npm start: one memory cache for the three subgrap
     );
     expect(contacts).toContain('Cachetest');
     expect(subjects).toContain('Cache invalidation call');
+  });
+
+  it("a quote converted to an order shows at once: the quote's status and order, the customer's orders", async () => {
+    const quote = candidateQuotes(stack.dataset).find(
+      (q) =>
+        q.blocked.trim() === '' &&
+        (q.creditLimit === 0 || q.balance + q.GrandTotal <= q.creditLimit) &&
+        ordersFor(stack.dataset, q.QuoteNumber).length === 0,
+    );
+    if (!quote) throw new Error('no convertible quote in the data set');
+    const read = () => stack.query(QUOTE_AND_CUSTOMER, { quoteId: quote.Id, customerId: quote.customerId });
+    const before = await read();
+    expect(before.body.errors).toBeUndefined();
+    expect(before.body.data.quote.order).toBeNull();
+    expect(await callsOf(stack, read)).toEqual({ erp: 0, crm: 0 });
+
+    const converted = await stack.query(CONVERT, { quoteId: quote.Id, key: `cache-${quote.Id}` });
+    expect(converted.body.errors).toBeUndefined();
+    const orderNumber = converted.body.data.convertQuoteToOrder.order.number as string;
+
+    const after = await read();
+    expect(after.body.errors).toBeUndefined();
+    expect(after.body.data.quote).toMatchObject({ status: 'Accepted', order: { number: orderNumber } });
+    const numbers = after.body.data.customer.orders.edges.map(
+      (e: { node: { number: string } }) => e.node.number,
+    );
+    expect(numbers).toContain(orderNumber);
   });
 });
 
