@@ -8,6 +8,7 @@ import {
 } from '@jetstreamapp/soql-parser-js';
 import type { ColumnKind } from '../generator/model.js';
 import { CrmError, filterOperatorError, invalidType, malformedQuery, noSuchColumn } from './errors.js';
+import { FOLD_FUNCTION } from './fold.js';
 import { to18 } from './ids.js';
 import {
   dateLiteralRange,
@@ -30,8 +31,7 @@ import { type ChildRelationship, canonicalField, type SObjectDef, sobject } from
 
 export type SqlValue = string | number | null;
 
-/** Registered on the database: Unicode case folding for comparisons SQLite's NOCASE cannot do. */
-export const FOLD_FUNCTION = 'sf_fold';
+export { FOLD_FUNCTION } from './fold.js';
 
 /** One join to a parent object, shared by every reference to the same path. */
 export interface Join {
@@ -210,9 +210,9 @@ function compileQuery(query: Query, now: Date, includeDeleted: boolean): QueryPl
   // Filters and order: their own joins; the page of rows: the select's joins.
   const filterScope = new Scope(def, 't0', 'w');
   const params: SqlValue[] = [];
-  const where = compileWhere(query.where, filterScope, params, now);
+  const { sql: where, bounds } = compileWhereWithBounds(query.where, filterScope, params, now);
   const notDeleted = includeDeleted ? '1' : `t0."IsDeleted" IS NOT 1`;
-  const whereSql = where ? `${notDeleted} AND (${where})` : notDeleted;
+  let whereSql = where ? `${notDeleted} AND (${where})` : notDeleted;
 
   if (isCount) {
     if (query.orderBy) throw malformedQuery('ORDER BY cannot be used with COUNT()');
@@ -232,7 +232,21 @@ function compileQuery(query: Query, now: Date, includeDeleted: boolean): QueryPl
     };
   }
 
-  const orderSql = compileOrderBy(query.orderBy, filterScope);
+  const ordering = compileOrderBy(query.orderBy, filterScope);
+  // A range on the first order key that the WHERE implies but hides in an OR (a keyset
+  // continuation: `Name > 'x' OR (Name = 'x' AND Id > 'y')`), said once more as a plain
+  // conjunct, so the page seeks into the index that gives the order instead of walking it
+  // from the start. Redundant for the result: it only restates what the WHERE already implies.
+  const firstKey = ordering.keys[0];
+  const bound = firstKey && bounds !== 'never' ? bounds.get(firstKey) : undefined;
+  if (firstKey && bound?.lo !== undefined) {
+    whereSql += ` AND ${firstKey} >= ?`;
+    params.push(bound.lo);
+  }
+  if (firstKey && bound?.hi !== undefined) {
+    whereSql += ` AND ${firstKey} <= ?`;
+    params.push(bound.hi);
+  }
   if (query.offset !== undefined && query.offset > MAX_OFFSET) {
     throw new CrmError(400, 'NUMBER_OUTSIDE_VALID_RANGE', `Maximum SOQL offset allowed is ${MAX_OFFSET}`);
   }
@@ -240,7 +254,7 @@ function compileQuery(query: Query, now: Date, includeDeleted: boolean): QueryPl
     query.limit !== undefined || query.offset !== undefined
       ? ` LIMIT ${query.limit === undefined ? -1 : Number(query.limit)} OFFSET ${Number(query.offset ?? 0)}`
       : '';
-  const idsSql = `SELECT t0."Id" AS id FROM ${quote(def.name)} AS t0 ${filterScope.joinSql()} WHERE ${whereSql} ORDER BY ${orderSql ? `${orderSql}, ` : ''}t0."Id"${limitSql}`;
+  const idsSql = `SELECT t0."Id" AS id FROM ${quote(def.name)} AS t0 ${filterScope.joinSql()} WHERE ${whereSql} ORDER BY ${withIdLast(ordering, 't0')}${limitSql}`;
   const countSql = `SELECT COUNT(*) AS n FROM ${quote(def.name)} AS t0 ${filterScope.joinSql()} WHERE ${whereSql}`;
 
   const selectScope = new Scope(def, 't0', 'p');
@@ -344,7 +358,7 @@ function compileSubquery(
   if (selected.length === 0) throw malformedQuery('A subquery needs at least one field');
   const whereParams: SqlValue[] = [];
   const where = compileWhere(sub.where, scope, whereParams, now);
-  const orderSql = compileOrderBy(sub.orderBy, scope);
+  const order = compileOrderBy(sub.orderBy, scope);
   const joinIdColumns = new Map<string, string>();
   const columns = [`c0.${quote(relationship.field)} AS __parent`, 'c0."Id" AS __id'];
   for (const s of selected) columns.push(`${sqlOf(s, 'c0')} AS ${s.column}`);
@@ -355,7 +369,7 @@ function compileSubquery(
     columns.push(`${join.alias}."Id" AS ${column}`);
   }
   columns.push(
-    `ROW_NUMBER() OVER (PARTITION BY c0.${quote(relationship.field)} ORDER BY ${orderSql ? `${orderSql}, ` : ''}c0."Id") AS __rn`,
+    `ROW_NUMBER() OVER (PARTITION BY c0.${quote(relationship.field)} ORDER BY ${withIdLast(order, 'c0')}) AS __rn`,
   );
   const filter = `${includeDeleted ? '1' : 'c0."IsDeleted" IS NOT 1'}${where ? ` AND (${where})` : ''}`;
   // The page's parent ids arrive as one JSON array parameter, so the statement text (and its
@@ -377,19 +391,50 @@ function compileSubquery(
   return { relationship, child, sql, whereParams, limit: sub.limit, selected, joinIdColumns, childPlan };
 }
 
-function compileOrderBy(orderBy: OrderByClause | OrderByClause[] | undefined, scope: Scope): string {
+interface CompiledOrder {
+  sql: string;
+  /** The SQL expression of each key, in order (what a bound on the first key must name). */
+  keys: string[];
+  /** Whether a key is the root's Id, so the order is already total. */
+  total: boolean;
+}
+
+/** Never null in a stored live record: the key, and fields every create and update must set. */
+function neverNull(def: SObjectDef, field: string): boolean {
+  return field === 'Id' || def.required.includes(field);
+}
+
+function compileOrderBy(orderBy: OrderByClause | OrderByClause[] | undefined, scope: Scope): CompiledOrder {
   const parts: string[] = [];
+  const keys: string[] = [];
+  let total = false;
   for (const clause of asArray(orderBy)) {
     if (!('field' in clause)) throw malformedQuery('ORDER BY a function is not supported by the stand-in');
     const resolved = scope.resolve(clause.field);
     // Text sorts by the same folding its comparisons use, so keyset paging (`Name > 'x'` after
     // `ORDER BY Name`) neither skips nor repeats rows that differ only in case.
-    const key = resolved.kind === 'text' ? `${FOLD_FUNCTION}(${resolved.sql})` : resolved.sql;
+    const key = orderKey(resolved);
     const direction = clause.order === 'DESC' ? 'DESC' : 'ASC';
+    // SQLite can read an order from an index only with its own null placement (first when
+    // ascending); for a field that is never null the placement asked for changes nothing.
     const nulls = clause.nulls ?? (direction === 'ASC' ? 'FIRST' : 'LAST');
-    parts.push(`${key} ${direction} NULLS ${nulls}`);
+    const isNeverNull = resolved.joins.length === 0 && neverNull(scope.root, resolved.field);
+    parts.push(isNeverNull ? `${key} ${direction}` : `${key} ${direction} NULLS ${nulls}`);
+    keys.push(key);
+    if (resolved.joins.length === 0 && resolved.field === 'Id') total = true;
   }
-  return parts.join(', ');
+  return { sql: parts.join(', '), keys, total };
+}
+
+/** The order made total by the record Id (unless it already ends with it). */
+function withIdLast(order: CompiledOrder, alias: string): string {
+  if (order.total) return order.sql;
+  return order.sql ? `${order.sql}, ${alias}."Id"` : `${alias}."Id"`;
+}
+
+/** The SQL expression a field orders (and range-compares) by. */
+function orderKey(resolved: ResolvedField): string {
+  return resolved.kind === 'text' ? `${FOLD_FUNCTION}(${resolved.sql})` : resolved.sql;
 }
 
 // ------------------------------------------------------------------ WHERE
@@ -428,14 +473,65 @@ function tokens(where: WhereClause): Token[] {
   return out;
 }
 
+/**
+ * What a condition implies about the order keys it compares: per order-key expression, an
+ * inclusive lower and upper bound; `never` when no live record can match (`Name = null` on a
+ * required field). Only exact facts: a value that cannot be stated simply gives no bound.
+ */
+type Bounds = 'never' | Map<string, { lo?: SqlValue; hi?: SqlValue }>;
+
+const NO_BOUNDS: Bounds = new Map();
+
+function bothBounds(a: Bounds, b: Bounds): Bounds {
+  if (a === 'never' || b === 'never') return 'never';
+  const out = new Map(a);
+  for (const [key, range] of b) {
+    const mine = out.get(key);
+    // Either bound holds; the first one is kept (text order in SQLite is byte order, not JS's).
+    out.set(key, { lo: mine?.lo ?? range.lo, hi: mine?.hi ?? range.hi });
+  }
+  return out;
+}
+
+/** What every alternative implies: a bound survives only where all alternatives have the same one. */
+function eitherBounds(alternatives: Bounds[]): Bounds {
+  const possible = alternatives.filter((b): b is Exclude<Bounds, 'never'> => b !== 'never');
+  if (possible.length === 0) return 'never';
+  const [first, ...rest] = possible;
+  const out = new Map<string, { lo?: SqlValue; hi?: SqlValue }>();
+  for (const [key, range] of first!) {
+    const same = (pick: 'lo' | 'hi') =>
+      range[pick] !== undefined && rest.every((b) => b.get(key)?.[pick] === range[pick])
+        ? range[pick]
+        : undefined;
+    const lo = same('lo');
+    const hi = same('hi');
+    if (lo !== undefined || hi !== undefined) out.set(key, { lo, hi });
+  }
+  return out;
+}
+
 function compileWhere(where: WhereClause | undefined, scope: Scope, params: SqlValue[], now: Date): string {
-  if (!where) return '';
+  return compileWhereWithBounds(where, scope, params, now).sql;
+}
+
+function compileWhereWithBounds(
+  where: WhereClause | undefined,
+  scope: Scope,
+  params: SqlValue[],
+  now: Date,
+): { sql: string; bounds: Bounds } {
+  if (!where) return { sql: '', bounds: NO_BOUNDS };
   const list = tokens(where);
   let pos = 0;
   const peek = () => list[pos];
+  interface Compiled {
+    sql: string;
+    bounds: Bounds;
+  }
 
   // SOQL refuses AND and OR at one level without parentheses, so each level is one or the other.
-  const expression = (): string => {
+  const expression = (): Compiled => {
     const operands = [unary()];
     let op: 'AND' | 'OR' | undefined;
     for (let next = peek(); next && (next.t === 'AND' || next.t === 'OR'); next = peek()) {
@@ -446,12 +542,19 @@ function compileWhere(where: WhereClause | undefined, scope: Scope, params: SqlV
       pos++;
       operands.push(unary());
     }
-    return operands.length === 1 ? operands[0]! : operands.map((o) => `(${o})`).join(` ${op} `);
+    if (operands.length === 1) return operands[0]!;
+    return {
+      sql: operands.map((o) => `(${o.sql})`).join(` ${op} `),
+      bounds:
+        op === 'AND'
+          ? operands.map((o) => o.bounds).reduce(bothBounds)
+          : eitherBounds(operands.map((o) => o.bounds)),
+    };
   };
-  const unary = (): string => {
+  const unary = (): Compiled => {
     const token = list[pos++];
     if (!token) throw malformedQuery('unexpected end of WHERE clause');
-    if (token.t === 'NOT') return `NOT (${unary()})`;
+    if (token.t === 'NOT') return { sql: `NOT (${unary().sql})`, bounds: NO_BOUNDS };
     if (token.t === '(') {
       const inner = expression();
       if (list[pos++]?.t !== ')') throw malformedQuery("expecting ')' in WHERE clause");
@@ -460,9 +563,9 @@ function compileWhere(where: WhereClause | undefined, scope: Scope, params: SqlV
     if (token.t === 'cond') return condition(token.cond, scope, params, now);
     throw malformedQuery(`unexpected token: '${token.t}'`);
   };
-  const sql = expression();
+  const compiled = expression();
   if (pos !== list.length) throw malformedQuery(`unexpected token: '${list[pos]!.t}'`);
-  return sql;
+  return compiled;
 }
 
 const TEXT_KINDS: ReadonlySet<ColumnKind> = new Set(['text', 'id18', 'guid']);
@@ -569,7 +672,49 @@ function semiJoin(cond: Record<string, unknown>, scope: Scope, params: SqlValue[
     : `(${outer.sql} IS NULL OR ${outer.sql} NOT IN (${sub}))`;
 }
 
-function condition(cond: Record<string, unknown>, scope: Scope, params: SqlValue[], now: Date): string {
+function condition(
+  cond: Record<string, unknown>,
+  scope: Scope,
+  params: SqlValue[],
+  now: Date,
+): { sql: string; bounds: Bounds } {
+  const sql = conditionSql(cond, scope, params, now);
+  return { sql, bounds: conditionBounds(cond, scope, now) };
+}
+
+/** The bound a valid single comparison puts on its field's order key (see Bounds). */
+function conditionBounds(cond: Record<string, unknown>, scope: Scope, now: Date): Bounds {
+  const operator = String(cond.operator).toUpperCase();
+  if (cond.fn !== undefined || cond.valueQuery !== undefined || Array.isArray(cond.value)) return NO_BOUNDS;
+  if (!['=', '<', '>', '<=', '>='].includes(operator)) return NO_BOUNDS;
+  const resolved = scope.resolve(String(cond.field));
+  const type = Array.isArray(cond.literalType) ? cond.literalType[0] : cond.literalType;
+  const n = cond.dateLiteralVariable;
+  const value = literal(
+    String(cond.value),
+    String(type),
+    n === null || n === undefined || Array.isArray(n) ? undefined : Number(n),
+    resolved.kind,
+    resolved.field,
+    now,
+  );
+  if (value.isNull) {
+    const impossible =
+      operator === '=' && resolved.joins.length === 0 && neverNull(scope.root, resolved.field);
+    return impossible ? 'never' : NO_BOUNDS;
+  }
+  if (value.range || value.sql === null || resolved.kind === 'boolean' || resolved.kind === 'guid')
+    return NO_BOUNDS;
+  // Text compares by its folding (an ASCII `=` by NOCASE, which implies the same folded value).
+  const bound = resolved.kind === 'text' ? String(value.sql).toLowerCase() : value.sql;
+  const range = {
+    lo: operator === '=' || operator === '>' || operator === '>=' ? bound : undefined,
+    hi: operator === '=' || operator === '<' || operator === '<=' ? bound : undefined,
+  };
+  return new Map([[orderKey(resolved), range]]);
+}
+
+function conditionSql(cond: Record<string, unknown>, scope: Scope, params: SqlValue[], now: Date): string {
   if (cond.fn !== undefined) throw malformedQuery('Functions in WHERE are not supported by the stand-in');
   if (cond.valueQuery !== undefined) return semiJoin(cond, scope, params, now);
   const resolved = scope.resolve(String(cond.field));

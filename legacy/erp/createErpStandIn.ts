@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { createTablesSql, type ErpTableName } from '../generator/model.js';
+import { createIndexesSql, createTablesSql, ERP_TABLES, type ErpTableName } from '../generator/model.js';
 import { type Fault, readBody, type SimConfig, Simulator } from '../sim/simulator.js';
 import {
   COMPANY_SET,
@@ -195,6 +195,8 @@ export function createErpStandIn(options: ErpStandInOptions): ErpStandIn {
     throw new Error('maxPageSize must be a positive integer');
   const companyId = options.companyId.toLowerCase();
   const companyName = options.companyName ?? 'CRONUS USA, Inc.';
+  // A data file generated before an index joined the model gets it now (idempotent).
+  if (!options.db.readonly) options.db.exec(createIndexesSql(ERP_TABLES));
   const store = new Store(options.db);
   const engine = new QueryEngine(store);
   const writer = new Writer(store);

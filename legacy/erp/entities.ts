@@ -240,6 +240,7 @@ export const COMPANY_TABLE: TableDef = {
     systemModifiedBy: 'guid',
   },
   indexes: [],
+  compositeIndexes: [],
 };
 
 export const COMPANY_SET: QueryTarget = { table: COMPANY_TABLE, typeName: 'company' };

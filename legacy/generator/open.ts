@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { registerFold } from '../crm/fold.js';
 import { type GeneratedSummary, generateDataset } from './generate.js';
 import { CRM_TABLES, type CrmTableName, ERP_TABLES, type ErpTableName } from './model.js';
 
@@ -85,6 +86,8 @@ export function openDataset(options: DatasetOptions = {}): Dataset {
   const { erpPath, crmPath } = ensureDatasetFiles({ seed, customers, dataDir });
   const erp = openFile(erpPath);
   const crm = openFile(crmPath);
+  // The CRM stand-in's fold indexes (legacy/crm/engine.ts) call it on every write to their tables.
+  registerFold(crm);
   const stored = erp.prepare(`SELECT json FROM "${SUMMARY_TABLE}"`).get() as { json: string } | undefined;
   if (stored === undefined) {
     closeBoth(erp, crm);

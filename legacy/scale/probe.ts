@@ -1,0 +1,302 @@
+/**
+ * Scale probe (issue 5, "100k-customer data within 10% of 1k"): runs the benchmark's read
+ * scenarios through the real stack in this process (stand-ins, both subgraphs with the shared
+ * cache off, the gateway, all on loopback port 0, stand-in latency 0) at each data size, and
+ * records every SQL statement the stand-ins run with its time, then asks SQLite for each
+ * statement's plan. Bounded: a fixed number of operations per scenario.
+ *
+ *   npx tsx legacy/scale/probe.ts [customers,customers,…] [repetitions]   (default 1000,100000 40)
+ *
+ * Prints per scenario the p50 of the GraphQL operation and, per SQL statement shape, the calls
+ * per operation, the median stand-in time and whether its plan scans a table or sorts in a
+ * temporary B-tree.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { gatewayConfig } from '../../gateway/config.js';
+import { createGateway } from '../../gateway/createGateway.js';
+import { silentLogger } from '../../lib/logger.js';
+import { readCrmSubgraphConfig } from '../../subgraphs/crm/config.js';
+import { createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
+import { readErpSubgraphConfig } from '../../subgraphs/erp/config.js';
+import { createErpSubgraph } from '../../subgraphs/erp/createErpSubgraph.js';
+import { readWorkflowsSubgraphConfig } from '../../subgraphs/workflows/config.js';
+import { createWorkflowsSubgraph } from '../../subgraphs/workflows/createWorkflowsSubgraph.js';
+import { createCrmStandIn } from '../crm/createCrmStandIn.js';
+import { createErpStandIn } from '../erp/createErpStandIn.js';
+import { Store } from '../erp/store.js';
+import { openDataset } from '../generator/open.js';
+
+const CUSTOMER_360 = `query Customer360($first: Int!) {
+  customers(first: $first) {
+    edges { node {
+      id name
+      balance { amount currencyCode }
+      orders(first: 5) { edges { node { number status total { amount currencyCode } lines { quantity product { sku name } } } } }
+      invoices(first: 5) { edges { node { number dueDate remaining { amount currencyCode } } } }
+      interactions(first: 5) { edges { node { type subject occurredAt } } }
+    } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+const CUSTOMER_SEARCH = `query CustomerSearch($search: String!, $first: Int!) {
+  customers(search: $search, first: $first) {
+    edges { node { id name balance { amount currencyCode } overdue { amount currencyCode } } }
+    pageInfo { hasNextPage }
+  }
+}`;
+const CUSTOMER_DEEP = `query CustomerDeep($id: ID!) {
+  customer(id: $id) {
+    id name
+    orders(first: 5) { edges { node {
+      number status orderDate
+      total { amount currencyCode }
+      lines { sequence quantity product { sku name inventory billOfMaterials { quantityPer product { sku name inventory } } } }
+    } } }
+  }
+}`;
+
+interface StatementStats {
+  db: 'erp' | 'crm';
+  shape: string;
+  /** The first statement of this shape seen, with its parameters (for its plan). */
+  sql: string;
+  params: readonly unknown[];
+  times: number[];
+}
+
+/** Every statement the stand-ins run, by scenario and SQL text. */
+const recorded = new Map<string, Map<string, StatementStats>>();
+let currentScenario: string | undefined;
+const dbNames = new WeakMap<Database, 'erp' | 'crm'>();
+
+/** The statement with its variable-length lists (`IN (?, ?, …)`, `a = ? OR a = ? …`) collapsed. */
+function shapeOf(sql: string): string {
+  return sql
+    .replace(/\(+("[\w]+" = \?)/g, '($1')
+    .replace(/( OR "\w+" = \?\)?)+/g, ' OR …)')
+    .replace(/\?(, \?)+/g, '?, …');
+}
+
+function record(store: Store, sql: string, params: readonly unknown[], ms: number): void {
+  if (!currentScenario) return;
+  let byScenario = recorded.get(currentScenario);
+  if (!byScenario) {
+    byScenario = new Map();
+    recorded.set(currentScenario, byScenario);
+  }
+  const shape = shapeOf(sql);
+  let stats = byScenario.get(shape);
+  if (!stats) {
+    stats = { db: dbNames.get(store.db) ?? 'erp', shape, sql, params, times: [] };
+    byScenario.set(shape, stats);
+  }
+  stats.times.push(ms);
+}
+
+for (const method of ['all', 'get'] as const) {
+  const original = Store.prototype[method] as (
+    this: Store,
+    sql: string,
+    params?: readonly unknown[],
+  ) => unknown;
+  (Store.prototype as unknown as Record<string, unknown>)[method] = function (
+    this: Store,
+    sql: string,
+    params: readonly unknown[] = [],
+  ) {
+    const started = performance.now();
+    try {
+      return original.call(this, sql, params);
+    } finally {
+      record(this, sql, params, performance.now() - started);
+    }
+  };
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+};
+
+function planOf(db: Database, sql: string, params: readonly unknown[]): string[] {
+  try {
+    return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as never[])) as { detail: string }[]).map(
+      (r) => r.detail,
+    );
+  } catch (error) {
+    return [`(no plan: ${(error as Error).message})`];
+  }
+}
+
+async function probe(customers: number, repetitions: number) {
+  const opened = performance.now();
+  const dataset = openDataset({ customers });
+  dbNames.set(dataset.erp, 'erp');
+  dbNames.set(dataset.crm, 'crm');
+  const openMs = performance.now() - opened;
+  const servers: Server[] = [];
+  const closers: (() => Promise<void> | void)[] = [];
+  const standInStarted = performance.now();
+  const erpStandIn = createErpStandIn({
+    db: dataset.erp,
+    companyId: dataset.summary.companyId,
+    token: 'erp-dev-token',
+    logger: silentLogger,
+  });
+  const crmStandIn = createCrmStandIn({ db: dataset.crm, token: 'crm-dev-token', logger: silentLogger });
+  const standInMs = performance.now() - standInStarted;
+  servers.push(erpStandIn.server, crmStandIn.server);
+  const erpUrl = await listen(erpStandIn.server);
+  const crmUrl = await listen(crmStandIn.server);
+  const erpSubgraph = createErpSubgraph(
+    {
+      ...readErpSubgraphConfig({ LEGACY_CACHE: 'off' }),
+      erpUrl,
+      erpToken: 'erp-dev-token',
+      companyId: dataset.summary.companyId,
+      port: 0,
+    },
+    { logger: silentLogger },
+  );
+  const crmSubgraph = createCrmSubgraph(
+    { ...readCrmSubgraphConfig({ LEGACY_CACHE: 'off' }), crmUrl, crmToken: 'crm-dev-token', port: 0 },
+    { logger: silentLogger },
+  );
+  closers.push(
+    () => erpSubgraph.close(),
+    () => crmSubgraph.close(),
+  );
+  servers.push(erpSubgraph.server, crmSubgraph.server);
+  const erpSubgraphUrl = `${await listen(erpSubgraph.server)}/graphql`;
+  const crmSubgraphUrl = `${await listen(crmSubgraph.server)}/graphql`;
+  const workflowsDir = mkdtempSync(join(tmpdir(), 'scale-probe-'));
+  const workflows = createWorkflowsSubgraph(
+    {
+      ...readWorkflowsSubgraphConfig({}),
+      erpUrl,
+      crmUrl,
+      erpCompanyId: dataset.summary.companyId,
+      dbPath: join(workflowsDir, 'workflows.sqlite'),
+      port: 0,
+    },
+    { logger: silentLogger },
+  );
+  closers.push(() => workflows.close());
+  servers.push(workflows.server);
+  const workflowsUrl = `${await listen(workflows.server)}/graphql`;
+  const gateway = createGateway(
+    gatewayConfig({
+      port: 0,
+      subgraphUrls: { erp: erpSubgraphUrl, crm: crmSubgraphUrl, workflows: workflowsUrl },
+    }),
+    { logger: silentLogger },
+  );
+  closers.push(() => gateway.close());
+  await gateway.ready();
+  servers.push(gateway.server);
+  const gatewayUrl = `${await listen(gateway.server)}/graphql`;
+
+  const ask = async (query: string, variables: Record<string, unknown>) => {
+    const started = performance.now();
+    const response = await fetch(gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { errors?: unknown[]; data?: unknown };
+    const ms = performance.now() - started;
+    if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors).slice(0, 500)}`);
+    return { ms, body };
+  };
+
+  // Distinct inputs per repetition, so nothing is answered from a cache anywhere.
+  const ids = (
+    dataset.erp
+      .prepare(
+        `SELECT c.id FROM customers c WHERE EXISTS (SELECT 1 FROM salesOrders o WHERE o.customerId = c.id) ORDER BY c.number LIMIT ?`,
+      )
+      .all(repetitions * 2) as { id: string }[]
+  ).map((r) => r.id);
+  const names = (
+    dataset.crm.prepare(`SELECT Name FROM Account ORDER BY Id LIMIT ?`).all(repetitions * 2) as {
+      Name: string;
+    }[]
+  ).map((r) => r.Name);
+  const terms = [
+    ...new Set(names.map((n) => n.split(/\s+/).find((w) => /^[A-Za-z]{4,}$/.test(w))).filter(Boolean)),
+  ] as string[];
+
+  const scenarios: { name: string; run: (i: number) => Promise<{ ms: number }> }[] = [
+    { name: 'c360-10', run: () => ask(CUSTOMER_360, { first: 10 }) },
+    { name: 'search', run: (i) => ask(CUSTOMER_SEARCH, { search: terms[i % terms.length], first: 10 }) },
+    { name: 'deep', run: (i) => ask(CUSTOMER_DEEP, { id: ids[i % ids.length] }) },
+  ];
+  const results: { scenario: string; p50: number; statements: StatementStats[] }[] = [];
+  for (const scenario of scenarios) {
+    // Warm-up on other inputs: compiled code paths and prepared statements, not data.
+    currentScenario = undefined;
+    for (let i = 0; i < 5; i++) await scenario.run(repetitions + i);
+    currentScenario = `${customers}:${scenario.name}`;
+    const times: number[] = [];
+    for (let i = 0; i < repetitions; i++) times.push((await scenario.run(i)).ms);
+    currentScenario = undefined;
+    const statements = [...(recorded.get(`${customers}:${scenario.name}`)?.values() ?? [])];
+    results.push({ scenario: scenario.name, p50: median(times), statements });
+  }
+
+  const plans = new Map<string, string[]>();
+  for (const r of results)
+    for (const s of r.statements) {
+      if (!plans.has(s.sql))
+        plans.set(s.sql, planOf(s.db === 'erp' ? dataset.erp : dataset.crm, s.sql, s.params));
+    }
+
+  for (const server of servers.reverse()) await closeServer(server);
+  for (const close of closers.reverse()) await close();
+  rmSync(workflowsDir, { recursive: true, force: true });
+  dataset.close();
+  return { customers, openMs, standInMs, results, plans, repetitions };
+}
+
+const sizes = (process.argv[2] ?? '1000,100000').split(',').map(Number);
+const repetitions = Number(process.argv[3] ?? 40);
+const verbose = process.argv.includes('--plans');
+for (const customers of sizes) {
+  const result = await probe(customers, repetitions);
+  console.log(
+    `\n=== ${customers} customers (open ${result.openMs.toFixed(0)} ms, stand-ins ready ${result.standInMs.toFixed(0)} ms)`,
+  );
+  for (const r of result.results) {
+    console.log(`-- ${r.scenario}: GraphQL p50 ${r.p50.toFixed(2)} ms`);
+    for (const s of r.statements) {
+      const plan = result.plans.get(s.sql) ?? [];
+      const flags = plan.filter((d) => /^SCAN|TEMP B-TREE/.test(d) && !/^SCAN json_each/.test(d));
+      console.log(
+        `   ${s.db} ${(s.times.length / result.repetitions).toFixed(1)}/op  p50 ${median(s.times).toFixed(3)} ms  ${flags.length ? `[${flags.join('; ')}]` : ''}`,
+      );
+      console.log(`      ${s.shape.slice(0, verbose ? 2000 : 300)}`);
+      if (verbose)
+        console.log(
+          `      params ${JSON.stringify(s.params).slice(0, 200)}\n      plan: ${plan.join(' | ')}`,
+        );
+    }
+  }
+}
+process.exit(0);
