@@ -23,7 +23,11 @@ subgraph.server.on('error', (error) => {
 subgraph.server.listen(config.port, config.host, () => {
   const { port } = subgraph.server.address() as AddressInfo;
   logger.info(
-    { url: `http://${config.host}:${port}/graphql`, batching: config.batching },
+    {
+      url: `http://${config.host}:${port}/graphql`,
+      batching: config.batching,
+      legacyCache: config.cache.mode,
+    },
     'ERP subgraph listening',
   );
 });

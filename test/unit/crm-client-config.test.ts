@@ -19,6 +19,8 @@ describe('CRM subgraph configuration', () => {
         CRM_SUBGRAPH_PORT: '0',
         CRM_SUBGRAPH_HOST: '0.0.0.0',
         LOG_LEVEL: 'debug',
+        LEGACY_CACHE: 'off',
+        CACHE_TTL_ACTIVITY_S: '5',
       }),
     ).toEqual({
       crmUrl: 'https://example.my.salesforce.com',
@@ -28,6 +30,11 @@ describe('CRM subgraph configuration', () => {
       maxRetries: 0,
       maxConnections: 4,
       batching: false,
+      cache: {
+        mode: 'off',
+        maxBytes: 64 * 1024 * 1024,
+        ttlMs: { master: 300_000, customer: 60_000, volatile: 10_000, document: 30_000, activity: 5_000 },
+      },
       port: 0,
       host: '0.0.0.0',
       logLevel: 'debug',
