@@ -222,7 +222,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         port: 0,
         ...options.workflows,
       },
-      { ...options.workflowsDeps, logger, ...(legacyCache ? { cache: legacyCache } : {}) },
+      // workflowsDeps.cache, when given, stands for another process's client of the same Redis.
+      { ...(legacyCache ? { cache: legacyCache } : {}), ...options.workflowsDeps, logger },
     );
     cleanups.push(() => workflows.close());
     cleanups.push(() => closeServer(workflows.server));

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDataset } from '../../legacy/generator/open.js';
 import { readLegacyCacheConfig } from '../../lib/cacheConfig.js';
 import { createLegacyCache } from '../../lib/legacyCache.js';
+import { startStack } from '../helpers/stack.js';
 import {
   closeServer,
   listen,
@@ -60,6 +61,17 @@ const QUERY = /* GraphQL */ `
   }
 `;
 const variables = { number: customerNumber, sku: itemNumber };
+
+const ADDRESS_QUERY = /* GraphQL */ `
+  query ($id: ID!) {
+    customer(id: $id) { id erpBillingAddress { street city } addresses { purpose street } }
+  }
+`;
+const UPDATE_ADDRESS = /* GraphQL */ `
+  mutation ($input: UpdateCustomerAddressInput!) {
+    updateCustomerAddress(input: $input) { outcomes { system status } }
+  }
+`;
 
 const cacheOn = readLegacyCacheConfig({ LEGACY_CACHE: 'memory' });
 
@@ -170,6 +182,50 @@ describe.skipIf(!hasRedis)('the Redis cache shared by two subgraph instances', (
       await two.close();
       await first.close();
       await second.close();
+    }
+  });
+});
+
+describe.skipIf(!hasRedis)('invalidation through Redis between separate cache clients', () => {
+  it("a write in the workflows subgraph's client makes the readers' entries stale", async () => {
+    // The readers (ERP and CRM subgraphs) and the writer (workflows) each hold their own Redis
+    // client on one namespace, as separate processes would.
+    const namespace = `cache-invalidation-test-${process.pid}-${Date.now()}`;
+    const readers = createLegacyCache({ redisUrl: REDIS_URL, namespace });
+    const writer = createLegacyCache({ redisUrl: REDIS_URL, namespace });
+    const stack = await startStack({ customers: 30, legacyCache: readers, workflowsDeps: { cache: writer } });
+    try {
+      const target = stack.dataset.crm
+        .prepare(
+          `SELECT ERP_Customer_Id__c AS id FROM Account WHERE ERP_Customer_Id__c IS NOT NULL
+           GROUP BY ERP_Customer_Id__c HAVING COUNT(*) = 1 ORDER BY ERP_Customer_Id__c LIMIT 1`,
+        )
+        .get() as { id: string };
+      const read = () => stack.query(ADDRESS_QUERY, { id: target.id });
+      await read();
+      await stack.resetCounts();
+      await read();
+      const warm = await stack.legacyCalls();
+      expect([warm.erp.roundTrips, warm.crm.roundTrips]).toEqual([0, 0]);
+
+      const written = await stack.query(UPDATE_ADDRESS, {
+        input: {
+          customerId: target.id,
+          purpose: 'BILLING',
+          address: { street: '5 Redis Row', city: 'Trondheim', postalCode: '7010', country: 'NO' },
+        },
+      });
+      expect(written.body.errors).toBeUndefined();
+      const after = await read();
+      expect(after.body.data.customer.erpBillingAddress).toMatchObject({
+        street: '5 Redis Row',
+        city: 'Trondheim',
+      });
+      expect(writer.stats.writes).toBeGreaterThan(0);
+    } finally {
+      await stack.close();
+      await readers.close();
+      await writer.close();
     }
   });
 });
