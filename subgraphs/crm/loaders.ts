@@ -4,6 +4,7 @@ import { cachedBatch } from '../../lib/cachedBatch.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
 import type { CallContext, ChildListRequest, CrmClient } from './client/crmClient.js';
 import { CHILD_LISTS, type ChildListName } from './client/fields.js';
+import { toSalesforceId18 } from './client/ids.js';
 import type { KeysetPosition } from './client/keyset.js';
 import type {
   AccountChildrenRecord,
@@ -49,12 +50,17 @@ export const CRM_GENERATIONS = {
   accounts: 'accounts',
   /** Every child list (contacts, interactions, opportunities, quotes, cases of accounts). */
   lists: 'lists',
-  account: (id: string) => `account:${id}`,
-  contact: (id: string) => `contact:${id}`,
-  quote: (id: string) => `quote:${id}`,
+  account: (id: string) => `account:${recordId(id)}`,
+  contact: (id: string) => `contact:${recordId(id)}`,
+  quote: (id: string) => `quote:${recordId(id)}`,
   quoteOfOrder: (orderNumber: string) => `quote-order:${orderNumber}`,
-  opportunity: (id: string) => `opportunity:${id}`,
+  opportunity: (id: string) => `opportunity:${recordId(id)}`,
 };
+
+/** A record's 15- and 18-character ids name one generation. */
+function recordId(id: string): string {
+  return toSalesforceId18(id) ?? id;
+}
 
 /** How one loader's answers are cached: their type name, TTL and the generations they depend on. */
 interface CachePolicy<K> {

@@ -149,7 +149,7 @@ function groupLoader<T extends object>(
   );
 }
 
-/** Where the key of a page request says which customer's documents it lists, if it does. */
+/** A page request, with the customer whose documents it lists when it lists some. */
 export interface PageKey extends PageRequest {
   /** The customer whose documents these are: a write for that customer makes the page stale. */
   customerId?: string;
