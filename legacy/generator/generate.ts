@@ -46,42 +46,85 @@ function addDays(date: string, days: number): string {
 }
 const money = (amountInCents: number): number => amountInCents / 100;
 
-/** Inserts rows into one table with a single prepared statement; counts what it wrote. */
-class TableWriter {
-  private readonly statement: Statement;
-  private readonly columns: string[];
-  private readonly isBoolean: boolean[];
-  private readonly values: unknown[];
-  count = 0;
+/**
+ * Where generated rows go: a database written here (`databaseTarget`), or a writer thread that
+ * owns one (parallel.ts), so the rows of the two databases are bound into SQLite on other cores
+ * while this thread goes on generating. Either way each database receives the same statements
+ * in the same order, so the files are byte-identical.
+ */
+export interface RowTarget {
+  exec(sql: string): void;
+  table(def: TableDef): TableSink;
+}
 
-  constructor(db: Database, def: TableDef) {
+export interface TableSink {
+  /** `shared` holds columns many rows repeat (the customer block), read when `row` lacks them. */
+  insert(row: Row, shared?: Row): void;
+  readonly count: number;
+}
+
+/** A row as the table's INSERT binds it: columns in model order, booleans 0/1, absent → null. */
+export class RowEncoder {
+  readonly columns: string[];
+  private readonly isBoolean: boolean[];
+
+  constructor(readonly def: TableDef) {
     this.columns = Object.keys(def.columns);
     this.isBoolean = this.columns.map((column) => def.columns[column] === 'boolean');
-    this.values = new Array(this.columns.length);
-    this.statement = db.prepare(
-      `INSERT INTO "${def.name}" (${this.columns.map((c) => `"${c}"`).join(', ')}) VALUES (${this.columns.map(() => '?').join(', ')})`,
-    );
   }
 
-  /** `shared` holds columns many rows repeat (the customer block), read when `row` lacks them. */
-  insert(row: Row, shared?: Row): void {
-    const { columns, isBoolean, values } = this;
+  get insertSql(): string {
+    return `INSERT INTO "${this.def.name}" (${this.columns.map((c) => `"${c}"`).join(', ')}) VALUES (${this.columns.map(() => '?').join(', ')})`;
+  }
+
+  encode(row: Row, shared: Row | undefined, values: unknown[]): unknown[] {
+    const { columns, isBoolean } = this;
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i]!;
       const value = column in row || shared === undefined ? row[column] : shared[column];
       values[i] = value === undefined ? null : isBoolean[i] ? (value ? 1 : 0) : value;
     }
-    this.statement.run(values);
+    return values;
+  }
+}
+
+/** Inserts rows into one table with a single prepared statement; counts what it wrote. */
+class TableWriter implements TableSink {
+  private readonly statement: Statement;
+  private readonly encoder: RowEncoder;
+  private readonly values: unknown[];
+  count = 0;
+
+  constructor(db: Database, def: TableDef) {
+    this.encoder = new RowEncoder(def);
+    this.values = new Array(this.encoder.columns.length);
+    this.statement = db.prepare(this.encoder.insertSql);
+  }
+
+  insert(row: Row, shared?: Row): void {
+    this.statement.run(this.encoder.encode(row, shared, this.values));
     this.count++;
   }
 }
 
+/** Rows written straight into `db` on this thread. */
+export function databaseTarget(db: Database): RowTarget {
+  return { exec: (sql) => db.exec(sql), table: (def) => new TableWriter(db, def) };
+}
+
+function asTarget(db: Database | RowTarget): RowTarget {
+  // A better-sqlite3 Database has a `table` method of its own (virtual tables): tell by `prepare`.
+  return typeof (db as Partial<Database>).prepare === 'function'
+    ? databaseTarget(db as Database)
+    : (db as RowTarget);
+}
+
 function writers<T extends Record<string, TableDef>>(
-  db: Database,
+  target: RowTarget,
   tables: T,
-): { [K in keyof T]: TableWriter } {
-  const out = {} as { [K in keyof T]: TableWriter };
-  for (const key of Object.keys(tables) as (keyof T)[]) out[key] = new TableWriter(db, tables[key]!);
+): { [K in keyof T]: TableSink } {
+  const out = {} as { [K in keyof T]: TableSink };
+  for (const key of Object.keys(tables) as (keyof T)[]) out[key] = target.table(tables[key]!);
   return out;
 }
 
@@ -343,19 +386,21 @@ interface Amounts {
  * The caller owns transactions; this writes row by row through prepared statements.
  */
 export function generateDataset(
-  erpDb: Database,
-  crmDb: Database,
+  erpDb: Database | RowTarget,
+  crmDb: Database | RowTarget,
   options: GenerateOptions,
 ): GeneratedSummary {
+  const erpTarget = asTarget(erpDb);
+  const crmTarget = asTarget(crmDb);
   const { seed, customers: customerCount } = options;
   const random = new Random(seed);
   // Indexes are built after the rows are in: one sort per index instead of a b-tree update per row.
   const [erpTables, erpIndexes] = splitDdl(createTablesSql(ERP_TABLES));
   const [crmTables, crmIndexes] = splitDdl(createTablesSql(CRM_TABLES));
-  erpDb.exec(erpTables);
-  crmDb.exec(crmTables);
-  const erp = writers(erpDb, ERP_TABLES);
-  const crm = writers(crmDb, CRM_TABLES);
+  erpTarget.exec(erpTables);
+  crmTarget.exec(crmTables);
+  const erp = writers(erpTarget, ERP_TABLES);
+  const crm = writers(crmTarget, CRM_TABLES);
   const pod = `${random.pick(['5', '8', 'D', 'H'])}${random.pick(['g', 'n', 'J', '0'])}`;
   const sf = (prefix: string) => new SalesforceIds(random, prefix, pod);
   const ids = {
@@ -641,7 +686,7 @@ export function generateDataset(
   }
 
   function writeLines(
-    writer: TableWriter,
+    writer: TableSink,
     documentId: string,
     specs: readonly LineSpec[],
     taxPercent: number,
@@ -1447,9 +1492,9 @@ export function generateDataset(
     }
   }
 
-  erpDb.exec(erpIndexes);
-  crmDb.exec(crmIndexes);
-  const count = <T extends Record<string, TableWriter>>(w: T): Record<keyof T, number> => {
+  erpTarget.exec(erpIndexes);
+  crmTarget.exec(crmIndexes);
+  const count = <T extends Record<string, TableSink>>(w: T): Record<keyof T, number> => {
     const out = {} as Record<keyof T, number>;
     for (const key of Object.keys(w) as (keyof T)[]) out[key] = w[key]!.count;
     return out;

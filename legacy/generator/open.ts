@@ -5,6 +5,7 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { registerFold } from '../crm/fold.js';
 import { type GeneratedSummary, generateDataset } from './generate.js';
 import { CRM_TABLES, type CrmTableName, ERP_TABLES, type ErpTableName } from './model.js';
+import { ThreadWriter } from './parallel.js';
 
 export interface DatasetOptions {
   /** Default 42. */
@@ -142,23 +143,31 @@ function generateFiles(erpPath: string, crmPath: string, seed: number, customers
   const crmTemp = `${crmPath}.${process.pid}.tmp`;
   rmSync(erpTemp, { force: true });
   rmSync(crmTemp, { force: true });
-  const erp = new BetterSqlite3(erpTemp);
-  const crm = new BetterSqlite3(crmTemp);
+  // One writer thread per file: the rows are generated here and bound into SQLite there.
+  const erp = new ThreadWriter(erpTemp);
+  const crm = new ThreadWriter(crmTemp);
   try {
-    // The temp files are thrown away on failure, so durability while building buys nothing.
     for (const db of [erp, crm]) {
-      db.pragma('journal_mode = OFF');
-      db.pragma('synchronous = OFF');
+      // The temp files are thrown away on failure, so durability while building buys nothing.
+      db.exec('PRAGMA journal_mode = OFF');
+      db.exec('PRAGMA synchronous = OFF');
       // Random GUID keys touch pages all over the primary-key index; keep them in memory.
-      db.pragma('cache_size = -524288');
+      db.exec('PRAGMA cache_size = -524288');
+      db.exec('BEGIN');
     }
-    fill(erp, crm, seed, customers);
-    closeBoth(erp, crm);
+    const summary = generateDataset(erp, crm, { seed, customers });
+    erp.exec(`CREATE TABLE "${SUMMARY_TABLE}" (json TEXT NOT NULL)`);
+    erp.run(`INSERT INTO "${SUMMARY_TABLE}" (json) VALUES (?)`, [JSON.stringify(summary)]);
+    erp.exec('COMMIT');
+    crm.exec('COMMIT');
+    crm.finish();
+    erp.finish();
     // crm first: the erp file's presence is what readers check last.
     renameSync(crmTemp, crmPath);
     renameSync(erpTemp, erpPath);
   } catch (error) {
-    closeBoth(erp, crm);
+    erp.abort();
+    crm.abort();
     rmSync(erpTemp, { force: true });
     rmSync(crmTemp, { force: true });
     throw error;
