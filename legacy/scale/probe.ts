@@ -49,6 +49,10 @@ const CUSTOMER_SEARCH = `query CustomerSearch($search: String!, $first: Int!) {
     pageInfo { hasNextPage }
   }
 }`;
+/** Names only, page after page: each operation continues from the previous one's cursor. */
+const CUSTOMER_NAMES_AFTER = `query CustomerNames($after: String) {
+  customers(first: 10, after: $after) { edges { node { id name } } pageInfo { endCursor } }
+}`;
 const CUSTOMER_DEEP = `query CustomerDeep($id: ID!) {
   customer(id: $id) {
     id name
@@ -243,10 +247,20 @@ async function probe(customers: number, repetitions: number) {
     ...new Set(names.map((n) => n.split(/\s+/).find((w) => /^[A-Za-z]{4,}$/.test(w))).filter(Boolean)),
   ] as string[];
 
+  let after: string | null = null;
   const scenarios: { name: string; run: (i: number) => Promise<{ ms: number }> }[] = [
     { name: 'c360-10', run: () => ask(CUSTOMER_360, { first: 10 }) },
     { name: 'search', run: (i) => ask(CUSTOMER_SEARCH, { search: terms[i % terms.length], first: 10 }) },
     { name: 'deep', run: (i) => ask(CUSTOMER_DEEP, { id: ids[i % ids.length] }) },
+    {
+      name: 'next-page',
+      run: async () => {
+        const answer = await ask(CUSTOMER_NAMES_AFTER, { after });
+        const data = answer.body.data as { customers: { pageInfo: { endCursor: string | null } } };
+        after = data.customers.pageInfo.endCursor;
+        return answer;
+      },
+    },
   ];
   const results: { scenario: string; p50: number; statements: StatementStats[] }[] = [];
   for (const scenario of scenarios) {
