@@ -426,7 +426,7 @@ function compileOrderBy(orderBy: OrderByClause | OrderByClause[] | undefined, sc
   return { sql: parts.join(', '), keys, total };
 }
 
-/** The order made total by the record Id (unless it already ends with it). */
+/** The order made total by the record Id (unless one of its keys already is the Id). */
 function withIdLast(order: CompiledOrder, alias: string): string {
   if (order.total) return order.sql;
   return order.sql ? `${order.sql}, ${alias}."Id"` : `${alias}."Id"`;
