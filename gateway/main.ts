@@ -1,7 +1,8 @@
 import './noTelemetry.js';
 import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
-import { ConfigError, gatewayConfigFromEnv } from './config.js';
+import { gatewayConfigFromEnv } from './config.js';
 import { createGateway } from './createGateway.js';
 
 /** Runs the gateway alone: reads the environment once, loads the supergraph, listens, stops on signals. */

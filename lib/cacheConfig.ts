@@ -1,10 +1,11 @@
+import { ConfigError, type Env, integer, oneOf, redisUrl as readRedisUrl } from './env.js';
 import { createLegacyCache, type LegacyCache, visibilityScope } from './legacyCache.js';
 import type { Logger } from './logger.js';
 
 /**
  * How the subgraphs cache legacy answers, read from the environment once (each subgraph's
- * config.ts calls {@link readLegacyCacheConfig} and turns a {@link CacheConfigError} into its own
- * ConfigError, so main.ts exits 2 naming the variable).
+ * config.ts calls {@link readLegacyCacheConfig}; a bad variable is a ConfigError naming it, so
+ * main.ts exits 2).
  */
 export type LegacyCacheMode = 'memory' | 'redis' | 'off';
 
@@ -46,54 +47,18 @@ const TTL_VARIABLES: Readonly<Record<keyof CacheTtls, string>> = {
   activity: 'CACHE_TTL_ACTIVITY_S',
 };
 
-export class CacheConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'CacheConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function wholeNumber(env: Env, name: string, fallback: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) > max) {
-    throw new CacheConfigError(name, `must be a whole number from 0 to ${max}; got '${raw}'`);
-  }
-  return Number(raw);
-}
+const CACHE_MODES: readonly LegacyCacheMode[] = ['memory', 'redis', 'off'];
 
 export function readLegacyCacheConfig(env: Env): LegacyCacheConfig {
-  const redisUrl = env.REDIS_URL === undefined || env.REDIS_URL === '' ? undefined : env.REDIS_URL;
-  if (redisUrl !== undefined) {
-    let protocol = '';
-    try {
-      protocol = new URL(redisUrl).protocol;
-    } catch {
-      // reported below
-    }
-    if (protocol !== 'redis:' && protocol !== 'rediss:') {
-      throw new CacheConfigError('REDIS_URL', `must be a redis:// or rediss:// URL; got '${redisUrl}'`);
-    }
-  }
-  const rawMode = env.LEGACY_CACHE === undefined || env.LEGACY_CACHE === '' ? undefined : env.LEGACY_CACHE;
-  const mode = (rawMode ?? (redisUrl ? 'redis' : 'memory')).toLowerCase();
-  if (mode !== 'memory' && mode !== 'redis' && mode !== 'off') {
-    throw new CacheConfigError('LEGACY_CACHE', `must be memory, redis or off; got '${rawMode}'`);
-  }
+  const redisUrl = readRedisUrl(env, 'REDIS_URL');
+  const mode = oneOf(env, 'LEGACY_CACHE', CACHE_MODES, redisUrl ? 'redis' : 'memory');
   if (mode === 'redis' && redisUrl === undefined) {
-    throw new CacheConfigError('REDIS_URL', 'must be set when LEGACY_CACHE=redis');
+    throw new ConfigError('REDIS_URL', 'must be set when LEGACY_CACHE=redis');
   }
-  const maxBytes = wholeNumber(env, 'LEGACY_CACHE_MAX_BYTES', 64 * 1024 * 1024, 2 ** 40);
-  if (maxBytes < 1024)
-    throw new CacheConfigError('LEGACY_CACHE_MAX_BYTES', `must be at least 1024; got '${maxBytes}'`);
+  const maxBytes = integer(env, 'LEGACY_CACHE_MAX_BYTES', 64 * 1024 * 1024, 1024, 2 ** 40);
   const ttlMs = {} as CacheTtls;
   for (const kind of Object.keys(TTL_VARIABLES) as (keyof CacheTtls)[]) {
-    ttlMs[kind] = wholeNumber(env, TTL_VARIABLES[kind], DEFAULT_CACHE_TTL_SECONDS[kind], 86_400) * 1000;
+    ttlMs[kind] = integer(env, TTL_VARIABLES[kind], DEFAULT_CACHE_TTL_SECONDS[kind], 0, 86_400) * 1000;
   }
   return { mode, ...(mode === 'redis' ? { redisUrl } : {}), maxBytes, ttlMs };
 }

@@ -1,6 +1,6 @@
 import '../gateway/noTelemetry.js';
 import type { Server } from 'node:http';
-import { ConfigError as GatewayConfigError, gatewayConfigFromEnv } from '../gateway/config.js';
+import { gatewayConfigFromEnv } from '../gateway/config.js';
 import { createGateway } from '../gateway/createGateway.js';
 import {
   closeOnSignals,
@@ -12,15 +12,13 @@ import {
   startStandIns,
 } from '../legacy/main.js';
 import { createConfiguredCache } from '../lib/cacheConfig.js';
+import { ConfigError, text } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
-import { ConfigError as CrmConfigError, readCrmSubgraphConfig } from '../subgraphs/crm/config.js';
+import { readCrmSubgraphConfig } from '../subgraphs/crm/config.js';
 import { createCrmSubgraph } from '../subgraphs/crm/createCrmSubgraph.js';
-import { ConfigError as ErpConfigError, readErpSubgraphConfig } from '../subgraphs/erp/config.js';
+import { readErpSubgraphConfig } from '../subgraphs/erp/config.js';
 import { createErpSubgraph } from '../subgraphs/erp/createErpSubgraph.js';
-import {
-  readWorkflowsSubgraphConfig,
-  ConfigError as WorkflowsConfigError,
-} from '../subgraphs/workflows/config.js';
+import { readWorkflowsSubgraphConfig } from '../subgraphs/workflows/config.js';
 import { createWorkflowsSubgraph } from '../subgraphs/workflows/createWorkflowsSubgraph.js';
 
 /**
@@ -36,14 +34,10 @@ const fail = (message: string): never => {
   process.exit(2);
 };
 const isConfigError = (error: unknown): error is Error =>
-  error instanceof StartError ||
-  error instanceof GatewayConfigError ||
-  error instanceof ErpConfigError ||
-  error instanceof CrmConfigError ||
-  error instanceof WorkflowsConfigError;
+  error instanceof StartError || error instanceof ConfigError;
 
-const realErp = Boolean(env.ERP_URL?.trim());
-const realCrm = Boolean(env.CRM_URL?.trim());
+const realErp = text(env, 'ERP_URL') !== undefined;
+const realCrm = text(env, 'CRM_URL') !== undefined;
 const settings = (() => {
   try {
     return readSettings();

@@ -1,9 +1,9 @@
 import {
-  CacheConfigError,
   defaultLegacyCacheConfig,
   type LegacyCacheConfig,
   readLegacyCacheConfig,
 } from '../../lib/cacheConfig.js';
+import { type Env, flag, httpUrl, integer, logLevel, matching, serviceRoot, text } from '../../lib/env.js';
 
 /**
  * The CRM subgraph's configuration, read from the environment once (main.ts). A missing or
@@ -27,16 +27,6 @@ export interface CrmSubgraphConfig {
   logLevel: string;
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
 export const CRM_SUBGRAPH_DEFAULTS = {
   crmUrl: 'http://127.0.0.1:4102',
   crmToken: 'crm-dev-token',
@@ -51,63 +41,28 @@ export const CRM_SUBGRAPH_DEFAULTS = {
   logLevel: 'info',
 } as const satisfies CrmSubgraphConfig;
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** Salesforce REST API versions are written v62.0. */
+export const CRM_API_VERSION_PATTERN = /^v\d{2,3}\.\d$/;
 
-function cacheConfig(env: NodeJS.ProcessEnv): LegacyCacheConfig {
-  try {
-    return readLegacyCacheConfig(env);
-  } catch (error) {
-    if (error instanceof CacheConfigError) throw new ConfigError(error.variable, error.message);
-    throw error;
-  }
-}
-
-export function readCrmSubgraphConfig(env: NodeJS.ProcessEnv = process.env): CrmSubgraphConfig {
-  const text = (name: string): string | undefined => {
-    const value = env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  };
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = text(name);
-    if (raw === undefined) return fallback;
-    if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
-    const value = Number(raw);
-    if (value < min || value > max) throw new ConfigError(name, `expected ${min}..${max}, got ${value}`);
-    return value;
-  };
-  const crmUrl = text('CRM_URL') ?? CRM_SUBGRAPH_DEFAULTS.crmUrl;
-  let parsed: URL;
-  try {
-    parsed = new URL(crmUrl);
-  } catch {
-    throw new ConfigError('CRM_URL', `expected an http(s) URL, got "${crmUrl}"`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigError('CRM_URL', `expected an http(s) URL, got "${crmUrl}"`);
-  }
-  const apiVersion = text('CRM_API_VERSION') ?? CRM_SUBGRAPH_DEFAULTS.apiVersion;
-  if (!/^v\d{2,3}\.\d$/.test(apiVersion)) {
-    throw new ConfigError('CRM_API_VERSION', `expected a version like v62.0, got "${apiVersion}"`);
-  }
-  const batchingRaw = (text('CRM_BATCHING') ?? 'on').toLowerCase();
-  if (!['on', 'off', 'true', 'false', '1', '0'].includes(batchingRaw)) {
-    throw new ConfigError('CRM_BATCHING', `expected on or off, got "${batchingRaw}"`);
-  }
-  const logLevel = text('LOG_LEVEL') ?? CRM_SUBGRAPH_DEFAULTS.logLevel;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
-  }
+export function readCrmSubgraphConfig(env: Env = process.env): CrmSubgraphConfig {
+  const d = CRM_SUBGRAPH_DEFAULTS;
   return {
-    crmUrl: parsed.origin + parsed.pathname.replace(/\/$/, ''),
-    crmToken: text('CRM_TOKEN') ?? CRM_SUBGRAPH_DEFAULTS.crmToken,
-    apiVersion,
-    timeoutMs: integer('CRM_TIMEOUT_MS', CRM_SUBGRAPH_DEFAULTS.timeoutMs, 1, 600_000),
-    maxRetries: integer('CRM_MAX_RETRIES', CRM_SUBGRAPH_DEFAULTS.maxRetries, 0, 10),
-    maxConnections: integer('CRM_MAX_CONNECTIONS', CRM_SUBGRAPH_DEFAULTS.maxConnections, 1, 1000),
-    batching: ['on', 'true', '1'].includes(batchingRaw),
-    cache: cacheConfig(env),
-    port: integer('CRM_SUBGRAPH_PORT', CRM_SUBGRAPH_DEFAULTS.port, 0, 65_535),
-    host: text('CRM_SUBGRAPH_HOST') ?? CRM_SUBGRAPH_DEFAULTS.host,
-    logLevel,
+    crmUrl: serviceRoot(httpUrl(env, 'CRM_URL', d.crmUrl)),
+    crmToken: text(env, 'CRM_TOKEN', d.crmToken),
+    apiVersion: matching(
+      env,
+      'CRM_API_VERSION',
+      CRM_API_VERSION_PATTERN,
+      'a version like v62.0',
+      d.apiVersion,
+    ),
+    timeoutMs: integer(env, 'CRM_TIMEOUT_MS', d.timeoutMs, 1, 600_000),
+    maxRetries: integer(env, 'CRM_MAX_RETRIES', d.maxRetries, 0, 10),
+    maxConnections: integer(env, 'CRM_MAX_CONNECTIONS', d.maxConnections, 1, 1000),
+    batching: flag(env, 'CRM_BATCHING', d.batching),
+    cache: readLegacyCacheConfig(env),
+    port: integer(env, 'CRM_SUBGRAPH_PORT', d.port, 0, 65_535),
+    host: text(env, 'CRM_SUBGRAPH_HOST', d.host),
+    logLevel: logLevel(env),
   };
 }

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../../lib/env.js';
 import { createLogger } from '../../lib/logger.js';
-import { ConfigError, type CrmSubgraphConfig, readCrmSubgraphConfig } from './config.js';
+import { type CrmSubgraphConfig, readCrmSubgraphConfig } from './config.js';
 import { createCrmSubgraph } from './createCrmSubgraph.js';
 
 /** Runs the CRM subgraph alone: environment read once, listen, close cleanly on a signal. */

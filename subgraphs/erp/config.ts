@@ -1,4 +1,16 @@
-import { CacheConfigError, type LegacyCacheConfig, readLegacyCacheConfig } from '../../lib/cacheConfig.js';
+import { type LegacyCacheConfig, readLegacyCacheConfig } from '../../lib/cacheConfig.js';
+import {
+  ConfigError,
+  type Env,
+  flag,
+  GUID_PATTERN,
+  httpUrl,
+  integer,
+  logLevel,
+  matching,
+  serviceRoot,
+  text,
+} from '../../lib/env.js';
 
 /**
  * The ERP subgraph's configuration, read from the environment once. A missing or malformed
@@ -26,96 +38,35 @@ export interface ErpSubgraphConfig {
   logLevel: string;
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function text(env: Env, name: string, fallback: string): string {
-  const value = env[name];
-  return value === undefined || value === '' ? fallback : value;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(name, `must be an integer from ${min} to ${max}; got '${raw}'`);
-  }
-  return Number(raw);
-}
-
-function flag(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = raw.toLowerCase();
-  if (['on', 'true', '1', 'yes'].includes(value)) return true;
-  if (['off', 'false', '0', 'no'].includes(value)) return false;
-  throw new ConfigError(name, `must be on or off; got '${raw}'`);
-}
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-function cacheConfig(env: Env): LegacyCacheConfig {
-  try {
-    return readLegacyCacheConfig(env);
-  } catch (error) {
-    if (error instanceof CacheConfigError) throw new ConfigError(error.variable, error.message);
-    throw error;
-  }
-}
-
 export function readErpSubgraphConfig(env: Env = process.env): ErpSubgraphConfig {
-  const erpUrl = text(env, 'ERP_URL', 'http://127.0.0.1:4101');
-  let parsed: URL;
-  try {
-    parsed = new URL(erpUrl);
-  } catch {
-    throw new ConfigError('ERP_URL', `must be an http(s) URL; got '${erpUrl}'`);
-  }
-  if (
-    (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') ||
-    parsed.search !== '' ||
-    parsed.hash !== ''
-  ) {
-    throw new ConfigError('ERP_URL', `must be an http(s) URL without query or fragment; got '${erpUrl}'`);
-  }
-  const companyId = env.ERP_COMPANY_ID || undefined;
-  if (companyId !== undefined && !GUID_RE.test(companyId)) {
-    throw new ConfigError('ERP_COMPANY_ID', `must be a GUID; got '${companyId}'`);
-  }
-  const localCurrencyCode = text(env, 'ERP_LOCAL_CURRENCY', 'USD');
-  if (!/^[A-Z]{3}$/.test(localCurrencyCode)) {
+  const erpUrl = httpUrl(env, 'ERP_URL', 'http://127.0.0.1:4101');
+  if (erpUrl.search !== '' || erpUrl.hash !== '') {
     throw new ConfigError(
-      'ERP_LOCAL_CURRENCY',
-      `must be an ISO 4217 code such as USD; got '${localCurrencyCode}'`,
+      'ERP_URL',
+      `must be an http(s) URL without query or fragment; got '${erpUrl.href}'`,
     );
   }
-  const logLevel = text(env, 'LOG_LEVEL', 'info');
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}; got '${logLevel}'`);
-  }
+  const companyId = matching(env, 'ERP_COMPANY_ID', GUID_PATTERN, 'a GUID');
+  const companyName = text(env, 'ERP_COMPANY_NAME');
   return {
-    erpUrl,
+    erpUrl: serviceRoot(erpUrl),
     erpToken: text(env, 'ERP_TOKEN', 'erp-dev-token'),
     ...(companyId ? { companyId } : {}),
-    ...(env.ERP_COMPANY_NAME ? { companyName: env.ERP_COMPANY_NAME } : {}),
-    localCurrencyCode,
+    ...(companyName ? { companyName } : {}),
+    localCurrencyCode: matching(
+      env,
+      'ERP_LOCAL_CURRENCY',
+      /^[A-Z]{3}$/,
+      'an ISO 4217 code such as USD',
+      'USD',
+    ),
     timeoutMs: integer(env, 'ERP_TIMEOUT_MS', 10_000, 1, 600_000),
     maxRetries: integer(env, 'ERP_MAX_RETRIES', 2, 0, 10),
     maxConnections: integer(env, 'ERP_MAX_CONNECTIONS', 5, 1, 256),
     batching: flag(env, 'ERP_BATCHING', true),
-    cache: cacheConfig(env),
+    cache: readLegacyCacheConfig(env),
     port: integer(env, 'ERP_SUBGRAPH_PORT', 4001, 0, 65_535),
     host: text(env, 'ERP_SUBGRAPH_HOST', '127.0.0.1'),
-    logLevel,
+    logLevel: logLevel(env),
   };
 }

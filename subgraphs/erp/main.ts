@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../../lib/env.js';
 import { createLogger } from '../../lib/logger.js';
-import { ConfigError, type ErpSubgraphConfig, readErpSubgraphConfig } from './config.js';
+import { type ErpSubgraphConfig, readErpSubgraphConfig } from './config.js';
 import { createErpSubgraph } from './createErpSubgraph.js';
 
 /** Runs the ERP subgraph alone: environment read once, listen, close cleanly on a signal. */

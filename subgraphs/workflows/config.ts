@@ -1,4 +1,18 @@
-import { CacheConfigError, type LegacyCacheConfig, readLegacyCacheConfig } from '../../lib/cacheConfig.js';
+import { type LegacyCacheConfig, readLegacyCacheConfig } from '../../lib/cacheConfig.js';
+import {
+  ConfigError,
+  type Env,
+  flag,
+  GUID_PATTERN,
+  httpUrl,
+  integer,
+  logLevel,
+  matching,
+  redisUrl as readRedisUrl,
+  serviceRoot,
+  text,
+} from '../../lib/env.js';
+import { CRM_API_VERSION_PATTERN } from '../crm/config.js';
 
 /**
  * The workflows subgraph's configuration, read from the environment once (main.ts). A missing
@@ -57,16 +71,6 @@ export interface WorkflowsSubgraphConfig {
   cache?: LegacyCacheConfig;
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
 export const WORKFLOWS_SUBGRAPH_DEFAULTS = {
   erpUrl: 'http://127.0.0.1:4101',
   erpToken: 'erp-dev-token',
@@ -93,113 +97,65 @@ export const WORKFLOWS_SUBGRAPH_DEFAULTS = {
   testExitAfterErpCreate: false,
 } as const satisfies WorkflowsSubgraphConfig;
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-function cacheConfig(env: NodeJS.ProcessEnv): LegacyCacheConfig {
-  try {
-    return readLegacyCacheConfig(env);
-  } catch (error) {
-    if (error instanceof CacheConfigError) throw new ConfigError(error.variable, error.message);
-    throw error;
-  }
-}
-
-export function readWorkflowsSubgraphConfig(env: NodeJS.ProcessEnv = process.env): WorkflowsSubgraphConfig {
+export function readWorkflowsSubgraphConfig(env: Env = process.env): WorkflowsSubgraphConfig {
   const d = WORKFLOWS_SUBGRAPH_DEFAULTS;
-  const text = (name: string): string | undefined => {
-    const value = env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  };
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = text(name);
-    if (raw === undefined) return fallback;
-    if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
-    const value = Number(raw);
-    if (value < min || value > max) throw new ConfigError(name, `expected ${min}..${max}, got ${value}`);
-    return value;
-  };
-  const flag = (name: string, fallback: boolean): boolean => {
-    const raw = text(name)?.toLowerCase();
-    if (raw === undefined) return fallback;
-    if (['on', 'true', '1'].includes(raw)) return true;
-    if (['off', 'false', '0'].includes(raw)) return false;
-    throw new ConfigError(name, `expected on or off, got "${raw}"`);
-  };
-  const url = (name: string, fallback: string): string => {
-    const raw = text(name) ?? fallback;
-    let parsed: URL;
-    try {
-      parsed = new URL(raw);
-    } catch {
-      throw new ConfigError(name, `expected an http(s) URL, got "${raw}"`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new ConfigError(name, `expected an http(s) URL, got "${raw}"`);
-    }
-    return parsed.origin + parsed.pathname.replace(/\/$/, '');
-  };
-
-  if (text('WORKFLOWS_DATABASE_URL') !== undefined) {
+  if (text(env, 'WORKFLOWS_DATABASE_URL') !== undefined) {
     throw new ConfigError(
       'WORKFLOWS_DATABASE_URL',
       'a PostgreSQL store is not built into this version (it needs the pg package); use WORKFLOWS_REDIS_URL for a store shared by replicas, or unset it for the local SQLite file (WORKFLOWS_DB_PATH)',
     );
   }
-  const erpCompanyId = text('ERP_COMPANY_ID');
-  if (erpCompanyId !== undefined && !GUID_RE.test(erpCompanyId)) {
-    throw new ConfigError('ERP_COMPANY_ID', `expected a GUID, got "${erpCompanyId}"`);
-  }
-  const crmApiVersion = text('CRM_API_VERSION') ?? d.crmApiVersion;
-  if (!/^v\d{2,3}\.\d$/.test(crmApiVersion)) {
-    throw new ConfigError('CRM_API_VERSION', `expected a version like v62.0, got "${crmApiVersion}"`);
-  }
-  const logLevel = text('LOG_LEVEL') ?? d.logLevel;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
-  }
-  const retryBaseDelayMs = integer('WORKFLOWS_RETRY_BASE_MS', d.retryBaseDelayMs, 1, 3_600_000);
-  const retryMaxDelayMs = integer('WORKFLOWS_RETRY_MAX_MS', d.retryMaxDelayMs, 1, 86_400_000);
+  const retryBaseDelayMs = integer(env, 'WORKFLOWS_RETRY_BASE_MS', d.retryBaseDelayMs, 1, 3_600_000);
+  const retryMaxDelayMs = integer(env, 'WORKFLOWS_RETRY_MAX_MS', d.retryMaxDelayMs, 1, 86_400_000);
   if (retryMaxDelayMs < retryBaseDelayMs) {
     throw new ConfigError(
       'WORKFLOWS_RETRY_MAX_MS',
       `must not be less than WORKFLOWS_RETRY_BASE_MS (${retryBaseDelayMs})`,
     );
   }
-  const erpCompanyName = text('ERP_COMPANY_NAME');
-  const redisUrl = text('WORKFLOWS_REDIS_URL');
-  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
-    throw new ConfigError('WORKFLOWS_REDIS_URL', `expected a redis:// or rediss:// URL, got "${redisUrl}"`);
-  }
+  const erpCompanyId = matching(env, 'ERP_COMPANY_ID', GUID_PATTERN, 'a GUID');
+  const erpCompanyName = text(env, 'ERP_COMPANY_NAME');
+  const redisUrl = readRedisUrl(env, 'WORKFLOWS_REDIS_URL');
   return {
-    erpUrl: url('ERP_URL', d.erpUrl),
-    erpToken: text('ERP_TOKEN') ?? d.erpToken,
+    erpUrl: serviceRoot(httpUrl(env, 'ERP_URL', d.erpUrl)),
+    erpToken: text(env, 'ERP_TOKEN', d.erpToken),
     ...(erpCompanyId ? { erpCompanyId: erpCompanyId.toLowerCase() } : {}),
     ...(erpCompanyName ? { erpCompanyName } : {}),
-    erpTimeoutMs: integer('ERP_TIMEOUT_MS', d.erpTimeoutMs, 1, 600_000),
-    crmUrl: url('CRM_URL', d.crmUrl),
-    crmToken: text('CRM_TOKEN') ?? d.crmToken,
-    crmApiVersion,
-    crmTimeoutMs: integer('CRM_TIMEOUT_MS', d.crmTimeoutMs, 1, 600_000),
-    maxRetries: integer('WORKFLOWS_MAX_RETRIES', d.maxRetries, 0, 10),
-    maxConnections: integer('WORKFLOWS_MAX_CONNECTIONS', d.maxConnections, 1, 1000),
-    dbPath: text('WORKFLOWS_DB_PATH') ?? d.dbPath,
+    erpTimeoutMs: integer(env, 'ERP_TIMEOUT_MS', d.erpTimeoutMs, 1, 600_000),
+    crmUrl: serviceRoot(httpUrl(env, 'CRM_URL', d.crmUrl)),
+    crmToken: text(env, 'CRM_TOKEN', d.crmToken),
+    crmApiVersion: matching(
+      env,
+      'CRM_API_VERSION',
+      CRM_API_VERSION_PATTERN,
+      'a version like v62.0',
+      d.crmApiVersion,
+    ),
+    crmTimeoutMs: integer(env, 'CRM_TIMEOUT_MS', d.crmTimeoutMs, 1, 600_000),
+    maxRetries: integer(env, 'WORKFLOWS_MAX_RETRIES', d.maxRetries, 0, 10),
+    maxConnections: integer(env, 'WORKFLOWS_MAX_CONNECTIONS', d.maxConnections, 1, 1000),
+    dbPath: text(env, 'WORKFLOWS_DB_PATH', d.dbPath),
     ...(redisUrl ? { redisUrl } : {}),
-    redisPrefix: text('WORKFLOWS_REDIS_PREFIX') ?? d.redisPrefix,
-    leaseMs: integer('WORKFLOWS_LEASE_MS', d.leaseMs, 100, 3_600_000),
-    waitTimeoutMs: integer('WORKFLOWS_WAIT_TIMEOUT_MS', d.waitTimeoutMs, 0, 3_600_000),
-    retryIntervalMs: integer('WORKFLOWS_RETRY_INTERVAL_MS', d.retryIntervalMs, 10, 3_600_000),
+    redisPrefix: text(env, 'WORKFLOWS_REDIS_PREFIX', d.redisPrefix),
+    leaseMs: integer(env, 'WORKFLOWS_LEASE_MS', d.leaseMs, 100, 3_600_000),
+    waitTimeoutMs: integer(env, 'WORKFLOWS_WAIT_TIMEOUT_MS', d.waitTimeoutMs, 0, 3_600_000),
+    retryIntervalMs: integer(env, 'WORKFLOWS_RETRY_INTERVAL_MS', d.retryIntervalMs, 10, 3_600_000),
     retryBaseDelayMs,
     retryMaxDelayMs,
     idempotencyRetentionMs:
-      integer('WORKFLOWS_IDEMPOTENCY_RETENTION_HOURS', d.idempotencyRetentionMs / 3_600_000, 1, 24 * 365) *
-      3_600_000,
-    mirrorBillingAddressToCrm: flag('WORKFLOWS_MIRROR_BILLING_ADDRESS', d.mirrorBillingAddressToCrm),
-    mirrorBillingContactToErp: flag('WORKFLOWS_MIRROR_BILLING_CONTACT', d.mirrorBillingContactToErp),
-    port: integer('WORKFLOWS_SUBGRAPH_PORT', d.port, 0, 65_535),
-    host: text('WORKFLOWS_SUBGRAPH_HOST') ?? d.host,
-    logLevel,
-    testExitAfterErpCreate: flag('WORKFLOWS_TEST_EXIT_AFTER_ERP_CREATE', d.testExitAfterErpCreate),
-    cache: cacheConfig(env),
+      integer(
+        env,
+        'WORKFLOWS_IDEMPOTENCY_RETENTION_HOURS',
+        d.idempotencyRetentionMs / 3_600_000,
+        1,
+        24 * 365,
+      ) * 3_600_000,
+    mirrorBillingAddressToCrm: flag(env, 'WORKFLOWS_MIRROR_BILLING_ADDRESS', d.mirrorBillingAddressToCrm),
+    mirrorBillingContactToErp: flag(env, 'WORKFLOWS_MIRROR_BILLING_CONTACT', d.mirrorBillingContactToErp),
+    port: integer(env, 'WORKFLOWS_SUBGRAPH_PORT', d.port, 0, 65_535),
+    host: text(env, 'WORKFLOWS_SUBGRAPH_HOST', d.host),
+    logLevel: logLevel(env),
+    testExitAfterErpCreate: flag(env, 'WORKFLOWS_TEST_EXIT_AFTER_ERP_CREATE', d.testExitAfterErpCreate),
+    cache: readLegacyCacheConfig(env),
   };
 }

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../../lib/env.js';
 import { createLogger } from '../../lib/logger.js';
-import { ConfigError, readWorkflowsSubgraphConfig, type WorkflowsSubgraphConfig } from './config.js';
+import { readWorkflowsSubgraphConfig, type WorkflowsSubgraphConfig } from './config.js';
 import { createWorkflowsSubgraph } from './createWorkflowsSubgraph.js';
 
 /** Runs the workflows subgraph alone: environment read once, listen, close cleanly on a signal. */

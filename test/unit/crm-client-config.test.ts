@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, CRM_SUBGRAPH_DEFAULTS, readCrmSubgraphConfig } from '../../subgraphs/crm/config.js';
+import { ConfigError } from '../../lib/env.js';
+import { CRM_SUBGRAPH_DEFAULTS, readCrmSubgraphConfig } from '../../subgraphs/crm/config.js';
 
 describe('CRM subgraph configuration', () => {
   it('uses the documented defaults for an empty environment', () => {

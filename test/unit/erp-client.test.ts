@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { type FilterExpr, parseFilter } from '../../legacy/erp/odata.js';
+import { ConfigError } from '../../lib/env.js';
 import { LegacyError } from '../../lib/errors.js';
 import { silentLogger } from '../../lib/logger.js';
 import { cursorLink, decodeCursor, encodeCursor, pageSize } from '../../subgraphs/erp/client/cursor.js';
@@ -14,7 +15,7 @@ import {
   queryString,
   stringLiteral,
 } from '../../subgraphs/erp/client/odata.js';
-import { ConfigError, readErpSubgraphConfig } from '../../subgraphs/erp/config.js';
+import { readErpSubgraphConfig } from '../../subgraphs/erp/config.js';
 import { formatAmount } from '../../subgraphs/erp/resolvers/shared.js';
 
 /** The values of an `a eq X or a eq Y …` filter as the stand-in's parser reads them. */
