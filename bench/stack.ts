@@ -40,6 +40,12 @@ export const allPorts = (ports: BenchPorts): number[] => [
   ...Object.values(ports.subgraphs),
 ];
 
+/**
+ * The subgraphs the benchmark's operations reach. The others (workflows: it owns mutations only)
+ * are not started: the gateways get their URL, a bench port nothing listens on, and never call it.
+ */
+export const QUERIED_SUBGRAPHS: readonly SubgraphName[] = ['erp', 'crm'];
+
 /** The subgraphs schema/supergraph.graphql names (its `@join__graph` entries). */
 export function supergraphSubgraphs(repoRoot: string): SubgraphName[] {
   const sdl = readFileSync(join(repoRoot, 'schema/supergraph.graphql'), 'utf8');
@@ -138,15 +144,17 @@ export async function startConfigStack(options: {
     },
   };
   const subgraphUrl = (name: SubgraphName) => `${origin(ports.subgraphs[name])}/graphql`;
-  const subgraphs = options.subgraphs.map((name) => ({
-    name,
-    service: startTsService({
-      ...common,
-      name: `${config.id}-${name}-subgraph`,
-      script: `subgraphs/${name}/main.ts`,
-      env: { ...quiet, ...config.subgraphEnv, ...legacy, ...envOf[name] },
-    }),
-  }));
+  const subgraphs = options.subgraphs
+    .filter((name) => QUERIED_SUBGRAPHS.includes(name))
+    .map((name) => ({
+      name,
+      service: startTsService({
+        ...common,
+        name: `${config.id}-${name}-subgraph`,
+        script: `subgraphs/${name}/main.ts`,
+        env: { ...quiet, ...config.subgraphEnv, ...legacy, ...envOf[name] },
+      }),
+    }));
   const gateway =
     config.gateway === 'apollo'
       ? startTsService({
