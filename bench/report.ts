@@ -51,7 +51,15 @@ export interface Row {
 }
 
 export interface BenchResult {
-  machine: { cpu: string; cores: number; node: string; platform: string; memoryGiB: number };
+  machine: {
+    cpu: string;
+    cores: number;
+    node: string;
+    platform: string;
+    memoryGiB: number;
+    /** 1-minute load average before and after the run: other work on the machine shows here. */
+    loadAverage: { before: number; after: number };
+  };
   settings: {
     argv: string[];
     quick: boolean;
@@ -308,7 +316,7 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
     '',
     `Produced by \`npm run bench${s.argv.length > 0 ? ` -- ${s.argv.join(' ')}` : ''}\` on ${result.startedAt} (finished ${result.finishedAt}).`,
     '',
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB, ${m.platform}, Node ${m.node}.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB, ${m.platform}, Node ${m.node}; 1-minute load average ${m.loadAverage.before.toFixed(1)} before the run, ${m.loadAverage.after.toFixed(1)} after (the run itself adds about ${m.cores}; more means other work shared the machine).`,
     '',
     `Settings: stand-in latency ${s.latencyMs} ms ± ${s.jitterMs} ms per call; concurrency ${s.concurrency}; per row at most ${s.maxRequests} requests and ${s.maxDurationMs / 1000} s (then ${s.graceMs / 1000} s grace for requests in flight); data seed ${s.seed}, ${s.customers} customers${s.scaleCustomers ? ` (scale row: ${s.scaleCustomers})` : ''}.`,
     '',

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, platform, release, totalmem } from 'node:os';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -719,6 +719,7 @@ async function runPhase(
 
 export async function runBench(settings: Settings): Promise<BenchResult> {
   const startedAt = new Date().toISOString();
+  const loadBefore = loadavg()[0] ?? 0;
   const ports = new Set(CONFIG_IDS.flatMap((id) => allPorts(portsFor(settings.portBase, id))));
   await assertPortsFree([...ports]);
   const logDir = join(REPO_ROOT, '.data/bench-logs');
@@ -760,6 +761,7 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
       node: process.version,
       platform: `${platform()} ${release()}`,
       memoryGiB: totalmem() / 2 ** 30,
+      loadAverage: { before: loadBefore, after: loadavg()[0] ?? 0 },
     },
     settings: {
       argv: settings.argv,
