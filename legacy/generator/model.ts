@@ -443,7 +443,7 @@ export const ERP_TABLES = {
       quantityPer: 'decimal',
       unitOfMeasureCode: 'text',
     },
-    ['parentItemId', 'componentItemId'],
+    ['parentItemId', 'parentItemNumber', 'componentItemId'],
   ),
 } as const satisfies Record<string, TableDef>;
 
@@ -672,6 +672,9 @@ export const CRM_TABLES = {
       ...sfSystem,
     },
     ['AccountId', 'WhoId', 'WhatId', 'ActivityDate'],
+    // An account's latest tasks first: read backwards, newest first with nulls last, as SOQL's
+    // `ORDER BY ActivityDate DESC NULLS LAST, Id DESC` asks.
+    [['AccountId', 'ActivityDate', 'Id']],
   ),
   Event: table(
     'Event',
@@ -693,6 +696,7 @@ export const CRM_TABLES = {
       ...sfSystem,
     },
     ['AccountId', 'WhoId', 'WhatId', 'ActivityDateTime'],
+    [['AccountId', 'ActivityDateTime', 'Id']],
   ),
   Asset: table(
     'Asset',

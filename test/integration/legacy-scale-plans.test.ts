@@ -136,6 +136,25 @@ describe('CRM accounts ordered by name', () => {
   });
 });
 
+describe('CRM activities of one account, newest first', () => {
+  it('reads them from an (AccountId, date, Id) index backwards, stopping after the LIMIT', () => {
+    const accountId = (
+      dataset.crm.prepare('SELECT AccountId FROM Task LIMIT 1').get() as { AccountId: string }
+    ).AccountId;
+    for (const [object, date] of [
+      ['Task', 'ActivityDate'],
+      ['Event', 'ActivityDateTime'],
+    ] as const) {
+      const plan = compileSoql(
+        `SELECT Id FROM ${object} WHERE AccountId = '${accountId}' ORDER BY ${date} DESC NULLS LAST, Id DESC NULLS LAST LIMIT 5`,
+      );
+      const steps = planOf(dataset.crm, plan.idsSql, plan.idsParams);
+      expect(steps).toMatch(new RegExp(`USING INDEX ix_${object}_AccountId_${date}`));
+      expect(steps).not.toMatch(/TEMP B-TREE/);
+    }
+  });
+});
+
 describe('ERP documents of one customer, newest first', () => {
   it('reads a customer’s orders and invoices from a (customerId, date desc, number desc) index', async () => {
     const customerId = (
@@ -170,6 +189,37 @@ describe('ERP documents of one customer, newest first', () => {
         expect(steps).toMatch(new RegExp(`USING INDEX ix_${set}_customerId_${date}`));
         expect(steps).not.toMatch(/TEMP B-TREE/);
       }
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('ERP bill of materials by parent item number', () => {
+  it('is an index search, not a scan of bomComponents', async () => {
+    const parent = (
+      dataset.erp.prepare('SELECT parentItemNumber FROM bomComponents LIMIT 1').get() as {
+        parentItemNumber: string;
+      }
+    ).parentItemNumber;
+    const seen: { sql: string; params: readonly unknown[] }[] = [];
+    const spy = vi.spyOn(Store.prototype, 'all').mockImplementation(function (
+      this: Store,
+      sql: string,
+      params: readonly unknown[] = [],
+    ) {
+      seen.push({ sql, params });
+      return this.db.prepare(sql).all(...(params as never[])) as Record<string, unknown>[];
+    });
+    try {
+      const url = `${erpBase.replace('/api/v2.0/', '/api/contoso/customerGraph/v1.0/')}/bomComponents?$filter=${encodeURIComponent(`parentItemNumber eq '${parent}'`)}&$orderby=lineNumber`;
+      const res = await fetch(url, { headers: { authorization: `Bearer ${erpToken}` } });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { value: unknown[] }).value.length).toBeGreaterThan(0);
+      const statement = seen.find((s) => s.sql.includes('FROM "bomComponents"'))!;
+      expect(planOf(dataset.erp, statement.sql, statement.params)).toMatch(
+        /SEARCH bomComponents USING INDEX ix_bomComponents_parentItemNumber/,
+      );
     } finally {
       spy.mockRestore();
     }
