@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -30,6 +31,20 @@ describe('npm run start:crm (subgraphs/crm/main.ts)', () => {
     const result = await run({ CRM_TIMEOUT_MS: 'soon' });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('CRM_TIMEOUT_MS');
+  });
+
+  it('exits 2 naming CRM_SUBGRAPH_PORT when the port is taken', async () => {
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)),
+    );
+    try {
+      const result = await run({ CRM_SUBGRAPH_PORT: String(port) });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`CRM_SUBGRAPH_PORT ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
   });
 
   it('listens, answers /health, and exits 0 on SIGTERM', async () => {
