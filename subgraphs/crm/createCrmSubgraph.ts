@@ -1,19 +1,18 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServer } from '@apollo/server';
 import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { type DocumentNode, type GraphQLFormattedError, parse } from 'graphql';
+import { type DocumentNode, parse } from 'graphql';
 import { createConfiguredCache, crmCacheScope } from '../../lib/cacheConfig.js';
-import { appError, isCatalogued, LegacyError } from '../../lib/errors.js';
 import { createGraphQLHttpServer, sendJson } from '../../lib/graphqlHttp.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
+import { subgraphErrorHandling } from '../../lib/subgraphErrors.js';
 import { CrmClient } from './client/crmClient.js';
 import type { CrmSubgraphConfig } from './config.js';
 import { type CrmContext, createCrmContext } from './context.js';
@@ -35,66 +34,6 @@ export interface CrmSubgraph {
   /** The shared cache of CRM answers (undefined when LEGACY_CACHE=off). */
   cache: LegacyCache | undefined;
   close(): Promise<void>;
-}
-
-/**
- * Errors leave the subgraph with a catalogued `extensions.code` only: a classified CRM failure
- * becomes its code and system (never Salesforce's text or a URL), our own GraphQL errors and
- * Apollo's request errors pass without stack traces; anything else is masked. Logging is done
- * by `logErrors`, which knows the request's logger.
- */
-export function formatCrmError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
-  if (original instanceof LegacyError) {
-    const mapped = original.toGraphQLError();
-    return {
-      message: mapped.message,
-      path: formatted.path,
-      locations: formatted.locations,
-      extensions: mapped.extensions,
-    };
-  }
-  const code = formatted.extensions?.code;
-  if (isCatalogued(code) && code !== 'INTERNAL_SERVER_ERROR') {
-    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
-  }
-  const masked = appError('INTERNAL_SERVER_ERROR', 'Internal server error.');
-  return {
-    message: masked.message,
-    path: formatted.path,
-    locations: formatted.locations,
-    extensions: masked.extensions,
-  };
-}
-
-/** Logs each error with the request's logger (its id), with the detail a client never sees. */
-function logErrors(): ApolloServerPlugin<CrmContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ contextValue, errors }) {
-          for (const error of errors) {
-            const original = unwrapResolverError(error);
-            if (original instanceof LegacyError) {
-              contextValue.logger.warn(
-                { code: original.code, detail: original.detail, path: error.path },
-                'CRM call failed',
-              );
-            } else if (
-              !isCatalogued(error.extensions?.code) ||
-              error.extensions?.code === 'INTERNAL_SERVER_ERROR'
-            ) {
-              contextValue.logger.error(
-                { err: original, path: error.path },
-                'unexpected error in the CRM subgraph',
-              );
-            }
-          }
-        },
-      };
-    },
-  };
 }
 
 /** The CRM subgraph: schema, resolvers and a per-request context around one CRM client. Never listens. */
@@ -132,13 +71,14 @@ export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDe
     maxConnections: config.maxConnections,
   });
   const typeDefs = parse(readFileSync(CRM_SCHEMA_PATH, 'utf8'));
+  const errors = subgraphErrorHandling<CrmContext>({ subgraph: 'CRM' }, logger);
   const apollo = new ApolloServer<CrmContext>({
     schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as SchemaModule['resolvers'] }]),
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    formatError: formatCrmError,
+    formatError: errors.formatError,
     plugins: [
-      logErrors(),
+      errors.logging,
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),

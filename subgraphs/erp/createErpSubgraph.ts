@@ -1,19 +1,19 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServer } from '@apollo/server';
 import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { type DocumentNode, GraphQLError, type GraphQLFormattedError, parse } from 'graphql';
+import { type DocumentNode, GraphQLError, parse } from 'graphql';
 import { createConfiguredCache, erpCacheScope } from '../../lib/cacheConfig.js';
-import { appError, isCatalogued, LegacyError } from '../../lib/errors.js';
+import { appError } from '../../lib/errors.js';
 import { createGraphQLHttpServer, sendJson } from '../../lib/graphqlHttp.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
+import { subgraphErrorHandling } from '../../lib/subgraphErrors.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import { ErpClient } from './client/erpClient.js';
 import type { ErpSubgraphConfig } from './config.js';
@@ -70,70 +70,17 @@ const resolvers: Resolvers = {
 };
 
 /**
- * Errors leave the subgraph with a catalogued `extensions.code` only: a classified legacy
- * failure becomes its code and system, our own GraphQL errors pass, Apollo's request errors
- * (parse, validation, bad variables) pass; anything else is masked (and logged by
- * {@link errorLogging} under the request id).
- */
-export function formatErpError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
-  const mapped =
-    original instanceof LegacyError
-      ? original.toGraphQLError()
-      : isCatalogued(formatted.extensions?.code) && formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR'
-        ? undefined
-        : isRepresentationError(formatted.path, original)
-          ? appError('BAD_USER_INPUT', 'An entity representation names no entity type of this subgraph.', {
-              argument: 'representations',
-            })
-          : appError('INTERNAL_SERVER_ERROR', 'Internal server error.');
-  if (!mapped) {
-    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
-  }
-  return {
-    message: mapped.message,
-    path: formatted.path,
-    locations: formatted.locations,
-    extensions: mapped.extensions,
-  };
-}
-
-/**
  * @apollo/subgraph's `_entities` resolver throws a plain Error, for the whole field, when a
  * representation is not an object naming one of our entity types: that is bad input.
  */
-function isRepresentationError(path: readonly (string | number)[] | undefined, original: unknown): boolean {
-  return path?.length === 1 && path[0] === '_entities' && !(original instanceof GraphQLError);
-}
-
-/** Logs each error of a request with the request's own logger: legacy details and stacks stay here. */
-function errorLogging(rootLogger: Logger): ApolloServerPlugin<ErpContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ errors, contextValue }) {
-          const logger = contextValue?.logger ?? rootLogger;
-          for (const error of errors) {
-            const original = error.originalError ?? error;
-            if (original instanceof LegacyError) {
-              logger.warn(
-                { code: original.code, detail: original.detail, path: error.path },
-                original.message,
-              );
-            } else if (
-              (isCatalogued(error.extensions?.code) && error.extensions.code !== 'INTERNAL_SERVER_ERROR') ||
-              isRepresentationError(error.path, original)
-            ) {
-              logger.info({ code: error.extensions.code, path: error.path }, error.message);
-            } else {
-              logger.error({ err: original, path: error.path }, 'unexpected error in the ERP subgraph');
-            }
-          }
-        },
-      };
-    },
-  };
+function representationError(
+  path: readonly (string | number)[] | undefined,
+  original: unknown,
+): GraphQLError | undefined {
+  if (path?.length !== 1 || path[0] !== '_entities' || original instanceof GraphQLError) return undefined;
+  return appError('BAD_USER_INPUT', 'An entity representation names no entity type of this subgraph.', {
+    argument: 'representations',
+  });
 }
 
 export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDeps = {}): ErpSubgraph {
@@ -156,16 +103,20 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDe
     logger,
   );
   const typeDefs = parse(readFileSync(ERP_SCHEMA_PATH, 'utf8'));
+  const errors = subgraphErrorHandling<ErpContext>(
+    { subgraph: 'ERP', reclassify: representationError },
+    logger,
+  );
   const apollo = new ApolloServer<ErpContext>({
     schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as SchemaModule['resolvers'] }]),
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    formatError: formatErpError,
+    formatError: errors.formatError,
     plugins: [
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
-      errorLogging(logger),
+      errors.logging,
     ],
   });
   apollo.startInBackgroundHandlingStartupErrorsByLoggingAndFailingAllRequests();

@@ -3,19 +3,19 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { ApolloServer } from '@apollo/server';
-import { unwrapResolverError } from '@apollo/server/errors';
 import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { type DocumentNode, type GraphQLFormattedError, parse } from 'graphql';
+import { type DocumentNode, parse } from 'graphql';
 import { createConfiguredCache, crmCacheScope, erpCacheScope } from '../../lib/cacheConfig.js';
-import { appError, isCatalogued, LegacyError } from '../../lib/errors.js';
+import { LegacyError } from '../../lib/errors.js';
 import { createGraphQLHttpServer, sendJson } from '../../lib/graphqlHttp.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
+import { subgraphErrorHandling } from '../../lib/subgraphErrors.js';
 import { InvalidatingCrmWrites } from '../crm/cacheInvalidation.js';
 import { CrmClient } from '../crm/client/crmClient.js';
 import { InvalidatingErpWrites } from '../erp/cacheInvalidation.js';
@@ -70,43 +70,6 @@ export interface WorkflowsSubgraph {
   /** One pass of the background loop now: resume abandoned runs, retry due write-backs. */
   runBackgroundPass(): Promise<BackgroundPass>;
   close(): Promise<void>;
-}
-
-/**
- * Errors leave with a catalogued `extensions.code` only: a legacy failure becomes its code and
- * system (never the legacy text or a URL); our refusals keep their machine-readable details;
- * anything else is logged and masked.
- */
-export function formatWorkflowsError(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    if (original instanceof LegacyError) {
-      logger.warn(
-        { code: original.code, system: original.system, detail: original.detail, path: formatted.path },
-        'legacy call failed',
-      );
-      const mapped = original.toGraphQLError();
-      return {
-        message: mapped.message,
-        path: formatted.path,
-        locations: formatted.locations,
-        extensions: mapped.extensions,
-      };
-    }
-    const code = formatted.extensions?.code;
-    if (isCatalogued(code) && code !== 'INTERNAL_SERVER_ERROR') {
-      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
-    }
-    logger.error({ err: original, path: formatted.path }, 'unexpected error in the workflows subgraph');
-    const masked = appError('INTERNAL_SERVER_ERROR', 'Internal server error.');
-    return {
-      message: masked.message,
-      path: formatted.path,
-      locations: formatted.locations,
-      extensions: masked.extensions,
-    };
-  };
 }
 
 /**
@@ -198,15 +161,17 @@ export function createWorkflowsSubgraph(
   });
 
   const typeDefs = parse(readFileSync(WORKFLOWS_SCHEMA_PATH, 'utf8'));
+  const errors = subgraphErrorHandling<WorkflowsContext>({ subgraph: 'workflows' }, logger);
   const apollo = new ApolloServer<WorkflowsContext>({
     schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as SchemaModule['resolvers'] }]),
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    formatError: formatWorkflowsError(logger),
+    formatError: errors.formatError,
     plugins: [
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      errors.logging,
     ],
   });
   apollo.startInBackgroundHandlingStartupErrorsByLoggingAndFailingAllRequests();
