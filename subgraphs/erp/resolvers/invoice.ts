@@ -3,7 +3,7 @@ import type {
   InvoiceResolvers,
   InvoiceStatus,
 } from '../__generated__/resolvers-types.js';
-import { dateOf, enumOf, MAX_CODE_LENGTH, money, referenceKey, textOf } from './shared.js';
+import { dateOf, enumOf, MAX_CODE_LENGTH, money, productOfLine, referenceKey, textOf } from './shared.js';
 
 const STATUS: Readonly<Record<string, InvoiceStatus>> = {
   Draft: 'DRAFT',
@@ -46,10 +46,7 @@ export const Invoice: InvoiceResolvers = {
 
 export const InvoiceLine: InvoiceLineResolvers = {
   sequence: (line) => line.sequence,
-  product: (line, _args, ctx) =>
-    line.lineType === 'Item' && line.lineObjectNumber
-      ? ctx.loaders.itemByNumber.load(line.lineObjectNumber)
-      : null,
+  product: (line, _args, ctx) => productOfLine(line, ctx),
   description: (line) => textOf(line.description),
   quantity: (line) => line.quantity ?? 0,
   unitPrice: (line, _args, ctx) => money(line.unitPrice, line.currencyCode, ctx),

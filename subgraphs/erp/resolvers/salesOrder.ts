@@ -12,6 +12,7 @@ import {
   MAX_CODE_LENGTH,
   MAX_ID_LENGTH,
   money,
+  productOfLine,
   referenceKey,
   shipToAddress,
   textOf,
@@ -61,10 +62,7 @@ export const SalesOrder: SalesOrderResolvers = {
 
 export const SalesOrderLine: SalesOrderLineResolvers = {
   sequence: (line) => line.sequence,
-  product: (line, _args, ctx) =>
-    line.lineType === 'Item' && line.lineObjectNumber
-      ? ctx.loaders.itemByNumber.load(line.lineObjectNumber)
-      : null,
+  product: (line, _args, ctx) => productOfLine(line, ctx),
   description: (line) => textOf(line.description),
   quantity: (line) => line.quantity ?? 0,
   unitPrice: (line, _args, ctx) => money(line.unitPrice, line.currencyCode, ctx),

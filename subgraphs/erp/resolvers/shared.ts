@@ -125,6 +125,16 @@ export async function loadConnection<T>(
   };
 }
 
+/** The item a document line sells: only `Item` lines name one (others are G/L accounts, resources, comments). */
+export function productOfLine(
+  line: { lineType: string | null; lineObjectNumber: string | null },
+  ctx: ErpContext,
+) {
+  return line.lineType === 'Item' && line.lineObjectNumber
+    ? ctx.loaders.itemByNumber.load(line.lineObjectNumber)
+    : null;
+}
+
 /** The ship-to address of a sales document, as the ERP holds it. */
 export function shipToAddress(document: {
   shipToAddressLine1: string | null;

@@ -1,5 +1,5 @@
 import type { ShipmentLineResolvers, ShipmentResolvers } from '../__generated__/resolvers-types.js';
-import { dateOf, MAX_CODE_LENGTH, referenceKey, shipToAddress, textOf } from './shared.js';
+import { dateOf, MAX_CODE_LENGTH, productOfLine, referenceKey, shipToAddress, textOf } from './shared.js';
 
 export const Shipment: ShipmentResolvers = {
   __resolveReference: async (reference, ctx) =>
@@ -16,10 +16,7 @@ export const Shipment: ShipmentResolvers = {
 
 export const ShipmentLine: ShipmentLineResolvers = {
   sequence: (line) => line.sequence,
-  product: (line, _args, ctx) =>
-    line.lineType === 'Item' && line.lineObjectNumber
-      ? ctx.loaders.itemByNumber.load(line.lineObjectNumber)
-      : null,
+  product: (line, _args, ctx) => productOfLine(line, ctx),
   description: (line) => textOf(line.description),
   quantity: (line) => line.quantity ?? 0,
 };
