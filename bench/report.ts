@@ -75,6 +75,8 @@ export interface BenchResult {
     configs: ConfigId[];
     scenarios: ScenarioId[];
   };
+  /** The commit measured, and files outside bench/ with uncommitted changes at the start. */
+  code: { commit: string; uncommitted: string[] };
   startedAt: string;
   finishedAt: string;
   rows: Row[];
@@ -315,6 +317,8 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
     '# Benchmark results',
     '',
     `Produced by \`npm run bench${s.argv.length > 0 ? ` -- ${s.argv.join(' ')}` : ''}\` on ${result.startedAt} (finished ${result.finishedAt}).`,
+    '',
+    `Code: commit ${result.code.commit}${result.code.uncommitted.length > 0 ? ` plus uncommitted changes in ${result.code.uncommitted.join(', ')}` : ''}.`,
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB, ${m.platform}, Node ${m.node}; 1-minute load average ${m.loadAverage.before.toFixed(1)} before the run, ${m.loadAverage.after.toFixed(1)} after (the run itself adds about ${m.cores}; more means other work shared the machine).`,
     '',

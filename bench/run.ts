@@ -4,7 +4,7 @@
  * the critical-path floor, then load from a separate process), and writes the table to
  * bench/results/latest.md and latest.json. bench/README.md explains the flags and the columns.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -717,7 +717,22 @@ async function runPhase(
   return rows;
 }
 
+/**
+ * The code the run measured: the commit, and the files outside bench/ that differed from it
+ * while the run started (a run over uncommitted work says so in its header).
+ */
+function codeVersion(): { commit: string; uncommitted: string[] } {
+  const git = (args: string[]) =>
+    spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const uncommitted = git(['status', '--porcelain', '--untracked-files=no'])
+    .split('\n')
+    .map((line) => line.slice(3).trim())
+    .filter((path) => path !== '' && !path.startsWith('bench/'));
+  return { commit: git(['rev-parse', '--short', 'HEAD']) || 'unknown', uncommitted };
+}
+
 export async function runBench(settings: Settings): Promise<BenchResult> {
+  const code = codeVersion();
   const startedAt = new Date().toISOString();
   const loadBefore = loadavg()[0] ?? 0;
   const ports = new Set(CONFIG_IDS.flatMap((id) => allPorts(portsFor(settings.portBase, id))));
@@ -778,6 +793,7 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
       configs: settings.configs,
       scenarios: [...settings.scenarios, ...(settings.scaleCustomers === null ? [] : (['scale'] as const))],
     },
+    code,
     startedAt,
     finishedAt: new Date().toISOString(),
     rows,
