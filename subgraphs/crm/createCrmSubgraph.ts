@@ -1,18 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { ApolloServer } from '@apollo/server';
-import {
-  ApolloServerPluginInlineTraceDisabled,
-  ApolloServerPluginSchemaReportingDisabled,
-  ApolloServerPluginUsageReportingDisabled,
-} from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { type DocumentNode, parse } from 'graphql';
 import { createConfiguredCache, crmCacheScope } from '../../lib/cacheConfig.js';
 import { createGraphQLHttpServer, sendJson } from '../../lib/graphqlHttp.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
-import { subgraphErrorHandling } from '../../lib/subgraphErrors.js';
+import { createSubgraphApollo } from '../../lib/subgraphApollo.js';
 import { CrmClient } from './client/crmClient.js';
 import type { CrmSubgraphConfig } from './config.js';
 import { type CrmContext, createCrmContext } from './context.js';
@@ -20,12 +11,6 @@ import type { CrmCacheScope } from './loaders.js';
 import { resolvers } from './resolvers/index.js';
 
 export const CRM_SCHEMA_PATH = new URL('../../schema/crm.graphql', import.meta.url);
-
-/** buildSubgraphSchema's module shape (its resolver map type is not exported). */
-type SchemaModule = Exclude<
-  Extract<Parameters<typeof buildSubgraphSchema>[0], unknown[]>[number],
-  DocumentNode
->;
 
 export interface CrmSubgraph {
   /** Not listening: the caller picks host and port. */
@@ -36,7 +21,6 @@ export interface CrmSubgraph {
   close(): Promise<void>;
 }
 
-/** The CRM subgraph: schema, resolvers and a per-request context around one CRM client. Never listens. */
 export interface CrmSubgraphDeps {
   logger?: Logger;
   /**
@@ -47,6 +31,7 @@ export interface CrmSubgraphDeps {
   cache?: LegacyCache | null;
 }
 
+/** The CRM subgraph: schema, resolvers and a per-request context around one CRM client. Never listens. */
 export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDeps = {}): CrmSubgraph {
   const logger = deps.logger ?? silentLogger;
   const ownsCache = deps.cache === undefined;
@@ -70,21 +55,12 @@ export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDe
     maxRetries: config.maxRetries,
     maxConnections: config.maxConnections,
   });
-  const typeDefs = parse(readFileSync(CRM_SCHEMA_PATH, 'utf8'));
-  const errors = subgraphErrorHandling<CrmContext>({ subgraph: 'CRM' }, logger);
-  const apollo = new ApolloServer<CrmContext>({
-    schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as SchemaModule['resolvers'] }]),
-    introspection: true,
-    includeStacktraceInErrorResponses: false,
-    formatError: errors.formatError,
-    plugins: [
-      errors.logging,
-      ApolloServerPluginUsageReportingDisabled(),
-      ApolloServerPluginSchemaReportingDisabled(),
-      ApolloServerPluginInlineTraceDisabled(),
-    ],
+  const apollo = createSubgraphApollo<CrmContext>({
+    schemaPath: CRM_SCHEMA_PATH,
+    resolvers,
+    subgraph: 'CRM',
+    logger,
   });
-  apollo.startInBackgroundHandlingStartupErrorsByLoggingAndFailingAllRequests();
   const server = createGraphQLHttpServer<CrmContext>({
     apollo,
     logger,

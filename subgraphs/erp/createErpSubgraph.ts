@@ -1,19 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { ApolloServer } from '@apollo/server';
-import {
-  ApolloServerPluginInlineTraceDisabled,
-  ApolloServerPluginSchemaReportingDisabled,
-  ApolloServerPluginUsageReportingDisabled,
-} from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { type DocumentNode, GraphQLError, parse } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { createConfiguredCache, erpCacheScope } from '../../lib/cacheConfig.js';
 import { appError } from '../../lib/errors.js';
 import { createGraphQLHttpServer, sendJson } from '../../lib/graphqlHttp.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
-import { subgraphErrorHandling } from '../../lib/subgraphErrors.js';
+import { createSubgraphApollo } from '../../lib/subgraphApollo.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import { ErpClient } from './client/erpClient.js';
 import type { ErpSubgraphConfig } from './config.js';
@@ -28,12 +20,6 @@ import { SalesOrder, SalesOrderLine } from './resolvers/salesOrder.js';
 import { Shipment, ShipmentLine } from './resolvers/shipment.js';
 
 export const ERP_SCHEMA_PATH = new URL('../../schema/erp.graphql', import.meta.url);
-
-/** buildSubgraphSchema's module shape (its resolver map type is not exported). */
-type SchemaModule = Exclude<
-  Extract<Parameters<typeof buildSubgraphSchema>[0], unknown[]>[number],
-  DocumentNode
->;
 
 export interface ErpSubgraph {
   /** Not listening: the caller picks host and port. */
@@ -102,24 +88,13 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDe
     },
     logger,
   );
-  const typeDefs = parse(readFileSync(ERP_SCHEMA_PATH, 'utf8'));
-  const errors = subgraphErrorHandling<ErpContext>(
-    { subgraph: 'ERP', reclassify: representationError },
+  const apollo = createSubgraphApollo<ErpContext>({
+    schemaPath: ERP_SCHEMA_PATH,
+    resolvers,
+    subgraph: 'ERP',
+    reclassify: representationError,
     logger,
-  );
-  const apollo = new ApolloServer<ErpContext>({
-    schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as SchemaModule['resolvers'] }]),
-    introspection: true,
-    includeStacktraceInErrorResponses: false,
-    formatError: errors.formatError,
-    plugins: [
-      ApolloServerPluginUsageReportingDisabled(),
-      ApolloServerPluginSchemaReportingDisabled(),
-      ApolloServerPluginInlineTraceDisabled(),
-      errors.logging,
-    ],
   });
-  apollo.startInBackgroundHandlingStartupErrorsByLoggingAndFailingAllRequests();
   const server = createGraphQLHttpServer<ErpContext>({
     apollo,
     logger,

@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
-import { ApolloServer } from '@apollo/server';
-import {
-  ApolloServerPluginInlineTraceDisabled,
-  ApolloServerPluginSchemaReportingDisabled,
-  ApolloServerPluginUsageReportingDisabled,
-} from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { type DocumentNode, parse } from 'graphql';
 import { createConfiguredCache, crmCacheScope, erpCacheScope } from '../../lib/cacheConfig.js';
 import { LegacyError } from '../../lib/errors.js';
 import { createGraphQLHttpServer, sendJson } from '../../lib/graphqlHttp.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
-import { subgraphErrorHandling } from '../../lib/subgraphErrors.js';
+import { createSubgraphApollo } from '../../lib/subgraphApollo.js';
 import { InvalidatingCrmWrites } from '../crm/cacheInvalidation.js';
 import { CrmClient } from '../crm/client/crmClient.js';
 import { InvalidatingErpWrites } from '../erp/cacheInvalidation.js';
@@ -33,11 +24,6 @@ import type { WorkflowStore } from './store/types.js';
 import { WriteBacks } from './writeBacks.js';
 
 export const WORKFLOWS_SCHEMA_PATH = new URL('../../schema/workflows.graphql', import.meta.url);
-
-type SchemaModule = Exclude<
-  Extract<Parameters<typeof buildSubgraphSchema>[0], unknown[]>[number],
-  DocumentNode
->;
 
 export interface WorkflowsSubgraphDeps {
   logger?: Logger;
@@ -160,21 +146,12 @@ export function createWorkflowsSubgraph(
     },
   });
 
-  const typeDefs = parse(readFileSync(WORKFLOWS_SCHEMA_PATH, 'utf8'));
-  const errors = subgraphErrorHandling<WorkflowsContext>({ subgraph: 'workflows' }, logger);
-  const apollo = new ApolloServer<WorkflowsContext>({
-    schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as SchemaModule['resolvers'] }]),
-    introspection: true,
-    includeStacktraceInErrorResponses: false,
-    formatError: errors.formatError,
-    plugins: [
-      ApolloServerPluginUsageReportingDisabled(),
-      ApolloServerPluginSchemaReportingDisabled(),
-      ApolloServerPluginInlineTraceDisabled(),
-      errors.logging,
-    ],
+  const apollo = createSubgraphApollo<WorkflowsContext>({
+    schemaPath: WORKFLOWS_SCHEMA_PATH,
+    resolvers,
+    subgraph: 'workflows',
+    logger,
   });
-  apollo.startInBackgroundHandlingStartupErrorsByLoggingAndFailingAllRequests();
   const server = createGraphQLHttpServer<WorkflowsContext>({
     apollo,
     logger,
