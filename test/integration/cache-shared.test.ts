@@ -1,9 +1,9 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDataset } from '../../legacy/generator/open.js';
 import { readLegacyCacheConfig } from '../../lib/cacheConfig.js';
 import { createLegacyCache } from '../../lib/legacyCache.js';
+import { redisAvailable } from '../helpers/redis.js';
 import { startStack } from '../helpers/stack.js';
 import {
   closeServer,
@@ -20,24 +20,7 @@ import {
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-async function redisAvailable(): Promise<boolean> {
-  const { hostname, port } = new URL(REDIS_URL);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: hostname, port: Number(port) || 6379 });
-    socket.setTimeout(500);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-const hasRedis = await redisAvailable();
+const hasRedis = await redisAvailable(REDIS_URL);
 if (!hasRedis)
   console.warn(`[cache-shared] no Redis at ${REDIS_URL}: the shared Redis cache test is skipped`);
 

@@ -1,27 +1,10 @@
-import { createConnection } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createLegacyCache, visibilityScope } from '../../lib/legacyCache.js';
+import { redisAvailable } from '../helpers/redis.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-async function redisAvailable(): Promise<boolean> {
-  const { hostname, port } = new URL(REDIS_URL);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: hostname, port: Number(port) || 6379 });
-    socket.setTimeout(500);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-const hasRedis = await redisAvailable();
+const hasRedis = await redisAvailable(REDIS_URL);
 if (!hasRedis) console.warn(`[legacy-cache] no Redis at ${REDIS_URL}: the shared-cache tests are skipped`);
 
 describe('LegacyCache in memory', () => {

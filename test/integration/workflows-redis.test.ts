@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createConnection } from 'node:net';
 import { createClient } from '@keyv/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisWorkflowStore } from '../../subgraphs/workflows/store/redisStore.js';
+import { redisAvailable } from '../helpers/redis.js';
 import { storeContract } from '../unit/workflows-store-contract.js';
 import {
   CONVERT,
@@ -20,24 +20,7 @@ import {
 // file, then two workflows subgraphs over one Redis acting as one.
 const REDIS_URL = process.env.WORKFLOWS_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-async function redisAvailable(): Promise<boolean> {
-  const { hostname, port } = new URL(REDIS_URL);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: hostname, port: Number(port) || 6379 });
-    socket.setTimeout(500);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-const hasRedis = await redisAvailable();
+const hasRedis = await redisAvailable(REDIS_URL);
 if (!hasRedis) console.warn(`[workflows-redis] no Redis at ${REDIS_URL}: the shared-store tests are skipped`);
 
 /** Deletes every key under `prefix` (the tests' own namespace). */
