@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createClient } from '@keyv/redis';
 import type {
   ClaimOutcome,
+  IdempotencyClaim,
   IdempotencyRecord,
   NewWriteBack,
   WorkflowStore,
@@ -223,15 +224,7 @@ export class RedisWorkflowStore implements WorkflowStore {
     return `${this.prefix}idem-running:${operation}`;
   }
 
-  async claimIdempotency(args: {
-    operation: string;
-    key: string;
-    fingerprint: string;
-    input: unknown;
-    owner: string;
-    leaseMs: number;
-    now: number;
-  }): Promise<ClaimOutcome> {
+  async claimIdempotency(args: IdempotencyClaim): Promise<ClaimOutcome> {
     const reply = (await this.run(
       CLAIM,
       [this.idemKey(args.operation, args.key), this.runningKey(args.operation)],

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import type {
   ClaimOutcome,
+  IdempotencyClaim,
   IdempotencyRecord,
   NewWriteBack,
   WorkflowStore,
@@ -144,15 +145,7 @@ export class SqliteWorkflowStore implements WorkflowStore {
       this.db.exec('ALTER TABLE idempotency ADD COLUMN progress TEXT');
   }
 
-  async claimIdempotency(args: {
-    operation: string;
-    key: string;
-    fingerprint: string;
-    input: unknown;
-    owner: string;
-    leaseMs: number;
-    now: number;
-  }): Promise<ClaimOutcome> {
+  async claimIdempotency(args: IdempotencyClaim): Promise<ClaimOutcome> {
     const { operation, key, fingerprint, owner, now } = args;
     const leaseUntil = now + args.leaseMs;
     const claim = this.db.transaction((): ClaimOutcome => {

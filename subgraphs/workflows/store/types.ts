@@ -81,20 +81,24 @@ export interface WriteBackAttemptResult {
   nextAttemptAt: number | null;
 }
 
+/** A request to run (operation, key) as `owner`, holding it until `now + leaseMs`. */
+export interface IdempotencyClaim {
+  operation: string;
+  key: string;
+  /** Of the input: a key sent again with another input is refused. */
+  fingerprint: string;
+  input: unknown;
+  owner: string;
+  leaseMs: number;
+  now: number;
+}
+
 export interface WorkflowStore {
   /**
    * Claims (operation, key) for `owner` until `now + leaseMs`, or says why not. Atomic: of any
    * number of concurrent claims for one key, exactly one is `claimed`.
    */
-  claimIdempotency(args: {
-    operation: string;
-    key: string;
-    fingerprint: string;
-    input: unknown;
-    owner: string;
-    leaseMs: number;
-    now: number;
-  }): Promise<ClaimOutcome>;
+  claimIdempotency(args: IdempotencyClaim): Promise<ClaimOutcome>;
   getIdempotency(operation: string, key: string): Promise<IdempotencyRecord | undefined>;
   /** False when the owner lost the lease (it expired and another took over). */
   renewIdempotency(operation: string, key: string, owner: string, leaseUntil: number): Promise<boolean>;
