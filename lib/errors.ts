@@ -106,3 +106,38 @@ export class LegacyError extends Error {
     return appError(this.code, this.message, { system: this.system });
   }
 }
+
+/** What a client is told about a failed legacy call: what failed (the label), never the legacy text. */
+export function legacyFailureMessage(system: LegacySystem, code: LegacyError['code'], label: string): string {
+  switch (code) {
+    case 'LEGACY_THROTTLED':
+      return `The ${system} is rate-limiting requests (${label}); try again shortly.`;
+    case 'LEGACY_UNAVAILABLE':
+      return `The ${system} is unavailable (${label}).`;
+    case 'LEGACY_TIMEOUT':
+      return `The ${system} did not answer in time (${label}).`;
+    case 'NOT_FOUND':
+      return `The ${system} has no such record (${label}).`;
+    case 'CONFLICT':
+      return `The record was changed in the ${system} since it was read (${label}).`;
+    case 'LEGACY_BAD_RESPONSE':
+      return `The ${system} answered with an unexpected response (${label}).`;
+    case 'LEGACY_REJECTED':
+      return `The ${system} refused the request (${label}).`;
+  }
+}
+
+/** A failed legacy call with the client-facing message of its code; `detail` is for the logs only. */
+export function legacyFailure(
+  system: LegacySystem,
+  code: LegacyError['code'],
+  label: string,
+  detail: Record<string, unknown> = {},
+): LegacyError {
+  return new LegacyError(code, system, legacyFailureMessage(system, code, label), detail);
+}
+
+/** An answer that is not what the legacy protocol promises; `why` is for the logs only. */
+export function badLegacyResponse(system: LegacySystem, label: string, why?: string): LegacyError {
+  return legacyFailure(system, 'LEGACY_BAD_RESPONSE', label, why === undefined ? { label } : { label, why });
+}

@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher, request, errors as undiciErrors } from 'undici';
-import { LegacyError, type LegacySystem } from './errors.js';
+import { LegacyError, type LegacySystem, legacyFailure, legacyFailureMessage } from './errors.js';
 
 /**
  * JSON over HTTP to one legacy system, with what every call needs whatever the protocol: a
@@ -142,9 +142,7 @@ export class LegacyHttp {
       if (wait > this.options.maxRetryAfterMs) break;
       await this.sleep(wait);
     }
-    throw (
-      lastError ?? new LegacyError('LEGACY_UNAVAILABLE', this.options.system, this.unavailableMessage(req))
-    );
+    throw lastError ?? legacyFailure(this.options.system, 'LEGACY_UNAVAILABLE', req.label);
   }
 
   async close(): Promise<void> {
@@ -205,7 +203,7 @@ export class LegacyHttp {
                 timeoutMs: this.options.timeoutMs,
               },
             )
-          : new LegacyError('LEGACY_UNAVAILABLE', system, this.unavailableMessage(req), {
+          : legacyFailure(system, 'LEGACY_UNAVAILABLE', req.label, {
               label: req.label,
               cause: error instanceof Error ? error.message : String(error),
             }),
@@ -226,7 +224,7 @@ export class LegacyHttp {
             system,
             malformedButOk
               ? `The ${system} answered with a malformed response (${req.label}).`
-              : this.messageFor(classifyStatus(status), req),
+              : legacyFailureMessage(system, classifyStatus(status), req.label),
             { label: req.label, status, bodyStart: text.slice(0, 200) },
           ),
         };
@@ -240,37 +238,13 @@ export class LegacyHttp {
       ok: false,
       retryable: RETRYABLE_STATUS.has(status) || code === 'LEGACY_THROTTLED',
       retryAfterMs: parseRetryAfter(responseHeaders['retry-after']),
-      error: new LegacyError(code, system, this.messageFor(code, req), {
+      error: legacyFailure(system, code, req.label, {
         label: req.label,
         status,
         legacyCode: described.legacyCode,
         legacyMessage: described.legacyMessage,
       }),
     };
-  }
-
-  private unavailableMessage(req: LegacyRequest): string {
-    return `The ${this.options.system} is unavailable (${req.label}).`;
-  }
-
-  private messageFor(code: LegacyError['code'], req: LegacyRequest): string {
-    const system = this.options.system;
-    switch (code) {
-      case 'LEGACY_THROTTLED':
-        return `The ${system} is rate-limiting requests (${req.label}); try again shortly.`;
-      case 'LEGACY_UNAVAILABLE':
-        return this.unavailableMessage(req);
-      case 'LEGACY_TIMEOUT':
-        return `The ${system} did not answer in time (${req.label}).`;
-      case 'NOT_FOUND':
-        return `The ${system} has no such record (${req.label}).`;
-      case 'CONFLICT':
-        return `The record was changed in the ${system} since it was read (${req.label}).`;
-      case 'LEGACY_BAD_RESPONSE':
-        return `The ${system} answered with an unexpected response (${req.label}).`;
-      case 'LEGACY_REJECTED':
-        return `The ${system} refused the request (${req.label}).`;
-    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { LegacyError } from '../../../lib/errors.js';
+import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
 import { type FailureDescription, LegacyHttp } from '../../../lib/legacyHttp.js';
 import {
   ACCOUNT_FIELDS,
@@ -447,11 +447,7 @@ function childSubquery(request: ChildListRequest): SubquerySpec {
 
 function checkQueryResult<T>(body: SfQueryResult<T> | undefined, label: string): SfQueryResult<T> {
   if (!body || typeof body !== 'object' || !Array.isArray(body.records)) {
-    throw new LegacyError(
-      'LEGACY_BAD_RESPONSE',
-      'CRM',
-      `The CRM answered with an unexpected response (${label}).`,
-    );
+    throw badLegacyResponse('CRM', label);
   }
   return body;
 }

@@ -1,4 +1,4 @@
-import { LegacyError } from '../../../lib/errors.js';
+import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
 import type { CrmClient } from './crmClient.js';
 import { toSalesforceId18 } from './ids.js';
 import { and, buildSelect, compare, stringLiteral } from './soql.js';
@@ -439,14 +439,7 @@ export class CrmWrites {
       requestId,
     });
     if (typeof response.body?.id !== 'string') {
-      throw new LegacyError(
-        'LEGACY_BAD_RESPONSE',
-        'CRM',
-        `The CRM answered with an unexpected response (${label}).`,
-        {
-          label,
-        },
-      );
+      throw badLegacyResponse('CRM', label);
     }
     return response.body.id;
   }
@@ -470,14 +463,7 @@ export class CrmWrites {
     });
     const parts = response.body?.compositeResponse;
     if (!Array.isArray(parts)) {
-      throw new LegacyError(
-        'LEGACY_BAD_RESPONSE',
-        'CRM',
-        `The CRM answered with an unexpected response (${label}).`,
-        {
-          label,
-        },
-      );
+      throw badLegacyResponse('CRM', label);
     }
     // Composite answers 200 even when a subrequest failed: each part carries its own status.
     // With allOrNone the parts that merely did not run say PROCESSING_HALTED; the cause is

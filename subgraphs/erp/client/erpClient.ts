@@ -1,4 +1,4 @@
-import { LegacyError } from '../../../lib/errors.js';
+import { badLegacyResponse, LegacyError, legacyFailure } from '../../../lib/errors.js';
 import { type FailureDescription, LegacyHttp } from '../../../lib/legacyHttp.js';
 import type { Logger } from '../../../lib/logger.js';
 import { SELECT } from './fields.js';
@@ -170,26 +170,15 @@ export class ErpClient {
    */
   private toPath(nextLink: unknown, label: string): string | null {
     if (nextLink === undefined || nextLink === null) return null;
-    if (typeof nextLink !== 'string') throw this.badResponse(label, 'nextLink is not a string');
+    if (typeof nextLink !== 'string') throw badLegacyResponse('ERP', label, 'nextLink is not a string');
     const url = new URL(this.http.resolve(nextLink));
     return url.pathname + url.search;
   }
 
-  private badResponse(label: string, why: string): LegacyError {
-    return new LegacyError(
-      'LEGACY_BAD_RESPONSE',
-      'ERP',
-      `The ERP answered with an unexpected response (${label}).`,
-      {
-        label,
-        why,
-      },
-    );
-  }
-
   private pageOf<T>(body: unknown, label: string): Page<T> {
     const collection = body as CollectionBody | undefined;
-    if (!collection || !Array.isArray(collection.value)) throw this.badResponse(label, 'no value array');
+    if (!collection || !Array.isArray(collection.value))
+      throw badLegacyResponse('ERP', label, 'no value array');
     return { rows: collection.value as T[], nextLink: this.toPath(collection['@odata.nextLink'], label) };
   }
 
@@ -356,12 +345,12 @@ export class ErpClient {
       requestId,
     });
     const parts = response.body?.responses;
-    if (!Array.isArray(parts)) throw this.badResponse(label, 'no responses array in $batch answer');
+    if (!Array.isArray(parts)) throw badLegacyResponse('ERP', label, 'no responses array in $batch answer');
     const byId = new Map(parts.map((part) => [String(part.id), part]));
     return requests.map((_, index) => {
       const part = byId.get(String(index + 1));
       if (!part || typeof part.status !== 'number')
-        return this.badResponse(label, `no answer for part ${index + 1}`);
+        return badLegacyResponse('ERP', label, `no answer for part ${index + 1}`);
       if (part.status >= 400) {
         const described = describeBcFailure(part.status, part.body);
         const code = classify(part.status, described);
@@ -369,7 +358,7 @@ export class ErpClient {
           { label, status: part.status, legacyCode: described.legacyCode },
           'ERP $batch part failed',
         );
-        return new LegacyError(code, 'ERP', failureMessage(code, label), {
+        return legacyFailure('ERP', code, label, {
           label,
           status: part.status,
           legacyCode: described.legacyCode,
@@ -384,24 +373,5 @@ export class ErpClient {
         throw error;
       }
     });
-  }
-}
-
-function failureMessage(code: LegacyError['code'], label: string): string {
-  switch (code) {
-    case 'LEGACY_THROTTLED':
-      return `The ERP is rate-limiting requests (${label}); try again shortly.`;
-    case 'LEGACY_UNAVAILABLE':
-      return `The ERP is unavailable (${label}).`;
-    case 'LEGACY_TIMEOUT':
-      return `The ERP did not answer in time (${label}).`;
-    case 'NOT_FOUND':
-      return `The ERP has no such record (${label}).`;
-    case 'CONFLICT':
-      return `The record was changed in the ERP since it was read (${label}).`;
-    case 'LEGACY_BAD_RESPONSE':
-      return `The ERP answered with an unexpected response (${label}).`;
-    case 'LEGACY_REJECTED':
-      return `The ERP refused the request (${label}).`;
   }
 }

@@ -1,4 +1,4 @@
-import { LegacyError } from '../../../lib/errors.js';
+import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
 import type { ErpClient } from './erpClient.js';
 import { guidLiteral, isGuid, stringLiteral } from './odata.js';
 
@@ -113,22 +113,10 @@ const ITEM_SELECT = ['id', 'number', 'displayName', 'blocked', 'unitPrice'] as c
 
 type WithEtag<T> = T & { '@odata.etag'?: unknown };
 
-function badResponse(label: string, why: string): LegacyError {
-  return new LegacyError(
-    'LEGACY_BAD_RESPONSE',
-    'ERP',
-    `The ERP answered with an unexpected response (${label}).`,
-    {
-      label,
-      why,
-    },
-  );
-}
-
 function withEtag<T extends object>(body: WithEtag<T> | undefined, label: string): T & { etag: string } {
-  if (!body || typeof body !== 'object') throw badResponse(label, 'no entity');
+  if (!body || typeof body !== 'object') throw badLegacyResponse('ERP', label, 'no entity');
   const etag = body['@odata.etag'];
-  if (typeof etag !== 'string') throw badResponse(label, 'no @odata.etag');
+  if (typeof etag !== 'string') throw badLegacyResponse('ERP', label, 'no @odata.etag');
   const { '@odata.etag': _etag, ...rest } = body;
   return { ...(rest as T), etag };
 }
@@ -247,7 +235,7 @@ export class ErpWrites {
       requestId,
     });
     if (!response.body || typeof response.body.number !== 'string') {
-      throw badResponse('create sales order', 'no order number in the answer');
+      throw badLegacyResponse('ERP', 'create sales order', 'no order number in the answer');
     }
     return orderSummary(response.body);
   }
