@@ -1,6 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type GatewayConfig, gatewayConfig } from '../../gateway/config.js';
@@ -31,6 +29,7 @@ import {
   type WorkflowsSubgraph,
   type WorkflowsSubgraphDeps,
 } from '../../subgraphs/workflows/createWorkflowsSubgraph.js';
+import { closeServer, listen } from './servers.js';
 
 export const ERP_TOKEN = 'erp-dev-token';
 export const CRM_TOKEN = 'crm-dev-token';
@@ -102,24 +101,6 @@ export interface Stack {
     headers?: Record<string, string>,
   ): Promise<GraphQLAnswer>;
   close(): Promise<void>;
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function closeServer(server: Server): Promise<void> {
-  if (!server.listening) return;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeAllConnections();
-  await closed;
 }
 
 /**

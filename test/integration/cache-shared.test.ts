@@ -4,10 +4,9 @@ import { openDataset } from '../../legacy/generator/open.js';
 import { readLegacyCacheConfig } from '../../lib/cacheConfig.js';
 import { createLegacyCache } from '../../lib/legacyCache.js';
 import { redisAvailable } from '../helpers/redis.js';
+import { closeServer, listen } from '../helpers/servers.js';
 import { startStack } from '../helpers/stack.js';
 import {
-  closeServer,
-  listen,
   type RunningStandIn,
   type RunningSubgraph,
   startStandIn,

@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type CrmStandInOptions, createCrmStandIn } from '../../legacy/crm/createCrmStandIn.js';
 import { type Dataset, openDataset } from '../../legacy/generator/open.js';
 import type { SimConfig, SimStats } from '../../legacy/sim/simulator.js';
@@ -7,6 +5,7 @@ import { readLegacyCacheConfig } from '../../lib/cacheConfig.js';
 import type { Logger } from '../../lib/logger.js';
 import { CRM_SUBGRAPH_DEFAULTS, type CrmSubgraphConfig } from '../../subgraphs/crm/config.js';
 import { type CrmSubgraph, createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
+import { closeServer, listen } from '../helpers/servers.js';
 
 export interface Answer {
   status: number;
@@ -14,16 +13,6 @@ export interface Answer {
   data?: any;
   // biome-ignore lint/suspicious/noExplicitAny: as above
   errors?: { message: string; path?: (string | number)[]; extensions?: any }[];
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function close(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 /**
@@ -89,10 +78,10 @@ export async function startCrmFixture(
     },
     async stop(): Promise<void> {
       for (const { subgraph } of subgraphs) {
-        await close(subgraph.server);
+        await closeServer(subgraph.server);
         await subgraph.close();
       }
-      await close(standIn.server);
+      await closeServer(standIn.server);
       dataset.close();
     },
   };

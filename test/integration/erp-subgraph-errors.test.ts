@@ -3,10 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dataset, openDataset } from '../../legacy/generator/open.js';
 import { createLogger } from '../../lib/logger.js';
 import { encodeCursor } from '../../subgraphs/erp/client/cursor.js';
+import { closeServer, listen } from '../helpers/servers.js';
 import {
-  closeServer,
   type Json,
-  listen,
   type RunningStandIn,
   type RunningSubgraph,
   routes,

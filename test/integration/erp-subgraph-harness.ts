@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Database } from 'better-sqlite3';
 import { createErpStandIn } from '../../legacy/erp/createErpStandIn.js';
 import type { SimConfig, SimStats } from '../../legacy/sim/simulator.js';
@@ -10,6 +8,7 @@ import {
   type ErpSubgraph,
   type ErpSubgraphDeps,
 } from '../../subgraphs/erp/createErpSubgraph.js';
+import { closeServer, listen } from '../helpers/servers.js';
 
 /**
  * Test harness for the ERP subgraph: the real Business Central stand-in and the real subgraph,
@@ -19,16 +18,6 @@ import {
 /** GraphQL answers are arbitrary JSON; tests read them field by field. */
 // biome-ignore lint/suspicious/noExplicitAny: test responses are arbitrary JSON, asserted field by field
 export type Json = any;
-
-export async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-export async function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-}
 
 export interface RunningStandIn {
   base: string;

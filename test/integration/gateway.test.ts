@@ -9,6 +9,7 @@ import { createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
 import { readErpSubgraphConfig } from '../../subgraphs/erp/config.js';
 import { createErpSubgraph } from '../../subgraphs/erp/createErpSubgraph.js';
 import { CUSTOMER_360 } from '../helpers/expected.js';
+import { closeServer, listen } from '../helpers/servers.js';
 import { type GraphQLAnswer, type Stack, startStack } from '../helpers/stack.js';
 
 /**
@@ -28,16 +29,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  extras.push({
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/** Listens on loopback; closed after the file's tests. */
+async function listenUntilEnd(server: Server): Promise<string> {
+  const url = await listen(server);
+  extras.push({ close: () => closeServer(server) });
+  return url;
 }
 
 /** A port that was just free: nothing answers on it. */
@@ -71,7 +67,7 @@ async function gatewayOver(
   );
   extras.push(gateway);
   await gateway.ready();
-  return { url: await listen(gateway.server), gateway };
+  return { url: await listenUntilEnd(gateway.server), gateway };
 }
 
 async function post(
@@ -135,7 +131,7 @@ describe('health and readiness', () => {
       { logger: silentLogger },
     );
     extras.push(gateway);
-    const url = await listen(gateway.server);
+    const url = await listenUntilEnd(gateway.server);
     const before = await fetch(`${url}/ready`);
     expect(before.status).toBe(503);
     expect(await before.json()).toEqual({ status: 'not ready', notReady: ['supergraph'] });
@@ -151,7 +147,7 @@ interface Hop {
 
 /** A recording hop in front of a real server: notes each request's x-request-id, forwards it unchanged. */
 function recordingHop(seen: Hop[], name: string, target: string): Promise<string> {
-  return listen(
+  return listenUntilEnd(
     createServer((req: IncomingMessage, res) => {
       seen.push({ subgraph: name, requestId: req.headers['x-request-id'] as string | undefined });
       const upstream = httpRequest(
@@ -206,8 +202,8 @@ describe('request ids', () => {
     );
     extras.push(erp, crm);
     const { url } = await gatewayOver({
-      erp: `${await listen(erp.server)}/graphql`,
-      crm: `${await listen(crm.server)}/graphql`,
+      erp: `${await listenUntilEnd(erp.server)}/graphql`,
+      crm: `${await listenUntilEnd(crm.server)}/graphql`,
     });
     const answer = await post(url, CUSTOMER_360, { first: 3 }, { 'x-request-id': 'ticket-4712' });
     expect(answer.body.errors).toBeUndefined();
@@ -266,7 +262,7 @@ describe('error masking (production)', () => {
   });
 
   it('a subgraph slower than SUBGRAPH_TIMEOUT_MS leaves the other fields, with the error naming it', async () => {
-    const slow = await listen(createServer(() => undefined)); // accepts, never answers
+    const slow = await listenUntilEnd(createServer(() => undefined)); // accepts, never answers
     const { url } = await gatewayOver({ crm: `${slow}/graphql` }, { subgraphTimeoutMs: 300 });
     const number = (
       stack.dataset.erp.prepare('SELECT number FROM customers LIMIT 1').get() as { number: string }
@@ -279,7 +275,7 @@ describe('error masking (production)', () => {
 
   it('uncatalogued errors become INTERNAL_SERVER_ERROR with the request id; URLs are cut from catalogued ones', async () => {
     // A subgraph that breaks its contract: an uncatalogued code whose text leaks an address.
-    const broken = await listen(
+    const broken = await listenUntilEnd(
       createServer((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(

@@ -1,6 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCrmStandIn } from '../../legacy/crm/createCrmStandIn.js';
@@ -16,6 +14,7 @@ import {
   type WorkflowsSubgraph,
   type WorkflowsSubgraphDeps,
 } from '../../subgraphs/workflows/createWorkflowsSubgraph.js';
+import { closeServer, listen } from '../helpers/servers.js';
 
 /**
  * The two stand-ins over a small generated data set, and (optionally) the workflows subgraph
@@ -34,21 +33,6 @@ export interface LegacyPair {
   /** A temporary directory for the workflows store, removed by close(). */
   dir: string;
   close(): Promise<void>;
-}
-
-export async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function closeServer(server: Server): Promise<void> {
-  if (!server.listening) return;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeAllConnections();
-  await closed;
 }
 
 export async function startLegacyPair(customers = 60): Promise<LegacyPair> {

@@ -1,10 +1,10 @@
 import { createServer, request, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen } from '../helpers/servers.js';
 import {
   CONVERT,
   candidateQuotes,
   type LegacyPair,
-  listen,
   ordersFor,
   quoteRow,
   type RunningWorkflows,
