@@ -723,12 +723,12 @@ async function runPhase(
  */
 function codeVersion(): { commit: string; uncommitted: string[] } {
   const git = (args: string[]) =>
-    spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+    spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trimEnd() ?? '';
   const uncommitted = git(['status', '--porcelain', '--untracked-files=no'])
     .split('\n')
     .map((line) => line.slice(3).trim())
     .filter((path) => path !== '' && !path.startsWith('bench/'));
-  return { commit: git(['rev-parse', '--short', 'HEAD']) || 'unknown', uncommitted };
+  return { commit: git(['rev-parse', '--short', 'HEAD']).trim() || 'unknown', uncommitted };
 }
 
 export async function runBench(settings: Settings): Promise<BenchResult> {
