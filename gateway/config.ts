@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Env, httpUrl, integer, logLevel, text } from '../lib/env.js';
+import { type Env, flag, httpUrl, integer, logLevel, redisUrl, text } from '../lib/env.js';
 
 /**
  * Subgraphs the gateway knows a URL variable for (`<NAME>_SUBGRAPH_URL`), by service name. The
@@ -40,6 +40,10 @@ export interface GatewayConfig {
   logLevel: string;
   supergraphPath: string;
   limits: OperationLimits;
+  /** Whole answers of identical queries (gateway/responseCache.ts); ttlMs 0 or enabled false: off. */
+  responseCache: { enabled: boolean; ttlMs: number };
+  /** Shares the response cache (and its invalidation by mutations) between gateway replicas. */
+  redisUrl?: string;
 }
 
 export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(
@@ -75,10 +79,19 @@ export function gatewayConfigFromEnv(env: Env = process.env): GatewayConfig {
       maxAliases: integer(env, 'GATEWAY_MAX_ALIASES', DEFAULT_LIMITS.maxAliases, 0, 10_000),
       maxTokens: integer(env, 'GATEWAY_MAX_TOKENS', DEFAULT_LIMITS.maxTokens, 100, 1_000_000),
     },
+    responseCache: {
+      enabled: flag(env, 'RESPONSE_CACHE', true),
+      ttlMs: integer(env, 'RESPONSE_CACHE_TTL_S', 10, 0, 86_400) * 1000,
+    },
+    ...optional('redisUrl', redisUrl(env, 'REDIS_URL')),
   };
 }
 
 /** A configuration for tests and in-process stacks: defaults, with the given parts replaced. */
 export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
   return { ...gatewayConfigFromEnv({}), ...overrides };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

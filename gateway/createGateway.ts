@@ -9,10 +9,12 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { createGraphQLHttpServer, sendJson } from '../lib/graphqlHttp.js';
+import { createLegacyCache, type LegacyCache } from '../lib/legacyCache.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { GatewayConfig } from './config.js';
 import { errorLoggingPlugin, type GatewayContext, maskError, operationNamePlugin } from './errors.js';
 import { operationLimitRules } from './limits.js';
+import { responseCachePlugin } from './responseCache.js';
 import { probeSubgraph, type SubgraphConnection, SubgraphDataSource, subgraphAgent } from './subgraphs.js';
 
 export interface Gateway {
@@ -29,8 +31,18 @@ export interface Gateway {
  * run time): Apollo Server 5 + @apollo/gateway, served by lib/graphqlHttp.ts with /health and
  * /ready, errors masked to the catalogue, operation limits checked before planning.
  */
-export function createGateway(config: GatewayConfig, deps: { logger?: Logger } = {}): Gateway {
+export function createGateway(
+  config: GatewayConfig,
+  deps: { logger?: Logger; responseCache?: LegacyCache } = {},
+): Gateway {
   const logger = deps.logger ?? createLogger({ name: 'gateway', level: config.logLevel });
+  const cachesResponses = config.responseCache.enabled && config.responseCache.ttlMs > 0;
+  // A cache handed in belongs to the caller; one made here is closed with the gateway.
+  const ownsResponseCache = cachesResponses && deps.responseCache === undefined;
+  const responseCache = cachesResponses
+    ? (deps.responseCache ??
+      createLegacyCache({ ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), logger }))
+    : undefined;
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
 
   const subgraphNames = subgraphsOf(supergraphSdl);
@@ -81,6 +93,9 @@ export function createGateway(config: GatewayConfig, deps: { logger?: Logger } =
       ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
       errorLoggingPlugin(),
       operationNamePlugin(),
+      ...(responseCache
+        ? [responseCachePlugin({ cache: responseCache, ttlMs: config.responseCache.ttlMs })]
+        : []),
     ],
   });
 
@@ -131,6 +146,7 @@ export function createGateway(config: GatewayConfig, deps: { logger?: Logger } =
       if (loaded) await apollo.stop();
       loaded = false;
       await Promise.all([...connections.values()].map((connection) => connection.dispatcher.close()));
+      if (ownsResponseCache) await responseCache?.close();
     },
   };
 }

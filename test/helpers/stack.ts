@@ -66,6 +66,11 @@ export interface StackOptions {
   legacyCache?: 'memory' | 'off' | LegacyCache;
   /** TTLs of that cache (default: the product's defaults). */
   cacheTtlMs?: Partial<CacheTtls>;
+  /**
+   * The gateway's cache of whole answers (on in the product). Off by default here: most tests
+   * repeat a query to count what it costs the legacy systems.
+   */
+  responseCache?: boolean;
 }
 
 export interface GraphQLAnswer {
@@ -216,6 +221,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         subgraphUrls: { erp: erpSubgraphUrl, crm: crmSubgraphUrl, workflows: workflowsSubgraphUrl },
         ...(options.subgraphTimeoutMs === undefined ? {} : { subgraphTimeoutMs: options.subgraphTimeoutMs }),
         production: options.production ?? false,
+        responseCache: { enabled: options.responseCache ?? false, ttlMs: 10_000 },
         ...options.gateway,
       }),
       { logger },

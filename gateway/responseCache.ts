@@ -1,0 +1,82 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { ApolloServerPlugin, GraphQLRequestContext, GraphQLResponse } from '@apollo/server';
+import { type LegacyCache, visibilityScope } from '../lib/legacyCache.js';
+import type { GatewayContext } from './errors.js';
+
+/**
+ * Whole answers of identical queries, kept for a short TTL in the shared cache (memory, or
+ * Redis shared by every gateway replica), so a dashboard that polls the same operation costs
+ * the subgraphs and the legacy systems nothing until the TTL ends.
+ *
+ * Options:
+ * - `ttlMs`: how long an answer is served again. Default in the config: 10 s, the shortest TTL
+ *   the subgraphs use for legacy records (balances, stock), so a cached answer is never staler
+ *   than what the subgraphs' own cache would give.
+ *
+ * What is never cached: mutations, answers with any error (a partial answer during an outage
+ * must not outlive it), and answers for another caller — the key holds the caller's
+ * Authorization header. Every mutation through the gateway starts a new generation, so answers
+ * cached before a write are not served after it (on every replica, when the cache is Redis).
+ */
+export interface ResponseCacheOptions {
+  cache: LegacyCache;
+  ttlMs: number;
+}
+
+const GENERATION_KEY = 'gateway:response-generation';
+/** A generation key lives long enough to outlast every answer cached under it. */
+const GENERATION_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Marks an answer as served from the cache (tests and operators read it). */
+export const RESPONSE_CACHE_HEADER = 'x-response-cache';
+
+export function responseCachePlugin(options: ResponseCacheOptions): ApolloServerPlugin<GatewayContext> {
+  const { cache, ttlMs } = options;
+
+  async function currentGeneration(): Promise<string> {
+    const existing = await cache.get<string>(GENERATION_KEY);
+    if (existing !== undefined) return existing;
+    const fresh = randomUUID();
+    await cache.set(GENERATION_KEY, fresh, GENERATION_TTL_MS);
+    return fresh;
+  }
+
+  async function keyOf(context: GraphQLRequestContext<GatewayContext>): Promise<string> {
+    const { request } = context;
+    const caller = visibilityScope(request.http?.headers.get('authorization') ?? '');
+    const operation = createHash('sha256')
+      .update(JSON.stringify([request.query ?? '', request.operationName ?? null, request.variables ?? {}]))
+      .digest('base64url');
+    return `gateway:response:${await currentGeneration()}:${caller}:${operation}`;
+  }
+
+  return {
+    async requestDidStart() {
+      let storeUnder: string | undefined;
+      return {
+        async responseForOperation(context): Promise<GraphQLResponse | null> {
+          if (context.operation.operation !== 'query') return null;
+          const key = await keyOf(context);
+          const cached = await cache.get<GraphQLResponse['body'] & { kind: 'single' }>(key);
+          if (cached === undefined) {
+            storeUnder = key;
+            return null;
+          }
+          context.response.http.headers.set(RESPONSE_CACHE_HEADER, 'hit');
+          return { http: context.response.http, body: cached };
+        },
+        async willSendResponse(context) {
+          if (context.operation?.operation === 'mutation') {
+            await cache.set(GENERATION_KEY, randomUUID(), GENERATION_TTL_MS);
+            return;
+          }
+          const { body } = context.response;
+          if (storeUnder === undefined || body.kind !== 'single') return;
+          if (body.singleResult.errors !== undefined && body.singleResult.errors.length > 0) return;
+          context.response.http.headers.set(RESPONSE_CACHE_HEADER, 'miss');
+          await cache.set(storeUnder, body, ttlMs);
+        },
+      };
+    },
+  };
+}
