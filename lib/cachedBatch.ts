@@ -53,17 +53,52 @@ function generationKey(scope: string, name: string): string {
   return cacheKey(scope, 'gen', name);
 }
 
+/**
+ * Generation reads in flight in this process, per cache: two loaders of one request that need
+ * the same generation (a customer's record and its orders, read side by side) must agree on it.
+ * Had each found it missing and made its own, the second token would orphan what the first
+ * stored, and the next request would miss.
+ */
+const generationsInFlight = new WeakMap<LegacyCache, Map<string, Promise<string>>>();
+
 /** The current generation of each name, creating those the cache does not hold. */
 async function currentGenerations(
   cache: LegacyCache,
   scope: string,
   names: readonly string[],
 ): Promise<Map<string, string>> {
+  let inFlight = generationsInFlight.get(cache);
+  if (inFlight === undefined) {
+    inFlight = new Map();
+    generationsInFlight.set(cache, inFlight);
+  }
   const unique = [...new Set(names)];
-  const values = await cache.getMany<string>(unique.map((name) => generationKey(scope, name)));
+  const toRead = unique.filter((name) => !inFlight.has(generationKey(scope, name)));
+  if (toRead.length > 0) {
+    const read = readOrCreateGenerations(cache, scope, toRead);
+    for (const name of toRead) {
+      const key = generationKey(scope, name);
+      const one = read.then((values) => values.get(name) as string);
+      inFlight.set(key, one);
+      // The cache's operations never reject (a failing store is a miss), so neither does this.
+      void one.then(() => inFlight.delete(key));
+    }
+  }
+  const values = await Promise.all(
+    unique.map((name) => inFlight.get(generationKey(scope, name)) as Promise<string>),
+  );
+  return new Map(unique.map((name, index) => [name, values[index] as string]));
+}
+
+async function readOrCreateGenerations(
+  cache: LegacyCache,
+  scope: string,
+  names: readonly string[],
+): Promise<Map<string, string>> {
+  const values = await cache.getMany<string>(names.map((name) => generationKey(scope, name)));
   const current = new Map<string, string>();
   const created: { key: string; value: string; ttlMs: number }[] = [];
-  unique.forEach((name, index) => {
+  names.forEach((name, index) => {
     let value = values[index];
     if (typeof value !== 'string') {
       value = newGeneration();

@@ -436,17 +436,20 @@ describe('the ERP failing', () => {
     try {
       const res = await other.gql(ORDERS, { r: representations(['22222222-2222-4222-8222-222222222222']) });
       expect(res.status).toBe(200);
-      expect(res.body.errors).toEqual([
-        expect.objectContaining({
+      // The record and the orders page are read side by side: both fail the same way.
+      expect(res.body.errors.length).toBeGreaterThan(0);
+      for (const error of res.body.errors) {
+        expect(error).toMatchObject({
           message: 'Internal server error.',
           extensions: { code: 'INTERNAL_SERVER_ERROR' },
-        }),
-      ]);
+        });
+      }
       const logged = lines.find((line) => line.msg === 'unexpected error in the ERP subgraph');
       expect(logged).toMatchObject({ requestId: 'test-request', level: 50 });
       expect(logged.err.stack).toContain('TypeError');
       // The gateway's request id reaches the ERP, so its logs can be matched with ours.
-      expect(requestIds).toEqual(['test-request']);
+      expect(requestIds.length).toBeGreaterThan(0);
+      expect(new Set(requestIds)).toEqual(new Set(['test-request']));
     } finally {
       await other.close();
       await closeServer(fake);

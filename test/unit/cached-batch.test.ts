@@ -66,4 +66,17 @@ describe('cachedBatch', () => {
     await uncached(['a']);
     expect(off.calls).toEqual([['a'], ['a']]);
   });
+
+  it('loaders that first need one generation at the same moment agree on it, so both entries stay readable', async () => {
+    const cache = createLegacyCache();
+    const record = countingLoad();
+    const page = countingLoad();
+    const options = { cache, scope: 's', ttlMs: 60_000, generationsOf: () => ['customer:1'] };
+    const records = cachedBatch({ ...options, type: 'record', load: record.load });
+    const pages = cachedBatch({ ...options, type: 'page', load: page.load });
+    await Promise.all([records(['a']), pages(['a'])]);
+    await Promise.all([records(['a']), pages(['a'])]);
+    expect(record.calls).toEqual([['a']]);
+    expect(page.calls).toEqual([['a']]);
+  });
 });
