@@ -1,7 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { ConfigError, type Env, integer, logLevel, text } from '../lib/env.js';
 import { createLogger, type Logger } from '../lib/logger.js';
+import { readConfigOrExit } from '../lib/runServer.js';
 import { createCrmStandIn } from './crm/createCrmStandIn.js';
 import { createErpStandIn } from './erp/createErpStandIn.js';
 import { type Dataset, openDataset } from './generator/open.js';
@@ -12,32 +14,11 @@ import { type Dataset, openDataset } from './generator/open.js';
  * listens, and closes cleanly on SIGINT/SIGTERM.
  */
 
-type Env = Record<string, string | undefined>;
-
-/** A variable is missing or malformed: the runner prints it and exits with 2. */
-export class StartError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'StartError';
-  }
-}
-
-export function intVariable(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new StartError(name, `must be an integer from ${min} to ${max}; got '${raw}'`);
-  }
-  return Number(raw);
-}
-
 export interface StandInsConfig {
-  host: string;
-  erp: { port: number; token: string; maxPageSize?: number } | undefined;
-  crm: { port: number; token: string; maxBatchSize?: number } | undefined;
+  erp: { host: string; port: number; token: string; maxPageSize?: number } | undefined;
+  crm:
+    | { host: string; port: number; token: string; dailyApiLimit: number; maxBatchSize?: number }
+    | undefined;
   seed?: number;
   customers?: number;
 }
@@ -46,27 +27,29 @@ export function standInsConfigFromEnv(
   env: Env,
   which: { erp: boolean; crm: boolean } = { erp: true, crm: true },
 ): StandInsConfig {
-  const seed = env.DATA_SEED ? intVariable(env, 'DATA_SEED', 0, 0, 2_147_483_647) : undefined;
-  const customers = env.DATA_CUSTOMERS ? intVariable(env, 'DATA_CUSTOMERS', 0, 1, 10_000_000) : undefined;
+  const seed = env.DATA_SEED ? integer(env, 'DATA_SEED', 0, 0, 2_147_483_647) : undefined;
+  const customers = env.DATA_CUSTOMERS ? integer(env, 'DATA_CUSTOMERS', 0, 1, 10_000_000) : undefined;
   const erpMaxPageSize = env.ERP_MAX_PAGE_SIZE
-    ? intVariable(env, 'ERP_MAX_PAGE_SIZE', 0, 1, 1_000_000)
+    ? integer(env, 'ERP_MAX_PAGE_SIZE', 0, 1, 1_000_000)
     : undefined;
-  const crmMaxBatchSize = env.CRM_MAX_BATCH_SIZE
-    ? intVariable(env, 'CRM_MAX_BATCH_SIZE', 0, 1, 2000)
-    : undefined;
+  const crmMaxBatchSize = env.CRM_MAX_BATCH_SIZE ? integer(env, 'CRM_MAX_BATCH_SIZE', 0, 1, 2000) : undefined;
+  // ERP_HOST / CRM_HOST choose one stand-in's interface, LEGACY_HOST both.
+  const host = text(env, 'LEGACY_HOST', '127.0.0.1');
   return {
-    host: env.LEGACY_HOST?.trim() || '127.0.0.1',
     erp: which.erp
       ? {
-          port: intVariable(env, 'ERP_PORT', 4101, 0, 65_535),
-          token: env.ERP_TOKEN || 'erp-dev-token',
+          host: text(env, 'ERP_HOST', host),
+          port: integer(env, 'ERP_PORT', 4101, 0, 65_535),
+          token: text(env, 'ERP_TOKEN', 'erp-dev-token'),
           ...(erpMaxPageSize === undefined ? {} : { maxPageSize: erpMaxPageSize }),
         }
       : undefined,
     crm: which.crm
       ? {
-          port: intVariable(env, 'CRM_PORT', 4102, 0, 65_535),
-          token: env.CRM_TOKEN || 'crm-dev-token',
+          host: text(env, 'CRM_HOST', host),
+          port: integer(env, 'CRM_PORT', 4102, 0, 65_535),
+          token: text(env, 'CRM_TOKEN', 'crm-dev-token'),
+          dailyApiLimit: integer(env, 'CRM_DAILY_API_LIMIT', 1_000_000, 0, 1_000_000_000),
           ...(crmMaxBatchSize === undefined ? {} : { maxBatchSize: crmMaxBatchSize }),
         }
       : undefined,
@@ -84,7 +67,7 @@ export interface RunningStandIns {
   close(): Promise<void>;
 }
 
-/** Listens on `port`, turning "in use" into a StartError naming the variable that chose it. */
+/** Listens on `port`, turning "in use" into a ConfigError naming the variable that chose it. */
 export function listenOn(
   server: Server,
   port: number,
@@ -95,7 +78,7 @@ export function listenOn(
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) =>
       reject(
-        new StartError(
+        new ConfigError(
           variable,
           error.code === 'EADDRINUSE'
             ? `port ${port} on ${host} (${what}) is already in use; stop what uses it or set ${variable}`
@@ -140,17 +123,18 @@ export async function startStandIns(config: StandInsConfig, logger: Logger): Pro
         logger: logger.child({ component: 'erp-legacy' }),
       });
       servers.push(server);
-      erpUrl = await listenOn(server, config.erp.port, config.host, 'ERP_PORT', 'the ERP stand-in');
+      erpUrl = await listenOn(server, config.erp.port, config.erp.host, 'ERP_PORT', 'the ERP stand-in');
     }
     if (config.crm) {
       const { server } = createCrmStandIn({
         db: dataset.crm,
         token: config.crm.token,
+        dailyApiLimit: config.crm.dailyApiLimit,
         ...(config.crm.maxBatchSize === undefined ? {} : { maxBatchSize: config.crm.maxBatchSize }),
         logger: logger.child({ component: 'crm-legacy' }),
       });
       servers.push(server);
-      crmUrl = await listenOn(server, config.crm.port, config.host, 'CRM_PORT', 'the CRM stand-in');
+      crmUrl = await listenOn(server, config.crm.port, config.crm.host, 'CRM_PORT', 'the CRM stand-in');
     }
     return {
       dataset,
@@ -182,35 +166,38 @@ export function closeOnSignals(close: () => Promise<void>, log: (message: string
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-async function main(): Promise<void> {
-  let config: StandInsConfig;
-  try {
-    config = standInsConfigFromEnv(process.env);
-  } catch (error) {
-    process.stderr.write(`legacy: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  }
-  const level = process.env.LOG_LEVEL?.trim() || 'info';
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
-    process.stderr.write(
-      `legacy: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent; got '${level}'\n`,
-    );
-    process.exit(2);
-  }
-  const logger = createLogger({ name: 'legacy', level });
+/**
+ * The stand-ins' main: `npm run start:legacy` runs both, `start:erp-legacy` / `start:crm-legacy`
+ * one each. A bad variable or a port in use stops the process with exit 2, naming the variable.
+ */
+export async function runStandIns(program: string, which: { erp: boolean; crm: boolean }): Promise<void> {
+  const config = readConfigOrExit(program, () => standInsConfigFromEnv(process.env, which));
+  const logger = createLogger({
+    name: program,
+    level: readConfigOrExit(program, () => logLevel(process.env)),
+  });
   let running: RunningStandIns;
   try {
     running = await startStandIns(config, logger);
   } catch (error) {
-    process.stderr.write(`legacy: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${program}: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(2);
   }
+  const { summary } = running.dataset;
   process.stdout.write(
-    `ERP stand-in (Business Central API v2.0): ${running.erpUrl}/api/v2.0/companies(${running.companyId})\n` +
-      `CRM stand-in (Salesforce REST API v62.0): ${running.crmUrl}/services/data/v62.0/\n` +
-      `data set: ${running.dataset.summary.counts.erp.customers} ERP customers, ${running.dataset.summary.counts.crm.Account} CRM accounts\n`,
+    [
+      ...(running.erpUrl
+        ? [
+            `ERP stand-in (Business Central API v2.0): ${running.erpUrl}/api/v2.0/companies(${running.companyId})`,
+          ]
+        : []),
+      ...(running.crmUrl
+        ? [`CRM stand-in (Salesforce REST API v62.0): ${running.crmUrl}/services/data/v62.0/`]
+        : []),
+      `data set: ${summary.counts.erp.customers} ERP customers, ${summary.counts.crm.Account} CRM accounts\n`,
+    ].join('\n'),
   );
-  closeOnSignals(running.close, (message) => process.stdout.write(`legacy: ${message}\n`));
+  closeOnSignals(running.close, (message) => process.stdout.write(`${program}: ${message}\n`));
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await runStandIns('legacy', { erp: true, crm: true });

@@ -7,7 +7,6 @@ import {
   closeServer,
   listenOn,
   type RunningStandIns,
-  StartError,
   standInsConfigFromEnv,
   startStandIns,
 } from '../legacy/main.js';
@@ -33,8 +32,7 @@ const fail = (message: string): never => {
   process.stderr.write(`customer-graph: ${message}\n`);
   process.exit(2);
 };
-const isConfigError = (error: unknown): error is Error =>
-  error instanceof StartError || error instanceof ConfigError;
+const isConfigError = (error: unknown): error is Error => error instanceof ConfigError;
 
 const realErp = text(env, 'ERP_URL') !== undefined;
 const realCrm = text(env, 'CRM_URL') !== undefined;
