@@ -31,9 +31,9 @@ export function composeSupergraph(): string {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     writeFileSync(SUPERGRAPH_PATH, composeSupergraph());
-    console.log(`wrote ${SUPERGRAPH_PATH}`);
+    process.stdout.write(`wrote ${SUPERGRAPH_PATH}\n`);
   } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
+    process.stderr.write(`compose: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
 }

@@ -292,24 +292,24 @@ async function probe(customers: number, repetitions: number) {
 const sizes = (process.argv[2] ?? '1000,100000').split(',').map(Number);
 const repetitions = Number(process.argv[3] ?? 40);
 const verbose = process.argv.includes('--plans');
+/** The probe's output is its report (stdout), not log lines. */
+const print = (line: string) => process.stdout.write(`${line}\n`);
 for (const customers of sizes) {
   const result = await probe(customers, repetitions);
-  console.log(
+  print(
     `\n=== ${customers} customers (open ${result.openMs.toFixed(0)} ms, stand-ins ready ${result.standInMs.toFixed(0)} ms)`,
   );
   for (const r of result.results) {
-    console.log(`-- ${r.scenario}: GraphQL p50 ${r.p50.toFixed(2)} ms`);
+    print(`-- ${r.scenario}: GraphQL p50 ${r.p50.toFixed(2)} ms`);
     for (const s of r.statements) {
       const plan = result.plans.get(s.sql) ?? [];
       const flags = plan.filter((d) => /^SCAN|TEMP B-TREE/.test(d) && !/^SCAN json_each/.test(d));
-      console.log(
+      print(
         `   ${s.db} ${(s.times.length / result.repetitions).toFixed(1)}/op  p50 ${median(s.times).toFixed(3)} ms  ${flags.length ? `[${flags.join('; ')}]` : ''}`,
       );
-      console.log(`      ${s.shape.slice(0, verbose ? 2000 : 300)}`);
+      print(`      ${s.shape.slice(0, verbose ? 2000 : 300)}`);
       if (verbose)
-        console.log(
-          `      params ${JSON.stringify(s.params).slice(0, 200)}\n      plan: ${plan.join(' | ')}`,
-        );
+        print(`      params ${JSON.stringify(s.params).slice(0, 200)}\n      plan: ${plan.join(' | ')}`);
     }
   }
 }
