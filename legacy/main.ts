@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, type Env, integer, logLevel, text } from '../lib/env.js';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { readConfigOrExit } from '../lib/runServer.js';
+import { closeServer, readConfigOrExit } from '../lib/runServer.js';
 import { createCrmStandIn } from './crm/createCrmStandIn.js';
 import { createErpStandIn } from './erp/createErpStandIn.js';
 import { type Dataset, openDataset } from './generator/open.js';
@@ -92,13 +92,6 @@ export function listenOn(
       resolve(`http://${host}:${address.port}`);
     });
   });
-}
-
-export async function closeServer(server: Server): Promise<void> {
-  if (!server.listening) return;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeAllConnections();
-  await closed;
 }
 
 export async function startStandIns(config: StandInsConfig, logger: Logger): Promise<RunningStandIns> {

@@ -79,3 +79,23 @@ export function serveUntilSignal(runnable: Runnable, options: ServeOptions): voi
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }
+
+/** Closes the server now, cutting its open connections (keep-alive ones would hold it open). */
+export async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
+}
+
+/** Listens on loopback at a free port (tests, probes); resolves with the origin (http://127.0.0.1:<port>). */
+export async function listenOnFreePort(server: Server): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}

@@ -4,7 +4,6 @@ import { gatewayConfigFromEnv } from '../gateway/config.js';
 import { createGateway } from '../gateway/createGateway.js';
 import {
   closeOnSignals,
-  closeServer,
   listenOn,
   type RunningStandIns,
   standInsConfigFromEnv,
@@ -13,6 +12,7 @@ import {
 import { createConfiguredCache } from '../lib/cacheConfig.js';
 import { ConfigError, text } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
+import { closeServer } from '../lib/runServer.js';
 import { readCrmSubgraphConfig } from '../subgraphs/crm/config.js';
 import { createCrmSubgraph } from '../subgraphs/crm/createCrmSubgraph.js';
 import { readErpSubgraphConfig } from '../subgraphs/erp/config.js';

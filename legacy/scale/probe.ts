@@ -13,13 +13,13 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { gatewayConfig } from '../../gateway/config.js';
 import { createGateway } from '../../gateway/createGateway.js';
 import { silentLogger } from '../../lib/logger.js';
+import { closeServer, listenOnFreePort } from '../../lib/runServer.js';
 import { readCrmSubgraphConfig } from '../../subgraphs/crm/config.js';
 import { createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
 import { readErpSubgraphConfig } from '../../subgraphs/erp/config.js';
@@ -122,18 +122,6 @@ for (const method of ['all', 'get'] as const) {
   };
 }
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function closeServer(server: Server): Promise<void> {
-  if (!server.listening) return;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeAllConnections();
-  await closed;
-}
-
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
@@ -167,8 +155,8 @@ async function probe(customers: number, repetitions: number) {
   const crmStandIn = createCrmStandIn({ db: dataset.crm, token: 'crm-dev-token', logger: silentLogger });
   const standInMs = performance.now() - standInStarted;
   servers.push(erpStandIn.server, crmStandIn.server);
-  const erpUrl = await listen(erpStandIn.server);
-  const crmUrl = await listen(crmStandIn.server);
+  const erpUrl = await listenOnFreePort(erpStandIn.server);
+  const crmUrl = await listenOnFreePort(crmStandIn.server);
   const erpSubgraph = createErpSubgraph(
     {
       ...readErpSubgraphConfig({ LEGACY_CACHE: 'off' }),
@@ -188,8 +176,8 @@ async function probe(customers: number, repetitions: number) {
     () => crmSubgraph.close(),
   );
   servers.push(erpSubgraph.server, crmSubgraph.server);
-  const erpSubgraphUrl = `${await listen(erpSubgraph.server)}/graphql`;
-  const crmSubgraphUrl = `${await listen(crmSubgraph.server)}/graphql`;
+  const erpSubgraphUrl = `${await listenOnFreePort(erpSubgraph.server)}/graphql`;
+  const crmSubgraphUrl = `${await listenOnFreePort(crmSubgraph.server)}/graphql`;
   const workflowsDir = mkdtempSync(join(tmpdir(), 'scale-probe-'));
   const workflows = createWorkflowsSubgraph(
     {
@@ -204,7 +192,7 @@ async function probe(customers: number, repetitions: number) {
   );
   closers.push(() => workflows.close());
   servers.push(workflows.server);
-  const workflowsUrl = `${await listen(workflows.server)}/graphql`;
+  const workflowsUrl = `${await listenOnFreePort(workflows.server)}/graphql`;
   const gateway = createGateway(
     gatewayConfig({
       port: 0,
@@ -215,7 +203,7 @@ async function probe(customers: number, repetitions: number) {
   closers.push(() => gateway.close());
   await gateway.ready();
   servers.push(gateway.server);
-  const gatewayUrl = `${await listen(gateway.server)}/graphql`;
+  const gatewayUrl = `${await listenOnFreePort(gateway.server)}/graphql`;
 
   const ask = async (query: string, variables: Record<string, unknown>) => {
     const started = performance.now();
