@@ -5,12 +5,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../gateway/config.js';
 import { type BenchConfig, CONFIG_IDS, type ConfigId } from './configs.js';
 import { type Service, startService, startTsService, waitUntil } from './processes.js';
 
-/** The subgraphs the bench knows how to start, in port order. */
-export const SUBGRAPH_NAMES = ['erp', 'crm', 'workflows'] as const;
-export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+// The subgraphs the bench knows how to start, in port order: those the gateway has URL variables for.
+export { SUBGRAPH_NAMES, type SubgraphName } from '../gateway/config.js';
 
 export interface BenchPorts {
   erpLegacy: number;
