@@ -4,6 +4,7 @@ import {
   readLegacyCacheConfig,
 } from '../../lib/cacheConfig.js';
 import { type Env, flag, httpUrl, integer, logLevel, matching, serviceRoot, text } from '../../lib/env.js';
+import { CRM_API_VERSION_PATTERN } from './client/crmClient.js';
 
 /**
  * The CRM subgraph's configuration, read from the environment once (main.ts). A missing or
@@ -40,9 +41,6 @@ export const CRM_SUBGRAPH_DEFAULTS = {
   host: '127.0.0.1',
   logLevel: 'info',
 } as const satisfies CrmSubgraphConfig;
-
-/** Salesforce REST API versions are written v62.0. */
-export const CRM_API_VERSION_PATTERN = /^v\d{2,3}\.\d$/;
 
 export function readCrmSubgraphConfig(env: Env = process.env): CrmSubgraphConfig {
   const d = CRM_SUBGRAPH_DEFAULTS;

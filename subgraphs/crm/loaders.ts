@@ -2,9 +2,9 @@ import DataLoader from 'dataloader';
 import type { CacheTtls } from '../../lib/cacheConfig.js';
 import { cachedBatch } from '../../lib/cachedBatch.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
+import { CRM_GENERATIONS } from './client/cacheGenerations.js';
 import type { CallContext, ChildListRequest, CrmClient } from './client/crmClient.js';
 import { CHILD_LISTS, type ChildListName } from './client/fields.js';
-import { toSalesforceId18 } from './client/ids.js';
 import type { KeysetPosition } from './client/keyset.js';
 import type {
   AccountChildrenRecord,
@@ -37,29 +37,6 @@ export interface CrmCacheScope {
   /** From crmCacheScope(…): what decides which records a caller may see. */
   scope: string;
   ttlMs: CacheTtls;
-}
-
-/**
- * The generations a write through the graph bumps (see cachedBatch's `generationsOf`). A write
- * that knows the account bumps that account's; one that does not (a quote write-back, a contact
- * change) bumps `lists`, which every child list depends on. Pages of accounts carry child lists,
- * so every CRM write bumps `accounts` too.
- */
-export const CRM_GENERATIONS = {
-  /** Pages of accounts and accounts looked up by ERP id. */
-  accounts: 'accounts',
-  /** Every child list (contacts, interactions, opportunities, quotes, cases of accounts). */
-  lists: 'lists',
-  account: (id: string) => `account:${recordId(id)}`,
-  contact: (id: string) => `contact:${recordId(id)}`,
-  quote: (id: string) => `quote:${recordId(id)}`,
-  quoteOfOrder: (orderNumber: string) => `quote-order:${orderNumber}`,
-  opportunity: (id: string) => `opportunity:${recordId(id)}`,
-};
-
-/** A record's 15- and 18-character ids name one generation. */
-function recordId(id: string): string {
-  return toSalesforceId18(id) ?? id;
 }
 
 /** How one loader's answers are cached: their type name, TTL and the generations they depend on. */

@@ -3,6 +3,7 @@ import type { CacheTtls } from '../../lib/cacheConfig.js';
 import { cachedBatch } from '../../lib/cachedBatch.js';
 import type { LegacyError } from '../../lib/errors.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
+import { ERP_GENERATIONS } from './client/cacheGenerations.js';
 import type { EntitySet, ErpClient, PageRequest } from './client/erpClient.js';
 import { EXPAND } from './client/fields.js';
 import type { GuidField, TextField } from './client/odata.js';
@@ -51,19 +52,6 @@ interface CachePolicy {
   ttlMs: number;
   generationsOf?: (key: string) => readonly string[];
 }
-
-/**
- * The generations a write through the graph bumps (see cachedBatch's `generationsOf`); the
- * workflows subgraph calls these same functions, so names cannot drift apart.
- */
-export const ERP_GENERATIONS = {
-  /** The customer's record (with its financial details) and every list of its documents. */
-  customer: (id: string) => `customer:${id.toLowerCase()}`,
-  /** Customers looked up by number (a write knows the id, not always the number). */
-  customers: 'customers',
-  /** An order looked up by number (a known-missing number may since have been created). */
-  orderNumber: (number: string) => `order-number:${number}`,
-};
 
 /** Wraps a batch function with the shared cache when there is one. */
 function throughCache<V>(

@@ -12,7 +12,7 @@ import {
   serviceRoot,
   text,
 } from '../../lib/env.js';
-import { CRM_API_VERSION_PATTERN } from '../crm/config.js';
+import { CRM_API_VERSION_PATTERN } from '../crm/client/crmClient.js';
 
 /**
  * The workflows subgraph's configuration, read from the environment once (main.ts). A missing

@@ -47,6 +47,9 @@ import type {
   UserRecord,
 } from './types.js';
 
+/** Salesforce REST API versions are written v62.0. */
+export const CRM_API_VERSION_PATTERN = /^v\d{2,3}\.\d$/;
+
 export interface CrmClientOptions {
   crmUrl: string;
   token: string;

@@ -1,8 +1,8 @@
-import { bumpGenerations } from '../../lib/cachedBatch.js';
-import type { LegacyCache } from '../../lib/legacyCache.js';
-import type { CrmClient } from './client/crmClient.js';
-import { type AccountAddressPatch, type ContactFields, CrmWrites, type QuoteLink } from './client/writes.js';
-import { CRM_GENERATIONS } from './loaders.js';
+import { bumpGenerations } from '../../../lib/cachedBatch.js';
+import type { LegacyCache } from '../../../lib/legacyCache.js';
+import { CRM_GENERATIONS } from './cacheGenerations.js';
+import type { CrmClient } from './crmClient.js';
+import { type AccountAddressPatch, type ContactFields, CrmWrites, type QuoteLink } from './writes.js';
 
 type TaskFields = Parameters<CrmWrites['createTask']>[0];
 type EventFields = Parameters<CrmWrites['createEvent']>[0];

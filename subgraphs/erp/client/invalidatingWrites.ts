@@ -1,14 +1,14 @@
-import { bumpGenerations } from '../../lib/cachedBatch.js';
-import type { LegacyCache } from '../../lib/legacyCache.js';
-import type { ErpClient } from './client/erpClient.js';
+import { bumpGenerations } from '../../../lib/cachedBatch.js';
+import type { LegacyCache } from '../../../lib/legacyCache.js';
+import { ERP_GENERATIONS } from './cacheGenerations.js';
+import type { ErpClient } from './erpClient.js';
 import {
   type CustomerPatch,
   type ErpCustomerForWrite,
   type ErpOrderSummary,
   ErpWrites,
   type NewOrderLine,
-} from './client/writes.js';
-import { ERP_GENERATIONS } from './loaders.js';
+} from './writes.js';
 
 /**
  * The ERP writes, each followed by forgetting what it made stale in the shared cache: an order
