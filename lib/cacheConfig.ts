@@ -78,6 +78,22 @@ export function createConfiguredCache(config: LegacyCacheConfig, logger?: Logger
   });
 }
 
+/**
+ * The legacy cache a subgraph reads through. `given` is a cache shared with other subgraphs (one
+ * process running several, or tests sharing one Redis): its caller owns and closes it. Absent: the
+ * subgraph makes its own from its settings and must close it (`owned`). `null`: no cache, whatever
+ * the settings say.
+ */
+export function subgraphCache(
+  config: LegacyCacheConfig,
+  given: LegacyCache | null | undefined,
+  logger: Logger,
+): { cache: LegacyCache | undefined; owned: boolean } {
+  if (given === null) return { cache: undefined, owned: false };
+  if (given) return { cache: given, owned: false };
+  return { cache: createConfiguredCache(config, logger.child({ component: 'legacy-cache' })), owned: true };
+}
+
 /** A URL written the same way whoever configured it (trailing slash, case of the host). */
 function canonicalUrl(url: string): string {
   try {

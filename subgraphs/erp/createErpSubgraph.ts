@@ -1,11 +1,12 @@
-import type { Server } from 'node:http';
 import { GraphQLError } from 'graphql';
-import { createConfiguredCache, erpCacheScope } from '../../lib/cacheConfig.js';
+import { erpCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
 import { appError } from '../../lib/errors.js';
-import { createGraphQLHttpServer, sendJson } from '../../lib/graphqlHttp.js';
-import type { LegacyCache } from '../../lib/legacyCache.js';
-import { type Logger, silentLogger } from '../../lib/logger.js';
-import { createSubgraphApollo } from '../../lib/subgraphApollo.js';
+import { silentLogger } from '../../lib/logger.js';
+import {
+  createSubgraphServer,
+  type SystemSubgraph,
+  type SystemSubgraphDeps,
+} from '../../lib/subgraphServer.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import { ErpClient } from './client/erpClient.js';
 import type { ErpSubgraphConfig } from './config.js';
@@ -21,24 +22,8 @@ import { Shipment, ShipmentLine } from './resolvers/shipment.js';
 
 export const ERP_SCHEMA_PATH = new URL('../../schema/erp.graphql', import.meta.url);
 
-export interface ErpSubgraph {
-  /** Not listening: the caller picks host and port. */
-  server: Server;
-  client: ErpClient;
-  /** The shared cache of ERP answers (undefined when LEGACY_CACHE=off). */
-  cache: LegacyCache | undefined;
-  close(): Promise<void>;
-}
-
-export interface ErpSubgraphDeps {
-  logger?: Logger;
-  /**
-   * A cache shared with other subgraphs (one process running several, or tests sharing one
-   * Redis): the caller owns and closes it. Absent: the subgraph makes its own from
-   * `config.cache` and closes it in close(). `null`: no cache, whatever the config says.
-   */
-  cache?: LegacyCache | null;
-}
+export type ErpSubgraph = SystemSubgraph<ErpClient>;
+export type ErpSubgraphDeps = SystemSubgraphDeps;
 
 const resolvers: Resolvers = {
   Query,
@@ -71,11 +56,7 @@ function representationError(
 
 export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDeps = {}): ErpSubgraph {
   const logger = deps.logger ?? silentLogger;
-  const ownsCache = deps.cache === undefined;
-  const cache =
-    deps.cache === null
-      ? undefined
-      : (deps.cache ?? createConfiguredCache(config.cache, logger.child({ component: 'legacy-cache' })));
+  const { cache, owned } = subgraphCache(config.cache, deps.cache, logger);
   const client = new ErpClient(
     {
       url: config.erpUrl,
@@ -88,15 +69,11 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDe
     },
     logger,
   );
-  const apollo = createSubgraphApollo<ErpContext>({
+  const { server, close } = createSubgraphServer<ErpContext>({
     schemaPath: ERP_SCHEMA_PATH,
     resolvers,
     subgraph: 'ERP',
     reclassify: representationError,
-    logger,
-  });
-  const server = createGraphQLHttpServer<ErpContext>({
-    apollo,
     logger,
     context: createContextFactory({
       client,
@@ -117,18 +94,10 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDe
           }
         : {}),
     }),
-    routes: {
-      '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+    async release() {
+      await client.close();
+      if (owned) await cache?.close();
     },
   });
-  return {
-    server,
-    client,
-    cache,
-    async close() {
-      await apollo.stop();
-      await client.close();
-      if (ownsCache) await cache?.close();
-    },
-  };
+  return { server, client, cache, close };
 }

@@ -3,10 +3,9 @@ import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { createConfiguredCache, crmCacheScope, erpCacheScope } from '../../lib/cacheConfig.js';
 import { LegacyError } from '../../lib/errors.js';
-import { createGraphQLHttpServer, sendJson } from '../../lib/graphqlHttp.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
-import { createSubgraphApollo } from '../../lib/subgraphApollo.js';
+import { createSubgraphServer } from '../../lib/subgraphServer.js';
 import { CrmClient } from '../crm/client/crmClient.js';
 import { InvalidatingCrmWrites } from '../crm/client/invalidatingWrites.js';
 import { ErpClient } from '../erp/client/erpClient.js';
@@ -146,14 +145,10 @@ export function createWorkflowsSubgraph(
     },
   });
 
-  const apollo = createSubgraphApollo<WorkflowsContext>({
+  const subgraph = createSubgraphServer<WorkflowsContext>({
     schemaPath: WORKFLOWS_SCHEMA_PATH,
     resolvers,
     subgraph: 'workflows',
-    logger,
-  });
-  const server = createGraphQLHttpServer<WorkflowsContext>({
-    apollo,
     logger,
     context: async ({ requestId, logger: requestLogger }) => ({
       requestId,
@@ -162,8 +157,13 @@ export function createWorkflowsSubgraph(
       customerChanges,
       store,
     }),
-    routes: { '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }) },
+    async release() {
+      await Promise.all([erpClient.close(), crmClient.close()]);
+      if (!deps.store) await store.close();
+      if (ownsCache) await cache?.close();
+    },
   });
+  const { server } = subgraph;
 
   let passes = 0;
   async function runBackgroundPass(): Promise<BackgroundPass> {
@@ -211,7 +211,6 @@ export function createWorkflowsSubgraph(
   });
   server.on('close', () => clearInterval(timer));
 
-  let closed = false;
   return {
     server,
     erpClient,
@@ -219,14 +218,9 @@ export function createWorkflowsSubgraph(
     store,
     runBackgroundPass,
     async close() {
-      if (closed) return;
-      closed = true;
       clearInterval(timer);
       await running;
-      await apollo.stop();
-      await Promise.all([erpClient.close(), crmClient.close()]);
-      if (!deps.store) await store.close();
-      if (ownsCache) await cache?.close();
+      await subgraph.close();
     },
   };
 }

@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { type DocumentNode, parse } from 'graphql';
+import { createGraphQLHttpServer, type RequestScope, sendJson } from './graphqlHttp.js';
+import type { LegacyCache } from './legacyCache.js';
+import type { Logger } from './logger.js';
+import { type SubgraphErrorOptions, subgraphErrorHandling } from './subgraphErrors.js';
+
+/** buildSubgraphSchema's module shape (its resolver map type is not exported). */
+type SchemaModule = Exclude<
+  Extract<Parameters<typeof buildSubgraphSchema>[0], unknown[]>[number],
+  DocumentNode
+>;
+
+export interface SubgraphApolloOptions extends SubgraphErrorOptions {
+  /** The subgraph's SDL file (schema/<name>.graphql). */
+  schemaPath: URL;
+  /** The subgraph's resolver map, typed by its own generated Resolvers type. */
+  resolvers: object;
+  logger: Logger;
+}
+
+/**
+ * The Apollo server of a subgraph, built the same way for each: a federation schema from its SDL
+ * file, introspection on (the gateway's composition reads it), nothing sent to Apollo's services,
+ * errors formatted and logged by {@link subgraphErrorHandling}. Started in the background: a
+ * startup failure is logged and fails every request rather than the process.
+ */
+function createSubgraphApollo<TContext extends { logger: Logger }>(
+  options: SubgraphApolloOptions,
+): ApolloServer<TContext> {
+  const typeDefs = parse(readFileSync(options.schemaPath, 'utf8'));
+  const errors = subgraphErrorHandling<TContext>(options, options.logger);
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema([{ typeDefs, resolvers: options.resolvers as SchemaModule['resolvers'] }]),
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: errors.formatError,
+    plugins: [
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      errors.logging,
+    ],
+  });
+  apollo.startInBackgroundHandlingStartupErrorsByLoggingAndFailingAllRequests();
+  return apollo;
+}
+
+export interface SubgraphServerOptions<TContext> extends SubgraphApolloOptions {
+  /** Builds each request's context (its loaders, its child logger): never shared between requests. */
+  context: (scope: RequestScope) => Promise<TContext>;
+  /** Releases what the subgraph holds (clients, stores, its own cache), after Apollo has stopped. */
+  release: () => Promise<void>;
+}
+
+export interface SubgraphServer {
+  /** Not listening: the caller picks host and port. */
+  server: Server;
+  /** Stops Apollo, then releases; a second call waits for the first. */
+  close(): Promise<void>;
+}
+
+/**
+ * The skeleton every subgraph factory shares: its Apollo server, a node:http server answering
+ * GraphQL and `/health`, and an ordered close. A factory adds only what is its own: clients,
+ * loaders, resolvers, background work.
+ */
+export function createSubgraphServer<TContext extends { logger: Logger }>(
+  options: SubgraphServerOptions<TContext>,
+): SubgraphServer {
+  const apollo = createSubgraphApollo<TContext>(options);
+  const server = createGraphQLHttpServer<TContext>({
+    apollo,
+    logger: options.logger,
+    context: options.context,
+    routes: { '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }) },
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    close() {
+      closing ??= (async () => {
+        await apollo.stop();
+        await options.release();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** A subgraph over one legacy system: its server, its client and the cache it reads through. */
+export interface SystemSubgraph<Client> extends SubgraphServer {
+  client: Client;
+  /** The shared cache of the system's answers (undefined when LEGACY_CACHE=off). */
+  cache: LegacyCache | undefined;
+}
+
+/** What a system subgraph's factory may be given instead of making it. */
+export interface SystemSubgraphDeps {
+  logger?: Logger;
+  /** See subgraphCache: shared (the caller closes it), absent (the subgraph makes its own) or null (none). */
+  cache?: LegacyCache | null;
+}
