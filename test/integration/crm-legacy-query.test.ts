@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX } from '../../legacy/crm/protocol.js';
-import { ACCOUNT_NAMES, buildDatabase, type Running, sfId, start } from './crm-legacy-fixture.js';
+import { ACCOUNT_NAMES, buildDatabase, type Running, sfId, start } from '../helpers/crm-legacy-fixture.js';
 
 const BULK = 460;
 let crm: Running;

@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { idChecksum } from '../../legacy/crm/ids.js';
 import { API_PREFIX } from '../../legacy/crm/protocol.js';
-import { buildDatabase, erpId, type Running, sfId, start } from './crm-legacy-fixture.js';
+import { buildDatabase, erpId, type Running, sfId, start } from '../helpers/crm-legacy-fixture.js';
 
 let crm: Running;
 

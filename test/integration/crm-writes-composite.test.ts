@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LegacyError } from '../../lib/errors.js';
 import { CrmClient } from '../../subgraphs/crm/client/crmClient.js';
 import { CrmWrites } from '../../subgraphs/crm/client/writes.js';
-import { buildDatabase, type Running, sfId, start, TOKEN } from './crm-legacy-fixture.js';
+import { buildDatabase, type Running, sfId, start, TOKEN } from '../helpers/crm-legacy-fixture.js';
 
 /**
  * With allOrNone, Salesforce answers the parts that merely did not run with PROCESSING_HALTED;

@@ -3,7 +3,7 @@ import { createClient } from '@keyv/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisWorkflowStore } from '../../subgraphs/workflows/store/redisStore.js';
 import { redisAvailable } from '../helpers/redis.js';
-import { storeContract } from '../unit/workflows-store-contract.js';
+import { storeContract } from '../helpers/workflows-store-contract.js';
 import {
   CONVERT,
   candidateQuotes,

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, fingerprintOf } from '../../subgraphs/workflows/idempotency.js';
 import { SqliteWorkflowStore } from '../../subgraphs/workflows/store/sqliteStore.js';
-import { storeContract } from './workflows-store-contract.js';
+import { storeContract } from '../helpers/workflows-store-contract.js';
 
 describe('canonical fingerprints', () => {
   it('ignores key order and undefined members, and tells different inputs apart', () => {

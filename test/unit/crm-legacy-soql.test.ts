@@ -7,7 +7,7 @@ import { dateLiteralRange, unquote, unquoteLike } from '../../legacy/crm/literal
 import { SOBJECTS } from '../../legacy/crm/objects.js';
 import { compileSoql } from '../../legacy/crm/soql.js';
 import { Writer } from '../../legacy/crm/writes.js';
-import { buildDatabase, insert, sfId } from '../integration/crm-legacy-fixture.js';
+import { buildDatabase, insert, sfId } from '../helpers/crm-legacy-fixture.js';
 
 /** Salesforce's escaping rule for a value inside a quoted SOQL string. */
 const escapeSoql = (s: string) => s.replace(/[\\']/g, (m) => `\\${m}`);

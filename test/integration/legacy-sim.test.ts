@@ -1,13 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type Fault,
-  type SimConfig,
-  Simulator,
-  seededRandom,
-  sequentialDepth,
-} from '../../legacy/sim/simulator.js';
+import { type Fault, type SimConfig, Simulator } from '../../legacy/sim/simulator.js';
 
 // The simulator is exercised over real HTTP because admit() works on the socket (resets) and
 // on the response (faults, corrupted bodies).
@@ -67,25 +61,6 @@ describe('simulator', () => {
     expect(sim.getStats()).toMatchObject({ roundTrips: 6, sequentialDepth: 3 });
   });
 
-  it('sequentialDepth chains only intervals that do not overlap', () => {
-    expect(sequentialDepth([])).toBe(0);
-    expect(
-      sequentialDepth([
-        { start: 0, end: 10 },
-        { start: 5, end: 15 },
-        { start: 10, end: 20 },
-        { start: 15, end: 30 },
-        { start: 30, end: 31 },
-      ]),
-    ).toBe(3);
-    expect(
-      sequentialDepth([
-        { start: 0, end: Number.POSITIVE_INFINITY },
-        { start: 1, end: 2 },
-      ]),
-    ).toBe(1);
-  });
-
   it('sets config at run time and refuses unknown or invalid settings', async () => {
     const base = await serve(new Simulator(renderFault));
     const set = await fetch(`${base}/__sim/config`, {
@@ -142,13 +117,5 @@ describe('simulator', () => {
     expect(text.length).toBeGreaterThan(0);
     sim.setConfig({ malformedRate: 0, connectionResetRate: 1 });
     await expect(fetch(`${base}/x`)).rejects.toThrow();
-  });
-
-  it('seededRandom is deterministic and in [0, 1)', () => {
-    const a = seededRandom(3);
-    const b = seededRandom(3);
-    const values = Array.from({ length: 100 }, () => a());
-    expect(values).toEqual(Array.from({ length: 100 }, () => b()));
-    expect(values.every((v) => v >= 0 && v < 1)).toBe(true);
   });
 });
