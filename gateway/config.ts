@@ -40,7 +40,7 @@ export interface GatewayConfig {
   logLevel: string;
   supergraphPath: string;
   limits: OperationLimits;
-  /** Whole answers of identical queries (gateway/responseCache.ts); ttlMs 0 or enabled false: off. */
+  /** Whole answers of identical queries (gateway/plugins/responseCache.ts); ttlMs 0 or enabled false: off. */
   responseCache: { enabled: boolean; ttlMs: number };
   /** Shares the response cache (and its invalidation by mutations) between gateway replicas. */
   redisUrl?: string;

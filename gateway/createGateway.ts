@@ -12,9 +12,12 @@ import { createGraphQLHttpServer, sendJson } from '../lib/graphqlHttp.js';
 import { createLegacyCache, type LegacyCache } from '../lib/legacyCache.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { GatewayConfig } from './config.js';
-import { errorLoggingPlugin, type GatewayContext, maskError, operationNamePlugin } from './errors.js';
+import type { GatewayContext } from './context.js';
+import { maskError } from './errors.js';
 import { operationLimitRules } from './limits.js';
-import { responseCachePlugin } from './responseCache.js';
+import { errorLoggingPlugin } from './plugins/errorLogging.js';
+import { operationNamePlugin } from './plugins/operationName.js';
+import { responseCachePlugin } from './plugins/responseCache.js';
 import { probeSubgraph, type SubgraphConnection, SubgraphDataSource, subgraphAgent } from './subgraphs.js';
 
 export interface Gateway {

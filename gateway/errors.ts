@@ -1,13 +1,11 @@
-import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, type GraphQLFormattedError, Kind } from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
 import { ERROR_CODES, type ErrorCode, isCatalogued } from '../lib/errors.js';
-import type { Logger } from '../lib/logger.js';
 
 /**
  * What a client may see of an error. Only codes from lib/errors.ts leave the gateway; the
  * message is kept where the code vouches for it (subgraphs write catalogued errors for clients),
  * with anything that looks like a URL cut out; unknown errors become INTERNAL_SERVER_ERROR and
- * are logged in full (see errorLoggingPlugin) under the request id the answer carries.
+ * are logged in full (see plugins/errorLogging.ts) under the request id the answer carries.
  */
 
 /** Extension keys that may reach a client; anything else (exception, response, legacy text) is dropped. */
@@ -135,79 +133,4 @@ function limitOriginal(
     error = error.originalError as typeof error;
   }
   return undefined;
-}
-
-export interface GatewayContext {
-  requestId: string;
-  logger: Logger;
-}
-
-/**
- * Logs every error of a request in full (message, stack, original error, subgraph) on the
- * request's child logger, and puts the request id on each error the client gets, so a support
- * ticket quoting it finds the log lines.
- */
-export function errorLoggingPlugin(): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ errors, contextValue, operationName }) {
-          for (const error of errors) {
-            const code = error.extensions.code;
-            const clientFault =
-              code === 'GRAPHQL_PARSE_FAILED' ||
-              code === 'GRAPHQL_VALIDATION_FAILED' ||
-              code === 'BAD_USER_INPUT' ||
-              code === 'BAD_REQUEST';
-            const entry = {
-              err: error.originalError ?? error,
-              code,
-              path: error.path,
-              subgraph: error.extensions.serviceName ?? error.extensions.subgraph,
-              operationName,
-            };
-            if (clientFault) contextValue.logger.info(entry, 'rejected operation');
-            else if (isCatalogued(code) && code !== 'INTERNAL_SERVER_ERROR')
-              contextValue.logger.warn(entry, 'operation error');
-            else contextValue.logger.error(entry, 'unexpected error (masked for the client)');
-          }
-        },
-        async willSendResponse({ response, contextValue }) {
-          if (response.body.kind !== 'single' || !response.body.singleResult.errors) return;
-          response.body.singleResult.errors = response.body.singleResult.errors.map((error) => ({
-            ...error,
-            extensions: { ...error.extensions, requestId: contextValue.requestId },
-          }));
-        },
-      };
-    },
-  };
-}
-
-/**
- * A document whose operation cannot be chosen (several operations and no or an unknown
- * `operationName`) is the client's mistake: without this the gateway's executor throws and
- * Apollo answers 500. Refused here, before planning, as BAD_USER_INPUT with status 400.
- */
-export function operationNamePlugin(): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation, document, request }) {
-          if (operation) return;
-          const operations = document.definitions.filter(
-            (definition) => definition.kind === Kind.OPERATION_DEFINITION,
-          );
-          const message = request.operationName
-            ? `The document has no operation named "${request.operationName}".`
-            : operations.length === 0
-              ? 'The document has no operation to run.'
-              : 'The document has several operations: say which one to run with operationName.';
-          throw new GraphQLError(message, {
-            extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-          });
-        },
-      };
-    },
-  };
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { RESPONSE_CACHE_HEADER } from '../../gateway/responseCache.js';
+import { RESPONSE_CACHE_HEADER } from '../../gateway/plugins/responseCache.js';
 import { CUSTOMER_360 } from '../helpers/expected.js';
 import { type Stack, startStack } from '../helpers/stack.js';
 

@@ -1,17 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLRequestContext, GraphQLResponse } from '@apollo/server';
-import { type LegacyCache, visibilityScope } from '../lib/legacyCache.js';
-import type { GatewayContext } from './errors.js';
+import { type LegacyCache, visibilityScope } from '../../lib/legacyCache.js';
+import type { GatewayContext } from '../context.js';
 
 /**
  * Whole answers of identical queries, kept for a short TTL in the shared cache (memory, or
  * Redis shared by every gateway replica), so a dashboard that polls the same operation costs
  * the subgraphs and the legacy systems nothing until the TTL ends.
- *
- * Options:
- * - `ttlMs`: how long an answer is served again. Default in the config: 10 s, the shortest TTL
- *   the subgraphs use for legacy records (balances, stock), so a cached answer is never staler
- *   than what the subgraphs' own cache would give.
  *
  * What is never cached: mutations, answers with any error (a partial answer during an outage
  * must not outlive it), and answers for another caller — the key holds the caller's
@@ -19,7 +14,13 @@ import type { GatewayContext } from './errors.js';
  * cached before a write are not served after it (on every replica, when the cache is Redis).
  */
 export interface ResponseCacheOptions {
+  /** Where answers and the current generation live: memory, or Redis shared by every replica. No default. */
   cache: LegacyCache;
+  /**
+   * How long an answer is served again. Default (RESPONSE_CACHE_TTL_S in gateway/config.ts):
+   * 10 s, the shortest TTL the subgraphs use for legacy records (balances, stock), so a cached
+   * answer is never staler than what the subgraphs' own cache would give.
+   */
   ttlMs: number;
 }
 
