@@ -7,38 +7,15 @@ import {
   type SystemSubgraph,
   type SystemSubgraphDeps,
 } from '../../lib/subgraphServer.js';
-import type { Resolvers } from './__generated__/resolvers-types.js';
 import { ErpClient } from './client/erpClient.js';
 import type { ErpSubgraphConfig } from './config.js';
 import { createContextFactory, type ErpContext } from './context.js';
-import { Customer } from './resolvers/customer.js';
-import { Employee } from './resolvers/employee.js';
-import { Invoice, InvoiceLine } from './resolvers/invoice.js';
-import { Payment } from './resolvers/payment.js';
-import { BomComponent, Product } from './resolvers/product.js';
-import { Query } from './resolvers/query.js';
-import { SalesOrder, SalesOrderLine } from './resolvers/salesOrder.js';
-import { Shipment, ShipmentLine } from './resolvers/shipment.js';
+import { resolvers } from './resolvers/index.js';
 
 export const ERP_SCHEMA_PATH = new URL('../../schema/erp.graphql', import.meta.url);
 
 export type ErpSubgraph = SystemSubgraph<ErpClient>;
 export type ErpSubgraphDeps = SystemSubgraphDeps;
-
-const resolvers: Resolvers = {
-  Query,
-  Customer,
-  Employee,
-  SalesOrder,
-  SalesOrderLine,
-  Invoice,
-  InvoiceLine,
-  Shipment,
-  ShipmentLine,
-  Payment,
-  Product,
-  BomComponent,
-};
 
 /**
  * @apollo/subgraph's `_entities` resolver throws a plain Error, for the whole field, when a

@@ -1,7 +1,6 @@
 /**
- * The Business Central API v2.0 record shapes the ERP subgraph reads (only the fields it uses),
- * and the parent shapes its resolvers receive (codegen `mappers`). Amounts are JSON numbers as
- * BC sends them; they become decimal strings only in the Money resolvers.
+ * The Business Central API v2.0 record shapes the ERP subgraph reads (only the fields it uses).
+ * Amounts are JSON numbers as BC sends them.
  */
 
 export interface BcCustomerFinancialDetail {
@@ -179,27 +178,6 @@ export interface BcEmployee {
   phoneNumber: string | null;
   email: string | null;
   status: string | null;
-}
-
-/**
- * A Customer as the ERP subgraph's resolvers receive it: the id the graph uses, and the ERP
- * record once read (`null`: the ERP does not hold this customer; absent: not read yet).
- */
-export interface CustomerParent {
-  id: string;
-  record?: BcCustomer | null;
-}
-
-/** An Employee reached by e-mail (from the gateway) or by salesperson code (record read). */
-export interface EmployeeParent {
-  email: string;
-  record?: BcEmployee | null;
-}
-
-/** A money amount not yet formatted: BC's JSON number and BC's currency code (blank = local). */
-export interface MoneyParent {
-  amount: number;
-  currencyCode: string | null;
 }
 
 /** One page of a collection plus the legacy link to the next one. */

@@ -7,9 +7,9 @@ import type {
   BcSalesInvoice,
   BcSalesOrder,
   BcSalesShipment,
-  CustomerParent,
 } from '../client/types.js';
 import type { ErpContext } from '../context.js';
+import type { CustomerModel } from '../models.js';
 import { currencyOf, enumOf, loadConnection, MAX_ID_LENGTH, money, referenceKey, textOf } from './shared.js';
 
 const BLOCKED: Readonly<Record<string, CustomerBlock>> = {
@@ -25,14 +25,14 @@ const BLOCKED: Readonly<Record<string, CustomerBlock>> = {
  * now through the request's loader. Ids that are not GUIDs are CRM account ids of prospects:
  * the ERP cannot hold them, so no call is made.
  */
-export async function customerRecord(parent: CustomerParent, ctx: ErpContext): Promise<BcCustomer | null> {
+export async function customerRecord(parent: CustomerModel, ctx: ErpContext): Promise<BcCustomer | null> {
   if (parent.record !== undefined) return parent.record;
   if (!isGuid(parent.id)) return null;
   return ctx.loaders.customerById.load(parent.id);
 }
 
 async function documents<T>(
-  parent: CustomerParent,
+  parent: CustomerModel,
   ctx: ErpContext,
   set: 'salesOrders' | 'salesInvoices' | 'customerPayments' | 'salesShipments',
   orderby: string,

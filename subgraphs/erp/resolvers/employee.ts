@@ -1,9 +1,10 @@
 import type { EmployeeResolvers } from '../__generated__/resolvers-types.js';
-import type { BcEmployee, EmployeeParent } from '../client/types.js';
+import type { BcEmployee } from '../client/types.js';
 import type { ErpContext } from '../context.js';
+import type { EmployeeModel } from '../models.js';
 import { MAX_ID_LENGTH, referenceKey, textOf } from './shared.js';
 
-async function employeeRecord(parent: EmployeeParent, ctx: ErpContext): Promise<BcEmployee | null> {
+async function employeeRecord(parent: EmployeeModel, ctx: ErpContext): Promise<BcEmployee | null> {
   if (parent.record !== undefined) return parent.record;
   return ctx.loaders.employeeByEmail.load(parent.email);
 }

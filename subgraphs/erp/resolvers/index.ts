@@ -1,0 +1,24 @@
+import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { Customer } from './customer.js';
+import { Employee } from './employee.js';
+import { Invoice, InvoiceLine } from './invoice.js';
+import { Payment } from './payment.js';
+import { BomComponent, Product } from './product.js';
+import { Query } from './query.js';
+import { SalesOrder, SalesOrderLine } from './salesOrder.js';
+import { Shipment, ShipmentLine } from './shipment.js';
+
+export const resolvers: Resolvers = {
+  Query,
+  Customer,
+  Employee,
+  SalesOrder,
+  SalesOrderLine,
+  Invoice,
+  InvoiceLine,
+  Shipment,
+  ShipmentLine,
+  Payment,
+  Product,
+  BomComponent,
+};
