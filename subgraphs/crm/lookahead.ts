@@ -5,9 +5,9 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../lib/connections.js';
 import type { ChildListRequest } from './client/crmClient.js';
 import type { ChildListName } from './client/fields.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './connections.js';
 
 /** Customer fields that are first pages of account child lists, and the lists each reads. */
 const CONNECTION_FIELDS: Record<string, readonly ChildListName[]> = {

@@ -1,3 +1,4 @@
+import { connectionOf, decodeCursor, encodeCursor, pageSize } from '../../../lib/connections.js';
 import { appError } from '../../../lib/errors.js';
 import type {
   CustomerResolvers,
@@ -9,7 +10,6 @@ import { CHILD_LISTS } from '../client/fields.js';
 import { classifyCustomerId } from '../client/ids.js';
 import { isKeysetFor, type KeysetPosition, positionOf } from '../client/keyset.js';
 import type { AccountRecord, EventRecord, TaskRecord } from '../client/types.js';
-import { connectionOf, decodeCursor, encodeCursor, pageSize } from '../connections.js';
 import type { CrmContext } from '../context.js';
 import type { CustomerModel, ErpAddressInput, InteractionModel } from '../models.js';
 import { crmAddress, ownerOf } from './common.js';
@@ -74,7 +74,7 @@ export async function childConnection<T extends object>(
   const edges = rows
     .slice(0, size)
     .map((node) => ({ cursor: encodeCursor(list, positionOf(node, spec.orderBy)), node }));
-  return connectionOf(edges, rows.length > size, after !== undefined);
+  return connectionOf(edges, { hasNextPage: rows.length > size, hasPreviousPage: after !== undefined });
 }
 
 interface InteractionPosition {
@@ -149,7 +149,10 @@ export async function interactionConnection(
   }
   const hasNextPage = ti < tasks.length || ei < events.length;
   // Models are mapped by codegen; the connection's edges carry InteractionModel nodes.
-  return connectionOf(edges, hasNextPage, after !== undefined) as unknown as InteractionConnection;
+  return connectionOf(edges, {
+    hasNextPage,
+    hasPreviousPage: after !== undefined,
+  }) as unknown as InteractionConnection;
 }
 
 const normalise = (value: string | null | undefined) =>

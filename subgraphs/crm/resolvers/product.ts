@@ -1,8 +1,8 @@
+import { connectionOf, decodeCursor, encodeCursor, pageSize } from '../../../lib/connections.js';
 import type { ProductResolvers, ResolversTypes } from '../__generated__/resolvers-types.js';
 import { CHILD_LISTS } from '../client/fields.js';
 import { isKeysetFor, positionOf } from '../client/keyset.js';
 import type { QuoteRecord } from '../client/types.js';
-import { connectionOf, decodeCursor, encodeCursor, pageSize } from '../connections.js';
 import type { CrmContext } from '../context.js';
 import type { ProductModel } from '../models.js';
 
@@ -46,7 +46,10 @@ async function quotesOf(
     shown.add(quote.Id);
     edges.push({ cursor: encodeCursor('productQuotes', positionOf(line, spec.orderBy)), node: quote });
   }
-  const connection = connectionOf(edges, lines.length > size, after !== undefined);
+  const connection = connectionOf(edges, {
+    hasNextPage: lines.length > size,
+    hasPreviousPage: after !== undefined,
+  });
   const last = page.at(-1);
   if (last) connection.pageInfo.endCursor = encodeCursor('productQuotes', positionOf(last, spec.orderBy));
   return connection;

@@ -1,12 +1,12 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { cachedLoad } from '../../../lib/cachedBatch.js';
+import { connectionOf, decodeCursor, encodeCursor, pageSize } from '../../../lib/connections.js';
 import { appError } from '../../../lib/errors.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import { CRM_GENERATIONS } from '../client/cacheGenerations.js';
 import { ACCOUNT_PAGE_ORDER } from '../client/crmClient.js';
 import { toSalesforceId18 } from '../client/ids.js';
 import { isKeysetFor, positionOf } from '../client/keyset.js';
-import { connectionOf, decodeCursor, encodeCursor, pageSize } from '../connections.js';
 import type { CrmContext } from '../context.js';
 import { primeChildLists } from '../loaders.js';
 import { childListsAhead } from '../lookahead.js';
@@ -72,7 +72,10 @@ async function customersPage(
     node: customerFromAccount(account) as CustomerModel,
   }));
   const moreInCrm = rows.length === limit;
-  const connection = connectionOf(edges, visible.length > size || moreInCrm, after !== undefined);
+  const connection = connectionOf(edges, {
+    hasNextPage: visible.length > size || moreInCrm,
+    hasPreviousPage: after !== undefined,
+  });
   // A short page (only duplicates followed) continues after the last account read, not shown.
   const last = rows.at(-1);
   if (visible.length <= size && moreInCrm && last) {
