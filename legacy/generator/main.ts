@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { COMPANY_NAME, DATASET_AS_OF } from './generate.js';
+import { DATASET_AS_OF } from './calendar.js';
+import { COMPANY_NAME } from './generate.js';
 import { CRM_TABLES, ERP_TABLES } from './model.js';
 import {
   DEFAULT_CUSTOMERS,

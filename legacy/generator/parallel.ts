@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { RowEncoder, type RowTarget, type TableSink } from './generate.js';
 import type { TableDef } from './model.js';
+import { RowEncoder, type RowTarget, type TableSink } from './targets.js';
 
 /**
  * A database file written by a thread of its own. Binding ~45 values a row into SQLite is two

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { databaseTarget, generateDataset, type RowTarget } from '../../legacy/generator/generate.js';
+import { generateDataset } from '../../legacy/generator/generate.js';
 import { ERP_TABLES } from '../../legacy/generator/model.js';
 import { ThreadWriter } from '../../legacy/generator/parallel.js';
+import { databaseTarget, type RowTarget } from '../../legacy/generator/targets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'generator-parallel-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DATASET_AS_OF } from '../../legacy/generator/generate.js';
+import { DATASET_AS_OF } from '../../legacy/generator/calendar.js';
 import { CRM_TABLES, ERP_TABLES } from '../../legacy/generator/model.js';
 import { ensureDatasetFiles, openDataset } from '../../legacy/generator/open.js';
 import { isValidSalesforceId, salesforceChecksum } from '../../legacy/generator/random.js';
