@@ -1,6 +1,6 @@
 import type { RequestScope } from '../../lib/graphqlHttp.js';
 import type { Logger } from '../../lib/logger.js';
-import type { ErpClient } from './client/erpClient.js';
+import type { ErpReads } from './client/reads.js';
 import { createLoaders, type ErpCacheScope, type ErpLoaders } from './loaders.js';
 
 /** What every ERP resolver receives (codegen `contextType`). */
@@ -8,30 +8,27 @@ export interface ErpContext {
   requestId: string;
   /** Child of the root logger carrying the request id. */
   logger: Logger;
-  client: ErpClient;
+  /** The ERP's lists (a customer's documents, the products); single records come through `loaders`. */
+  erp: ErpReads;
   /** Fresh per request: a loader's cache must never outlive the request. */
   loaders: ErpLoaders;
-  /** ISO code for BC's blank currency code (the company's local currency). */
-  localCurrencyCode: string;
 }
 
 export function createContextFactory(options: {
-  client: ErpClient;
+  erp: ErpReads;
   batching: boolean;
-  localCurrencyCode: string;
   /** The shared cache, when on: every request's loaders read through it. */
   cache?: ErpCacheScope;
 }): (scope: RequestScope) => Promise<ErpContext> {
   return async ({ requestId, logger }) => ({
     requestId,
     logger,
-    client: options.client,
+    erp: options.erp,
     loaders: createLoaders({
-      client: options.client,
+      erp: options.erp,
       batching: options.batching,
       requestId,
       ...(options.cache ? { cache: options.cache } : {}),
     }),
-    localCurrencyCode: options.localCurrencyCode,
   });
 }

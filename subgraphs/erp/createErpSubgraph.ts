@@ -8,6 +8,7 @@ import {
   type SystemSubgraphDeps,
 } from '../../lib/subgraphServer.js';
 import { ErpClient } from './client/erpClient.js';
+import { ErpReads } from './client/reads.js';
 import type { ErpSubgraphConfig } from './config.js';
 import { createContextFactory, type ErpContext } from './context.js';
 import { resolvers } from './resolvers/index.js';
@@ -53,9 +54,8 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDe
     reclassify: representationError,
     logger,
     context: createContextFactory({
-      client,
+      erp: new ErpReads(client, { localCurrencyCode: config.localCurrencyCode }),
       batching: config.batching,
-      localCurrencyCode: config.localCurrencyCode,
       ...(cache && config.cache.mode !== 'off'
         ? {
             cache: {

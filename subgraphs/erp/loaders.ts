@@ -4,23 +4,8 @@ import { cachedBatch } from '../../lib/cachedBatch.js';
 import type { LegacyError } from '../../lib/errors.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
 import { ERP_GENERATIONS } from './client/cacheGenerations.js';
-import type { EntitySet, ErpClient, PageRequest } from './client/erpClient.js';
-import { EXPAND } from './client/fields.js';
-import type { GuidField, TextField } from './client/odata.js';
-import type {
-  BcBomComponent,
-  BcCustomer,
-  BcCustomerPayment,
-  BcEmployee,
-  BcItem,
-  BcSalesInvoice,
-  BcSalesInvoiceLine,
-  BcSalesOrder,
-  BcSalesOrderLine,
-  BcSalesShipment,
-  BcSalesShipmentLine,
-  Page,
-} from './client/types.js';
+import type { ListPage, ListPageRequest } from './client/lists.js';
+import type { ErpReads } from './client/reads.js';
 
 /**
  * The per-request DataLoaders: every lookup the resolvers make goes through one, so a query
@@ -28,7 +13,6 @@ import type {
  * loader caches, and one caller must never see another's answers). With `batching: false`
  * every loader asks for one key at a time — the naive version benchmarks compare against.
  */
-export type ErpLoaders = ReturnType<typeof createLoaders>;
 
 /** The shared cache of ERP answers, scoped to this ERP, company and token. */
 export interface ErpCacheScope {
@@ -38,308 +22,197 @@ export interface ErpCacheScope {
   ttlMs: CacheTtls;
 }
 
+/** One loader: which read answers it, when two keys are the same key, and how long answers are cached. */
+interface LoaderSpec<V> {
+  read: (erp: ErpReads, keys: readonly string[], requestId: string) => Promise<readonly (V | LegacyError)[]>;
+  key: (key: string) => string;
+  cache: {
+    /** What the answers are: part of their cache key. */
+    type: string;
+    ttlMs: (ttl: CacheTtls) => number;
+    /** The generations an answer depends on: a write that bumps one makes it stale. */
+    generationsOf?: (key: string) => readonly string[];
+  };
+}
+
+const loader = <V>(spec: LoaderSpec<V>): LoaderSpec<V> => spec;
+
+/** Ids compare case-insensitively (the ERP answers them lower-case); numbers, codes and e-mails exactly. */
+const anyCase = (key: string) => key.toLowerCase();
+const exact = (key: string) => key;
+
+// A customer carries its financial details (balance, overdue), and a product its stock: they
+// live as long as the most volatile thing they hold.
+const customerTtl = (ttl: CacheTtls) => Math.min(ttl.customer, ttl.volatile);
+const productTtl = (ttl: CacheTtls) => Math.min(ttl.master, ttl.volatile);
+const masterTtl = (ttl: CacheTtls) => ttl.master;
+const documentTtl = (ttl: CacheTtls) => ttl.document;
+
+const LOADERS = {
+  customerById: loader({
+    read: (erp, ids, requestId) => erp.customersById(ids, requestId),
+    key: anyCase,
+    cache: {
+      type: 'erp.customer',
+      ttlMs: customerTtl,
+      generationsOf: (id) => [ERP_GENERATIONS.customer(id)],
+    },
+  }),
+  customerByNumber: loader({
+    read: (erp, numbers, requestId) => erp.customersByNumber(numbers, requestId),
+    key: exact,
+    cache: {
+      type: 'erp.customer-by-number',
+      ttlMs: customerTtl,
+      generationsOf: () => [ERP_GENERATIONS.customers],
+    },
+  }),
+  employeeByNumber: loader({
+    read: (erp, numbers, requestId) => erp.employeesByNumber(numbers, requestId),
+    key: exact,
+    cache: { type: 'erp.employee', ttlMs: masterTtl },
+  }),
+  employeeByEmail: loader({
+    read: (erp, emails, requestId) => erp.employeesByEmail(emails, requestId),
+    key: exact,
+    cache: { type: 'erp.employee-by-email', ttlMs: masterTtl },
+  }),
+  productBySku: loader({
+    read: (erp, skus, requestId) => erp.productsBySku(skus, requestId),
+    key: exact,
+    cache: { type: 'erp.item', ttlMs: productTtl },
+  }),
+  orderById: loader({
+    read: (erp, ids, requestId) => erp.ordersById(ids, requestId),
+    key: anyCase,
+    cache: { type: 'erp.order', ttlMs: documentTtl },
+  }),
+  orderByNumber: loader({
+    read: (erp, numbers, requestId) => erp.ordersByNumber(numbers, requestId),
+    key: exact,
+    cache: {
+      type: 'erp.order-by-number',
+      ttlMs: documentTtl,
+      generationsOf: (number) => [ERP_GENERATIONS.orderNumber(number)],
+    },
+  }),
+  invoiceByNumber: loader({
+    read: (erp, numbers, requestId) => erp.invoicesByNumber(numbers, requestId),
+    key: exact,
+    cache: { type: 'erp.invoice-by-number', ttlMs: documentTtl },
+  }),
+  shipmentByNumber: loader({
+    read: (erp, numbers, requestId) => erp.shipmentsByNumber(numbers, requestId),
+    key: exact,
+    cache: { type: 'erp.shipment-by-number', ttlMs: documentTtl },
+  }),
+  paymentById: loader({
+    read: (erp, ids, requestId) => erp.paymentsById(ids, requestId),
+    key: anyCase,
+    cache: { type: 'erp.payment', ttlMs: documentTtl },
+  }),
+  linesOfOrder: loader({
+    read: (erp, orderIds, requestId) => erp.linesOfOrders(orderIds, requestId),
+    key: anyCase,
+    cache: { type: 'erp.order-lines', ttlMs: documentTtl },
+  }),
+  linesOfInvoice: loader({
+    read: (erp, invoiceIds, requestId) => erp.linesOfInvoices(invoiceIds, requestId),
+    key: anyCase,
+    cache: { type: 'erp.invoice-lines', ttlMs: documentTtl },
+  }),
+  linesOfShipment: loader({
+    read: (erp, shipmentIds, requestId) => erp.linesOfShipments(shipmentIds, requestId),
+    key: anyCase,
+    cache: { type: 'erp.shipment-lines', ttlMs: documentTtl },
+  }),
+  invoicesOfOrder: loader({
+    read: (erp, orderIds, requestId) => erp.invoicesOfOrders(orderIds, requestId),
+    key: anyCase,
+    cache: { type: 'erp.invoices-of-order', ttlMs: documentTtl },
+  }),
+  shipmentsOfOrder: loader({
+    read: (erp, orderNumbers, requestId) => erp.shipmentsOfOrders(orderNumbers, requestId),
+    key: exact,
+    cache: { type: 'erp.shipments-of-order', ttlMs: documentTtl },
+  }),
+  paymentsOfInvoice: loader({
+    read: (erp, invoiceIds, requestId) => erp.paymentsOfInvoices(invoiceIds, requestId),
+    key: anyCase,
+    cache: { type: 'erp.payments-of-invoice', ttlMs: documentTtl },
+  }),
+  billOfMaterials: loader({
+    read: (erp, productIds, requestId) => erp.billsOfMaterials(productIds, requestId),
+    key: anyCase,
+    cache: { type: 'erp.bom', ttlMs: masterTtl },
+  }),
+};
+
+type Loaded<S> = S extends LoaderSpec<infer V> ? V : never;
+
+export type ErpLoaders = { [K in keyof typeof LOADERS]: DataLoader<string, Loaded<(typeof LOADERS)[K]>> } & {
+  /**
+   * One page of a list (a customer's documents, the products): all pages asked for in one tick
+   * go to the ERP together, in `$batch` envelopes of 100.
+   */
+  pages: DataLoader<ListPageRequest, ListPage>;
+};
+
 interface LoaderScope {
-  client: ErpClient;
+  erp: ErpReads;
   batching: boolean;
   requestId: string;
   /** Absent: the cache is off (LEGACY_CACHE=off) and every miss goes to the ERP. */
   cache?: ErpCacheScope;
 }
 
-/** How one loader's answers are cached: their type name, TTL and the generations they depend on. */
-interface CachePolicy {
-  type: string;
-  ttlMs: number;
-  generationsOf?: (key: string) => readonly string[];
-}
-
-/** Wraps a batch function with the shared cache when there is one. */
-function throughCache<V>(
-  scope: LoaderScope,
-  policy: CachePolicy | undefined,
-  normalise: (key: string) => string,
-  load: (keys: readonly string[]) => Promise<readonly (V | Error)[]>,
-): (keys: readonly string[]) => Promise<(V | Error)[]> {
-  if (!scope.cache || !policy) return async (keys) => [...(await load(keys))];
-  return cachedBatch<string, V>({
-    cache: scope.cache.cache,
-    scope: scope.cache.scope,
-    type: policy.type,
-    ttlMs: policy.ttlMs,
-    keyOf: normalise,
-    ...(policy.generationsOf ? { generationsOf: policy.generationsOf } : {}),
-    load,
-  });
-}
-
-/** GUIDs compare case-insensitively (BC answers them lower-case); text keys exactly. */
-const guidKey = (key: string) => key.toLowerCase();
-
-/** One record (or null) per key, read with `field eq A or field eq B …`. */
-function recordLoader<T extends object>(
-  scope: LoaderScope,
-  set: EntitySet,
-  field: GuidField | TextField,
-  kind: 'guid' | 'text',
-  label: string,
-  keyOf: (row: T) => string | null | undefined,
-  options: { expand?: string; cache?: CachePolicy } = {},
-): DataLoader<string, T | null> {
-  const normalise = kind === 'guid' ? guidKey : (key: string) => key;
-  return new DataLoader<string, T | null, string>(
-    throughCache<T | null>(scope, options.cache, normalise, async (keys) => {
-      const rows = await scope.client.findBy<T>(set, field, kind, keys, {
-        expand: options.expand,
-        label,
-        requestId: scope.requestId,
-      });
-      const byKey = new Map<string, T>();
-      for (const row of rows) {
-        const key = keyOf(row);
-        if (typeof key === 'string' && !byKey.has(normalise(key))) byKey.set(normalise(key), row);
-      }
-      return keys.map((key) => byKey.get(normalise(key)) ?? null);
-    }),
-    { batch: scope.batching, cacheKeyFn: normalise },
+function keyLoader<V>(scope: LoaderScope, spec: LoaderSpec<V>): DataLoader<string, V> {
+  const load = (keys: readonly string[]) => spec.read(scope.erp, keys, scope.requestId);
+  return new DataLoader<string, V, string>(
+    scope.cache
+      ? cachedBatch<string, V>({
+          cache: scope.cache.cache,
+          scope: scope.cache.scope,
+          type: spec.cache.type,
+          ttlMs: spec.cache.ttlMs(scope.cache.ttlMs),
+          keyOf: spec.key,
+          ...(spec.cache.generationsOf ? { generationsOf: spec.cache.generationsOf } : {}),
+          load,
+        })
+      : async (keys) => [...(await load(keys))],
+    { batch: scope.batching, cacheKeyFn: spec.key },
   );
 }
 
-/** All records per key (e.g. the lines of each order), read with one `or` filter per chunk. */
-function groupLoader<T extends object>(
-  scope: LoaderScope,
-  set: EntitySet,
-  field: GuidField | TextField,
-  kind: 'guid' | 'text',
-  label: string,
-  keyOf: (row: T) => string | null | undefined,
-  orderby: string,
-  cache: CachePolicy | undefined,
-): DataLoader<string, T[]> {
-  const normalise = kind === 'guid' ? guidKey : (key: string) => key;
-  return new DataLoader<string, T[], string>(
-    throughCache<T[]>(scope, cache, normalise, async (keys) => {
-      const rows = await scope.client.findBy<T>(set, field, kind, keys, {
-        label,
-        orderby,
-        requestId: scope.requestId,
-      });
-      const byKey = new Map<string, T[]>();
-      for (const row of rows) {
-        const key = keyOf(row);
-        if (typeof key !== 'string') continue;
-        const list = byKey.get(normalise(key));
-        if (list) list.push(row);
-        else byKey.set(normalise(key), [row]);
-      }
-      return keys.map((key) => byKey.get(normalise(key)) ?? []);
-    }),
-    { batch: scope.batching, cacheKeyFn: normalise },
-  );
-}
-
-/** A page request, with the customer whose documents it lists when it lists some. */
-export interface PageKey extends PageRequest {
-  /** The customer whose documents these are: a write for that customer makes the page stale. */
-  customerId?: string;
-}
-
-export function createLoaders(scope: LoaderScope) {
+/**
+ * Pages are cached by the BC request itself (link and page size), under the customer's
+ * generation when they list a customer's documents.
+ */
+function pageLoader(scope: LoaderScope): DataLoader<ListPageRequest, ListPage> {
+  const keyOf = (request: ListPageRequest) => JSON.stringify([request.link, request.pageSize]);
+  const load = (requests: readonly ListPageRequest[]) => scope.erp.readPages(requests, scope.requestId);
   const ttl = scope.cache?.ttlMs;
-  const policy = (type: string, ttlMs: number | undefined, generationsOf?: CachePolicy['generationsOf']) =>
-    ttlMs === undefined ? undefined : { type, ttlMs, ...(generationsOf ? { generationsOf } : {}) };
-  // A customer record carries its financial details (balance, overdue), and an item its stock:
-  // they live as long as the most volatile thing they hold.
-  const customerTtl = ttl && Math.min(ttl.customer, ttl.volatile);
-  const itemTtl = ttl && Math.min(ttl.master, ttl.volatile);
-  return {
-    customerById: recordLoader<BcCustomer>(scope, 'customers', 'id', 'guid', 'customers by id', (r) => r.id, {
-      expand: EXPAND.customerFinancialDetail,
-      cache: policy('erp.customer', customerTtl, (id) => [ERP_GENERATIONS.customer(id)]),
-    }),
-    customerByNumber: recordLoader<BcCustomer>(
-      scope,
-      'customers',
-      'number',
-      'text',
-      'customers by number',
-      (r) => r.number,
-      {
-        expand: EXPAND.customerFinancialDetail,
-        cache: policy('erp.customer-by-number', customerTtl, () => [ERP_GENERATIONS.customers]),
-      },
-    ),
-    employeeByNumber: recordLoader<BcEmployee>(
-      scope,
-      'employees',
-      'number',
-      'text',
-      'employees by number',
-      (r) => r.number,
-      { cache: policy('erp.employee', ttl?.master) },
-    ),
-    employeeByEmail: recordLoader<BcEmployee>(
-      scope,
-      'employees',
-      'email',
-      'text',
-      'employees by e-mail',
-      (r) => r.email,
-      { cache: policy('erp.employee-by-email', ttl?.master) },
-    ),
-    itemByNumber: recordLoader<BcItem>(scope, 'items', 'number', 'text', 'items by number', (r) => r.number, {
-      cache: policy('erp.item', itemTtl),
-    }),
-    orderById: recordLoader<BcSalesOrder>(
-      scope,
-      'salesOrders',
-      'id',
-      'guid',
-      'sales orders by id',
-      (r) => r.id,
-      { expand: EXPAND.salesOrderLines, cache: policy('erp.order', ttl?.document) },
-    ),
-    orderByNumber: recordLoader<BcSalesOrder>(
-      scope,
-      'salesOrders',
-      'number',
-      'text',
-      'sales orders by number',
-      (r) => r.number,
-      {
-        expand: EXPAND.salesOrderLines,
-        cache: policy('erp.order-by-number', ttl?.document, (number) => [
-          ERP_GENERATIONS.orderNumber(number),
-        ]),
-      },
-    ),
-    invoiceByNumber: recordLoader<BcSalesInvoice>(
-      scope,
-      'salesInvoices',
-      'number',
-      'text',
-      'invoices by number',
-      (r) => r.number,
-      { cache: policy('erp.invoice-by-number', ttl?.document) },
-    ),
-    shipmentByNumber: recordLoader<BcSalesShipment>(
-      scope,
-      'salesShipments',
-      'number',
-      'text',
-      'shipments by number',
-      (r) => r.number,
-      { cache: policy('erp.shipment-by-number', ttl?.document) },
-    ),
-    paymentById: recordLoader<BcCustomerPayment>(
-      scope,
-      'customerPayments',
-      'id',
-      'guid',
-      'payments by id',
-      (r) => r.id,
-      { cache: policy('erp.payment', ttl?.document) },
-    ),
-    orderLinesByOrderId: groupLoader<BcSalesOrderLine>(
-      scope,
-      'salesOrderLines',
-      'documentId',
-      'guid',
-      'sales order lines',
-      (r) => r.documentId,
-      'sequence',
-      policy('erp.order-lines', ttl?.document),
-    ),
-    invoiceLinesByInvoiceId: groupLoader<BcSalesInvoiceLine>(
-      scope,
-      'salesInvoiceLines',
-      'documentId',
-      'guid',
-      'invoice lines',
-      (r) => r.documentId,
-      'sequence',
-      policy('erp.invoice-lines', ttl?.document),
-    ),
-    shipmentLinesByShipmentId: groupLoader<BcSalesShipmentLine>(
-      scope,
-      'salesShipmentLines',
-      'documentId',
-      'guid',
-      'shipment lines',
-      (r) => r.documentId,
-      'sequence',
-      policy('erp.shipment-lines', ttl?.document),
-    ),
-    invoicesByOrderId: groupLoader<BcSalesInvoice>(
-      scope,
-      'salesInvoices',
-      'orderId',
-      'guid',
-      'invoices of orders',
-      (r) => r.orderId,
-      'invoiceDate,number',
-      policy('erp.invoices-of-order', ttl?.document),
-    ),
-    shipmentsByOrderNumber: groupLoader<BcSalesShipment>(
-      scope,
-      'salesShipments',
-      'orderNumber',
-      'text',
-      'shipments of orders',
-      (r) => r.orderNumber,
-      'shipmentDate,number',
-      policy('erp.shipments-of-order', ttl?.document),
-    ),
-    paymentsByInvoiceId: groupLoader<BcCustomerPayment>(
-      scope,
-      'customerPayments',
-      'appliesToInvoiceId',
-      'guid',
-      'payments of invoices',
-      (r) => r.appliesToInvoiceId,
-      'postingDate',
-      policy('erp.payments-of-invoice', ttl?.document),
-    ),
-    bomByParentItemId: groupLoader<BcBomComponent>(
-      scope,
-      'bomComponents',
-      'parentItemId',
-      'guid',
-      'bills of materials',
-      (r) => r.parentItemId,
-      'lineNumber',
-      policy('erp.bom', ttl?.master),
-    ),
-    /**
-     * One page of a per-parent list (orders of a customer, …): all pages asked for in one tick
-     * go to the ERP together, in `$batch` envelopes of 100. Cached by the legacy request itself
-     * (link and page size), under the customer's generation when it lists a customer's documents.
-     */
-    pages: new DataLoader<PageKey, Page<unknown>, string>(
-      (() => {
-        const keyOf = (request: PageKey) => JSON.stringify([request.link, request.pageSize ?? null]);
-        const load = async (requests: readonly PageKey[]) =>
-          (await scope.client.getPages<unknown>(
-            requests.map(({ link, pageSize }) => ({ link, ...(pageSize === undefined ? {} : { pageSize }) })),
-            'documents of customers',
-            scope.requestId,
-          )) as (Page<unknown> | LegacyError)[];
-        if (!scope.cache || ttl === undefined) return load;
-        return cachedBatch<PageKey, Page<unknown>>({
+  return new DataLoader<ListPageRequest, ListPage, string>(
+    scope.cache && ttl
+      ? cachedBatch<ListPageRequest, ListPage>({
           cache: scope.cache.cache,
           scope: scope.cache.scope,
           type: 'erp.page',
           // A customer's documents live as documents; a product list holds stock.
-          ttlMs: (request) => (request.customerId ? ttl.document : Math.min(ttl.master, ttl.volatile)),
+          ttlMs: (request) => (request.customerId ? ttl.document : productTtl(ttl)),
           keyOf,
           generationsOf: (request) =>
             request.customerId ? [ERP_GENERATIONS.customer(request.customerId)] : [],
           load,
-        });
-      })(),
-      {
-        batch: scope.batching,
-        cacheKeyFn: (request) => JSON.stringify([request.link, request.pageSize ?? null]),
-      },
-    ),
-  };
+        })
+      : load,
+    { batch: scope.batching, cacheKeyFn: keyOf },
+  );
+}
+
+export function createLoaders(scope: LoaderScope): ErpLoaders {
+  const loaders = Object.fromEntries(
+    Object.entries(LOADERS).map(([name, spec]) => [name, keyLoader(scope, spec as LoaderSpec<unknown>)]),
+  ) as { [K in keyof typeof LOADERS]: DataLoader<string, Loaded<(typeof LOADERS)[K]>> };
+  return { ...loaders, pages: pageLoader(scope) };
 }

@@ -1,20 +1,18 @@
 import type {
-  BcBomComponent,
-  BcCustomer,
-  BcCustomerPayment,
-  BcEmployee,
-  BcItem,
-  BcSalesInvoice,
-  BcSalesInvoiceLine,
-  BcSalesOrder,
-  BcSalesOrderLine,
-  BcSalesShipment,
-  BcSalesShipmentLine,
-} from './client/types.js';
+  ErpBomComponent,
+  ErpCustomer,
+  ErpEmployee,
+  ErpInvoice,
+  ErpInvoiceLine,
+  ErpOrderLine,
+  ErpPayment,
+  ErpProduct,
+  ErpSalesOrder,
+  ErpShipment,
+  ErpShipmentLine,
+} from './client/models.js';
 
-/**
- * The parent values the ERP resolvers receive (codegen `mappers`).
- */
+/** The parent values the ERP resolvers receive (codegen `mappers`): the client's models, and what leads to them. */
 
 /**
  * A Customer: the id the graph uses, and the ERP's record once read (`null`: the ERP does not
@@ -22,21 +20,24 @@ import type {
  */
 export interface CustomerModel {
   id: string;
-  record?: BcCustomer | null;
+  record?: ErpCustomer | null;
 }
 
-/** An Employee reached by e-mail (from the gateway) or by salesperson (record read). */
+/** An Employee reached by e-mail (from the gateway), or by salesperson with its record read. */
 export interface EmployeeModel {
   email: string;
-  record?: BcEmployee | null;
+  record?: ErpEmployee | null;
 }
 
-export type SalesOrderModel = BcSalesOrder;
-export type SalesOrderLineModel = BcSalesOrderLine;
-export type InvoiceModel = BcSalesInvoice;
-export type InvoiceLineModel = BcSalesInvoiceLine;
-export type ShipmentModel = BcSalesShipment;
-export type ShipmentLineModel = BcSalesShipmentLine;
-export type PaymentModel = BcCustomerPayment;
-export type ProductModel = BcItem;
-export type BomComponentModel = BcBomComponent;
+/** A document line carries its document's currency, in which its amounts are. */
+type InCurrency<Line> = Line & { currencyCode: string };
+
+export type SalesOrderModel = ErpSalesOrder;
+export type SalesOrderLineModel = InCurrency<ErpOrderLine>;
+export type InvoiceModel = ErpInvoice;
+export type InvoiceLineModel = InCurrency<ErpInvoiceLine>;
+export type ShipmentModel = ErpShipment;
+export type ShipmentLineModel = ErpShipmentLine;
+export type PaymentModel = ErpPayment;
+export type ProductModel = ErpProduct;
+export type BomComponentModel = ErpBomComponent;

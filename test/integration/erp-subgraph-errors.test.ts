@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dataset, openDataset } from '../../legacy/generator/open.js';
+import { encodeCursor } from '../../lib/connections.js';
 import { createLogger } from '../../lib/logger.js';
-import { encodeCursor } from '../../subgraphs/erp/client/cursor.js';
 import { closeServer, listen } from '../helpers/servers.js';
 import {
   type Json,
@@ -134,9 +134,12 @@ describe('bad input', () => {
       // A cursor of customer A's orders used for customer B.
       cursorOfA,
       // Another filter, order or option on the same list.
-      encodeCursor({ query: '?$filter=customerId%20ne%2000000000-0000-4000-8000-000000000000', skip: 0 }),
-      encodeCursor({ query: `?$filter=customerId%20eq%20${b}&$orderby=number`, skip: 0 }),
-      encodeCursor({ query: '?$top=1', skip: 0 }),
+      encodeCursor('orders', {
+        query: '?$filter=customerId%20ne%2000000000-0000-4000-8000-000000000000',
+        skip: 0,
+      }),
+      encodeCursor('orders', { query: `?$filter=customerId%20eq%20${b}&$orderby=number`, skip: 0 }),
+      encodeCursor('orders', { query: '?$top=1', skip: 0 }),
       // Not a query at all: a path or a host.
       Buffer.from(JSON.stringify({ q: '/api/v2.0/companies', s: 0 })).toString('base64url'),
       Buffer.from(JSON.stringify({ q: 'http://169.254.169.254/latest/meta-data', s: 0 })).toString(

@@ -2,11 +2,12 @@ import fc from 'fast-check';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { type FilterExpr, parseFilter } from '../../legacy/erp/odata.js';
+import { decodeCursor, encodeCursor, foreignCursor, pageSize } from '../../lib/connections.js';
 import { ConfigError } from '../../lib/env.js';
 import { LegacyError } from '../../lib/errors.js';
 import { silentLogger } from '../../lib/logger.js';
-import { cursorLink, decodeCursor, encodeCursor, pageSize } from '../../subgraphs/erp/client/cursor.js';
 import { describeBcFailure, ErpClient } from '../../subgraphs/erp/client/erpClient.js';
+import { continuationLink, isPagePosition } from '../../subgraphs/erp/client/lists.js';
 import {
   chunkByEncodedLength,
   contains,
@@ -15,8 +16,8 @@ import {
   queryString,
   stringLiteral,
 } from '../../subgraphs/erp/client/odata.js';
+import { formatAmount } from '../../subgraphs/erp/client/toModels.js';
 import { readErpSubgraphConfig } from '../../subgraphs/erp/config.js';
-import { formatAmount } from '../../subgraphs/erp/resolvers/shared.js';
 
 /** The values of an `a eq X or a eq Y …` filter as the stand-in's parser reads them. */
 function comparedValues(expr: FilterExpr): unknown[] {
@@ -125,7 +126,10 @@ describe('cursors', () => {
     fc.assert(
       fc.property(fc.string(), fc.integer({ min: 0, max: 20_000 }), (text, skip) => {
         const query = `?${new URLSearchParams({ $skiptoken: text }).toString()}`;
-        expect(decodeCursor(encodeCursor({ query, skip }))).toEqual({ query, skip });
+        expect(decodeCursor(encodeCursor('orders', { query, skip }), 'orders', isPagePosition)).toEqual({
+          query,
+          skip,
+        });
       }),
     );
   });
@@ -147,20 +151,51 @@ describe('cursors', () => {
     ];
     for (const cursor of forged)
       expect(
-        code(() => decodeCursor(cursor)),
+        code(() => decodeCursor(cursor, 'orders', isPagePosition)),
         cursor,
       ).toBe('BAD_USER_INPUT');
     fc.assert(
       fc.property(fc.string(), (text) => {
-        expect(['BAD_USER_INPUT', 'no error']).toContain(code(() => decodeCursor(text)));
+        expect(['BAD_USER_INPUT', 'no error']).toContain(
+          code(() => decodeCursor(text, 'orders', isPagePosition)),
+        );
       }),
     );
+  });
+
+  it('refuses positions that are not a BC query and a bounded skip, even in a well-formed envelope', () => {
+    const positions = [
+      { query: 'http://evil.example/x', skip: 0 },
+      { query: '/api/v2.0/companies', skip: 0 },
+      { query: '?a=1#frag', skip: 0 },
+      { query: '?x', skip: 1.5 },
+      { query: '?x', skip: -1 },
+      { query: '?x', skip: 20_001 },
+      { query: 7, skip: 0 },
+      { q: '?x', s: 0 },
+      null,
+      '?x',
+    ];
+    for (const position of positions) {
+      const cursor = encodeCursor('orders', position);
+      expect(
+        code(() => decodeCursor(cursor, 'orders', isPagePosition)),
+        JSON.stringify(position),
+      ).toBe('BAD_USER_INPUT');
+    }
+    // A well-formed position of another kind of list.
+    const products = encodeCursor('products', { query: '?$orderby=number', skip: 0 });
+    expect(code(() => decodeCursor(products, 'orders', isPagePosition))).toBe('BAD_USER_INPUT');
   });
 
   it('continues only the very list it was issued for, on that list’s path', () => {
     const first = '/api/v2.0/companies(c)/salesOrders?$filter=customerId%20eq%20a&$orderby=orderDate%20desc';
     const query = '?$filter=customerId%20eq%20a&$orderby=orderDate%20desc';
-    const link = (q: string) => cursorLink({ query: q, skip: 0 }, first);
+    // The paging code answers a position that is not the list's as it answers a foreign cursor.
+    const refuse = (): never => {
+      throw foreignCursor();
+    };
+    const link = (q: string) => continuationLink({ query: q, skip: 0 }, first) ?? refuse();
     expect(link(query)).toBe(first);
     expect(link(`${query}&$skiptoken=abc`)).toBe(`${first}&$skiptoken=abc`);
     expect(link(`aid=FIN&${query.slice(1)}&$skiptoken=abc`.replace(/^/, '?'))).toContain(

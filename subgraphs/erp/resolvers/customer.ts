@@ -1,59 +1,46 @@
-import type { CustomerBlock, CustomerResolvers } from '../__generated__/resolvers-types.js';
-import { EXPAND } from '../client/fields.js';
-import { eq, isGuid } from '../client/odata.js';
-import type {
-  BcCustomer,
-  BcCustomerPayment,
-  BcSalesInvoice,
-  BcSalesOrder,
-  BcSalesShipment,
-} from '../client/types.js';
+import type { CustomerResolvers } from '../__generated__/resolvers-types.js';
+import type { DocumentKind } from '../client/lists.js';
+import type { ErpCustomer } from '../client/models.js';
+import { isErpId } from '../client/reads.js';
 import type { ErpContext } from '../context.js';
 import type { CustomerModel } from '../models.js';
-import { currencyOf, enumOf, loadConnection, MAX_ID_LENGTH, money, referenceKey, textOf } from './shared.js';
-
-const BLOCKED: Readonly<Record<string, CustomerBlock>> = {
-  ' ': 'NONE',
-  '': 'NONE',
-  Ship: 'SHIP',
-  Invoice: 'INVOICE',
-  All: 'ALL',
-};
+import { listConnection } from './connection.js';
+import { MAX_ID_LENGTH, referenceKey } from './input.js';
 
 /**
- * The ERP record of a customer: already read (from `__resolveReference` or a lookup), or read
- * now through the request's loader. Ids that are not GUIDs are CRM account ids of prospects:
- * the ERP cannot hold them, so no call is made.
+ * The ERP record of a customer: already read (from a lookup by number), or read now through
+ * the request's loader. Ids the ERP cannot hold are CRM account ids of prospects: no call is made.
  */
-export async function customerRecord(parent: CustomerModel, ctx: ErpContext): Promise<BcCustomer | null> {
+export async function customerRecord(parent: CustomerModel, ctx: ErpContext): Promise<ErpCustomer | null> {
   if (parent.record !== undefined) return parent.record;
-  if (!isGuid(parent.id)) return null;
+  if (!isErpId(parent.id)) return null;
   return ctx.loaders.customerById.load(parent.id);
 }
 
-async function documents<T>(
+/** A field of the customer's record; null when the ERP does not hold the customer. */
+const fromRecord =
+  <T>(pick: (record: ErpCustomer) => T) =>
+  async (parent: CustomerModel, _args: unknown, ctx: ErpContext): Promise<T | null> => {
+    const record = await customerRecord(parent, ctx);
+    return record ? pick(record) : null;
+  };
+
+/** A page of the customer's documents of one kind; null when the ERP does not hold the customer. */
+async function documents<K extends DocumentKind>(
+  kind: K,
   parent: CustomerModel,
+  args: { first?: number | null; after?: string | null; onlyOpen?: boolean | null },
   ctx: ErpContext,
-  set: 'salesOrders' | 'salesInvoices' | 'customerPayments' | 'salesShipments',
-  orderby: string,
-  args: { first?: number | null; after?: string | null },
-  extraFilter?: string,
-  expand?: string,
 ) {
   const customerId = parent.record?.id ?? parent.id;
-  if (parent.record === null || !isGuid(customerId)) return null;
-  const byCustomer = eq({ kind: 'guid', field: 'customerId', value: customerId });
-  const link = await ctx.client.collectionLink(
-    set,
-    { filter: extraFilter ? `${byCustomer} and ${extraFilter}` : byCustomer, orderby, expand },
-    ctx.requestId,
-  );
+  if (parent.record === null || !isErpId(customerId)) return null;
+  const list = await ctx.erp.customerDocuments(kind, customerId, { onlyOpen: args.onlyOpen }, ctx.requestId);
   // The page needs only the id, so it is read alongside the customer record rather than after
   // it: one ERP round trip less in sequence. For an id the ERP does not hold the page is empty
   // and dropped.
   const [record, connection] = await Promise.all([
     customerRecord(parent, ctx),
-    loadConnection<T>(ctx, link, args.first, args.after, customerId),
+    listConnection(ctx, list, args),
   ]);
   return record ? connection : null;
 }
@@ -63,91 +50,30 @@ export const Customer: CustomerResolvers = {
     const id = referenceKey(reference, 'id', 'Customer', MAX_ID_LENGTH);
     // The record is read when a field needs it (through the same loader), so lists that need
     // only the id start at once instead of waiting for it.
-    if (!isGuid(id)) return { id, record: null };
+    if (!isErpId(id)) return { id, record: null };
     return { id };
   },
   id: (parent) => parent.id,
   inErp: async (parent, _args, ctx) => (await customerRecord(parent, ctx)) !== null,
-  number: async (parent, _args, ctx) => (await customerRecord(parent, ctx))?.number ?? null,
-  erpName: async (parent, _args, ctx) => textOf((await customerRecord(parent, ctx))?.displayName),
-  erpEmail: async (parent, _args, ctx) => textOf((await customerRecord(parent, ctx))?.email),
-  erpPhone: async (parent, _args, ctx) => textOf((await customerRecord(parent, ctx))?.phoneNumber),
-  async erpBillingAddress(parent, _args, ctx) {
-    const record = await customerRecord(parent, ctx);
-    if (!record) return null;
-    const street = [textOf(record.addressLine1), textOf(record.addressLine2)].filter((line) => line !== null);
-    return {
-      purpose: 'BILLING',
-      source: 'ERP',
-      street: street.length === 0 ? null : street.join('\n'),
-      city: textOf(record.city),
-      state: textOf(record.state),
-      postalCode: textOf(record.postalCode),
-      country: textOf(record.country),
-    };
-  },
-  async currencyCode(parent, _args, ctx) {
-    const record = await customerRecord(parent, ctx);
-    return record ? currencyOf(record.currencyCode, ctx) : null;
-  },
-  async balance(parent, _args, ctx) {
-    const record = await customerRecord(parent, ctx);
-    if (!record) return null;
-    return money(record.customerFinancialDetail?.balance ?? record.balanceDue, record.currencyCode, ctx);
-  },
-  async overdue(parent, _args, ctx) {
-    const record = await customerRecord(parent, ctx);
-    if (!record) return null;
-    return money(record.customerFinancialDetail?.overdueAmount ?? 0, record.currencyCode, ctx);
-  },
-  // BC's credit limit 0 means "no limit".
-  async creditLimit(parent, _args, ctx) {
-    const record = await customerRecord(parent, ctx);
-    if (!record?.creditLimit) return null;
-    return money(record.creditLimit, record.currencyCode, ctx);
-  },
-  async availableCredit(parent, _args, ctx) {
-    const record = await customerRecord(parent, ctx);
-    if (!record?.creditLimit) return null;
-    const balance = record.customerFinancialDetail?.balance ?? record.balanceDue ?? 0;
-    // Cents as integers, so the difference of two 2-place amounts is exact.
-    const cents = Math.round(record.creditLimit * 100) - Math.round(balance * 100);
-    return money(cents / 100, record.currencyCode, ctx);
-  },
-  async blocked(parent, _args, ctx) {
-    const record = await customerRecord(parent, ctx);
-    if (!record) return null;
-    return enumOf(BLOCKED, record.blocked ?? ' ', 'customer block');
-  },
+  number: fromRecord((record) => record.number),
+  erpName: fromRecord((record) => record.name),
+  erpEmail: fromRecord((record) => record.email),
+  erpPhone: fromRecord((record) => record.phone),
+  erpBillingAddress: fromRecord((record) => record.billingAddress),
+  currencyCode: fromRecord((record) => record.currencyCode),
+  balance: fromRecord((record) => record.balance),
+  overdue: fromRecord((record) => record.overdue),
+  creditLimit: fromRecord((record) => record.creditLimit),
+  availableCredit: fromRecord((record) => record.availableCredit),
+  blocked: fromRecord((record) => record.blocked),
   async salesperson(parent, _args, ctx) {
-    const record = await customerRecord(parent, ctx);
-    const code = textOf(record?.salespersonCode);
-    if (!code) return null;
-    const employee = await ctx.loaders.employeeByNumber.load(code);
-    const email = textOf(employee?.email);
-    return employee && email ? { email, record: employee } : null;
+    const number = (await customerRecord(parent, ctx))?.salespersonNumber;
+    if (!number) return null;
+    const employee = await ctx.loaders.employeeByNumber.load(number);
+    return employee?.email ? { email: employee.email, record: employee } : null;
   },
-  orders: (parent, args, ctx) =>
-    documents<BcSalesOrder>(
-      parent,
-      ctx,
-      'salesOrders',
-      'orderDate desc,number desc',
-      args,
-      undefined,
-      EXPAND.salesOrderLines,
-    ),
-  invoices: (parent, args, ctx) =>
-    documents<BcSalesInvoice>(
-      parent,
-      ctx,
-      'salesInvoices',
-      'invoiceDate desc,number desc',
-      args,
-      args.onlyOpen ? 'remainingAmount gt 0' : undefined,
-    ),
-  payments: (parent, args, ctx) =>
-    documents<BcCustomerPayment>(parent, ctx, 'customerPayments', 'postingDate desc', args),
-  shipments: (parent, args, ctx) =>
-    documents<BcSalesShipment>(parent, ctx, 'salesShipments', 'shipmentDate desc,number desc', args),
+  orders: (parent, args, ctx) => documents('orders', parent, args, ctx),
+  invoices: (parent, args, ctx) => documents('invoices', parent, args, ctx),
+  payments: (parent, args, ctx) => documents('payments', parent, args, ctx),
+  shipments: (parent, args, ctx) => documents('shipments', parent, args, ctx),
 };

@@ -1,18 +1,6 @@
-import type {
-  InvoiceLineResolvers,
-  InvoiceResolvers,
-  InvoiceStatus,
-} from '../__generated__/resolvers-types.js';
-import { dateOf, enumOf, MAX_CODE_LENGTH, money, productOfLine, referenceKey, textOf } from './shared.js';
-
-const STATUS: Readonly<Record<string, InvoiceStatus>> = {
-  Draft: 'DRAFT',
-  'In Review': 'IN_REVIEW',
-  Open: 'OPEN',
-  Paid: 'PAID',
-  Canceled: 'CANCELED',
-  Corrective: 'CORRECTIVE',
-};
+import type { InvoiceLineResolvers, InvoiceResolvers } from '../__generated__/resolvers-types.js';
+import { MAX_CODE_LENGTH, referenceKey } from './input.js';
+import { inCurrency, productOfLine } from './lines.js';
 
 function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
@@ -23,33 +11,31 @@ export const Invoice: InvoiceResolvers = {
     ctx.loaders.invoiceByNumber.load(referenceKey(reference, 'number', 'Invoice', MAX_CODE_LENGTH)),
   id: (invoice) => invoice.id,
   number: (invoice) => invoice.number,
-  status: (invoice) => enumOf(STATUS, invoice.status, 'invoice status'),
-  invoiceDate: (invoice) => dateOf(invoice.invoiceDate),
-  dueDate: (invoice) => dateOf(invoice.dueDate),
+  status: (invoice) => invoice.status,
+  invoiceDate: (invoice) => invoice.invoiceDate,
+  dueDate: (invoice) => invoice.dueDate,
   customer: (invoice) => (invoice.customerId ? { id: invoice.customerId } : null),
-  order: (invoice, _args, ctx) => (invoice.orderId ? ctx.loaders.orderById.load(invoice.orderId) : null),
-  subtotal: (invoice, _args, ctx) => money(invoice.totalAmountExcludingTax, invoice.currencyCode, ctx),
-  tax: (invoice, _args, ctx) => money(invoice.totalTaxAmount, invoice.currencyCode, ctx),
-  total: (invoice, _args, ctx) => money(invoice.totalAmountIncludingTax, invoice.currencyCode, ctx),
-  remaining: (invoice, _args, ctx) => money(invoice.remainingAmount, invoice.currencyCode, ctx),
-  isOverdue: (invoice) => {
-    const due = dateOf(invoice.dueDate);
-    return (invoice.remainingAmount ?? 0) > 0 && due !== null && due < todayUtc();
-  },
+  order: (invoice, _args, ctx) =>
+    invoice.salesOrderId ? ctx.loaders.orderById.load(invoice.salesOrderId) : null,
+  subtotal: (invoice) => invoice.subtotal,
+  tax: (invoice) => invoice.tax,
+  total: (invoice) => invoice.total,
+  remaining: (invoice) => invoice.remaining,
+  isOverdue: (invoice) => invoice.isOpen && invoice.dueDate !== null && invoice.dueDate < todayUtc(),
   lines: async (invoice, _args, ctx) =>
-    (await ctx.loaders.invoiceLinesByInvoiceId.load(invoice.id)).map((line) => ({
+    (await ctx.loaders.linesOfInvoice.load(invoice.id)).map((line) => ({
       ...line,
       currencyCode: invoice.currencyCode,
     })),
-  payments: (invoice, _args, ctx) => ctx.loaders.paymentsByInvoiceId.load(invoice.id),
+  payments: (invoice, _args, ctx) => ctx.loaders.paymentsOfInvoice.load(invoice.id),
 };
 
 export const InvoiceLine: InvoiceLineResolvers = {
   sequence: (line) => line.sequence,
   product: (line, _args, ctx) => productOfLine(line, ctx),
-  description: (line) => textOf(line.description),
-  quantity: (line) => line.quantity ?? 0,
-  unitPrice: (line, _args, ctx) => money(line.unitPrice, line.currencyCode, ctx),
-  amount: (line, _args, ctx) => money(line.amountExcludingTax, line.currencyCode, ctx),
-  amountIncludingTax: (line, _args, ctx) => money(line.amountIncludingTax, line.currencyCode, ctx),
+  description: (line) => line.description,
+  quantity: (line) => line.quantity,
+  unitPrice: (line) => inCurrency(line.unitPrice, line),
+  amount: (line) => inCurrency(line.amount, line),
+  amountIncludingTax: (line) => inCurrency(line.amountIncludingTax, line),
 };

@@ -1,19 +1,18 @@
 import type { PaymentResolvers } from '../__generated__/resolvers-types.js';
-import { isGuid } from '../client/odata.js';
-import { dateOf, MAX_ID_LENGTH, money, referenceKey, textOf } from './shared.js';
+import { isErpId } from '../client/reads.js';
+import { MAX_ID_LENGTH, referenceKey } from './input.js';
 
 export const Payment: PaymentResolvers = {
   async __resolveReference(reference, ctx) {
     const id = referenceKey(reference, 'id', 'Payment', MAX_ID_LENGTH);
-    return isGuid(id) ? ctx.loaders.paymentById.load(id) : null;
+    return isErpId(id) ? ctx.loaders.paymentById.load(id) : null;
   },
   id: (payment) => payment.id,
-  documentNumber: (payment) => textOf(payment.documentNumber),
-  postingDate: (payment) => dateOf(payment.postingDate),
-  // Payment journal lines carry no currency: they are in the company's local currency.
-  amount: (payment, _args, ctx) => money(payment.amount, null, ctx),
-  description: (payment) => textOf(payment.description),
+  documentNumber: (payment) => payment.documentNumber,
+  postingDate: (payment) => payment.postingDate,
+  amount: (payment) => payment.amount,
+  description: (payment) => payment.description,
   customer: (payment) => (payment.customerId ? { id: payment.customerId } : null),
   invoice: (payment, _args, ctx) =>
-    payment.appliesToInvoiceNumber ? ctx.loaders.invoiceByNumber.load(payment.appliesToInvoiceNumber) : null,
+    payment.invoiceNumber ? ctx.loaders.invoiceByNumber.load(payment.invoiceNumber) : null,
 };

@@ -1,8 +1,7 @@
 import { appError } from '../../../lib/errors.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
-import { contains } from '../client/odata.js';
-import type { BcItem } from '../client/types.js';
-import { codeArgument, loadConnection } from './shared.js';
+import { listConnection } from './connection.js';
+import { codeArgument } from './input.js';
 
 const MAX_SEARCH_LENGTH = 100;
 
@@ -10,7 +9,7 @@ export const Query: QueryResolvers = {
   salesOrder: (_root, { number }, ctx) => ctx.loaders.orderByNumber.load(codeArgument(number, 'number')),
   invoice: (_root, { number }, ctx) => ctx.loaders.invoiceByNumber.load(codeArgument(number, 'number')),
   shipment: (_root, { number }, ctx) => ctx.loaders.shipmentByNumber.load(codeArgument(number, 'number')),
-  product: (_root, { sku }, ctx) => ctx.loaders.itemByNumber.load(codeArgument(sku, 'sku')),
+  product: (_root, { sku }, ctx) => ctx.loaders.productBySku.load(codeArgument(sku, 'sku')),
   async customerByNumber(_root, { number }, ctx) {
     const record = await ctx.loaders.customerByNumber.load(codeArgument(number, 'number'));
     return record ? { id: record.id, record } : null;
@@ -21,8 +20,6 @@ export const Query: QueryResolvers = {
         argument: 'search',
       });
     }
-    const filter = search ? contains('displayName', search) : undefined;
-    const link = await ctx.client.collectionLink('items', { filter, orderby: 'number' }, ctx.requestId);
-    return loadConnection<BcItem>(ctx, link, first, after);
+    return listConnection(ctx, await ctx.erp.products(search, ctx.requestId), { first, after });
   },
 };

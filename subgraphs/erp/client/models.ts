@@ -1,0 +1,169 @@
+/**
+ * What the ERP client hands out: the ERP's records in the graph's own vocabulary (schema/erp.graphql),
+ * with everything Business Central-specific already translated — option values to enum values,
+ * a blank currency code to the local currency, BC's empty date to null, empty text to null,
+ * amounts to exact decimal text. Plain JSON, so the shared cache can hold them.
+ */
+
+/** A decimal amount as text, never a binary float: "1234.50". */
+export type Amount = string;
+
+export interface Money {
+  amount: Amount;
+  /** ISO 4217. */
+  currencyCode: string;
+}
+
+export interface ErpAddress {
+  purpose: 'BILLING' | 'SHIPPING';
+  source: 'ERP';
+  /** The address lines, one per line of text. */
+  street: string | null;
+  city: string | null;
+  state: string | null;
+  postalCode: string | null;
+  country: string | null;
+}
+
+export type CustomerBlock = 'NONE' | 'SHIP' | 'INVOICE' | 'ALL';
+export type SalesOrderStatus = 'DRAFT' | 'IN_REVIEW' | 'OPEN' | 'RELEASED';
+export type InvoiceStatus = 'DRAFT' | 'IN_REVIEW' | 'OPEN' | 'PAID' | 'CANCELED' | 'CORRECTIVE';
+export type ProductType = 'INVENTORY' | 'SERVICE' | 'NON_INVENTORY';
+
+export interface ErpCustomer {
+  id: string;
+  number: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  billingAddress: ErpAddress;
+  /** The customer's currency, in which its amounts below are given. */
+  currencyCode: string;
+  balance: Money;
+  overdue: Money;
+  /** Null: the customer has no credit limit. */
+  creditLimit: Money | null;
+  /** Credit limit less balance; null without a credit limit. */
+  availableCredit: Money | null;
+  blocked: CustomerBlock;
+  /** The employee number of the salesperson responsible, if any. */
+  salespersonNumber: string | null;
+}
+
+export interface ErpEmployee {
+  id: string;
+  number: string;
+  name: string | null;
+  email: string | null;
+  jobTitle: string | null;
+  phone: string | null;
+  employmentStatus: string | null;
+}
+
+/**
+ * A line of a sales document. Its amounts are in the document's currency, which the line
+ * itself does not carry: whoever reaches the line through its document knows it.
+ */
+interface DocumentLine {
+  sequence: number;
+  /** The product the line sells; null for lines of other kinds (accounts, resources, comments). */
+  productSku: string | null;
+  description: string | null;
+  quantity: number;
+}
+
+export interface ErpOrderLine extends DocumentLine {
+  unitPrice: Amount;
+  discountPercent: number | null;
+  amount: Amount;
+  amountIncludingTax: Amount;
+  shippedQuantity: number | null;
+  invoicedQuantity: number | null;
+}
+
+export interface ErpInvoiceLine extends DocumentLine {
+  unitPrice: Amount;
+  amount: Amount;
+  amountIncludingTax: Amount;
+}
+
+export type ErpShipmentLine = DocumentLine;
+
+export interface ErpSalesOrder {
+  id: string;
+  number: string;
+  status: SalesOrderStatus;
+  orderDate: string | null;
+  requestedDeliveryDate: string | null;
+  externalDocumentNumber: string | null;
+  customerId: string | null;
+  currencyCode: string;
+  subtotal: Money;
+  tax: Money;
+  total: Money;
+  fullyShipped: boolean;
+  shipToAddress: ErpAddress | null;
+  /** Present when the order was read with its lines. */
+  lines?: ErpOrderLine[];
+}
+
+export interface ErpInvoice {
+  id: string;
+  number: string;
+  status: InvoiceStatus;
+  invoiceDate: string | null;
+  dueDate: string | null;
+  customerId: string | null;
+  /** The id of the sales order the invoice was posted from. */
+  salesOrderId: string | null;
+  currencyCode: string;
+  subtotal: Money;
+  tax: Money;
+  total: Money;
+  remaining: Money;
+  /** Whether an amount remains to be paid (what `onlyOpen` selects). */
+  isOpen: boolean;
+}
+
+export interface ErpShipment {
+  id: string;
+  number: string;
+  shipmentDate: string | null;
+  customerId: string | null;
+  orderNumber: string | null;
+  shipToAddress: ErpAddress | null;
+}
+
+export interface ErpPayment {
+  id: string;
+  documentNumber: string | null;
+  postingDate: string | null;
+  amount: Money;
+  description: string | null;
+  customerId: string | null;
+  /** The number of the invoice the payment is applied to. */
+  invoiceNumber: string | null;
+}
+
+export interface ErpProduct {
+  id: string;
+  sku: string;
+  name: string;
+  type: ProductType;
+  unitPrice: Money;
+  unitCost: Money | null;
+  /** Null for services, which hold no stock. */
+  inventory: number | null;
+  inStock: boolean;
+  blocked: boolean;
+  gtin: string | null;
+  unitOfMeasure: string | null;
+}
+
+export interface ErpBomComponent {
+  /** The component, when it is a product (not a resource or a text line). */
+  productSku: string | null;
+  description: string | null;
+  quantityPer: number;
+  unitOfMeasure: string | null;
+}

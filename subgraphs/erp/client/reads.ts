@@ -1,0 +1,419 @@
+import { LegacyError } from '../../../lib/errors.js';
+import type { EntitySet, ErpClient } from './erpClient.js';
+import { EXPAND } from './fields.js';
+import type { DocumentKind, ErpList, ListKind, ListPage, ListPageRequest } from './lists.js';
+import type {
+  ErpBomComponent,
+  ErpCustomer,
+  ErpEmployee,
+  ErpInvoice,
+  ErpInvoiceLine,
+  ErpOrderLine,
+  ErpPayment,
+  ErpProduct,
+  ErpSalesOrder,
+  ErpShipment,
+  ErpShipmentLine,
+} from './models.js';
+import { contains, eq, type GuidField, isGuid, type TextField } from './odata.js';
+import { type ModelsOf, modelsOf } from './toModels.js';
+import type {
+  BcBomComponent,
+  BcCustomer,
+  BcCustomerPayment,
+  BcEmployee,
+  BcItem,
+  BcSalesInvoice,
+  BcSalesInvoiceLine,
+  BcSalesOrder,
+  BcSalesOrderLine,
+  BcSalesShipment,
+  BcSalesShipmentLine,
+} from './types.js';
+
+/**
+ * The reads the ERP subgraph makes, in its own terms: lookups of many keys at once (each one
+ * or a few `field eq A or field eq B …` GETs, whatever the number of keys), the paged lists
+ * (a customer's documents, the products), and the pages of many lists at once (`$batch`). What
+ * comes back is models.ts's, never BC's records.
+ */
+
+/** Whether `id` can name an ERP record: BC's ids are GUIDs (a CRM prospect's account id is not). */
+export function isErpId(id: string): boolean {
+  return isGuid(id);
+}
+
+/**
+ * One entry per key, in the keys' order: the record, null when the ERP holds none, or the
+ * LEGACY_BAD_RESPONSE of a record that breaks BC's contract (it fails its own key only).
+ */
+export type FoundEach<M> = (M | null | LegacyError)[];
+/** One entry per key, in the keys' order: every record under that key (in BC's order), or the error. */
+export type GroupedEach<M> = (M[] | LegacyError)[];
+
+/** How keys are looked up in one entity set. */
+interface Lookup<R> {
+  set: EntitySet;
+  field: GuidField | TextField;
+  kind: 'guid' | 'text';
+  /** The field of a row the keys are matched against. */
+  keyOf: (row: R) => string | null | undefined;
+  label: string;
+  expand?: string;
+  orderby?: string;
+}
+
+const lookup = <R>(spec: Lookup<R>): Lookup<R> => spec;
+
+const LOOKUPS = {
+  customersById: lookup<BcCustomer>({
+    set: 'customers',
+    field: 'id',
+    kind: 'guid',
+    keyOf: (row) => row.id,
+    label: 'customers by id',
+    expand: EXPAND.customerFinancialDetail,
+  }),
+  customersByNumber: lookup<BcCustomer>({
+    set: 'customers',
+    field: 'number',
+    kind: 'text',
+    keyOf: (row) => row.number,
+    label: 'customers by number',
+    expand: EXPAND.customerFinancialDetail,
+  }),
+  employeesByNumber: lookup<BcEmployee>({
+    set: 'employees',
+    field: 'number',
+    kind: 'text',
+    keyOf: (row) => row.number,
+    label: 'employees by number',
+  }),
+  employeesByEmail: lookup<BcEmployee>({
+    set: 'employees',
+    field: 'email',
+    kind: 'text',
+    keyOf: (row) => row.email,
+    label: 'employees by e-mail',
+  }),
+  productsBySku: lookup<BcItem>({
+    set: 'items',
+    field: 'number',
+    kind: 'text',
+    keyOf: (row) => row.number,
+    label: 'items by number',
+  }),
+  ordersById: lookup<BcSalesOrder>({
+    set: 'salesOrders',
+    field: 'id',
+    kind: 'guid',
+    keyOf: (row) => row.id,
+    label: 'sales orders by id',
+    expand: EXPAND.salesOrderLines,
+  }),
+  ordersByNumber: lookup<BcSalesOrder>({
+    set: 'salesOrders',
+    field: 'number',
+    kind: 'text',
+    keyOf: (row) => row.number,
+    label: 'sales orders by number',
+    expand: EXPAND.salesOrderLines,
+  }),
+  invoicesByNumber: lookup<BcSalesInvoice>({
+    set: 'salesInvoices',
+    field: 'number',
+    kind: 'text',
+    keyOf: (row) => row.number,
+    label: 'invoices by number',
+  }),
+  shipmentsByNumber: lookup<BcSalesShipment>({
+    set: 'salesShipments',
+    field: 'number',
+    kind: 'text',
+    keyOf: (row) => row.number,
+    label: 'shipments by number',
+  }),
+  paymentsById: lookup<BcCustomerPayment>({
+    set: 'customerPayments',
+    field: 'id',
+    kind: 'guid',
+    keyOf: (row) => row.id,
+    label: 'payments by id',
+  }),
+  linesOfOrders: lookup<BcSalesOrderLine>({
+    set: 'salesOrderLines',
+    field: 'documentId',
+    kind: 'guid',
+    keyOf: (row) => row.documentId,
+    label: 'sales order lines',
+    orderby: 'sequence',
+  }),
+  linesOfInvoices: lookup<BcSalesInvoiceLine>({
+    set: 'salesInvoiceLines',
+    field: 'documentId',
+    kind: 'guid',
+    keyOf: (row) => row.documentId,
+    label: 'invoice lines',
+    orderby: 'sequence',
+  }),
+  linesOfShipments: lookup<BcSalesShipmentLine>({
+    set: 'salesShipmentLines',
+    field: 'documentId',
+    kind: 'guid',
+    keyOf: (row) => row.documentId,
+    label: 'shipment lines',
+    orderby: 'sequence',
+  }),
+  invoicesOfOrders: lookup<BcSalesInvoice>({
+    set: 'salesInvoices',
+    field: 'orderId',
+    kind: 'guid',
+    keyOf: (row) => row.orderId,
+    label: 'invoices of orders',
+    orderby: 'invoiceDate,number',
+  }),
+  shipmentsOfOrders: lookup<BcSalesShipment>({
+    set: 'salesShipments',
+    field: 'orderNumber',
+    kind: 'text',
+    keyOf: (row) => row.orderNumber,
+    label: 'shipments of orders',
+    orderby: 'shipmentDate,number',
+  }),
+  paymentsOfInvoices: lookup<BcCustomerPayment>({
+    set: 'customerPayments',
+    field: 'appliesToInvoiceId',
+    kind: 'guid',
+    keyOf: (row) => row.appliesToInvoiceId,
+    label: 'payments of invoices',
+    orderby: 'postingDate',
+  }),
+  billsOfMaterials: lookup<BcBomComponent>({
+    set: 'bomComponents',
+    field: 'parentItemId',
+    kind: 'guid',
+    keyOf: (row) => row.parentItemId,
+    label: 'bills of materials',
+    orderby: 'lineNumber',
+  }),
+};
+
+/** The BC request behind each list of a customer's documents, newest first. */
+const DOCUMENT_LISTS: Readonly<
+  Record<DocumentKind, { set: EntitySet; orderby: string; expand?: string; onlyOpen?: string }>
+> = {
+  orders: { set: 'salesOrders', orderby: 'orderDate desc,number desc', expand: EXPAND.salesOrderLines },
+  invoices: {
+    set: 'salesInvoices',
+    orderby: 'invoiceDate desc,number desc',
+    onlyOpen: 'remainingAmount gt 0',
+  },
+  payments: { set: 'customerPayments', orderby: 'postingDate desc' },
+  shipments: { set: 'salesShipments', orderby: 'shipmentDate desc,number desc' },
+};
+
+/** GUIDs compare case-insensitively (BC answers them lower-case); text keys exactly. */
+const normaliserOf = (kind: 'guid' | 'text') =>
+  kind === 'guid' ? (key: string) => key.toLowerCase() : (key: string) => key;
+
+/** A model, or the LEGACY_BAD_RESPONSE of a record that cannot be one. */
+function modelOrError<M>(toModel: () => M): M | LegacyError {
+  try {
+    return toModel();
+  } catch (error) {
+    if (error instanceof LegacyError) return error;
+    throw error;
+  }
+}
+
+export interface ErpReadsOptions {
+  /** ISO 4217 code of the company's local currency, which BC leaves blank. */
+  localCurrencyCode: string;
+}
+
+export class ErpReads {
+  private readonly to: ModelsOf;
+  private readonly listModel: Readonly<Record<ListKind, (row: never) => unknown>>;
+
+  constructor(
+    private readonly client: ErpClient,
+    options: ErpReadsOptions,
+  ) {
+    this.to = modelsOf(options.localCurrencyCode);
+    this.listModel = {
+      orders: this.to.salesOrder,
+      invoices: this.to.invoice,
+      payments: this.to.payment,
+      shipments: this.to.shipment,
+      products: this.to.product,
+    };
+  }
+
+  customersById(ids: readonly string[], requestId?: string): Promise<FoundEach<ErpCustomer>> {
+    return this.findEach(LOOKUPS.customersById, ids, this.to.customer, requestId);
+  }
+
+  customersByNumber(numbers: readonly string[], requestId?: string): Promise<FoundEach<ErpCustomer>> {
+    return this.findEach(LOOKUPS.customersByNumber, numbers, this.to.customer, requestId);
+  }
+
+  employeesByNumber(numbers: readonly string[], requestId?: string): Promise<FoundEach<ErpEmployee>> {
+    return this.findEach(LOOKUPS.employeesByNumber, numbers, this.to.employee, requestId);
+  }
+
+  employeesByEmail(emails: readonly string[], requestId?: string): Promise<FoundEach<ErpEmployee>> {
+    return this.findEach(LOOKUPS.employeesByEmail, emails, this.to.employee, requestId);
+  }
+
+  productsBySku(skus: readonly string[], requestId?: string): Promise<FoundEach<ErpProduct>> {
+    return this.findEach(LOOKUPS.productsBySku, skus, this.to.product, requestId);
+  }
+
+  /** Orders come with their lines. */
+  ordersById(ids: readonly string[], requestId?: string): Promise<FoundEach<ErpSalesOrder>> {
+    return this.findEach(LOOKUPS.ordersById, ids, this.to.salesOrder, requestId);
+  }
+
+  ordersByNumber(numbers: readonly string[], requestId?: string): Promise<FoundEach<ErpSalesOrder>> {
+    return this.findEach(LOOKUPS.ordersByNumber, numbers, this.to.salesOrder, requestId);
+  }
+
+  invoicesByNumber(numbers: readonly string[], requestId?: string): Promise<FoundEach<ErpInvoice>> {
+    return this.findEach(LOOKUPS.invoicesByNumber, numbers, this.to.invoice, requestId);
+  }
+
+  shipmentsByNumber(numbers: readonly string[], requestId?: string): Promise<FoundEach<ErpShipment>> {
+    return this.findEach(LOOKUPS.shipmentsByNumber, numbers, this.to.shipment, requestId);
+  }
+
+  paymentsById(ids: readonly string[], requestId?: string): Promise<FoundEach<ErpPayment>> {
+    return this.findEach(LOOKUPS.paymentsById, ids, this.to.payment, requestId);
+  }
+
+  linesOfOrders(orderIds: readonly string[], requestId?: string): Promise<GroupedEach<ErpOrderLine>> {
+    return this.groupEach(LOOKUPS.linesOfOrders, orderIds, this.to.orderLine, requestId);
+  }
+
+  linesOfInvoices(invoiceIds: readonly string[], requestId?: string): Promise<GroupedEach<ErpInvoiceLine>> {
+    return this.groupEach(LOOKUPS.linesOfInvoices, invoiceIds, this.to.invoiceLine, requestId);
+  }
+
+  linesOfShipments(
+    shipmentIds: readonly string[],
+    requestId?: string,
+  ): Promise<GroupedEach<ErpShipmentLine>> {
+    return this.groupEach(LOOKUPS.linesOfShipments, shipmentIds, this.to.shipmentLine, requestId);
+  }
+
+  invoicesOfOrders(orderIds: readonly string[], requestId?: string): Promise<GroupedEach<ErpInvoice>> {
+    return this.groupEach(LOOKUPS.invoicesOfOrders, orderIds, this.to.invoice, requestId);
+  }
+
+  shipmentsOfOrders(orderNumbers: readonly string[], requestId?: string): Promise<GroupedEach<ErpShipment>> {
+    return this.groupEach(LOOKUPS.shipmentsOfOrders, orderNumbers, this.to.shipment, requestId);
+  }
+
+  paymentsOfInvoices(invoiceIds: readonly string[], requestId?: string): Promise<GroupedEach<ErpPayment>> {
+    return this.groupEach(LOOKUPS.paymentsOfInvoices, invoiceIds, this.to.payment, requestId);
+  }
+
+  billsOfMaterials(productIds: readonly string[], requestId?: string): Promise<GroupedEach<ErpBomComponent>> {
+    return this.groupEach(LOOKUPS.billsOfMaterials, productIds, this.to.bomComponent, requestId);
+  }
+
+  /** A customer's documents of one kind, newest first; `onlyOpen` keeps the invoices with an amount left. */
+  async customerDocuments<K extends DocumentKind>(
+    kind: K,
+    customerId: string,
+    options: { onlyOpen?: boolean | null },
+    requestId?: string,
+  ): Promise<ErpList<K>> {
+    const list = DOCUMENT_LISTS[kind];
+    const byCustomer = eq({ kind: 'guid', field: 'customerId', value: customerId });
+    const filter = options.onlyOpen && list.onlyOpen ? `${byCustomer} and ${list.onlyOpen}` : byCustomer;
+    const link = await this.client.collectionLink(
+      list.set,
+      { filter, orderby: list.orderby, expand: list.expand },
+      requestId,
+    );
+    return { kind, link, customerId };
+  }
+
+  /** Products by SKU; `search` keeps those whose name contains it. */
+  async products(search: string | null | undefined, requestId?: string): Promise<ErpList<'products'>> {
+    const filter = search ? contains('displayName', search) : undefined;
+    const link = await this.client.collectionLink('items', { filter, orderby: 'number' }, requestId);
+    return { kind: 'products', link };
+  }
+
+  /**
+   * One page for each request, its rows made into the list's models (read them with
+   * lists.ts's sliceOf): all in as few round trips as BC allows (see ErpClient.getPages). A
+   * page that fails fails its own entry only.
+   */
+  async readPages(
+    requests: readonly ListPageRequest[],
+    requestId?: string,
+  ): Promise<(ListPage | LegacyError)[]> {
+    const pages = await this.client.getPages<unknown>(
+      requests.map(({ link, pageSize }) => ({ link, pageSize })),
+      'documents of customers',
+      requestId,
+    );
+    return pages.map((page, index) => {
+      if (page instanceof LegacyError) return page;
+      const toModel = this.listModel[requests[index]!.kind];
+      return modelOrError(() => ({
+        rows: page.rows.map((row) => toModel(row as never)),
+        nextLink: page.nextLink,
+      }));
+    });
+  }
+
+  /** One model (or null) per key: the first row BC sent whose key field matches. */
+  private async findEach<R, M>(
+    lookup: Lookup<R>,
+    keys: readonly string[],
+    toModel: (row: R) => M,
+    requestId: string | undefined,
+  ): Promise<FoundEach<M>> {
+    const normalise = normaliserOf(lookup.kind);
+    const byKey = new Map<string, R>();
+    for (const row of await this.rowsOf(lookup, keys, requestId)) {
+      const key = lookup.keyOf(row);
+      if (typeof key === 'string' && !byKey.has(normalise(key))) byKey.set(normalise(key), row);
+    }
+    return keys.map((key) => {
+      const row = byKey.get(normalise(key));
+      return row === undefined ? null : modelOrError(() => toModel(row));
+    });
+  }
+
+  /** Every row per key, in BC's order. */
+  private async groupEach<R, M>(
+    lookup: Lookup<R>,
+    keys: readonly string[],
+    toModel: (row: R) => M,
+    requestId: string | undefined,
+  ): Promise<GroupedEach<M>> {
+    const normalise = normaliserOf(lookup.kind);
+    const byKey = new Map<string, R[]>();
+    for (const row of await this.rowsOf(lookup, keys, requestId)) {
+      const key = lookup.keyOf(row);
+      if (typeof key !== 'string') continue;
+      const group = byKey.get(normalise(key));
+      if (group) group.push(row);
+      else byKey.set(normalise(key), [row]);
+    }
+    return keys.map((key) => modelOrError(() => (byKey.get(normalise(key)) ?? []).map(toModel)));
+  }
+
+  private rowsOf<R>(lookup: Lookup<R>, keys: readonly string[], requestId: string | undefined): Promise<R[]> {
+    return this.client.findBy<R>(lookup.set, lookup.field, lookup.kind, keys, {
+      expand: lookup.expand,
+      orderby: lookup.orderby,
+      label: lookup.label,
+      requestId,
+    });
+  }
+}

@@ -1,0 +1,346 @@
+import { LegacyError } from '../../../lib/errors.js';
+import type {
+  Amount,
+  CustomerBlock,
+  ErpAddress,
+  ErpBomComponent,
+  ErpCustomer,
+  ErpEmployee,
+  ErpInvoice,
+  ErpInvoiceLine,
+  ErpOrderLine,
+  ErpPayment,
+  ErpProduct,
+  ErpSalesOrder,
+  ErpShipment,
+  ErpShipmentLine,
+  InvoiceStatus,
+  Money,
+  ProductType,
+  SalesOrderStatus,
+} from './models.js';
+import type {
+  BcBomComponent,
+  BcCustomer,
+  BcCustomerPayment,
+  BcEmployee,
+  BcItem,
+  BcSalesInvoice,
+  BcSalesInvoiceLine,
+  BcSalesOrder,
+  BcSalesOrderLine,
+  BcSalesShipment,
+  BcSalesShipmentLine,
+} from './types.js';
+
+/**
+ * Business Central records made into the models of models.ts: every translation of BC's
+ * conventions lives here. A value BC should never send (an unknown option, an amount that is
+ * not one) is the ERP breaking its contract: LEGACY_BAD_RESPONSE.
+ */
+
+const CUSTOMER_BLOCK: Readonly<Record<string, CustomerBlock>> = {
+  ' ': 'NONE',
+  '': 'NONE',
+  Ship: 'SHIP',
+  Invoice: 'INVOICE',
+  All: 'ALL',
+};
+
+const ORDER_STATUS: Readonly<Record<string, SalesOrderStatus>> = {
+  Draft: 'DRAFT',
+  'In Review': 'IN_REVIEW',
+  Open: 'OPEN',
+  Released: 'RELEASED',
+};
+
+const INVOICE_STATUS: Readonly<Record<string, InvoiceStatus>> = {
+  Draft: 'DRAFT',
+  'In Review': 'IN_REVIEW',
+  Open: 'OPEN',
+  Paid: 'PAID',
+  Canceled: 'CANCELED',
+  Corrective: 'CORRECTIVE',
+};
+
+const PRODUCT_TYPE: Readonly<Record<string, ProductType>> = {
+  Inventory: 'INVENTORY',
+  Service: 'SERVICE',
+  'Non-Inventory': 'NON_INVENTORY',
+};
+
+/**
+ * BC amounts arrive as JSON numbers already rounded to the currency's 2 places; `toFixed(2)`
+ * gives their exact decimal text (never exponent notation for amounts under 1e21).
+ */
+export function formatAmount(amount: number): Amount {
+  if (!Number.isFinite(amount) || Math.abs(amount) >= 1e21) {
+    throw new LegacyError('LEGACY_BAD_RESPONSE', 'ERP', 'The ERP answered with an unexpected amount.', {
+      amount,
+    });
+  }
+  const text = (Math.round(amount * 100) / 100).toFixed(2);
+  return text === '-0.00' ? '0.00' : text;
+}
+
+const amountOf = (amount: number | null | undefined): Amount => formatAmount(amount ?? 0);
+
+/** BC's empty date is 0001-01-01; the graph says null. */
+function dateOf(value: string | null | undefined): string | null {
+  if (!value || value.startsWith('0001-01-01')) return null;
+  return value;
+}
+
+/** Empty text is null in the graph. */
+function textOf(value: string | null | undefined): string | null {
+  return value === null || value === undefined || value.trim() === '' ? null : value;
+}
+
+/** A reference to another record (an id, a number): an empty one references nothing. */
+function referenceOf(value: string | null | undefined): string | null {
+  return value ? value : null;
+}
+
+function optionOf<T extends string>(
+  map: Readonly<Record<string, T>>,
+  value: string | null | undefined,
+  what: string,
+): T {
+  if (value !== null && value !== undefined && Object.hasOwn(map, value)) return map[value]!;
+  throw new LegacyError('LEGACY_BAD_RESPONSE', 'ERP', `The ERP answered with an unknown ${what}.`, { value });
+}
+
+/** Only `Item` lines sell a product; the others post to G/L accounts, resources or are comments. */
+function productSkuOf(line: { lineType: string | null; lineObjectNumber: string | null }): string | null {
+  return line.lineType === 'Item' && line.lineObjectNumber ? line.lineObjectNumber : null;
+}
+
+function addressOf(
+  purpose: ErpAddress['purpose'],
+  lines: (string | null | undefined)[],
+  place: {
+    city: string | null | undefined;
+    state: string | null | undefined;
+    postalCode: string | null | undefined;
+    country: string | null | undefined;
+  },
+): ErpAddress {
+  const street = lines.map(textOf).filter((line) => line !== null);
+  return {
+    purpose,
+    source: 'ERP',
+    street: street.length === 0 ? null : street.join('\n'),
+    city: textOf(place.city),
+    state: textOf(place.state),
+    postalCode: textOf(place.postalCode),
+    country: textOf(place.country),
+  };
+}
+
+/** A sales document's ship-to address; null when BC holds none of it. */
+function shipToOf(document: BcSalesOrder | BcSalesShipment): ErpAddress | null {
+  const address = addressOf('SHIPPING', [document.shipToAddressLine1, document.shipToAddressLine2], {
+    city: document.shipToCity,
+    state: document.shipToState,
+    postalCode: document.shipToPostCode,
+    country: document.shipToCountry,
+  });
+  const empty = [address.street, address.city, address.state, address.postalCode, address.country].every(
+    (value) => value === null,
+  );
+  return empty ? null : address;
+}
+
+function orderLine(line: BcSalesOrderLine): ErpOrderLine {
+  return {
+    sequence: line.sequence,
+    productSku: productSkuOf(line),
+    description: textOf(line.description),
+    quantity: line.quantity ?? 0,
+    unitPrice: amountOf(line.unitPrice),
+    discountPercent: line.discountPercent ?? null,
+    amount: amountOf(line.amountExcludingTax),
+    amountIncludingTax: amountOf(line.amountIncludingTax),
+    shippedQuantity: line.shippedQuantity ?? null,
+    invoicedQuantity: line.invoicedQuantity ?? null,
+  };
+}
+
+function invoiceLine(line: BcSalesInvoiceLine): ErpInvoiceLine {
+  return {
+    sequence: line.sequence,
+    productSku: productSkuOf(line),
+    description: textOf(line.description),
+    quantity: line.quantity ?? 0,
+    unitPrice: amountOf(line.unitPrice),
+    amount: amountOf(line.amountExcludingTax),
+    amountIncludingTax: amountOf(line.amountIncludingTax),
+  };
+}
+
+function shipmentLine(line: BcSalesShipmentLine): ErpShipmentLine {
+  return {
+    sequence: line.sequence,
+    productSku: productSkuOf(line),
+    description: textOf(line.description),
+    quantity: line.quantity ?? 0,
+  };
+}
+
+function employee(record: BcEmployee): ErpEmployee {
+  return {
+    id: record.id,
+    number: record.number,
+    name: textOf(record.displayName),
+    email: textOf(record.email),
+    jobTitle: textOf(record.jobTitle),
+    phone: textOf(record.phoneNumber),
+    employmentStatus: textOf(record.status),
+  };
+}
+
+function bomComponent(component: BcBomComponent): ErpBomComponent {
+  return {
+    productSku:
+      component.type === 'Item' && component.componentItemNumber ? component.componentItemNumber : null,
+    description: textOf(component.description),
+    quantityPer: component.quantityPer ?? 0,
+    unitOfMeasure: textOf(component.unitOfMeasureCode),
+  };
+}
+
+/**
+ * The translations that need the company's local currency: BC leaves the currency code blank
+ * for it, and gives item prices and payments in it without saying so.
+ */
+export function modelsOf(localCurrencyCode: string) {
+  const currencyOf = (code: string | null | undefined): string =>
+    code && code.trim() !== '' ? code.trim() : localCurrencyCode;
+  const money = (amount: number | null | undefined, currencyCode: string): Money => ({
+    amount: amountOf(amount),
+    currencyCode,
+  });
+
+  function customer(record: BcCustomer): ErpCustomer {
+    const currencyCode = currencyOf(record.currencyCode);
+    const balance = record.customerFinancialDetail?.balance ?? record.balanceDue;
+    // BC's credit limit 0 means "no limit".
+    const limit = record.creditLimit ? record.creditLimit : null;
+    return {
+      id: record.id,
+      number: record.number,
+      name: textOf(record.displayName),
+      email: textOf(record.email),
+      phone: textOf(record.phoneNumber),
+      billingAddress: addressOf('BILLING', [record.addressLine1, record.addressLine2], record),
+      currencyCode,
+      balance: money(balance, currencyCode),
+      overdue: money(record.customerFinancialDetail?.overdueAmount ?? 0, currencyCode),
+      creditLimit: limit === null ? null : money(limit, currencyCode),
+      // Cents as integers, so the difference of two 2-place amounts is exact.
+      availableCredit:
+        limit === null
+          ? null
+          : money((Math.round(limit * 100) - Math.round((balance ?? 0) * 100)) / 100, currencyCode),
+      blocked: optionOf(CUSTOMER_BLOCK, record.blocked ?? ' ', 'customer block'),
+      salespersonNumber: textOf(record.salespersonCode),
+    };
+  }
+
+  function salesOrder(order: BcSalesOrder): ErpSalesOrder {
+    const currencyCode = currencyOf(order.currencyCode);
+    return {
+      id: order.id,
+      number: order.number,
+      status: optionOf(ORDER_STATUS, order.status, 'sales order status'),
+      orderDate: dateOf(order.orderDate),
+      requestedDeliveryDate: dateOf(order.requestedDeliveryDate),
+      externalDocumentNumber: textOf(order.externalDocumentNumber),
+      customerId: referenceOf(order.customerId),
+      currencyCode,
+      subtotal: money(order.totalAmountExcludingTax, currencyCode),
+      tax: money(order.totalTaxAmount, currencyCode),
+      total: money(order.totalAmountIncludingTax, currencyCode),
+      fullyShipped: order.fullyShipped === true,
+      shipToAddress: shipToOf(order),
+      ...(order.salesOrderLines ? { lines: order.salesOrderLines.map(orderLine) } : {}),
+    };
+  }
+
+  function invoice(record: BcSalesInvoice): ErpInvoice {
+    const currencyCode = currencyOf(record.currencyCode);
+    return {
+      id: record.id,
+      number: record.number,
+      status: optionOf(INVOICE_STATUS, record.status, 'invoice status'),
+      invoiceDate: dateOf(record.invoiceDate),
+      dueDate: dateOf(record.dueDate),
+      customerId: referenceOf(record.customerId),
+      salesOrderId: referenceOf(record.orderId),
+      currencyCode,
+      subtotal: money(record.totalAmountExcludingTax, currencyCode),
+      tax: money(record.totalTaxAmount, currencyCode),
+      total: money(record.totalAmountIncludingTax, currencyCode),
+      remaining: money(record.remainingAmount, currencyCode),
+      isOpen: (record.remainingAmount ?? 0) > 0,
+    };
+  }
+
+  function shipment(record: BcSalesShipment): ErpShipment {
+    return {
+      id: record.id,
+      number: record.number,
+      shipmentDate: dateOf(record.shipmentDate),
+      customerId: referenceOf(record.customerId),
+      orderNumber: referenceOf(record.orderNumber),
+      shipToAddress: shipToOf(record),
+    };
+  }
+
+  function payment(record: BcCustomerPayment): ErpPayment {
+    return {
+      id: record.id,
+      documentNumber: textOf(record.documentNumber),
+      postingDate: dateOf(record.postingDate),
+      // Payment journal lines carry no currency: they are in the local currency.
+      amount: money(record.amount, localCurrencyCode),
+      description: textOf(record.description),
+      customerId: referenceOf(record.customerId),
+      invoiceNumber: referenceOf(record.appliesToInvoiceNumber),
+    };
+  }
+
+  function product(item: BcItem): ErpProduct {
+    const stocked = item.type !== 'Service';
+    return {
+      id: item.id,
+      sku: item.number,
+      name: item.displayName ?? item.number,
+      type: optionOf(PRODUCT_TYPE, item.type, 'item type'),
+      // Item prices are in the local currency.
+      unitPrice: money(item.unitPrice, localCurrencyCode),
+      unitCost: item.unitCost === null ? null : money(item.unitCost, localCurrencyCode),
+      inventory: stocked ? (item.inventory ?? 0) : null,
+      inStock: stocked && (item.inventory ?? 0) > 0,
+      blocked: item.blocked === true,
+      gtin: textOf(item.gtin),
+      unitOfMeasure: textOf(item.baseUnitOfMeasureCode),
+    };
+  }
+
+  return {
+    customer,
+    employee,
+    salesOrder,
+    orderLine,
+    invoice,
+    invoiceLine,
+    shipment,
+    shipmentLine,
+    payment,
+    product,
+    bomComponent,
+  };
+}
+
+export type ModelsOf = ReturnType<typeof modelsOf>;

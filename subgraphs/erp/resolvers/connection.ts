@@ -1,0 +1,44 @@
+import {
+  type Connection,
+  connectionOf,
+  decodeCursor,
+  encodeCursor,
+  foreignCursor,
+  pageSize,
+} from '../../../lib/connections.js';
+import {
+  type ErpList,
+  isPagePosition,
+  type ListKind,
+  type ListModels,
+  pageRequest,
+  sliceOf,
+} from '../client/lists.js';
+import type { ErpContext } from '../context.js';
+
+/**
+ * One page of an ERP list as a Relay connection, read through the request's `pages` loader so
+ * every list in the request shares `$batch` envelopes. `after` must be a cursor of this very
+ * list; the last edge's cursor continues where the ERP's page ends.
+ */
+export async function listConnection<K extends ListKind>(
+  ctx: ErpContext,
+  list: ErpList<K>,
+  args: { first?: number | null; after?: string | null },
+): Promise<Connection<ListModels[K]>> {
+  const size = pageSize(args.first);
+  const after = decodeCursor(args.after, list.kind, isPagePosition);
+  const request = pageRequest(list, size, after);
+  if (request === undefined) throw foreignCursor();
+  const { edges, next } = sliceOf(request, await ctx.loaders.pages.load(request));
+  return connectionOf(
+    edges.map(({ node, position }) => ({ node, cursor: encodeCursor(list.kind, position) })),
+    {
+      hasNextPage: next !== null,
+      hasPreviousPage: after !== undefined,
+      // Rows may have changed since the cursor was issued: with none left on this page, the
+      // list still continues where the ERP's page ends.
+      endCursor: next === null ? null : encodeCursor(list.kind, next),
+    },
+  );
+}
