@@ -5,7 +5,7 @@
  * records every SQL statement the stand-ins run with its time, then asks SQLite for each
  * statement's plan. Bounded: a fixed number of operations per scenario.
  *
- *   npx tsx legacy/scale/probe.ts [customers,customers,…] [repetitions]   (default 1000,100000 40)
+ *   npx tsx bench/scaleProbe.ts [customers,customers,…] [repetitions] [--plans]   (default 1000,100000 40)
  *
  * Prints per scenario the p50 of the GraphQL operation and, per SQL statement shape, the calls
  * per operation, the median stand-in time and whether its plan scans a table or sorts in a
@@ -16,53 +16,41 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { gatewayConfig } from '../../gateway/config.js';
-import { createGateway } from '../../gateway/createGateway.js';
-import { silentLogger } from '../../lib/logger.js';
-import { closeServer, listenOnFreePort } from '../../lib/runServer.js';
-import { readCrmSubgraphConfig } from '../../subgraphs/crm/config.js';
-import { createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
-import { readErpSubgraphConfig } from '../../subgraphs/erp/config.js';
-import { createErpSubgraph } from '../../subgraphs/erp/createErpSubgraph.js';
-import { readWorkflowsSubgraphConfig } from '../../subgraphs/workflows/config.js';
-import { createWorkflowsSubgraph } from '../../subgraphs/workflows/createWorkflowsSubgraph.js';
-import { createCrmStandIn } from '../crm/createCrmStandIn.js';
-import { createErpStandIn } from '../erp/createErpStandIn.js';
-import { Store } from '../erp/store.js';
-import { openDataset } from '../generator/open.js';
+import { gatewayConfig } from '../gateway/config.js';
+import { createGateway } from '../gateway/createGateway.js';
+import { createCrmStandIn } from '../legacy/crm/createCrmStandIn.js';
+import { createErpStandIn } from '../legacy/erp/createErpStandIn.js';
+import { Store } from '../legacy/erp/store.js';
+import { type Dataset, openDataset } from '../legacy/generator/open.js';
+import { silentLogger } from '../lib/logger.js';
+import { closeServer, listenOnFreePort } from '../lib/runServer.js';
+import { readCrmSubgraphConfig } from '../subgraphs/crm/config.js';
+import { createCrmSubgraph } from '../subgraphs/crm/createCrmSubgraph.js';
+import { readErpSubgraphConfig } from '../subgraphs/erp/config.js';
+import { createErpSubgraph } from '../subgraphs/erp/createErpSubgraph.js';
+import { readWorkflowsSubgraphConfig } from '../subgraphs/workflows/config.js';
+import { createWorkflowsSubgraph } from '../subgraphs/workflows/createWorkflowsSubgraph.js';
+import { percentile } from './measure.js';
+import { CUSTOMER_360, CUSTOMER_DEEP, CUSTOMER_SEARCH } from './operations.js';
+import { CRM_TOKEN, ERP_TOKEN } from './stack.js';
 
-const CUSTOMER_360 = `query Customer360($first: Int!) {
-  customers(first: $first) {
-    edges { node {
-      id name
-      balance { amount currencyCode }
-      orders(first: 5) { edges { node { number status total { amount currencyCode } lines { quantity product { sku name } } } } }
-      invoices(first: 5) { edges { node { number dueDate remaining { amount currencyCode } } } }
-      interactions(first: 5) { edges { node { type subject occurredAt } } }
-    } }
-    pageInfo { hasNextPage endCursor }
-  }
-}`;
-const CUSTOMER_SEARCH = `query CustomerSearch($search: String!, $first: Int!) {
-  customers(search: $search, first: $first) {
-    edges { node { id name balance { amount currencyCode } overdue { amount currencyCode } } }
-    pageInfo { hasNextPage }
-  }
-}`;
 /** Names only, page after page: each operation continues from the previous one's cursor. */
 const CUSTOMER_NAMES_AFTER = `query CustomerNames($after: String) {
   customers(first: 10, after: $after) { edges { node { id name } } pageInfo { endCursor } }
 }`;
-const CUSTOMER_DEEP = `query CustomerDeep($id: ID!) {
-  customer(id: $id) {
-    id name
-    orders(first: 5) { edges { node {
-      number status orderDate
-      total { amount currencyCode }
-      lines { sequence quantity product { sku name inventory billOfMaterials { quantityPer product { sku name inventory } } } }
-    } } }
-  }
-}`;
+
+const WARM_UP_OPERATIONS = 5;
+
+/** The median as the bench reports it: a value that was measured (nearest rank). */
+const p50 = (values: readonly number[]): number =>
+  values.length === 0
+    ? Number.NaN
+    : percentile(
+        [...values].sort((a, b) => a - b),
+        50,
+      );
+
+// ------------------------------------------------------------------ statements
 
 interface StatementStats {
   db: 'erp' | 'crm';
@@ -102,30 +90,28 @@ function record(store: Store, sql: string, params: readonly unknown[], ms: numbe
   stats.times.push(ms);
 }
 
-for (const method of ['all', 'get'] as const) {
-  const original = Store.prototype[method] as (
-    this: Store,
-    sql: string,
-    params?: readonly unknown[],
-  ) => unknown;
-  (Store.prototype as unknown as Record<string, unknown>)[method] = function (
-    this: Store,
-    sql: string,
-    params: readonly unknown[] = [],
-  ) {
-    const started = performance.now();
-    try {
-      return original.call(this, sql, params);
-    } finally {
-      record(this, sql, params, performance.now() - started);
-    }
-  };
+/** Times every read both stand-ins make (the CRM's query engine reads through the same Store). */
+function timeStoreReads(): void {
+  for (const method of ['all', 'get'] as const) {
+    const original = Store.prototype[method] as (
+      this: Store,
+      sql: string,
+      params?: readonly unknown[],
+    ) => unknown;
+    (Store.prototype as unknown as Record<string, unknown>)[method] = function (
+      this: Store,
+      sql: string,
+      params: readonly unknown[] = [],
+    ) {
+      const started = performance.now();
+      try {
+        return original.call(this, sql, params);
+      } finally {
+        record(this, sql, params, performance.now() - started);
+      }
+    };
+  }
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
-};
 
 function planOf(db: Database, sql: string, params: readonly unknown[]): string[] {
   try {
@@ -137,38 +123,32 @@ function planOf(db: Database, sql: string, params: readonly unknown[]): string[]
   }
 }
 
-async function probe(customers: number, repetitions: number) {
-  const opened = performance.now();
-  const dataset = openDataset({ customers });
-  dbNames.set(dataset.erp, 'erp');
-  dbNames.set(dataset.crm, 'crm');
-  const openMs = performance.now() - opened;
+// ------------------------------------------------------------------ the stack in this process
+
+interface InProcessStack {
+  gatewayUrl: string;
+  /** Milliseconds the two stand-ins took to open (index checks on an old data file included). */
+  standInMs: number;
+  close(): Promise<void>;
+}
+
+async function startStack(dataset: Dataset): Promise<InProcessStack> {
   const servers: Server[] = [];
   const closers: (() => Promise<void> | void)[] = [];
+  const companyId = dataset.summary.companyId;
   const standInStarted = performance.now();
-  const erpStandIn = createErpStandIn({
-    db: dataset.erp,
-    companyId: dataset.summary.companyId,
-    token: 'erp-dev-token',
-    logger: silentLogger,
-  });
-  const crmStandIn = createCrmStandIn({ db: dataset.crm, token: 'crm-dev-token', logger: silentLogger });
+  const erpStandIn = createErpStandIn({ db: dataset.erp, companyId, token: ERP_TOKEN, logger: silentLogger });
+  const crmStandIn = createCrmStandIn({ db: dataset.crm, token: CRM_TOKEN, logger: silentLogger });
   const standInMs = performance.now() - standInStarted;
   servers.push(erpStandIn.server, crmStandIn.server);
   const erpUrl = await listenOnFreePort(erpStandIn.server);
   const crmUrl = await listenOnFreePort(crmStandIn.server);
   const erpSubgraph = createErpSubgraph(
-    {
-      ...readErpSubgraphConfig({ LEGACY_CACHE: 'off' }),
-      erpUrl,
-      erpToken: 'erp-dev-token',
-      companyId: dataset.summary.companyId,
-      port: 0,
-    },
+    { ...readErpSubgraphConfig({ LEGACY_CACHE: 'off' }), erpUrl, erpToken: ERP_TOKEN, companyId, port: 0 },
     { logger: silentLogger },
   );
   const crmSubgraph = createCrmSubgraph(
-    { ...readCrmSubgraphConfig({ LEGACY_CACHE: 'off' }), crmUrl, crmToken: 'crm-dev-token', port: 0 },
+    { ...readCrmSubgraphConfig({ LEGACY_CACHE: 'off' }), crmUrl, crmToken: CRM_TOKEN, port: 0 },
     { logger: silentLogger },
   );
   closers.push(
@@ -184,7 +164,7 @@ async function probe(customers: number, repetitions: number) {
       ...readWorkflowsSubgraphConfig({}),
       erpUrl,
       crmUrl,
-      erpCompanyId: dataset.summary.companyId,
+      erpCompanyId: companyId,
       dbPath: join(workflowsDir, 'workflows.sqlite'),
       port: 0,
     },
@@ -204,7 +184,26 @@ async function probe(customers: number, repetitions: number) {
   await gateway.ready();
   servers.push(gateway.server);
   const gatewayUrl = `${await listenOnFreePort(gateway.server)}/graphql`;
+  return {
+    gatewayUrl,
+    standInMs,
+    close: async () => {
+      for (const server of servers.reverse()) await closeServer(server);
+      for (const close of closers.reverse()) await close();
+      rmSync(workflowsDir, { recursive: true, force: true });
+    },
+  };
+}
 
+// ------------------------------------------------------------------ scenarios
+
+interface Scenario {
+  name: string;
+  run: (i: number) => Promise<{ ms: number }>;
+}
+
+/** The bench's read scenarios, each input distinct per repetition so no cache anywhere answers. */
+function scenariosFor(dataset: Dataset, gatewayUrl: string, repetitions: number): Scenario[] {
   const ask = async (query: string, variables: Record<string, unknown>) => {
     const started = performance.now();
     const response = await fetch(gatewayUrl, {
@@ -218,7 +217,6 @@ async function probe(customers: number, repetitions: number) {
     return { ms, body };
   };
 
-  // Distinct inputs per repetition, so nothing is answered from a cache anywhere.
   const ids = (
     dataset.erp
       .prepare(
@@ -236,7 +234,7 @@ async function probe(customers: number, repetitions: number) {
   ] as string[];
 
   let after: string | null = null;
-  const scenarios: { name: string; run: (i: number) => Promise<{ ms: number }> }[] = [
+  return [
     { name: 'c360-10', run: () => ask(CUSTOMER_360, { first: 10 }) },
     { name: 'search', run: (i) => ask(CUSTOMER_SEARCH, { search: terms[i % terms.length], first: 10 }) },
     { name: 'deep', run: (i) => ask(CUSTOMER_DEEP, { id: ids[i % ids.length] }) },
@@ -250,17 +248,36 @@ async function probe(customers: number, repetitions: number) {
       },
     },
   ];
-  const results: { scenario: string; p50: number; statements: StatementStats[] }[] = [];
-  for (const scenario of scenarios) {
+}
+
+interface ProbeResult {
+  customers: number;
+  openMs: number;
+  standInMs: number;
+  repetitions: number;
+  results: { scenario: string; p50: number; statements: StatementStats[] }[];
+  plans: Map<string, string[]>;
+}
+
+async function probe(customers: number, repetitions: number): Promise<ProbeResult> {
+  const opened = performance.now();
+  const dataset = openDataset({ customers });
+  dbNames.set(dataset.erp, 'erp');
+  dbNames.set(dataset.crm, 'crm');
+  const openMs = performance.now() - opened;
+  const stack = await startStack(dataset);
+
+  const results: ProbeResult['results'] = [];
+  for (const scenario of scenariosFor(dataset, stack.gatewayUrl, repetitions)) {
     // Warm-up on other inputs: compiled code paths and prepared statements, not data.
     currentScenario = undefined;
-    for (let i = 0; i < 5; i++) await scenario.run(repetitions + i);
+    for (let i = 0; i < WARM_UP_OPERATIONS; i++) await scenario.run(repetitions + i);
     currentScenario = `${customers}:${scenario.name}`;
     const times: number[] = [];
     for (let i = 0; i < repetitions; i++) times.push((await scenario.run(i)).ms);
     currentScenario = undefined;
     const statements = [...(recorded.get(`${customers}:${scenario.name}`)?.values() ?? [])];
-    results.push({ scenario: scenario.name, p50: median(times), statements });
+    results.push({ scenario: scenario.name, p50: p50(times), statements });
   }
 
   const plans = new Map<string, string[]>();
@@ -270,22 +287,19 @@ async function probe(customers: number, repetitions: number) {
         plans.set(s.sql, planOf(s.db === 'erp' ? dataset.erp : dataset.crm, s.sql, s.params));
     }
 
-  for (const server of servers.reverse()) await closeServer(server);
-  for (const close of closers.reverse()) await close();
-  rmSync(workflowsDir, { recursive: true, force: true });
+  await stack.close();
   dataset.close();
-  return { customers, openMs, standInMs, results, plans, repetitions };
+  return { customers, openMs, standInMs: stack.standInMs, results, plans, repetitions };
 }
 
-const sizes = (process.argv[2] ?? '1000,100000').split(',').map(Number);
-const repetitions = Number(process.argv[3] ?? 40);
-const verbose = process.argv.includes('--plans');
+// ------------------------------------------------------------------ report
+
 /** The probe's output is its report (stdout), not log lines. */
 const print = (line: string) => process.stdout.write(`${line}\n`);
-for (const customers of sizes) {
-  const result = await probe(customers, repetitions);
+
+function report(result: ProbeResult, verbose: boolean): void {
   print(
-    `\n=== ${customers} customers (open ${result.openMs.toFixed(0)} ms, stand-ins ready ${result.standInMs.toFixed(0)} ms)`,
+    `\n=== ${result.customers} customers (open ${result.openMs.toFixed(0)} ms, stand-ins ready ${result.standInMs.toFixed(0)} ms)`,
   );
   for (const r of result.results) {
     print(`-- ${r.scenario}: GraphQL p50 ${r.p50.toFixed(2)} ms`);
@@ -293,7 +307,7 @@ for (const customers of sizes) {
       const plan = result.plans.get(s.sql) ?? [];
       const flags = plan.filter((d) => /^SCAN|TEMP B-TREE/.test(d) && !/^SCAN json_each/.test(d));
       print(
-        `   ${s.db} ${(s.times.length / result.repetitions).toFixed(1)}/op  p50 ${median(s.times).toFixed(3)} ms  ${flags.length ? `[${flags.join('; ')}]` : ''}`,
+        `   ${s.db} ${(s.times.length / result.repetitions).toFixed(1)}/op  p50 ${p50(s.times).toFixed(3)} ms  ${flags.length ? `[${flags.join('; ')}]` : ''}`,
       );
       print(`      ${s.shape.slice(0, verbose ? 2000 : 300)}`);
       if (verbose)
@@ -301,4 +315,10 @@ for (const customers of sizes) {
     }
   }
 }
+
+const sizes = (process.argv[2] ?? '1000,100000').split(',').map(Number);
+const repetitions = Number(process.argv[3] ?? 40);
+const verbose = process.argv.includes('--plans');
+timeStoreReads();
+for (const customers of sizes) report(await probe(customers, repetitions), verbose);
 process.exit(0);
