@@ -98,7 +98,6 @@ export function createErpStandIn(options: ErpStandInOptions): ErpStandIn {
   const engine = new QueryEngine(store);
   const entitySets = new EntitySetRoutes(
     companyId,
-    store,
     engine,
     new Writer(store),
     new Answers(engine, maxPageSize),

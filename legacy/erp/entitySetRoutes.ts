@@ -4,7 +4,7 @@ import { type ApiRoute, ENTITY_SETS, type EntitySetDef, entitySet, type Navigati
 import { dialog, methodNotAllowed, notFound, segmentNotFound } from './errors.js';
 import { type ErpRequest, noContent, parseKey, queryMap, type Route, type Segment } from './protocol.js';
 import { filterNamesDocument, parseReadOptions, type QueryEngine } from './query.js';
-import type { Row, Store } from './store.js';
+import type { Row } from './store.js';
 import { type Body, parseBody, type Writer } from './writes.js';
 
 /** Where a route is: its entity set, API and the `@odata.context` fragment of the set. */
@@ -23,7 +23,6 @@ interface SetPath {
 export class EntitySetRoutes {
   constructor(
     private readonly companyId: string,
-    private readonly store: Store,
     private readonly engine: QueryEngine,
     private readonly writer: Writer,
     private readonly answers: Answers,
@@ -128,7 +127,7 @@ export class EntitySetRoutes {
     return {
       pattern: `${method} /${def.name}({id})/${action.name}`,
       handle: () => {
-        this.store.transaction(() => {
+        this.engine.store.transaction(() => {
           if (def.name === 'salesQuotes') this.writer.makeOrder(key);
           else this.writer.shipAndInvoice(key);
         });
@@ -186,7 +185,7 @@ export class EntitySetRoutes {
           handle: (req) => {
             const body = parseBody(req.body);
             this.requireParent(def, key);
-            const row = this.store.transaction(() => this.writer.createOrderLine(body, key));
+            const row = this.engine.store.transaction(() => this.writer.createOrderLine(body, key));
             return this.answers.written(req, target, row, 201, entityContext(req));
           },
         };
@@ -212,7 +211,7 @@ export class EntitySetRoutes {
         pattern,
         handle: (req) => {
           const body = parseBody(req.body);
-          const row = this.store.transaction(() =>
+          const row = this.engine.store.transaction(() =>
             this.writer.updateOrderLine(childKey, body, req.headers['if-match'], key),
           );
           return this.answers.written(req, target, row, 200, entityContext(req));
@@ -223,7 +222,9 @@ export class EntitySetRoutes {
       return {
         pattern,
         handle: (req) => {
-          this.store.transaction(() => this.writer.deleteOrderLine(childKey, req.headers['if-match'], key));
+          this.engine.store.transaction(() =>
+            this.writer.deleteOrderLine(childKey, req.headers['if-match'], key),
+          );
           return noContent();
         },
       };
@@ -238,7 +239,7 @@ export class EntitySetRoutes {
   }
 
   private create(def: EntitySetDef, body: Body): Row {
-    return this.store.transaction(() => {
+    return this.engine.store.transaction(() => {
       switch (def.name as ErpTableName) {
         case 'customers':
           return this.writer.createCustomer(body);
@@ -253,7 +254,7 @@ export class EntitySetRoutes {
   }
 
   private update(def: EntitySetDef, key: string, body: Body, ifMatch: string | undefined): Row {
-    return this.store.transaction(() => {
+    return this.engine.store.transaction(() => {
       switch (def.name as ErpTableName) {
         case 'customers':
           return this.writer.updateCustomer(key, body, ifMatch);
@@ -268,7 +269,7 @@ export class EntitySetRoutes {
   }
 
   private remove(def: EntitySetDef, key: string, ifMatch: string | undefined): void {
-    this.store.transaction(() => {
+    this.engine.store.transaction(() => {
       switch (def.name as ErpTableName) {
         case 'customers':
           return this.writer.deleteCustomer(key, ifMatch);
