@@ -1,35 +1,21 @@
 import DataLoader from 'dataloader';
 import type { CacheTtls } from '../../lib/cacheConfig.js';
-import { cachedBatch } from '../../lib/cachedBatch.js';
+import { cachedBatch, cachedLoad } from '../../lib/cachedBatch.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
-import { CRM_GENERATIONS } from './client/cacheGenerations.js';
-import type { CallContext, ChildListRequest, CrmClient } from './client/crmClient.js';
-import { CHILD_LISTS, type ChildListName } from './client/fields.js';
-import type { KeysetPosition } from './client/keyset.js';
+import { CRM_GENERATIONS, childListGenerations } from './client/cacheGenerations.js';
+import type { AccountsPage, CallContext, CrmClient } from './client/crmClient.js';
+import type { ChildListRead, ChildListRow } from './client/lists.js';
 import type {
-  AccountChildrenRecord,
-  AccountRecord,
-  CaseRecord,
-  ContactRecord,
-  EventRecord,
-  OpportunityRecord,
-  Product2Record,
-  QuoteRecord,
-  SfQueryResult,
-  TaskRecord,
-  UserRecord,
-} from './client/types.js';
-
-/** One page of one parent's child list: the first `limit` rows, or those after `after`. */
-export interface ChildListKey {
-  /** The account id, or the SKU for a product's quote lines (CHILD_LISTS[list].parentKey). */
-  parentId: string;
-  list: ChildListName;
-  limit: number;
-  after?: KeysetPosition;
-}
-
-export type CrmLoaders = ReturnType<typeof createLoaders>;
+  CrmAccount,
+  CrmContact,
+  CrmInteraction,
+  CrmOpportunity,
+  CrmProduct,
+  CrmQuote,
+  CrmSupportCase,
+  CrmUser,
+} from './client/models.js';
+import type { CrmContext } from './context.js';
 
 /** The shared cache of CRM answers, scoped to this CRM instance and token. */
 export interface CrmCacheScope {
@@ -39,287 +25,301 @@ export interface CrmCacheScope {
   ttlMs: CacheTtls;
 }
 
-/** How one loader's answers are cached: their type name, TTL and the generations they depend on. */
+/** How a loader's answers are cached: under which type, for which TTL, stale after which writes. */
 interface CachePolicy<K> {
   type: string;
-  ttlMs: number | undefined;
-  keyOf?: (key: K) => string;
+  ttl: keyof CacheTtls;
   generationsOf?: (key: K) => readonly string[];
 }
+
+/** What a loader reads with: the client, who is asking, and the other loaders (to prime them). */
+interface LoaderEnv {
+  client: CrmClient;
+  ctx: CallContext;
+  loaders: CrmLoaders;
+}
+
+/** One per-request loader. */
+interface LoaderSpec<K, V> {
+  cache: CachePolicy<K>;
+  /** A key's identity, for the loader and the shared cache alike (e.g. e-mail addresses in lower case). */
+  keyOf?: (key: K) => string;
+  /** The answers to a batch of keys, in key order. */
+  load: (keys: readonly K[], env: LoaderEnv) => Promise<V[]>;
+}
+
+interface ByKeySpec<V> {
+  cache: CachePolicy<string>;
+  keyOf?: (key: string) => string;
+  read: (client: CrmClient, keys: readonly string[], ctx: CallContext) => Promise<V[]>;
+  /** The key a value answers (null: none). */
+  keyOfValue: (value: V) => string | null;
+  /** Hands what was read to other loaders that answer it too. */
+  prime?: (values: readonly V[], loaders: CrmLoaders) => void;
+}
+
+/** Values grouped by the key each answers (its identity under `keyOf`), in the order read. */
+function groupByKey<V>(
+  values: readonly V[],
+  keyOfValue: (value: V) => string | null,
+  keyOf: (key: string) => string,
+): Map<string, V[]> {
+  const groups = new Map<string, V[]>();
+  for (const value of values) {
+    const key = keyOfValue(value);
+    if (key === null) continue;
+    groups.set(keyOf(key), [...(groups.get(keyOf(key)) ?? []), value]);
+  }
+  return groups;
+}
+
+async function readByKey<V>(
+  spec: ByKeySpec<V>,
+  keys: readonly string[],
+  { client, ctx, loaders }: LoaderEnv,
+): Promise<Map<string, V[]>> {
+  const values = await spec.read(client, keys, ctx);
+  spec.prime?.(values, loaders);
+  return groupByKey(values, spec.keyOfValue, spec.keyOf ?? same);
+}
+
+const same = (key: string) => key;
+const lower = (key: string) => key.toLowerCase();
+
+/** A loader of the one value that answers each key (the first read, when several do), or null. */
+function oneByKey<V>(spec: ByKeySpec<V>): LoaderSpec<string, V | null> {
+  const keyOf = spec.keyOf ?? same;
+  return {
+    cache: spec.cache,
+    ...(spec.keyOf ? { keyOf: spec.keyOf } : {}),
+    async load(keys, env) {
+      const found = await readByKey(spec, keys, env);
+      return keys.map((key) => found.get(keyOf(key))?.[0] ?? null);
+    },
+  };
+}
+
+/** A loader of every value that answers each key, in the order read. */
+function allByKey<V>(spec: ByKeySpec<V>): LoaderSpec<string, V[]> {
+  const keyOf = spec.keyOf ?? same;
+  return {
+    cache: spec.cache,
+    ...(spec.keyOf ? { keyOf: spec.keyOf } : {}),
+    async load(keys, env) {
+      const found = await readByKey(spec, keys, env);
+      return keys.map((key) => found.get(keyOf(key)) ?? []);
+    },
+  };
+}
+
+function primeAccounts(accounts: readonly CrmAccount[], loaders: CrmLoaders): void {
+  for (const account of accounts) loaders.accountById.prime(account.crmAccountId, account);
+}
+
+/**
+ * The account a Customer.id reads from: `erp:<guid>` (the oldest linked account) or
+ * `crm:<account id>`. Both kinds are looked up in one batch (two statements in parallel), so
+ * customers of either kind resolve together and their child lists batch together.
+ */
+const customerAccount: LoaderSpec<string, CrmAccount | null> = {
+  cache: {
+    type: 'crm.customer-account',
+    ttl: 'customer',
+    generationsOf: (key) =>
+      key.startsWith('crm:')
+        ? [CRM_GENERATIONS.accounts, CRM_GENERATIONS.account(key.slice(4))]
+        : [CRM_GENERATIONS.accounts],
+  },
+  keyOf: (key) => (key.startsWith('erp:') ? key.toLowerCase() : key),
+  async load(keys, { client, ctx, loaders }) {
+    const guids = keys.filter((k) => k.startsWith('erp:')).map((k) => k.slice(4));
+    const ids = keys.filter((k) => k.startsWith('crm:')).map((k) => k.slice(4));
+    const [linked, byId] = await Promise.all([
+      guids.length > 0 ? client.accountsByErpCustomerIds(guids, ctx) : [],
+      ids.length > 0 ? client.accountsByIds(ids, ctx) : [],
+    ]);
+    const groups = groupByKey(linked, (a) => a.erpCustomerId, lower);
+    for (const guid of guids) loaders.accountsByErpId.prime(guid, groups.get(lower(guid)) ?? []);
+    primeAccounts([...linked, ...byId], loaders);
+    const found = new Map(byId.map((a) => [a.crmAccountId, a]));
+    return keys.map((k) =>
+      k.startsWith('erp:') ? (groups.get(lower(k.slice(4)))?.[0] ?? null) : (found.get(k.slice(4)) ?? null),
+    );
+  },
+};
+
+/**
+ * The per-request loaders, by name: which client read answers them, how their keys compare, and
+ * how their answers are cached. TTLs are the shared cache's kinds of record (CacheTtls).
+ */
+const LOADERS = {
+  accountById: oneByKey<CrmAccount>({
+    cache: { type: 'crm.account', ttl: 'customer', generationsOf: (id) => [CRM_GENERATIONS.account(id)] },
+    read: (client, ids, ctx) => client.accountsByIds(ids, ctx),
+    keyOfValue: (account) => account.crmAccountId,
+  }),
+  /** Every account linked to an ERP customer, oldest first (the first is the one read). */
+  accountsByErpId: allByKey<CrmAccount>({
+    cache: {
+      type: 'crm.accounts-by-erp-id',
+      ttl: 'customer',
+      generationsOf: () => [CRM_GENERATIONS.accounts],
+    },
+    keyOf: lower,
+    read: (client, erpIds, ctx) => client.accountsByErpCustomerIds(erpIds, ctx),
+    keyOfValue: (account) => account.erpCustomerId,
+    prime: primeAccounts,
+  }),
+  customerAccount,
+  childList: {
+    cache: { type: 'crm.child-list', ttl: 'activity', generationsOf: childListGenerations },
+    keyOf: childListKey,
+    load: (reads, { client, ctx }) => client.childListReads(reads, ctx),
+  } satisfies LoaderSpec<ChildListRead, ChildListRow[]>,
+  interactionById: oneByKey<CrmInteraction>({
+    cache: { type: 'crm.interaction', ttl: 'activity' },
+    read: (client, ids, ctx) => client.interactionsByIds(ids, ctx),
+    keyOfValue: (interaction) => interaction.id,
+  }),
+  userByEmail: oneByKey<CrmUser>({
+    cache: { type: 'crm.user-by-email', ttl: 'master' },
+    keyOf: lower,
+    read: (client, emails, ctx) => client.usersByEmails(emails, ctx),
+    keyOfValue: (user) => user.email,
+  }),
+  contactById: oneByKey<CrmContact>({
+    cache: { type: 'crm.contact', ttl: 'activity', generationsOf: (id) => [CRM_GENERATIONS.contact(id)] },
+    read: (client, ids, ctx) => client.contactsByIds(ids, ctx),
+    keyOfValue: (contact) => contact.id,
+  }),
+  opportunityById: oneByKey<CrmOpportunity>({
+    cache: {
+      type: 'crm.opportunity',
+      ttl: 'activity',
+      generationsOf: (id) => [CRM_GENERATIONS.opportunity(id)],
+    },
+    read: (client, ids, ctx) => client.opportunitiesByIds(ids, ctx),
+    keyOfValue: (opportunity) => opportunity.id,
+  }),
+  quoteById: oneByKey<CrmQuote>({
+    cache: { type: 'crm.quote', ttl: 'activity', generationsOf: (id) => [CRM_GENERATIONS.quote(id)] },
+    read: (client, ids, ctx) => client.quotesByIds(ids, ctx),
+    keyOfValue: (quote) => quote.id,
+  }),
+  quoteByOrderNumber: oneByKey<CrmQuote>({
+    cache: {
+      type: 'crm.quote-of-order',
+      ttl: 'activity',
+      generationsOf: (number) => [CRM_GENERATIONS.quoteOfOrder(number)],
+    },
+    read: (client, numbers, ctx) => client.quotesByOrderNumbers(numbers, ctx),
+    keyOfValue: (quote) => quote.orderNumber,
+  }),
+  quotesByOpportunityId: allByKey<CrmQuote>({
+    cache: {
+      type: 'crm.quotes-of-opportunity',
+      ttl: 'activity',
+      generationsOf: (id) => [CRM_GENERATIONS.opportunity(id), CRM_GENERATIONS.lists],
+    },
+    read: (client, ids, ctx) => client.quotesByOpportunityIds(ids, ctx),
+    keyOfValue: (quote) => quote.opportunityId,
+  }),
+  supportCaseById: oneByKey<CrmSupportCase>({
+    cache: { type: 'crm.case', ttl: 'activity' },
+    read: (client, ids, ctx) => client.supportCasesByIds(ids, ctx),
+    keyOfValue: (supportCase) => supportCase.id,
+  }),
+  supportCaseByNumber: oneByKey<CrmSupportCase>({
+    cache: { type: 'crm.case-by-number', ttl: 'activity' },
+    read: (client, numbers, ctx) => client.supportCasesByNumbers(numbers, ctx),
+    keyOfValue: (supportCase) => supportCase.number,
+  }),
+  productBySku: oneByKey<CrmProduct>({
+    cache: { type: 'crm.product', ttl: 'master' },
+    read: (client, skus, ctx) => client.productsBySkus(skus, ctx),
+    keyOfValue: (product) => product.sku,
+  }),
+};
+
+export type CrmLoaders = {
+  [N in keyof typeof LOADERS]: (typeof LOADERS)[N] extends LoaderSpec<infer K, infer V>
+    ? DataLoader<K, V, string>
+    : never;
+};
 
 /**
  * The per-request DataLoaders: created for each request by the context factory, never shared
  * between requests (each caller sees only what its own calls returned). With `batching` off
  * every loader makes one call per key: the naive baseline the benchmark compares against.
  */
-export function createLoaders(client: CrmClient, ctx: CallContext, batching: boolean, cache?: CrmCacheScope) {
-  const options = { batch: batching };
-  const ttl = cache?.ttlMs;
-
-  /** The batch function read through the shared cache when there is one. */
-  function cached<K, V>(
-    policy: CachePolicy<K>,
-    load: (keys: readonly K[]) => Promise<readonly (V | Error)[]>,
-  ): (keys: readonly K[]) => Promise<(V | Error)[]> {
-    if (!cache || policy.ttlMs === undefined) return async (keys) => [...(await load(keys))];
-    return cachedBatch<K, V>({
-      cache: cache.cache,
-      scope: cache.scope,
-      type: policy.type,
-      ttlMs: policy.ttlMs,
-      ...(policy.keyOf ? { keyOf: policy.keyOf } : {}),
-      ...(policy.generationsOf ? { generationsOf: policy.generationsOf } : {}),
-      load,
+export function createLoaders(
+  client: CrmClient,
+  ctx: CallContext,
+  batching: boolean,
+  cache?: CrmCacheScope,
+): CrmLoaders {
+  const loaders: Record<string, DataLoader<unknown, unknown, string>> = {};
+  const env: LoaderEnv = { client, ctx, loaders: loaders as CrmLoaders };
+  for (const [name, spec] of Object.entries(LOADERS) as [string, LoaderSpec<unknown, unknown>][]) {
+    loaders[name] = new DataLoader(readThroughCache(spec, env, cache), {
+      batch: batching,
+      ...(spec.keyOf ? { cacheKeyFn: spec.keyOf } : {}),
     });
   }
+  return env.loaders;
+}
 
-  /** A loader for records looked up by one field; keys match case-insensitively when asked. */
-  function byField<R, K extends string = string>(
-    policy: CachePolicy<K>,
-    fetch: (keys: readonly K[]) => Promise<R[]>,
-    keyOf: (record: R) => string | null | undefined,
-    normalise: (key: string) => string = (k) => k,
-  ) {
-    return new DataLoader<K, R | null, string>(
-      cached<K, R | null>({ keyOf: normalise, ...policy }, async (keys) => {
-        const records = await fetch(keys);
-        const found = new Map<string, R>();
-        for (const r of records) {
-          const k = keyOf(r);
-          if (k !== null && k !== undefined && !found.has(normalise(k))) found.set(normalise(k), r);
-        }
-        return keys.map((k) => found.get(normalise(k)) ?? null);
-      }),
-      { ...options, cacheKeyFn: normalise },
-    );
-  }
+/** The loader's batch function, read through the shared cache when there is one. */
+function readThroughCache<K, V>(spec: LoaderSpec<K, V>, env: LoaderEnv, cache: CrmCacheScope | undefined) {
+  const load = (keys: readonly K[]) => spec.load(keys, env);
+  if (!cache) return load;
+  return cachedBatch<K, V>({
+    cache: cache.cache,
+    scope: cache.scope,
+    type: spec.cache.type,
+    ttlMs: cache.ttlMs[spec.cache.ttl],
+    ...(spec.keyOf ? { keyOf: spec.keyOf } : {}),
+    ...(spec.cache.generationsOf ? { generationsOf: spec.cache.generationsOf } : {}),
+    load,
+  });
+}
 
-  const lower = (k: string) => k.toLowerCase();
-
-  const accountById = byField<AccountRecord>(
-    { type: 'crm.account', ttlMs: ttl?.customer, generationsOf: (id) => [CRM_GENERATIONS.account(id)] },
-    (ids) => client.accountsByIds(ids, ctx),
-    (r) => r.Id,
-  );
-
-  /** Every account linked to an ERP customer, oldest first (the first is the one read). */
-  const accountsByErpId = new DataLoader<string, AccountRecord[], string>(
-    cached<string, AccountRecord[]>(
-      {
-        type: 'crm.accounts-by-erp-id',
-        ttlMs: ttl?.customer,
-        keyOf: lower,
-        generationsOf: () => [CRM_GENERATIONS.accounts],
-      },
-      async (erpIds) => {
-        const records = await client.accountsByErpCustomerIds(erpIds, ctx);
-        const groups = new Map<string, AccountRecord[]>();
-        for (const r of records) {
-          const key = (r.ERP_Customer_Id__c ?? '').toLowerCase();
-          const group = groups.get(key) ?? [];
-          group.push(r);
-          groups.set(key, group);
-          accountById.prime(r.Id, r);
-        }
-        return erpIds.map((id) => groups.get(id.toLowerCase()) ?? []);
-      },
-    ),
-    { ...options, cacheKeyFn: lower },
-  );
-
-  /**
-   * The account a Customer.id reads from: `erp:<guid>` (the oldest linked account) or
-   * `crm:<account id>`. Both kinds are looked up in one batch (two statements in parallel), so
-   * customers of either kind resolve together and their child lists batch together.
-   */
-  const customerKey = (k: string) => (k.startsWith('erp:') ? k.toLowerCase() : k);
-  const customerAccount = new DataLoader<string, AccountRecord | null, string>(
-    cached<string, AccountRecord | null>(
-      {
-        type: 'crm.customer-account',
-        ttlMs: ttl?.customer,
-        keyOf: customerKey,
-        generationsOf: (k) =>
-          k.startsWith('crm:')
-            ? [CRM_GENERATIONS.accounts, CRM_GENERATIONS.account(k.slice(4))]
-            : [CRM_GENERATIONS.accounts],
-      },
-      async (keys) => {
-        const guids = keys.filter((k) => k.startsWith('erp:')).map((k) => k.slice(4));
-        const ids = keys.filter((k) => k.startsWith('crm:')).map((k) => k.slice(4));
-        const [linked, byId] = await Promise.all([
-          guids.length > 0 ? client.accountsByErpCustomerIds(guids, ctx) : [],
-          ids.length > 0 ? client.accountsByIds(ids, ctx) : [],
-        ]);
-        const groups = new Map<string, AccountRecord[]>(guids.map((g) => [g.toLowerCase(), []]));
-        for (const r of linked) groups.get((r.ERP_Customer_Id__c ?? '').toLowerCase())?.push(r);
-        for (const [guid, group] of groups) accountsByErpId.prime(guid, group);
-        for (const r of [...linked, ...byId]) accountById.prime(r.Id, r);
-        const found = new Map(byId.map((r) => [r.Id, r]));
-        return keys.map((k) =>
-          k.startsWith('erp:')
-            ? (groups.get(k.slice(4).toLowerCase())?.[0] ?? null)
-            : (found.get(k.slice(4)) ?? null),
-        );
-      },
-    ),
-    { ...options, cacheKeyFn: customerKey },
-  );
-
-  const childList = new DataLoader<ChildListKey, unknown[], string>(
-    cached<ChildListKey, unknown[]>(
-      {
-        type: 'crm.child-list',
-        ttlMs: ttl?.activity,
-        keyOf: childListCacheKey,
-        generationsOf: (k) =>
-          CHILD_LISTS[k.list].parent === 'Account'
-            ? [CRM_GENERATIONS.lists, CRM_GENERATIONS.account(k.parentId)]
-            : [CRM_GENERATIONS.lists],
-      },
-      async (keys) => {
-        const firstPages = keys.filter((k) => !k.after);
-        // First pages: one statement (per URL-bound chunk) per parent object, for every parent and list asked.
-        const firstPageResults = new Map<string, unknown[]>();
-        const byParent = new Map<string, ChildListKey[]>();
-        for (const k of firstPages) {
-          const parent = CHILD_LISTS[k.list].parent;
-          byParent.set(parent, [...(byParent.get(parent) ?? []), k]);
-        }
-        await Promise.all(
-          [...byParent.values()].map(async (group) => {
-            const parents = await client.childListsOf(
-              group.map((k) => k.parentId),
-              group.map((k): ChildListRequest => ({ list: k.list, limit: k.limit })),
-              ctx,
-            );
-            for (const k of group) {
-              firstPageResults.set(
-                childListCacheKey(k),
-                childRows(parents.get(k.parentId), k.list).slice(0, k.limit),
-              );
-            }
-          }),
-        );
-        // Later pages: the keyset differs per account, so one statement each, in parallel.
-        return Promise.all(
-          keys.map(async (k) =>
-            k.after
-              ? client.childListAfter<unknown>(k.parentId, { list: k.list, limit: k.limit }, k.after, ctx)
-              : (firstPageResults.get(childListCacheKey(k)) ?? []),
-          ),
-        );
-      },
-    ),
-    { ...options, cacheKeyFn: childListCacheKey },
-  );
-
-  return {
-    accountById,
-    accountsByErpId,
-    customerAccount,
-    childList,
-    taskById: byField<TaskRecord>(
-      { type: 'crm.task', ttlMs: ttl?.activity },
-      (ids) => client.tasksByIds(ids, ctx),
-      (r) => r.Id,
-    ),
-    eventById: byField<EventRecord>(
-      { type: 'crm.event', ttlMs: ttl?.activity },
-      (ids) => client.eventsByIds(ids, ctx),
-      (r) => r.Id,
-    ),
-    userByEmail: byField<UserRecord>(
-      { type: 'crm.user-by-email', ttlMs: ttl?.master },
-      (emails) => client.usersByEmails(emails, ctx),
-      (r) => r.Email,
-      lower,
-    ),
-    contactById: byField<ContactRecord>(
-      { type: 'crm.contact', ttlMs: ttl?.activity, generationsOf: (id) => [CRM_GENERATIONS.contact(id)] },
-      (ids) => client.contactsByIds(ids, ctx),
-      (r) => r.Id,
-    ),
-    opportunityById: byField<OpportunityRecord>(
-      {
-        type: 'crm.opportunity',
-        ttlMs: ttl?.activity,
-        generationsOf: (id) => [CRM_GENERATIONS.opportunity(id)],
-      },
-      (ids) => client.opportunitiesByIds(ids, ctx),
-      (r) => r.Id,
-    ),
-    quoteById: byField<QuoteRecord>(
-      { type: 'crm.quote', ttlMs: ttl?.activity, generationsOf: (id) => [CRM_GENERATIONS.quote(id)] },
-      (ids) => client.quotesByIds(ids, ctx),
-      (r) => r.Id,
-    ),
-    quoteByOrderNumber: byField<QuoteRecord>(
-      {
-        type: 'crm.quote-of-order',
-        ttlMs: ttl?.activity,
-        generationsOf: (number) => [CRM_GENERATIONS.quoteOfOrder(number)],
-      },
-      (numbers) => client.quotesByOrderNumbers(numbers, ctx),
-      (r) => r.ERP_Order_Number__c,
-    ),
-    quotesByOpportunityId: new DataLoader<string, QuoteRecord[]>(
-      cached<string, QuoteRecord[]>(
-        {
-          type: 'crm.quotes-of-opportunity',
-          ttlMs: ttl?.activity,
-          generationsOf: (id) => [CRM_GENERATIONS.opportunity(id), CRM_GENERATIONS.lists],
-        },
-        async (ids) => {
-          const quotes = await client.quotesByOpportunityIds(ids, ctx);
-          return ids.map((id) => quotes.filter((q) => q.OpportunityId === id));
-        },
-      ),
-      options,
-    ),
-    caseById: byField<CaseRecord>(
-      { type: 'crm.case', ttlMs: ttl?.activity },
-      (ids) => client.casesByIds(ids, ctx),
-      (r) => r.Id,
-    ),
-    caseByNumber: byField<CaseRecord>(
-      { type: 'crm.case-by-number', ttlMs: ttl?.activity },
-      (numbers) => client.casesByNumbers(numbers, ctx),
-      (r) => r.CaseNumber,
-    ),
-    productByCode: byField<Product2Record>(
-      { type: 'crm.product', ttlMs: ttl?.master },
-      (codes) => client.productsByCodes(codes, ctx),
-      (r) => r.ProductCode,
-    ),
-  };
+export function childListKey(read: ChildListRead): string {
+  return JSON.stringify([read.parentId, read.list, read.limit, read.after ?? null]);
 }
 
 /**
- * Feeds the child lists read with an accounts page (relationship subqueries) to `childList`,
- * under the keys its resolvers will ask for, so they make no further call.
+ * A page of accounts, read through the shared cache keyed by everything that decides its
+ * statement (search, keyset position, limit, read-ahead): the cached answer holds the child
+ * lists read ahead too. What it holds primes the loaders, so the page's accounts and the first
+ * pages of their lists cost no further call.
  */
-export function primeChildLists(
-  loaders: CrmLoaders,
-  accounts: readonly AccountChildrenRecord[],
-  lists: readonly ChildListRequest[],
-): void {
-  for (const account of accounts) {
-    for (const { list, limit } of lists) {
-      loaders.childList.prime(
-        { parentId: account.Id, list, limit },
-        childRows(account, list).slice(0, limit),
-      );
-    }
-  }
-}
-
-export function childListCacheKey(key: ChildListKey): string {
-  return JSON.stringify([key.parentId, key.list, key.limit, key.after ?? null]);
-}
-
-/** The rows of a child subquery in an Account record (null when the account has none). */
-export function childRows(account: AccountChildrenRecord | undefined, list: ChildListName): unknown[] {
-  const result = account?.[CHILD_LISTS[list].relationship] as SfQueryResult<unknown> | null | undefined;
-  return result?.records ?? [];
+export async function readAccountsPage(
+  args: Parameters<CrmClient['accountsPage']>[0],
+  { client, loaders, cache, requestId }: CrmContext,
+): Promise<AccountsPage> {
+  const readAhead = args.readAhead ?? [];
+  const load = () => client.accountsPage(args, { requestId });
+  const page = cache
+    ? await cachedLoad(
+        {
+          cache: cache.cache,
+          scope: cache.scope,
+          type: 'crm.accounts-page',
+          ttlMs:
+            readAhead.length > 0
+              ? Math.min(cache.ttlMs.customer, cache.ttlMs.activity)
+              : cache.ttlMs.customer,
+          generations: [CRM_GENERATIONS.accounts, CRM_GENERATIONS.lists],
+        },
+        JSON.stringify([args.search ?? null, args.after ?? null, args.limit, readAhead]),
+        load,
+      )
+    : await load();
+  for (const { read, rows } of page.readAhead) loaders.childList.prime(read, rows);
+  primeAccounts(
+    page.accounts.map(({ node }) => node),
+    loaders,
+  );
+  return page;
 }

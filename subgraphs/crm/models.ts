@@ -1,4 +1,19 @@
-import type { AccountRecord, EventRecord, TaskRecord, UserRecord } from './client/types.js';
+import type {
+  CrmAccount,
+  CrmContact,
+  CrmInteraction,
+  CrmOpportunity,
+  CrmQuote,
+  CrmQuoteLine,
+  CrmSupportCase,
+  CrmUser,
+} from './client/models.js';
+
+/**
+ * The parent each resolver receives (codegen.yml maps the schema's types to these). Most are
+ * the client's models as they are; the entities other subgraphs own or extend start from their
+ * key alone.
+ */
 
 /**
  * What a Customer resolver receives. `account` is null when the CRM holds no account for the
@@ -8,7 +23,7 @@ import type { AccountRecord, EventRecord, TaskRecord, UserRecord } from './clien
 export interface CustomerModel {
   id: string;
   accountId: string | null;
-  account?: AccountRecord | null;
+  account?: CrmAccount | null;
   /** From the gateway's representation, for `discrepancies` (@requires). */
   erpName?: string | null;
   erpBillingAddress?: ErpAddressInput | null;
@@ -22,13 +37,15 @@ export interface ErpAddressInput {
   country?: string | null;
 }
 
-/** A CRM user reached by e-mail: `user` holds what is already read (Owner.* parent path). */
-export interface EmployeeModel {
-  email: string;
-  user?: Partial<UserRecord> | null;
-}
+/** A CRM user reached by e-mail, with what is already read of it (an owner's fields). */
+export type EmployeeModel = Pick<CrmUser, 'email'> & Partial<CrmUser>;
 
-export type InteractionModel = { kind: 'task'; record: TaskRecord } | { kind: 'event'; record: EventRecord };
+export type ContactModel = CrmContact;
+export type InteractionModel = CrmInteraction;
+export type OpportunityModel = CrmOpportunity;
+export type QuoteModel = CrmQuote;
+export type QuoteLineModel = CrmQuoteLine;
+export type SupportCaseModel = CrmSupportCase;
 
 export interface ProductModel {
   sku: string;

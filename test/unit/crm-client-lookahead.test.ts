@@ -1,7 +1,7 @@
 import { buildSchema, execute, type GraphQLResolveInfo, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { ChildListRequest } from '../../subgraphs/crm/client/crmClient.js';
-import { childListsAhead } from '../../subgraphs/crm/lookahead.js';
+import { childListsAhead } from '../../subgraphs/crm/selectionLookahead.js';
 
 const schema = buildSchema(`
   type Query { customers(first: Int, after: String): Conn }

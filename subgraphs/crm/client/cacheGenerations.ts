@@ -1,4 +1,6 @@
+import { CHILD_LISTS } from './fields.js';
 import { toSalesforceId18 } from './ids.js';
+import type { ChildListRead } from './lists.js';
 
 /**
  * The generations a write through the graph bumps (see cachedBatch's `generationsOf`). A write
@@ -17,6 +19,13 @@ export const CRM_GENERATIONS = {
   quoteOfOrder: (orderNumber: string) => `quote-order:${orderNumber}`,
   opportunity: (id: string) => `opportunity:${recordId(id)}`,
 };
+
+/** What a page of a child list depends on: every list, and an account's lists on that account. */
+export function childListGenerations(read: ChildListRead): string[] {
+  return CHILD_LISTS[read.list].parent === 'Account'
+    ? [CRM_GENERATIONS.lists, CRM_GENERATIONS.account(read.parentId)]
+    : [CRM_GENERATIONS.lists];
+}
 
 /** A record's 15- and 18-character ids name one generation. */
 function recordId(id: string): string {

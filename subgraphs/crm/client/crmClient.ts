@@ -15,7 +15,18 @@ import {
   TASK_FIELDS,
   USER_FIELDS,
 } from './fields.js';
-import { type KeysetPosition, keysetAfter } from './keyset.js';
+import { isKeysetFor, type KeysetPosition, keysetAfter, positionOf } from './keyset.js';
+import type { ChildListRead, ChildListRow, Positioned } from './lists.js';
+import type {
+  CrmAccount,
+  CrmContact,
+  CrmInteraction,
+  CrmOpportunity,
+  CrmProduct,
+  CrmQuote,
+  CrmSupportCase,
+  CrmUser,
+} from './models.js';
 import {
   and,
   buildSelect,
@@ -33,6 +44,18 @@ import {
   type SubquerySpec,
   stringLiteral,
 } from './soql.js';
+import {
+  accountOf,
+  CHILD_LIST_MODELS,
+  contactOf,
+  eventOf,
+  opportunityOf,
+  productOf,
+  quoteOf,
+  supportCaseOf,
+  taskOf,
+  userOf,
+} from './toModels.js';
 import type {
   AccountChildrenRecord,
   AccountRecord,
@@ -80,6 +103,12 @@ export const ACCOUNT_PAGE_ORDER: readonly OrderKey[] = [
   { field: 'Name', direction: 'ASC' },
   { field: 'Id', direction: 'ASC' },
 ];
+/** Whether a cursor's position is one in the accounts page order. */
+export const isAccountPosition = isKeysetFor(ACCOUNT_PAGE_ORDER);
+
+/** Salesforce key prefixes: what kind of record an id names. */
+const TASK_ID_PREFIX = '00T';
+const EVENT_ID_PREFIX = '00U';
 
 /** Reads Salesforce's error body `[{"message","errorCode","fields"}]` for logs and classification. */
 export function describeSalesforceFailure(status: number, body: unknown): FailureDescription {
@@ -99,6 +128,12 @@ export interface ChildListRequest {
   list: ChildListName;
   /** Rows per account to read: the page size plus one, to know whether more follow. */
   limit: number;
+}
+
+/** A page of accounts, with the first pages of the child lists read ahead for each. */
+export interface AccountsPage {
+  accounts: Positioned<CrmAccount>[];
+  readAhead: { read: ChildListRead; rows: ChildListRow[] }[];
 }
 
 /**
@@ -219,52 +254,104 @@ export class CrmClient {
   }
 
   /** Accounts linked to these ERP customers, oldest first (duplicates: the first is the one read). */
-  accountsByErpCustomerIds(erpIds: readonly string[], ctx: CallContext): Promise<AccountRecord[]> {
-    return this.recordsWhereIn(
+  async accountsByErpCustomerIds(erpIds: readonly string[], ctx: CallContext): Promise<CrmAccount[]> {
+    const records = await this.recordsWhereIn<AccountRecord>(
       Account,
       ACCOUNT_FIELDS,
       'ERP_Customer_Id__c',
       erpIds,
       'accounts by ERP id',
       ctx,
-      {
-        orderBy: OLDEST_FIRST,
-      },
+      { orderBy: OLDEST_FIRST },
     );
+    return records.map(accountOf);
   }
 
-  accountsByIds(ids: readonly string[], ctx: CallContext): Promise<AccountRecord[]> {
-    return this.recordsWhereIn(Account, ACCOUNT_FIELDS, 'Id', ids, 'accounts by id', ctx);
+  async accountsByIds(ids: readonly string[], ctx: CallContext): Promise<CrmAccount[]> {
+    const records = await this.recordsWhereIn<AccountRecord>(
+      Account,
+      ACCOUNT_FIELDS,
+      'Id',
+      ids,
+      'accounts by id',
+      ctx,
+    );
+    return records.map(accountOf);
   }
 
   /**
    * One page of accounts ordered by (Name, Id) after a keyset position, optionally filtered by
    * a case-insensitive "name contains" (SOQL LIKE is case-insensitive), with child lists read in
-   * the same call when the caller already knows it will need them.
+   * the same call when the caller already knows it will need them (`readAhead`).
    */
   async accountsPage(
     args: {
       search?: string;
       after?: KeysetPosition;
       limit: number;
-      children?: readonly ChildListRequest[];
+      readAhead?: readonly ChildListRequest[];
     },
     ctx: CallContext,
-  ): Promise<(AccountRecord & AccountChildrenRecord)[]> {
+  ): Promise<AccountsPage> {
+    const readAhead = args.readAhead ?? [];
     const conditions: SoqlCondition[] = [];
     if (args.search !== undefined) conditions.push(like('Name', containsPattern(args.search)));
     if (args.after) conditions.push(keysetAfter(ACCOUNT_PAGE_ORDER, args.after));
     const soql = buildSelect({
       object: Account,
       fields: ACCOUNT_FIELDS,
-      subqueries: largestPerList(args.children ?? []).map(childSubquery),
+      subqueries: largestPerList(readAhead).map(childSubquery),
       where: conditions.length > 0 ? and(...conditions) : undefined,
       orderBy: ACCOUNT_PAGE_ORDER,
       limit: args.limit,
     });
     // LIMIT bounds it, but Salesforce may still answer in several batches (smaller ones for
     // statements with subqueries): follow them, or a page would stop short of its LIMIT.
-    return this.queryAll<AccountRecord & AccountChildrenRecord>(soql, 'accounts page', ctx);
+    const records = await this.queryAll<AccountRecord & AccountChildrenRecord>(soql, 'accounts page', ctx);
+    return {
+      accounts: records.map((record) => ({
+        node: accountOf(record),
+        position: positionOf(record, ACCOUNT_PAGE_ORDER),
+      })),
+      readAhead: records.flatMap((record) =>
+        readAhead.map(({ list, limit }) => ({
+          read: { parentId: record.Id, list, limit },
+          rows: childRowsOf(record, list).slice(0, limit),
+        })),
+      ),
+    };
+  }
+
+  /**
+   * Pages of child lists, each a page of one parent's list. First pages are read for every
+   * parent and list in one statement (per URL-bound chunk) per parent object; a later page's
+   * keyset differs per parent, so it takes a statement of its own, all in parallel.
+   */
+  async childListReads(reads: readonly ChildListRead[], ctx: CallContext): Promise<ChildListRow[][]> {
+    const firstPages = new Map<ChildListRead, ChildListRow[]>();
+    const byParent = new Map<SObjectName, ChildListRead[]>();
+    for (const read of reads) {
+      if (read.after) continue;
+      const parent = CHILD_LISTS[read.list].parent;
+      byParent.set(parent, [...(byParent.get(parent) ?? []), read]);
+    }
+    await Promise.all(
+      [...byParent.values()].map(async (group) => {
+        const parents = await this.childListsOf(
+          group.map((read) => read.parentId),
+          group.map(({ list, limit }) => ({ list, limit })),
+          ctx,
+        );
+        for (const read of group) {
+          firstPages.set(read, childRowsOf(parents.get(read.parentId), read.list).slice(0, read.limit));
+        }
+      }),
+    );
+    return Promise.all(
+      reads.map(async (read) =>
+        read.after ? this.childListAfter(read, read.after, ctx) : (firstPages.get(read) ?? []),
+      ),
+    );
   }
 
   /**
@@ -333,90 +420,138 @@ export class CrmClient {
   }
 
   /** A later page of one parent's child list, after a keyset position. */
-  childListAfter<T>(
-    parentKey: string,
-    request: ChildListRequest,
+  private async childListAfter(
+    read: ChildListRead,
     after: KeysetPosition,
     ctx: CallContext,
-  ): Promise<T[]> {
-    const spec: ChildListSpec = CHILD_LISTS[request.list];
+  ): Promise<ChildListRow[]> {
+    const spec: ChildListSpec = CHILD_LISTS[read.list];
     const soql = buildSelect({
       object: spec.object,
       fields: spec.fields,
       where: and(
-        compare(spec.childParentKey, '=', stringLiteral(parentKey)),
+        compare(spec.childParentKey, '=', stringLiteral(read.parentId)),
         keysetAfter(spec.orderBy, after),
       ),
       orderBy: spec.orderBy,
-      limit: request.limit,
+      limit: read.limit,
     });
-    return this.query<T>(soql, `${request.list} of one ${spec.parent}`, ctx).then((page) => page.records);
+    const page = await this.query<object>(soql, `${read.list} of one ${spec.parent}`, ctx);
+    return rowsOf(read.list, page.records);
   }
 
-  tasksByIds(ids: readonly string[], ctx: CallContext): Promise<TaskRecord[]> {
-    return this.recordsWhereIn('Task', TASK_FIELDS, 'Id', ids, 'tasks by id', ctx);
+  /** Tasks and events by id (the key prefix says which), in one batch. */
+  async interactionsByIds(ids: readonly string[], ctx: CallContext): Promise<CrmInteraction[]> {
+    const taskIds = ids.filter((id) => id.startsWith(TASK_ID_PREFIX));
+    const eventIds = ids.filter((id) => id.startsWith(EVENT_ID_PREFIX));
+    const [tasks, events] = await Promise.all([
+      taskIds.length > 0
+        ? this.recordsWhereIn<TaskRecord>('Task', TASK_FIELDS, 'Id', taskIds, 'tasks by id', ctx)
+        : [],
+      eventIds.length > 0
+        ? this.recordsWhereIn<EventRecord>('Event', EVENT_FIELDS, 'Id', eventIds, 'events by id', ctx)
+        : [],
+    ]);
+    return [...tasks.map(taskOf), ...events.map(eventOf)];
   }
 
-  eventsByIds(ids: readonly string[], ctx: CallContext): Promise<EventRecord[]> {
-    return this.recordsWhereIn('Event', EVENT_FIELDS, 'Id', ids, 'events by id', ctx);
-  }
-
-  usersByEmails(emails: readonly string[], ctx: CallContext): Promise<UserRecord[]> {
-    return this.recordsWhereIn('User', USER_FIELDS, 'Email', emails, 'users by e-mail', ctx);
-  }
-
-  contactsByIds(ids: readonly string[], ctx: CallContext): Promise<ContactRecord[]> {
-    return this.recordsWhereIn('Contact', CONTACT_FIELDS, 'Id', ids, 'contacts by id', ctx);
-  }
-
-  opportunitiesByIds(ids: readonly string[], ctx: CallContext): Promise<OpportunityRecord[]> {
-    return this.recordsWhereIn('Opportunity', OPPORTUNITY_FIELDS, 'Id', ids, 'opportunities by id', ctx);
-  }
-
-  casesByNumbers(numbers: readonly string[], ctx: CallContext): Promise<CaseRecord[]> {
-    return this.recordsWhereIn('Case', CASE_FIELDS, 'CaseNumber', numbers, 'cases by number', ctx);
-  }
-
-  casesByIds(ids: readonly string[], ctx: CallContext): Promise<CaseRecord[]> {
-    return this.recordsWhereIn('Case', CASE_FIELDS, 'Id', ids, 'cases by id', ctx);
-  }
-
-  /** Quotes with their line items (one subquery), by id. */
-  quotesByIds(ids: readonly string[], ctx: CallContext): Promise<QuoteRecord[]> {
-    return this.recordsWhereIn('Quote', QUOTE_FIELDS, 'Id', ids, 'quotes by id', ctx, {
-      subqueries: [QUOTE_LINES_SUBQUERY],
-    });
-  }
-
-  /** Quotes that became these ERP sales orders. */
-  quotesByOrderNumbers(numbers: readonly string[], ctx: CallContext): Promise<QuoteRecord[]> {
-    return this.recordsWhereIn(
-      'Quote',
-      QUOTE_FIELDS,
-      'ERP_Order_Number__c',
-      numbers,
-      'quotes by order number',
+  /** Users by e-mail address (Salesforce compares them case-insensitively). */
+  async usersByEmails(emails: readonly string[], ctx: CallContext): Promise<CrmUser[]> {
+    const records = await this.recordsWhereIn<UserRecord>(
+      'User',
+      USER_FIELDS,
+      'Email',
+      emails,
+      'users by e-mail',
       ctx,
-      {
-        subqueries: [QUOTE_LINES_SUBQUERY],
-      },
     );
+    return records.map(userOf).filter((user) => user !== null);
   }
 
-  /** Quotes of these opportunities. */
-  quotesByOpportunityIds(ids: readonly string[], ctx: CallContext): Promise<QuoteRecord[]> {
-    return this.recordsWhereIn('Quote', QUOTE_FIELDS, 'OpportunityId', ids, 'quotes by opportunity', ctx, {
+  async contactsByIds(ids: readonly string[], ctx: CallContext): Promise<CrmContact[]> {
+    const records = await this.recordsWhereIn<ContactRecord>(
+      'Contact',
+      CONTACT_FIELDS,
+      'Id',
+      ids,
+      'contacts by id',
+      ctx,
+    );
+    return records.map(contactOf);
+  }
+
+  async opportunitiesByIds(ids: readonly string[], ctx: CallContext): Promise<CrmOpportunity[]> {
+    const records = await this.recordsWhereIn<OpportunityRecord>(
+      'Opportunity',
+      OPPORTUNITY_FIELDS,
+      'Id',
+      ids,
+      'opportunities by id',
+      ctx,
+    );
+    return records.map(opportunityOf);
+  }
+
+  async supportCasesByNumbers(numbers: readonly string[], ctx: CallContext): Promise<CrmSupportCase[]> {
+    const records = await this.recordsWhereIn<CaseRecord>(
+      'Case',
+      CASE_FIELDS,
+      'CaseNumber',
+      numbers,
+      'cases by number',
+      ctx,
+    );
+    return records.map(supportCaseOf);
+  }
+
+  async supportCasesByIds(ids: readonly string[], ctx: CallContext): Promise<CrmSupportCase[]> {
+    const records = await this.recordsWhereIn<CaseRecord>('Case', CASE_FIELDS, 'Id', ids, 'cases by id', ctx);
+    return records.map(supportCaseOf);
+  }
+
+  /** Quotes with their lines, by id. */
+  quotesByIds(ids: readonly string[], ctx: CallContext): Promise<CrmQuote[]> {
+    return this.quotesWithLines('Id', ids, 'quotes by id', ctx);
+  }
+
+  /** Quotes that became these ERP sales orders, with their lines. */
+  quotesByOrderNumbers(numbers: readonly string[], ctx: CallContext): Promise<CrmQuote[]> {
+    return this.quotesWithLines('ERP_Order_Number__c', numbers, 'quotes by order number', ctx);
+  }
+
+  /** Quotes of these opportunities, newest first, with their lines. */
+  quotesByOpportunityIds(ids: readonly string[], ctx: CallContext): Promise<CrmQuote[]> {
+    return this.quotesWithLines('OpportunityId', ids, 'quotes by opportunity', ctx, [
+      { field: 'CreatedDate', direction: 'DESC' },
+      { field: 'Id', direction: 'DESC' },
+    ]);
+  }
+
+  private async quotesWithLines(
+    field: FilterField,
+    values: readonly string[],
+    label: string,
+    ctx: CallContext,
+    orderBy?: readonly OrderKey[],
+  ): Promise<CrmQuote[]> {
+    const records = await this.recordsWhereIn<QuoteRecord>('Quote', QUOTE_FIELDS, field, values, label, ctx, {
       subqueries: [QUOTE_LINES_SUBQUERY],
-      orderBy: [
-        { field: 'CreatedDate', direction: 'DESC' },
-        { field: 'Id', direction: 'DESC' },
-      ],
+      ...(orderBy ? { orderBy } : {}),
     });
+    return records.map(quoteOf);
   }
 
   /** CRM products by SKU (Product2.ProductCode holds the ERP item number). */
-  productsByCodes(codes: readonly string[], ctx: CallContext): Promise<Product2Record[]> {
-    return this.recordsWhereIn('Product2', PRODUCT_FIELDS, 'ProductCode', codes, 'products by code', ctx);
+  async productsBySkus(skus: readonly string[], ctx: CallContext): Promise<CrmProduct[]> {
+    const records = await this.recordsWhereIn<Product2Record>(
+      'Product2',
+      PRODUCT_FIELDS,
+      'ProductCode',
+      skus,
+      'products by code',
+      ctx,
+    );
+    return records.map(productOf);
   }
 }
 
@@ -446,6 +581,20 @@ function childSubquery(request: ChildListRequest): SubquerySpec {
     orderBy: spec.orderBy,
     limit: request.limit,
   };
+}
+
+/** The rows of a child subquery in a parent record (none when the parent has none). */
+function childRowsOf(parent: AccountChildrenRecord | undefined, list: ChildListName): ChildListRow[] {
+  const result = parent?.[CHILD_LISTS[list].relationship] as SfQueryResult<object> | null | undefined;
+  return rowsOf(list, result?.records ?? []);
+}
+
+function rowsOf(list: ChildListName, records: readonly object[]): ChildListRow[] {
+  const { orderBy } = CHILD_LISTS[list];
+  return records.map((record) => ({
+    node: CHILD_LIST_MODELS[list](record as never),
+    position: positionOf(record, orderBy),
+  }));
 }
 
 function checkQueryResult<T>(body: SfQueryResult<T> | undefined, label: string): SfQueryResult<T> {

@@ -1,45 +1,32 @@
+import { connectionOf, decodeCursor, encodeCursor, pageSize } from '../../../lib/connections.js';
 import type { AddressPurpose } from '../__generated__/resolvers-types.js';
-import type { AccountRef } from '../client/types.js';
+import type { CrmList } from '../client/lists.js';
+import type { CrmAccountRef, CrmPostalAddress } from '../client/models.js';
 import type { CrmContext } from '../context.js';
 import type { CustomerModel } from '../models.js';
 
-/** Salesforce's corporate currency, for records without CurrencyIsoCode (single-currency orgs). */
-export const CORPORATE_CURRENCY = 'USD';
-
-/** A decimal as the graph's Money: a string with two decimals, never a binary float on the wire. */
-export function money(amount: number | null | undefined, currencyCode: string | null | undefined) {
-  if (amount === null || amount === undefined || !Number.isFinite(amount)) return null;
-  return { amount: amount.toFixed(2), currencyCode: currencyCode || CORPORATE_CURRENCY };
+/** An address of the CRM's, or null when the CRM holds none (every part blank). */
+export function crmAddress(purpose: AddressPurpose, address: CrmPostalAddress) {
+  if (Object.values(address).every((v) => v === null || v === '')) return null;
+  return { purpose, source: 'CRM' as const, ...address };
 }
 
-export interface AddressParts {
-  street: string | null;
-  city: string | null;
-  state: string | null;
-  postalCode: string | null;
-  country: string | null;
+/** The customer of a CRM account: the ERP customer's id when linked, else the account id. */
+export function customerOf(account: CrmAccountRef): CustomerModel {
+  return { id: account.erpCustomerId ?? account.crmAccountId, accountId: account.crmAccountId };
 }
 
-export function crmAddress(purpose: AddressPurpose, parts: AddressParts) {
-  if (Object.values(parts).every((v) => v === null || v === '')) return null;
-  return { purpose, source: 'CRM' as const, ...parts };
+/** A page of one of the lists the CRM keeps of a parent (an account, a product), as a connection. */
+export async function listConnection<N, P>(
+  list: CrmList<N, P>,
+  parentId: string | null,
+  args: { first?: number | null; after?: string | null },
+  ctx: CrmContext,
+) {
+  const size = pageSize(args.first);
+  const after = decodeCursor(args.after, list.kind, list.isPosition);
+  if (!parentId) return null;
+  const page = await list.page(parentId, size, after, (read) => ctx.loaders.childList.load(read));
+  const edges = page.items.map(({ node, position }) => ({ cursor: encodeCursor(list.kind, position), node }));
+  return connectionOf(edges, { hasNextPage: page.hasMore, hasPreviousPage: after !== undefined });
 }
-
-/** The customer a CRM record belongs to, from its AccountId and Account.ERP_Customer_Id__c. */
-export function customerOf(accountId: string | null, account: AccountRef | null): CustomerModel | null {
-  if (!accountId) return null;
-  return { id: account?.ERP_Customer_Id__c ?? accountId, accountId };
-}
-
-/** An ISO 8601 instant from Salesforce's `2024-03-01T10:00:00.000+0000`. */
-export function isoDateTime(value: string | null | undefined): string | null {
-  if (!value) return null;
-  const time = Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-  return Number.isNaN(time) ? value : new Date(time).toISOString();
-}
-
-export function ownerOf(owner: { Email: string | null; Id: string } | null | undefined) {
-  return owner?.Email ? { email: owner.Email, user: owner } : null;
-}
-
-export type Ctx = CrmContext;

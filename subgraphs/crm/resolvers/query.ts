@@ -1,16 +1,12 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { cachedLoad } from '../../../lib/cachedBatch.js';
 import { connectionOf, decodeCursor, encodeCursor, pageSize } from '../../../lib/connections.js';
 import { appError } from '../../../lib/errors.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
-import { CRM_GENERATIONS } from '../client/cacheGenerations.js';
-import { ACCOUNT_PAGE_ORDER } from '../client/crmClient.js';
+import { isAccountPosition } from '../client/crmClient.js';
 import { toSalesforceId18 } from '../client/ids.js';
-import { isKeysetFor, positionOf } from '../client/keyset.js';
 import type { CrmContext } from '../context.js';
-import { primeChildLists } from '../loaders.js';
-import { childListsAhead } from '../lookahead.js';
-import type { CustomerModel } from '../models.js';
+import { readAccountsPage } from '../loaders.js';
+import { childListsAhead } from '../selectionLookahead.js';
 import { customerFromAccount, loadCustomer } from './customer.js';
 
 const MAX_SEARCH_LENGTH = 200;
@@ -37,7 +33,7 @@ async function customersPage(
   info: GraphQLResolveInfo,
 ) {
   const size = pageSize(args.first);
-  const after = decodeCursor(args.after, 'customers', isKeysetFor(ACCOUNT_PAGE_ORDER));
+  const after = decodeCursor(args.after, 'customers', isAccountPosition);
   let search: string | undefined;
   if (args.search !== null && args.search !== undefined) {
     search = args.search.trim();
@@ -47,63 +43,40 @@ async function customersPage(
       });
     }
   }
-  // Child lists the selection asks for on every customer come in the same statement. A few
-  // rows more than the page are read so that hidden duplicates rarely leave the page short.
-  const children = ctx.batching ? childListsAhead(info) : [];
+  // Child lists the selection asks for on every customer come in the same call. A few
+  // accounts more than the page are read so that hidden duplicates rarely leave the page short.
+  const readAhead = ctx.batching ? childListsAhead(info) : [];
   const limit = size + 1 + duplicateSlack(size);
-  const rows = await accountsPage({ search, after, limit, children }, ctx);
-  primeChildLists(ctx.loaders, rows, children);
-  for (const account of rows) ctx.loaders.accountById.prime(account.Id, account);
-  const linked = [...new Set(rows.flatMap((a) => (a.ERP_Customer_Id__c ? [a.ERP_Customer_Id__c] : [])))];
+  const { accounts } = await readAccountsPage({ search, after, limit, readAhead }, ctx);
+  const linked = [
+    ...new Set(accounts.flatMap(({ node }) => (node.erpCustomerId ? [node.erpCustomerId] : []))),
+  ];
   const groups = await ctx.loaders.accountsByErpId.loadMany(linked);
   const oldestOf = new Map<string, string>();
   groups.forEach((group, i) => {
     if (group instanceof Error) throw group;
     const oldest = group[0];
-    if (oldest) oldestOf.set(linked[i]!.toLowerCase(), oldest.Id);
+    if (oldest) oldestOf.set(linked[i]!.toLowerCase(), oldest.crmAccountId);
   });
-  const visible = rows.filter((account) => {
-    const erpId = account.ERP_Customer_Id__c?.toLowerCase();
-    const oldest = erpId ? oldestOf.get(erpId) : undefined;
-    return oldest === undefined || oldest === account.Id;
+  const visible = accounts.filter(({ node }) => {
+    const oldest = node.erpCustomerId ? oldestOf.get(node.erpCustomerId.toLowerCase()) : undefined;
+    return oldest === undefined || oldest === node.crmAccountId;
   });
-  const edges = visible.slice(0, size).map((account) => ({
-    cursor: encodeCursor('customers', positionOf(account, ACCOUNT_PAGE_ORDER)),
-    node: customerFromAccount(account) as CustomerModel,
+  const edges = visible.slice(0, size).map(({ node, position }) => ({
+    cursor: encodeCursor('customers', position),
+    node: customerFromAccount(node),
   }));
-  const moreInCrm = rows.length === limit;
+  const moreInCrm = accounts.length === limit;
   const connection = connectionOf(edges, {
     hasNextPage: visible.length > size || moreInCrm,
     hasPreviousPage: after !== undefined,
   });
   // A short page (only duplicates followed) continues after the last account read, not shown.
-  const last = rows.at(-1);
+  const last = accounts.at(-1);
   if (visible.length <= size && moreInCrm && last) {
-    connection.pageInfo.endCursor = encodeCursor('customers', positionOf(last, ACCOUNT_PAGE_ORDER));
+    connection.pageInfo.endCursor = encodeCursor('customers', last.position);
   }
   return connection;
-}
-
-/**
- * The page of accounts read through the shared cache, keyed by everything that decides its
- * statement (search, keyset position, limit, child subqueries): the cached answer holds the
- * read-ahead child lists too, so a repeated page primes its lists without a CRM call.
- */
-function accountsPage(args: Parameters<CrmContext['client']['accountsPage']>[0], ctx: CrmContext) {
-  const load = () => ctx.client.accountsPage(args, ctx);
-  if (!ctx.cache) return load();
-  const { ttlMs } = ctx.cache;
-  return cachedLoad(
-    {
-      cache: ctx.cache.cache,
-      scope: ctx.cache.scope,
-      type: 'crm.accounts-page',
-      ttlMs: (args.children ?? []).length > 0 ? Math.min(ttlMs.customer, ttlMs.activity) : ttlMs.customer,
-      generations: [CRM_GENERATIONS.accounts, CRM_GENERATIONS.lists],
-    },
-    JSON.stringify([args.search ?? null, args.after ?? null, args.limit, args.children ?? []]),
-    load,
-  );
 }
 
 /** Extra accounts read per page to make up for duplicates hidden from it (about 2% are). */
@@ -123,6 +96,6 @@ export const Query: QueryResolvers = {
         argument: 'number',
       });
     }
-    return ctx.loaders.caseByNumber.load(number);
+    return ctx.loaders.supportCaseByNumber.load(number);
   },
 };

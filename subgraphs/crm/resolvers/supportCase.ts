@@ -1,23 +1,23 @@
 import type { SupportCaseResolvers } from '../__generated__/resolvers-types.js';
 import { toSalesforceId18 } from '../client/ids.js';
-import { customerOf, isoDateTime } from './common.js';
+import { customerOf } from './common.js';
 
 export const SupportCase: SupportCaseResolvers = {
   __resolveReference(reference, ctx) {
     const id = toSalesforceId18(reference.id);
-    return id ? ctx.loaders.caseById.load(id) : null;
+    return id ? ctx.loaders.supportCaseById.load(id) : null;
   },
-  id: (c) => c.Id,
-  number: (c) => c.CaseNumber,
-  subject: (c) => c.Subject,
-  description: (c) => c.Description,
-  status: (c) => c.Status,
-  priority: (c) => c.Priority,
-  origin: (c) => c.Origin,
-  type: (c) => c.Type,
-  isClosed: (c) => c.IsClosed,
-  openedAt: (c) => isoDateTime(c.CreatedDate) ?? c.CreatedDate,
-  closedAt: (c) => isoDateTime(c.ClosedDate),
-  customer: (c) => customerOf(c.AccountId, c.Account),
-  contact: (c, _args, ctx) => (c.ContactId ? ctx.loaders.contactById.load(c.ContactId) : null),
+  id: (c) => c.id,
+  number: (c) => c.number,
+  subject: (c) => c.subject,
+  description: (c) => c.description,
+  status: (c) => c.status,
+  priority: (c) => c.priority,
+  origin: (c) => c.origin,
+  type: (c) => c.type,
+  isClosed: (c) => c.isClosed,
+  openedAt: (c) => c.openedAt,
+  closedAt: (c) => c.closedAt,
+  customer: (c) => c.account && customerOf(c.account),
+  contact: (c, _args, ctx) => (c.contactId ? ctx.loaders.contactById.load(c.contactId) : null),
 };

@@ -7,16 +7,12 @@ import {
 } from 'graphql';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../lib/connections.js';
 import type { ChildListRequest } from './client/crmClient.js';
-import type { ChildListName } from './client/fields.js';
+import { ACCOUNT_LISTS } from './client/lists.js';
 
-/** Customer fields that are first pages of account child lists, and the lists each reads. */
-const CONNECTION_FIELDS: Record<string, readonly ChildListName[]> = {
-  interactions: ['tasks', 'events'],
-  contacts: ['contacts'],
-  opportunities: ['opportunities'],
-  quotes: ['quotes'],
-  supportCases: ['cases'],
-};
+/** The account's list a Customer field pages, if `name` is one. */
+function accountListOf(name: string) {
+  return Object.hasOwn(ACCOUNT_LISTS, name) ? ACCOUNT_LISTS[name as keyof typeof ACCOUNT_LISTS] : undefined;
+}
 
 function fieldsOf(
   selectionSet: SelectionSetNode | undefined,
@@ -45,10 +41,11 @@ function argumentValue(node: ValueNode | undefined, info: GraphQLResolveInfo): u
 }
 
 /**
- * The child lists (and page sizes: aliases may ask several) a `customers` selection will ask for on every node as first pages
- * (`edges { node { interactions(first: 5) … } }`), so the accounts page can read them in the
- * same SOQL as relationship subqueries. A list asked with `after`, or with a page size out of
- * range, is left to its resolver (which pages by keyset or refuses the size).
+ * What the selection set of a `customers` field asks on every node as first pages of the
+ * account's lists (`edges { node { interactions(first: 5) … } }`, through fragments, aliases
+ * and variables; aliases may ask several page sizes), as the client's read-ahead requests, so
+ * the accounts page can read them in the same call. A list asked with `after`, or with a page
+ * size out of range, is left to its resolver (which pages on from a cursor or refuses the size).
  */
 export function childListsAhead(info: GraphQLResolveInfo): ChildListRequest[] {
   const wanted = new Map<string, ChildListRequest>();
@@ -56,8 +53,8 @@ export function childListsAhead(info: GraphQLResolveInfo): ChildListRequest[] {
     for (const edges of fieldsOf(connection.selectionSet, info, 'edges')) {
       for (const node of fieldsOf(edges.selectionSet, info, 'node')) {
         for (const field of fieldsOf(node.selectionSet, info)) {
-          const lists = CONNECTION_FIELDS[field.name.value];
-          if (!lists) continue;
+          const list = accountListOf(field.name.value);
+          if (!list) continue;
           const argument = (name: string) =>
             argumentValue(field.arguments?.find((a) => a.name.value === name)?.value, info);
           const after = argument('after');
@@ -65,7 +62,9 @@ export function childListsAhead(info: GraphQLResolveInfo): ChildListRequest[] {
           const first = argument('first') ?? DEFAULT_PAGE_SIZE;
           if (typeof first !== 'number' || !Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE)
             continue;
-          for (const list of lists) wanted.set(`${list}:${first + 1}`, { list, limit: first + 1 });
+          for (const request of list.readAhead(first)) {
+            wanted.set(`${request.list}:${request.limit}`, request);
+          }
         }
       }
     }

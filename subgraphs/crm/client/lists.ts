@@ -1,0 +1,150 @@
+import type { ChildListRequest } from './crmClient.js';
+import { CHILD_LISTS, type ChildListName } from './fields.js';
+import { isKeysetFor, type KeysetPosition } from './keyset.js';
+import type {
+  CrmContact,
+  CrmInteraction,
+  CrmOpportunity,
+  CrmQuote,
+  CrmQuoteOfProduct,
+  CrmSupportCase,
+} from './models.js';
+import type { ChildListModel } from './toModels.js';
+
+/**
+ * The lists the CRM keeps of an account (and of a product), as the graph pages them, and how a
+ * position in one is written down: a SOQL keyset position (the order-key values of the last row
+ * shown), for interactions one per stream — Salesforce keeps tasks and events apart, and the
+ * graph merges them into one list. (The cursor envelope around a position, and the answer to a
+ * foreign one, are lib/connections.ts's.)
+ */
+
+/** A row with the position after it. */
+export interface Positioned<N, P = KeysetPosition> {
+  node: N;
+  position: P;
+}
+
+/**
+ * One page of one parent's child list, as the client reads it: the first `limit` rows, or those
+ * after `after`. The per-request loader batches these (first pages of many parents and lists
+ * in one statement).
+ */
+export interface ChildListRead {
+  /** The account id, or the SKU for a product's quote lines (CHILD_LISTS[list].parentKey). */
+  parentId: string;
+  list: ChildListName;
+  limit: number;
+  after?: KeysetPosition;
+}
+
+export type ChildListRow = Positioned<ChildListModel>;
+
+/** Reads child list pages: the per-request loader, so reads of one tick share statements. */
+export type ReadChildList = (read: ChildListRead) => Promise<ChildListRow[]>;
+
+export interface ListPage<N, P> {
+  items: Positioned<N, P>[];
+  hasMore: boolean;
+}
+
+/** A list the graph pages: its cursor kind, its positions, and how a page of it is read. */
+export interface CrmList<N, P> {
+  /** Names the list in its cursors, so one list's cursor is refused by another. */
+  kind: string;
+  isPosition(value: unknown): value is P;
+  page(parentId: string, size: number, after: P | undefined, read: ReadChildList): Promise<ListPage<N, P>>;
+  /** What an accounts page may read ahead, in its own statement, for a first page of `size`. */
+  readAhead(size: number): ChildListRequest[];
+}
+
+/** A list that is one child list: its rows, in its order. */
+function childList<N>(kind: string, list: ChildListName): CrmList<N, KeysetPosition> {
+  return {
+    kind,
+    isPosition: isKeysetFor(CHILD_LISTS[list].orderBy),
+    async page(parentId, size, after, read) {
+      const rows = (await read({ parentId, list, limit: size + 1, after })) as Positioned<N>[];
+      return { items: rows.slice(0, size), hasMore: rows.length > size };
+    },
+    readAhead: (size) => [{ list, limit: size + 1 }],
+  };
+}
+
+/** Where the interactions list stands in each of its streams (null: nothing shown of it yet). */
+export interface InteractionPosition {
+  t: KeysetPosition | null;
+  e: KeysetPosition | null;
+}
+
+const isTaskPosition = isKeysetFor(CHILD_LISTS.tasks.orderBy);
+const isEventPosition = isKeysetFor(CHILD_LISTS.events.orderBy);
+
+/**
+ * Milliseconds of a row's place in its stream, from its first order key (a task's
+ * ActivityDate, counted from midnight UTC; an event's ActivityDateTime): the merge must follow
+ * the order each stream was read in.
+ */
+function timeOf(list: 'tasks' | 'events', position: KeysetPosition): number {
+  const [value] = position;
+  const iso =
+    list === 'tasks' ? value && `${value}T00:00:00.000Z` : value?.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+  const time = iso ? Date.parse(iso) : Number.NaN;
+  return Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
+}
+
+/**
+ * Tasks and events of an account, newest first: both streams are read with size + 1 rows and
+ * merged; a position holds where each stream stopped, so the next page continues each there.
+ */
+const interactions: CrmList<CrmInteraction, InteractionPosition> = {
+  kind: 'interactions',
+  isPosition(value): value is InteractionPosition {
+    if (typeof value !== 'object' || value === null) return false;
+    const { t, e } = value as Record<string, unknown>;
+    return (t === null || isTaskPosition(t)) && (e === null || isEventPosition(e));
+  },
+  async page(accountId, size, after, read) {
+    const [tasks = [], events = []] = (await Promise.all([
+      read({ parentId: accountId, list: 'tasks', limit: size + 1, after: after?.t ?? undefined }),
+      read({ parentId: accountId, list: 'events', limit: size + 1, after: after?.e ?? undefined }),
+    ])) as Positioned<CrmInteraction>[][];
+    const position: InteractionPosition = { t: after?.t ?? null, e: after?.e ?? null };
+    const items: Positioned<CrmInteraction, InteractionPosition>[] = [];
+    let ti = 0;
+    let ei = 0;
+    while (items.length < size && (ti < tasks.length || ei < events.length)) {
+      const task = tasks[ti];
+      const event = events[ei];
+      if (
+        task !== undefined &&
+        (event === undefined || timeOf('tasks', task.position) >= timeOf('events', event.position))
+      ) {
+        ti += 1;
+        position.t = task.position;
+        items.push({ node: task.node, position: { ...position } });
+      } else if (event !== undefined) {
+        ei += 1;
+        position.e = event.position;
+        items.push({ node: event.node, position: { ...position } });
+      }
+    }
+    return { items, hasMore: ti < tasks.length || ei < events.length };
+  },
+  readAhead: (size) => [
+    { list: 'tasks', limit: size + 1 },
+    { list: 'events', limit: size + 1 },
+  ],
+};
+
+/** The lists of a customer's account, by the Customer field that pages each. */
+export const ACCOUNT_LISTS = {
+  contacts: childList<CrmContact>('contacts', 'contacts'),
+  interactions,
+  opportunities: childList<CrmOpportunity>('opportunities', 'opportunities'),
+  quotes: childList<CrmQuote>('quotes', 'quotes'),
+  supportCases: childList<CrmSupportCase>('cases', 'cases'),
+};
+
+/** The quotes that include a product (by SKU): its quote lines, newest first. */
+export const PRODUCT_QUOTES = childList<CrmQuoteOfProduct>('productQuotes', 'productQuoteLines');

@@ -1,0 +1,154 @@
+/**
+ * What the CRM client hands out: Salesforce's records in the graph's own vocabulary
+ * (schema/crm.graphql), with everything Salesforce-specific already translated — picklist values
+ * to enum values, tasks and events to one kind of interaction, a blank currency code to the
+ * corporate currency, Salesforce's date-time format to ISO 8601, parent paths to references.
+ * Plain JSON, so the shared cache can hold them.
+ */
+
+/** A decimal amount as text with two decimals, never a binary float, in an ISO 4217 currency. */
+export interface Money {
+  amount: string;
+  currencyCode: string;
+}
+
+/** An address as the CRM holds it; every part may be blank. */
+export interface CrmPostalAddress {
+  street: string | null;
+  city: string | null;
+  state: string | null;
+  postalCode: string | null;
+  country: string | null;
+}
+
+/** The CRM account a record belongs to: what a customer is identified by. */
+export interface CrmAccountRef {
+  crmAccountId: string;
+  /** The ERP customer the account is linked to, if any. */
+  erpCustomerId: string | null;
+}
+
+/**
+ * A CRM user, reached by e-mail. A user named by another record (its owner) comes with only
+ * the fields read with that record: undefined means not read, null means the CRM holds none.
+ */
+export interface CrmUser {
+  email: string;
+  crmUserId: string;
+  crmUsername?: string | null;
+  department?: string | null;
+  isActiveCrmUser?: boolean | null;
+}
+
+export interface CrmAccount extends CrmAccountRef {
+  name: string | null;
+  accountType: string | null;
+  industry: string | null;
+  phone: string | null;
+  website: string | null;
+  billingAddress: CrmPostalAddress;
+  shippingAddress: CrmPostalAddress;
+  owner: CrmUser | null;
+}
+
+export type CrmContactRole = 'SALES' | 'SUPPORT' | 'BILLING' | 'DECISION_MAKER' | 'OTHER';
+
+export interface CrmContact {
+  id: string;
+  account: CrmAccountRef | null;
+  firstName: string | null;
+  lastName: string;
+  name: string;
+  title: string | null;
+  email: string | null;
+  phone: string | null;
+  mobilePhone: string | null;
+  role: CrmContactRole;
+  mailingAddress: CrmPostalAddress;
+}
+
+export type CrmInteractionType = 'TASK' | 'CALL' | 'EMAIL' | 'EVENT';
+
+export interface CrmInteraction {
+  id: string;
+  type: CrmInteractionType;
+  subject: string | null;
+  description: string | null;
+  /** A task's due date (YYYY-MM-DD), an event's start (ISO 8601). */
+  occurredAt: string | null;
+  /** Tasks only. */
+  status: string | null;
+  /** Whom the interaction was with; may name a lead, which no contact lookup finds. */
+  contactId: string | null;
+  owner: CrmUser | null;
+}
+
+export interface CrmOpportunity {
+  id: string;
+  name: string;
+  stage: string;
+  amount: Money | null;
+  probability: number | null;
+  closeDate: string | null;
+  isClosed: boolean;
+  isWon: boolean;
+  account: CrmAccountRef | null;
+  owner: CrmUser | null;
+}
+
+export interface CrmQuoteLine {
+  lineNumber: string | null;
+  productSku: string | null;
+  description: string | null;
+  quantity: number;
+  /** In the quote's currency. */
+  unitPrice: Money | null;
+  discountPercent: number | null;
+  total: Money | null;
+}
+
+export interface CrmQuote {
+  id: string;
+  number: string;
+  name: string | null;
+  status: string;
+  expirationDate: string | null;
+  subtotal: Money | null;
+  discount: Money | null;
+  total: Money | null;
+  account: CrmAccountRef | null;
+  opportunityId: string | null;
+  contactId: string | null;
+  /** The ERP sales order the quote became, once it did. */
+  orderNumber: string | null;
+  /** Undefined when the quote was read without its lines (in a customer's list of quotes). */
+  lines?: CrmQuoteLine[];
+}
+
+export interface CrmSupportCase {
+  id: string;
+  number: string;
+  subject: string | null;
+  description: string | null;
+  status: string;
+  priority: string | null;
+  origin: string | null;
+  type: string | null;
+  isClosed: boolean;
+  openedAt: string;
+  closedAt: string | null;
+  account: CrmAccountRef | null;
+  contactId: string | null;
+}
+
+/** The CRM's catalogue entry of an ERP product. */
+export interface CrmProduct {
+  crmProductId: string;
+  sku: string | null;
+  family: string | null;
+}
+
+/** A quote that includes a product, as the product's list of quotes names it. */
+export interface CrmQuoteOfProduct {
+  quoteId: string;
+}

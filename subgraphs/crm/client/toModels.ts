@@ -1,0 +1,237 @@
+import type { ChildListName } from './fields.js';
+import type {
+  CrmAccount,
+  CrmAccountRef,
+  CrmContact,
+  CrmContactRole,
+  CrmInteraction,
+  CrmOpportunity,
+  CrmProduct,
+  CrmQuote,
+  CrmQuoteLine,
+  CrmQuoteOfProduct,
+  CrmSupportCase,
+  CrmUser,
+  Money,
+} from './models.js';
+import type {
+  AccountRecord,
+  AccountRef,
+  CaseRecord,
+  ContactRecord,
+  EventRecord,
+  OpportunityRecord,
+  Product2Record,
+  QuoteLineItemRecord,
+  QuoteRecord,
+  TaskRecord,
+  UserRef,
+} from './types.js';
+
+/** Salesforce's corporate currency, for records without CurrencyIsoCode (single-currency orgs). */
+export const CORPORATE_CURRENCY = 'USD';
+
+function money(amount: number | null | undefined, currencyCode: string | null | undefined): Money | null {
+  if (amount === null || amount === undefined || !Number.isFinite(amount)) return null;
+  return { amount: amount.toFixed(2), currencyCode: currencyCode || CORPORATE_CURRENCY };
+}
+
+/** An ISO 8601 instant from Salesforce's `2024-03-01T10:00:00.000+0000`. */
+export function isoDateTime(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const time = Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  return Number.isNaN(time) ? value : new Date(time).toISOString();
+}
+
+function accountRef(accountId: string | null, account: AccountRef | null): CrmAccountRef | null {
+  if (!accountId) return null;
+  return { crmAccountId: accountId, erpCustomerId: account?.ERP_Customer_Id__c ?? null };
+}
+
+/**
+ * A user record, or a record's owner read through the Owner.* parent path (only what that path
+ * selected is defined). Null without an e-mail address: that is what the graph reaches users by.
+ */
+export function userOf(owner: UserRef | null | undefined): CrmUser | null {
+  if (!owner?.Email) return null;
+  return {
+    email: owner.Email,
+    crmUserId: owner.Id,
+    crmUsername: owner.Username,
+    department: owner.Department,
+    isActiveCrmUser: owner.IsActive,
+  };
+}
+
+export function accountOf(record: AccountRecord): CrmAccount {
+  return {
+    crmAccountId: record.Id,
+    erpCustomerId: record.ERP_Customer_Id__c,
+    name: record.Name,
+    accountType: record.Type,
+    industry: record.Industry,
+    phone: record.Phone,
+    website: record.Website,
+    billingAddress: {
+      street: record.BillingStreet,
+      city: record.BillingCity,
+      state: record.BillingState,
+      postalCode: record.BillingPostalCode,
+      country: record.BillingCountry,
+    },
+    shippingAddress: {
+      street: record.ShippingStreet,
+      city: record.ShippingCity,
+      state: record.ShippingState,
+      postalCode: record.ShippingPostalCode,
+      country: record.ShippingCountry,
+    },
+    owner: userOf(record.Owner),
+  };
+}
+
+/** Contact_Role__c picklist values. */
+const CONTACT_ROLES: Record<string, CrmContactRole> = {
+  Sales: 'SALES',
+  Support: 'SUPPORT',
+  Billing: 'BILLING',
+  'Decision Maker': 'DECISION_MAKER',
+};
+
+export function contactOf(record: ContactRecord): CrmContact {
+  return {
+    id: record.Id,
+    account: accountRef(record.AccountId, record.Account),
+    firstName: record.FirstName,
+    lastName: record.LastName,
+    name: record.Name ?? [record.FirstName, record.LastName].filter(Boolean).join(' '),
+    title: record.Title,
+    email: record.Email,
+    phone: record.Phone,
+    mobilePhone: record.MobilePhone,
+    role: CONTACT_ROLES[record.Contact_Role__c ?? ''] ?? 'OTHER',
+    mailingAddress: {
+      street: record.MailingStreet,
+      city: record.MailingCity,
+      state: record.MailingState,
+      postalCode: record.MailingPostalCode,
+      country: record.MailingCountry,
+    },
+  };
+}
+
+export function taskOf(record: TaskRecord): CrmInteraction {
+  return {
+    id: record.Id,
+    type: record.TaskSubtype === 'Call' ? 'CALL' : record.TaskSubtype === 'Email' ? 'EMAIL' : 'TASK',
+    subject: record.Subject,
+    description: record.Description,
+    occurredAt: record.ActivityDate,
+    status: record.Status,
+    contactId: record.WhoId,
+    owner: userOf(record.Owner),
+  };
+}
+
+export function eventOf(record: EventRecord): CrmInteraction {
+  return {
+    id: record.Id,
+    type: 'EVENT',
+    subject: record.Subject,
+    description: record.Description,
+    occurredAt: isoDateTime(record.ActivityDateTime ?? record.StartDateTime),
+    status: null,
+    contactId: record.WhoId,
+    owner: userOf(record.Owner),
+  };
+}
+
+export function opportunityOf(record: OpportunityRecord): CrmOpportunity {
+  return {
+    id: record.Id,
+    name: record.Name,
+    stage: record.StageName,
+    amount: money(record.Amount, record.CurrencyIsoCode),
+    probability: record.Probability,
+    closeDate: record.CloseDate,
+    isClosed: record.IsClosed,
+    isWon: record.IsWon,
+    account: accountRef(record.AccountId, record.Account),
+    owner: userOf(record.Owner),
+  };
+}
+
+/** Lines carry no currency in Salesforce: they are in their quote's. */
+function quoteLineOf(record: QuoteLineItemRecord, currencyCode: string | null): CrmQuoteLine {
+  return {
+    lineNumber: record.LineNumber,
+    productSku: record.Product2?.ProductCode || null,
+    description: record.Description,
+    quantity: record.Quantity,
+    unitPrice: money(record.UnitPrice, currencyCode),
+    discountPercent: record.Discount,
+    total: money(record.TotalPrice, currencyCode),
+  };
+}
+
+export function quoteOf(record: QuoteRecord): CrmQuote {
+  const currency = record.CurrencyIsoCode;
+  const { Subtotal: subtotal, TotalPrice: totalPrice } = record;
+  return {
+    id: record.Id,
+    number: record.QuoteNumber,
+    name: record.Name,
+    status: record.Status,
+    expirationDate: record.ExpirationDate,
+    subtotal: money(subtotal, currency),
+    discount: subtotal !== null && totalPrice !== null ? money(subtotal - totalPrice, currency) : null,
+    total: money(record.GrandTotal ?? totalPrice, currency),
+    account: accountRef(record.AccountId, record.Account),
+    opportunityId: record.OpportunityId,
+    contactId: record.ContactId,
+    orderNumber: record.ERP_Order_Number__c,
+    // Read without the line subquery (a customer's list of quotes): the lines are not known.
+    ...(record.QuoteLineItems === undefined
+      ? {}
+      : { lines: (record.QuoteLineItems?.records ?? []).map((line) => quoteLineOf(line, currency)) }),
+  };
+}
+
+export function supportCaseOf(record: CaseRecord): CrmSupportCase {
+  return {
+    id: record.Id,
+    number: record.CaseNumber,
+    subject: record.Subject,
+    description: record.Description,
+    status: record.Status,
+    priority: record.Priority,
+    origin: record.Origin,
+    type: record.Type,
+    isClosed: record.IsClosed,
+    openedAt: isoDateTime(record.CreatedDate) ?? record.CreatedDate,
+    closedAt: isoDateTime(record.ClosedDate),
+    account: accountRef(record.AccountId, record.Account),
+    contactId: record.ContactId,
+  };
+}
+
+export function productOf(record: Product2Record): CrmProduct {
+  return { crmProductId: record.Id, sku: record.ProductCode, family: record.Family };
+}
+
+export function quoteOfProductOf(record: { QuoteId: string }): CrmQuoteOfProduct {
+  return { quoteId: record.QuoteId };
+}
+
+/** What a row of each child list (fields.ts CHILD_LISTS) becomes. */
+export const CHILD_LIST_MODELS = {
+  contacts: contactOf,
+  tasks: taskOf,
+  events: eventOf,
+  opportunities: opportunityOf,
+  quotes: quoteOf,
+  cases: supportCaseOf,
+  productQuoteLines: quoteOfProductOf,
+} as const satisfies Record<ChildListName, (record: never) => unknown>;
+
+export type ChildListModel = ReturnType<(typeof CHILD_LIST_MODELS)[ChildListName]>;
