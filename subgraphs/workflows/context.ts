@@ -1,16 +1,39 @@
+import type { RequestScope } from '../../lib/graphqlHttp.js';
 import type { Logger } from '../../lib/logger.js';
 import type { QuoteConversion } from './convertQuoteToOrder.js';
-import type { CustomerChanges } from './customerChanges.js';
+import type { InteractionLogging } from './logInteraction.js';
 import type { WorkflowStore } from './store/types.js';
+import type { CustomerAddressUpdate } from './updateCustomerAddress.js';
+import type { CustomerContactUpsert } from './upsertCustomerContact.js';
+
+/** What a workflow needs of the request it runs for. */
+export interface CallScope {
+  requestId: string;
+  /** Child of the root logger carrying the request id. */
+  logger: Logger;
+}
+
+/** One per mutation; built once and shared by every request (they hold no per-request state). */
+export interface Workflows {
+  convertQuoteToOrder: QuoteConversion;
+  updateCustomerAddress: CustomerAddressUpdate;
+  upsertCustomerContact: CustomerContactUpsert;
+  logInteraction: InteractionLogging;
+}
 
 /**
- * What every workflows resolver receives. The workflows and the store are shared by all
- * requests (they hold no per-request state); the request id and logger are the request's own.
+ * What every workflows resolver receives (codegen `contextType`). There are no loaders: a
+ * workflow reads each legacy record it decides on once, through the write clients, never per field.
  */
-export interface WorkflowsContext {
-  requestId: string;
-  logger: Logger;
-  conversion: QuoteConversion;
-  customerChanges: CustomerChanges;
+export interface WorkflowsContext extends CallScope {
+  workflows: Workflows;
+  /** The durable state: idempotency records and write-backs, which the payloads report. */
   store: WorkflowStore;
+}
+
+export function createContextFactory(shared: {
+  workflows: Workflows;
+  store: WorkflowStore;
+}): (scope: RequestScope) => Promise<WorkflowsContext> {
+  return async ({ requestId, logger }) => ({ requestId, logger, ...shared });
 }

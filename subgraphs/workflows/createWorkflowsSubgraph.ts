@@ -10,16 +10,19 @@ import { CrmClient } from '../crm/client/crmClient.js';
 import { InvalidatingCrmWrites } from '../crm/client/invalidatingWrites.js';
 import { ErpClient } from '../erp/client/erpClient.js';
 import { InvalidatingErpWrites } from '../erp/client/invalidatingWrites.js';
-import type { ErpOrderSummary } from '../erp/client/writes.js';
+import type { ErpOrderSummary } from '../erp/client/writeModels.js';
 import type { WorkflowsSubgraphConfig } from './config.js';
-import type { WorkflowsContext } from './context.js';
+import { createContextFactory, type WorkflowsContext } from './context.js';
 import { CONVERT_OPERATION, QuoteConversion } from './convertQuoteToOrder.js';
-import { CustomerChanges } from './customerChanges.js';
+import type { CustomerChangeDeps } from './customerChanges.js';
 import { Coordinator } from './idempotency.js';
+import { InteractionLogging } from './logInteraction.js';
 import { resolvers } from './resolvers/index.js';
 import { RedisWorkflowStore } from './store/redisStore.js';
 import { SqliteWorkflowStore } from './store/sqliteStore.js';
 import type { WorkflowStore } from './store/types.js';
+import { CustomerAddressUpdate } from './updateCustomerAddress.js';
+import { CustomerContactUpsert } from './upsertCustomerContact.js';
 import { WriteBacks } from './writeBacks.js';
 
 export const WORKFLOWS_SCHEMA_PATH = new URL('../../schema/workflows.graphql', import.meta.url);
@@ -134,7 +137,7 @@ export function createWorkflowsSubgraph(
     writeBacks,
     ...(deps.afterErpOrderCreated ? { afterErpOrderCreated: deps.afterErpOrderCreated } : {}),
   });
-  const customerChanges = new CustomerChanges({
+  const customerChanges: CustomerChangeDeps = {
     erp,
     crm,
     coordinator,
@@ -143,20 +146,20 @@ export function createWorkflowsSubgraph(
       mirrorBillingAddressToCrm: config.mirrorBillingAddressToCrm,
       mirrorBillingContactToErp: config.mirrorBillingContactToErp,
     },
-  });
+  };
+  const workflows = {
+    convertQuoteToOrder: conversion,
+    updateCustomerAddress: new CustomerAddressUpdate(customerChanges),
+    upsertCustomerContact: new CustomerContactUpsert(customerChanges),
+    logInteraction: new InteractionLogging(customerChanges),
+  };
 
   const subgraph = createSubgraphServer<WorkflowsContext>({
     schemaPath: WORKFLOWS_SCHEMA_PATH,
     resolvers,
     subgraph: 'workflows',
     logger,
-    context: async ({ requestId, logger: requestLogger }) => ({
-      requestId,
-      logger: requestLogger,
-      conversion,
-      customerChanges,
-      store,
-    }),
+    context: createContextFactory({ workflows, store }),
     async release() {
       await Promise.all([erpClient.close(), crmClient.close()]);
       if (!deps.store) await store.close();

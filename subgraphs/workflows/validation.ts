@@ -110,7 +110,7 @@ export function text(
 }
 
 export function email(field: string, value: string | null | undefined): string | null {
-  const checked = text(field, value, Math.min(CRM_FIELD_LIMITS.Email, ERP_FIELD_LIMITS.email));
+  const checked = text(field, value, Math.min(CRM_FIELD_LIMITS.email, ERP_FIELD_LIMITS.email));
   if (checked !== null && !EMAIL_RE.test(checked)) {
     throw invalidInput(field, 'INVALID_FORMAT', `${field} must be an e-mail address.`);
   }
@@ -186,8 +186,8 @@ export function address(
     );
   }
   return {
-    street: text(`${field}.street`, value.street, ERP_FIELD_LIMITS.addressLine1, true),
-    street2: text(`${field}.street2`, value.street2, ERP_FIELD_LIMITS.addressLine2),
+    street: text(`${field}.street`, value.street, ERP_FIELD_LIMITS.street, true),
+    street2: text(`${field}.street2`, value.street2, ERP_FIELD_LIMITS.street2),
     city: text(`${field}.city`, value.city, ERP_FIELD_LIMITS.city, true),
     state: text(`${field}.state`, value.state, ERP_FIELD_LIMITS.state),
     postalCode: text(`${field}.postalCode`, value.postalCode, ERP_FIELD_LIMITS.postalCode, true),

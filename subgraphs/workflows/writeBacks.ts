@@ -1,8 +1,17 @@
 import { LegacyError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import type { AccountAddressPatch, CrmWrites, QuoteLink } from '../crm/client/writes.js';
-import type { CustomerPatch, ErpWrites } from '../erp/client/writes.js';
-import type { NewWriteBack, WorkflowStore, WriteBackRecord } from './store/types.js';
+import type { CrmPostalAddressForWrite, QuoteLink } from '../crm/client/writeModels.js';
+import type { CrmWrites } from '../crm/client/writes.js';
+import type { ErpCustomerChanges } from '../erp/client/writeModels.js';
+import type { ErpWrites } from '../erp/client/writes.js';
+import { outcome, type SystemOutcome } from './outcomes.js';
+import type {
+  NewWriteBack,
+  SystemName,
+  WorkflowStore,
+  WriteBackKind,
+  WriteBackRecord,
+} from './store/types.js';
 
 /**
  * Writes the graph owes a legacy system because it did not answer when a workflow ran. They
@@ -15,14 +24,10 @@ import type { NewWriteBack, WorkflowStore, WriteBackRecord } from './store/types
 
 export type WriteBackPayload =
   | { kind: 'QUOTE_LINK'; link: QuoteLink }
-  | {
-      kind: 'CRM_ACCOUNT_ADDRESS';
-      /** Known when the account was found before the CRM failed; else found from the ERP id. */
-      accountId: string | null;
-      erpCustomerId: string | null;
-      patch: AccountAddressPatch;
-    }
-  | { kind: 'ERP_CUSTOMER_CONTACT'; erpCustomerId: string; patch: CustomerPatch };
+  /** The billing address the ERP holds, copied to the customer's CRM account. */
+  | { kind: 'CRM_ACCOUNT_ADDRESS'; erpCustomerId: string; billingAddress: CrmPostalAddressForWrite }
+  /** A billing contact's e-mail and phone, copied to the ERP customer. */
+  | { kind: 'ERP_CUSTOMER_CONTACT'; erpCustomerId: string; changes: ErpCustomerChanges };
 
 export interface WriteBackTiming {
   /** First retry after about this long; doubles per attempt. */
@@ -34,20 +39,64 @@ export interface WriteBackTiming {
   now?: () => number;
 }
 
-/** Failures worth retrying: the system did not answer, or not in a usable way. */
-export function isTransient(error: unknown): boolean {
-  return (
-    error instanceof LegacyError &&
-    (error.code === 'LEGACY_UNAVAILABLE' ||
-      error.code === 'LEGACY_TIMEOUT' ||
-      error.code === 'LEGACY_THROTTLED' ||
-      error.code === 'LEGACY_BAD_RESPONSE')
-  );
+/** What one write owed to the other system came to, for the mutation's answer. */
+export interface WriteBackResult {
+  outcome: SystemOutcome;
+  /** The write-back recorded when it was not done now. */
+  pendingWriteBackId: string | null;
 }
 
-export function errorCodeOf(error: unknown): string {
+/**
+ * The one rule of what is retried: the system did not answer (or not usably), or the record
+ * changed between the read and the write — every kind writes over the version it finds, so the
+ * next attempt reads again. Anything else the system refused is final.
+ */
+function isRetryable(error: unknown): boolean {
+  if (!(error instanceof LegacyError)) return false;
+  switch (error.code) {
+    case 'LEGACY_UNAVAILABLE':
+    case 'LEGACY_TIMEOUT':
+    case 'LEGACY_THROTTLED':
+    case 'LEGACY_BAD_RESPONSE':
+    case 'CONFLICT':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function errorCodeOf(error: unknown): string {
   return error instanceof LegacyError ? error.code : 'INTERNAL_SERVER_ERROR';
 }
+
+const systemOf = (kind: WriteBackKind): SystemName => (kind === 'ERP_CUSTOMER_CONTACT' ? 'ERP' : 'CRM');
+
+/** The record a payload writes, in its system: one write-back per target is kept pending. */
+function targetOf(payload: WriteBackPayload): string {
+  return payload.kind === 'QUOTE_LINK' ? payload.link.quoteId : payload.erpCustomerId;
+}
+
+/** What the outcome of each kind says, for people. */
+const MESSAGES: Record<WriteBackKind, { done: string; notOwed?: string; pending: string; failed: string }> = {
+  QUOTE_LINK: {
+    done: 'Quote accepted and linked to the order; opportunity closed won.',
+    pending:
+      'The CRM did not answer; the quote will be linked to the order as soon as it does (see pendingWriteBack).',
+    failed: 'The CRM refused to link the quote to the order; the write-back is kept for a person to resolve.',
+  },
+  CRM_ACCOUNT_ADDRESS: {
+    done: 'Copied to the CRM account.',
+    notOwed: 'The CRM holds no account for this customer.',
+    pending: 'The CRM did not answer; the account will be updated as soon as it does.',
+    failed: 'The CRM refused the copy; the write-back is kept for a person to resolve.',
+  },
+  ERP_CUSTOMER_CONTACT: {
+    done: 'Billing e-mail and phone copied to the ERP customer.',
+    notOwed: 'The ERP does not hold this customer.',
+    pending: 'The ERP did not take the copy now; it will be retried until it does.',
+    failed: 'The ERP refused the copy; the write-back is kept for a person to resolve.',
+  },
+};
 
 export class WriteBacks {
   private readonly random: () => number;
@@ -73,62 +122,89 @@ export class WriteBacks {
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
   }
 
-  /** Records a write-back whose first attempt (made by the workflow) failed with `error`. */
-  async record(
+  /**
+   * A workflow's write to the other system, made now; if that system fails it, recorded for the
+   * background loop. Retried (PENDING) or final (FAILED) by the one rule of {@link isRetryable}.
+   * Failures other than the legacy system's are the workflow's own: thrown, nothing recorded.
+   */
+  async applyOrRecord(
     payload: WriteBackPayload,
-    meta: {
-      targetId: string;
-      customerId?: string | null;
-      orderNumber?: string | null;
-      quoteId?: string | null;
-    },
-    error: unknown,
+    /** The ERP customer the write concerns, listed with the write-back. */
+    customerId: string,
+    requestId: string,
+  ): Promise<WriteBackResult> {
+    const system = systemOf(payload.kind);
+    const messages = MESSAGES[payload.kind];
+    try {
+      const applied = await this.apply(payload, requestId);
+      return {
+        outcome:
+          applied === 'WRITTEN'
+            ? outcome(system, 'DONE', messages.done)
+            : outcome(system, 'NOT_APPLICABLE', messages.notOwed ?? null),
+        pendingWriteBackId: null,
+      };
+    } catch (error) {
+      if (!(error instanceof LegacyError)) throw error;
+      const recorded = await this.record(payload, customerId, error);
+      return {
+        outcome: isRetryable(error)
+          ? outcome(system, 'PENDING', messages.pending, error.code)
+          : outcome(system, 'FAILED', messages.failed, error.code),
+        pendingWriteBackId: recorded.id,
+      };
+    }
+  }
+
+  /** Records a write-back whose first attempt (made by the workflow) failed with `error`. */
+  private async record(
+    payload: WriteBackPayload,
+    customerId: string,
+    error: LegacyError,
   ): Promise<WriteBackRecord> {
     const entry: NewWriteBack = {
       kind: payload.kind,
-      system: payload.kind === 'ERP_CUSTOMER_CONTACT' ? 'ERP' : 'CRM',
-      targetId: meta.targetId,
+      system: systemOf(payload.kind),
+      targetId: targetOf(payload),
       payload,
-      customerId: meta.customerId ?? null,
-      orderNumber: meta.orderNumber ?? null,
-      quoteId: meta.quoteId ?? null,
-      lastErrorCode: errorCodeOf(error),
+      customerId,
+      orderNumber: payload.kind === 'QUOTE_LINK' ? payload.link.orderNumber : null,
+      quoteId: payload.kind === 'QUOTE_LINK' ? payload.link.quoteId : null,
+      lastErrorCode: error.code,
       attempts: 1,
       nextAttemptAt: this.now() + this.delayAfter(1),
     };
     const record = await this.store.addWriteBack(entry, this.now());
     this.logger.warn(
-      { writeBackId: record.id, kind: payload.kind, targetId: meta.targetId, code: entry.lastErrorCode },
+      { writeBackId: record.id, kind: payload.kind, targetId: entry.targetId, code: entry.lastErrorCode },
       'write-back pending',
     );
     return record;
   }
 
-  /** Applies one payload now; throws what the legacy system answered. */
-  async apply(payload: WriteBackPayload, requestId?: string): Promise<void> {
+  /**
+   * Applies one payload now; throws what the legacy system answered. NOT_OWED: the record it
+   * would write is gone from that system, so nothing is owed any more.
+   */
+  private async apply(payload: WriteBackPayload, requestId?: string): Promise<'WRITTEN' | 'NOT_OWED'> {
     switch (payload.kind) {
       case 'QUOTE_LINK':
         await this.crm.linkQuoteToOrder(payload.link, requestId);
-        return;
+        return 'WRITTEN';
       case 'CRM_ACCOUNT_ADDRESS': {
-        let accountId = payload.accountId;
-        if (accountId === null && payload.erpCustomerId !== null) {
-          const [account] = await this.crm.findAccountsByErpCustomerId(payload.erpCustomerId, requestId);
-          // The CRM holds no account for the customer (any more): nothing is owed.
-          if (!account) return;
-          accountId = account.Id;
-        }
-        if (accountId === null) return;
-        await this.crm.updateAccount(accountId, payload.patch, null, requestId);
-        return;
+        const [account] = await this.crm.findAccountsByErpCustomerId(payload.erpCustomerId, requestId);
+        if (!account) return 'NOT_OWED';
+        // The ERP is the system of record for the billing address: no precondition, it decided.
+        await this.crm.updateAccountAddress(account.id, 'BILLING', payload.billingAddress, null, requestId);
+        return 'WRITTEN';
       }
       case 'ERP_CUSTOMER_CONTACT': {
         const customer = await this.erp.getCustomer(payload.erpCustomerId, requestId);
-        if (!customer) return;
+        if (!customer) return 'NOT_OWED';
         // The CRM is the system of record for contacts: its value is the one to keep, so the
         // ERP record is written at whatever version it is now.
-        await this.erp.updateCustomer(payload.erpCustomerId, customer.etag, payload.patch, requestId);
-        return;
+        await this.erp.updateCustomer(payload.erpCustomerId, customer.version, payload.changes, requestId);
+        return 'WRITTEN';
       }
     }
   }
@@ -155,23 +231,21 @@ export class WriteBacks {
           counts.done += 1;
           this.logger.info({ writeBackId: writeBack.id, kind: writeBack.kind, attempts }, 'write-back done');
         } catch (error) {
-          // Each kind re-reads the record's current version before writing, so a CONFLICT is a
-          // change that landed in between: the next attempt reads again.
-          const transient = isTransient(error) || (error instanceof LegacyError && error.code === 'CONFLICT');
+          const retryable = isRetryable(error);
           await this.store.recordWriteBackAttempt(
             writeBack.id,
             owner,
             {
-              status: transient ? 'PENDING' : 'FAILED',
+              status: retryable ? 'PENDING' : 'FAILED',
               lastErrorCode: errorCodeOf(error),
-              nextAttemptAt: transient ? this.now() + this.delayAfter(attempts) : null,
+              nextAttemptAt: retryable ? this.now() + this.delayAfter(attempts) : null,
             },
             this.now(),
           );
-          if (transient) counts.pending += 1;
+          if (retryable) counts.pending += 1;
           else counts.failed += 1;
           const log = { writeBackId: writeBack.id, kind: writeBack.kind, attempts, code: errorCodeOf(error) };
-          if (transient) this.logger.info(log, 'write-back still pending');
+          if (retryable) this.logger.info(log, 'write-back still pending');
           else this.logger.error({ ...log, err: error }, 'write-back refused: needs a person');
         }
       }),

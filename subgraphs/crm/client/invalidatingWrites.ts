@@ -2,10 +2,14 @@ import { bumpGenerations } from '../../../lib/cachedBatch.js';
 import type { LegacyCache } from '../../../lib/legacyCache.js';
 import { CRM_GENERATIONS } from './cacheGenerations.js';
 import type { CrmClient } from './crmClient.js';
-import { type AccountAddressPatch, type ContactFields, CrmWrites, type QuoteLink } from './writes.js';
-
-type TaskFields = Parameters<CrmWrites['createTask']>[0];
-type EventFields = Parameters<CrmWrites['createEvent']>[0];
+import type {
+  AccountAddressPurpose,
+  ContactDetails,
+  CrmPostalAddressForWrite,
+  NewInteraction,
+  QuoteLink,
+} from './writeModels.js';
+import { CrmWrites } from './writes.js';
 
 /**
  * The CRM writes, each followed by forgetting what it made stale in the shared cache (see
@@ -44,45 +48,42 @@ export class InvalidatingCrmWrites extends CrmWrites {
     );
   }
 
-  override updateAccount(
+  override updateAccountAddress(
     accountId: string,
-    patch: AccountAddressPatch,
+    purpose: AccountAddressPurpose,
+    address: CrmPostalAddressForWrite,
     unmodifiedSince: string | null,
     requestId?: string,
   ): Promise<void> {
     return this.after(
-      () => super.updateAccount(accountId, patch, unmodifiedSince, requestId),
+      () => super.updateAccountAddress(accountId, purpose, address, unmodifiedSince, requestId),
       [CRM_GENERATIONS.account(accountId)],
     );
   }
 
-  override createContact(accountId: string, fields: ContactFields, requestId?: string): Promise<string> {
+  override createContact(accountId: string, details: ContactDetails, requestId?: string): Promise<string> {
     return this.after(
-      () => super.createContact(accountId, fields, requestId),
+      () => super.createContact(accountId, details, requestId),
       [CRM_GENERATIONS.account(accountId)],
     );
   }
 
   override updateContact(
     contactId: string,
-    fields: ContactFields,
+    details: ContactDetails,
     unmodifiedSince: string | null,
     requestId?: string,
   ): Promise<void> {
     return this.after(
-      () => super.updateContact(contactId, fields, unmodifiedSince, requestId),
+      () => super.updateContact(contactId, details, unmodifiedSince, requestId),
       [CRM_GENERATIONS.contact(contactId), CRM_GENERATIONS.lists],
     );
   }
 
-  override createTask(fields: TaskFields, requestId?: string): Promise<string> {
-    return this.after(() => super.createTask(fields, requestId), [CRM_GENERATIONS.account(fields.AccountId)]);
-  }
-
-  override createEvent(fields: EventFields, requestId?: string): Promise<string> {
+  override createInteraction(interaction: NewInteraction, requestId?: string): Promise<string> {
     return this.after(
-      () => super.createEvent(fields, requestId),
-      [CRM_GENERATIONS.account(fields.AccountId)],
+      () => super.createInteraction(interaction, requestId),
+      [CRM_GENERATIONS.account(interaction.customerAccountId)],
     );
   }
 }

@@ -2,33 +2,67 @@ import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
 import type { CrmClient } from './crmClient.js';
 import { toSalesforceId18 } from './ids.js';
 import { and, buildSelect, compare, stringLiteral } from './soql.js';
+import type {
+  AccountAddressPurpose,
+  ContactDetails,
+  ContactRole,
+  CrmAccountForWrite,
+  CrmContactForWrite,
+  CrmPostalAddressForWrite,
+  NewInteraction,
+  QuoteForConversion,
+  QuoteLink,
+} from './writeModels.js';
 
 /**
  * The Salesforce writes the workflows subgraph makes, and the reads they decide on. Protocol
- * knowledge stays here: sObject URLs, SOQL through soql.ts, the composite envelope, the
- * `If-Unmodified-Since` last-modified check. Every write is sent once (LegacyHttp never retries
- * a POST or PATCH); callers decide whether a write may be repeated — the quote link may (it
- * sets absolute values), a create may not.
+ * knowledge stays here: sObject URLs and field names, picklist values, SOQL through soql.ts, the
+ * composite envelope, the `If-Unmodified-Since` last-modified check. Every write is sent once
+ * (LegacyHttp never retries a POST or PATCH); callers decide whether a write may be repeated —
+ * the quote link may (it sets absolute values), a create may not.
  */
 
-/** Salesforce's lengths for the fields the workflows write. */
+/** Salesforce's lengths for the fields the workflows write, by what they hold. */
 export const CRM_FIELD_LIMITS = {
-  FirstName: 40,
-  LastName: 80,
-  Email: 80,
-  Phone: 40,
-  MobilePhone: 40,
-  Title: 128,
-  Street: 255,
-  City: 40,
-  State: 80,
-  PostalCode: 20,
-  Country: 80,
-  Subject: 255,
-  Description: 32_000,
+  firstName: 40,
+  lastName: 80,
+  email: 80,
+  phone: 40,
+  mobilePhone: 40,
+  title: 128,
+  street: 255,
+  city: 40,
+  state: 80,
+  postalCode: 20,
+  country: 80,
+  subject: 255,
+  description: 32_000,
 } as const;
 
-export interface CrmQuoteLineForWrite {
+/** Quote statuses a sales team converts from; the rest are not (yet, or any more) a deal. */
+export const CONVERTIBLE_QUOTE_STATUSES: readonly string[] = ['Approved', 'Presented', 'Accepted'];
+/** The status a quote linked to its order is left in. */
+const ACCEPTED = 'Accepted';
+
+/** The Contact_Role__c picklist value of each role; OTHER leaves it empty. */
+const ROLE_VALUES: Record<ContactRole, string | null> = {
+  SALES: 'Sales',
+  SUPPORT: 'Support',
+  BILLING: 'Billing',
+  DECISION_MAKER: 'Decision Maker',
+  OTHER: null,
+};
+
+/** Salesforce logs calls and e-mails as tasks of that subtype. */
+const TASK_SUBTYPES: Record<Exclude<NewInteraction['type'], 'EVENT'>, string> = {
+  TASK: 'Task',
+  CALL: 'Call',
+  EMAIL: 'Email',
+};
+
+// The record shapes of the write paths: their own selections, every field nullable.
+
+interface SfQuoteLineForWrite {
   Id: string;
   LineNumber: string | null;
   Description: string | null;
@@ -41,7 +75,7 @@ export interface CrmQuoteLineForWrite {
   Product2: { ProductCode: string | null } | null;
 }
 
-export interface CrmQuoteForWrite {
+interface SfQuoteForWrite {
   Id: string;
   QuoteNumber: string | null;
   Name: string | null;
@@ -55,10 +89,9 @@ export interface CrmQuoteForWrite {
   ERP_Order_Number__c: string | null;
   ERP_Order_Id__c: string | null;
   LastModifiedDate: string | null;
-  lines: CrmQuoteLineForWrite[];
 }
 
-export interface CrmAccountForWrite {
+interface SfAccountForWrite {
   Id: string;
   Name: string | null;
   ERP_Customer_Id__c: string | null;
@@ -76,7 +109,7 @@ export interface CrmAccountForWrite {
   CreatedDate: string | null;
 }
 
-export interface CrmContactForWrite {
+interface SfContactForWrite {
   Id: string;
   AccountId: string | null;
   FirstName: string | null;
@@ -89,35 +122,10 @@ export interface CrmContactForWrite {
   LastModifiedDate: string | null;
 }
 
-export type AccountAddressPatch = Partial<
-  Record<
-    | 'BillingStreet'
-    | 'BillingCity'
-    | 'BillingState'
-    | 'BillingPostalCode'
-    | 'BillingCountry'
-    | 'ShippingStreet'
-    | 'ShippingCity'
-    | 'ShippingState'
-    | 'ShippingPostalCode'
-    | 'ShippingCountry',
-    string | null
-  >
+type AddressPrefix = 'Billing' | 'Shipping';
+type AccountAddressFields = Partial<
+  Record<`${AddressPrefix}${'Street' | 'City' | 'State' | 'PostalCode' | 'Country'}`, string | null>
 >;
-
-export type ContactFields = Partial<
-  Record<
-    'FirstName' | 'LastName' | 'Email' | 'Phone' | 'MobilePhone' | 'Title' | 'Contact_Role__c',
-    string | null
-  >
->;
-
-export interface QuoteLink {
-  quoteId: string;
-  opportunityId: string | null;
-  orderNumber: string;
-  orderId: string;
-}
 
 const QUOTE_SELECT = [
   'Id',
@@ -175,6 +183,110 @@ const CONTACT_SELECT = [
   'LastModifiedDate',
 ] as const;
 
+const PREFIX: Record<AccountAddressPurpose, AddressPrefix> = { BILLING: 'Billing', SHIPPING: 'Shipping' };
+
+/** Salesforce keeps an address's street lines in one field, one line per line of text. */
+function addressOf(account: SfAccountForWrite, prefix: AddressPrefix): CrmPostalAddressForWrite {
+  const [street = '', ...rest] = (account[`${prefix}Street`] ?? '').split('\n');
+  return {
+    street,
+    street2: rest.length > 0 ? rest.join('\n') : null,
+    city: account[`${prefix}City`] ?? '',
+    state: account[`${prefix}State`] || null,
+    postalCode: account[`${prefix}PostalCode`] ?? '',
+    country: account[`${prefix}Country`] ?? '',
+  };
+}
+
+function addressFields(prefix: AddressPrefix, address: CrmPostalAddressForWrite): AccountAddressFields {
+  return {
+    [`${prefix}Street`]: address.street2 ? `${address.street}\n${address.street2}` : address.street,
+    [`${prefix}City`]: address.city,
+    [`${prefix}State`]: address.state,
+    [`${prefix}PostalCode`]: address.postalCode,
+    [`${prefix}Country`]: address.country,
+  };
+}
+
+const erpIdOf = (value: string | null | undefined) => value?.toLowerCase() ?? null;
+
+function accountOf(account: SfAccountForWrite): CrmAccountForWrite {
+  return {
+    id: account.Id,
+    erpCustomerId: erpIdOf(account.ERP_Customer_Id__c),
+    billingAddress: addressOf(account, 'Billing'),
+    shippingAddress: addressOf(account, 'Shipping'),
+    lastModified: account.LastModifiedDate,
+  };
+}
+
+function contactOf(contact: SfContactForWrite): CrmContactForWrite {
+  return {
+    id: contact.Id,
+    accountId: contact.AccountId,
+    firstName: contact.FirstName,
+    lastName: contact.LastName,
+    email: contact.Email,
+    phone: contact.Phone,
+    mobilePhone: contact.MobilePhone,
+    title: contact.Title,
+    role: contact.Contact_Role__c,
+    lastModified: contact.LastModifiedDate,
+  };
+}
+
+function contactFields(
+  details: ContactDetails,
+): Omit<SfContactForWrite, 'Id' | 'AccountId' | 'LastModifiedDate'> {
+  return {
+    FirstName: details.firstName,
+    LastName: details.lastName,
+    Email: details.email,
+    Phone: details.phone,
+    MobilePhone: details.mobilePhone,
+    Title: details.title,
+    Contact_Role__c: ROLE_VALUES[details.role],
+  };
+}
+
+function quoteOf(quote: SfQuoteForWrite, lines: SfQuoteLineForWrite[]): QuoteForConversion {
+  // Whichever total the CRM filled in, else the lines' own.
+  const grandTotal =
+    quote.GrandTotal ?? quote.TotalPrice ?? lines.reduce((sum, line) => sum + (line.TotalPrice ?? 0), 0);
+  return {
+    id: quote.Id,
+    number: quote.QuoteNumber?.trim() || null,
+    status: quote.Status,
+    convertible: quote.Status !== null && CONVERTIBLE_QUOTE_STATUSES.includes(quote.Status),
+    accepted: quote.Status === ACCEPTED,
+    customerAccountId: quote.AccountId,
+    erpCustomerId: erpIdOf(quote.Account?.ERP_Customer_Id__c),
+    opportunityId: quote.OpportunityId,
+    linkedOrder: quote.ERP_Order_Number__c
+      ? { number: quote.ERP_Order_Number__c, id: quote.ERP_Order_Id__c }
+      : null,
+    grandTotal: { amount: grandTotal, currencyCode: quote.CurrencyIsoCode || null },
+    lines: lines.map((line) => ({
+      id: line.Id,
+      lineNumber: line.LineNumber,
+      sku: line.Product2?.ProductCode?.trim() || null,
+      quantity: line.Quantity ?? 0,
+      unitPrice: line.UnitPrice,
+      discountPercent: line.Discount || null,
+    })),
+  };
+}
+
+/** What linkQuoteToOrder writes for a quote converted into this ERP order. */
+export function quoteLinkOf(quote: QuoteForConversion, order: { id: string; number: string }): QuoteLink {
+  return {
+    quoteId: quote.id,
+    opportunityId: quote.opportunityId,
+    orderNumber: order.number,
+    orderId: order.id,
+  };
+}
+
 interface CompositeResponse {
   compositeResponse?: { referenceId?: string; httpStatusCode?: number; body?: unknown }[];
 }
@@ -222,7 +334,7 @@ export class CrmWrites {
   }
 
   /** The quote with its account link and lines, in one query; undefined when it does not exist. */
-  async getQuoteWithLines(quoteId: string, requestId?: string): Promise<CrmQuoteForWrite | undefined> {
+  async quoteForConversion(quoteId: string, requestId?: string): Promise<QuoteForConversion | undefined> {
     const soql = buildSelect({
       object: 'Quote',
       fields: QUOTE_SELECT,
@@ -239,8 +351,8 @@ export class CrmWrites {
       where: compare('Id', '=', stringLiteral(sfId(quoteId, 'quote'))),
     });
     const [record] = await this.client.queryAll<
-      Omit<CrmQuoteForWrite, 'lines'> & {
-        QuoteLineItems: { records: CrmQuoteLineForWrite[]; nextRecordsUrl?: string } | null;
+      SfQuoteForWrite & {
+        QuoteLineItems: { records: SfQuoteLineForWrite[]; nextRecordsUrl?: string } | null;
       }
     >(soql, 'quote with lines', { requestId });
     if (!record) return undefined;
@@ -248,7 +360,7 @@ export class CrmWrites {
     let lines = (QuoteLineItems?.records ?? []).map(stripAttributes);
     if (QuoteLineItems?.nextRecordsUrl) {
       // More lines than the first batch of the subquery: read them all by QuoteId.
-      lines = await this.client.queryAll<CrmQuoteLineForWrite>(
+      lines = await this.client.queryAll<SfQuoteLineForWrite>(
         buildSelect({
           object: 'QuoteLineItem',
           fields: QUOTE_LINE_SELECT,
@@ -263,7 +375,7 @@ export class CrmWrites {
       );
       lines = lines.map(stripAttributes);
     }
-    return { ...quote, lines };
+    return quoteOf(quote, lines);
   }
 
   /** Accounts linked to an ERP customer, oldest first (the first is the one the graph reads). */
@@ -271,7 +383,7 @@ export class CrmWrites {
     erpCustomerId: string,
     requestId?: string,
   ): Promise<CrmAccountForWrite[]> {
-    const rows = await this.client.queryAll<CrmAccountForWrite>(
+    const rows = await this.client.queryAll<SfAccountForWrite>(
       buildSelect({
         object: 'Account',
         fields: ACCOUNT_SELECT,
@@ -284,15 +396,29 @@ export class CrmWrites {
       'accounts by ERP customer id',
       { requestId },
     );
-    return rows.map(stripAttributes);
+    return rows.map((row) => accountOf(stripAttributes(row)));
   }
 
-  getAccount(accountId: string, requestId?: string): Promise<CrmAccountForWrite | undefined> {
-    return this.getSObject<CrmAccountForWrite>('Account', accountId, ACCOUNT_SELECT, 'account', requestId);
+  async getAccount(accountId: string, requestId?: string): Promise<CrmAccountForWrite | undefined> {
+    const account = await this.getSObject<SfAccountForWrite>(
+      'Account',
+      accountId,
+      ACCOUNT_SELECT,
+      'account',
+      requestId,
+    );
+    return account && accountOf(account);
   }
 
-  getContact(contactId: string, requestId?: string): Promise<CrmContactForWrite | undefined> {
-    return this.getSObject<CrmContactForWrite>('Contact', contactId, CONTACT_SELECT, 'contact', requestId);
+  async getContact(contactId: string, requestId?: string): Promise<CrmContactForWrite | undefined> {
+    const contact = await this.getSObject<SfContactForWrite>(
+      'Contact',
+      contactId,
+      CONTACT_SELECT,
+      'contact',
+      requestId,
+    );
+    return contact && contactOf(contact);
   }
 
   /** Contacts of the account with this e-mail (SOQL `=` on text is case-insensitive, as the CRM matches). */
@@ -301,7 +427,7 @@ export class CrmWrites {
     email: string,
     requestId?: string,
   ): Promise<CrmContactForWrite[]> {
-    const rows = await this.client.queryAll<CrmContactForWrite>(
+    const rows = await this.client.queryAll<SfContactForWrite>(
       buildSelect({
         object: 'Contact',
         fields: CONTACT_SELECT,
@@ -317,7 +443,7 @@ export class CrmWrites {
       'contacts by e-mail',
       { requestId },
     );
-    return rows.map(stripAttributes);
+    return rows.map((row) => contactOf(stripAttributes(row)));
   }
 
   /**
@@ -332,7 +458,7 @@ export class CrmWrites {
         method: 'PATCH',
         url: `${base}/sobjects/Quote/${sfId(link.quoteId, 'quote')}`,
         referenceId: 'quote',
-        body: { Status: 'Accepted', ERP_Order_Number__c: link.orderNumber, ERP_Order_Id__c: link.orderId },
+        body: { Status: ACCEPTED, ERP_Order_Number__c: link.orderNumber, ERP_Order_Id__c: link.orderId },
       },
     ];
     if (link.opportunityId) {
@@ -347,19 +473,20 @@ export class CrmWrites {
   }
 
   /**
-   * Changes account address fields. With `unmodifiedSince` the CRM refuses (412) when the
-   * account changed after that time: a LegacyError CONFLICT.
+   * Changes the account's billing or delivery address. With `unmodifiedSince` the CRM refuses
+   * (412) when the account changed after that time: a LegacyError CONFLICT.
    */
-  async updateAccount(
+  async updateAccountAddress(
     accountId: string,
-    patch: AccountAddressPatch,
+    purpose: AccountAddressPurpose,
+    address: CrmPostalAddressForWrite,
     unmodifiedSince: string | null,
     requestId?: string,
   ): Promise<void> {
     await this.client.http.send({
       method: 'PATCH',
       path: `sobjects/Account/${sfId(accountId, 'account')}`,
-      body: patch,
+      body: addressFields(PREFIX[purpose], address),
       headers: unmodifiedSince ? { 'if-unmodified-since': httpDate(unmodifiedSince) } : undefined,
       label: 'update account',
       requestId,
@@ -367,10 +494,10 @@ export class CrmWrites {
   }
 
   /** Creates a contact; sent once (a lost answer is not retried: the caller matches by e-mail first). */
-  async createContact(accountId: string, fields: ContactFields, requestId?: string): Promise<string> {
+  async createContact(accountId: string, details: ContactDetails, requestId?: string): Promise<string> {
     return this.create(
       'Contact',
-      { ...fields, AccountId: sfId(accountId, 'account') },
+      { ...contactFields(details), AccountId: sfId(accountId, 'account') },
       'create contact',
       requestId,
     );
@@ -378,51 +505,50 @@ export class CrmWrites {
 
   async updateContact(
     contactId: string,
-    fields: ContactFields,
+    details: ContactDetails,
     unmodifiedSince: string | null,
     requestId?: string,
   ): Promise<void> {
     await this.client.http.send({
       method: 'PATCH',
       path: `sobjects/Contact/${sfId(contactId, 'contact')}`,
-      body: fields,
+      body: contactFields(details),
       headers: unmodifiedSince ? { 'if-unmodified-since': httpDate(unmodifiedSince) } : undefined,
       label: 'update contact',
       requestId,
     });
   }
 
-  async createTask(
-    fields: {
-      AccountId: string;
-      WhatId: string;
-      WhoId: string | null;
-      Subject: string;
-      Description: string | null;
-      ActivityDate: string;
-      Status: string;
-      TaskSubtype: string;
-    },
-    requestId?: string,
-  ): Promise<string> {
-    return this.create('Task', fields, 'create task', requestId);
-  }
-
-  async createEvent(
-    fields: {
-      AccountId: string;
-      WhatId: string;
-      WhoId: string | null;
-      Subject: string;
-      Description: string | null;
-      StartDateTime: string;
-      EndDateTime: string;
-      ActivityDateTime: string;
-      DurationInMinutes: number;
-    },
-    requestId?: string,
-  ): Promise<string> {
-    return this.create('Event', fields, 'create event', requestId);
+  /**
+   * Logs an interaction against the account: a to-do, call or e-mail as a Task (completed once
+   * its date has come), a meeting as an Event. Sent once; returns the new record's id.
+   */
+  async createInteraction(interaction: NewInteraction, requestId?: string): Promise<string> {
+    const about = {
+      AccountId: interaction.customerAccountId,
+      WhatId: interaction.customerAccountId,
+      WhoId: interaction.contactId,
+      Subject: interaction.subject,
+      Description: interaction.description,
+    };
+    const startMs = Date.parse(interaction.occurredAt);
+    if (interaction.type !== 'EVENT') {
+      const task = {
+        ...about,
+        ActivityDate: interaction.occurredAt.slice(0, 10),
+        Status: startMs <= Date.now() ? 'Completed' : 'Not Started',
+        TaskSubtype: TASK_SUBTYPES[interaction.type],
+      };
+      return this.create('Task', task, 'create task', requestId);
+    }
+    const event = {
+      ...about,
+      StartDateTime: interaction.occurredAt,
+      EndDateTime: new Date(startMs + interaction.durationMinutes * 60_000).toISOString(),
+      ActivityDateTime: interaction.occurredAt,
+      DurationInMinutes: interaction.durationMinutes,
+    };
+    return this.create('Event', event, 'create event', requestId);
   }
 
   private async create(

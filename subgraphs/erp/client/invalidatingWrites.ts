@@ -2,13 +2,13 @@ import { bumpGenerations } from '../../../lib/cachedBatch.js';
 import type { LegacyCache } from '../../../lib/legacyCache.js';
 import { ERP_GENERATIONS } from './cacheGenerations.js';
 import type { ErpClient } from './erpClient.js';
-import {
-  type CustomerPatch,
-  type ErpCustomerForWrite,
-  type ErpOrderSummary,
-  ErpWrites,
-  type NewOrderLine,
-} from './writes.js';
+import type {
+  ErpCustomerChanges,
+  ErpCustomerForWrite,
+  ErpOrderSummary,
+  NewSalesOrder,
+} from './writeModels.js';
+import { ErpWrites } from './writes.js';
 
 /**
  * The ERP writes, each followed by forgetting what it made stale in the shared cache: an order
@@ -27,10 +27,7 @@ export class InvalidatingErpWrites extends ErpWrites {
     super(client);
   }
 
-  override async createSalesOrder(
-    order: { customerId: string; externalDocumentNumber: string; lines: readonly NewOrderLine[] },
-    requestId?: string,
-  ): Promise<ErpOrderSummary> {
+  override async createSalesOrder(order: NewSalesOrder, requestId?: string): Promise<ErpOrderSummary> {
     let created: ErpOrderSummary | undefined;
     try {
       created = await super.createSalesOrder(order, requestId);
@@ -46,12 +43,12 @@ export class InvalidatingErpWrites extends ErpWrites {
 
   override async updateCustomer(
     customerId: string,
-    etag: string,
-    patch: CustomerPatch,
+    version: string,
+    changes: ErpCustomerChanges,
     requestId?: string,
   ): Promise<ErpCustomerForWrite> {
     try {
-      return await super.updateCustomer(customerId, etag, patch, requestId);
+      return await super.updateCustomer(customerId, version, changes, requestId);
     } finally {
       await bumpGenerations(this.cache, this.scope, [
         ERP_GENERATIONS.customer(customerId),

@@ -1,87 +1,71 @@
 import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
 import type { ErpClient } from './erpClient.js';
 import { guidLiteral, isGuid, stringLiteral } from './odata.js';
+import type { BcCustomer, BcItem, BcSalesOrder } from './types.js';
+import type {
+  ErpCustomerChanges,
+  ErpCustomerForWrite,
+  ErpOrderSummary,
+  ErpPostalAddress,
+  ErpProductForOrder,
+  NewSalesOrder,
+} from './writeModels.js';
 
 /**
  * The Business Central writes the workflows subgraph makes, and the reads those writes decide
- * on (credit, blocked state, ETags). Protocol knowledge stays here: URLs, OData literals, the
- * If-Match header, BC's field names. Writes are sent once — LegacyHttp never retries a POST or
- * PATCH — and a create is made safe to repeat by the caller looking first for what an earlier
- * attempt may have made (`findOrderByExternalDocumentNumber`).
+ * on (credit, blocked state, versions). Protocol knowledge stays here: URLs, OData literals, the
+ * If-Match header, BC's property names and option values. Writes are sent once — LegacyHttp
+ * never retries a POST or PATCH — and a create is made safe to repeat by the caller looking
+ * first for what an earlier attempt may have made (`findOrdersByExternalDocumentNumber`).
  */
 
-/** BC's limits on the fields the workflows write (Code[20], Text[100], …). */
+/** BC's limits on the fields the workflows write (Code[20], Text[100], …), by what they hold. */
 export const ERP_FIELD_LIMITS = {
   externalDocumentNumber: 35,
-  addressLine1: 100,
-  addressLine2: 50,
+  street: 100,
+  street2: 50,
   city: 30,
   state: 30,
   postalCode: 20,
   country: 10,
   email: 80,
-  phoneNumber: 30,
+  phone: 30,
 } as const;
 
-export interface ErpCustomerForWrite {
-  id: string;
-  number: string;
-  displayName: string | null;
-  addressLine1: string | null;
-  addressLine2: string | null;
-  city: string | null;
-  state: string | null;
-  country: string | null;
-  postalCode: string | null;
-  email: string | null;
-  phoneNumber: string | null;
-  creditLimit: number | null;
-  balanceDue: number | null;
-  currencyCode: string | null;
-  /** " " (not blocked), "Ship", "Invoice" or "All". */
-  blocked: string | null;
-  /** The concurrency token of this version of the record. */
-  etag: string;
-  customerFinancialDetail?: { balance: number | null; overdueAmount: number | null } | null;
-}
-
-export interface ErpItemForWrite {
-  id: string;
-  number: string;
-  displayName: string | null;
-  blocked: boolean;
-  unitPrice: number | null;
-}
-
-export interface ErpOrderSummary {
-  id: string;
-  number: string;
-  externalDocumentNumber: string | null;
-  customerId: string | null;
-  status: string;
-  currencyCode: string | null;
-  totalAmountIncludingTax: number | null;
-}
-
-export interface NewOrderLine {
-  /** The ERP item number (SKU). */
-  itemNumber: string;
-  quantity: number;
-  unitPrice?: number;
-  discountPercent?: number;
-  description?: string;
-}
-
-export interface CustomerPatch {
-  addressLine1?: string;
-  addressLine2?: string;
-  city?: string;
-  state?: string;
-  country?: string;
-  postalCode?: string;
-  email?: string;
-  phoneNumber?: string;
-}
+type BcCustomerForWrite = Pick<
+  BcCustomer,
+  | 'id'
+  | 'number'
+  | 'addressLine1'
+  | 'addressLine2'
+  | 'city'
+  | 'state'
+  | 'country'
+  | 'postalCode'
+  | 'email'
+  | 'phoneNumber'
+  | 'creditLimit'
+  | 'balanceDue'
+  | 'currencyCode'
+  | 'blocked'
+  | 'customerFinancialDetail'
+>;
+type BcOrderSummary = Pick<
+  BcSalesOrder,
+  | 'id'
+  | 'number'
+  | 'externalDocumentNumber'
+  | 'customerId'
+  | 'status'
+  | 'currencyCode'
+  | 'totalAmountIncludingTax'
+>;
+type BcCustomerPatch = Partial<
+  Pick<
+    BcCustomer,
+    'addressLine1' | 'addressLine2' | 'city' | 'state' | 'country' | 'postalCode' | 'email' | 'phoneNumber'
+  >
+>;
 
 const CUSTOMER_SELECT = [
   'id',
@@ -113,24 +97,62 @@ const ITEM_SELECT = ['id', 'number', 'displayName', 'blocked', 'unitPrice'] as c
 
 type WithEtag<T> = T & { '@odata.etag'?: unknown };
 
-function withEtag<T extends object>(body: WithEtag<T> | undefined, label: string): T & { etag: string } {
+function customerOf(body: WithEtag<BcCustomerForWrite> | undefined, label: string): ErpCustomerForWrite {
   if (!body || typeof body !== 'object') throw badLegacyResponse('ERP', label, 'no entity');
   const etag = body['@odata.etag'];
   if (typeof etag !== 'string') throw badLegacyResponse('ERP', label, 'no @odata.etag');
-  const { '@odata.etag': _etag, ...rest } = body;
-  return { ...(rest as T), etag };
+  // BC writes " " for a customer that is not blocked; the graph names the rest in upper case.
+  const blocked = body.blocked?.trim() ?? '';
+  return {
+    id: body.id,
+    number: body.number,
+    billingAddress: {
+      street: body.addressLine1 ?? '',
+      street2: body.addressLine2 || null,
+      city: body.city ?? '',
+      state: body.state || null,
+      postalCode: body.postalCode ?? '',
+      country: body.country ?? '',
+    },
+    email: body.email ?? null,
+    phone: body.phoneNumber ?? null,
+    creditLimit: body.creditLimit ?? null,
+    balance: body.customerFinancialDetail?.balance ?? body.balanceDue ?? null,
+    currencyCode: body.currencyCode?.trim() || null,
+    blocked: blocked === '' ? null : blocked.toUpperCase(),
+    version: etag,
+  };
 }
 
-function orderSummary(row: Record<string, unknown>): ErpOrderSummary {
+function customerPatch(changes: ErpCustomerChanges): BcCustomerPatch {
+  return {
+    ...(changes.billingAddress ? addressPatch(changes.billingAddress) : {}),
+    ...(changes.email === undefined ? {} : { email: changes.email }),
+    ...(changes.phone === undefined ? {} : { phoneNumber: changes.phone }),
+  };
+}
+
+/** BC clears a text field with "", not null. */
+function addressPatch(address: ErpPostalAddress): BcCustomerPatch {
+  return {
+    addressLine1: address.street,
+    addressLine2: address.street2 ?? '',
+    city: address.city,
+    state: address.state ?? '',
+    postalCode: address.postalCode,
+    country: address.country,
+  };
+}
+
+function orderSummary(row: Partial<BcOrderSummary>): ErpOrderSummary {
   return {
     id: String(row.id),
     number: String(row.number),
-    externalDocumentNumber: (row.externalDocumentNumber as string | null) ?? null,
-    customerId: (row.customerId as string | null) ?? null,
+    externalDocumentNumber: row.externalDocumentNumber ?? null,
+    customerId: row.customerId?.toLowerCase() ?? null,
     status: String(row.status ?? ''),
-    currencyCode: (row.currencyCode as string | null) ?? null,
-    totalAmountIncludingTax:
-      typeof row.totalAmountIncludingTax === 'number' ? row.totalAmountIncludingTax : null,
+    currencyCode: row.currencyCode ?? null,
+    totalIncludingTax: typeof row.totalAmountIncludingTax === 'number' ? row.totalAmountIncludingTax : null,
   };
 }
 
@@ -146,36 +168,38 @@ export class ErpWrites {
     return `companies(${company})/${set}(${guidLiteral(id)})`;
   }
 
-  /** The customer with its ETag and financial detail; undefined when the ERP does not hold it. */
+  /** The customer with its version and financial detail; undefined when the ERP does not hold it. */
   async getCustomer(customerId: string, requestId?: string): Promise<ErpCustomerForWrite | undefined> {
     if (!isGuid(customerId)) return undefined;
     const label = 'customer for write';
     const path = `${await this.entityPath('customers', customerId, requestId)}?$select=${CUSTOMER_SELECT.join(',')}&$expand=customerFinancialDetail($select=balance,overdueAmount)`;
     try {
-      const response = await this.client.http.send<WithEtag<ErpCustomerForWrite>>({
+      const response = await this.client.http.send<WithEtag<BcCustomerForWrite>>({
         method: 'GET',
         path,
         label,
         requestId,
       });
-      return withEtag<ErpCustomerForWrite>(response.body, label);
+      return customerOf(response.body, label);
     } catch (error) {
       if (error instanceof LegacyError && error.code === 'NOT_FOUND') return undefined;
       throw error;
     }
   }
 
-  /** Items by number (SKU), with their blocked state: one or a few GETs whatever the count. */
-  async findItemsByNumber(numbers: readonly string[], requestId?: string): Promise<ErpItemForWrite[]> {
-    const rows = await this.client.findBy<ErpItemForWrite>('items', 'number', 'text', numbers, {
-      select: ITEM_SELECT,
-      label: 'items by number',
-      requestId,
-    });
+  /** Products by SKU, with their blocked state: one or a few GETs whatever the count. */
+  async findProductsBySku(skus: readonly string[], requestId?: string): Promise<ErpProductForOrder[]> {
+    const rows = await this.client.findBy<Pick<BcItem, (typeof ITEM_SELECT)[number]>>(
+      'items',
+      'number',
+      'text',
+      skus,
+      { select: ITEM_SELECT, label: 'items by number', requestId },
+    );
     return rows.map((row) => ({
       id: row.id,
-      number: row.number,
-      displayName: row.displayName ?? null,
+      sku: row.number,
+      name: row.displayName ?? null,
       blocked: row.blocked === true,
       unitPrice: row.unitPrice ?? null,
     }));
@@ -198,7 +222,7 @@ export class ErpWrites {
       },
       requestId,
     );
-    const rows = await this.client.getAll<Record<string, unknown>>(
+    const rows = await this.client.getAll<Partial<BcOrderSummary>>(
       link,
       'orders by external document number',
       requestId,
@@ -211,12 +235,9 @@ export class ErpWrites {
    * Sent exactly once: if the answer is lost, the caller looks the order up by its external
    * document number before it would ever send this again.
    */
-  async createSalesOrder(
-    order: { customerId: string; externalDocumentNumber: string; lines: readonly NewOrderLine[] },
-    requestId?: string,
-  ): Promise<ErpOrderSummary> {
+  async createSalesOrder(order: NewSalesOrder, requestId?: string): Promise<ErpOrderSummary> {
     const company = await this.client.resolveCompanyId(requestId);
-    const response = await this.client.http.send<Record<string, unknown>>({
+    const response = await this.client.http.send<Partial<BcOrderSummary>>({
       method: 'POST',
       path: `companies(${company})/salesOrders?$select=${ORDER_SELECT.join(',')}`,
       body: {
@@ -224,7 +245,7 @@ export class ErpWrites {
         externalDocumentNumber: order.externalDocumentNumber,
         salesOrderLines: order.lines.map((line) => ({
           lineType: 'Item',
-          lineObjectNumber: line.itemNumber,
+          lineObjectNumber: line.sku,
           quantity: line.quantity,
           ...(line.unitPrice === undefined ? {} : { unitPrice: line.unitPrice }),
           ...(line.discountPercent === undefined ? {} : { discountPercent: line.discountPercent }),
@@ -241,25 +262,25 @@ export class ErpWrites {
   }
 
   /**
-   * Changes a customer only if it is still the version `etag` names (If-Match): a stale ETag is
-   * refused by BC (Request_EntityChanged) and surfaces as LegacyError CONFLICT.
+   * Changes a customer only if it is still at `version` (If-Match): a stale version is refused
+   * by BC (Request_EntityChanged) and surfaces as LegacyError CONFLICT.
    */
   async updateCustomer(
     customerId: string,
-    etag: string,
-    patch: CustomerPatch,
+    version: string,
+    changes: ErpCustomerChanges,
     requestId?: string,
   ): Promise<ErpCustomerForWrite> {
     const label = 'update customer';
     const path = `${await this.entityPath('customers', customerId, requestId)}?$select=${CUSTOMER_SELECT.join(',')}`;
-    const response = await this.client.http.send<WithEtag<ErpCustomerForWrite>>({
+    const response = await this.client.http.send<WithEtag<BcCustomerForWrite>>({
       method: 'PATCH',
       path,
-      body: patch,
-      headers: { 'if-match': etag },
+      body: customerPatch(changes),
+      headers: { 'if-match': version },
       label,
       requestId,
     });
-    return withEtag<ErpCustomerForWrite>(response.body, label);
+    return customerOf(response.body, label);
   }
 }

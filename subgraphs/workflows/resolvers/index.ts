@@ -1,12 +1,13 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
-import { Mutation } from './Mutation.js';
-import { PendingWriteBack, Query } from './PendingWriteBack.js';
+import { Mutation } from './mutation.js';
 import {
   ConvertQuoteToOrderPayload,
   LogInteractionPayload,
   UpdateCustomerAddressPayload,
   UpsertCustomerContactPayload,
 } from './payloads.js';
+import { PendingWriteBack } from './pendingWriteBack.js';
+import { Query } from './query.js';
 
 export const resolvers: Resolvers = {
   Query,

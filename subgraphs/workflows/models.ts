@@ -1,0 +1,13 @@
+import type { ConvertResult } from './convertQuoteToOrder.js';
+import type { InteractionResult } from './logInteraction.js';
+import type { AddressResult } from './updateCustomerAddress.js';
+import type { ContactResult } from './upsertCustomerContact.js';
+
+/**
+ * The parent types the payload resolvers receive (codegen `mappers`): the workflows' results,
+ * plus whether they were replayed from an earlier call with the same idempotency key.
+ */
+export type ConvertPayloadModel = ConvertResult & { replayed: boolean };
+export type AddressPayloadModel = AddressResult;
+export type ContactPayloadModel = ContactResult;
+export type InteractionPayloadModel = InteractionResult & { replayed: boolean };
