@@ -7,7 +7,7 @@ import { ConfigError } from '../../lib/env.js';
 import { LegacyError } from '../../lib/errors.js';
 import { silentLogger } from '../../lib/logger.js';
 import { describeBcFailure, ErpClient } from '../../subgraphs/erp/client/erpClient.js';
-import { continuationLink, isPagePosition } from '../../subgraphs/erp/client/lists.js';
+import { continuationLink, isPagePosition, pageRequest, sliceOf } from '../../subgraphs/erp/client/lists.js';
 import {
   chunkByEncodedLength,
   contains,
@@ -222,6 +222,45 @@ describe('cursors', () => {
     expect(pageSize(1)).toBe(1);
     expect(pageSize(100)).toBe(100);
     for (const bad of [0, -5, 101, 2.5]) expect(code(() => pageSize(bad))).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('list pages', () => {
+  const query = '?$filter=customerId%20eq%20a&$orderby=number';
+  const list = {
+    kind: 'orders' as const,
+    link: `/api/v2.0/companies(c)/salesOrders${query}`,
+    customerId: 'a',
+  };
+  const nextLink = `${list.link}&$skiptoken=n`;
+
+  it('reads the first page from the list itself and a later one from where the position points', () => {
+    expect(pageRequest(list, 5)).toEqual({ ...list, pageSize: 5, skip: 0 });
+    expect(pageRequest(list, 5, { query: `${query}&$skiptoken=n`, skip: 0 })).toEqual({
+      ...list,
+      link: nextLink,
+      pageSize: 5,
+      skip: 0,
+    });
+    // A position inside a page reads that page again, with the rows it passed in front.
+    expect(pageRequest(list, 5, { query, skip: 3 })).toEqual({ ...list, pageSize: 8, skip: 3 });
+    expect(pageRequest(list, 5, { query: '?$orderby=number', skip: 0 })).toBeUndefined();
+  });
+
+  it('gives each row the position after it, the last row’s being where BC’s page ends', () => {
+    const request = pageRequest(list, 2, { query, skip: 1 })!;
+    const next = { query: `${query}&$skiptoken=n`, skip: 0 };
+    expect(sliceOf(request, { rows: ['a', 'b', 'c'], nextLink })).toEqual({
+      edges: [
+        { node: 'b', position: { query, skip: 2 } },
+        { node: 'c', position: next },
+      ],
+      next,
+    });
+    expect(sliceOf(request, { rows: ['a', 'b'], nextLink: null })).toEqual({
+      edges: [{ node: 'b', position: { query, skip: 2 } }],
+      next: null,
+    });
   });
 });
 

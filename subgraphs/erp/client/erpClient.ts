@@ -6,9 +6,10 @@ import { chunkByEncodedLength, eqAny, type GuidField, queryString, type TextFiel
 import type { Page } from './types.js';
 
 /**
- * The only code that speaks Business Central API v2.0: where the company's entity sets live,
- * how a lookup of many keys becomes a few `$filter=… or …` GETs, how many pages become one
- * `$batch`, and how BC's errors map into the catalogue. Everything above it deals in records.
+ * Business Central API v2.0 over HTTP: where the company's entity sets live, how a lookup of
+ * many keys becomes a few `$filter=… or …` GETs, how many pages become one `$batch`, and how
+ * BC's errors map into the catalogue. It deals in BC's records; reads.ts and writes.ts, on top
+ * of it, are what the rest of the graph calls.
  */
 export interface ErpClientConfig {
   /** Service root; the client appends `/api/v2.0/…`. */

@@ -51,13 +51,11 @@ export type FoundEach<M> = (M | null | LegacyError)[];
 /** One entry per key, in the keys' order: every record under that key (in BC's order), or the error. */
 export type GroupedEach<M> = (M[] | LegacyError)[];
 
-/** How keys are looked up in one entity set. */
+/** How keys are looked up in one entity set: rows whose `field` equals one of them. */
 interface Lookup<R> {
   set: EntitySet;
-  field: GuidField | TextField;
+  field: Extract<keyof R, GuidField | TextField>;
   kind: 'guid' | 'text';
-  /** The field of a row the keys are matched against. */
-  keyOf: (row: R) => string | null | undefined;
   label: string;
   expand?: string;
   orderby?: string;
@@ -70,7 +68,6 @@ const LOOKUPS = {
     set: 'customers',
     field: 'id',
     kind: 'guid',
-    keyOf: (row) => row.id,
     label: 'customers by id',
     expand: EXPAND.customerFinancialDetail,
   }),
@@ -78,7 +75,6 @@ const LOOKUPS = {
     set: 'customers',
     field: 'number',
     kind: 'text',
-    keyOf: (row) => row.number,
     label: 'customers by number',
     expand: EXPAND.customerFinancialDetail,
   }),
@@ -86,28 +82,24 @@ const LOOKUPS = {
     set: 'employees',
     field: 'number',
     kind: 'text',
-    keyOf: (row) => row.number,
     label: 'employees by number',
   }),
   employeesByEmail: lookup<BcEmployee>({
     set: 'employees',
     field: 'email',
     kind: 'text',
-    keyOf: (row) => row.email,
     label: 'employees by e-mail',
   }),
   productsBySku: lookup<BcItem>({
     set: 'items',
     field: 'number',
     kind: 'text',
-    keyOf: (row) => row.number,
     label: 'items by number',
   }),
   ordersById: lookup<BcSalesOrder>({
     set: 'salesOrders',
     field: 'id',
     kind: 'guid',
-    keyOf: (row) => row.id,
     label: 'sales orders by id',
     expand: EXPAND.salesOrderLines,
   }),
@@ -115,7 +107,6 @@ const LOOKUPS = {
     set: 'salesOrders',
     field: 'number',
     kind: 'text',
-    keyOf: (row) => row.number,
     label: 'sales orders by number',
     expand: EXPAND.salesOrderLines,
   }),
@@ -123,28 +114,24 @@ const LOOKUPS = {
     set: 'salesInvoices',
     field: 'number',
     kind: 'text',
-    keyOf: (row) => row.number,
     label: 'invoices by number',
   }),
   shipmentsByNumber: lookup<BcSalesShipment>({
     set: 'salesShipments',
     field: 'number',
     kind: 'text',
-    keyOf: (row) => row.number,
     label: 'shipments by number',
   }),
   paymentsById: lookup<BcCustomerPayment>({
     set: 'customerPayments',
     field: 'id',
     kind: 'guid',
-    keyOf: (row) => row.id,
     label: 'payments by id',
   }),
   linesOfOrders: lookup<BcSalesOrderLine>({
     set: 'salesOrderLines',
     field: 'documentId',
     kind: 'guid',
-    keyOf: (row) => row.documentId,
     label: 'sales order lines',
     orderby: 'sequence',
   }),
@@ -152,7 +139,6 @@ const LOOKUPS = {
     set: 'salesInvoiceLines',
     field: 'documentId',
     kind: 'guid',
-    keyOf: (row) => row.documentId,
     label: 'invoice lines',
     orderby: 'sequence',
   }),
@@ -160,7 +146,6 @@ const LOOKUPS = {
     set: 'salesShipmentLines',
     field: 'documentId',
     kind: 'guid',
-    keyOf: (row) => row.documentId,
     label: 'shipment lines',
     orderby: 'sequence',
   }),
@@ -168,7 +153,6 @@ const LOOKUPS = {
     set: 'salesInvoices',
     field: 'orderId',
     kind: 'guid',
-    keyOf: (row) => row.orderId,
     label: 'invoices of orders',
     orderby: 'invoiceDate,number',
   }),
@@ -176,7 +160,6 @@ const LOOKUPS = {
     set: 'salesShipments',
     field: 'orderNumber',
     kind: 'text',
-    keyOf: (row) => row.orderNumber,
     label: 'shipments of orders',
     orderby: 'shipmentDate,number',
   }),
@@ -184,7 +167,6 @@ const LOOKUPS = {
     set: 'customerPayments',
     field: 'appliesToInvoiceId',
     kind: 'guid',
-    keyOf: (row) => row.appliesToInvoiceId,
     label: 'payments of invoices',
     orderby: 'postingDate',
   }),
@@ -192,7 +174,6 @@ const LOOKUPS = {
     set: 'bomComponents',
     field: 'parentItemId',
     kind: 'guid',
-    keyOf: (row) => row.parentItemId,
     label: 'bills of materials',
     orderby: 'lineNumber',
   }),
@@ -370,7 +351,7 @@ export class ErpReads {
     });
   }
 
-  /** One model (or null) per key: the first row BC sent whose key field matches. */
+  /** One model (or null) per key: the first row BC sent whose field matches. */
   private async findEach<R, M>(
     lookup: Lookup<R>,
     keys: readonly string[],
@@ -380,7 +361,7 @@ export class ErpReads {
     const normalise = normaliserOf(lookup.kind);
     const byKey = new Map<string, R>();
     for (const row of await this.rowsOf(lookup, keys, requestId)) {
-      const key = lookup.keyOf(row);
+      const key = row[lookup.field];
       if (typeof key === 'string' && !byKey.has(normalise(key))) byKey.set(normalise(key), row);
     }
     return keys.map((key) => {
@@ -399,7 +380,7 @@ export class ErpReads {
     const normalise = normaliserOf(lookup.kind);
     const byKey = new Map<string, R[]>();
     for (const row of await this.rowsOf(lookup, keys, requestId)) {
-      const key = lookup.keyOf(row);
+      const key = row[lookup.field];
       if (typeof key !== 'string') continue;
       const group = byKey.get(normalise(key));
       if (group) group.push(row);

@@ -115,15 +115,12 @@ function productSkuOf(line: { lineType: string | null; lineObjectNumber: string 
   return line.lineType === 'Item' && line.lineObjectNumber ? line.lineObjectNumber : null;
 }
 
+type Place = Record<'city' | 'state' | 'postalCode' | 'country', string | null | undefined>;
+
 function addressOf(
   purpose: ErpAddress['purpose'],
   lines: (string | null | undefined)[],
-  place: {
-    city: string | null | undefined;
-    state: string | null | undefined;
-    postalCode: string | null | undefined;
-    country: string | null | undefined;
-  },
+  place: Place,
 ): ErpAddress {
   const street = lines.map(textOf).filter((line) => line !== null);
   return {

@@ -1,6 +1,7 @@
 /**
- * The Business Central API v2.0 record shapes the ERP subgraph reads (only the fields it uses).
- * Amounts are JSON numbers as BC sends them.
+ * The Business Central API v2.0 record shapes the client reads (only the fields it uses), as BC
+ * sends them: amounts as JSON numbers, option values as BC's text, blank for the local currency.
+ * Read only inside client/; toModels.ts makes them into models.ts's.
  */
 
 export interface BcCustomerFinancialDetail {
@@ -59,8 +60,6 @@ export interface BcSalesOrderLine {
   amountIncludingTax: number | null;
   shippedQuantity: number | null;
   invoicedQuantity: number | null;
-  /** Not BC's: the order's currency, set by SalesOrder.lines so line amounts can say it. */
-  currencyCode?: string | null;
 }
 
 export interface BcSalesOrder extends BcDocumentAddress {
@@ -94,8 +93,6 @@ export interface BcSalesInvoiceLine {
   unitPrice: number | null;
   amountExcludingTax: number | null;
   amountIncludingTax: number | null;
-  /** Not BC's: the invoice's currency, set by Invoice.lines so line amounts can say it. */
-  currencyCode?: string | null;
 }
 
 export interface BcSalesInvoice {
