@@ -58,59 +58,36 @@ interface ByKeySpec<V> {
   prime?: (values: readonly V[], loaders: CrmLoaders) => void;
 }
 
-/** Values grouped by the key each answers (its identity under `keyOf`), in the order read. */
-function groupByKey<V>(
-  values: readonly V[],
-  keyOfValue: (value: V) => string | null,
-  keyOf: (key: string) => string,
-): Map<string, V[]> {
-  const groups = new Map<string, V[]>();
-  for (const value of values) {
-    const key = keyOfValue(value);
-    if (key === null) continue;
-    groups.set(keyOf(key), [...(groups.get(keyOf(key)) ?? []), value]);
-  }
-  return groups;
-}
-
-async function readByKey<V>(
-  spec: ByKeySpec<V>,
-  keys: readonly string[],
-  { client, ctx, loaders }: LoaderEnv,
-): Promise<Map<string, V[]>> {
-  const values = await spec.read(client, keys, ctx);
-  spec.prime?.(values, loaders);
-  return groupByKey(values, spec.keyOfValue, spec.keyOf ?? same);
-}
-
 const same = (key: string) => key;
 const lower = (key: string) => key.toLowerCase();
 
-/** A loader of the one value that answers each key (the first read, when several do), or null. */
-function oneByKey<V>(spec: ByKeySpec<V>): LoaderSpec<string, V | null> {
+/** A loader whose client read takes many keys: each key's answer is made from the values that answer it. */
+function byKey<V, A>(spec: ByKeySpec<V>, answer: (values: V[] | undefined) => A): LoaderSpec<string, A> {
   const keyOf = spec.keyOf ?? same;
   return {
     cache: spec.cache,
     ...(spec.keyOf ? { keyOf: spec.keyOf } : {}),
-    async load(keys, env) {
-      const found = await readByKey(spec, keys, env);
-      return keys.map((key) => found.get(keyOf(key))?.[0] ?? null);
+    async load(keys, { client, ctx, loaders }) {
+      const values = await spec.read(client, keys, ctx);
+      spec.prime?.(values, loaders);
+      const found = new Map<string, V[]>();
+      for (const value of values) {
+        const key = spec.keyOfValue(value);
+        if (key === null) continue;
+        const group = found.get(keyOf(key));
+        if (group) group.push(value);
+        else found.set(keyOf(key), [value]);
+      }
+      return keys.map((key) => answer(found.get(keyOf(key))));
     },
   };
 }
 
+/** A loader of the one value that answers each key (the first read, when several do), or null. */
+const oneByKey = <V>(spec: ByKeySpec<V>) => byKey(spec, (values) => values?.[0] ?? null);
+
 /** A loader of every value that answers each key, in the order read. */
-function allByKey<V>(spec: ByKeySpec<V>): LoaderSpec<string, V[]> {
-  const keyOf = spec.keyOf ?? same;
-  return {
-    cache: spec.cache,
-    ...(spec.keyOf ? { keyOf: spec.keyOf } : {}),
-    async load(keys, env) {
-      const found = await readByKey(spec, keys, env);
-      return keys.map((key) => found.get(keyOf(key)) ?? []);
-    },
-  };
-}
+const allByKey = <V>(spec: ByKeySpec<V>) => byKey(spec, (values) => values ?? []);
 
 function primeAccounts(accounts: readonly CrmAccount[], loaders: CrmLoaders): void {
   for (const account of accounts) loaders.accountById.prime(account.crmAccountId, account);
@@ -138,8 +115,9 @@ const customerAccount: LoaderSpec<string, CrmAccount | null> = {
       guids.length > 0 ? client.accountsByErpCustomerIds(guids, ctx) : [],
       ids.length > 0 ? client.accountsByIds(ids, ctx) : [],
     ]);
-    const groups = groupByKey(linked, (a) => a.erpCustomerId, lower);
-    for (const guid of guids) loaders.accountsByErpId.prime(guid, groups.get(lower(guid)) ?? []);
+    const groups = new Map(guids.map((guid) => [lower(guid), [] as CrmAccount[]]));
+    for (const account of linked) groups.get(lower(account.erpCustomerId ?? ''))?.push(account);
+    for (const [guid, group] of groups) loaders.accountsByErpId.prime(guid, group);
     primeAccounts([...linked, ...byId], loaders);
     const found = new Map(byId.map((a) => [a.crmAccountId, a]));
     return keys.map((k) =>
@@ -284,7 +262,7 @@ function readThroughCache<K, V>(spec: LoaderSpec<K, V>, env: LoaderEnv, cache: C
   });
 }
 
-export function childListKey(read: ChildListRead): string {
+function childListKey(read: ChildListRead): string {
   return JSON.stringify([read.parentId, read.list, read.limit, read.after ?? null]);
 }
 

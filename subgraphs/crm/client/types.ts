@@ -1,7 +1,8 @@
 /**
- * The Salesforce record shapes the subgraph reads (REST API v62.0 query results): exactly the
+ * The Salesforce record shapes the client reads (REST API v62.0 query results): exactly the
  * fields the SOQL in fields.ts selects, with parent paths as nested objects (null when the
- * lookup is empty) and child subqueries as nested query results. These are the codegen mappers.
+ * lookup is empty) and child subqueries as nested query results. They never leave client/:
+ * toModels.ts turns them into the models the client hands out (models.ts).
  */
 
 export interface SfAttributes {
