@@ -149,8 +149,9 @@ const LOADERS = {
 };
 
 type Loaded<S> = S extends LoaderSpec<infer V> ? V : never;
+type KeyLoaders = { [K in keyof typeof LOADERS]: DataLoader<string, Loaded<(typeof LOADERS)[K]>> };
 
-export type ErpLoaders = { [K in keyof typeof LOADERS]: DataLoader<string, Loaded<(typeof LOADERS)[K]>> } & {
+export type ErpLoaders = KeyLoaders & {
   /**
    * One page of a list (a customer's documents, the products): all pages asked for in one tick
    * go to the ERP together, in `$batch` envelopes of 100.
@@ -191,15 +192,15 @@ function keyLoader<V>(scope: LoaderScope, spec: LoaderSpec<V>): DataLoader<strin
 function pageLoader(scope: LoaderScope): DataLoader<ListPageRequest, ListPage> {
   const keyOf = (request: ListPageRequest) => JSON.stringify([request.link, request.pageSize]);
   const load = (requests: readonly ListPageRequest[]) => scope.erp.readPages(requests, scope.requestId);
-  const ttl = scope.cache?.ttlMs;
+  const { cache } = scope;
   return new DataLoader<ListPageRequest, ListPage, string>(
-    scope.cache && ttl
+    cache
       ? cachedBatch<ListPageRequest, ListPage>({
-          cache: scope.cache.cache,
-          scope: scope.cache.scope,
+          cache: cache.cache,
+          scope: cache.scope,
           type: 'erp.page',
           // A customer's documents live as documents; a product list holds stock.
-          ttlMs: (request) => (request.customerId ? ttl.document : productTtl(ttl)),
+          ttlMs: (request) => (request.customerId ? documentTtl(cache.ttlMs) : productTtl(cache.ttlMs)),
           keyOf,
           generationsOf: (request) =>
             request.customerId ? [ERP_GENERATIONS.customer(request.customerId)] : [],
@@ -213,6 +214,6 @@ function pageLoader(scope: LoaderScope): DataLoader<ListPageRequest, ListPage> {
 export function createLoaders(scope: LoaderScope): ErpLoaders {
   const loaders = Object.fromEntries(
     Object.entries(LOADERS).map(([name, spec]) => [name, keyLoader(scope, spec as LoaderSpec<unknown>)]),
-  ) as { [K in keyof typeof LOADERS]: DataLoader<string, Loaded<(typeof LOADERS)[K]>> };
+  ) as KeyLoaders;
   return { ...loaders, pages: pageLoader(scope) };
 }

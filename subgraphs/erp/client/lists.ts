@@ -23,7 +23,7 @@ export interface ListModels {
   products: ErpProduct;
 }
 
-/** A list the ERP pages, as ErpReads hands it out: opaque outside the client. */
+/** A list the ERP pages, as ErpReads hands it out: outside the client only carried, and its kind names its cursors. */
 export interface ErpList<K extends ListKind = ListKind> {
   kind: K;
   /** Same-origin path with query of the BC request for the first page. */
