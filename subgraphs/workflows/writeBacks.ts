@@ -146,9 +146,10 @@ export class WriteBacks {
       };
     } catch (error) {
       if (!(error instanceof LegacyError)) throw error;
-      const recorded = await this.record(payload, customerId, error);
+      const retryable = isRetryable(error);
+      const recorded = await this.record(payload, customerId, error, retryable);
       return {
-        outcome: isRetryable(error)
+        outcome: retryable
           ? outcome(system, 'PENDING', messages.pending, error.code)
           : outcome(system, 'FAILED', messages.failed, error.code),
         pendingWriteBackId: recorded.id,
@@ -156,11 +157,15 @@ export class WriteBacks {
     }
   }
 
-  /** Records a write-back whose first attempt (made by the workflow) failed with `error`. */
+  /**
+   * Records a write-back whose first attempt (made by the workflow) failed with `error`: to be
+   * retried, or FAILED at once, listed for a person and never tried again.
+   */
   private async record(
     payload: WriteBackPayload,
     customerId: string,
     error: LegacyError,
+    retryable: boolean,
   ): Promise<WriteBackRecord> {
     const entry: NewWriteBack = {
       kind: payload.kind,
@@ -172,13 +177,13 @@ export class WriteBacks {
       quoteId: payload.kind === 'QUOTE_LINK' ? payload.link.quoteId : null,
       lastErrorCode: error.code,
       attempts: 1,
+      status: retryable ? 'PENDING' : 'FAILED',
       nextAttemptAt: this.now() + this.delayAfter(1),
     };
     const record = await this.store.addWriteBack(entry, this.now());
-    this.logger.warn(
-      { writeBackId: record.id, kind: payload.kind, targetId: entry.targetId, code: entry.lastErrorCode },
-      'write-back pending',
-    );
+    const log = { writeBackId: record.id, kind: payload.kind, targetId: entry.targetId, code: error.code };
+    if (retryable) this.logger.warn(log, 'write-back pending');
+    else this.logger.error({ ...log, err: error }, 'write-back refused: needs a person');
     return record;
   }
 

@@ -293,6 +293,80 @@ export function storeContract(label: string, backend: () => Promise<StoreBackend
         expect(next.map((w) => w.id)).toEqual([other.id]);
       });
 
+      it('records a write-back refused for good as FAILED: never claimed, and ending the older value pending for its target', async () => {
+        const store = openStore();
+        const now = 2_000;
+        const refused = await store.addWriteBack(
+          {
+            kind: 'ERP_CUSTOMER_CONTACT',
+            system: 'ERP',
+            targetId: 'C1',
+            payload: { v: 1 },
+            lastErrorCode: 'LEGACY_REJECTED',
+            attempts: 1,
+            status: 'FAILED',
+            nextAttemptAt: now,
+          },
+          now,
+        );
+        expect(refused).toMatchObject({
+          status: 'FAILED',
+          nextAttemptAt: null,
+          completedAt: now,
+          attempts: 1,
+        });
+        expect(await store.claimDueWriteBacks('a', now + 1, now + 50, 10)).toEqual([]);
+
+        const older = await store.addWriteBack(
+          {
+            kind: 'ERP_CUSTOMER_CONTACT',
+            system: 'ERP',
+            targetId: 'C2',
+            payload: { v: 1 },
+            nextAttemptAt: now,
+          },
+          now,
+        );
+        const newer = await store.addWriteBack(
+          {
+            kind: 'ERP_CUSTOMER_CONTACT',
+            system: 'ERP',
+            targetId: 'C2',
+            payload: { v: 2 },
+            lastErrorCode: 'LEGACY_REJECTED',
+            status: 'FAILED',
+            nextAttemptAt: now,
+          },
+          now + 1,
+        );
+        expect(newer).toMatchObject({
+          id: older.id,
+          status: 'FAILED',
+          payload: { v: 2 },
+          nextAttemptAt: null,
+          completedAt: now + 1,
+        });
+        expect(await store.claimDueWriteBacks('a', now + 1, now + 50, 10)).toEqual([]);
+        expect(await store.nextWriteBackDue()).toBeUndefined();
+        const listed = await store.listWriteBacks({ statuses: ['FAILED'], afterSeq: 0, limit: 10 });
+        expect(listed.map((w) => w.id)).toEqual([refused.id, older.id]);
+        expect(await store.listWriteBacks({ statuses: ['PENDING'], afterSeq: 0, limit: 10 })).toEqual([]);
+
+        // A later value for the target starts a new pending write-back.
+        const later = await store.addWriteBack(
+          {
+            kind: 'ERP_CUSTOMER_CONTACT',
+            system: 'ERP',
+            targetId: 'C2',
+            payload: { v: 3 },
+            nextAttemptAt: now,
+          },
+          now + 2,
+        );
+        expect(later.id).not.toBe(older.id);
+        expect(later.status).toBe('PENDING');
+      });
+
       it('survives reopening the store', async () => {
         const store = openStore();
         const added = await store.addWriteBack(

@@ -91,14 +91,26 @@ const RELEASE_LEASE = `
 if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1`;
 
-/** KEYS: open, seq, wb prefix, status:PENDING, due. ARGV: new id, fields…, nextAttemptAt, now. */
+/**
+ * KEYS: open, seq, wb prefix, status:PENDING, due, status:FAILED. ARGV: new id, fields…,
+ * nextAttemptAt, now, status (PENDING or FAILED).
+ */
 const ADD_WRITE_BACK = `
+local failed = ARGV[13] == 'FAILED'
 local open = redis.call('GET', KEYS[1])
 if open and redis.call('HGET', KEYS[3] .. open, 'status') == 'PENDING' then
   local h = KEYS[3] .. open
   redis.call('HSET', h, 'payload', ARGV[5])
   for i, field in ipairs({'customerId', 'orderNumber', 'quoteId', 'lastErrorCode'}) do
     if ARGV[5 + i] ~= '' then redis.call('HSET', h, field, ARGV[5 + i]) end
+  end
+  if failed then
+    redis.call('HSET', h, 'status', 'FAILED', 'nextAttemptAt', '', 'completedAt', ARGV[12])
+    redis.call('ZREM', KEYS[4], open)
+    redis.call('ZADD', KEYS[6], redis.call('HGET', h, 'seq'), open)
+    redis.call('ZREM', KEYS[5], open)
+    redis.call('DEL', KEYS[1])
+    return open
   end
   local next = math.min(tonumber(redis.call('HGET', h, 'nextAttemptAt')), tonumber(ARGV[11]))
   redis.call('HSET', h, 'nextAttemptAt', next)
@@ -107,10 +119,16 @@ if open and redis.call('HGET', KEYS[3] .. open, 'status') == 'PENDING' then
 end
 local id = ARGV[1]
 local seq = redis.call('INCR', KEYS[2])
+local status, nextAttemptAt, completedAt = 'PENDING', ARGV[11], ''
+if failed then status, nextAttemptAt, completedAt = 'FAILED', '', ARGV[12] end
 redis.call('HSET', KEYS[3] .. id, 'id', id, 'seq', seq, 'kind', ARGV[2], 'system', ARGV[3], 'targetId', ARGV[4],
   'payload', ARGV[5], 'customerId', ARGV[6], 'orderNumber', ARGV[7], 'quoteId', ARGV[8], 'lastErrorCode', ARGV[9],
-  'attempts', ARGV[10], 'nextAttemptAt', ARGV[11], 'createdAt', ARGV[12], 'completedAt', '', 'status', 'PENDING',
-  'leaseOwner', '', 'leaseUntil', '0')
+  'attempts', ARGV[10], 'nextAttemptAt', nextAttemptAt, 'createdAt', ARGV[12], 'completedAt', completedAt,
+  'status', status, 'leaseOwner', '', 'leaseUntil', '0')
+if failed then
+  redis.call('ZADD', KEYS[6], seq, id)
+  return id
+end
 redis.call('SET', KEYS[1], id)
 redis.call('ZADD', KEYS[4], seq, id)
 redis.call('ZADD', KEYS[5], ARGV[11], id)
@@ -333,6 +351,7 @@ export class RedisWorkflowStore implements WorkflowStore {
         `${this.prefix}wb:`,
         `${this.prefix}wb:status:PENDING`,
         `${this.prefix}wb:due`,
+        `${this.prefix}wb:status:FAILED`,
       ],
       [
         randomUUID(),
@@ -347,6 +366,7 @@ export class RedisWorkflowStore implements WorkflowStore {
         writeBack.attempts ?? 0,
         writeBack.nextAttemptAt,
         now,
+        writeBack.status ?? 'PENDING',
       ],
     )) as string;
     return (await this.getWriteBack(id))!;

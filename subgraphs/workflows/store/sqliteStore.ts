@@ -257,6 +257,7 @@ export class SqliteWorkflowStore implements WorkflowStore {
   }
 
   async addWriteBack(writeBack: NewWriteBack, now: number): Promise<WriteBackRecord> {
+    const failed = writeBack.status === 'FAILED';
     const add = this.db.transaction((): WriteBackRow => {
       const open = this.db
         .prepare(
@@ -267,7 +268,8 @@ export class SqliteWorkflowStore implements WorkflowStore {
         this.db
           .prepare(
             `UPDATE write_backs SET payload = ?, customer_id = COALESCE(?, customer_id), order_number = COALESCE(?, order_number),
-             quote_id = COALESCE(?, quote_id), last_error_code = COALESCE(?, last_error_code), next_attempt_at = MIN(COALESCE(next_attempt_at, ?), ?)
+             quote_id = COALESCE(?, quote_id), last_error_code = COALESCE(?, last_error_code), status = ?,
+             next_attempt_at = CASE WHEN ? THEN NULL ELSE MIN(COALESCE(next_attempt_at, ?), ?) END, completed_at = ?
              WHERE seq = ?`,
           )
           .run(
@@ -276,8 +278,11 @@ export class SqliteWorkflowStore implements WorkflowStore {
             writeBack.orderNumber ?? null,
             writeBack.quoteId ?? null,
             writeBack.lastErrorCode ?? null,
+            failed ? 'FAILED' : 'PENDING',
+            failed ? 1 : 0,
             writeBack.nextAttemptAt,
             writeBack.nextAttemptAt,
+            failed ? now : null,
             open.seq,
           );
         return this.db.prepare('SELECT * FROM write_backs WHERE seq = ?').get(open.seq) as WriteBackRow;
@@ -287,12 +292,13 @@ export class SqliteWorkflowStore implements WorkflowStore {
         .prepare(
           `INSERT INTO write_backs (id, kind, system, status, target_id, payload, customer_id, order_number, quote_id,
              attempts, last_error_code, created_at, next_attempt_at, completed_at)
-           VALUES (?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
           writeBack.kind,
           writeBack.system,
+          failed ? 'FAILED' : 'PENDING',
           writeBack.targetId,
           JSON.stringify(writeBack.payload),
           writeBack.customerId ?? null,
@@ -301,7 +307,8 @@ export class SqliteWorkflowStore implements WorkflowStore {
           writeBack.attempts ?? 0,
           writeBack.lastErrorCode ?? null,
           now,
-          writeBack.nextAttemptAt,
+          failed ? null : writeBack.nextAttemptAt,
+          failed ? now : null,
         );
       return this.db.prepare('SELECT * FROM write_backs WHERE id = ?').get(id) as WriteBackRow;
     });

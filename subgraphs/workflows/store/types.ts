@@ -72,6 +72,11 @@ export interface NewWriteBack {
   quoteId?: string | null;
   lastErrorCode?: string | null;
   attempts?: number;
+  /**
+   * PENDING (the default): tried again from `nextAttemptAt`. FAILED: refused for good on its
+   * first attempt, so listed for a person and never tried again (`nextAttemptAt` is ignored).
+   */
+  status?: 'PENDING' | 'FAILED';
   nextAttemptAt: number;
 }
 
@@ -124,7 +129,8 @@ export interface WorkflowStore {
 
   /**
    * Records a write-back. When one of the same kind for the same target is still PENDING, that
-   * one is replaced by the newer payload (the newer value is the one owed) and returned.
+   * one is replaced by the newer payload (the newer value is the one owed) and takes its status,
+   * and is returned: a newer value refused for good leaves no older one to be written later.
    */
   addWriteBack(writeBack: NewWriteBack, now: number): Promise<WriteBackRecord>;
   getWriteBack(id: string): Promise<WriteBackRecord | undefined>;
