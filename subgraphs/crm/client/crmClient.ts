@@ -333,7 +333,9 @@ export class CrmClient {
     for (const read of reads) {
       if (read.after) continue;
       const parent = CHILD_LISTS[read.list].parent;
-      byParent.set(parent, [...(byParent.get(parent) ?? []), read]);
+      const group = byParent.get(parent);
+      if (group) group.push(read);
+      else byParent.set(parent, [read]);
     }
     await Promise.all(
       [...byParent.values()].map(async (group) => {
@@ -357,7 +359,8 @@ export class CrmClient {
   /**
    * The first rows of several child lists of one parent object for many parents in one
    * statement per chunk: `SELECT Id, (SELECT … FROM Tasks ORDER BY … LIMIT n), … FROM Account
-   * WHERE Id IN (…)`. The result is keyed by each list's parent key (account id, SKU).
+   * WHERE Id IN (…)`. The result is keyed by each list's parent key (account id, SKU) and holds
+   * the subquery results as Salesforce sends them (childListReads makes rows of them).
    */
   async childListsOf(
     parentKeys: readonly string[],

@@ -54,7 +54,7 @@ export interface CrmList<N, P> {
   kind: string;
   isPosition(value: unknown): value is P;
   page(parentId: string, size: number, after: P | undefined, read: ReadChildList): Promise<ListPage<N, P>>;
-  /** What an accounts page may read ahead, in its own statement, for a first page of `size`. */
+  /** What an accounts page may read in its own statement for a first page of `size` of this list. */
   readAhead(size: number): ChildListRequest[];
 }
 

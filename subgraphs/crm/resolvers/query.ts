@@ -11,7 +11,7 @@ import { customerFromAccount, loadCustomer } from './customer.js';
 
 const MAX_SEARCH_LENGTH = 200;
 
-function salesforceIdArgument(id: string, argument: string): string {
+function crmRecordIdArgument(id: string, argument: string): string {
   const id18 = toSalesforceId18(id);
   if (!id18) {
     throw appError('BAD_USER_INPUT', `"${argument}" must be a CRM record id (15 or 18 characters).`, {
@@ -87,9 +87,9 @@ function duplicateSlack(size: number): number {
 export const Query: QueryResolvers = {
   customer: (_parent, { id }, ctx) => loadCustomer(id, ctx, 'null'),
   customers: (_parent, args, ctx, info) => customersPage(args, ctx, info),
-  quote: (_parent, { id }, ctx) => ctx.loaders.quoteById.load(salesforceIdArgument(id, 'id')),
-  opportunity: (_parent, { id }, ctx) => ctx.loaders.opportunityById.load(salesforceIdArgument(id, 'id')),
-  contact: (_parent, { id }, ctx) => ctx.loaders.contactById.load(salesforceIdArgument(id, 'id')),
+  quote: (_parent, { id }, ctx) => ctx.loaders.quoteById.load(crmRecordIdArgument(id, 'id')),
+  opportunity: (_parent, { id }, ctx) => ctx.loaders.opportunityById.load(crmRecordIdArgument(id, 'id')),
+  contact: (_parent, { id }, ctx) => ctx.loaders.contactById.load(crmRecordIdArgument(id, 'id')),
   supportCase(_parent, { number }, ctx) {
     if (!/^[0-9A-Za-z-]{1,40}$/.test(number)) {
       throw appError('BAD_USER_INPUT', '"number" must be a case number such as 00001001.', {
