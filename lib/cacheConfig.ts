@@ -105,6 +105,13 @@ function canonicalUrl(url: string): string {
 }
 
 /**
+ * The shape of what the clients cache (their domain models). Part of every scope, so replicas of
+ * different versions sharing one Redis during a rolling deploy never read each other's entries:
+ * raise it whenever a cached model changes shape.
+ */
+const CACHED_MODEL_VERSION = 'models-2';
+
+/**
  * The visibility scope of ERP entries: the service, the company (configured id, else the name
  * that picks it) and the token. The ERP and workflows subgraphs compute it alike, so a write
  * invalidates exactly what the reads cached.
@@ -118,10 +125,16 @@ export function erpCacheScope(options: {
   const company = options.companyId
     ? `id:${options.companyId.toLowerCase()}`
     : `name:${options.companyName ?? ''}`;
-  return visibilityScope('erp', canonicalUrl(options.url), company, options.token);
+  return visibilityScope('erp', CACHED_MODEL_VERSION, canonicalUrl(options.url), company, options.token);
 }
 
 /** The visibility scope of CRM entries: the instance, the API version and the access token. */
 export function crmCacheScope(options: { url: string; apiVersion: string; token: string }): string {
-  return visibilityScope('crm', canonicalUrl(options.url), options.apiVersion, options.token);
+  return visibilityScope(
+    'crm',
+    CACHED_MODEL_VERSION,
+    canonicalUrl(options.url),
+    options.apiVersion,
+    options.token,
+  );
 }
