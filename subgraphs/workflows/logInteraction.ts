@@ -1,4 +1,4 @@
-import type { InteractionType } from '../crm/client/writeModels.js';
+import type { CrmInteractionType } from '../crm/client/models.js';
 import { CRM_FIELD_LIMITS } from '../crm/client/writes.js';
 import type { LogInteractionInput } from './__generated__/resolvers-types.js';
 import type { CallScope } from './context.js';
@@ -26,7 +26,7 @@ export interface InteractionResult {
 interface CheckedInteraction {
   customerId: string;
   contactId: string | null;
-  type: InteractionType;
+  type: CrmInteractionType;
   subject: string;
   description: string | null;
   /** As given (normalised); null: now. */
@@ -38,7 +38,7 @@ interface CheckedInteraction {
 const DEFAULT_DURATION_MINUTES = 60;
 
 /** "Task", "Call", "Email", "Event": how a message names the kind of interaction. */
-const kindName = (type: InteractionType) => type.charAt(0) + type.slice(1).toLowerCase();
+const kindName = (type: CrmInteractionType) => type.charAt(0) + type.slice(1).toLowerCase();
 
 /**
  * logInteraction: a to-do, call, e-mail or meeting logged against the customer's CRM account,

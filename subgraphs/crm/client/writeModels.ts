@@ -1,11 +1,11 @@
+import type { CrmContactRole, CrmInteractionType } from './models.js';
+
 /**
  * What the CRM write client takes and hands out, in the graph's vocabulary: the workflows
  * subgraph decides on these and never meets a Salesforce field name, picklist value or
  * last-modified header. Plain JSON, so a write-back can store what it still owes.
  */
 
-export type ContactRole = 'SALES' | 'SUPPORT' | 'BILLING' | 'DECISION_MAKER' | 'OTHER';
-export type InteractionType = 'TASK' | 'CALL' | 'EMAIL' | 'EVENT';
 export type AccountAddressPurpose = 'BILLING' | 'SHIPPING';
 
 /** A postal address as the workflows write it: a street and an optional second line. */
@@ -51,14 +51,14 @@ export interface ContactDetails {
   phone: string | null;
   mobilePhone: string | null;
   title: string | null;
-  role: ContactRole;
+  role: CrmContactRole;
 }
 
 export interface NewInteraction {
   /** The CRM account it is logged against. */
   customerAccountId: string;
   contactId: string | null;
-  type: InteractionType;
+  type: CrmInteractionType;
   subject: string;
   description: string | null;
   /** ISO 8601 instant: a task's date (its day is kept), an event's start. */

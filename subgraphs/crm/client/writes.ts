@@ -1,11 +1,11 @@
 import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
 import type { CrmClient } from './crmClient.js';
 import { toSalesforceId18 } from './ids.js';
+import type { CrmContactRole } from './models.js';
 import { and, buildSelect, compare, stringLiteral } from './soql.js';
 import type {
   AccountAddressPurpose,
   ContactDetails,
-  ContactRole,
   CrmAccountForWrite,
   CrmContactForWrite,
   CrmPostalAddressForWrite,
@@ -45,7 +45,7 @@ export const CONVERTIBLE_QUOTE_STATUSES: readonly string[] = ['Approved', 'Prese
 const ACCEPTED = 'Accepted';
 
 /** The Contact_Role__c picklist value of each role; OTHER leaves it empty. */
-const ROLE_VALUES: Record<ContactRole, string | null> = {
+const ROLE_VALUES: Record<CrmContactRole, string | null> = {
   SALES: 'Sales',
   SUPPORT: 'Support',
   BILLING: 'Billing',
