@@ -1,9 +1,9 @@
-import { appError, LegacyError } from '../../lib/errors.js';
+import { appError } from '../../lib/errors.js';
 import type { CrmAccountForWrite } from '../crm/client/writeModels.js';
 import type { ErpCustomerForWrite } from '../erp/client/writeModels.js';
 import type { UpdateCustomerAddressInput } from './__generated__/resolvers-types.js';
 import type { CallScope } from './context.js';
-import { type CustomerChangeDeps, conflict, sameInstant } from './customerChanges.js';
+import { type CustomerChangeDeps, conflict, sameInstant, writeOrConflict } from './customerChanges.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
 import {
   type AddressValues,
@@ -78,25 +78,23 @@ export class CustomerAddressUpdate {
         erpCurrent(current),
       );
     }
-    let updated: ErpCustomerForWrite;
-    try {
-      updated = await erp.updateCustomer(
-        customerId,
-        expectedVersion ?? current.version,
-        { billingAddress: value },
-        scope.requestId,
-      );
-    } catch (error) {
-      if (error instanceof LegacyError && error.code === 'CONFLICT') {
-        const now = await erp.getCustomer(customerId, scope.requestId);
-        throw conflict(
-          'ERP',
-          'The customer was changed in the ERP while this change was made; nothing was written.',
-          now ? erpCurrent(now) : {},
-        );
-      }
-      throw error;
-    }
+    const updated = await writeOrConflict(
+      () =>
+        erp.updateCustomer(
+          customerId,
+          expectedVersion ?? current.version,
+          { billingAddress: value },
+          scope.requestId,
+        ),
+      {
+        system: 'ERP',
+        message: 'The customer was changed in the ERP while this change was made; nothing was written.',
+        current: async () => {
+          const now = await erp.getCustomer(customerId, scope.requestId);
+          return now ? erpCurrent(now) : {};
+        },
+      },
+    );
     const mirror = rules.mirrorBillingAddressToCrm
       ? await writeBacks.applyOrRecord(
           { kind: 'CRM_ACCOUNT_ADDRESS', erpCustomerId: customerId, billingAddress: value },
@@ -150,25 +148,25 @@ export class CustomerAddressUpdate {
         crmCurrent(account, purpose),
       );
     }
-    try {
-      await crm.updateAccountAddress(
-        account.id,
-        purpose,
-        value,
-        expectedVersion ?? account.lastModified,
-        scope.requestId,
-      );
-    } catch (error) {
-      if (error instanceof LegacyError && error.code === 'CONFLICT') {
-        const now = await crm.getAccount(account.id, scope.requestId);
-        throw conflict(
-          'CRM',
-          'The account was changed in the CRM while this change was made; nothing was written.',
-          now ? crmCurrent(now, purpose) : {},
-        );
-      }
-      throw error;
-    }
+    const accountId = account.id;
+    await writeOrConflict(
+      () =>
+        crm.updateAccountAddress(
+          accountId,
+          purpose,
+          value,
+          expectedVersion ?? account.lastModified,
+          scope.requestId,
+        ),
+      {
+        system: 'CRM',
+        message: 'The account was changed in the CRM while this change was made; nothing was written.',
+        current: async () => {
+          const now = await crm.getAccount(accountId, scope.requestId);
+          return now ? crmCurrent(now, purpose) : {};
+        },
+      },
+    );
     const after = await crm.getAccount(account.id, scope.requestId);
     return {
       customerId: erpCustomerId ?? account.id,

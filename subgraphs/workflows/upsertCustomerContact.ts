@@ -1,4 +1,3 @@
-import { LegacyError } from '../../lib/errors.js';
 import type { ContactDetails, CrmContactForWrite } from '../crm/client/writeModels.js';
 import { CRM_FIELD_LIMITS } from '../crm/client/writes.js';
 import type { ErpCustomerChanges } from '../erp/client/writeModels.js';
@@ -12,6 +11,7 @@ import {
   customerIdOf,
   noSuchContact,
   sameInstant,
+  writeOrConflict,
 } from './customerChanges.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
 import { customerRef, email, isoTime, KEY_PREFIX, salesforceId, text } from './validation.js';
@@ -98,19 +98,17 @@ export class CustomerContactUpsert {
         current(existing),
       );
     }
-    try {
-      await crm.updateContact(existing.id, details, expected ?? existing.lastModified, scope.requestId);
-    } catch (error) {
-      if (error instanceof LegacyError && error.code === 'CONFLICT') {
-        const now = await crm.getContact(existing.id, scope.requestId);
-        throw conflict(
-          'CRM',
-          'The contact was changed in the CRM while this change was made; nothing was written.',
-          now ? current(now) : {},
-        );
-      }
-      throw error;
-    }
+    await writeOrConflict(
+      () => crm.updateContact(existing.id, details, expected ?? existing.lastModified, scope.requestId),
+      {
+        system: 'CRM',
+        message: 'The contact was changed in the CRM while this change was made; nothing was written.',
+        current: async () => {
+          const now = await crm.getContact(existing.id, scope.requestId);
+          return now ? current(now) : {};
+        },
+      },
+    );
   }
 
   /** A billing contact's e-mail and phone, copied to the ERP customer where the rules say so. */
