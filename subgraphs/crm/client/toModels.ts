@@ -3,7 +3,6 @@ import type {
   CrmAccount,
   CrmAccountRef,
   CrmContact,
-  CrmContactRole,
   CrmInteraction,
   CrmOpportunity,
   CrmProduct,
@@ -14,6 +13,7 @@ import type {
   CrmUser,
   Money,
 } from './models.js';
+import { contactRoleOf, taskTypeOf } from './picklists.js';
 import type {
   AccountRecord,
   AccountRef,
@@ -90,14 +90,6 @@ export function accountOf(record: AccountRecord): CrmAccount {
   };
 }
 
-/** Contact_Role__c picklist values. */
-const CONTACT_ROLES: Record<string, CrmContactRole> = {
-  Sales: 'SALES',
-  Support: 'SUPPORT',
-  Billing: 'BILLING',
-  'Decision Maker': 'DECISION_MAKER',
-};
-
 export function contactOf(record: ContactRecord): CrmContact {
   return {
     id: record.Id,
@@ -109,7 +101,7 @@ export function contactOf(record: ContactRecord): CrmContact {
     email: record.Email,
     phone: record.Phone,
     mobilePhone: record.MobilePhone,
-    role: CONTACT_ROLES[record.Contact_Role__c ?? ''] ?? 'OTHER',
+    role: contactRoleOf(record.Contact_Role__c),
     mailingAddress: {
       street: record.MailingStreet,
       city: record.MailingCity,
@@ -123,7 +115,7 @@ export function contactOf(record: ContactRecord): CrmContact {
 export function taskOf(record: TaskRecord): CrmInteraction {
   return {
     id: record.Id,
-    type: record.TaskSubtype === 'Call' ? 'CALL' : record.TaskSubtype === 'Email' ? 'EMAIL' : 'TASK',
+    type: taskTypeOf(record.TaskSubtype),
     subject: record.Subject,
     description: record.Description,
     occurredAt: record.ActivityDate,

@@ -1,7 +1,7 @@
 import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
 import type { CrmClient } from './crmClient.js';
 import { toSalesforceId18 } from './ids.js';
-import type { CrmContactRole } from './models.js';
+import { CONTACT_ROLE_VALUES, TASK_SUBTYPES } from './picklists.js';
 import { and, buildSelect, compare, stringLiteral } from './soql.js';
 import type {
   AccountAddressPurpose,
@@ -43,22 +43,6 @@ export const CRM_FIELD_LIMITS = {
 export const CONVERTIBLE_QUOTE_STATUSES: readonly string[] = ['Approved', 'Presented', 'Accepted'];
 /** The status a quote linked to its order is left in. */
 const ACCEPTED = 'Accepted';
-
-/** The Contact_Role__c picklist value of each role; OTHER leaves it empty. */
-const ROLE_VALUES: Record<CrmContactRole, string | null> = {
-  SALES: 'Sales',
-  SUPPORT: 'Support',
-  BILLING: 'Billing',
-  DECISION_MAKER: 'Decision Maker',
-  OTHER: null,
-};
-
-/** Salesforce logs calls and e-mails as tasks of that subtype. */
-const TASK_SUBTYPES: Record<Exclude<NewInteraction['type'], 'EVENT'>, string> = {
-  TASK: 'Task',
-  CALL: 'Call',
-  EMAIL: 'Email',
-};
 
 // The record shapes of the write paths: their own selections, every field nullable.
 
@@ -245,7 +229,7 @@ function contactFields(
     Phone: details.phone,
     MobilePhone: details.mobilePhone,
     Title: details.title,
-    Contact_Role__c: ROLE_VALUES[details.role],
+    Contact_Role__c: CONTACT_ROLE_VALUES[details.role],
   };
 }
 
