@@ -1,3 +1,4 @@
+import type { PostalAddress } from '../../lib/domain.js';
 import { appError } from '../../lib/errors.js';
 import type { CrmAccountForWrite } from '../crm/client/writeModels.js';
 import type { ErpCustomerForWrite } from '../erp/client/writeModels.js';
@@ -5,19 +6,12 @@ import type { UpdateCustomerAddressInput } from './__generated__/resolvers-types
 import type { CallScope } from './context.js';
 import { type CustomerChangeDeps, conflict, sameInstant, writeOrConflict } from './customerChanges.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
-import {
-  type AddressValues,
-  address,
-  type CustomerRef,
-  customerRef,
-  invalidInput,
-  text,
-} from './validation.js';
+import { address, type CustomerRef, customerRef, invalidInput, text } from './validation.js';
 
 export interface AddressResult {
   customerId: string;
   purpose: 'BILLING' | 'SHIPPING';
-  address: AddressValues;
+  address: PostalAddress;
   erpVersion: string | null;
   outcomes: SystemOutcome[];
   pendingWriteBackId: string | null;
@@ -64,7 +58,7 @@ export class CustomerAddressUpdate {
 
   private async updateErpBillingAddress(
     customerId: string,
-    value: AddressValues,
+    value: PostalAddress,
     expectedVersion: string | null,
     scope: CallScope,
   ): Promise<AddressResult> {
@@ -126,7 +120,7 @@ export class CustomerAddressUpdate {
     ref: CustomerRef,
     erpCustomerId: string | null,
     purpose: Purpose,
-    value: AddressValues,
+    value: PostalAddress,
     expectedVersion: string | null,
     scope: CallScope,
   ): Promise<AddressResult> {
@@ -196,7 +190,7 @@ function erpCurrent(customer: ErpCustomerForWrite) {
   return { version: customer.version, address: customer.billingAddress };
 }
 
-function addressFor(account: CrmAccountForWrite, purpose: Purpose): AddressValues {
+function addressFor(account: CrmAccountForWrite, purpose: Purpose): PostalAddress {
   return purpose === 'BILLING' ? account.billingAddress : account.shippingAddress;
 }
 

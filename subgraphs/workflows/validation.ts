@@ -1,4 +1,5 @@
 import type { GraphQLError } from 'graphql';
+import type { PostalAddress } from '../../lib/domain.js';
 import { appError } from '../../lib/errors.js';
 import { CRM_FIELD_LIMITS } from '../crm/client/writes.js';
 import { ERP_FIELD_LIMITS } from '../erp/client/writes.js';
@@ -155,16 +156,6 @@ export function integerInRange(
   return value;
 }
 
-export interface AddressValues {
-  street: string;
-  street2: string | null;
-  city: string;
-  state: string | null;
-  postalCode: string;
-  /** ISO 3166 alpha-2. */
-  country: string;
-}
-
 /** Within the stricter of the two systems' limits, since the address may be kept in both. */
 export function address(
   field: string,
@@ -176,7 +167,7 @@ export function address(
     postalCode: string;
     country: string;
   },
-): AddressValues {
+): PostalAddress {
   const country = text(`${field}.country`, value.country, ERP_FIELD_LIMITS.country, true).toUpperCase();
   if (!COUNTRY_RE.test(country)) {
     throw invalidInput(

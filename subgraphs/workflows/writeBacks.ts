@@ -1,6 +1,6 @@
 import { LegacyError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import type { CrmPostalAddressForWrite, QuoteLink } from '../crm/client/writeModels.js';
+import type { PostalAddress, QuoteLink } from '../crm/client/writeModels.js';
 import type { CrmWrites } from '../crm/client/writes.js';
 import type { ErpCustomerChanges } from '../erp/client/writeModels.js';
 import type { ErpWrites } from '../erp/client/writes.js';
@@ -25,7 +25,7 @@ import type {
 export type WriteBackPayload =
   | { kind: 'QUOTE_LINK'; link: QuoteLink }
   /** The billing address the ERP holds, copied to the customer's CRM account. */
-  | { kind: 'CRM_ACCOUNT_ADDRESS'; erpCustomerId: string; billingAddress: CrmPostalAddressForWrite }
+  | { kind: 'CRM_ACCOUNT_ADDRESS'; erpCustomerId: string; billingAddress: PostalAddress }
   /** A billing contact's e-mail and phone, copied to the ERP customer. */
   | { kind: 'ERP_CUSTOMER_CONTACT'; erpCustomerId: string; changes: ErpCustomerChanges };
 

@@ -5,8 +5,8 @@ import type { CrmClient } from './crmClient.js';
 import type {
   AccountAddressPurpose,
   ContactDetails,
-  CrmPostalAddressForWrite,
   NewInteraction,
+  PostalAddress,
   QuoteLink,
 } from './writeModels.js';
 import { CrmWrites } from './writes.js';
@@ -51,7 +51,7 @@ export class InvalidatingCrmWrites extends CrmWrites {
   override updateAccountAddress(
     accountId: string,
     purpose: AccountAddressPurpose,
-    address: CrmPostalAddressForWrite,
+    address: PostalAddress,
     unmodifiedSince: string | null,
     requestId?: string,
   ): Promise<void> {

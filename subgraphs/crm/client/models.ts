@@ -1,3 +1,5 @@
+import type { Money } from '../../../lib/domain.js';
+
 /**
  * What the CRM client hands out: Salesforce's records in the graph's own vocabulary
  * (schema/crm.graphql), with everything Salesforce-specific already translated — picklist values
@@ -6,11 +8,7 @@
  * Plain JSON, so the shared cache can hold them.
  */
 
-/** A decimal amount as text with two decimals, never a binary float, in an ISO 4217 currency. */
-export interface Money {
-  amount: string;
-  currencyCode: string;
-}
+export type { Money } from '../../../lib/domain.js';
 
 /** An address as the CRM holds it; every part may be blank. */
 export interface CrmPostalAddress {

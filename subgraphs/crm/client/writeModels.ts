@@ -1,3 +1,4 @@
+import type { PostalAddress } from '../../../lib/domain.js';
 import type { CrmContactRole, CrmInteractionType } from './models.js';
 
 /**
@@ -8,22 +9,14 @@ import type { CrmContactRole, CrmInteractionType } from './models.js';
 
 export type AccountAddressPurpose = 'BILLING' | 'SHIPPING';
 
-/** A postal address as the workflows write it: a street and an optional second line. */
-export interface CrmPostalAddressForWrite {
-  street: string;
-  street2: string | null;
-  city: string;
-  state: string | null;
-  postalCode: string;
-  country: string;
-}
+export type { PostalAddress } from '../../../lib/domain.js';
 
 export interface CrmAccountForWrite {
   id: string;
   /** The ERP customer the account is linked to (lower case); null for a prospect. */
   erpCustomerId: string | null;
-  billingAddress: CrmPostalAddressForWrite;
-  shippingAddress: CrmPostalAddressForWrite;
+  billingAddress: PostalAddress;
+  shippingAddress: PostalAddress;
   /** The version a change must be based on (sent back as `unmodifiedSince`). */
   lastModified: string | null;
 }

@@ -8,8 +8,8 @@ import type {
   ContactDetails,
   CrmAccountForWrite,
   CrmContactForWrite,
-  CrmPostalAddressForWrite,
   NewInteraction,
+  PostalAddress,
   QuoteForConversion,
   QuoteLink,
 } from './writeModels.js';
@@ -170,7 +170,7 @@ const CONTACT_SELECT = [
 const PREFIX: Record<AccountAddressPurpose, AddressPrefix> = { BILLING: 'Billing', SHIPPING: 'Shipping' };
 
 /** Salesforce keeps an address's street lines in one field, one line per line of text. */
-function addressOf(account: SfAccountForWrite, prefix: AddressPrefix): CrmPostalAddressForWrite {
+function addressOf(account: SfAccountForWrite, prefix: AddressPrefix): PostalAddress {
   const [street = '', ...rest] = (account[`${prefix}Street`] ?? '').split('\n');
   return {
     street,
@@ -182,7 +182,7 @@ function addressOf(account: SfAccountForWrite, prefix: AddressPrefix): CrmPostal
   };
 }
 
-function addressFields(prefix: AddressPrefix, address: CrmPostalAddressForWrite): AccountAddressFields {
+function addressFields(prefix: AddressPrefix, address: PostalAddress): AccountAddressFields {
   return {
     [`${prefix}Street`]: address.street2 ? `${address.street}\n${address.street2}` : address.street,
     [`${prefix}City`]: address.city,
@@ -463,7 +463,7 @@ export class CrmWrites {
   async updateAccountAddress(
     accountId: string,
     purpose: AccountAddressPurpose,
-    address: CrmPostalAddressForWrite,
+    address: PostalAddress,
     unmodifiedSince: string | null,
     requestId?: string,
   ): Promise<void> {

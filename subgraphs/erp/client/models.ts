@@ -1,3 +1,4 @@
+import type { Money } from '../../../lib/domain.js';
 /**
  * What the ERP client hands out: the ERP's records in the graph's own vocabulary (schema/erp.graphql),
  * with everything Business Central-specific already translated — option values to enum values,
@@ -8,11 +9,7 @@
 /** A decimal amount as text, never a binary float: "1234.50". */
 export type Amount = string;
 
-export interface Money {
-  amount: Amount;
-  /** ISO 4217. */
-  currencyCode: string;
-}
+export type { Money } from '../../../lib/domain.js';
 
 export interface ErpAddress {
   purpose: 'BILLING' | 'SHIPPING';

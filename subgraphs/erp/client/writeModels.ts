@@ -1,25 +1,15 @@
+import type { PostalAddress } from '../../../lib/domain.js';
 /**
  * What the ERP write client takes and hands out, in the graph's vocabulary: the workflows
  * subgraph decides on these and never meets a Business Central property name, option value or
  * ETag header. Plain JSON, so a write-back can store what it still owes.
  */
 
-/** A postal address as the workflows write it: a street and an optional second line. */
-export interface ErpPostalAddress {
-  street: string;
-  street2: string | null;
-  city: string;
-  state: string | null;
-  postalCode: string;
-  /** ISO 3166 alpha-2. */
-  country: string;
-}
-
 /** A customer as a write decides on it: its address and contact details, credit, blocked state. */
 export interface ErpCustomerForWrite {
   id: string;
   number: string;
-  billingAddress: ErpPostalAddress;
+  billingAddress: PostalAddress;
   email: string | null;
   phone: string | null;
   /** 0 or null: no credit limit. In `currencyCode`, as is the balance. */
@@ -36,7 +26,7 @@ export interface ErpCustomerForWrite {
 
 /** The changes `updateCustomer` makes; a part left out is left as it is. */
 export interface ErpCustomerChanges {
-  billingAddress?: ErpPostalAddress;
+  billingAddress?: PostalAddress;
   email?: string;
   phone?: string;
 }

@@ -1,3 +1,4 @@
+import type { PostalAddress } from '../../../lib/domain.js';
 import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
 import type { ErpClient } from './erpClient.js';
 import { guidLiteral, isGuid, stringLiteral } from './odata.js';
@@ -6,7 +7,6 @@ import type {
   ErpCustomerChanges,
   ErpCustomerForWrite,
   ErpOrderSummary,
-  ErpPostalAddress,
   ErpProductForOrder,
   NewSalesOrder,
 } from './writeModels.js';
@@ -133,7 +133,7 @@ function customerPatch(changes: ErpCustomerChanges): BcCustomerPatch {
 }
 
 /** BC clears a text field with "", not null. */
-function addressPatch(address: ErpPostalAddress): BcCustomerPatch {
+function addressPatch(address: PostalAddress): BcCustomerPatch {
   return {
     addressLine1: address.street,
     addressLine2: address.street2 ?? '',
