@@ -18,7 +18,7 @@ export function pageSize(first: number | null | undefined): number {
   const size = first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
     throw appError('BAD_USER_INPUT', `\`first\` must be between 1 and ${MAX_PAGE_SIZE}; got ${size}.`, {
-      argument: 'first',
+      ...paging('first', 'OUT_OF_RANGE'),
     });
   }
   return size;
@@ -26,7 +26,19 @@ export function pageSize(first: number | null | undefined): number {
 
 /** The one answer to a cursor that is garbage, forged, or another list's. */
 export function foreignCursor(): GraphQLError {
-  return appError('BAD_USER_INPUT', '`after` is not a cursor this list handed out.', { argument: 'after' });
+  return appError(
+    'BAD_USER_INPUT',
+    '`after` is not a cursor this list handed out.',
+    paging('after', 'INVALID_FORMAT'),
+  );
+}
+
+/**
+ * The details of a paging refusal: `field` and `reason` as every input refusal of the graph gives
+ * them (the gateway lets those through to clients), `argument` as the subgraphs log it.
+ */
+function paging(argument: 'first' | 'after', reason: 'OUT_OF_RANGE' | 'INVALID_FORMAT') {
+  return { argument, field: argument, reason };
 }
 
 /** An opaque cursor: base64url JSON of the list kind and the client's position. */

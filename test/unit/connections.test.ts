@@ -17,7 +17,7 @@ function refusal(run: () => unknown) {
   } catch (error) {
     expect(error).toBeInstanceOf(GraphQLError);
     const { extensions, message } = error as GraphQLError;
-    return { code: extensions.code, argument: extensions.argument, message };
+    return { code: extensions.code, field: extensions.field, reason: extensions.reason, message };
   }
   throw new Error('expected a refusal');
 }
@@ -37,7 +37,8 @@ describe('pageSize', () => {
     for (const first of [0, -1, 101, 1.5, Number.NaN]) {
       expect(refusal(() => pageSize(first))).toEqual({
         code: 'BAD_USER_INPUT',
-        argument: 'first',
+        field: 'first',
+        reason: 'OUT_OF_RANGE',
         message: `\`first\` must be between 1 and 100; got ${first}.`,
       });
     }
@@ -74,7 +75,8 @@ describe('cursors', () => {
     for (const cursor of refused) {
       expect(refusal(() => decodeCursor(cursor, 'list', isPair))).toEqual({
         code: 'BAD_USER_INPUT',
-        argument: 'after',
+        field: 'after',
+        reason: 'INVALID_FORMAT',
         message: '`after` is not a cursor this list handed out.',
       });
     }
