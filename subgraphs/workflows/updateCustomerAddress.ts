@@ -91,7 +91,7 @@ export class CustomerAddressUpdate {
     );
     const mirror = rules.mirrorBillingAddressToCrm
       ? await writeBacks.applyOrRecord(
-          { kind: 'CRM_ACCOUNT_ADDRESS', erpCustomerId: customerId, billingAddress: value },
+          { kind: 'CRM_ACCOUNT_ADDRESS', accountId: null, erpCustomerId: customerId, billingAddress: value },
           customerId,
           scope.requestId,
         )

@@ -25,7 +25,13 @@ import type {
 export type WriteBackPayload =
   | { kind: 'QUOTE_LINK'; link: QuoteLink }
   /** The billing address the ERP holds, copied to the customer's CRM account. */
-  | { kind: 'CRM_ACCOUNT_ADDRESS'; erpCustomerId: string; billingAddress: PostalAddress }
+  | {
+      kind: 'CRM_ACCOUNT_ADDRESS';
+      /** The account written, once found; until then it is found by the ERP customer it is linked to. */
+      accountId: string | null;
+      erpCustomerId: string;
+      billingAddress: PostalAddress;
+    }
   /** A billing contact's e-mail and phone, copied to the ERP customer. */
   | { kind: 'ERP_CUSTOMER_CONTACT'; erpCustomerId: string; changes: ErpCustomerChanges };
 
@@ -71,9 +77,20 @@ function errorCodeOf(error: unknown): string {
 
 const systemOf = (kind: WriteBackKind): SystemName => (kind === 'ERP_CUSTOMER_CONTACT' ? 'ERP' : 'CRM');
 
-/** The record a payload writes, in its system: one write-back per target is kept pending. */
+/**
+ * The record a payload writes, in its system: one write-back per target is kept pending. An
+ * address copy whose account was not found yet (the CRM did not answer the lookup) is kept
+ * under the ERP customer it will be found by.
+ */
 function targetOf(payload: WriteBackPayload): string {
-  return payload.kind === 'QUOTE_LINK' ? payload.link.quoteId : payload.erpCustomerId;
+  switch (payload.kind) {
+    case 'QUOTE_LINK':
+      return payload.link.quoteId;
+    case 'CRM_ACCOUNT_ADDRESS':
+      return payload.accountId ?? payload.erpCustomerId;
+    case 'ERP_CUSTOMER_CONTACT':
+      return payload.erpCustomerId;
+  }
 }
 
 /** What the outcome of each kind says, for people. */
@@ -135,8 +152,12 @@ export class WriteBacks {
   ): Promise<WriteBackResult> {
     const system = systemOf(payload.kind);
     const messages = MESSAGES[payload.kind];
+    // What is owed if this attempt fails: the payload, naming its record once that was found.
+    let owed = payload;
     try {
-      const applied = await this.apply(payload, requestId);
+      const applied = await this.apply(payload, requestId, (found) => {
+        owed = found;
+      });
       return {
         outcome:
           applied === 'WRITTEN'
@@ -147,7 +168,7 @@ export class WriteBacks {
     } catch (error) {
       if (!(error instanceof LegacyError)) throw error;
       const retryable = isRetryable(error);
-      const recorded = await this.record(payload, customerId, error, retryable);
+      const recorded = await this.record(owed, customerId, error, retryable);
       return {
         outcome: retryable
           ? outcome(system, 'PENDING', messages.pending, error.code)
@@ -189,18 +210,32 @@ export class WriteBacks {
 
   /**
    * Applies one payload now; throws what the legacy system answered. NOT_OWED: the record it
-   * would write is gone from that system, so nothing is owed any more.
+   * would write is gone from that system, so nothing is owed any more. `found` hears of the
+   * record a payload writes once it is looked up, so that a failure after that is owed to it.
    */
-  private async apply(payload: WriteBackPayload, requestId?: string): Promise<'WRITTEN' | 'NOT_OWED'> {
+  private async apply(
+    payload: WriteBackPayload,
+    requestId?: string,
+    found?: (located: WriteBackPayload) => void,
+  ): Promise<'WRITTEN' | 'NOT_OWED'> {
     switch (payload.kind) {
       case 'QUOTE_LINK':
         await this.crm.linkQuoteToOrder(payload.link, requestId);
         return 'WRITTEN';
       case 'CRM_ACCOUNT_ADDRESS': {
-        const [account] = await this.crm.findAccountsByErpCustomerId(payload.erpCustomerId, requestId);
-        if (!account) return 'NOT_OWED';
-        // The ERP is the system of record for the billing address: no precondition, it decided.
-        await this.crm.updateAccountAddress(account.id, 'BILLING', payload.billingAddress, null, requestId);
+        const accountId =
+          payload.accountId ??
+          (await this.crm.findAccountsByErpCustomerId(payload.erpCustomerId, requestId))[0]?.id;
+        if (!accountId) return 'NOT_OWED';
+        found?.({ ...payload, accountId });
+        try {
+          // The ERP is the system of record for the billing address: no precondition, it decided.
+          await this.crm.updateAccountAddress(accountId, 'BILLING', payload.billingAddress, null, requestId);
+        } catch (error) {
+          // The account named when the write-back was recorded is gone since.
+          if (error instanceof LegacyError && error.code === 'NOT_FOUND') return 'NOT_OWED';
+          throw error;
+        }
         return 'WRITTEN';
       }
       case 'ERP_CUSTOMER_CONTACT': {
