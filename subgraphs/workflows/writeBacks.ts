@@ -1,9 +1,9 @@
 import { LegacyError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { PostalAddress, QuoteLink } from '../crm/client/writeModels.js';
-import type { CrmWrites } from '../crm/client/writes.js';
+import type { CrmWrites, StoredAccountAddressPatch } from '../crm/client/writes.js';
 import type { ErpCustomerChanges } from '../erp/client/writeModels.js';
-import type { ErpWrites } from '../erp/client/writes.js';
+import type { ErpWrites, StoredCustomerPatch } from '../erp/client/writes.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
 import type {
   NewWriteBack,
@@ -34,6 +34,21 @@ export type WriteBackPayload =
     }
   /** A billing contact's e-mail and phone, copied to the ERP customer. */
   | { kind: 'ERP_CUSTOMER_CONTACT'; erpCustomerId: string; changes: ErpCustomerChanges };
+
+/**
+ * Payloads as the version before recorded them, which may still be pending (the store is
+ * durable): the values in the legacy system's own fields, a `patch` only its client reads.
+ */
+type StoredPayload =
+  | WriteBackPayload
+  | {
+      kind: 'CRM_ACCOUNT_ADDRESS';
+      accountId: string | null;
+      /** Declared nullable then, but always set: the copy followed an ERP customer's change. */
+      erpCustomerId: string;
+      patch: StoredAccountAddressPatch;
+    }
+  | { kind: 'ERP_CUSTOMER_CONTACT'; erpCustomerId: string; patch: StoredCustomerPatch };
 
 export interface WriteBackTiming {
   /** First retry after about this long; doubles per attempt. */
@@ -249,6 +264,26 @@ export class WriteBacks {
     }
   }
 
+  /** A stored payload in today's shape: a patch in legacy fields is translated by its client. */
+  private upToDate(payload: StoredPayload): WriteBackPayload {
+    if (!('patch' in payload)) return payload;
+    switch (payload.kind) {
+      case 'CRM_ACCOUNT_ADDRESS':
+        return {
+          kind: payload.kind,
+          accountId: payload.accountId,
+          erpCustomerId: payload.erpCustomerId,
+          billingAddress: this.crm.addressFromStoredPatch(payload.patch),
+        };
+      case 'ERP_CUSTOMER_CONTACT':
+        return {
+          kind: payload.kind,
+          erpCustomerId: payload.erpCustomerId,
+          changes: this.erp.changesFromStoredPatch(payload.patch),
+        };
+    }
+  }
+
   /**
    * One pass of the retry loop: every due write-back is leased to `owner` and tried once.
    * Returns how many ended DONE, stayed PENDING and became FAILED.
@@ -261,7 +296,7 @@ export class WriteBacks {
       due.map(async (writeBack) => {
         const attempts = writeBack.attempts + 1;
         try {
-          await this.apply(writeBack.payload as WriteBackPayload);
+          await this.apply(this.upToDate(writeBack.payload as StoredPayload));
           await this.store.recordWriteBackAttempt(
             writeBack.id,
             owner,

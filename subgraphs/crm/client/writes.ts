@@ -169,8 +169,14 @@ const CONTACT_SELECT = [
 
 const PREFIX: Record<AccountAddressPurpose, AddressPrefix> = { BILLING: 'Billing', SHIPPING: 'Shipping' };
 
+/**
+ * A billing address change as write-backs were stored before they spoke the domain: in the
+ * account's own fields. Read back from the store only, through `addressFromStoredPatch`.
+ */
+export type StoredAccountAddressPatch = AccountAddressFields;
+
 /** Salesforce keeps an address's street lines in one field, one line per line of text. */
-function addressOf(account: SfAccountForWrite, prefix: AddressPrefix): PostalAddress {
+function addressOf(account: AccountAddressFields, prefix: AddressPrefix): PostalAddress {
   const [street = '', ...rest] = (account[`${prefix}Street`] ?? '').split('\n');
   return {
     street,
@@ -295,6 +301,11 @@ function stripAttributes<T>(record: T & { attributes?: unknown }): T {
 
 export class CrmWrites {
   constructor(private readonly client: CrmClient) {}
+
+  /** The billing address a write-back stored in the account's fields (see StoredAccountAddressPatch). */
+  addressFromStoredPatch(patch: StoredAccountAddressPatch): PostalAddress {
+    return addressOf(patch, 'Billing');
+  }
 
   private async getSObject<T>(
     type: string,

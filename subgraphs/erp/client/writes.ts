@@ -67,6 +67,13 @@ type BcCustomerPatch = Partial<
   >
 >;
 
+/**
+ * A contact copy as write-backs were stored before they spoke the domain: in the customer's own
+ * properties (only these two were ever copied). Read back from the store only, through
+ * `changesFromStoredPatch`.
+ */
+export type StoredCustomerPatch = Partial<Pick<BcCustomer, 'email' | 'phoneNumber'>>;
+
 const CUSTOMER_SELECT = [
   'id',
   'number',
@@ -158,6 +165,14 @@ function orderSummary(row: Partial<BcOrderSummary>): ErpOrderSummary {
 
 export class ErpWrites {
   constructor(private readonly client: ErpClient) {}
+
+  /** The changes a write-back stored in the customer's properties (see StoredCustomerPatch). */
+  changesFromStoredPatch(patch: StoredCustomerPatch): ErpCustomerChanges {
+    return {
+      ...(typeof patch.email === 'string' ? { email: patch.email } : {}),
+      ...(typeof patch.phoneNumber === 'string' ? { phone: patch.phoneNumber } : {}),
+    };
+  }
 
   private async entityPath(
     set: 'customers' | 'salesOrders',
