@@ -1,5 +1,5 @@
 import { appError, LegacyError } from '../../lib/errors.js';
-import { toSalesforceId18 } from '../crm/client/ids.js';
+import { parseCrmId } from '../crm/client/ids.js';
 import type { QuoteForConversion } from '../crm/client/writeModels.js';
 import { type CrmWrites, quoteLinkOf } from '../crm/client/writes.js';
 import type { ErpOrderSummary, NewOrderLine } from '../erp/client/writeModels.js';
@@ -9,7 +9,7 @@ import type { CallScope } from './context.js';
 import { orderLinesFor, quotedSkus, type RuleReads } from './conversionRules.js';
 import type { Coordinator, RunState } from './idempotency.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
-import { idempotencyKey, KEY_PREFIX, salesforceId } from './validation.js';
+import { crmId, idempotencyKey } from './validation.js';
 import type { WriteBacks } from './writeBacks.js';
 
 export const CONVERT_OPERATION = 'convertQuoteToOrder';
@@ -57,9 +57,8 @@ export class QuoteConversion {
     scope: CallScope,
   ): Promise<ConvertResult & { replayed: boolean }> {
     const key = idempotencyKey('idempotencyKey', args.idempotencyKey);
-    // One form per quote (18 characters), so that its 15- and 18-character ids share one
-    // lease and one fingerprint.
-    const quoteId = toSalesforceId18(salesforceId('quoteId', args.quoteId, KEY_PREFIX.quote, 'quote'))!;
+    // One form per quote, so that every way of writing its id shares one lease and one fingerprint.
+    const quoteId = parseCrmId('quote', crmId('quoteId', args.quoteId, 'quote'))!;
     const { result, replayed } = await this.deps.coordinator.runOnce({
       operation: CONVERT_OPERATION,
       key,

@@ -6,13 +6,12 @@ import { accountOf, type CustomerChangeDeps, customerIdOf, noSuchContact } from 
 import { outcome, type SystemOutcome } from './outcomes.js';
 import {
   type CustomerRef,
+  crmId,
   customerRef,
   idempotencyKey,
   integerInRange,
   invalidInput,
   isoTime,
-  KEY_PREFIX,
-  salesforceId,
   text,
 } from './validation.js';
 
@@ -52,9 +51,7 @@ export class InteractionLogging {
     scope: CallScope,
   ): Promise<InteractionResult & { replayed: boolean }> {
     const ref = customerRef('input.customerId', input.customerId);
-    const contactId = input.contactId
-      ? salesforceId('input.contactId', input.contactId, KEY_PREFIX.contact, 'contact')
-      : null;
+    const contactId = input.contactId ? crmId('input.contactId', input.contactId, 'contact') : null;
     const subject = text('input.subject', input.subject, CRM_FIELD_LIMITS.subject, true);
     const description = text('input.description', input.description, CRM_FIELD_LIMITS.description);
     const when = isoTime('input.occurredAt', input.occurredAt) ?? isoTime('now', new Date().toISOString())!;

@@ -14,7 +14,7 @@ import {
   writeOrConflict,
 } from './customerChanges.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
-import { customerRef, email, isoTime, KEY_PREFIX, salesforceId, text } from './validation.js';
+import { crmId, customerRef, email, isoTime, text } from './validation.js';
 import type { WriteBackResult } from './writeBacks.js';
 
 export interface ContactResult {
@@ -36,9 +36,7 @@ export class CustomerContactUpsert {
 
   async upsert(input: UpsertCustomerContactInput, scope: CallScope): Promise<ContactResult> {
     const ref = customerRef('input.customerId', input.customerId);
-    const contactId = input.contactId
-      ? salesforceId('input.contactId', input.contactId, KEY_PREFIX.contact, 'contact')
-      : null;
+    const contactId = input.contactId ? crmId('input.contactId', input.contactId, 'contact') : null;
     const details: ContactDetails = {
       firstName: text('input.firstName', input.firstName, CRM_FIELD_LIMITS.firstName),
       lastName: text('input.lastName', input.lastName, CRM_FIELD_LIMITS.lastName, true),

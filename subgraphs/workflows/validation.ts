@@ -1,6 +1,7 @@
 import type { GraphQLError } from 'graphql';
 import type { PostalAddress } from '../../lib/domain.js';
 import { appError } from '../../lib/errors.js';
+import { type CrmIdKind, isGuid, parseCrmId } from '../crm/client/ids.js';
 import { CRM_FIELD_LIMITS } from '../crm/client/writes.js';
 import { ERP_FIELD_LIMITS } from '../erp/client/writes.js';
 
@@ -23,8 +24,6 @@ export function invalidInput(field: string, reason: InvalidReason, message: stri
   return appError('BAD_USER_INPUT', message, { field, reason });
 }
 
-const SF_ID_RE = /^[0-9A-Za-z]{15}(?:[A-Z0-5]{3})?$/;
-const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 /** Idempotency keys: printable ASCII without spaces, as HTTP's Idempotency-Key header allows in practice. */
 const KEY_RE = /^[\x21-\x7e]+$/;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -37,17 +36,10 @@ const CONTROL_RE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
-/**
- * A Salesforce id of the given object (its 3-character key prefix), 15 or 18 characters; the
- * 15-character form is returned as given (the client turns it into 18).
- */
-export function salesforceId(field: string, value: string, keyPrefix: string, what: string): string {
-  if (!SF_ID_RE.test(value) || !value.startsWith(keyPrefix)) {
-    throw invalidInput(
-      field,
-      'INVALID_ID',
-      `${field} must be the CRM id of a ${what} (15 or 18 characters starting with ${keyPrefix}).`,
-    );
+/** The CRM id of a record of `kind`, returned as given (the client speaks it in its own form). */
+export function crmId(field: string, value: string, kind: CrmIdKind): string {
+  if (parseCrmId(kind, value) === null) {
+    throw invalidInput(field, 'INVALID_ID', `${field} must be the CRM id of a ${kind}.`);
   }
   return value;
 }
@@ -56,8 +48,8 @@ export type CustomerRef = { kind: 'erp'; customerId: string } | { kind: 'crm'; a
 
 /** A Customer.id: the ERP customer's GUID, or the CRM account id of a prospect. */
 export function customerRef(field: string, value: string): CustomerRef {
-  if (GUID_RE.test(value)) return { kind: 'erp', customerId: value.toLowerCase() };
-  if (SF_ID_RE.test(value) && value.startsWith('001')) return { kind: 'crm', accountId: value };
+  if (isGuid(value)) return { kind: 'erp', customerId: value.toLowerCase() };
+  if (parseCrmId('account', value) !== null) return { kind: 'crm', accountId: value };
   throw invalidInput(
     field,
     'INVALID_ID',
@@ -185,5 +177,3 @@ export function address(
     country,
   };
 }
-
-export const KEY_PREFIX = { account: '001', contact: '003', quote: '0Q0' } as const;

@@ -6,13 +6,12 @@ import { readWorkflowsSubgraphConfig } from '../../subgraphs/workflows/config.js
 import { centsToDecimal, toCents } from '../../subgraphs/workflows/outcomes.js';
 import {
   address,
+  crmId,
   customerRef,
   email,
   idempotencyKey,
   integerInRange,
   isoTime,
-  KEY_PREFIX,
-  salesforceId,
   text,
 } from '../../subgraphs/workflows/validation.js';
 import { WriteBacks } from '../../subgraphs/workflows/writeBacks.js';
@@ -69,11 +68,11 @@ describe('ids', () => {
   });
 
   it('takes a Salesforce id only with the object’s key prefix', () => {
-    expect(salesforceId('q', '0Q05J000002bsmVSAQ', KEY_PREFIX.quote, 'quote')).toBe('0Q05J000002bsmVSAQ');
-    expect(salesforceId('q', '0Q05J000002bsmV', KEY_PREFIX.quote, 'quote')).toBe('0Q05J000002bsmV');
+    expect(crmId('q', '0Q05J000002bsmVSAQ', 'quote')).toBe('0Q05J000002bsmVSAQ');
+    expect(crmId('q', '0Q05J000002bsmV', 'quote')).toBe('0Q05J000002bsmV');
     fc.assert(
       fc.property(fc.string({ maxLength: 20 }), (value) => {
-        const outcome = refusal(() => salesforceId('q', value, KEY_PREFIX.quote, 'quote'));
+        const outcome = refusal(() => crmId('q', value, 'quote'));
         if (outcome !== 'accepted') expect(outcome.reason).toBe('INVALID_ID');
         else expect(value).toMatch(/^0Q0[0-9A-Za-z]{12}([A-Z0-5]{3})?$/);
       }),

@@ -31,6 +31,19 @@ export function toSalesforceId18(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The objects the graph takes CRM ids of as input, by their key prefix: the first three
+ * characters of every id of that object.
+ */
+const KEY_PREFIXES = { account: '001', contact: '003', quote: '0Q0' } as const;
+
+export type CrmIdKind = keyof typeof KEY_PREFIXES;
+
+/** The 18-character id of a CRM record of `kind`; null when `value` is not one (of another object, or no id). */
+export function parseCrmId(kind: CrmIdKind, value: string): string | null {
+  return value.startsWith(KEY_PREFIXES[kind]) ? (toSalesforceId18(value) ?? null) : null;
+}
+
 export function isGuid(value: string): boolean {
   return GUID_RE.test(value);
 }
