@@ -127,12 +127,12 @@ export function orderLinesFor(
 }
 
 /**
- * A credit limit of 0 means none (as in BC). The balance is what the customer owes now; the
- * order adds its total including tax (the quote's grand total).
+ * The balance is what the customer owes now; the order adds its total including tax (the
+ * quote's grand total). A customer without a credit limit may order any amount.
  */
 function checkCredit(customer: ErpCustomerForWrite, quote: QuoteForConversion): void {
+  if (customer.creditLimit === null) return;
   const limit = toCents(customer.creditLimit);
-  if (limit <= 0) return;
   const balance = toCents(customer.balance);
   const orderTotal = toCents(quote.grandTotal.amount);
   const over = balance + orderTotal - limit;

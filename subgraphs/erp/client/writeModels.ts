@@ -12,7 +12,7 @@ export interface ErpCustomerForWrite {
   billingAddress: PostalAddress;
   email: string | null;
   phone: string | null;
-  /** 0 or null: no credit limit. In `currencyCode`, as is the balance. */
+  /** Null: no credit limit. In `currencyCode`, as is the balance. */
   creditLimit: number | null;
   /** What the customer owes now. */
   balance: number | null;

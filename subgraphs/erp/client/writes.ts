@@ -110,6 +110,8 @@ function customerOf(body: WithEtag<BcCustomerForWrite> | undefined, label: strin
   if (typeof etag !== 'string') throw badLegacyResponse('ERP', label, 'no @odata.etag');
   // BC writes " " for a customer that is not blocked; the graph names the rest in upper case.
   const blocked = body.blocked?.trim() ?? '';
+  // BC's credit limit of 0 means the customer has none.
+  const creditLimit = body.creditLimit ?? 0;
   return {
     id: body.id,
     number: body.number,
@@ -123,7 +125,7 @@ function customerOf(body: WithEtag<BcCustomerForWrite> | undefined, label: strin
     },
     email: body.email ?? null,
     phone: body.phoneNumber ?? null,
-    creditLimit: body.creditLimit ?? null,
+    creditLimit: creditLimit > 0 ? creditLimit : null,
     balance: body.customerFinancialDetail?.balance ?? body.balanceDue ?? null,
     currencyCode: body.currencyCode?.trim() || null,
     blocked: blocked === '' ? null : blocked.toUpperCase(),
