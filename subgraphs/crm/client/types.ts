@@ -175,3 +175,106 @@ export interface Product2Record extends SfRecord {
 export interface AccountChildrenRecord extends SfRecord {
   [relationship: string]: unknown;
 }
+
+// ─── The write paths (writes.ts) ────────────────────────────────────────────────────────────
+// The records the workflows' writes decide on, read with their own selections (every field
+// nullable), and the bodies those writes send.
+
+export interface SfQuoteLineForWrite {
+  Id: string;
+  LineNumber: string | null;
+  Description: string | null;
+  Quantity: number | null;
+  UnitPrice: number | null;
+  /** Percent. */
+  Discount: number | null;
+  TotalPrice: number | null;
+  Product2Id: string | null;
+  Product2: { ProductCode: string | null } | null;
+}
+
+export interface SfQuoteForWrite {
+  Id: string;
+  QuoteNumber: string | null;
+  Name: string | null;
+  Status: string | null;
+  CurrencyIsoCode: string | null;
+  TotalPrice: number | null;
+  GrandTotal: number | null;
+  AccountId: string | null;
+  Account: { ERP_Customer_Id__c: string | null } | null;
+  OpportunityId: string | null;
+  ERP_Order_Number__c: string | null;
+  ERP_Order_Id__c: string | null;
+  LastModifiedDate: string | null;
+}
+
+export interface SfAccountForWrite {
+  Id: string;
+  Name: string | null;
+  ERP_Customer_Id__c: string | null;
+  BillingStreet: string | null;
+  BillingCity: string | null;
+  BillingState: string | null;
+  BillingPostalCode: string | null;
+  BillingCountry: string | null;
+  ShippingStreet: string | null;
+  ShippingCity: string | null;
+  ShippingState: string | null;
+  ShippingPostalCode: string | null;
+  ShippingCountry: string | null;
+  LastModifiedDate: string | null;
+  CreatedDate: string | null;
+}
+
+export interface SfContactForWrite {
+  Id: string;
+  AccountId: string | null;
+  FirstName: string | null;
+  LastName: string | null;
+  Email: string | null;
+  Phone: string | null;
+  MobilePhone: string | null;
+  Title: string | null;
+  Contact_Role__c: string | null;
+  LastModifiedDate: string | null;
+}
+
+export type AddressPrefix = 'Billing' | 'Shipping';
+/** An account's billing or delivery address, as read and as a change sends it. */
+export type AccountAddressFields = Partial<
+  Record<`${AddressPrefix}${'Street' | 'City' | 'State' | 'PostalCode' | 'Country'}`, string | null>
+>;
+
+/** What a Task or an Event is created with: the account it is logged against, and what it says. */
+export interface SfActivityForCreate {
+  AccountId: string;
+  WhatId: string;
+  WhoId: string | null;
+  Subject: string;
+  Description: string | null;
+}
+
+export interface SfTaskForCreate extends SfActivityForCreate {
+  ActivityDate: string;
+  Status: string;
+  TaskSubtype: string;
+}
+
+export interface SfEventForCreate extends SfActivityForCreate {
+  StartDateTime: string;
+  EndDateTime: string;
+  ActivityDateTime: string;
+  DurationInMinutes: number;
+}
+
+/** A quote accepted and linked to the ERP order made from it. */
+export interface SfQuoteLinkPatch {
+  Status: string;
+  ERP_Order_Number__c: string;
+  ERP_Order_Id__c: string;
+}
+
+export interface SfOpportunityPatch {
+  StageName: string;
+}

@@ -4,6 +4,19 @@ import { toSalesforceId18 } from './ids.js';
 import { CONTACT_ROLE_VALUES, TASK_SUBTYPES } from './picklists.js';
 import { and, buildSelect, compare, stringLiteral } from './soql.js';
 import type {
+  AccountAddressFields,
+  AddressPrefix,
+  SfAccountForWrite,
+  SfActivityForCreate,
+  SfContactForWrite,
+  SfEventForCreate,
+  SfOpportunityPatch,
+  SfQuoteForWrite,
+  SfQuoteLineForWrite,
+  SfQuoteLinkPatch,
+  SfTaskForCreate,
+} from './types.js';
+import type {
   AccountAddressPurpose,
   ContactDetails,
   CrmAccountForWrite,
@@ -43,73 +56,6 @@ export const CRM_FIELD_LIMITS = {
 export const CONVERTIBLE_QUOTE_STATUSES: readonly string[] = ['Approved', 'Presented', 'Accepted'];
 /** The status a quote linked to its order is left in. */
 const ACCEPTED = 'Accepted';
-
-// The record shapes of the write paths: their own selections, every field nullable.
-
-interface SfQuoteLineForWrite {
-  Id: string;
-  LineNumber: string | null;
-  Description: string | null;
-  Quantity: number | null;
-  UnitPrice: number | null;
-  /** Percent. */
-  Discount: number | null;
-  TotalPrice: number | null;
-  Product2Id: string | null;
-  Product2: { ProductCode: string | null } | null;
-}
-
-interface SfQuoteForWrite {
-  Id: string;
-  QuoteNumber: string | null;
-  Name: string | null;
-  Status: string | null;
-  CurrencyIsoCode: string | null;
-  TotalPrice: number | null;
-  GrandTotal: number | null;
-  AccountId: string | null;
-  Account: { ERP_Customer_Id__c: string | null } | null;
-  OpportunityId: string | null;
-  ERP_Order_Number__c: string | null;
-  ERP_Order_Id__c: string | null;
-  LastModifiedDate: string | null;
-}
-
-interface SfAccountForWrite {
-  Id: string;
-  Name: string | null;
-  ERP_Customer_Id__c: string | null;
-  BillingStreet: string | null;
-  BillingCity: string | null;
-  BillingState: string | null;
-  BillingPostalCode: string | null;
-  BillingCountry: string | null;
-  ShippingStreet: string | null;
-  ShippingCity: string | null;
-  ShippingState: string | null;
-  ShippingPostalCode: string | null;
-  ShippingCountry: string | null;
-  LastModifiedDate: string | null;
-  CreatedDate: string | null;
-}
-
-interface SfContactForWrite {
-  Id: string;
-  AccountId: string | null;
-  FirstName: string | null;
-  LastName: string | null;
-  Email: string | null;
-  Phone: string | null;
-  MobilePhone: string | null;
-  Title: string | null;
-  Contact_Role__c: string | null;
-  LastModifiedDate: string | null;
-}
-
-type AddressPrefix = 'Billing' | 'Shipping';
-type AccountAddressFields = Partial<
-  Record<`${AddressPrefix}${'Street' | 'City' | 'State' | 'PostalCode' | 'Country'}`, string | null>
->;
 
 const QUOTE_SELECT = [
   'Id',
@@ -453,7 +399,11 @@ export class CrmWrites {
         method: 'PATCH',
         url: `${base}/sobjects/Quote/${sfId(link.quoteId, 'quote')}`,
         referenceId: 'quote',
-        body: { Status: ACCEPTED, ERP_Order_Number__c: link.orderNumber, ERP_Order_Id__c: link.orderId },
+        body: {
+          Status: ACCEPTED,
+          ERP_Order_Number__c: link.orderNumber,
+          ERP_Order_Id__c: link.orderId,
+        } satisfies SfQuoteLinkPatch,
       },
     ];
     if (link.opportunityId) {
@@ -461,7 +411,7 @@ export class CrmWrites {
         method: 'PATCH',
         url: `${base}/sobjects/Opportunity/${sfId(link.opportunityId, 'opportunity')}`,
         referenceId: 'opportunity',
-        body: { StageName: 'Closed Won' },
+        body: { StageName: 'Closed Won' } satisfies SfOpportunityPatch,
       });
     }
     await this.composite(compositeRequest, 'link quote to order', requestId);
@@ -519,7 +469,7 @@ export class CrmWrites {
    * its date has come), a meeting as an Event. Sent once; returns the new record's id.
    */
   async createInteraction(interaction: NewInteraction, requestId?: string): Promise<string> {
-    const about = {
+    const about: SfActivityForCreate = {
       AccountId: interaction.customerAccountId,
       WhatId: interaction.customerAccountId,
       WhoId: interaction.contactId,
@@ -528,7 +478,7 @@ export class CrmWrites {
     };
     const startMs = Date.parse(interaction.occurredAt);
     if (interaction.type !== 'EVENT') {
-      const task = {
+      const task: SfTaskForCreate = {
         ...about,
         ActivityDate: interaction.occurredAt.slice(0, 10),
         Status: startMs <= Date.now() ? 'Completed' : 'Not Started',
@@ -536,7 +486,7 @@ export class CrmWrites {
       };
       return this.create('Task', task, 'create task', requestId);
     }
-    const event = {
+    const event: SfEventForCreate = {
       ...about,
       StartDateTime: interaction.occurredAt,
       EndDateTime: new Date(startMs + interaction.durationMinutes * 60_000).toISOString(),
@@ -548,7 +498,7 @@ export class CrmWrites {
 
   private async create(
     type: 'Contact' | 'Task' | 'Event',
-    body: Record<string, unknown>,
+    body: object,
     label: string,
     requestId?: string,
   ): Promise<string> {
