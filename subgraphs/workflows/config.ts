@@ -1,4 +1,8 @@
-import { type LegacyCacheConfig, readLegacyCacheConfig } from '../../lib/cacheConfig.js';
+import {
+  defaultLegacyCacheConfig,
+  type LegacyCacheConfig,
+  readLegacyCacheConfig,
+} from '../../lib/cacheConfig.js';
 import {
   ConfigError,
   type Env,
@@ -68,7 +72,7 @@ export interface WorkflowsSubgraphConfig {
    * The subgraphs' shared legacy cache (LEGACY_CACHE, REDIS_URL): writes forget what they make
    * stale there. Only a Redis cache reaches subgraphs in other processes.
    */
-  cache?: LegacyCacheConfig;
+  cache: LegacyCacheConfig;
 }
 
 export const WORKFLOWS_SUBGRAPH_DEFAULTS = {
@@ -95,6 +99,7 @@ export const WORKFLOWS_SUBGRAPH_DEFAULTS = {
   host: '127.0.0.1',
   logLevel: 'info',
   testExitAfterErpCreate: false,
+  cache: defaultLegacyCacheConfig(),
 } as const satisfies WorkflowsSubgraphConfig;
 
 export function readWorkflowsSubgraphConfig(env: Env = process.env): WorkflowsSubgraphConfig {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
-import { createConfiguredCache, crmCacheScope, erpCacheScope } from '../../lib/cacheConfig.js';
+import { crmCacheScope, erpCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
 import { LegacyError } from '../../lib/errors.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
@@ -95,9 +95,12 @@ export function createWorkflowsSubgraph(
     maxRetries: config.maxRetries,
     maxConnections: config.maxConnections,
   });
-  const ownsCache = deps.cache === undefined;
-  const cache =
-    deps.cache ?? (config.cache?.mode === 'redis' ? createConfiguredCache(config.cache, logger) : undefined);
+  // Without a shared cache only a Redis one of its own is made: a memory cache would reach no reader.
+  const { cache, owned: ownsCache } = subgraphCache(
+    config.cache,
+    deps.cache ?? (config.cache.mode === 'redis' ? undefined : null),
+    logger,
+  );
   const erp = new InvalidatingErpWrites(
     erpClient,
     cache,
