@@ -1,17 +1,15 @@
 import type { RequestScope } from '../../lib/graphqlHttp.js';
-import type { Logger } from '../../lib/logger.js';
 import type { QuoteConversion } from './convertQuoteToOrder.js';
 import type { InteractionLogging } from './logInteraction.js';
 import type { WorkflowStore } from './store/types.js';
 import type { CustomerAddressUpdate } from './updateCustomerAddress.js';
 import type { CustomerContactUpsert } from './upsertCustomerContact.js';
 
-/** What a workflow needs of the request it runs for. */
-export interface CallScope {
-  requestId: string;
-  /** Child of the root logger carrying the request id. */
-  logger: Logger;
-}
+/**
+ * What a workflow needs of the request it runs for (the background loop makes one of its own,
+ * without an HTTP request behind it).
+ */
+export type CallScope = Pick<RequestScope, 'requestId' | 'logger'>;
 
 /** One per mutation; built once and shared by every request (they hold no per-request state). */
 export interface Workflows {
