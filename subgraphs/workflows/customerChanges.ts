@@ -84,11 +84,6 @@ export async function accountOf(
   return account;
 }
 
-/** The customer's id in the graph: its ERP id when the account is linked, else the account's. */
-export function customerIdOf(account: CrmAccountForWrite): string {
-  return account.erpCustomerId ?? account.id;
-}
-
 export function noSuchContact() {
   return appError('NOT_FOUND', 'The customer has no contact with this id.', { system: 'CRM' });
 }

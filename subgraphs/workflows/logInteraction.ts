@@ -1,8 +1,9 @@
+import { customerIdOfAccount } from '../crm/client/ids.js';
 import type { CrmInteractionType } from '../crm/client/models.js';
 import { CRM_FIELD_LIMITS } from '../crm/client/writes.js';
 import type { LogInteractionInput } from './__generated__/resolvers-types.js';
 import type { CallScope } from './context.js';
-import { accountOf, type CustomerChangeDeps, customerIdOf, noSuchContact } from './customerChanges.js';
+import { accountOf, type CustomerChangeDeps, noSuchContact } from './customerChanges.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
 import {
   type CustomerRef,
@@ -111,7 +112,7 @@ export class InteractionLogging {
     );
     return {
       interactionId,
-      customerId: customerIdOf(account),
+      customerId: customerIdOfAccount(account.id, account.erpCustomerId),
       outcomes: [
         outcome('CRM', 'DONE', `${kindName(input.type)} logged in the CRM.`),
         outcome('ERP', 'NOT_APPLICABLE', 'Interactions live in the CRM only.'),

@@ -1,5 +1,6 @@
 import type { PostalAddress } from '../../lib/domain.js';
 import { appError } from '../../lib/errors.js';
+import { customerIdOfAccount } from '../crm/client/ids.js';
 import type { CrmAccountForWrite } from '../crm/client/writeModels.js';
 import type { ErpCustomerForWrite } from '../erp/client/writeModels.js';
 import type { UpdateCustomerAddressInput } from './__generated__/resolvers-types.js';
@@ -163,7 +164,7 @@ export class CustomerAddressUpdate {
     );
     const after = await crm.getAccount(account.id, scope.requestId);
     return {
-      customerId: erpCustomerId ?? account.id,
+      customerId: customerIdOfAccount(account.id, erpCustomerId),
       purpose,
       address: after ? addressFor(after, purpose) : value,
       erpVersion: null,

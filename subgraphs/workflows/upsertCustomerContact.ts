@@ -1,3 +1,4 @@
+import { customerIdOfAccount } from '../crm/client/ids.js';
 import type { ContactDetails, CrmContactForWrite } from '../crm/client/writeModels.js';
 import { CRM_FIELD_LIMITS } from '../crm/client/writes.js';
 import type { ErpCustomerChanges } from '../erp/client/writeModels.js';
@@ -8,7 +9,6 @@ import {
   accountOf,
   type CustomerChangeDeps,
   conflict,
-  customerIdOf,
   noSuchContact,
   sameInstant,
   writeOrConflict,
@@ -70,7 +70,7 @@ export class CustomerContactUpsert {
     const mirror = await this.mirrorToErp(account.erpCustomerId, details, scope);
     return {
       contactId: id,
-      customerId: customerIdOf(account),
+      customerId: customerIdOfAccount(account.id, account.erpCustomerId),
       created,
       lastModified: after?.lastModified ?? null,
       outcomes: [
