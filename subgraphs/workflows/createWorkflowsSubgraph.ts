@@ -14,7 +14,7 @@ import type { ErpOrderSummary } from '../erp/client/writeModels.js';
 import type { WorkflowsSubgraphConfig } from './config.js';
 import { createContextFactory, type WorkflowsContext } from './context.js';
 import { CONVERT_OPERATION, QuoteConversion } from './convertQuoteToOrder.js';
-import type { CustomerChangeDeps } from './customerChanges.js';
+import type { CustomerChangeDeps } from './customerRecords.js';
 import { Coordinator } from './idempotency.js';
 import { InteractionLogging } from './logInteraction.js';
 import { resolvers } from './resolvers/index.js';

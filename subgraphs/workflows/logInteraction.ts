@@ -3,7 +3,7 @@ import type { CrmInteractionType } from '../crm/client/models.js';
 import { CRM_FIELD_LIMITS } from '../crm/client/writes.js';
 import type { LogInteractionInput } from './__generated__/resolvers-types.js';
 import type { CallScope } from './context.js';
-import { accountOf, type CustomerChangeDeps, noSuchContact } from './customerChanges.js';
+import { accountOf, type CustomerChangeDeps, noSuchContact } from './customerRecords.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
 import {
   type CustomerRef,

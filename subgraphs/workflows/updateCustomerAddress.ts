@@ -4,8 +4,9 @@ import { customerIdOfAccount } from '../crm/client/ids.js';
 import type { CrmAccountForWrite } from '../crm/client/writeModels.js';
 import type { ErpCustomerForWrite } from '../erp/client/writeModels.js';
 import type { UpdateCustomerAddressInput } from './__generated__/resolvers-types.js';
+import { conflict, sameInstant, writeOrConflict } from './conflicts.js';
 import type { CallScope } from './context.js';
-import { type CustomerChangeDeps, conflict, sameInstant, writeOrConflict } from './customerChanges.js';
+import type { CustomerChangeDeps } from './customerRecords.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
 import { address, type CustomerRef, customerRef, invalidInput, text } from './validation.js';
 

@@ -4,15 +4,9 @@ import { CRM_FIELD_LIMITS } from '../crm/client/writes.js';
 import type { ErpCustomerChanges } from '../erp/client/writeModels.js';
 import { ERP_FIELD_LIMITS } from '../erp/client/writes.js';
 import type { UpsertCustomerContactInput } from './__generated__/resolvers-types.js';
+import { conflict, sameInstant, writeOrConflict } from './conflicts.js';
 import type { CallScope } from './context.js';
-import {
-  accountOf,
-  type CustomerChangeDeps,
-  conflict,
-  noSuchContact,
-  sameInstant,
-  writeOrConflict,
-} from './customerChanges.js';
+import { accountOf, type CustomerChangeDeps, noSuchContact } from './customerRecords.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
 import { crmId, customerRef, email, isoTime, text } from './validation.js';
 import type { WriteBackResult } from './writeBacks.js';
