@@ -53,14 +53,14 @@ export type CustomerIdKind =
   | { kind: 'crm'; accountId: string }
   | { kind: 'invalid' };
 
-/** The id the graph gives the customer of a CRM account: its linked ERP customer's, else its own (a prospect). */
-export function customerIdOfAccount(accountId: string, erpCustomerId: string | null): string {
-  return erpCustomerId ?? accountId;
-}
-
 /** A Customer.id: the ERP customer's GUID, or the Salesforce account id of a CRM-only prospect. */
 export function classifyCustomerId(id: string): CustomerIdKind {
   if (isGuid(id)) return { kind: 'erp', guid: id.toLowerCase() };
   const accountId = toSalesforceId18(id);
   return accountId ? { kind: 'crm', accountId } : { kind: 'invalid' };
+}
+
+/** The id the graph gives the customer of a CRM account: its linked ERP customer's, else its own (a prospect). */
+export function customerIdOfAccount(accountId: string, erpCustomerId: string | null): string {
+  return erpCustomerId ?? accountId;
 }
