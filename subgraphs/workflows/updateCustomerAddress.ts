@@ -6,7 +6,7 @@ import type { ErpCustomerForWrite } from '../erp/client/writeModels.js';
 import type { UpdateCustomerAddressInput } from './__generated__/resolvers-types.js';
 import { conflict, sameInstant, writeOrConflict } from './conflicts.js';
 import type { CallScope } from './context.js';
-import type { CustomerChangeDeps } from './customerRecords.js';
+import { accountOf, type CustomerChangeDeps } from './customerRecords.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
 import { address, type CustomerRef, customerRef, invalidInput, text } from './validation.js';
 
@@ -53,9 +53,7 @@ export class CustomerAddressUpdate {
   /** The ERP id of a customer: its own for a GUID, the account's link for a CRM id (null for a prospect). */
   private async erpIdOf(ref: CustomerRef, scope: CallScope): Promise<string | null> {
     if (ref.kind === 'erp') return ref.customerId;
-    const account = await this.deps.crm.getAccount(ref.accountId, scope.requestId);
-    if (!account) throw appError('NOT_FOUND', `The CRM has no account ${ref.accountId}.`, { system: 'CRM' });
-    return account.erpCustomerId;
+    return (await accountOf(this.deps.crm, ref, scope.requestId)).erpCustomerId;
   }
 
   private async updateErpBillingAddress(
