@@ -69,7 +69,9 @@ describe('imports', () => {
 });
 
 describe('protocol knowledge lives in the clients', () => {
-  const outsideClients = sourceFiles('subgraphs').filter((file) => !isClient(file));
+  const outsideClients = ['subgraphs', 'gateway', 'lib', 'scripts']
+    .flatMap(sourceFiles)
+    .filter((file) => !isClient(file));
 
   /**
    * The domain vocabulary, free to use anywhere: the names our own schemas use, and the detail
@@ -115,6 +117,7 @@ describe('protocol knowledge lives in the clients', () => {
     ['a BC bound action', /Microsoft\.NAV\./],
     ['SOQL', new RegExp(`\\bFROM (${SOBJECTS.join('|')})\\b|\\bWHERE [A-Z]\\w+ (=|!=|IN|LIKE) `)],
     ['a Salesforce custom field', /\b\w+__[cr]\b/],
+    ['a Salesforce key prefix', /['"`](001|003|005|006|00T|00U|0Q0|0QL|01t|500|02i|550)['"`]/],
   ];
 
   it('no OData or SOQL text outside the clients', () => {
