@@ -23,6 +23,17 @@ export interface CacheTtls {
   activity: number;
 }
 
+/**
+ * The shared cache as one subgraph reads it: the store, the visibility scope its entries are
+ * kept under (erpCacheScope / crmCacheScope: what decides which records a caller may see), and
+ * the configured TTLs.
+ */
+export interface CacheScope {
+  cache: LegacyCache;
+  scope: string;
+  ttlMs: CacheTtls;
+}
+
 export interface LegacyCacheConfig {
   mode: LegacyCacheMode;
   redisUrl?: string;

@@ -1,6 +1,7 @@
+import type { CacheScope } from '../../lib/cacheConfig.js';
 import type { Logger } from '../../lib/logger.js';
 import type { CrmClient } from './client/crmClient.js';
-import { type CrmCacheScope, type CrmLoaders, createLoaders } from './loaders.js';
+import { type CrmLoaders, createLoaders } from './loaders.js';
 
 /** What every CRM resolver receives: built fresh for each request. */
 export interface CrmContext {
@@ -11,7 +12,7 @@ export interface CrmContext {
   /** Off: the naive baseline, one CRM call per item (no look-ahead into child lists either). */
   batching: boolean;
   /** The shared cache, when on: loaders and the accounts page read through it. */
-  cache?: CrmCacheScope;
+  cache?: CacheScope;
 }
 
 export function createCrmContext(options: {
@@ -19,7 +20,7 @@ export function createCrmContext(options: {
   logger: Logger;
   client: CrmClient;
   batching: boolean;
-  cache?: CrmCacheScope;
+  cache?: CacheScope;
 }): CrmContext {
   const { requestId, logger, client, batching, cache } = options;
   return {

@@ -1,4 +1,4 @@
-import { crmCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
+import { type CacheScope, crmCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
 import { silentLogger } from '../../lib/logger.js';
 import {
   createSubgraphServer,
@@ -8,7 +8,6 @@ import {
 import { CrmClient } from './client/crmClient.js';
 import type { CrmSubgraphConfig } from './config.js';
 import { type CrmContext, createCrmContext } from './context.js';
-import type { CrmCacheScope } from './loaders.js';
 import { resolvers } from './resolvers/index.js';
 
 export const CRM_SCHEMA_PATH = new URL('../../schema/crm.graphql', import.meta.url);
@@ -20,7 +19,7 @@ export type CrmSubgraphDeps = SystemSubgraphDeps;
 export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDeps = {}): CrmSubgraph {
   const logger = deps.logger ?? silentLogger;
   const { cache, owned } = subgraphCache(config.cache, deps.cache, logger);
-  const cacheScope: CrmCacheScope | undefined =
+  const cacheScope: CacheScope | undefined =
     cache && config.cache.mode !== 'off'
       ? {
           cache,

@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
-import type { CacheTtls } from '../../lib/cacheConfig.js';
+import type { CacheScope, CacheTtls } from '../../lib/cacheConfig.js';
 import { cachedBatch, cachedLoad } from '../../lib/cachedBatch.js';
-import type { LegacyCache } from '../../lib/legacyCache.js';
 import { CRM_GENERATIONS, childListGenerations } from './client/cacheGenerations.js';
 import type { AccountsPage, CallContext, CrmClient } from './client/crmClient.js';
 import type { ChildListRead, ChildListRow } from './client/lists.js';
@@ -16,14 +15,6 @@ import type {
   CrmUser,
 } from './client/models.js';
 import type { CrmContext } from './context.js';
-
-/** The shared cache of CRM answers, scoped to this CRM instance and token. */
-export interface CrmCacheScope {
-  cache: LegacyCache;
-  /** From crmCacheScope(…): what decides which records a caller may see. */
-  scope: string;
-  ttlMs: CacheTtls;
-}
 
 /** How a loader's answers are cached: under which type, for which TTL, stale after which writes. */
 interface CachePolicy<K> {
@@ -234,7 +225,7 @@ export function createLoaders(
   client: CrmClient,
   ctx: CallContext,
   batching: boolean,
-  cache?: CrmCacheScope,
+  cache?: CacheScope,
 ): CrmLoaders {
   const loaders: Record<string, DataLoader<unknown, unknown, string>> = {};
   const env: LoaderEnv = { client, ctx, loaders: loaders as CrmLoaders };
@@ -248,7 +239,7 @@ export function createLoaders(
 }
 
 /** The loader's batch function, read through the shared cache when there is one. */
-function readThroughCache<K, V>(spec: LoaderSpec<K, V>, env: LoaderEnv, cache: CrmCacheScope | undefined) {
+function readThroughCache<K, V>(spec: LoaderSpec<K, V>, env: LoaderEnv, cache: CacheScope | undefined) {
   const load = (keys: readonly K[]) => spec.load(keys, env);
   if (!cache) return load;
   return cachedBatch<K, V>({

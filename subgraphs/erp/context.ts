@@ -1,7 +1,8 @@
+import type { CacheScope } from '../../lib/cacheConfig.js';
 import type { RequestScope } from '../../lib/graphqlHttp.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ErpReads } from './client/reads.js';
-import { createLoaders, type ErpCacheScope, type ErpLoaders } from './loaders.js';
+import { createLoaders, type ErpLoaders } from './loaders.js';
 
 /** What every ERP resolver receives (codegen `contextType`). */
 export interface ErpContext {
@@ -18,7 +19,7 @@ export function createContextFactory(options: {
   erp: ErpReads;
   batching: boolean;
   /** The shared cache, when on: every request's loaders read through it. */
-  cache?: ErpCacheScope;
+  cache?: CacheScope;
 }): (scope: RequestScope) => Promise<ErpContext> {
   return async ({ requestId, logger }) => ({
     requestId,

@@ -1,8 +1,7 @@
 import DataLoader from 'dataloader';
-import type { CacheTtls } from '../../lib/cacheConfig.js';
+import type { CacheScope, CacheTtls } from '../../lib/cacheConfig.js';
 import { cachedBatch } from '../../lib/cachedBatch.js';
 import type { LegacyError } from '../../lib/errors.js';
-import type { LegacyCache } from '../../lib/legacyCache.js';
 import { ERP_GENERATIONS } from './client/cacheGenerations.js';
 import type { ListPage, ListPageRequest } from './client/lists.js';
 import type { ErpReads } from './client/reads.js';
@@ -13,14 +12,6 @@ import type { ErpReads } from './client/reads.js';
  * loader caches, and one caller must never see another's answers). With `batching: false`
  * every loader asks for one key at a time — the naive version benchmarks compare against.
  */
-
-/** The shared cache of ERP answers, scoped to this ERP, company and token. */
-export interface ErpCacheScope {
-  cache: LegacyCache;
-  /** From erpCacheScope(…): what decides which records a caller may see. */
-  scope: string;
-  ttlMs: CacheTtls;
-}
 
 /** One loader: which read answers it, when two keys are the same key, and how long answers are cached. */
 interface LoaderSpec<V> {
@@ -164,7 +155,7 @@ interface LoaderScope {
   batching: boolean;
   requestId: string;
   /** Absent: the cache is off (LEGACY_CACHE=off) and every miss goes to the ERP. */
-  cache?: ErpCacheScope;
+  cache?: CacheScope;
 }
 
 function keyLoader<V>(scope: LoaderScope, spec: LoaderSpec<V>): DataLoader<string, V> {
