@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { CacheScope, CacheTtls } from './cacheConfig.js';
 import type { LegacyCache } from './legacyCache.js';
 
 /**
@@ -192,4 +193,46 @@ export async function cachedLoad<V>(
   const [result] = await batch([key]);
   if (result instanceof Error) throw result;
   return result as V;
+}
+
+/** How one kind of answer is kept in a subgraph's cache. */
+export interface CachePolicy<K> {
+  /** What the answers are, e.g. "erp.customer": part of their cache key. */
+  type: string;
+  /** From the configured TTLs: one for every answer, or one per key. */
+  ttlMs: (ttl: CacheTtls) => number | ((key: K) => number);
+  /** The generations an answer depends on: a write that bumps one makes it stale. */
+  generationsOf?: (key: K) => readonly string[];
+}
+
+/**
+ * A DataLoader batch function reading through a subgraph's cache ({@link cachedBatch}), or
+ * straight from `load` when the subgraph has none (LEGACY_CACHE=off).
+ */
+export function readThroughCache<K, V>(
+  cache: CacheScope | undefined,
+  options: CachePolicy<K> & Pick<CachedBatchOptions<K, V>, 'keyOf' | 'load'>,
+): (keys: readonly K[]) => Promise<(V | Error)[]> {
+  const { ttlMs, ...rest } = options;
+  return cachedBatch<K, V>({ ...rest, ...inScope(cache, ttlMs) });
+}
+
+/** One value (not a DataLoader key) read through a subgraph's cache, or straight from `load` without one. */
+export function readOneThroughCache<V>(
+  cache: CacheScope | undefined,
+  policy: CachePolicy<string>,
+  key: string,
+  load: () => Promise<V>,
+): Promise<V> {
+  const { ttlMs, generationsOf, ...rest } = policy;
+  return cachedLoad(
+    { ...rest, ...inScope(cache, ttlMs), ...(generationsOf ? { generations: generationsOf(key) } : {}) },
+    key,
+    load,
+  );
+}
+
+/** Where and for how long in the subgraph's cache; no cache at all when it has none. */
+function inScope<K>(cache: CacheScope | undefined, ttlMs: CachePolicy<K>['ttlMs']) {
+  return { cache: cache?.cache, scope: cache?.scope ?? '', ttlMs: cache ? ttlMs(cache.ttlMs) : 0 };
 }

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { CacheScope, CacheTtls } from '../../lib/cacheConfig.js';
-import { cachedBatch, cachedLoad } from '../../lib/cachedBatch.js';
+import { readOneThroughCache, readThroughCache } from '../../lib/cachedBatch.js';
 import { CRM_GENERATIONS, childListGenerations } from './client/cacheGenerations.js';
 import type { AccountsPage, CallContext, CrmClient } from './client/crmClient.js';
 import type { ChildListRead, ChildListRow } from './client/lists.js';
@@ -230,27 +230,21 @@ export function createLoaders(
   const loaders: Record<string, DataLoader<unknown, unknown, string>> = {};
   const env: LoaderEnv = { client, ctx, loaders: loaders as CrmLoaders };
   for (const [name, spec] of Object.entries(LOADERS) as [string, LoaderSpec<unknown, unknown>][]) {
-    loaders[name] = new DataLoader(readThroughCache(spec, env, cache), {
-      batch: batching,
-      ...(spec.keyOf ? { cacheKeyFn: spec.keyOf } : {}),
-    });
+    loaders[name] = new DataLoader(
+      readThroughCache<unknown, unknown>(cache, {
+        type: spec.cache.type,
+        ttlMs: (ttl) => ttl[spec.cache.ttl],
+        ...(spec.cache.generationsOf ? { generationsOf: spec.cache.generationsOf } : {}),
+        ...(spec.keyOf ? { keyOf: spec.keyOf } : {}),
+        load: (keys) => spec.load(keys, env),
+      }),
+      {
+        batch: batching,
+        ...(spec.keyOf ? { cacheKeyFn: spec.keyOf } : {}),
+      },
+    );
   }
   return env.loaders;
-}
-
-/** The loader's batch function, read through the shared cache when there is one. */
-function readThroughCache<K, V>(spec: LoaderSpec<K, V>, env: LoaderEnv, cache: CacheScope | undefined) {
-  const load = (keys: readonly K[]) => spec.load(keys, env);
-  if (!cache) return load;
-  return cachedBatch<K, V>({
-    cache: cache.cache,
-    scope: cache.scope,
-    type: spec.cache.type,
-    ttlMs: cache.ttlMs[spec.cache.ttl],
-    ...(spec.keyOf ? { keyOf: spec.keyOf } : {}),
-    ...(spec.cache.generationsOf ? { generationsOf: spec.cache.generationsOf } : {}),
-    load,
-  });
 }
 
 function childListKey(read: ChildListRead): string {
@@ -268,23 +262,16 @@ export async function readAccountsPage(
   { client, loaders, cache, requestId }: CrmContext,
 ): Promise<AccountsPage> {
   const readAhead = args.readAhead ?? [];
-  const load = () => client.accountsPage(args, { requestId });
-  const page = cache
-    ? await cachedLoad(
-        {
-          cache: cache.cache,
-          scope: cache.scope,
-          type: 'crm.accounts-page',
-          ttlMs:
-            readAhead.length > 0
-              ? Math.min(cache.ttlMs.customer, cache.ttlMs.activity)
-              : cache.ttlMs.customer,
-          generations: [CRM_GENERATIONS.accounts, CRM_GENERATIONS.lists],
-        },
-        JSON.stringify([args.search ?? null, args.after ?? null, args.limit, readAhead]),
-        load,
-      )
-    : await load();
+  const page = await readOneThroughCache(
+    cache,
+    {
+      type: 'crm.accounts-page',
+      ttlMs: (ttl) => (readAhead.length > 0 ? Math.min(ttl.customer, ttl.activity) : ttl.customer),
+      generationsOf: () => [CRM_GENERATIONS.accounts, CRM_GENERATIONS.lists],
+    },
+    JSON.stringify([args.search ?? null, args.after ?? null, args.limit, readAhead]),
+    () => client.accountsPage(args, { requestId }),
+  );
   for (const { read, rows } of page.readAhead) loaders.childList.prime(read, rows);
   primeAccounts(
     page.accounts.map(({ node }) => node),

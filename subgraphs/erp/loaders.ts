@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { CacheScope, CacheTtls } from '../../lib/cacheConfig.js';
-import { cachedBatch } from '../../lib/cachedBatch.js';
+import { type CachePolicy, readThroughCache } from '../../lib/cachedBatch.js';
 import type { LegacyError } from '../../lib/errors.js';
 import { ERP_GENERATIONS } from './client/cacheGenerations.js';
 import type { ListPage, ListPageRequest } from './client/lists.js';
@@ -17,13 +17,7 @@ import type { ErpReads } from './client/reads.js';
 interface LoaderSpec<V> {
   read: (erp: ErpReads, keys: readonly string[], requestId: string) => Promise<readonly (V | LegacyError)[]>;
   key: (key: string) => string;
-  cache: {
-    /** What the answers are: part of their cache key. */
-    type: string;
-    ttlMs: (ttl: CacheTtls) => number;
-    /** The generations an answer depends on: a write that bumps one makes it stale. */
-    generationsOf?: (key: string) => readonly string[];
-  };
+  cache: CachePolicy<string>;
 }
 
 const loader = <V>(spec: LoaderSpec<V>): LoaderSpec<V> => spec;
@@ -159,19 +153,12 @@ interface LoaderScope {
 }
 
 function keyLoader<V>(scope: LoaderScope, spec: LoaderSpec<V>): DataLoader<string, V> {
-  const load = (keys: readonly string[]) => spec.read(scope.erp, keys, scope.requestId);
   return new DataLoader<string, V, string>(
-    scope.cache
-      ? cachedBatch<string, V>({
-          cache: scope.cache.cache,
-          scope: scope.cache.scope,
-          type: spec.cache.type,
-          ttlMs: spec.cache.ttlMs(scope.cache.ttlMs),
-          keyOf: spec.key,
-          ...(spec.cache.generationsOf ? { generationsOf: spec.cache.generationsOf } : {}),
-          load,
-        })
-      : async (keys) => [...(await load(keys))],
+    readThroughCache<string, V>(scope.cache, {
+      ...spec.cache,
+      keyOf: spec.key,
+      load: (keys) => spec.read(scope.erp, keys, scope.requestId),
+    }),
     { batch: scope.batching, cacheKeyFn: spec.key },
   );
 }
@@ -182,22 +169,15 @@ function keyLoader<V>(scope: LoaderScope, spec: LoaderSpec<V>): DataLoader<strin
  */
 function pageLoader(scope: LoaderScope): DataLoader<ListPageRequest, ListPage> {
   const keyOf = (request: ListPageRequest) => JSON.stringify([request.link, request.pageSize]);
-  const load = (requests: readonly ListPageRequest[]) => scope.erp.readPages(requests, scope.requestId);
-  const { cache } = scope;
   return new DataLoader<ListPageRequest, ListPage, string>(
-    cache
-      ? cachedBatch<ListPageRequest, ListPage>({
-          cache: cache.cache,
-          scope: cache.scope,
-          type: 'erp.page',
-          // A customer's documents live as documents; a product list holds stock.
-          ttlMs: (request) => (request.customerId ? documentTtl(cache.ttlMs) : productTtl(cache.ttlMs)),
-          keyOf,
-          generationsOf: (request) =>
-            request.customerId ? [ERP_GENERATIONS.customer(request.customerId)] : [],
-          load,
-        })
-      : load,
+    readThroughCache<ListPageRequest, ListPage>(scope.cache, {
+      type: 'erp.page',
+      // A customer's documents live as documents; a product list holds stock.
+      ttlMs: (ttl) => (request) => (request.customerId ? documentTtl(ttl) : productTtl(ttl)),
+      generationsOf: (request) => (request.customerId ? [ERP_GENERATIONS.customer(request.customerId)] : []),
+      keyOf,
+      load: (requests) => scope.erp.readPages(requests, scope.requestId),
+    }),
     { batch: scope.batching, cacheKeyFn: keyOf },
   );
 }
