@@ -1,34 +1,37 @@
 import type { CacheScope } from '../../lib/cacheConfig.js';
+import type { RequestScope } from '../../lib/graphqlHttp.js';
 import type { Logger } from '../../lib/logger.js';
-import type { CrmClient } from './client/crmClient.js';
+import type { CrmReads } from './client/reads.js';
 import { type CrmLoaders, createLoaders } from './loaders.js';
 
-/** What every CRM resolver receives: built fresh for each request. */
+/** What every CRM resolver receives (codegen `contextType`). */
 export interface CrmContext {
   requestId: string;
+  /** Child of the root logger carrying the request id. */
   logger: Logger;
-  client: CrmClient;
+  /** The CRM's reads that are no lookup of keys (the accounts page); lookups come through `loaders`. */
+  crm: CrmReads;
+  /** Fresh per request: a loader's cache must never outlive the request. */
   loaders: CrmLoaders;
   /** Off: the naive baseline, one CRM call per item (no look-ahead into child lists either). */
   batching: boolean;
-  /** The shared cache, when on: loaders and the accounts page read through it. */
+  /** The shared cache, when on: the accounts page reads through it as the loaders do. */
   cache?: CacheScope;
 }
 
-export function createCrmContext(options: {
-  requestId: string;
-  logger: Logger;
-  client: CrmClient;
+export function createContextFactory(options: {
+  reads: CrmReads;
   batching: boolean;
+  /** The shared cache, when on: every request's loaders read through it. */
   cache?: CacheScope;
-}): CrmContext {
-  const { requestId, logger, client, batching, cache } = options;
-  return {
+}): (scope: RequestScope) => Promise<CrmContext> {
+  const { reads, batching, cache } = options;
+  return async ({ requestId, logger }) => ({
     requestId,
     logger,
-    client,
-    loaders: createLoaders(client, { requestId }, batching, cache),
+    crm: reads,
+    loaders: createLoaders({ reads, batching, requestId, ...(cache ? { cache } : {}) }),
     batching,
     ...(cache ? { cache } : {}),
-  };
+  });
 }

@@ -6,8 +6,9 @@ import {
   type SystemSubgraphDeps,
 } from '../../lib/subgraphServer.js';
 import { CrmClient } from './client/crmClient.js';
+import { CrmReads } from './client/reads.js';
 import type { CrmSubgraphConfig } from './config.js';
-import { type CrmContext, createCrmContext } from './context.js';
+import { type CrmContext, createContextFactory } from './context.js';
 import { resolvers } from './resolvers/index.js';
 
 export const CRM_SCHEMA_PATH = new URL('../../schema/crm.graphql', import.meta.url);
@@ -40,14 +41,11 @@ export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDe
     resolvers,
     subgraph: 'CRM',
     logger,
-    context: async ({ requestId, logger: requestLogger }) =>
-      createCrmContext({
-        requestId,
-        logger: requestLogger,
-        client,
-        batching: config.batching,
-        ...(cacheScope ? { cache: cacheScope } : {}),
-      }),
+    context: createContextFactory({
+      reads: new CrmReads(client),
+      batching: config.batching,
+      ...(cacheScope ? { cache: cacheScope } : {}),
+    }),
     async release() {
       await client.close();
       if (owned) await cache?.close();

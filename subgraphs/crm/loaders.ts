@@ -1,87 +1,37 @@
-import DataLoader from 'dataloader';
-import type { CacheScope, CacheTtls } from '../../lib/cacheConfig.js';
-import { readOneThroughCache, readThroughCache } from '../../lib/cachedBatch.js';
+import type DataLoader from 'dataloader';
+import { anyCase, exact } from '../../lib/byKey.js';
+import type { CacheTtls } from '../../lib/cacheConfig.js';
+import { readOneThroughCache } from '../../lib/cachedBatch.js';
+import { type LoaderScope, type LoaderSpec, type LoadersOf, loadersOf } from '../../lib/loaderTable.js';
 import { CRM_GENERATIONS, childListGenerations } from './client/cacheGenerations.js';
-import type { AccountsPage, CallContext, CrmClient } from './client/crmClient.js';
-import type { ChildListRead, ChildListRow } from './client/lists.js';
-import type {
-  CrmAccount,
-  CrmContact,
-  CrmInteraction,
-  CrmOpportunity,
-  CrmProduct,
-  CrmQuote,
-  CrmSupportCase,
-  CrmUser,
-} from './client/models.js';
+import type { ChildListRead } from './client/lists.js';
+import type { CrmAccount } from './client/models.js';
+import type { AccountsPage, CrmReads } from './client/reads.js';
 import type { CrmContext } from './context.js';
 
-/** How a loader's answers are cached: under which type, for which TTL, stale after which writes. */
-interface CachePolicy<K> {
-  type: string;
-  ttl: keyof CacheTtls;
-  generationsOf?: (key: K) => readonly string[];
+/**
+ * The per-request DataLoaders (lib/loaderTable.ts): every lookup the resolvers make goes through
+ * one, so a query over many customers costs a constant number of CRM calls.
+ */
+
+/** The loaders a read hands what it found besides its own answers. */
+interface PrimedLoaders {
+  accountById: DataLoader<string, CrmAccount | null, string>;
+  accountsOfErpCustomer: DataLoader<string, CrmAccount[], string>;
 }
 
-/** What a loader reads with: the client, who is asking, and the other loaders (to prime them). */
-interface LoaderEnv {
-  client: CrmClient;
-  ctx: CallContext;
-  loaders: CrmLoaders;
-}
+const loader = <K, V>(spec: LoaderSpec<CrmReads, K, V, PrimedLoaders>) => spec;
 
-/** One per-request loader. */
-interface LoaderSpec<K, V> {
-  cache: CachePolicy<K>;
-  /** A key's identity, for the loader and the shared cache alike (e.g. e-mail addresses in lower case). */
-  keyOf?: (key: K) => string;
-  /** The answers to a batch of keys, in key order. */
-  load: (keys: readonly K[], env: LoaderEnv) => Promise<V[]>;
-}
+const customerTtl = (ttl: CacheTtls) => ttl.customer;
+const activityTtl = (ttl: CacheTtls) => ttl.activity;
+const masterTtl = (ttl: CacheTtls) => ttl.master;
 
-interface ByKeySpec<V> {
-  cache: CachePolicy<string>;
-  keyOf?: (key: string) => string;
-  read: (client: CrmClient, keys: readonly string[], ctx: CallContext) => Promise<V[]>;
-  /** The key a value answers (null: none). */
-  keyOfValue: (value: V) => string | null;
-  /** Hands what was read to other loaders that answer it too. */
-  prime?: (values: readonly V[], loaders: CrmLoaders) => void;
-}
-
-const same = (key: string) => key;
-const lower = (key: string) => key.toLowerCase();
-
-/** A loader whose client read takes many keys: each key's answer is made from the values that answer it. */
-function byKey<V, A>(spec: ByKeySpec<V>, answer: (values: V[] | undefined) => A): LoaderSpec<string, A> {
-  const keyOf = spec.keyOf ?? same;
-  return {
-    cache: spec.cache,
-    ...(spec.keyOf ? { keyOf: spec.keyOf } : {}),
-    async load(keys, { client, ctx, loaders }) {
-      const values = await spec.read(client, keys, ctx);
-      spec.prime?.(values, loaders);
-      const found = new Map<string, V[]>();
-      for (const value of values) {
-        const key = spec.keyOfValue(value);
-        if (key === null) continue;
-        const group = found.get(keyOf(key));
-        if (group) group.push(value);
-        else found.set(keyOf(key), [value]);
-      }
-      return keys.map((key) => answer(found.get(keyOf(key))));
-    },
-  };
-}
-
-/** A loader of the one value that answers each key (the first read, when several do), or null. */
-const oneByKey = <V>(spec: ByKeySpec<V>) => byKey(spec, (values) => values?.[0] ?? null);
-
-/** A loader of every value that answers each key, in the order read. */
-const allByKey = <V>(spec: ByKeySpec<V>) => byKey(spec, (values) => values ?? []);
-
-function primeAccounts(accounts: readonly CrmAccount[], loaders: CrmLoaders): void {
+function primeAccounts(accounts: readonly CrmAccount[], loaders: PrimedLoaders): void {
   for (const account of accounts) loaders.accountById.prime(account.crmAccountId, account);
+}
+
+function childListKey(read: ChildListRead): string {
+  return JSON.stringify([read.parentId, read.list, read.limit, read.after ?? null]);
 }
 
 /**
@@ -89,166 +39,131 @@ function primeAccounts(accounts: readonly CrmAccount[], loaders: CrmLoaders): vo
  * `crm:<account id>`. Both kinds are looked up in one batch (two statements in parallel), so
  * customers of either kind resolve together and their child lists batch together.
  */
-const customerAccount: LoaderSpec<string, CrmAccount | null> = {
+const customerAccount = loader<string, CrmAccount | null>({
+  async read(crm, keys, { requestId, loaders }) {
+    const guids = keys.filter((k) => k.startsWith('erp:')).map((k) => k.slice(4));
+    const ids = keys.filter((k) => k.startsWith('crm:')).map((k) => k.slice(4));
+    // A read of no keys makes no call.
+    const [linked, byId] = await Promise.all([
+      crm.accountsOfErpCustomers(guids, requestId),
+      crm.accountsById(ids, requestId),
+    ]);
+    guids.forEach((guid, i) => {
+      loaders.accountsOfErpCustomer.prime(guid, linked[i] ?? []);
+    });
+    primeAccounts([...linked.flat(), ...byId.filter((account) => account !== null)], loaders);
+    const oldest = new Map(guids.map((guid, i) => [anyCase(guid), linked[i]?.[0] ?? null]));
+    const found = new Map(ids.map((id, i) => [id, byId[i] ?? null]));
+    return keys.map((k) =>
+      k.startsWith('erp:') ? (oldest.get(anyCase(k.slice(4))) ?? null) : (found.get(k.slice(4)) ?? null),
+    );
+  },
+  keyOf: (key) => (key.startsWith('erp:') ? anyCase(key) : key),
   cache: {
     type: 'crm.customer-account',
-    ttl: 'customer',
+    ttlMs: customerTtl,
     generationsOf: (key) =>
       key.startsWith('crm:')
         ? [CRM_GENERATIONS.accounts, CRM_GENERATIONS.account(key.slice(4))]
         : [CRM_GENERATIONS.accounts],
   },
-  keyOf: (key) => (key.startsWith('erp:') ? key.toLowerCase() : key),
-  async load(keys, { client, ctx, loaders }) {
-    const guids = keys.filter((k) => k.startsWith('erp:')).map((k) => k.slice(4));
-    const ids = keys.filter((k) => k.startsWith('crm:')).map((k) => k.slice(4));
-    const [linked, byId] = await Promise.all([
-      guids.length > 0 ? client.accountsByErpCustomerIds(guids, ctx) : [],
-      ids.length > 0 ? client.accountsByIds(ids, ctx) : [],
-    ]);
-    const groups = new Map(guids.map((guid) => [lower(guid), [] as CrmAccount[]]));
-    for (const account of linked) groups.get(lower(account.erpCustomerId ?? ''))?.push(account);
-    for (const [guid, group] of groups) loaders.accountsByErpId.prime(guid, group);
-    primeAccounts([...linked, ...byId], loaders);
-    const found = new Map(byId.map((a) => [a.crmAccountId, a]));
-    return keys.map((k) =>
-      k.startsWith('erp:') ? (groups.get(lower(k.slice(4)))?.[0] ?? null) : (found.get(k.slice(4)) ?? null),
-    );
-  },
-};
+});
 
-/**
- * The per-request loaders, by name: which client read answers them, how their keys compare, and
- * how their answers are cached. TTLs are the shared cache's kinds of record (CacheTtls).
- */
+/** The loaders by name: which read answers them, how their keys compare, how their answers are cached. */
 const LOADERS = {
-  accountById: oneByKey<CrmAccount>({
-    cache: { type: 'crm.account', ttl: 'customer', generationsOf: (id) => [CRM_GENERATIONS.account(id)] },
-    read: (client, ids, ctx) => client.accountsByIds(ids, ctx),
-    keyOfValue: (account) => account.crmAccountId,
+  accountById: loader({
+    read: (crm, ids, { requestId }) => crm.accountsById(ids, requestId),
+    keyOf: exact,
+    cache: { type: 'crm.account', ttlMs: customerTtl, generationsOf: (id) => [CRM_GENERATIONS.account(id)] },
   }),
   /** Every account linked to an ERP customer, oldest first (the first is the one read). */
-  accountsByErpId: allByKey<CrmAccount>({
+  accountsOfErpCustomer: loader({
+    async read(crm, erpIds, { requestId, loaders }) {
+      const linked = await crm.accountsOfErpCustomers(erpIds, requestId);
+      primeAccounts(linked.flat(), loaders);
+      return linked;
+    },
+    keyOf: anyCase,
     cache: {
       type: 'crm.accounts-by-erp-id',
-      ttl: 'customer',
+      ttlMs: customerTtl,
       generationsOf: () => [CRM_GENERATIONS.accounts],
     },
-    keyOf: lower,
-    read: (client, erpIds, ctx) => client.accountsByErpCustomerIds(erpIds, ctx),
-    keyOfValue: (account) => account.erpCustomerId,
-    prime: primeAccounts,
   }),
   customerAccount,
-  childList: {
-    cache: { type: 'crm.child-list', ttl: 'activity', generationsOf: childListGenerations },
+  childList: loader({
+    read: (crm, reads, { requestId }) => crm.childListReads(reads, requestId),
     keyOf: childListKey,
-    load: (reads, { client, ctx }) => client.childListReads(reads, ctx),
-  } satisfies LoaderSpec<ChildListRead, ChildListRow[]>,
-  interactionById: oneByKey<CrmInteraction>({
-    cache: { type: 'crm.interaction', ttl: 'activity' },
-    read: (client, ids, ctx) => client.interactionsByIds(ids, ctx),
-    keyOfValue: (interaction) => interaction.id,
+    cache: { type: 'crm.child-list', ttlMs: activityTtl, generationsOf: childListGenerations },
   }),
-  userByEmail: oneByKey<CrmUser>({
-    cache: { type: 'crm.user-by-email', ttl: 'master' },
-    keyOf: lower,
-    read: (client, emails, ctx) => client.usersByEmails(emails, ctx),
-    keyOfValue: (user) => user.email,
+  interactionById: loader({
+    read: (crm, ids, { requestId }) => crm.interactionsById(ids, requestId),
+    keyOf: exact,
+    cache: { type: 'crm.interaction', ttlMs: activityTtl },
   }),
-  contactById: oneByKey<CrmContact>({
-    cache: { type: 'crm.contact', ttl: 'activity', generationsOf: (id) => [CRM_GENERATIONS.contact(id)] },
-    read: (client, ids, ctx) => client.contactsByIds(ids, ctx),
-    keyOfValue: (contact) => contact.id,
+  userByEmail: loader({
+    read: (crm, emails, { requestId }) => crm.usersByEmail(emails, requestId),
+    keyOf: anyCase,
+    cache: { type: 'crm.user-by-email', ttlMs: masterTtl },
   }),
-  opportunityById: oneByKey<CrmOpportunity>({
+  contactById: loader({
+    read: (crm, ids, { requestId }) => crm.contactsById(ids, requestId),
+    keyOf: exact,
+    cache: { type: 'crm.contact', ttlMs: activityTtl, generationsOf: (id) => [CRM_GENERATIONS.contact(id)] },
+  }),
+  opportunityById: loader({
+    read: (crm, ids, { requestId }) => crm.opportunitiesById(ids, requestId),
+    keyOf: exact,
     cache: {
       type: 'crm.opportunity',
-      ttl: 'activity',
+      ttlMs: activityTtl,
       generationsOf: (id) => [CRM_GENERATIONS.opportunity(id)],
     },
-    read: (client, ids, ctx) => client.opportunitiesByIds(ids, ctx),
-    keyOfValue: (opportunity) => opportunity.id,
   }),
-  quoteById: oneByKey<CrmQuote>({
-    cache: { type: 'crm.quote', ttl: 'activity', generationsOf: (id) => [CRM_GENERATIONS.quote(id)] },
-    read: (client, ids, ctx) => client.quotesByIds(ids, ctx),
-    keyOfValue: (quote) => quote.id,
+  quoteById: loader({
+    read: (crm, ids, { requestId }) => crm.quotesById(ids, requestId),
+    keyOf: exact,
+    cache: { type: 'crm.quote', ttlMs: activityTtl, generationsOf: (id) => [CRM_GENERATIONS.quote(id)] },
   }),
-  quoteByOrderNumber: oneByKey<CrmQuote>({
+  quoteByOrderNumber: loader({
+    read: (crm, numbers, { requestId }) => crm.quotesByOrderNumber(numbers, requestId),
+    keyOf: exact,
     cache: {
       type: 'crm.quote-of-order',
-      ttl: 'activity',
+      ttlMs: activityTtl,
       generationsOf: (number) => [CRM_GENERATIONS.quoteOfOrder(number)],
     },
-    read: (client, numbers, ctx) => client.quotesByOrderNumbers(numbers, ctx),
-    keyOfValue: (quote) => quote.orderNumber,
   }),
-  quotesByOpportunityId: allByKey<CrmQuote>({
+  quotesOfOpportunity: loader({
+    read: (crm, ids, { requestId }) => crm.quotesOfOpportunities(ids, requestId),
+    keyOf: exact,
     cache: {
       type: 'crm.quotes-of-opportunity',
-      ttl: 'activity',
+      ttlMs: activityTtl,
       generationsOf: (id) => [CRM_GENERATIONS.opportunity(id), CRM_GENERATIONS.lists],
     },
-    read: (client, ids, ctx) => client.quotesByOpportunityIds(ids, ctx),
-    keyOfValue: (quote) => quote.opportunityId,
   }),
-  supportCaseById: oneByKey<CrmSupportCase>({
-    cache: { type: 'crm.case', ttl: 'activity' },
-    read: (client, ids, ctx) => client.supportCasesByIds(ids, ctx),
-    keyOfValue: (supportCase) => supportCase.id,
+  supportCaseById: loader({
+    read: (crm, ids, { requestId }) => crm.supportCasesById(ids, requestId),
+    keyOf: exact,
+    cache: { type: 'crm.case', ttlMs: activityTtl },
   }),
-  supportCaseByNumber: oneByKey<CrmSupportCase>({
-    cache: { type: 'crm.case-by-number', ttl: 'activity' },
-    read: (client, numbers, ctx) => client.supportCasesByNumbers(numbers, ctx),
-    keyOfValue: (supportCase) => supportCase.number,
+  supportCaseByNumber: loader({
+    read: (crm, numbers, { requestId }) => crm.supportCasesByNumber(numbers, requestId),
+    keyOf: exact,
+    cache: { type: 'crm.case-by-number', ttlMs: activityTtl },
   }),
-  productBySku: oneByKey<CrmProduct>({
-    cache: { type: 'crm.product', ttl: 'master' },
-    read: (client, skus, ctx) => client.productsBySkus(skus, ctx),
-    keyOfValue: (product) => product.sku,
+  productBySku: loader({
+    read: (crm, skus, { requestId }) => crm.productsBySku(skus, requestId),
+    keyOf: exact,
+    cache: { type: 'crm.product', ttlMs: masterTtl },
   }),
 };
 
-export type CrmLoaders = {
-  [N in keyof typeof LOADERS]: (typeof LOADERS)[N] extends LoaderSpec<infer K, infer V>
-    ? DataLoader<K, V, string>
-    : never;
-};
+export type CrmLoaders = LoadersOf<typeof LOADERS>;
 
-/**
- * The per-request DataLoaders: created for each request by the context factory, never shared
- * between requests (each caller sees only what its own calls returned). With `batching` off
- * every loader makes one call per key: the naive baseline the benchmark compares against.
- */
-export function createLoaders(
-  client: CrmClient,
-  ctx: CallContext,
-  batching: boolean,
-  cache?: CacheScope,
-): CrmLoaders {
-  const loaders: Record<string, DataLoader<unknown, unknown, string>> = {};
-  const env: LoaderEnv = { client, ctx, loaders: loaders as CrmLoaders };
-  for (const [name, spec] of Object.entries(LOADERS) as [string, LoaderSpec<unknown, unknown>][]) {
-    loaders[name] = new DataLoader(
-      readThroughCache<unknown, unknown>(cache, {
-        type: spec.cache.type,
-        ttlMs: (ttl) => ttl[spec.cache.ttl],
-        ...(spec.cache.generationsOf ? { generationsOf: spec.cache.generationsOf } : {}),
-        ...(spec.keyOf ? { keyOf: spec.keyOf } : {}),
-        load: (keys) => spec.load(keys, env),
-      }),
-      {
-        batch: batching,
-        ...(spec.keyOf ? { cacheKeyFn: spec.keyOf } : {}),
-      },
-    );
-  }
-  return env.loaders;
-}
-
-function childListKey(read: ChildListRead): string {
-  return JSON.stringify([read.parentId, read.list, read.limit, read.after ?? null]);
+export function createLoaders(scope: LoaderScope<CrmReads>): CrmLoaders {
+  return loadersOf(LOADERS, scope);
 }
 
 /**
@@ -258,8 +173,8 @@ function childListKey(read: ChildListRead): string {
  * pages of their lists cost no further call.
  */
 export async function readAccountsPage(
-  args: Parameters<CrmClient['accountsPage']>[0],
-  { client, loaders, cache, requestId }: CrmContext,
+  args: Parameters<CrmReads['accountsPage']>[0],
+  { crm, loaders, cache, requestId }: CrmContext,
 ): Promise<AccountsPage> {
   const readAhead = args.readAhead ?? [];
   const page = await readOneThroughCache(
@@ -270,7 +185,7 @@ export async function readAccountsPage(
       generationsOf: () => [CRM_GENERATIONS.accounts, CRM_GENERATIONS.lists],
     },
     JSON.stringify([args.search ?? null, args.after ?? null, args.limit, readAhead]),
-    () => client.accountsPage(args, { requestId }),
+    () => crm.accountsPage(args, requestId),
   );
   for (const { read, rows } of page.readAhead) loaders.childList.prime(read, rows);
   primeAccounts(

@@ -6,8 +6,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../lib/connections.js';
-import type { ChildListRequest } from './client/crmClient.js';
-import { ACCOUNT_LISTS } from './client/lists.js';
+import { ACCOUNT_LISTS, type ChildListRequest } from './client/lists.js';
 
 /** The account's list a Customer field pages, if `name` is one. */
 function accountListOf(name: string) {

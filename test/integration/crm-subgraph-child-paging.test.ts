@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CrmClient } from '../../subgraphs/crm/client/crmClient.js';
+import { CrmReads } from '../../subgraphs/crm/client/reads.js';
 
 /**
  * Salesforce cuts a subquery's rows short in large answers: the parent's child result comes
@@ -72,13 +73,12 @@ it('follows a subquery result cut short until the child list is complete', async
     maxConnections: 2,
   });
   try {
-    const parents = await client.childListsOf(
+    const parents = await new CrmReads(client).childListsOf(
       ['001000000000001AAA'],
       [
         { list: 'tasks', limit: 6 },
         { list: 'events', limit: 6 },
       ],
-      {},
     );
     const tasks = parents.get('001000000000001AAA')?.Tasks as {
       done: boolean;

@@ -1,6 +1,6 @@
 import { buildSchema, execute, type GraphQLResolveInfo, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import type { ChildListRequest } from '../../subgraphs/crm/client/crmClient.js';
+import type { ChildListRequest } from '../../subgraphs/crm/client/lists.js';
 import { childListsAhead } from '../../subgraphs/crm/selectionLookahead.js';
 
 const schema = buildSchema(`

@@ -1,10 +1,10 @@
 import { parseQuery, type WhereClause } from '@jetstreamapp/soql-parser-js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ACCOUNT_PAGE_ORDER } from '../../subgraphs/crm/client/crmClient.js';
 import { CHILD_LISTS } from '../../subgraphs/crm/client/fields.js';
 import { classifyCustomerId, toSalesforceId18 } from '../../subgraphs/crm/client/ids.js';
 import { keysetAfter } from '../../subgraphs/crm/client/keyset.js';
+import { ACCOUNT_PAGE_ORDER } from '../../subgraphs/crm/client/lists.js';
 import {
   buildSelect,
   chunkInList,

@@ -1,4 +1,3 @@
-import type { ChildListRequest } from './crmClient.js';
 import { CHILD_LISTS, type ChildListName } from './fields.js';
 import { isKeysetFor, type KeysetPosition } from './keyset.js';
 import type {
@@ -9,6 +8,7 @@ import type {
   CrmQuoteOfProduct,
   CrmSupportCase,
 } from './models.js';
+import type { OrderKey } from './soql.js';
 import type { ChildListModel } from './toModels.js';
 
 /**
@@ -18,6 +18,14 @@ import type { ChildListModel } from './toModels.js';
  * graph merges them into one list. (The cursor envelope around a position, and the answer to a
  * foreign one, are lib/connections.ts's.)
  */
+
+/** The order of the accounts page (the graph's `customers`). */
+export const ACCOUNT_PAGE_ORDER: readonly OrderKey[] = [
+  { field: 'Name', direction: 'ASC' },
+  { field: 'Id', direction: 'ASC' },
+];
+/** Whether a cursor's position is one in the accounts page order. */
+export const isAccountPosition = isKeysetFor(ACCOUNT_PAGE_ORDER);
 
 /** A row with the position after it. */
 export interface Positioned<N, P = KeysetPosition> {
@@ -39,6 +47,13 @@ export interface ChildListRead {
 }
 
 export type ChildListRow = Positioned<ChildListModel>;
+
+/** The first page of a child list for every parent read, in the parents' own statement. */
+export interface ChildListRequest {
+  list: ChildListName;
+  /** Rows per parent to read: the page size plus one, to know whether more follow. */
+  limit: number;
+}
 
 /** Reads child list pages: the per-request loader, so reads of one tick share statements. */
 export type ReadChildList = (read: ChildListRead) => Promise<ChildListRow[]>;

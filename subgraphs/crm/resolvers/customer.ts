@@ -90,7 +90,7 @@ export const Customer: CustomerResolvers = {
   async duplicateCrmAccountIds(customer, _args, ctx) {
     const account = await accountOf(customer, ctx);
     if (!account?.erpCustomerId) return [];
-    const linked = await ctx.loaders.accountsByErpId.load(account.erpCustomerId);
+    const linked = await ctx.loaders.accountsOfErpCustomer.load(account.erpCustomerId);
     return linked.filter((a) => a.crmAccountId !== account.crmAccountId).map((a) => a.crmAccountId);
   },
   name: async (customer, _args, ctx) => (await accountOf(customer, ctx))?.name ?? null,

@@ -17,5 +17,5 @@ export const Opportunity: OpportunityResolvers = {
   isWon: (o) => o.isWon,
   customer: (o) => o.account && customerOf(o.account),
   owner: (o) => o.owner,
-  quotes: (o, _args, ctx) => ctx.loaders.quotesByOpportunityId.load(o.id),
+  quotes: (o, _args, ctx) => ctx.loaders.quotesOfOpportunity.load(o.id),
 };

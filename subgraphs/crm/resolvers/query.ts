@@ -2,8 +2,8 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { connectionOf, decodeCursor, encodeCursor, pageSize } from '../../../lib/connections.js';
 import { appError } from '../../../lib/errors.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
-import { isAccountPosition } from '../client/crmClient.js';
 import { toSalesforceId18 } from '../client/ids.js';
+import { isAccountPosition } from '../client/lists.js';
 import type { CrmContext } from '../context.js';
 import { readAccountsPage } from '../loaders.js';
 import { childListsAhead } from '../selectionLookahead.js';
@@ -51,7 +51,7 @@ async function customersPage(
   const linked = [
     ...new Set(accounts.flatMap(({ node }) => (node.erpCustomerId ? [node.erpCustomerId] : []))),
   ];
-  const groups = await ctx.loaders.accountsByErpId.loadMany(linked);
+  const groups = await ctx.loaders.accountsOfErpCustomer.loadMany(linked);
   const oldestOf = new Map<string, string>();
   groups.forEach((group, i) => {
     if (group instanceof Error) throw group;

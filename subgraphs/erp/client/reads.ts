@@ -1,3 +1,4 @@
+import { allByKey, anyCase, exact, firstByKey } from '../../../lib/byKey.js';
 import { LegacyError } from '../../../lib/errors.js';
 import type { EntitySet, ErpClient } from './erpClient.js';
 import { EXPAND } from './fields.js';
@@ -194,8 +195,7 @@ const DOCUMENT_LISTS: Readonly<
 };
 
 /** GUIDs compare case-insensitively (BC answers them lower-case); text keys exactly. */
-const normaliserOf = (kind: 'guid' | 'text') =>
-  kind === 'guid' ? (key: string) => key.toLowerCase() : (key: string) => key;
+const normaliserOf = (kind: 'guid' | 'text') => (kind === 'guid' ? anyCase : exact);
 
 /** A model, or the LEGACY_BAD_RESPONSE of a record that cannot be one. */
 function modelOrError<M>(toModel: () => M): M | LegacyError {
@@ -358,16 +358,10 @@ export class ErpReads {
     toModel: (row: R) => M,
     requestId: string | undefined,
   ): Promise<FoundEach<M>> {
-    const normalise = normaliserOf(lookup.kind);
-    const byKey = new Map<string, R>();
-    for (const row of await this.rowsOf(lookup, keys, requestId)) {
-      const key = row[lookup.field];
-      if (typeof key === 'string' && !byKey.has(normalise(key))) byKey.set(normalise(key), row);
-    }
-    return keys.map((key) => {
-      const row = byKey.get(normalise(key));
-      return row === undefined ? null : modelOrError(() => toModel(row));
-    });
+    const rows = await this.rowsOf(lookup, keys, requestId);
+    return firstByKey(keys, rows, (row) => row[lookup.field], normaliserOf(lookup.kind)).map((row) =>
+      row === null ? null : modelOrError(() => toModel(row)),
+    );
   }
 
   /** Every row per key, in BC's order. */
@@ -377,16 +371,10 @@ export class ErpReads {
     toModel: (row: R) => M,
     requestId: string | undefined,
   ): Promise<GroupedEach<M>> {
-    const normalise = normaliserOf(lookup.kind);
-    const byKey = new Map<string, R[]>();
-    for (const row of await this.rowsOf(lookup, keys, requestId)) {
-      const key = row[lookup.field];
-      if (typeof key !== 'string') continue;
-      const group = byKey.get(normalise(key));
-      if (group) group.push(row);
-      else byKey.set(normalise(key), [row]);
-    }
-    return keys.map((key) => modelOrError(() => (byKey.get(normalise(key)) ?? []).map(toModel)));
+    const rows = await this.rowsOf(lookup, keys, requestId);
+    return allByKey(keys, rows, (row) => row[lookup.field], normaliserOf(lookup.kind)).map((group) =>
+      modelOrError(() => group.map(toModel)),
+    );
   }
 
   private rowsOf<R>(lookup: Lookup<R>, keys: readonly string[], requestId: string | undefined): Promise<R[]> {

@@ -1,0 +1,542 @@
+import { allByKey, anyCase, exact, firstByKey } from '../../../lib/byKey.js';
+import type { CrmClient } from './crmClient.js';
+import {
+  ACCOUNT_FIELDS,
+  CASE_FIELDS,
+  CHILD_LISTS,
+  type ChildListName,
+  type ChildListSpec,
+  CONTACT_FIELDS,
+  EVENT_FIELDS,
+  OPPORTUNITY_FIELDS,
+  PRODUCT_FIELDS,
+  QUOTE_FIELDS,
+  QUOTE_LINE_FIELDS,
+  TASK_FIELDS,
+  USER_FIELDS,
+} from './fields.js';
+import { type KeysetPosition, keysetAfter, positionOf } from './keyset.js';
+import {
+  ACCOUNT_PAGE_ORDER,
+  type ChildListRead,
+  type ChildListRequest,
+  type ChildListRow,
+  type Positioned,
+} from './lists.js';
+import type {
+  CrmAccount,
+  CrmContact,
+  CrmInteraction,
+  CrmOpportunity,
+  CrmProduct,
+  CrmQuote,
+  CrmSupportCase,
+  CrmUser,
+} from './models.js';
+import {
+  and,
+  buildSelect,
+  compare,
+  containsPattern,
+  type FilterField,
+  like,
+  type OrderKey,
+  type SObjectName,
+  type SoqlCondition,
+  type SubquerySpec,
+  stringLiteral,
+} from './soql.js';
+import {
+  accountOf,
+  CHILD_LIST_MODELS,
+  contactOf,
+  eventOf,
+  opportunityOf,
+  productOf,
+  quoteOf,
+  supportCaseOf,
+  taskOf,
+  userOf,
+} from './toModels.js';
+import type {
+  AccountChildrenRecord,
+  AccountRecord,
+  CaseRecord,
+  ContactRecord,
+  EventRecord,
+  OpportunityRecord,
+  Product2Record,
+  QuoteRecord,
+  SfQueryResult,
+  TaskRecord,
+  UserRecord,
+} from './types.js';
+
+/**
+ * The reads the CRM subgraph makes, in its own terms: lookups of many keys at once (one
+ * statement per URL-bound chunk, whatever the number of keys), answered per key in the keys'
+ * order — `…By<Key>` one record or null per key, `…Of<Parents>` every record per key — the
+ * accounts page, and the pages of the lists the CRM keeps of an account or a product. What comes
+ * back is models.ts's, never Salesforce's records.
+ */
+
+/** The oldest account first: for duplicates, the one the customer is read from. */
+const OLDEST_FIRST: readonly OrderKey[] = [
+  { field: 'CreatedDate', direction: 'ASC' },
+  { field: 'Id', direction: 'ASC' },
+];
+
+/** Salesforce key prefixes: what kind of record an id names. */
+const TASK_ID_PREFIX = '00T';
+const EVENT_ID_PREFIX = '00U';
+
+const Account = 'Account' satisfies SObjectName;
+
+const QUOTE_LINES_SUBQUERY: SubquerySpec = {
+  relationship: 'QuoteLineItems',
+  fields: QUOTE_LINE_FIELDS,
+  orderBy: [
+    { field: 'LineNumber', direction: 'ASC' },
+    { field: 'Id', direction: 'ASC' },
+  ],
+};
+
+/** How keys are looked up in one object: records whose `field` equals one of them. */
+interface Lookup<R> {
+  object: SObjectName;
+  fields: readonly string[];
+  field: Extract<keyof R, FilterField>;
+  /** When two keys are the same key (Salesforce compares e-mails and our GUIDs case-insensitively). */
+  normalise: (key: string) => string;
+  label: string;
+  orderBy?: readonly OrderKey[];
+  subqueries?: readonly SubquerySpec[];
+}
+
+const lookup = <R>(spec: Lookup<R>): Lookup<R> => spec;
+
+const LOOKUPS = {
+  accountsById: lookup<AccountRecord>({
+    object: 'Account',
+    fields: ACCOUNT_FIELDS,
+    field: 'Id',
+    normalise: exact,
+    label: 'accounts by id',
+  }),
+  accountsOfErpCustomers: lookup<AccountRecord>({
+    object: 'Account',
+    fields: ACCOUNT_FIELDS,
+    field: 'ERP_Customer_Id__c',
+    normalise: anyCase,
+    label: 'accounts by ERP id',
+    orderBy: OLDEST_FIRST,
+  }),
+  tasksById: lookup<TaskRecord>({
+    object: 'Task',
+    fields: TASK_FIELDS,
+    field: 'Id',
+    normalise: exact,
+    label: 'tasks by id',
+  }),
+  eventsById: lookup<EventRecord>({
+    object: 'Event',
+    fields: EVENT_FIELDS,
+    field: 'Id',
+    normalise: exact,
+    label: 'events by id',
+  }),
+  usersByEmail: lookup<UserRecord>({
+    object: 'User',
+    fields: USER_FIELDS,
+    field: 'Email',
+    normalise: anyCase,
+    label: 'users by e-mail',
+  }),
+  contactsById: lookup<ContactRecord>({
+    object: 'Contact',
+    fields: CONTACT_FIELDS,
+    field: 'Id',
+    normalise: exact,
+    label: 'contacts by id',
+  }),
+  opportunitiesById: lookup<OpportunityRecord>({
+    object: 'Opportunity',
+    fields: OPPORTUNITY_FIELDS,
+    field: 'Id',
+    normalise: exact,
+    label: 'opportunities by id',
+  }),
+  supportCasesById: lookup<CaseRecord>({
+    object: 'Case',
+    fields: CASE_FIELDS,
+    field: 'Id',
+    normalise: exact,
+    label: 'cases by id',
+  }),
+  supportCasesByNumber: lookup<CaseRecord>({
+    object: 'Case',
+    fields: CASE_FIELDS,
+    field: 'CaseNumber',
+    normalise: exact,
+    label: 'cases by number',
+  }),
+  quotesById: lookup<QuoteRecord>({
+    object: 'Quote',
+    fields: QUOTE_FIELDS,
+    field: 'Id',
+    normalise: exact,
+    label: 'quotes by id',
+    subqueries: [QUOTE_LINES_SUBQUERY],
+  }),
+  quotesByOrderNumber: lookup<QuoteRecord>({
+    object: 'Quote',
+    fields: QUOTE_FIELDS,
+    field: 'ERP_Order_Number__c',
+    normalise: exact,
+    label: 'quotes by order number',
+    subqueries: [QUOTE_LINES_SUBQUERY],
+  }),
+  quotesOfOpportunities: lookup<QuoteRecord>({
+    object: 'Quote',
+    fields: QUOTE_FIELDS,
+    field: 'OpportunityId',
+    normalise: exact,
+    label: 'quotes by opportunity',
+    subqueries: [QUOTE_LINES_SUBQUERY],
+    orderBy: [
+      { field: 'CreatedDate', direction: 'DESC' },
+      { field: 'Id', direction: 'DESC' },
+    ],
+  }),
+  productsBySku: lookup<Product2Record>({
+    object: 'Product2',
+    fields: PRODUCT_FIELDS,
+    field: 'ProductCode',
+    normalise: exact,
+    label: 'products by code',
+  }),
+};
+
+/** A page of accounts, with the first pages of the child lists read ahead for each. */
+export interface AccountsPage {
+  accounts: Positioned<CrmAccount>[];
+  readAhead: { read: ChildListRead; rows: ChildListRow[] }[];
+}
+
+export class CrmReads {
+  constructor(private readonly client: CrmClient) {}
+
+  accountsById(ids: readonly string[], requestId?: string): Promise<(CrmAccount | null)[]> {
+    return this.findEach(LOOKUPS.accountsById, ids, accountOf, requestId);
+  }
+
+  /** The accounts linked to each ERP customer, oldest first (duplicates: the first is the one read). */
+  accountsOfErpCustomers(erpIds: readonly string[], requestId?: string): Promise<CrmAccount[][]> {
+    return this.groupEach(LOOKUPS.accountsOfErpCustomers, erpIds, accountOf, requestId);
+  }
+
+  /**
+   * One page of accounts ordered by (Name, Id) after a keyset position, optionally filtered by
+   * a case-insensitive "name contains" (SOQL LIKE is case-insensitive), with child lists read in
+   * the same call when the caller already knows it will need them (`readAhead`).
+   */
+  async accountsPage(
+    args: {
+      search?: string;
+      after?: KeysetPosition;
+      limit: number;
+      readAhead?: readonly ChildListRequest[];
+    },
+    requestId?: string,
+  ): Promise<AccountsPage> {
+    const readAhead = args.readAhead ?? [];
+    const conditions: SoqlCondition[] = [];
+    if (args.search !== undefined) conditions.push(like('Name', containsPattern(args.search)));
+    if (args.after) conditions.push(keysetAfter(ACCOUNT_PAGE_ORDER, args.after));
+    const soql = buildSelect({
+      object: Account,
+      fields: ACCOUNT_FIELDS,
+      subqueries: largestPerList(readAhead).map(childSubquery),
+      where: conditions.length > 0 ? and(...conditions) : undefined,
+      orderBy: ACCOUNT_PAGE_ORDER,
+      limit: args.limit,
+    });
+    // LIMIT bounds it, but Salesforce may still answer in several batches (smaller ones for
+    // statements with subqueries): follow them, or a page would stop short of its LIMIT.
+    const records = await this.client.queryAll<AccountRecord & AccountChildrenRecord>(soql, 'accounts page', {
+      requestId,
+    });
+    return {
+      accounts: records.map((record) => ({
+        node: accountOf(record),
+        position: positionOf(record, ACCOUNT_PAGE_ORDER),
+      })),
+      readAhead: records.flatMap((record) =>
+        readAhead.map(({ list, limit }) => ({
+          read: { parentId: record.Id, list, limit },
+          rows: childRowsOf(record, list).slice(0, limit),
+        })),
+      ),
+    };
+  }
+
+  /**
+   * Pages of child lists, each a page of one parent's list. First pages are read for every
+   * parent and list in one statement (per URL-bound chunk) per parent object; a later page's
+   * keyset differs per parent, so it takes a statement of its own, all in parallel.
+   */
+  async childListReads(reads: readonly ChildListRead[], requestId?: string): Promise<ChildListRow[][]> {
+    const firstPages = new Map<ChildListRead, ChildListRow[]>();
+    const byParent = new Map<SObjectName, ChildListRead[]>();
+    for (const read of reads) {
+      if (read.after) continue;
+      const parent = CHILD_LISTS[read.list].parent;
+      const group = byParent.get(parent);
+      if (group) group.push(read);
+      else byParent.set(parent, [read]);
+    }
+    await Promise.all(
+      [...byParent.values()].map(async (group) => {
+        const parents = await this.childListsOf(
+          group.map((read) => read.parentId),
+          group.map(({ list, limit }) => ({ list, limit })),
+          requestId,
+        );
+        for (const read of group) {
+          firstPages.set(read, childRowsOf(parents.get(read.parentId), read.list).slice(0, read.limit));
+        }
+      }),
+    );
+    return Promise.all(
+      reads.map(async (read) =>
+        read.after ? this.childListAfter(read, read.after, requestId) : (firstPages.get(read) ?? []),
+      ),
+    );
+  }
+
+  /**
+   * The first rows of several child lists of one parent object for many parents in one
+   * statement per chunk: `SELECT Id, (SELECT … FROM Tasks ORDER BY … LIMIT n), … FROM Account
+   * WHERE Id IN (…)`. The result is keyed by each list's parent key (account id, SKU) and holds
+   * the subquery results as Salesforce sends them (childListReads makes rows of them).
+   */
+  async childListsOf(
+    parentKeys: readonly string[],
+    lists: readonly ChildListRequest[],
+    requestId?: string,
+  ): Promise<Map<string, AccountChildrenRecord>> {
+    const largest = largestPerList(lists);
+    const spec: ChildListSpec = CHILD_LISTS[largest[0]!.list];
+    if (largest.some((l) => CHILD_LISTS[l.list].parent !== spec.parent)) {
+      throw new TypeError('child lists of one statement must share their parent');
+    }
+    const rows = await this.client.recordsWhereIn<AccountChildrenRecord>(
+      spec.parent,
+      [...new Set(['Id', spec.parentKey])],
+      spec.parentKey,
+      parentKeys,
+      `${largest.map((l) => l.list).join('+')} of ${spec.parent}`,
+      { requestId },
+      { subqueries: largest.map(childSubquery) },
+    );
+    await this.completeChildLists(rows, largest, `${spec.parent} child lists`, requestId);
+    return new Map(rows.map((row) => [String(row[spec.parentKey] ?? row.Id), row]));
+  }
+
+  /**
+   * Salesforce may cut a parent's subquery result short (`done: false` with its own
+   * nextRecordsUrl) when the whole answer is large; the rest is fetched here, in parallel
+   * across parents, so a list never silently misses rows its LIMIT allowed.
+   */
+  private async completeChildLists(
+    parents: readonly AccountChildrenRecord[],
+    lists: readonly ChildListRequest[],
+    label: string,
+    requestId: string | undefined,
+  ): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const parent of parents) {
+      for (const { list } of lists) {
+        const relationship = CHILD_LISTS[list].relationship;
+        const result = parent[relationship] as SfQueryResult<unknown> | null | undefined;
+        if (!result || result.done || !result.nextRecordsUrl) continue;
+        pending.push(
+          (async () => {
+            let page: SfQueryResult<unknown> = result;
+            const records = [...result.records];
+            while (!page.done && page.nextRecordsUrl) {
+              page = await this.client.queryMore<unknown>(
+                page.nextRecordsUrl,
+                `${label} (more ${relationship})`,
+                { requestId },
+              );
+              records.push(...page.records);
+            }
+            parent[relationship] = { totalSize: result.totalSize, done: true, records };
+          })(),
+        );
+      }
+    }
+    await Promise.all(pending);
+  }
+
+  /** A later page of one parent's child list, after a keyset position. */
+  private async childListAfter(
+    read: ChildListRead,
+    after: KeysetPosition,
+    requestId: string | undefined,
+  ): Promise<ChildListRow[]> {
+    const spec: ChildListSpec = CHILD_LISTS[read.list];
+    const soql = buildSelect({
+      object: spec.object,
+      fields: spec.fields,
+      where: and(
+        compare(spec.childParentKey, '=', stringLiteral(read.parentId)),
+        keysetAfter(spec.orderBy, after),
+      ),
+      orderBy: spec.orderBy,
+      limit: read.limit,
+    });
+    const page = await this.client.query<object>(soql, `${read.list} of one ${spec.parent}`, { requestId });
+    return rowsOf(read.list, page.records);
+  }
+
+  /** Tasks and events by id (the key prefix says which), in one batch. */
+  async interactionsById(ids: readonly string[], requestId?: string): Promise<(CrmInteraction | null)[]> {
+    const [tasks, events] = await Promise.all([
+      this.findEach(
+        LOOKUPS.tasksById,
+        ids.filter((id) => id.startsWith(TASK_ID_PREFIX)),
+        taskOf,
+        requestId,
+      ),
+      this.findEach(
+        LOOKUPS.eventsById,
+        ids.filter((id) => id.startsWith(EVENT_ID_PREFIX)),
+        eventOf,
+        requestId,
+      ),
+    ]);
+    const found = [...tasks, ...events].filter((interaction) => interaction !== null);
+    return firstByKey(ids, found, (interaction) => interaction.id, exact);
+  }
+
+  /** Users by e-mail address (Salesforce compares them case-insensitively). */
+  usersByEmail(emails: readonly string[], requestId?: string): Promise<(CrmUser | null)[]> {
+    return this.findEach(LOOKUPS.usersByEmail, emails, userOf, requestId);
+  }
+
+  contactsById(ids: readonly string[], requestId?: string): Promise<(CrmContact | null)[]> {
+    return this.findEach(LOOKUPS.contactsById, ids, contactOf, requestId);
+  }
+
+  opportunitiesById(ids: readonly string[], requestId?: string): Promise<(CrmOpportunity | null)[]> {
+    return this.findEach(LOOKUPS.opportunitiesById, ids, opportunityOf, requestId);
+  }
+
+  supportCasesById(ids: readonly string[], requestId?: string): Promise<(CrmSupportCase | null)[]> {
+    return this.findEach(LOOKUPS.supportCasesById, ids, supportCaseOf, requestId);
+  }
+
+  supportCasesByNumber(numbers: readonly string[], requestId?: string): Promise<(CrmSupportCase | null)[]> {
+    return this.findEach(LOOKUPS.supportCasesByNumber, numbers, supportCaseOf, requestId);
+  }
+
+  /** Quotes with their lines, by id. */
+  quotesById(ids: readonly string[], requestId?: string): Promise<(CrmQuote | null)[]> {
+    return this.findEach(LOOKUPS.quotesById, ids, quoteOf, requestId);
+  }
+
+  /** The quote that became each ERP sales order, with its lines. */
+  quotesByOrderNumber(numbers: readonly string[], requestId?: string): Promise<(CrmQuote | null)[]> {
+    return this.findEach(LOOKUPS.quotesByOrderNumber, numbers, quoteOf, requestId);
+  }
+
+  /** The quotes of each opportunity, newest first, with their lines. */
+  quotesOfOpportunities(ids: readonly string[], requestId?: string): Promise<CrmQuote[][]> {
+    return this.groupEach(LOOKUPS.quotesOfOpportunities, ids, quoteOf, requestId);
+  }
+
+  /** CRM products by SKU (Product2.ProductCode holds the ERP item number). */
+  productsBySku(skus: readonly string[], requestId?: string): Promise<(CrmProduct | null)[]> {
+    return this.findEach(LOOKUPS.productsBySku, skus, productOf, requestId);
+  }
+
+  /** One model (or null) per key: the first record whose field matches. */
+  private async findEach<R, M>(
+    lookup: Lookup<R>,
+    keys: readonly string[],
+    toModel: (record: R) => M | null,
+    requestId: string | undefined,
+  ): Promise<(M | null)[]> {
+    const records = await this.recordsOf(lookup, keys, requestId);
+    return firstByKey(keys, records, (record) => record[lookup.field], lookup.normalise).map((record) =>
+      record === null ? null : toModel(record),
+    );
+  }
+
+  /** Every record per key, in the lookup's order. */
+  private async groupEach<R, M>(
+    lookup: Lookup<R>,
+    keys: readonly string[],
+    toModel: (record: R) => M,
+    requestId: string | undefined,
+  ): Promise<M[][]> {
+    const records = await this.recordsOf(lookup, keys, requestId);
+    return allByKey(keys, records, (record) => record[lookup.field], lookup.normalise).map((group) =>
+      group.map(toModel),
+    );
+  }
+
+  private async recordsOf<R>(
+    lookup: Lookup<R>,
+    keys: readonly string[],
+    requestId: string | undefined,
+  ): Promise<R[]> {
+    if (keys.length === 0) return [];
+    const { object, fields, field, label, orderBy, subqueries } = lookup;
+    return this.client.recordsWhereIn<R>(
+      object,
+      fields,
+      field,
+      keys,
+      label,
+      { requestId },
+      {
+        ...(orderBy ? { orderBy } : {}),
+        ...(subqueries ? { subqueries } : {}),
+      },
+    );
+  }
+}
+
+/** A relationship appears once in a statement: read each list to the largest page size asked. */
+function largestPerList(requests: readonly ChildListRequest[]): ChildListRequest[] {
+  const limits = new Map<ChildListRequest['list'], number>();
+  for (const { list, limit } of requests) limits.set(list, Math.max(limits.get(list) ?? 0, limit));
+  return [...limits].map(([list, limit]) => ({ list, limit }));
+}
+
+function childSubquery(request: ChildListRequest): SubquerySpec {
+  const spec: ChildListSpec = CHILD_LISTS[request.list];
+  return {
+    relationship: spec.relationship,
+    fields: spec.fields,
+    orderBy: spec.orderBy,
+    limit: request.limit,
+  };
+}
+
+/** The rows of a child subquery in a parent record (none when the parent has none). */
+function childRowsOf(parent: AccountChildrenRecord | undefined, list: ChildListName): ChildListRow[] {
+  const result = parent?.[CHILD_LISTS[list].relationship] as SfQueryResult<object> | null | undefined;
+  return rowsOf(list, result?.records ?? []);
+}
+
+function rowsOf(list: ChildListName, records: readonly object[]): ChildListRow[] {
+  const { orderBy } = CHILD_LISTS[list];
+  return records.map((record) => ({
+    node: CHILD_LIST_MODELS[list](record as never),
+    position: positionOf(record, orderBy),
+  }));
+}
