@@ -9,27 +9,23 @@ export interface ErpContext {
   requestId: string;
   /** Child of the root logger carrying the request id. */
   logger: Logger;
-  /** The ERP's lists (a customer's documents, the products); single records come through `loaders`. */
+  /** The ERP's reads that are no lookup of keys (the lists to page); lookups come through `loaders`. */
   erp: ErpReads;
   /** Fresh per request: a loader's cache must never outlive the request. */
   loaders: ErpLoaders;
 }
 
 export function createContextFactory(options: {
-  erp: ErpReads;
+  reads: ErpReads;
   batching: boolean;
   /** The shared cache, when on: every request's loaders read through it. */
   cache?: CacheScope;
 }): (scope: RequestScope) => Promise<ErpContext> {
+  const { reads, batching, cache } = options;
   return async ({ requestId, logger }) => ({
     requestId,
     logger,
-    erp: options.erp,
-    loaders: createLoaders({
-      erp: options.erp,
-      batching: options.batching,
-      requestId,
-      ...(options.cache ? { cache: options.cache } : {}),
-    }),
+    erp: reads,
+    loaders: createLoaders({ reads, batching, requestId, ...(cache ? { cache } : {}) }),
   });
 }

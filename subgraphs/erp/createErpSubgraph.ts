@@ -54,7 +54,7 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDe
     reclassify: representationError,
     logger,
     context: createContextFactory({
-      erp: new ErpReads(client, { localCurrencyCode: config.localCurrencyCode }),
+      reads: new ErpReads(client, { localCurrencyCode: config.localCurrencyCode }),
       batching: config.batching,
       ...(cache && config.cache.mode !== 'off'
         ? {
