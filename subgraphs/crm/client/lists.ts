@@ -58,17 +58,18 @@ export interface ChildListRequest {
 /** Reads child list pages: the per-request loader, so reads of one tick share statements. */
 export type ReadChildList = (read: ChildListRead) => Promise<ChildListRow[]>;
 
-export interface ListPage<N, P> {
-  items: Positioned<N, P>[];
+/** What a page of a list holds for the graph: each row with the position after it, and whether more follow. */
+export interface ListSlice<N, P> {
+  edges: Positioned<N, P>[];
   hasMore: boolean;
 }
 
-/** A list the graph pages: its cursor kind, its positions, and how a page of it is read. */
+/** A list the graph pages: its cursor kind, its positions, and how a page of one parent's is read. */
 export interface CrmList<N, P> {
   /** Names the list in its cursors, so one list's cursor is refused by another. */
   kind: string;
   isPosition(value: unknown): value is P;
-  page(parentId: string, size: number, after: P | undefined, read: ReadChildList): Promise<ListPage<N, P>>;
+  page(parentId: string, size: number, after: P | undefined, read: ReadChildList): Promise<ListSlice<N, P>>;
   /** What an accounts page may read in its own statement for a first page of `size` of this list. */
   readAhead(size: number): ChildListRequest[];
 }
@@ -80,7 +81,7 @@ function childList<N>(kind: string, list: ChildListName): CrmList<N, KeysetPosit
     isPosition: isKeysetFor(CHILD_LISTS[list].orderBy),
     async page(parentId, size, after, read) {
       const rows = (await read({ parentId, list, limit: size + 1, after })) as Positioned<N>[];
-      return { items: rows.slice(0, size), hasMore: rows.length > size };
+      return { edges: rows.slice(0, size), hasMore: rows.length > size };
     },
     readAhead: (size) => [{ list, limit: size + 1 }],
   };
@@ -125,10 +126,10 @@ const interactions: CrmList<CrmInteraction, InteractionPosition> = {
       read({ parentId: accountId, list: 'events', limit: size + 1, after: after?.e ?? undefined }),
     ])) as Positioned<CrmInteraction>[][];
     const position: InteractionPosition = { t: after?.t ?? null, e: after?.e ?? null };
-    const items: Positioned<CrmInteraction, InteractionPosition>[] = [];
+    const edges: Positioned<CrmInteraction, InteractionPosition>[] = [];
     let ti = 0;
     let ei = 0;
-    while (items.length < size && (ti < tasks.length || ei < events.length)) {
+    while (edges.length < size && (ti < tasks.length || ei < events.length)) {
       const task = tasks[ti];
       const event = events[ei];
       if (
@@ -137,20 +138,26 @@ const interactions: CrmList<CrmInteraction, InteractionPosition> = {
       ) {
         ti += 1;
         position.t = task.position;
-        items.push({ node: task.node, position: { ...position } });
+        edges.push({ node: task.node, position: { ...position } });
       } else if (event !== undefined) {
         ei += 1;
         position.e = event.position;
-        items.push({ node: event.node, position: { ...position } });
+        edges.push({ node: event.node, position: { ...position } });
       }
     }
-    return { items, hasMore: ti < tasks.length || ei < events.length };
+    return { edges, hasMore: ti < tasks.length || ei < events.length };
   },
   readAhead: (size) => [
     { list: 'tasks', limit: size + 1 },
     { list: 'events', limit: size + 1 },
   ],
 };
+
+/** One parent's list (`parentId` null: the CRM holds no such parent, so there is no list). */
+export interface ParentList<N, P> {
+  list: CrmList<N, P>;
+  parentId: string | null;
+}
 
 /** The lists of a customer's account, by the Customer field that pages each. */
 export const ACCOUNT_LISTS = {

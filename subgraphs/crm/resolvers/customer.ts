@@ -1,11 +1,12 @@
 import { appError } from '../../../lib/errors.js';
 import type { CustomerResolvers, Discrepancy } from '../__generated__/resolvers-types.js';
 import { classifyCustomerId } from '../client/ids.js';
-import { ACCOUNT_LISTS } from '../client/lists.js';
+import { ACCOUNT_LISTS, type CrmList, type ParentList } from '../client/lists.js';
 import type { CrmAccount } from '../client/models.js';
 import type { CrmContext } from '../context.js';
 import type { CustomerModel, ErpAddressInput } from '../models.js';
-import { crmAddress, customerOf, listConnection } from './common.js';
+import { crmAddress, customerOf } from './common.js';
+import { listConnection } from './connection.js';
 
 /** A customer from its account: the ERP customer's id when linked, else the account id. */
 export function customerFromAccount(account: CrmAccount): CustomerModel {
@@ -45,6 +46,11 @@ async function accountOf(customer: CustomerModel, ctx: CrmContext): Promise<CrmA
   if (customer.account !== undefined) return customer.account;
   if (!customer.accountId) return null;
   return ctx.loaders.accountById.load(customer.accountId);
+}
+
+/** One of the lists of the customer's account; none when the CRM holds no account for the customer. */
+function ofAccount<N, P>(list: CrmList<N, P>, customer: CustomerModel): ParentList<N, P> {
+  return { list, parentId: customer.accountId };
 }
 
 const normalise = (value: string | null | undefined) =>
@@ -107,13 +113,13 @@ export const Customer: CustomerResolvers = {
     ].filter((address) => address !== null);
   },
   owner: async (customer, _args, ctx) => (await accountOf(customer, ctx))?.owner ?? null,
-  contacts: (customer, args, ctx) => listConnection(ACCOUNT_LISTS.contacts, customer.accountId, args, ctx),
+  contacts: (customer, args, ctx) => listConnection(ofAccount(ACCOUNT_LISTS.contacts, customer), args, ctx),
   interactions: (customer, args, ctx) =>
-    listConnection(ACCOUNT_LISTS.interactions, customer.accountId, args, ctx),
+    listConnection(ofAccount(ACCOUNT_LISTS.interactions, customer), args, ctx),
   opportunities: (customer, args, ctx) =>
-    listConnection(ACCOUNT_LISTS.opportunities, customer.accountId, args, ctx),
-  quotes: (customer, args, ctx) => listConnection(ACCOUNT_LISTS.quotes, customer.accountId, args, ctx),
+    listConnection(ofAccount(ACCOUNT_LISTS.opportunities, customer), args, ctx),
+  quotes: (customer, args, ctx) => listConnection(ofAccount(ACCOUNT_LISTS.quotes, customer), args, ctx),
   supportCases: (customer, args, ctx) =>
-    listConnection(ACCOUNT_LISTS.supportCases, customer.accountId, args, ctx),
+    listConnection(ofAccount(ACCOUNT_LISTS.supportCases, customer), args, ctx),
   discrepancies: async (customer, _args, ctx) => discrepanciesOf(customer, await accountOf(customer, ctx)),
 };

@@ -21,7 +21,7 @@ async function quotesOf(
   const page = await PRODUCT_QUOTES.page(product.sku, size, after, (read) =>
     ctx.loaders.childList.load(read),
   );
-  const quotes = await ctx.loaders.quoteById.loadMany([...new Set(page.items.map((l) => l.node.quoteId))]);
+  const quotes = await ctx.loaders.quoteById.loadMany([...new Set(page.edges.map((l) => l.node.quoteId))]);
   const byId = new Map<string, CrmQuote>();
   for (const quote of quotes) {
     if (quote instanceof Error) throw quote;
@@ -29,7 +29,7 @@ async function quotesOf(
   }
   const shown = new Set<string>();
   const edges: { cursor: string; node: CrmQuote }[] = [];
-  for (const { node: line, position } of page.items) {
+  for (const { node: line, position } of page.edges) {
     const quote = byId.get(line.quoteId);
     if (!quote || shown.has(quote.id)) continue;
     shown.add(quote.id);
@@ -37,7 +37,7 @@ async function quotesOf(
   }
   const connection = connectionOf(edges, { hasNextPage: page.hasMore, hasPreviousPage: after !== undefined });
   // The page goes on after its last line, even when that line's quote was shown before it.
-  const last = page.items.at(-1);
+  const last = page.edges.at(-1);
   if (last) connection.pageInfo.endCursor = encodeCursor(kind, last.position);
   return connection;
 }

@@ -22,9 +22,9 @@ import type { ErpContext } from '../context.js';
  * list; the last edge's cursor continues where the ERP's page ends.
  */
 export async function listConnection<K extends ListKind>(
-  ctx: ErpContext,
   list: ErpList<K>,
   args: { first?: number | null; after?: string | null },
+  ctx: ErpContext,
 ): Promise<Connection<ListModels[K]>> {
   const size = pageSize(args.first);
   const after = decodeCursor(args.after, list.kind, isPagePosition);

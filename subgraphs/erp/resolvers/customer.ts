@@ -40,7 +40,7 @@ async function documents<K extends DocumentKind>(
   // and dropped.
   const [record, connection] = await Promise.all([
     customerRecord(parent, ctx),
-    listConnection(ctx, list, args),
+    listConnection(list, args, ctx),
   ]);
   return record ? connection : null;
 }

@@ -20,6 +20,6 @@ export const Query: QueryResolvers = {
         argument: 'search',
       });
     }
-    return listConnection(ctx, await ctx.erp.products(search, ctx.requestId), { first, after });
+    return listConnection(await ctx.erp.products(search, ctx.requestId), { first, after }, ctx);
   },
 };
