@@ -1,12 +1,38 @@
+import { LegacyError, type LegacySystem } from './errors.js';
+
 /**
  * The few value shapes both systems' clients and the workflows speak alike, so an address read
  * from one system can be handed to the other's write without a translation in between.
  */
 
-/** A decimal amount as text with two decimals, never a binary float, in an ISO 4217 currency. */
+/** A decimal amount as text with two decimals, never a binary float: "1234.50". */
+export type Amount = string;
+
+/** An amount in an ISO 4217 currency. */
 export interface Money {
-  amount: string;
+  amount: Amount;
   currencyCode: string;
+}
+
+/**
+ * The exact decimal text of an amount a legacy system sent as a JSON number: rounded to the
+ * cent (both systems keep 2 places, so this only drops binary noise such as 0.1 + 0.2), never
+ * "-0.00". A number that is no amount (not finite, or too large for plain decimal text) is the
+ * system breaking its contract: LEGACY_BAD_RESPONSE.
+ */
+export function formatAmount(amount: number, system: LegacySystem): Amount {
+  if (!Number.isFinite(amount) || Math.abs(amount) >= 1e21) {
+    throw new LegacyError(
+      'LEGACY_BAD_RESPONSE',
+      system,
+      `The ${system} answered with an unexpected amount.`,
+      {
+        amount,
+      },
+    );
+  }
+  const text = (Math.round(amount * 100) / 100).toFixed(2);
+  return text === '-0.00' ? '0.00' : text;
 }
 
 /** A postal address as a write gives it: a street, an optional second line, the rest checked. */

@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { type FilterExpr, parseFilter } from '../../legacy/erp/odata.js';
 import { decodeCursor, encodeCursor, foreignCursor, pageSize } from '../../lib/connections.js';
+import { formatAmount } from '../../lib/domain.js';
 import { ConfigError } from '../../lib/env.js';
 import { LegacyError } from '../../lib/errors.js';
 import { silentLogger } from '../../lib/logger.js';
@@ -16,7 +17,6 @@ import {
   queryString,
   stringLiteral,
 } from '../../subgraphs/erp/client/odata.js';
-import { formatAmount } from '../../subgraphs/erp/client/toModels.js';
 import { readErpSubgraphConfig } from '../../subgraphs/erp/config.js';
 
 /** The values of an `a eq X or a eq Y …` filter as the stand-in's parser reads them. */
@@ -296,12 +296,12 @@ describe('money', () => {
         const sign = cents < 0 ? '-' : '';
         const abs = Math.abs(cents);
         const expected = `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-        expect(formatAmount(cents / 100)).toBe(expected === '-0.00' ? '0.00' : expected);
+        expect(formatAmount(cents / 100, 'ERP')).toBe(expected === '-0.00' ? '0.00' : expected);
       }),
     );
-    expect(formatAmount(0.1 + 0.2)).toBe('0.30');
-    expect(formatAmount(1e20)).toBe('100000000000000000000.00');
-    expect(() => formatAmount(Number.NaN)).toThrow(LegacyError);
+    expect(formatAmount(0.1 + 0.2, 'ERP')).toBe('0.30');
+    expect(formatAmount(1e20, 'ERP')).toBe('100000000000000000000.00');
+    expect(() => formatAmount(Number.NaN, 'ERP')).toThrow(LegacyError);
   });
 });
 

@@ -1,3 +1,4 @@
+import { formatAmount } from '../../../lib/domain.js';
 import type { ChildListName } from './fields.js';
 import type {
   CrmAccount,
@@ -31,9 +32,10 @@ import type {
 /** Salesforce's corporate currency, for records without CurrencyIsoCode (single-currency orgs). */
 export const CORPORATE_CURRENCY = 'USD';
 
+/** An amount Salesforce leaves empty is none (null), not zero. */
 function money(amount: number | null | undefined, currencyCode: string | null | undefined): Money | null {
-  if (amount === null || amount === undefined || !Number.isFinite(amount)) return null;
-  return { amount: amount.toFixed(2), currencyCode: currencyCode || CORPORATE_CURRENCY };
+  if (amount === null || amount === undefined) return null;
+  return { amount: formatAmount(amount, 'CRM'), currencyCode: currencyCode || CORPORATE_CURRENCY };
 }
 
 /** An ISO 8601 instant from Salesforce's `2024-03-01T10:00:00.000+0000`. */

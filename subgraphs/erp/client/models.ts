@@ -1,4 +1,5 @@
-import type { Money } from '../../../lib/domain.js';
+import type { Amount, Money } from '../../../lib/domain.js';
+
 /**
  * What the ERP client hands out: the ERP's records in the graph's own vocabulary (schema/erp.graphql),
  * with everything Business Central-specific already translated — option values to enum values,
@@ -6,10 +7,7 @@ import type { Money } from '../../../lib/domain.js';
  * amounts to exact decimal text. Plain JSON, so the shared cache can hold them.
  */
 
-/** A decimal amount as text, never a binary float: "1234.50". */
-export type Amount = string;
-
-export type { Money } from '../../../lib/domain.js';
+export type { Amount, Money } from '../../../lib/domain.js';
 
 export interface ErpAddress {
   purpose: 'BILLING' | 'SHIPPING';

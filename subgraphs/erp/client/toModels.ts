@@ -1,3 +1,4 @@
+import { formatAmount } from '../../../lib/domain.js';
 import { LegacyError } from '../../../lib/errors.js';
 import type {
   Amount,
@@ -69,21 +70,8 @@ const PRODUCT_TYPE: Readonly<Record<string, ProductType>> = {
   'Non-Inventory': 'NON_INVENTORY',
 };
 
-/**
- * BC amounts arrive as JSON numbers already rounded to the currency's 2 places; `toFixed(2)`
- * gives their exact decimal text (never exponent notation for amounts under 1e21).
- */
-export function formatAmount(amount: number): Amount {
-  if (!Number.isFinite(amount) || Math.abs(amount) >= 1e21) {
-    throw new LegacyError('LEGACY_BAD_RESPONSE', 'ERP', 'The ERP answered with an unexpected amount.', {
-      amount,
-    });
-  }
-  const text = (Math.round(amount * 100) / 100).toFixed(2);
-  return text === '-0.00' ? '0.00' : text;
-}
-
-const amountOf = (amount: number | null | undefined): Amount => formatAmount(amount ?? 0);
+/** BC sends amounts it has none of as null or leaves them out: zero. */
+const amountOf = (amount: number | null | undefined): Amount => formatAmount(amount ?? 0, 'ERP');
 
 /** BC's empty date is 0001-01-01; the graph says null. */
 function dateOf(value: string | null | undefined): string | null {
