@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { appError, isCatalogued, LegacyError } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -22,6 +22,18 @@ export interface SubgraphErrorOptions {
    * representation): the catalogued error to answer with instead of masking it.
    */
   reclassify?: (path: ErrorPath, original: unknown) => GraphQLError | undefined;
+}
+
+/**
+ * For a subgraph's `reclassify`: @apollo/subgraph's `_entities` resolver throws a plain Error,
+ * for the whole field, when a representation is not an object naming one of the subgraph's
+ * entity types. That is bad input, not our failure.
+ */
+export function representationError(path: ErrorPath, original: unknown): GraphQLError | undefined {
+  if (path?.length !== 1 || path[0] !== '_entities' || original instanceof GraphQLError) return undefined;
+  return appError('BAD_USER_INPUT', 'An entity representation names no entity type of this subgraph.', {
+    argument: 'representations',
+  });
 }
 
 type Verdict =

@@ -1,5 +1,6 @@
 import { type CacheScope, crmCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
 import { silentLogger } from '../../lib/logger.js';
+import { representationError } from '../../lib/subgraphErrors.js';
 import {
   createSubgraphServer,
   type SystemSubgraph,
@@ -40,6 +41,7 @@ export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDe
     schemaPath: CRM_SCHEMA_PATH,
     resolvers,
     subgraph: 'CRM',
+    reclassify: representationError,
     logger,
     context: createContextFactory({
       reads: new CrmReads(client),

@@ -1,7 +1,6 @@
-import { GraphQLError } from 'graphql';
 import { erpCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
-import { appError } from '../../lib/errors.js';
 import { silentLogger } from '../../lib/logger.js';
+import { representationError } from '../../lib/subgraphErrors.js';
 import {
   createSubgraphServer,
   type SystemSubgraph,
@@ -17,20 +16,6 @@ export const ERP_SCHEMA_PATH = new URL('../../schema/erp.graphql', import.meta.u
 
 export type ErpSubgraph = SystemSubgraph<ErpClient>;
 export type ErpSubgraphDeps = SystemSubgraphDeps;
-
-/**
- * @apollo/subgraph's `_entities` resolver throws a plain Error, for the whole field, when a
- * representation is not an object naming one of our entity types: that is bad input.
- */
-function representationError(
-  path: readonly (string | number)[] | undefined,
-  original: unknown,
-): GraphQLError | undefined {
-  if (path?.length !== 1 || path[0] !== '_entities' || original instanceof GraphQLError) return undefined;
-  return appError('BAD_USER_INPUT', 'An entity representation names no entity type of this subgraph.', {
-    argument: 'representations',
-  });
-}
 
 export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDeps = {}): ErpSubgraph {
   const logger = deps.logger ?? silentLogger;
