@@ -345,6 +345,13 @@ describe('customer and references', () => {
     expect(answer.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT']);
   });
 
+  it('refuses a representation of no entity type of its own with BAD_USER_INPUT, as the ERP does', async () => {
+    for (const representations of [[{ __typename: 'Nope', id: 'x' }], ['not an object']]) {
+      const answer = await fixture.batched.query(ENTITIES, { representations });
+      expect(answer.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    }
+  });
+
   it('lists the oldest of duplicate accounts and names the others', async () => {
     const erpIdCounts = new Map<string, number>();
     for (const a of linked())
