@@ -105,6 +105,18 @@ export function subgraphCache(
   return { cache: createConfiguredCache(config, logger.child({ component: 'legacy-cache' })), owned: true };
 }
 
+/**
+ * The scope a subgraph reads the cache through (`scope` from erpCacheScope / crmCacheScope):
+ * none when it has no cache, or when its settings turn the cache off, a shared one given included.
+ */
+export function readCacheScope(
+  cache: LegacyCache | undefined,
+  config: LegacyCacheConfig,
+  scope: string,
+): CacheScope | undefined {
+  return cache && config.mode !== 'off' ? { cache, scope, ttlMs: config.ttlMs } : undefined;
+}
+
 /** A URL written the same way whoever configured it (trailing slash, case of the host). */
 function canonicalUrl(url: string): string {
   try {

@@ -30,8 +30,8 @@ export function createContextFactory(options: {
     requestId,
     logger,
     crm: reads,
-    loaders: createLoaders({ reads, batching, requestId, ...(cache ? { cache } : {}) }),
+    loaders: createLoaders({ reads, batching, requestId, cache }),
     batching,
-    ...(cache ? { cache } : {}),
+    cache,
   });
 }

@@ -1,4 +1,4 @@
-import { type CacheScope, crmCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
+import { crmCacheScope, readCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
 import { silentLogger } from '../../lib/logger.js';
 import { representationError } from '../../lib/subgraphErrors.js';
 import {
@@ -21,14 +21,6 @@ export type CrmSubgraphDeps = SystemSubgraphDeps;
 export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDeps = {}): CrmSubgraph {
   const logger = deps.logger ?? silentLogger;
   const { cache, owned } = subgraphCache(config.cache, deps.cache, logger);
-  const cacheScope: CacheScope | undefined =
-    cache && config.cache.mode !== 'off'
-      ? {
-          cache,
-          scope: crmCacheScope({ url: config.crmUrl, apiVersion: config.apiVersion, token: config.crmToken }),
-          ttlMs: config.cache.ttlMs,
-        }
-      : undefined;
   const client = new CrmClient({
     crmUrl: config.crmUrl,
     token: config.crmToken,
@@ -46,7 +38,11 @@ export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDe
     context: createContextFactory({
       reads: new CrmReads(client),
       batching: config.batching,
-      ...(cacheScope ? { cache: cacheScope } : {}),
+      cache: readCacheScope(
+        cache,
+        config.cache,
+        crmCacheScope({ url: config.crmUrl, apiVersion: config.apiVersion, token: config.crmToken }),
+      ),
     }),
     async release() {
       await client.close();

@@ -26,6 +26,6 @@ export function createContextFactory(options: {
     requestId,
     logger,
     erp: reads,
-    loaders: createLoaders({ reads, batching, requestId, ...(cache ? { cache } : {}) }),
+    loaders: createLoaders({ reads, batching, requestId, cache }),
   });
 }

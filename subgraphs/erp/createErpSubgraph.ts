@@ -1,4 +1,4 @@
-import { erpCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
+import { erpCacheScope, readCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
 import { silentLogger } from '../../lib/logger.js';
 import { representationError } from '../../lib/subgraphErrors.js';
 import {
@@ -41,20 +41,16 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDe
     context: createContextFactory({
       reads: new ErpReads(client, { localCurrencyCode: config.localCurrencyCode }),
       batching: config.batching,
-      ...(cache && config.cache.mode !== 'off'
-        ? {
-            cache: {
-              cache,
-              scope: erpCacheScope({
-                url: config.erpUrl,
-                companyId: config.companyId,
-                companyName: config.companyName,
-                token: config.erpToken,
-              }),
-              ttlMs: config.cache.ttlMs,
-            },
-          }
-        : {}),
+      cache: readCacheScope(
+        cache,
+        config.cache,
+        erpCacheScope({
+          url: config.erpUrl,
+          companyId: config.companyId,
+          companyName: config.companyName,
+          token: config.erpToken,
+        }),
+      ),
     }),
     async release() {
       await client.close();
