@@ -132,7 +132,7 @@ function canonicalUrl(url: string): string {
  * different versions sharing one Redis during a rolling deploy never read each other's entries:
  * raise it whenever a cached model changes shape.
  */
-const CACHED_MODEL_VERSION = 'models-2';
+const CACHED_MODEL_VERSION = 'models-3';
 
 /**
  * The visibility scope of ERP entries: the service, the company (configured id, else the name

@@ -1,6 +1,7 @@
 import type { ContactResolvers } from '../__generated__/resolvers-types.js';
 import { toSalesforceId18 } from '../client/ids.js';
-import { crmAddress, customerOf } from './common.js';
+import { crmAddress } from './address.js';
+import { customerOf } from './common.js';
 
 export const Contact: ContactResolvers = {
   __resolveReference(reference, ctx) {

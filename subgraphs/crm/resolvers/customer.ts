@@ -5,7 +5,8 @@ import { ACCOUNT_LISTS, type CrmList, type ParentList } from '../client/lists.js
 import type { CrmAccount } from '../client/models.js';
 import type { CrmContext } from '../context.js';
 import type { CustomerModel, ErpAddressInput } from '../models.js';
-import { crmAddress, customerOf } from './common.js';
+import { crmAddress } from './address.js';
+import { customerOf } from './common.js';
 import { listConnection } from './connection.js';
 
 /** A customer from its account: the ERP customer's id when linked, else the account id. */

@@ -9,9 +9,8 @@ import type { Amount, Money } from '../../../lib/domain.js';
 
 export type { Amount, Money } from '../../../lib/domain.js';
 
+/** An address as the ERP holds it (what it is for is the field holding it). */
 export interface ErpAddress {
-  purpose: 'BILLING' | 'SHIPPING';
-  source: 'ERP';
   /** The address lines, one per line of text. */
   street: string | null;
   city: string | null;

@@ -105,15 +105,9 @@ function productSkuOf(line: { lineType: string | null; lineObjectNumber: string 
 
 type Place = Record<'city' | 'state' | 'postalCode' | 'country', string | null | undefined>;
 
-function addressOf(
-  purpose: ErpAddress['purpose'],
-  lines: (string | null | undefined)[],
-  place: Place,
-): ErpAddress {
+function addressOf(lines: (string | null | undefined)[], place: Place): ErpAddress {
   const street = lines.map(textOf).filter((line) => line !== null);
   return {
-    purpose,
-    source: 'ERP',
     street: street.length === 0 ? null : street.join('\n'),
     city: textOf(place.city),
     state: textOf(place.state),
@@ -124,16 +118,13 @@ function addressOf(
 
 /** A sales document's ship-to address; null when BC holds none of it. */
 function shipToOf(document: BcSalesOrder | BcSalesShipment): ErpAddress | null {
-  const address = addressOf('SHIPPING', [document.shipToAddressLine1, document.shipToAddressLine2], {
+  const address = addressOf([document.shipToAddressLine1, document.shipToAddressLine2], {
     city: document.shipToCity,
     state: document.shipToState,
     postalCode: document.shipToPostCode,
     country: document.shipToCountry,
   });
-  const empty = [address.street, address.city, address.state, address.postalCode, address.country].every(
-    (value) => value === null,
-  );
-  return empty ? null : address;
+  return Object.values(address).every((value) => value === null) ? null : address;
 }
 
 function orderLine(line: BcSalesOrderLine): ErpOrderLine {
@@ -217,7 +208,7 @@ export function modelsOf(localCurrencyCode: string) {
       name: textOf(record.displayName),
       email: textOf(record.email),
       phone: textOf(record.phoneNumber),
-      billingAddress: addressOf('BILLING', [record.addressLine1, record.addressLine2], record),
+      billingAddress: addressOf([record.addressLine1, record.addressLine2], record),
       currencyCode,
       balance: money(balance, currencyCode),
       overdue: money(record.customerFinancialDetail?.overdueAmount ?? 0, currencyCode),

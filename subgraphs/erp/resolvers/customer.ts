@@ -4,6 +4,7 @@ import type { ErpCustomer } from '../client/models.js';
 import { isErpId } from '../client/reads.js';
 import type { ErpContext } from '../context.js';
 import type { CustomerModel } from '../models.js';
+import { erpAddress } from './address.js';
 import { listConnection } from './connection.js';
 import { MAX_ID_LENGTH, referenceKey } from './input.js';
 
@@ -59,7 +60,7 @@ export const Customer: CustomerResolvers = {
   erpName: fromRecord((record) => record.name),
   erpEmail: fromRecord((record) => record.email),
   erpPhone: fromRecord((record) => record.phone),
-  erpBillingAddress: fromRecord((record) => record.billingAddress),
+  erpBillingAddress: fromRecord((record) => erpAddress('BILLING', record.billingAddress)),
   currencyCode: fromRecord((record) => record.currencyCode),
   balance: fromRecord((record) => record.balance),
   overdue: fromRecord((record) => record.overdue),

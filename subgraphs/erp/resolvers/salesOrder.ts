@@ -1,5 +1,6 @@
 import type { SalesOrderLineResolvers, SalesOrderResolvers } from '../__generated__/resolvers-types.js';
 import { isErpId } from '../client/reads.js';
+import { erpAddress } from './address.js';
 import { MAX_CODE_LENGTH, MAX_ID_LENGTH, referenceKey } from './input.js';
 import { inCurrency, productOfLine } from './lines.js';
 
@@ -23,7 +24,7 @@ export const SalesOrder: SalesOrderResolvers = {
   tax: (order) => order.tax,
   total: (order) => order.total,
   fullyShipped: (order) => order.fullyShipped,
-  shipToAddress: (order) => order.shipToAddress,
+  shipToAddress: (order) => order.shipToAddress && erpAddress('SHIPPING', order.shipToAddress),
   lines: async (order, _args, ctx) => {
     // Orders are read with their lines; the loader is for an answer that came without them.
     const lines = order.lines ?? (await ctx.loaders.linesOfOrder.load(order.id));

@@ -1,4 +1,5 @@
 import type { ShipmentLineResolvers, ShipmentResolvers } from '../__generated__/resolvers-types.js';
+import { erpAddress } from './address.js';
 import { MAX_CODE_LENGTH, referenceKey } from './input.js';
 import { productOfLine } from './lines.js';
 
@@ -11,7 +12,7 @@ export const Shipment: ShipmentResolvers = {
   customer: (shipment) => (shipment.customerId ? { id: shipment.customerId } : null),
   order: (shipment, _args, ctx) =>
     shipment.orderNumber ? ctx.loaders.orderByNumber.load(shipment.orderNumber) : null,
-  shipToAddress: (shipment) => shipment.shipToAddress,
+  shipToAddress: (shipment) => shipment.shipToAddress && erpAddress('SHIPPING', shipment.shipToAddress),
   lines: (shipment, _args, ctx) => ctx.loaders.linesOfShipment.load(shipment.id),
 };
 
