@@ -1,7 +1,7 @@
 import type { ContactResolvers } from '../__generated__/resolvers-types.js';
 import { toSalesforceId18 } from '../client/ids.js';
 import { crmAddress } from './address.js';
-import { customerOf } from './common.js';
+import { customerOf } from './customer.js';
 
 export const Contact: ContactResolvers = {
   __resolveReference(reference, ctx) {

@@ -1,15 +1,22 @@
 import { appError } from '../../../lib/errors.js';
 import type { CustomerResolvers, Discrepancy } from '../__generated__/resolvers-types.js';
-import { classifyCustomerId } from '../client/ids.js';
+import { classifyCustomerId, customerIdOfAccount } from '../client/ids.js';
 import { ACCOUNT_LISTS, type CrmList, type ParentList } from '../client/lists.js';
-import type { CrmAccount } from '../client/models.js';
+import type { CrmAccount, CrmAccountRef } from '../client/models.js';
 import type { CrmContext } from '../context.js';
 import type { CustomerModel, ErpAddressInput } from '../models.js';
 import { crmAddress } from './address.js';
-import { customerOf } from './common.js';
 import { listConnection } from './connection.js';
 
-/** A customer from its account: the ERP customer's id when linked, else the account id. */
+/** The customer of a CRM account (the ERP customer's id when linked, else the account id), its account not read yet. */
+export function customerOf(account: CrmAccountRef): CustomerModel {
+  return {
+    id: customerIdOfAccount(account.crmAccountId, account.erpCustomerId),
+    accountId: account.crmAccountId,
+  };
+}
+
+/** The customer of an account already read. */
 export function customerFromAccount(account: CrmAccount): CustomerModel {
   return { ...customerOf(account), account };
 }

@@ -1,6 +1,6 @@
 import type { OpportunityResolvers } from '../__generated__/resolvers-types.js';
 import { toSalesforceId18 } from '../client/ids.js';
-import { customerOf } from './common.js';
+import { customerOf } from './customer.js';
 
 export const Opportunity: OpportunityResolvers = {
   __resolveReference(reference, ctx) {
