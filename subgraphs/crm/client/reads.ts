@@ -90,8 +90,6 @@ const OLDEST_FIRST: readonly OrderKey[] = [
 const TASK_ID_PREFIX = '00T';
 const EVENT_ID_PREFIX = '00U';
 
-const Account = 'Account' satisfies SObjectName;
-
 const QUOTE_LINES_SUBQUERY: SubquerySpec = {
   relationship: 'QuoteLineItems',
   fields: QUOTE_LINE_FIELDS,
@@ -254,7 +252,7 @@ export class CrmReads {
     if (args.search !== undefined) conditions.push(like('Name', containsPattern(args.search)));
     if (args.after) conditions.push(keysetAfter(ACCOUNT_PAGE_ORDER, args.after));
     const soql = buildSelect({
-      object: Account,
+      object: 'Account',
       fields: ACCOUNT_FIELDS,
       subqueries: largestPerList(readAhead).map(childSubquery),
       where: conditions.length > 0 ? and(...conditions) : undefined,
