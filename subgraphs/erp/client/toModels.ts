@@ -85,6 +85,15 @@ function textOf(value: string | null | undefined): string | null {
 }
 
 /** A reference to another record (an id, a number): an empty one references nothing. */
+/**
+ * A customer's blocked option as the graph names it; undefined for a value BC's contract does
+ * not have (reads refuse it, a write's rule treats it as blocked).
+ */
+export function customerBlockOf(value: string | null | undefined): CustomerBlock | undefined {
+  const key = value ?? ' ';
+  return Object.hasOwn(CUSTOMER_BLOCK, key) ? CUSTOMER_BLOCK[key] : undefined;
+}
+
 function referenceOf(value: string | null | undefined): string | null {
   return value ? value : null;
 }

@@ -2,6 +2,7 @@ import type { PostalAddress } from '../../../lib/domain.js';
 import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
 import type { ErpClient } from './erpClient.js';
 import { guidLiteral, isGuid, stringLiteral } from './odata.js';
+import { customerBlockOf } from './toModels.js';
 import type { BcCustomer, BcItem, BcSalesOrder } from './types.js';
 import type {
   ErpCustomerChanges,
@@ -108,8 +109,9 @@ function customerOf(body: WithEtag<BcCustomerForWrite> | undefined, label: strin
   if (!body || typeof body !== 'object') throw badLegacyResponse('ERP', label, 'no entity');
   const etag = body['@odata.etag'];
   if (typeof etag !== 'string') throw badLegacyResponse('ERP', label, 'no @odata.etag');
-  // BC writes " " for a customer that is not blocked; the graph names the rest in upper case.
-  const blocked = body.blocked?.trim() ?? '';
+  // Named as the reads name it; a value outside BC's contract still blocks, in its own words.
+  const option = body.blocked?.trim() ?? '';
+  const block = customerBlockOf(option) ?? option.toUpperCase();
   // BC's credit limit of 0 means the customer has none.
   const creditLimit = body.creditLimit ?? 0;
   return {
@@ -128,7 +130,7 @@ function customerOf(body: WithEtag<BcCustomerForWrite> | undefined, label: strin
     creditLimit: creditLimit > 0 ? creditLimit : null,
     balance: body.customerFinancialDetail?.balance ?? body.balanceDue ?? null,
     currencyCode: body.currencyCode?.trim() || null,
-    blocked: blocked === '' ? null : blocked.toUpperCase(),
+    blocked: block === 'NONE' ? null : block,
     version: etag,
   };
 }
