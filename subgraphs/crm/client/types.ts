@@ -209,42 +209,22 @@ export interface SfQuoteForWrite {
   LastModifiedDate: string | null;
 }
 
-export interface SfAccountForWrite {
-  Id: string;
-  Name: string | null;
-  ERP_Customer_Id__c: string | null;
-  BillingStreet: string | null;
-  BillingCity: string | null;
-  BillingState: string | null;
-  BillingPostalCode: string | null;
-  BillingCountry: string | null;
-  ShippingStreet: string | null;
-  ShippingCity: string | null;
-  ShippingState: string | null;
-  ShippingPostalCode: string | null;
-  ShippingCountry: string | null;
-  LastModifiedDate: string | null;
-  CreatedDate: string | null;
-}
+/** An account as a write decides on it: what the reads know of it, plus its last modification. */
+export type SfAccountForWrite = Pick<
+  AccountRecord,
+  'Id' | 'Name' | 'ERP_Customer_Id__c' | `${AddressPrefix}${AddressPart}`
+> & { LastModifiedDate: string | null; CreatedDate: string | null };
 
-export interface SfContactForWrite {
-  Id: string;
-  AccountId: string | null;
-  FirstName: string | null;
-  LastName: string | null;
-  Email: string | null;
-  Phone: string | null;
-  MobilePhone: string | null;
-  Title: string | null;
-  Contact_Role__c: string | null;
-  LastModifiedDate: string | null;
-}
+/** A contact as a write decides on it: what the reads know of it, plus its last modification. */
+export type SfContactForWrite = Pick<
+  ContactRecord,
+  'Id' | 'AccountId' | 'FirstName' | 'Email' | 'Phone' | 'MobilePhone' | 'Title' | 'Contact_Role__c'
+> & { LastName: string | null; LastModifiedDate: string | null };
 
 export type AddressPrefix = 'Billing' | 'Shipping';
 /** An account's billing or delivery address, as read and as a change sends it. */
-export type AccountAddressFields = Partial<
-  Record<`${AddressPrefix}${'Street' | 'City' | 'State' | 'PostalCode' | 'Country'}`, string | null>
->;
+type AddressPart = 'Street' | 'City' | 'State' | 'PostalCode' | 'Country';
+export type AccountAddressFields = Partial<Record<`${AddressPrefix}${AddressPart}`, string | null>>;
 
 /** What a Task or an Event is created with: the account it is logged against, and what it says. */
 export interface SfActivityForCreate {
