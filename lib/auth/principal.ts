@@ -1,0 +1,48 @@
+/**
+ * Who is calling, as the gateway and every subgraph derive it from the caller's verified token.
+ * Built only by lib/auth/verifier.ts (never from unverified input), then carried in each
+ * request's context.
+ */
+export interface Principal {
+  /** The token's `sub`. */
+  subject: string;
+  /** What the caller may do (see SCOPES), from the token's `scope` (space-separated) or `scp` claim. */
+  scopes: ReadonlySet<string>;
+  /** The caller's CRM user (their Salesforce username, usually the e-mail) from the configured claim, when the token has it. */
+  crmUser?: string;
+  /** The verified token itself, forwarded by the gateway to the subgraphs in `Authorization`. */
+  token: string;
+}
+
+/** The scopes this product knows (README: "Access control"). */
+export const SCOPES = {
+  /** Customers and what they bought: names, orders, products, interactions, quotes. */
+  customerRead: 'customer:read',
+  /** Instead of customer:read: only the customers whose CRM owner is the caller. */
+  salesOwn: 'sales:own',
+  /** Money owed: balance, credit, overdue, invoices, payments. */
+  financeRead: 'finance:read',
+  /** Personal data: contact e-mail and phone, addresses. */
+  piiRead: 'pii:read',
+  /** Change customers' addresses and contacts. */
+  customerWrite: 'customer:write',
+  /** Convert quotes into ERP orders. */
+  ordersWrite: 'orders:write',
+  /** Log calls, meetings and e-mails in the CRM. */
+  interactionsWrite: 'interactions:write',
+  /** See the write-backs waiting for a legacy system. */
+  opsRead: 'ops:read',
+} as const;
+
+export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
+
+export const ALL_SCOPES: readonly Scope[] = Object.values(SCOPES);
+
+/** True when the caller sees only the customers they own in the CRM (sales:own without customer:read). */
+export function seesOnlyOwnCustomers(principal: Principal | undefined): boolean {
+  return (
+    principal !== undefined &&
+    !principal.scopes.has(SCOPES.customerRead) &&
+    principal.scopes.has(SCOPES.salesOwn)
+  );
+}
