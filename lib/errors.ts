@@ -15,6 +15,12 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: 'Authentication is required.',
   /** Authenticated, but not allowed to read or change this. */
   FORBIDDEN: 'Not allowed.',
+  /**
+   * The caller may not see this field or type, or run this mutation (a scope or policy the schema
+   * asks is missing): the field is null at its path, nothing was fetched or run for it, and the
+   * rest of the answer is served.
+   */
+  UNAUTHORIZED_FIELD_OR_TYPE: 'Not allowed to see this field or run this operation.',
   /** The record does not exist in its system of record (writes and explicit lookups). */
   NOT_FOUND: 'The record does not exist.',
   /** Someone else changed the record since it was read (ETag / last-modified check). */
@@ -29,6 +35,11 @@ export const ERROR_CODES = {
   LEGACY_BAD_RESPONSE: 'A legacy system answered with an unexpected response.',
   /** A legacy system refused a request we built: a bug on our side or a data problem. */
   LEGACY_REJECTED: 'A legacy system refused the request.',
+  /**
+   * A legacy system (or its identity provider) refused the gateway's credentials: a token that
+   * could not be renewed, a client secret or key that is wrong, revoked or expired.
+   */
+  LEGACY_AUTH_FAILED: "A legacy system refused the gateway's credentials.",
   /** A subgraph of the gateway failed or timed out; its fields are missing from the answer. */
   SUBGRAPH_UNAVAILABLE: 'Part of the graph is unavailable.',
   /** The operation exceeds a limit (depth, aliases, tokens, cost, page size). */
@@ -90,6 +101,7 @@ export class LegacyError extends Error {
       | 'LEGACY_THROTTLED'
       | 'LEGACY_BAD_RESPONSE'
       | 'LEGACY_REJECTED'
+      | 'LEGACY_AUTH_FAILED'
       | 'NOT_FOUND'
       | 'CONFLICT'
     >,
@@ -124,6 +136,8 @@ export function legacyFailureMessage(system: LegacySystem, code: LegacyError['co
       return `The ${system} answered with an unexpected response (${label}).`;
     case 'LEGACY_REJECTED':
       return `The ${system} refused the request (${label}).`;
+    case 'LEGACY_AUTH_FAILED':
+      return `The ${system} refused the gateway's credentials (${label}).`;
   }
 }
 
