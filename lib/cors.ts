@@ -31,9 +31,11 @@ export function corsConfigFromEnv(env: Env): CorsConfig {
     .filter((origin) => origin !== '');
   for (const origin of origins) {
     const parsed = URL.canParse(origin) ? new URL(origin) : undefined;
+    // The URL parser takes `*` as a host character: a wildcard would silently never match.
     if (
       (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') ||
-      parsed.origin !== origin.replace(/\/$/, '').toLowerCase()
+      parsed.origin !== origin.replace(/\/$/, '').toLowerCase() ||
+      origin.includes('*')
     ) {
       throw new ConfigError(
         'CORS_ORIGINS',
