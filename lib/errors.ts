@@ -44,6 +44,8 @@ export const ERROR_CODES = {
   SUBGRAPH_UNAVAILABLE: 'Part of the graph is unavailable.',
   /** The operation exceeds a limit (depth, aliases, tokens, cost, page size). */
   OPERATION_LIMIT_EXCEEDED: 'The operation exceeds a limit.',
+  /** The caller sent more requests than its rate limit allows (HTTP 429); retry after `Retry-After` seconds. */
+  RATE_LIMITED: 'Too many requests; retry later.',
   /** An idempotency key was sent again with a different input: keys name one operation only. */
   IDEMPOTENCY_KEY_REUSED: 'The idempotency key was already used with a different input.',
   /** An earlier call with the same idempotency key (or for the same record) is still running. */
