@@ -50,7 +50,8 @@ export function createCallerRateLimiter(
   client.on('ready', () => {
     warned = false;
   });
-  const connected = client.connect().catch(() => undefined);
+  // Not awaited: a gateway starts, and serves, while Redis is away (counting in memory meanwhile).
+  client.connect().catch(() => undefined);
   const redis = new RateLimiterRedis({
     ...options,
     storeClient: client,
@@ -61,8 +62,9 @@ export function createCallerRateLimiter(
     inMemoryBlockOnConsumed: settings.requests + 1,
   });
   return limiterOver(redis, 'redis', deps.logger, async () => {
-    await connected;
-    if (client.isOpen) await client.close();
+    // A client still trying to (re)connect would wait for Redis to close gracefully: drop it.
+    if (client.isReady) await client.close();
+    else if (client.isOpen) client.destroy();
   });
 }
 

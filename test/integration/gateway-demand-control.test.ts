@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayConfig } from '../../gateway/config.js';
 import { createGateway, type Gateway } from '../../gateway/createGateway.js';
@@ -233,5 +235,33 @@ describe('rate limit shared through Redis by two gateways', async () => {
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     }
     expect(await legacyTotal(stack)).toBe(0);
+  });
+});
+
+describe('rate limit while Redis is unreachable', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    // A port that was just free: no Redis answers there.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    stack = await startStack({
+      customers: 10,
+      gateway: {
+        redisUrl: `redis://127.0.0.1:${port}`,
+        demandControl: demandControl({ rateLimit: { requests: 2 } }),
+      },
+    });
+  });
+  afterAll(() => stack?.close());
+
+  it('counts in the gateway memory instead: served within the limit, 429 over it, never a 500', async () => {
+    const erin = await stack.tokenFor({ sub: 'erin' });
+    expect((await post(stack.gatewayUrl, SMALL, erin)).status).toBe(200);
+    expect((await post(stack.gatewayUrl, SMALL, erin)).status).toBe(200);
+    const refused = await post(stack.gatewayUrl, SMALL, erin);
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors[0].extensions.code).toBe('RATE_LIMITED');
   });
 });
