@@ -61,7 +61,7 @@ export function applyCors(config: CorsConfig, req: IncomingMessage, res: ServerR
   const origin = req.headers.origin;
   const allowed = origin !== undefined && config.origins.includes(origin);
   // The answer differs by Origin: caches must not hand one origin's answer to another.
-  res.setHeader('vary', 'Origin');
+  res.setHeader('vary', 'origin');
   if (allowed) {
     res.setHeader('access-control-allow-origin', origin);
     res.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
