@@ -1,6 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type AuthConfig, authConfigFromEnv } from '../lib/auth/config.js';
+import { type CorsConfig, corsConfigFromEnv } from '../lib/cors.js';
 import { type Env, flag, httpUrl, integer, logLevel, redisUrl, text } from '../lib/env.js';
+import { type DemandControlConfig, demandControlConfigFromEnv } from './demandControlConfig.js';
 
 /**
  * Subgraphs the gateway knows a URL variable for (`<NAME>_SUBGRAPH_URL`), by service name. The
@@ -42,6 +45,12 @@ export interface GatewayConfig {
   limits: OperationLimits;
   /** Whole answers of identical queries (gateway/plugins/responseCache.ts); ttlMs 0 or enabled false: off. */
   responseCache: { enabled: boolean; ttlMs: number };
+  /** Per-caller rate limit and operation cost limit (gateway/plugins/demandControl.ts). */
+  demandControl: DemandControlConfig;
+  /** Browser front ends allowed to call from other origins (lib/cors.ts); none by default. */
+  cors: CorsConfig;
+  /** Caller authentication (AUTH_*) and the secret the gateway shows the subgraphs (SUBGRAPH_SHARED_SECRET). */
+  auth: AuthConfig;
   /** Shares the response cache (and its invalidation by mutations) between gateway replicas. */
   redisUrl?: string;
 }
@@ -68,6 +77,7 @@ export function gatewayConfigFromEnv(env: Env = process.env): GatewayConfig {
     subgraphMaxConnections: integer(env, 'SUBGRAPH_MAX_CONNECTIONS', 64, 1, 10_000),
     readyProbeTimeoutMs: integer(env, 'READY_PROBE_TIMEOUT_MS', 1000, 50, 60_000),
     production: env.NODE_ENV === 'production',
+    auth: authConfigFromEnv(env, { production: env.NODE_ENV === 'production' }),
     logLevel: logLevel(env),
     supergraphPath: supergraphPath
       ? isAbsolute(supergraphPath)
@@ -83,6 +93,8 @@ export function gatewayConfigFromEnv(env: Env = process.env): GatewayConfig {
       enabled: flag(env, 'RESPONSE_CACHE', true),
       ttlMs: integer(env, 'RESPONSE_CACHE_TTL_S', 10, 0, 86_400) * 1000,
     },
+    demandControl: demandControlConfigFromEnv(env),
+    cors: corsConfigFromEnv(env),
     ...optional('redisUrl', redisUrl(env, 'REDIS_URL')),
   };
 }

@@ -1,7 +1,9 @@
+import type { Principal } from '../lib/auth/principal.js';
 import type { Logger } from '../lib/logger.js';
 
-/** What every request carries through the gateway: its id and the child logger that logs under it. */
+/** What every request carries through the gateway: its id, the child logger that logs under it, and its authenticated caller. */
 export interface GatewayContext {
   requestId: string;
   logger: Logger;
+  principal: Principal;
 }

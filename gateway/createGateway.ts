@@ -8,16 +8,22 @@ import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
+import { readAccessRules } from '../lib/auth/requirements.js';
+import { type Authenticator, createAuthenticator } from '../lib/auth/verifier.js';
 import { createGraphQLHttpServer, sendJson } from '../lib/graphqlHttp.js';
 import { createLegacyCache, type LegacyCache } from '../lib/legacyCache.js';
 import { createLogger, type Logger } from '../lib/logger.js';
+import { authorizingGateway, executableSupergraph } from './authorization.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
+import { costModelFromSupergraph } from './cost.js';
 import { maskError } from './errors.js';
 import { operationLimitRules } from './limits.js';
+import { demandControlPlugin } from './plugins/demandControl.js';
 import { errorLoggingPlugin } from './plugins/errorLogging.js';
 import { operationNamePlugin } from './plugins/operationName.js';
 import { responseCachePlugin } from './plugins/responseCache.js';
+import { createCallerRateLimiter } from './rateLimit.js';
 import { probeSubgraph, type SubgraphConnection, SubgraphDataSource, subgraphAgent } from './subgraphs.js';
 
 export interface Gateway {
@@ -36,8 +42,9 @@ export interface Gateway {
  */
 export function createGateway(
   config: GatewayConfig,
-  deps: { logger?: Logger; responseCache?: LegacyCache } = {},
+  deps: { logger?: Logger; responseCache?: LegacyCache; authenticator?: Authenticator } = {},
 ): Gateway {
+  const authenticator = deps.authenticator ?? createAuthenticator(config.auth);
   const logger = deps.logger ?? createLogger({ name: 'gateway', level: config.logLevel });
   const cachesResponses = config.responseCache.enabled && config.responseCache.ttlMs > 0;
   // A cache handed in belongs to the caller; one made here is closed with the gateway.
@@ -47,6 +54,13 @@ export function createGateway(
       createLegacyCache({ ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), logger }))
     : undefined;
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
+  const rateLimiter =
+    config.demandControl.rateLimit.requests > 0
+      ? createCallerRateLimiter(config.demandControl.rateLimit, {
+          ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+          logger,
+        })
+      : undefined;
 
   const subgraphNames = subgraphsOf(supergraphSdl);
   const connections = new Map<string, SubgraphConnection>();
@@ -65,16 +79,20 @@ export function createGateway(
     });
   }
 
-  const gateway = new ApolloGateway({
-    supergraphSdl,
+  // Access rules are read from the committed supergraph; the gateway loads a copy it accepts (see executableSupergraph).
+  const accessRules = readAccessRules(supergraphSdl);
+  const apolloGateway = new ApolloGateway({
+    supergraphSdl: executableSupergraph(supergraphSdl),
     logger,
     buildService({ name }) {
       const connection = connections.get(name);
       if (!connection)
         throw new Error(`The supergraph names a subgraph '${name}' the gateway has no URL for.`);
-      return new SubgraphDataSource(connection);
+      return new SubgraphDataSource(connection, config.auth.subgraphSecret);
     },
   });
+
+  const gateway = authorizingGateway(apolloGateway, accessRules);
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -96,6 +114,11 @@ export function createGateway(
       ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
       errorLoggingPlugin(),
       operationNamePlugin(),
+      demandControlPlugin({
+        config: config.demandControl,
+        costModel: costModelFromSupergraph(supergraphSdl),
+        ...(rateLimiter ? { rateLimiter } : {}),
+      }),
       ...(responseCache
         ? [responseCachePlugin({ cache: responseCache, ttlMs: config.responseCache.ttlMs })]
         : []),
@@ -108,7 +131,13 @@ export function createGateway(
   const server = createGraphQLHttpServer<GatewayContext>({
     apollo,
     logger,
-    context: async ({ requestId, logger: requestLogger }) => ({ requestId, logger: requestLogger }),
+    ...(config.cors.origins.length > 0 ? { cors: config.cors } : {}),
+    authenticate: (req) => authenticator.authenticate(req),
+    context: async ({ requestId, logger: requestLogger, principal }) => ({
+      requestId,
+      logger: requestLogger,
+      principal,
+    }),
     routes: {
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       '/ready': async (_req, res) => {
@@ -116,7 +145,10 @@ export function createGateway(
         const problems = await Promise.all(
           [...connections.values()].map(
             async (connection) =>
-              [connection.name, await probeSubgraph(connection, config.readyProbeTimeoutMs)] as const,
+              [
+                connection.name,
+                await probeSubgraph(connection, config.auth.subgraphSecret, config.readyProbeTimeoutMs),
+              ] as const,
           ),
         );
         const subgraphs = Object.fromEntries(problems.map(([name, problem]) => [name, problem ?? 'ok']));
@@ -150,6 +182,7 @@ export function createGateway(
       loaded = false;
       await Promise.all([...connections.values()].map((connection) => connection.dispatcher.close()));
       if (ownsResponseCache) await responseCache?.close();
+      await rateLimiter?.close();
     },
   };
 }

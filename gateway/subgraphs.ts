@@ -36,19 +36,31 @@ export function subgraphFetcher(connection: SubgraphConnection): Fetcher {
   };
 }
 
+/** The header that proves to a subgraph that the gateway sends the request (SUBGRAPH_SHARED_SECRET). */
+export const GATEWAY_SECRET_HEADER = 'x-gateway-secret';
+
 /**
  * Sends the gateway's subgraph operations to the configured URL (the supergraph's URLs are
- * placeholders), passes the request id on, and turns a failed fetch into SUBGRAPH_UNAVAILABLE
+ * placeholders), passes the request id, the caller's verified token and the gateway's secret
+ * on (each subgraph checks both itself), and turns a failed fetch into SUBGRAPH_UNAVAILABLE
  * naming the subgraph and the fields left null, instead of the fetch error (which names the
  * internal URL).
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(private readonly connection: SubgraphConnection) {
+  constructor(
+    private readonly connection: SubgraphConnection,
+    private readonly gatewaySecret: string,
+  ) {
     super({ url: connection.url, fetcher: subgraphFetcher(connection) });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if (context.requestId) request.http?.headers.set('x-request-id', context.requestId);
+    const headers = request.http?.headers;
+    if (!headers) return;
+    if (context.requestId) headers.set('x-request-id', context.requestId);
+    headers.set(GATEWAY_SECRET_HEADER, this.gatewaySecret);
+    // Empty only with AUTH_MODE=off, where the subgraphs do not ask for one either.
+    if (context.principal?.token) headers.set('authorization', `Bearer ${context.principal.token}`);
   }
 
   override didEncounterError(
@@ -107,23 +119,35 @@ export function requestedFields(query: string): string[] {
   }
 }
 
-/** Answers within `timeoutMs` with a GraphQL `{__typename}`, or says why not (no URL in it). */
+/**
+ * Answers within `timeoutMs` with a GraphQL `{__typename}`, or says why not (no URL in it). The
+ * probe shows the gateway secret but has no caller's token: a subgraph that checks tokens
+ * answers 401 UNAUTHENTICATED from its own GraphQL endpoint, which proves it is up just as well
+ * (with AUTH_MODE=off it answers the query).
+ */
 export async function probeSubgraph(
   connection: Pick<SubgraphConnection, 'url' | 'dispatcher'>,
+  gatewaySecret: string,
   timeoutMs: number,
 ): Promise<string | undefined> {
   try {
     const response = await undiciFetch(connection.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': 'gateway-ready-probe' },
+      headers: {
+        'content-type': 'application/json',
+        'x-request-id': 'gateway-ready-probe',
+        [GATEWAY_SECRET_HEADER]: gatewaySecret,
+      },
       body: JSON.stringify({ query: '{ __typename }' }),
       dispatcher: connection.dispatcher,
       signal: AbortSignal.timeout(timeoutMs),
     });
     const body = (await response.json().catch(() => undefined)) as
-      | { data?: { __typename?: unknown } }
+      | { data?: { __typename?: unknown }; errors?: { extensions?: { code?: unknown } }[] }
       | undefined;
-    if (response.status !== 200 || body?.data?.__typename !== 'Query') {
+    const answersQueries = response.status === 200 && body?.data?.__typename === 'Query';
+    const checksTokens = response.status === 401 && body?.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED';
+    if (!answersQueries && !checksTokens) {
       return `answered HTTP ${response.status} without a GraphQL result`;
     }
     return undefined;

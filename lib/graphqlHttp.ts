@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ApolloServer, BaseContext, HTTPGraphQLRequest } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
+import type { Principal } from './auth/principal.js';
+import { AuthenticationError } from './auth/verifier.js';
+import { applyCors, type CorsConfig } from './cors.js';
 import type { Logger } from './logger.js';
 
 /** Requests larger than this are refused before parsing: no operation we serve is near it. */
@@ -13,6 +16,8 @@ export interface RequestScope {
   requestId: string;
   logger: Logger;
   req: IncomingMessage;
+  /** The authenticated caller (see lib/auth/verifier.ts). */
+  principal: Principal;
 }
 
 /**
@@ -28,6 +33,16 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: {
   logger: Logger;
   graphqlPath?: string;
   routes?: Record<string, RouteHandler>;
+  /** Cross-origin browser access (lib/cors.ts): preflights are answered before anything else, unauthenticated. */
+  cors?: CorsConfig;
+  /**
+   * Who calls: every GraphQL request is authenticated before Apollo sees it; a refusal is a 401
+   * (503 when the issuer's keys cannot be fetched) with `WWW-Authenticate` (RFC 6750) and a
+   * GraphQL error coded UNAUTHENTICATED. Routes (/health, /ready) are not authenticated.
+   */
+  authenticate: (req: IncomingMessage) => Promise<Principal>;
+  /** Names the realm in `WWW-Authenticate`. */
+  realm?: string;
 }): Server {
   const graphqlPath = options.graphqlPath ?? '/graphql';
   return createServer((req, res) => {
@@ -50,6 +65,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: {
     requestId: string,
     logger: Logger,
   ): Promise<void> {
+    if (options.cors && applyCors(options.cors, req, res)) return;
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = options.routes?.[url.pathname];
     if (route) return route(req, res);
@@ -57,6 +73,13 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: {
       return sendJson(res, 404, {
         errors: [{ message: `No route ${url.pathname}.`, extensions: { code: 'NOT_FOUND' } }],
       });
+    }
+    let principal: Principal;
+    try {
+      principal = await options.authenticate(req);
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) throw error;
+      return refuseUnauthenticated(res, error, options.realm ?? 'customer-graph', logger);
     }
     let body: unknown;
     if (req.method === 'POST') {
@@ -93,7 +116,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: {
     };
     const response = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
-      context: () => options.context({ requestId, logger, req }),
+      context: () => options.context({ requestId, logger, req, principal }),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
@@ -104,6 +127,26 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: {
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   }
+}
+
+function refuseUnauthenticated(
+  res: ServerResponse,
+  error: AuthenticationError,
+  realm: string,
+  logger: Logger,
+): void {
+  const unavailable = error.reason === 'unavailable';
+  if (unavailable) logger.error({ err: error }, 'token not verifiable: identity provider keys unavailable');
+  else logger.info({ reason: error.reason, why: error.message }, 'request refused: not authenticated');
+  // RFC 6750: no error attribute when the request simply had no credentials.
+  const challenge =
+    error.reason === 'invalid_request' && error.message.startsWith('No bearer')
+      ? `Bearer realm="${realm}"`
+      : `Bearer realm="${realm}", error="${unavailable ? 'temporarily_unavailable' : error.reason}", error_description="${error.message}"`;
+  res.setHeader('www-authenticate', challenge);
+  sendJson(res, unavailable ? 503 : 401, {
+    errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED', reason: error.reason } }],
+  });
 }
 
 function requestIdOf(req: IncomingMessage): string {

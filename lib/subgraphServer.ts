@@ -8,6 +8,14 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { type DocumentNode, parse } from 'graphql';
+import type { AuthConfig } from './auth/config.js';
+import { enforceAccessRules } from './auth/subgraphAuthorization.js';
+import {
+  AuthenticationError,
+  type Authenticator,
+  createAuthenticator,
+  secretMatches,
+} from './auth/verifier.js';
 import { createGraphQLHttpServer, type RequestScope, sendJson } from './graphqlHttp.js';
 import type { LegacyCache } from './legacyCache.js';
 import type { Logger } from './logger.js';
@@ -39,7 +47,11 @@ function createSubgraphApollo<TContext extends { logger: Logger }>(
   const typeDefs = parse(readFileSync(options.schemaPath, 'utf8'));
   const errors = subgraphErrorHandling<TContext>(options, options.logger);
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema([{ typeDefs, resolvers: options.resolvers as SchemaModule['resolvers'] }]),
+    // The schema's access rules are checked here too, not only at the gateway (see enforceAccessRules).
+    schema: enforceAccessRules(
+      buildSubgraphSchema([{ typeDefs, resolvers: options.resolvers as SchemaModule['resolvers'] }]),
+      typeDefs,
+    ),
     introspection: true,
     includeStacktraceInErrorResponses: false,
     formatError: errors.formatError,
@@ -59,6 +71,10 @@ export interface SubgraphServerOptions<TContext> extends SubgraphApolloOptions {
   context: (scope: RequestScope) => Promise<TContext>;
   /** Releases what the subgraph holds (clients, stores, its own cache), after Apollo has stopped. */
   release: () => Promise<void>;
+  /** The same AUTH_* settings as the gateway's, and the secret only the gateway knows. */
+  auth: AuthConfig;
+  /** Shared with the gateway in one process (`npm start`, tests); else made from `auth`. */
+  authenticator?: Authenticator | undefined;
 }
 
 export interface SubgraphServer {
@@ -77,9 +93,23 @@ export function createSubgraphServer<TContext extends { logger: Logger }>(
   options: SubgraphServerOptions<TContext>,
 ): SubgraphServer {
   const apollo = createSubgraphApollo<TContext>(options);
+  const authenticator = options.authenticator ?? createAuthenticator(options.auth);
+  const { subgraphSecret } = options.auth;
   const server = createGraphQLHttpServer<TContext>({
     apollo,
     logger: options.logger,
+    // Only the gateway may call, and only for an authenticated caller: reached directly (or through
+    // a gateway that does not forward the caller's token), a subgraph is no open door.
+    async authenticate(req) {
+      if (!secretMatches(req.headers['x-gateway-secret'], subgraphSecret)) {
+        throw new AuthenticationError(
+          'invalid_request',
+          'Only the gateway may call this subgraph: the x-gateway-secret header is missing or wrong.',
+        );
+      }
+      return authenticator.authenticate(req);
+    },
+    realm: 'customer-graph-subgraph',
     context: options.context,
     routes: { '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }) },
   });
@@ -106,6 +136,8 @@ export interface SystemSubgraph<Client> extends SubgraphServer {
 /** What a system subgraph's factory may be given instead of making it. */
 export interface SystemSubgraphDeps {
   logger?: Logger;
+  /** One verifier for the gateway and the subgraphs of a process (they check the same tokens). */
+  authenticator?: Authenticator;
   /** See subgraphCache: shared (the caller closes it), absent (the subgraph makes its own) or null (none). */
   cache?: LegacyCache | null;
 }

@@ -9,8 +9,11 @@ import {
   standInsConfigFromEnv,
   startStandIns,
 } from '../legacy/main.js';
+import type { AuthConfig } from '../lib/auth/config.js';
+import { createDevIssuerServer, openDevIssuer } from '../lib/auth/devIssuer.js';
+import { createAuthenticator } from '../lib/auth/verifier.js';
 import { createConfiguredCache } from '../lib/cacheConfig.js';
-import { ConfigError, text } from '../lib/env.js';
+import { ConfigError, integer, text } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
 import { closeServer } from '../lib/runServer.js';
 import { readCrmSubgraphConfig } from '../subgraphs/crm/config.js';
@@ -19,12 +22,15 @@ import { readErpSubgraphConfig } from '../subgraphs/erp/config.js';
 import { createErpSubgraph } from '../subgraphs/erp/createErpSubgraph.js';
 import { readWorkflowsSubgraphConfig } from '../subgraphs/workflows/config.js';
 import { createWorkflowsSubgraph } from '../subgraphs/workflows/createWorkflowsSubgraph.js';
+import { standInSignIn } from './standInSignIn.js';
 
 /**
  * `npm start`: the whole product in one process on one machine — both stand-ins over the
  * seeded data set, both subgraphs, the gateway — on the fixed ports (4101/4102, 4001/4002,
  * 4000; each can be changed, 0 picks a free one). ERP_URL / CRM_URL point a subgraph at a real
  * system instead (with ERP_TOKEN, ERP_COMPANY_ID / CRM_TOKEN), and that stand-in is not started.
+ * Without AUTH_JWKS_URL / AUTH_JWKS_FILE (development), a local token issuer runs too (4100,
+ * AUTH_DEV_ISSUER_PORT): its keys are kept in .data/auth/, `npm run token` mints its tokens.
  */
 
 const env = process.env;
@@ -51,6 +57,12 @@ function readSettings() {
     crm: readCrmSubgraphConfig(env),
     workflows: readWorkflowsSubgraphConfig(env),
     gateway: gatewayConfigFromEnv(env),
+    // The local issuer runs only when no identity provider is configured (never in production:
+    // there the AUTH_* variables are required).
+    devIssuerPort:
+      text(env, 'AUTH_JWKS_URL') === undefined && text(env, 'AUTH_JWKS_FILE') === undefined
+        ? integer(env, 'AUTH_DEV_ISSUER_PORT', 4100, 0, 65_535)
+        : undefined,
   };
 }
 
@@ -66,7 +78,20 @@ async function closeAll(): Promise<void> {
 }
 
 try {
+  let auth: AuthConfig = settings.gateway.auth;
+  let devIssuerUrl: string | undefined;
+  if (settings.devIssuerPort !== undefined && auth.mode === 'jwt') {
+    const issuerServer = createDevIssuerServer(openDevIssuer());
+    servers.push(issuerServer);
+    devIssuerUrl = await listenOn(issuerServer, settings.devIssuerPort, '127.0.0.1', 'AUTH_DEV_ISSUER_PORT', 'the development token issuer');
+    // Verified through its JWKS URL, as an identity provider's tokens are.
+    auth = { ...auth, keys: { kind: 'jwks-url', url: `${devIssuerUrl}/.well-known/jwks.json` } };
+  }
+  // One verifier for the four servers of this process: a token is checked once, not four times.
+  const authenticator = createAuthenticator(auth);
   if (!realErp || !realCrm) standIns = await startStandIns(settings.standIns, logger);
+  // The subgraphs sign in to a stand-in through its OAuth flow, as to the real system.
+  const signIn = standInSignIn(env, settings.standIns, standIns, { crm: settings.crm.crmCredentials });
   // One legacy cache for the three subgraphs of this process: the workflows' writes forget
   // what they make stale in the very cache the ERP and CRM subgraphs read through.
   const legacyCache = createConfiguredCache(settings.erp.cache, logger.child({ component: 'legacy-cache' }));
@@ -74,16 +99,20 @@ try {
   const erp = createErpSubgraph(
     {
       ...settings.erp,
+      auth,
       ...(standIns?.erpUrl ? { erpUrl: standIns.erpUrl, companyId: standIns.companyId } : {}),
+      ...signIn.erp,
     },
-    { logger: logger.child({ component: 'erp-subgraph' }), cache: legacyCache ?? null },
+    { logger: logger.child({ component: 'erp-subgraph' }), cache: legacyCache ?? null, authenticator },
   );
   const crm = createCrmSubgraph(
     {
       ...settings.crm,
+      auth,
       ...(standIns?.crmUrl ? { crmUrl: standIns.crmUrl } : {}),
+      ...signIn.crm,
     },
-    { logger: logger.child({ component: 'crm-subgraph' }), cache: legacyCache ?? null },
+    { logger: logger.child({ component: 'crm-subgraph' }), cache: legacyCache ?? null, authenticator },
   );
   closers.push(erp.close, crm.close);
   servers.push(erp.server, crm.server);
@@ -93,11 +122,15 @@ try {
   const workflows = createWorkflowsSubgraph(
     {
       ...settings.workflows,
+      auth,
       ...(standIns?.erpUrl ? { erpUrl: standIns.erpUrl, erpCompanyId: standIns.companyId } : {}),
       ...(standIns?.crmUrl ? { crmUrl: standIns.crmUrl } : {}),
+      ...signIn.erp,
+      ...signIn.crm,
     },
     {
       logger: logger.child({ component: 'workflows-subgraph' }),
+      authenticator,
       ...(legacyCache ? { cache: legacyCache } : {}),
     },
   );
@@ -108,9 +141,10 @@ try {
   const gateway = createGateway(
     {
       ...settings.gateway,
+      auth,
       subgraphUrls: { erp: erpSubgraphUrl, crm: crmSubgraphUrl, workflows: workflowsSubgraphUrl },
     },
-    { logger: logger.child({ component: 'gateway' }) },
+    { logger: logger.child({ component: 'gateway' }), authenticator },
   );
   closers.push(gateway.close);
   await gateway.ready();
@@ -129,8 +163,16 @@ try {
       `  ERP: ${realErp ? 'ERP_URL (external)' : `stand-in ${standIns?.erpUrl}`}, subgraph ${erpSubgraphUrl}`,
       `  CRM: ${realCrm ? 'CRM_URL (external)' : `stand-in ${standIns?.crmUrl}`}, subgraph ${crmSubgraphUrl}`,
       `  workflows (writes across both): subgraph ${workflowsSubgraphUrl}, store ${settings.workflows.redisUrl ? 'Redis (WORKFLOWS_REDIS_URL)' : settings.workflows.dbPath}`,
+      `  callers: ${
+        auth.mode === 'off'
+          ? 'AUTH_MODE=off: not authenticated (development only)'
+          : devIssuerUrl
+            ? `tokens of the development issuer ${devIssuerUrl} (npm run token)`
+            : `tokens of ${auth.issuer}`
+      }`,
       '  try:',
-      `  curl -s ${shown}/graphql -H 'content-type: application/json' \\`,
+      ...(devIssuerUrl ? ["  TOKEN=$(npm run -s token -- --sub me --scopes customer:read,finance:read)"] : []),
+      `  curl -s ${shown}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
       `    -d '{"query":"{ customers(first: 3) { edges { node { id name balance { amount currencyCode } } } } }"}'`,
       '',
     ].join('\n'),

@@ -1,3 +1,4 @@
+import type { Principal } from '../../lib/auth/principal.js';
 import type { CacheScope } from '../../lib/cacheConfig.js';
 import type { RequestScope } from '../../lib/graphqlHttp.js';
 import type { Logger } from '../../lib/logger.js';
@@ -9,6 +10,8 @@ export interface ErpContext {
   requestId: string;
   /** Child of the root logger carrying the request id. */
   logger: Logger;
+  /** The authenticated caller (the gateway forwarded their token; this subgraph verified it). */
+  principal: Principal;
   /** The ERP's reads that are no lookup of keys (the lists to page); lookups come through `loaders`. */
   erp: ErpReads;
   /** Fresh per request: a loader's cache must never outlive the request. */
@@ -22,9 +25,10 @@ export function createContextFactory(options: {
   cache?: CacheScope;
 }): (scope: RequestScope) => Promise<ErpContext> {
   const { reads, batching, cache } = options;
-  return async ({ requestId, logger }) => ({
+  return async ({ requestId, logger, principal }) => ({
     requestId,
     logger,
+    principal,
     erp: reads,
     loaders: createLoaders({ reads, batching, requestId, cache }),
   });

@@ -1,3 +1,4 @@
+import type { Principal } from '../../lib/auth/principal.js';
 import type { RequestScope } from '../../lib/graphqlHttp.js';
 import type { QuoteConversion } from './convertQuoteToOrder.js';
 import type { InteractionLogging } from './logInteraction.js';
@@ -24,6 +25,8 @@ export interface Workflows {
  * workflow reads each legacy record it decides on once, through the write clients, never per field.
  */
 export interface WorkflowsContext extends CallScope {
+  /** The authenticated caller (the gateway forwarded their token; this subgraph verified it). */
+  principal: Principal;
   workflows: Workflows;
   /** The durable state: idempotency records and write-backs, which the payloads report. */
   store: WorkflowStore;
@@ -33,5 +36,5 @@ export function createContextFactory(shared: {
   workflows: Workflows;
   store: WorkflowStore;
 }): (scope: RequestScope) => Promise<WorkflowsContext> {
-  return async ({ requestId, logger }) => ({ requestId, logger, ...shared });
+  return async ({ requestId, logger, principal }) => ({ requestId, logger, principal, ...shared });
 }

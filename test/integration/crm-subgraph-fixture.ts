@@ -5,6 +5,7 @@ import { readLegacyCacheConfig } from '../../lib/cacheConfig.js';
 import type { Logger } from '../../lib/logger.js';
 import { CRM_SUBGRAPH_DEFAULTS, type CrmSubgraphConfig } from '../../subgraphs/crm/config.js';
 import { type CrmSubgraph, createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
+import { testAuth } from '../helpers/auth.js';
 import { closeServer, listen } from '../helpers/servers.js';
 
 export interface Answer {
@@ -31,6 +32,7 @@ export async function startCrmFixture(
   const crmUrl = await listen(standIn.server);
   const config: CrmSubgraphConfig = {
     ...CRM_SUBGRAPH_DEFAULTS,
+    auth: testAuth().config,
     crmUrl,
     maxRetries: 0,
     timeoutMs: 5_000,
@@ -47,9 +49,14 @@ export async function startCrmFixture(
       subgraph,
       url,
       async query(query: string, variables: Record<string, unknown> = {}): Promise<Answer> {
+        const auth = testAuth();
         const response = await fetch(`${url}/graphql`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-request-id': 'crm-subgraph-test' },
+          headers: {
+            'content-type': 'application/json',
+            'x-request-id': 'crm-subgraph-test',
+            ...auth.subgraphHeaders(await auth.tokenFor()),
+          },
           body: JSON.stringify({ query, variables }),
         });
         return { status: response.status, ...((await response.json()) as Omit<Answer, 'status'>) };

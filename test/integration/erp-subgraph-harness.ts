@@ -8,7 +8,9 @@ import {
   type ErpSubgraph,
   type ErpSubgraphDeps,
 } from '../../subgraphs/erp/createErpSubgraph.js';
+import { testAuth } from '../helpers/auth.js';
 import { closeServer, listen } from '../helpers/servers.js';
+import { fixedCredentials } from '../../lib/legacyCredentials.js';
 
 /**
  * Test harness for the ERP subgraph: the real Business Central stand-in and the real subgraph,
@@ -69,7 +71,7 @@ export function subgraphConfig(
 ): ErpSubgraphConfig {
   return {
     erpUrl,
-    erpToken: 'erp-dev-token',
+    erpCredentials: fixedCredentials('erp-dev-token'),
     localCurrencyCode: 'USD',
     timeoutMs: 5000,
     maxRetries: 0,
@@ -80,6 +82,7 @@ export function subgraphConfig(
     port: 0,
     host: '127.0.0.1',
     logLevel: 'silent',
+    auth: testAuth().config,
     ...overrides,
   };
 }
@@ -95,9 +98,14 @@ export async function startSubgraph(
     url,
     subgraph,
     async gql(query, variables) {
+      const auth = testAuth();
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-request-id': 'test-request' },
+        headers: {
+          'content-type': 'application/json',
+          'x-request-id': 'test-request',
+          ...auth.subgraphHeaders(await auth.tokenFor()),
+        },
         body: JSON.stringify({ query, variables }),
       });
       return { status: res.status, body: await res.json() };

@@ -8,6 +8,7 @@ import { CRM_SUBGRAPH_DEFAULTS } from '../../subgraphs/crm/config.js';
 import { createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
 import { readErpSubgraphConfig } from '../../subgraphs/erp/config.js';
 import { createErpSubgraph } from '../../subgraphs/erp/createErpSubgraph.js';
+import { testAuth } from '../helpers/auth.js';
 import { CUSTOMER_360 } from '../helpers/expected.js';
 import { closeServer, listen } from '../helpers/servers.js';
 import { type GraphQLAnswer, type Stack, startStack } from '../helpers/stack.js';
@@ -59,6 +60,7 @@ async function gatewayOver(
         ...urls,
       },
       production: true,
+      auth: testAuth().config,
       subgraphTimeoutMs: 2000,
       readyProbeTimeoutMs: 500,
       ...overrides,
@@ -78,7 +80,11 @@ async function post(
 ): Promise<GraphQLAnswer> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${await testAuth().tokenFor()}`,
+      ...headers,
+    },
     body: JSON.stringify({ query, variables }),
   });
   return {
@@ -190,6 +196,7 @@ describe('request ids', () => {
     const erp = createErpSubgraph(
       {
         ...readErpSubgraphConfig({}),
+        auth: testAuth().config,
         erpUrl: erpLegacy,
         companyId: stack.dataset.summary.companyId,
         maxRetries: 0,
@@ -197,7 +204,7 @@ describe('request ids', () => {
       { logger: silentLogger },
     );
     const crm = createCrmSubgraph(
-      { ...CRM_SUBGRAPH_DEFAULTS, crmUrl: crmLegacy, maxRetries: 0 },
+      { ...CRM_SUBGRAPH_DEFAULTS, auth: testAuth().config, crmUrl: crmLegacy, maxRetries: 0 },
       { logger: silentLogger },
     );
     extras.push(erp, crm);
