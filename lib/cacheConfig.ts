@@ -31,6 +31,8 @@ export interface CacheTtls {
 export interface CacheScope {
   cache: LegacyCache;
   scope: string;
+  /** A request's narrower visibility (see CachedBatchOptions.visibility); absent: the scope's. */
+  visibility?: string;
   ttlMs: CacheTtls;
 }
 
@@ -136,28 +138,35 @@ const CACHED_MODEL_VERSION = 'models-3';
 
 /**
  * The visibility scope of ERP entries: the service, the company (configured id, else the name
- * that picks it) and the token. The ERP and workflows subgraphs compute it alike, so a write
- * invalidates exactly what the reads cached.
+ * that picks it) and whose view of the data the credentials give (`visibility`: the token
+ * source's, e.g. 'integration' for the gateway's own credentials, whatever token it holds now).
+ * Never a token: tokens rotate, and replicas holding different tokens must share entries. The
+ * ERP and workflows subgraphs compute it alike, so a write invalidates exactly what the reads
+ * cached.
  */
 export function erpCacheScope(options: {
   url: string;
   companyId?: string;
   companyName?: string;
-  token: string;
+  visibility: string;
 }): string {
   const company = options.companyId
     ? `id:${options.companyId.toLowerCase()}`
     : `name:${options.companyName ?? ''}`;
-  return visibilityScope('erp', CACHED_MODEL_VERSION, canonicalUrl(options.url), company, options.token);
+  return visibilityScope('erp', CACHED_MODEL_VERSION, canonicalUrl(options.url), company, options.visibility);
 }
 
-/** The visibility scope of CRM entries: the instance, the API version and the access token. */
-export function crmCacheScope(options: { url: string; apiVersion: string; token: string }): string {
+/**
+ * The visibility scope of CRM entries: the instance, the API version and whose view the
+ * credentials give (`visibility`: 'integration', or `user:<username>` for a per-user token,
+ * whose sharing rules show other records).
+ */
+export function crmCacheScope(options: { url: string; apiVersion: string; visibility: string }): string {
   return visibilityScope(
     'crm',
     CACHED_MODEL_VERSION,
     canonicalUrl(options.url),
     options.apiVersion,
-    options.token,
+    options.visibility,
   );
 }

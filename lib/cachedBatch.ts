@@ -14,8 +14,13 @@ import type { LegacyCache } from './legacyCache.js';
 export interface CachedBatchOptions<K, V> {
   /** Absent: the cache is off and `load` is called directly. */
   cache: LegacyCache | undefined;
-  /** From visibilityScope(system URL, company, credentials). */
+  /** From visibilityScope(system URL, company, credentials): entries and the generations they depend on. */
   scope: string;
+  /**
+   * Narrower than `scope`, for entries only: what a restricted caller sees (e.g. `owner:<CRM
+   * user>`). Generations stay per `scope`, so a write invalidates every caller's entries alike.
+   */
+  visibility?: string;
   /** What the values are, e.g. "erp.customer": part of the key and of the invalidation. */
   type: string;
   /** Per key when the values differ in how fast they go stale; 0 does not store. */
@@ -134,14 +139,15 @@ export async function bumpGenerations(
 export function cachedBatch<K, V>(
   options: CachedBatchOptions<K, V>,
 ): (keys: readonly K[]) => Promise<(V | Error)[]> {
-  const { cache, scope, type, ttlMs, load, generationsOf } = options;
+  const { cache, scope, visibility, type, ttlMs, load, generationsOf } = options;
+  const entryScope = visibility === undefined ? scope : `${scope}~${visibility}`;
   const keyOf = options.keyOf ?? ((key: K) => String(key));
   if (cache === undefined || (typeof ttlMs === 'number' && ttlMs <= 0))
     return async (keys) => [...(await load(keys))];
   const ttlOf = typeof ttlMs === 'number' ? () => ttlMs : ttlMs;
 
   return async (keys) => {
-    let cacheKeys = keys.map((key) => cacheKey(scope, type, keyOf(key)));
+    let cacheKeys = keys.map((key) => cacheKey(entryScope, type, keyOf(key)));
     if (generationsOf) {
       const names = keys.map((key) => generationsOf(key));
       const current = await currentGenerations(cache, scope, names.flat());
@@ -234,5 +240,10 @@ export function readOneThroughCache<V>(
 
 /** Where and for how long in the subgraph's cache; no cache at all when it has none. */
 function inScope<K>(cache: CacheScope | undefined, ttlMs: CachePolicy<K>['ttlMs']) {
-  return { cache: cache?.cache, scope: cache?.scope ?? '', ttlMs: cache ? ttlMs(cache.ttlMs) : 0 };
+  return {
+    cache: cache?.cache,
+    scope: cache?.scope ?? '',
+    ...(cache?.visibility === undefined ? {} : { visibility: cache.visibility }),
+    ttlMs: cache ? ttlMs(cache.ttlMs) : 0,
+  };
 }

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLRequestContext, GraphQLResponse } from '@apollo/server';
 import { type LegacyCache, visibilityScope } from '../../lib/legacyCache.js';
+import { type Principal, seesOnlyOwnCustomers } from '../../lib/auth/principal.js';
 import type { GatewayContext } from '../context.js';
 
 /**
@@ -9,8 +10,10 @@ import type { GatewayContext } from '../context.js';
  * the subgraphs and the legacy systems nothing until the TTL ends.
  *
  * What is never cached: mutations, answers with any error (a partial answer during an outage
- * must not outlive it), and answers for another caller — the key holds the caller's
- * Authorization header. Every mutation through the gateway starts a new generation, so answers
+ * must not outlive it), and answers for a caller who may see something else — the key holds
+ * what decides the caller's view (their scopes, and who they are when they see only their own
+ * customers), never the token, so the callers of one role share answers and a new token of the
+ * same caller hits. Every mutation through the gateway starts a new generation, so answers
  * cached before a write are not served after it (on every replica, when the cache is Redis).
  */
 export interface ResponseCacheOptions {
@@ -44,7 +47,7 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
 
   async function keyOf(context: GraphQLRequestContext<GatewayContext>): Promise<string> {
     const { request } = context;
-    const caller = visibilityScope(request.http?.headers.get('authorization') ?? '');
+    const caller = visibilityScope(...visibilityOf(context.contextValue.principal));
     const operation = createHash('sha256')
       .update(JSON.stringify([request.query ?? '', request.operationName ?? null, request.variables ?? {}]))
       .digest('base64url');
@@ -80,4 +83,10 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
       };
     },
   };
+}
+
+/** What decides which answer a caller gets: the scopes (the fields they may see) and, for sales:own, whose customers. */
+export function visibilityOf(principal: Principal): string[] {
+  const scopes = [...principal.scopes].sort();
+  return seesOnlyOwnCustomers(principal) ? [...scopes, `owner:${principal.crmUser ?? ''}`] : scopes;
 }

@@ -1,14 +1,18 @@
+import type { Principal } from '../../lib/auth/principal.js';
 import type { CacheScope } from '../../lib/cacheConfig.js';
 import type { RequestScope } from '../../lib/graphqlHttp.js';
 import type { Logger } from '../../lib/logger.js';
 import type { CrmReads } from './client/reads.js';
 import { type CrmLoaders, createLoaders } from './loaders.js';
+import { CrmOwners } from './owners.js';
 
 /** What every CRM resolver receives (codegen `contextType`). */
 export interface CrmContext {
   requestId: string;
   /** Child of the root logger carrying the request id. */
   logger: Logger;
+  /** The authenticated caller (the gateway forwarded their token; this subgraph verified it). */
+  principal: Principal;
   /** The CRM's reads that are no lookup of keys (the accounts page); lookups come through `loaders`. */
   crm: CrmReads;
   /** Fresh per request: a loader's cache must never outlive the request. */
@@ -25,13 +29,21 @@ export function createContextFactory(options: {
   /** The shared cache, when on: every request's loaders read through it. */
   cache?: CacheScope;
 }): (scope: RequestScope) => Promise<CrmContext> {
-  const { reads, batching, cache } = options;
-  return async ({ requestId, logger }) => ({
-    requestId,
-    logger,
-    crm: reads,
-    loaders: createLoaders({ reads, batching, requestId, cache }),
-    batching,
-    cache,
-  });
+  const { batching, cache } = options;
+  const owners = new CrmOwners(options.reads);
+  return async ({ requestId, logger, principal }) => {
+    // A sales:own caller's reads carry the ownership condition, and their cache entries their
+    // own visibility: never another caller's cached list.
+    const { reads, visibility } = await owners.readsFor(principal, requestId);
+    const requestCache = cache && visibility ? { ...cache, visibility } : cache;
+    return {
+      requestId,
+      logger,
+      principal,
+      crm: reads,
+      loaders: createLoaders({ reads, batching, requestId, cache: requestCache }),
+      batching,
+      cache: requestCache,
+    };
+  };
 }

@@ -222,15 +222,43 @@ export interface AccountsPage {
 }
 
 export class CrmReads {
-  constructor(private readonly client: CrmClient) {}
+  constructor(
+    private readonly client: CrmClient,
+    /**
+     * Set: only the accounts this CRM user owns exist for these reads (see {@link ownedBy}); null:
+     * a caller who is no CRM user, for whom no account exists (and none is asked for).
+     */
+    private readonly ownerId?: string | null,
+  ) {}
 
-  accountsById(ids: readonly string[], requestId?: string): Promise<(CrmAccount | null)[]> {
-    return this.findEach(LOOKUPS.accountsById, ids, accountOf, requestId);
+  /**
+   * The same reads for a caller who sees only the accounts a CRM user owns (sales:own): every
+   * statement over accounts carries `OwnerId = '<user>'`, so pages, cursors and counts are those
+   * of the owned accounts, and another owner's account is not found — never read, then dropped.
+   */
+  ownedBy(ownerId: string | null): CrmReads {
+    return new CrmReads(this.client, ownerId);
+  }
+
+  /** The condition every account statement carries for an owner-bound caller. */
+  private ownership(): SoqlCondition | undefined {
+    return this.ownerId ? compare('OwnerId', '=', stringLiteral(this.ownerId)) : undefined;
+  }
+
+  /** True when these reads see no account at all (an owner-bound caller who is no CRM user). */
+  private get ownsNothing(): boolean {
+    return this.ownerId === null;
+  }
+
+  async accountsById(ids: readonly string[], requestId?: string): Promise<(CrmAccount | null)[]> {
+    if (this.ownsNothing) return ids.map(() => null);
+    return this.findEach(LOOKUPS.accountsById, ids, accountOf, requestId, this.ownership());
   }
 
   /** The accounts linked to each ERP customer, oldest first (duplicates: the first is the one read). */
-  accountsOfErpCustomers(erpIds: readonly string[], requestId?: string): Promise<CrmAccount[][]> {
-    return this.groupEach(LOOKUPS.accountsOfErpCustomers, erpIds, accountOf, requestId);
+  async accountsOfErpCustomers(erpIds: readonly string[], requestId?: string): Promise<CrmAccount[][]> {
+    if (this.ownsNothing) return erpIds.map(() => []);
+    return this.groupEach(LOOKUPS.accountsOfErpCustomers, erpIds, accountOf, requestId, this.ownership());
   }
 
   /**
@@ -248,7 +276,10 @@ export class CrmReads {
     requestId?: string,
   ): Promise<AccountsPage> {
     const readAhead = args.readAhead ?? [];
+    if (this.ownsNothing) return { accounts: [], readAhead: [] };
     const conditions: SoqlCondition[] = [];
+    const ownership = this.ownership();
+    if (ownership) conditions.push(ownership);
     if (args.search !== undefined) conditions.push(like('Name', containsPattern(args.search)));
     if (args.after) conditions.push(keysetAfter(ACCOUNT_PAGE_ORDER, args.after));
     const soql = buildSelect({
@@ -466,8 +497,9 @@ export class CrmReads {
     keys: readonly string[],
     toModel: (record: R) => M | null,
     requestId: string | undefined,
+    also?: SoqlCondition,
   ): Promise<(M | null)[]> {
-    const records = await this.recordsOf(lookup, keys, requestId);
+    const records = await this.recordsOf(lookup, keys, requestId, also);
     return firstByKey(keys, records, (record) => record[lookup.field], lookup.normalise).map((record) =>
       record === null ? null : toModel(record),
     );
@@ -479,8 +511,9 @@ export class CrmReads {
     keys: readonly string[],
     toModel: (record: R) => M,
     requestId: string | undefined,
+    also?: SoqlCondition,
   ): Promise<M[][]> {
-    const records = await this.recordsOf(lookup, keys, requestId);
+    const records = await this.recordsOf(lookup, keys, requestId, also);
     return allByKey(keys, records, (record) => record[lookup.field], lookup.normalise).map((group) =>
       group.map(toModel),
     );
@@ -490,6 +523,7 @@ export class CrmReads {
     lookup: Lookup<R>,
     keys: readonly string[],
     requestId: string | undefined,
+    also?: SoqlCondition,
   ): Promise<R[]> {
     if (keys.length === 0) return [];
     const { object, fields, field, label, orderBy, subqueries } = lookup;
@@ -503,6 +537,7 @@ export class CrmReads {
       {
         ...(orderBy ? { orderBy } : {}),
         ...(subqueries ? { subqueries } : {}),
+        ...(also ? { also } : {}),
       },
     );
   }

@@ -12,6 +12,7 @@ export const FILTER_FIELDS = [
   'Name',
   'Email',
   'AccountId',
+  'OwnerId',
   'ERP_Customer_Id__c',
   'ERP_Order_Number__c',
   'ProductCode',

@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { seesOnlyOwnCustomers } from '../../../lib/auth/principal.js';
 import { connectionOf, decodeCursor, encodeCursor, pageSize } from '../../../lib/connections.js';
 import { appError } from '../../../lib/errors.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
@@ -85,7 +86,21 @@ function duplicateSlack(size: number): number {
 }
 
 export const Query: QueryResolvers = {
-  customer: (_parent, { id }, ctx) => loadCustomer(id, ctx, 'null'),
+  async customer(_parent, { id }, ctx) {
+    const customer = await loadCustomer(id, ctx, 'null');
+    // For a caller who sees only their own customers, one the CRM shows them no account of is
+    // not theirs (or does not exist: the two are not told apart, so ids reveal nothing).
+    if (seesOnlyOwnCustomers(ctx.principal) && !customer?.account) {
+      throw appError(
+        'UNAUTHORIZED_FIELD_OR_TYPE',
+        'This customer is not one of the customers you own in the CRM.',
+        {
+          argument: 'id',
+        },
+      );
+    }
+    return customer;
+  },
   customers: (_parent, args, ctx, info) => customersPage(args, ctx, info),
   quote: (_parent, { id }, ctx) => ctx.loaders.quoteById.load(crmRecordIdArgument(id, 'id')),
   opportunity: (_parent, { id }, ctx) => ctx.loaders.opportunityById.load(crmRecordIdArgument(id, 'id')),
