@@ -241,7 +241,7 @@ export type Product = {
   __typename?: 'Product';
   crmProductId?: Maybe<Scalars['ID']['output']>;
   family?: Maybe<Scalars['String']['output']>;
-  /** CRM quotes with a line for this product, newest first. */
+  /** CRM quotes with a line for this product, newest first (any customer's: customer:read, not sales:own). */
   quotes?: Maybe<QuoteConnection>;
   sku: Scalars['String']['output'];
 };
