@@ -12,7 +12,7 @@ export interface RateLimitSettings {
 
 export interface RateDecision {
   allowed: boolean;
-  /** Requests the caller made in the current window, this one included (0 when not known). */
+  /** Requests the caller made in the current window, this one included (a refusal from memory: the limit + 1, at least). */
   used: number;
   /** Seconds until the window ends and the caller may send again. */
   retryAfterS: number;
@@ -84,7 +84,8 @@ function limiterOver(
         if (refusal instanceof RateLimiterRes) {
           return {
             allowed: false,
-            used: refusal.consumedPoints,
+            // A caller already refused in this window is refused from memory, without a count.
+            used: refusal.consumedPoints || limiter.points + 1,
             retryAfterS: secondsOf(refusal.msBeforeNext),
           };
         }
