@@ -22,6 +22,7 @@ import { createCrmStandIn } from '../legacy/crm/createCrmStandIn.js';
 import { createErpStandIn } from '../legacy/erp/createErpStandIn.js';
 import { Store } from '../legacy/erp/store.js';
 import { type Dataset, openDataset } from '../legacy/generator/open.js';
+import { fixedCredentials } from '../lib/legacyCredentials.js';
 import { silentLogger } from '../lib/logger.js';
 import { closeServer, listenOnFreePort } from '../lib/runServer.js';
 import { readCrmSubgraphConfig } from '../subgraphs/crm/config.js';
@@ -144,11 +145,22 @@ async function startStack(dataset: Dataset): Promise<InProcessStack> {
   const erpUrl = await listenOnFreePort(erpStandIn.server);
   const crmUrl = await listenOnFreePort(crmStandIn.server);
   const erpSubgraph = createErpSubgraph(
-    { ...readErpSubgraphConfig({ LEGACY_CACHE: 'off' }), erpUrl, erpToken: ERP_TOKEN, companyId, port: 0 },
+    {
+      ...readErpSubgraphConfig({ LEGACY_CACHE: 'off' }),
+      erpUrl,
+      erpCredentials: fixedCredentials(ERP_TOKEN),
+      companyId,
+      port: 0,
+    },
     { logger: silentLogger },
   );
   const crmSubgraph = createCrmSubgraph(
-    { ...readCrmSubgraphConfig({ LEGACY_CACHE: 'off' }), crmUrl, crmToken: CRM_TOKEN, port: 0 },
+    {
+      ...readCrmSubgraphConfig({ LEGACY_CACHE: 'off' }),
+      crmUrl,
+      crmCredentials: fixedCredentials(CRM_TOKEN),
+      port: 0,
+    },
     { logger: silentLogger },
   );
   closers.push(

@@ -1,3 +1,5 @@
+import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -5,7 +7,9 @@ import { ConfigError, type Env, integer, logLevel, text } from '../lib/env.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { closeServer, readConfigOrExit } from '../lib/runServer.js';
 import { createCrmStandIn } from './crm/createCrmStandIn.js';
+import { type ConnectedApp, CRM_DEV_APP } from './crm/oauth.js';
 import { createErpStandIn } from './erp/createErpStandIn.js';
+import { type EntraApp, ERP_DEV_APP } from './erp/entra.js';
 import { type Dataset, openDataset } from './generator/open.js';
 
 /**
@@ -15,12 +19,46 @@ import { type Dataset, openDataset } from './generator/open.js';
  */
 
 export interface StandInsConfig {
-  erp: { host: string; port: number; token: string; maxPageSize?: number } | undefined;
+  erp: { host: string; port: number; token: string; entra: EntraApp; maxPageSize?: number } | undefined;
   crm:
-    | { host: string; port: number; token: string; dailyApiLimit: number; maxBatchSize?: number }
+    | {
+        host: string;
+        port: number;
+        token: string;
+        connectedApp: ConnectedApp;
+        dailyApiLimit: number;
+        maxBatchSize?: number;
+      }
     | undefined;
   seed?: number;
   customers?: number;
+}
+
+/**
+ * The connected app's certificate for JWT bearer assertions: CRM_JWT_CERTIFICATE_FILE (PEM
+ * certificate or public key), else the public half of CRM_PRIVATE_KEY_FILE, so that `npm start`
+ * with a key for the subgraphs needs nothing more; none: JWT bearer is refused.
+ */
+function connectedAppCertificate(env: Env): KeyObject | undefined {
+  for (const variable of ['CRM_JWT_CERTIFICATE_FILE', 'CRM_PRIVATE_KEY_FILE']) {
+    const path = text(env, variable);
+    if (path === undefined) continue;
+    let pem: string;
+    try {
+      pem = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new ConfigError(
+        variable,
+        `cannot read '${path}': ${(error as NodeJS.ErrnoException).code ?? error}`,
+      );
+    }
+    try {
+      return pem.includes('CERTIFICATE') ? new X509Certificate(pem).publicKey : createPublicKey(pem);
+    } catch {
+      throw new ConfigError(variable, `'${path}' holds no PEM certificate or key`);
+    }
+  }
+  return undefined;
 }
 
 export function standInsConfigFromEnv(
@@ -35,12 +73,20 @@ export function standInsConfigFromEnv(
   const crmMaxBatchSize = env.CRM_MAX_BATCH_SIZE ? integer(env, 'CRM_MAX_BATCH_SIZE', 0, 1, 2000) : undefined;
   // ERP_HOST / CRM_HOST choose one stand-in's interface, LEGACY_HOST both.
   const host = text(env, 'LEGACY_HOST', '127.0.0.1');
+  const certificate = which.crm ? connectedAppCertificate(env) : undefined;
+  const runAsUsername = text(env, 'CRM_RUN_AS_USERNAME');
   return {
     erp: which.erp
       ? {
           host: text(env, 'ERP_HOST', host),
           port: integer(env, 'ERP_PORT', 4101, 0, 65_535),
           token: text(env, 'ERP_TOKEN', 'erp-dev-token'),
+          // The same variables the subgraphs sign in with, so one environment configures both.
+          entra: {
+            tenantId: text(env, 'ERP_TENANT_ID', ERP_DEV_APP.tenantId),
+            clientId: text(env, 'ERP_CLIENT_ID', ERP_DEV_APP.clientId),
+            clientSecret: text(env, 'ERP_CLIENT_SECRET', ERP_DEV_APP.clientSecret),
+          },
           ...(erpMaxPageSize === undefined ? {} : { maxPageSize: erpMaxPageSize }),
         }
       : undefined,
@@ -49,6 +95,12 @@ export function standInsConfigFromEnv(
           host: text(env, 'CRM_HOST', host),
           port: integer(env, 'CRM_PORT', 4102, 0, 65_535),
           token: text(env, 'CRM_TOKEN', 'crm-dev-token'),
+          connectedApp: {
+            clientId: text(env, 'CRM_CLIENT_ID', CRM_DEV_APP.clientId),
+            clientSecret: text(env, 'CRM_CLIENT_SECRET', CRM_DEV_APP.clientSecret),
+            ...(certificate ? { certificate } : {}),
+            ...(runAsUsername ? { runAsUsername } : {}),
+          },
           dailyApiLimit: integer(env, 'CRM_DAILY_API_LIMIT', 1_000_000, 0, 1_000_000_000),
           ...(crmMaxBatchSize === undefined ? {} : { maxBatchSize: crmMaxBatchSize }),
         }
@@ -112,6 +164,7 @@ export async function startStandIns(config: StandInsConfig, logger: Logger): Pro
         db: dataset.erp,
         companyId: dataset.summary.companyId,
         token: config.erp.token,
+        entra: config.erp.entra,
         ...(config.erp.maxPageSize === undefined ? {} : { maxPageSize: config.erp.maxPageSize }),
         logger: logger.child({ component: 'erp-legacy' }),
       });
@@ -122,6 +175,7 @@ export async function startStandIns(config: StandInsConfig, logger: Logger): Pro
       const { server } = createCrmStandIn({
         db: dataset.crm,
         token: config.crm.token,
+        connectedApp: config.crm.connectedApp,
         dailyApiLimit: config.crm.dailyApiLimit,
         ...(config.crm.maxBatchSize === undefined ? {} : { maxBatchSize: config.crm.maxBatchSize }),
         logger: logger.child({ component: 'crm-legacy' }),

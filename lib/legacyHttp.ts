@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher, request, errors as undiciErrors } from 'undici';
 import { LegacyError, type LegacySystem, legacyFailure, legacyFailureMessage } from './errors.js';
+import type { AccessTokenSource } from './legacyCredentials.js';
 
 /**
  * JSON over HTTP to one legacy system, with what every call needs whatever the protocol: a
@@ -12,8 +13,14 @@ export interface LegacyHttpOptions {
   system: LegacySystem;
   /** Origin plus base path, e.g. http://127.0.0.1:4101/api/v2.0/companies(…) — never shown to clients. */
   baseUrl: string;
-  /** Headers sent on every call (credentials). */
+  /** Headers sent on every call. */
   headers: Record<string, string>;
+  /**
+   * Where the bearer token of every call comes from (a request may name another, e.g. a
+   * per-user source). A call the system refuses for its credentials (401) is sent once more
+   * with a renewed token — writes too: the system did nothing with a refused call.
+   */
+  credentials?: AccessTokenSource;
   /** Per attempt. */
   timeoutMs: number;
   /** Further attempts for reads after the first fails retryably. */
@@ -37,6 +44,8 @@ export interface FailureDescription {
   legacyMessage?: string;
   /** Overrides the status-based classification (e.g. Salesforce's 403 REQUEST_LIMIT_EXCEEDED is throttling). */
   code?: LegacyError['code'];
+  /** The system refused the token itself (besides any 401): renew it and send the call again once. */
+  credentialsRefused?: boolean;
 }
 
 export interface LegacyRequest {
@@ -51,6 +60,8 @@ export interface LegacyRequest {
   requestId?: string;
   /** A short name for logs and errors, e.g. "customers by id". */
   label: string;
+  /** This call's credentials instead of the client's (a per-user token). */
+  credentials?: AccessTokenSource;
 }
 
 export interface LegacyResponse<T> {
@@ -113,7 +124,15 @@ export class LegacyHttp {
   async send<T>(req: LegacyRequest): Promise<LegacyResponse<T>> {
     const idempotent = req.idempotent ?? req.method === 'GET';
     if (!idempotent) return this.sendWithRetries<T>(req, false);
-    const key = JSON.stringify([req.method, this.resolve(req.path), req.body ?? null, req.headers ?? null]);
+    // Calls under other credentials may see other records: they never share an answer.
+    const visibility = (req.credentials ?? this.options.credentials)?.visibility ?? null;
+    const key = JSON.stringify([
+      req.method,
+      this.resolve(req.path),
+      req.body ?? null,
+      req.headers ?? null,
+      visibility,
+    ]);
     const inFlight = this.readsInFlight.get(key);
     if (inFlight) {
       this.sharedReads += 1;
@@ -131,9 +150,18 @@ export class LegacyHttp {
 
   private async sendWithRetries<T>(req: LegacyRequest, idempotent: boolean): Promise<LegacyResponse<T>> {
     const attempts = idempotent ? this.options.maxRetries + 1 : 1;
+    const credentials = req.credentials ?? this.options.credentials;
+    let token = await credentials?.token();
+    let renewed = false;
     let lastError: LegacyError | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const outcome = await this.attempt<T>(req);
+      let outcome = await this.attempt<T>(req, token);
+      if (!outcome.ok && outcome.credentialsRefused && credentials && token !== undefined && !renewed) {
+        // Expired or revoked: one new token (shared with every call that saw this one refused), one more try.
+        renewed = true;
+        token = await credentials.renew(token);
+        outcome = await this.attempt<T>(req, token);
+      }
       if (outcome.ok) return outcome.response;
       lastError = outcome.error;
       if (!outcome.retryable || attempt === attempts) break;
@@ -149,17 +177,30 @@ export class LegacyHttp {
     await this.dispatcher.close();
   }
 
+  /** Where the calls' tokens come from (undefined: the headers carry the credentials). */
+  get credentials(): AccessTokenSource | undefined {
+    return this.options.credentials;
+  }
+
   private async attempt<T>(
     req: LegacyRequest,
+    token: string | undefined,
   ): Promise<
     | { ok: true; response: LegacyResponse<T> }
-    | { ok: false; error: LegacyError; retryable: boolean; retryAfterMs?: number }
+    | {
+        ok: false;
+        error: LegacyError;
+        retryable: boolean;
+        retryAfterMs?: number;
+        credentialsRefused?: boolean;
+      }
   > {
     const { system } = this.options;
     const url = this.resolve(req.path);
     const headers: Record<string, string> = {
       accept: 'application/json',
       ...this.options.headers,
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
       ...(req.requestId ? { 'x-request-id': req.requestId } : {}),
       ...req.headers,
     };
@@ -219,6 +260,7 @@ export class LegacyHttp {
         return {
           ok: false,
           retryable: malformedButOk || RETRYABLE_STATUS.has(status),
+          credentialsRefused: status === 401,
           error: new LegacyError(
             malformedButOk ? 'LEGACY_BAD_RESPONSE' : classifyStatus(status),
             system,
@@ -237,6 +279,7 @@ export class LegacyHttp {
     return {
       ok: false,
       retryable: RETRYABLE_STATUS.has(status) || code === 'LEGACY_THROTTLED',
+      credentialsRefused: status === 401 || described.credentialsRefused === true,
       retryAfterMs: parseRetryAfter(responseHeaders['retry-after']),
       error: legacyFailure(system, code, req.label, {
         label: req.label,
@@ -250,6 +293,7 @@ export class LegacyHttp {
 
 function classifyStatus(status: number): LegacyError['code'] {
   if (status === 429) return 'LEGACY_THROTTLED';
+  if (status === 401) return 'LEGACY_AUTH_FAILED';
   if (status === 404) return 'NOT_FOUND';
   if (status === 409 || status === 412) return 'CONFLICT';
   if (status >= 500) return 'LEGACY_UNAVAILABLE';

@@ -210,6 +210,8 @@ export function runComposite(composite: Composite, req: CrmRequest): CrmResponse
       query: new URLSearchParams(search),
       headers: { ...sub.headers, 'content-type': 'application/json' },
       body: body === undefined ? '' : JSON.stringify(body),
+      // Subrequests run as the envelope's user.
+      ...(req.session ? { session: req.session } : {}),
     });
     const { 'content-type': _c, ...httpHeaders } = response.headers;
     return {

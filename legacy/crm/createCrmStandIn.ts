@@ -1,9 +1,17 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Database } from 'better-sqlite3';
+import { bearerOf } from '../sim/accessTokens.js';
 import { type Fault, readBody, type SimConfig, Simulator } from '../sim/simulator.js';
 import { type Composite, runComposite } from './composite.js';
 import { CHILD_BATCH_SIZE, clampBatchSize, QueryEngine } from './engine.js';
 import { CrmError, notFound } from './errors.js';
+import {
+  type ConnectedApp,
+  CRM_DEV_APP,
+  type CrmSession,
+  OAUTH_TOKEN_PATH,
+  SalesforceTokenEndpoint,
+} from './oauth.js';
 import {
   API_PREFIX,
   API_VERSION,
@@ -24,8 +32,14 @@ export interface CrmLogger {
 
 export interface CrmStandInOptions {
   db: Database;
-  /** Bearer token clients must present. Default `crm-dev-token`, as the CRM subgraph assumes. */
+  /**
+   * A fixed bearer token accepted besides the tokens `POST /services/oauth2/token` issues (the
+   * simplest development setup). Default `crm-dev-token`, as the CRM subgraph assumes without
+   * credentials.
+   */
   token?: string;
+  /** The connected app the token endpoint signs in (default CRM_DEV_APP, no certificate). */
+  connectedApp?: Partial<ConnectedApp>;
   /** API calls allowed before 403 REQUEST_LIMIT_EXCEEDED (the org's daily allocation). */
   dailyApiLimit?: number;
   /** Cap on `Sforce-Query-Options: batchSize` (tests force small pages with it); 2,000 as Salesforce. */
@@ -42,6 +56,8 @@ export interface CrmStandIn {
   /** Not listening: the caller decides host and port. */
   server: http.Server;
   sim: Simulator;
+  /** The user a request's token acts as; undefined for the fixed token or none valid. */
+  sessionOf(req: IncomingMessage): CrmSession | undefined;
 }
 
 function renderFault(res: ServerResponse, fault: Fault): void {
@@ -113,11 +129,21 @@ export function createCrmStandIn(options: CrmStandInOptions): CrmStandIn {
   );
   const writer = new Writer(engine);
   const sim = new Simulator(renderFault, options.sim);
+  const oauth = new SalesforceTokenEndpoint({ ...CRM_DEV_APP, ...options.connectedApp }, options.db);
+  sim.attachTokens(oauth.tokens);
   let apiUsage = 0;
 
   function batchSizeOf(req: CrmRequest): number {
     return Math.min(maxBatchSize, clampBatchSize(req.headers['sforce-query-options']));
   }
+
+  /**
+   * Whose sharing a query runs under: a JWT-bearer session acts as an ordinary user (owner-based
+   * sharing, see compileSoql); the client-credentials run-as user and the fixed token are the
+   * integration, which sees everything.
+   */
+  const sharingUserOf = (req: CrmRequest): string | undefined =>
+    req.session?.grant === 'jwt_bearer' ? req.session.userId : undefined;
 
   function queryRoute(name: string, includeDeleted: boolean): Route {
     return {
@@ -132,7 +158,7 @@ export function createCrmStandIn(options: CrmStandInOptions): CrmStandIn {
             "A query string has to be specified in the 'q' parameter",
           );
         }
-        return json(200, engine.query(q, batchSizeOf(req), includeDeleted));
+        return json(200, engine.query(q, batchSizeOf(req), includeDeleted, sharingUserOf(req)));
       },
     };
   }
@@ -218,11 +244,46 @@ export function createCrmStandIn(options: CrmStandInOptions): CrmStandIn {
     transaction: (fn) => engine.store.transaction(fn),
   };
 
+  const presentedToken = (req: IncomingMessage) =>
+    bearerOf(req.headers.authorization, /^(?:Bearer|OAuth)\s+(.+)$/i);
+
+  /**
+   * Who the request's token acts as: the client credentials' run-as user or the user a JWT
+   * bearer assertion named. This is where owner-based visibility (a per-user token seeing only
+   * what its user may) will read the user from; the fixed token has no session and sees all.
+   */
+  function sessionOf(req: IncomingMessage): CrmSession | undefined {
+    const presented = presentedToken(req);
+    return presented === undefined ? undefined : oauth.tokens.sessionOf(presented);
+  }
+
+  /** The fixed token, or a session the token endpoint issued that has not expired nor been revoked. */
   function authorised(req: IncomingMessage): boolean {
-    const header = req.headers.authorization;
-    if (typeof header !== 'string') return false;
-    const match = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(header.trim());
-    return match !== null && match[1] === token;
+    const presented = presentedToken(req);
+    return presented !== undefined && (presented === token || sessionOf(req) !== undefined);
+  }
+
+  /** `POST /services/oauth2/token`: counted and faulted like any request, outside the API limit. */
+  async function handleToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!(await sim.admit(req, res, `POST ${OAUTH_TOKEN_PATH}`))) return;
+    let body: string;
+    try {
+      body = await readBody(req, 64 * 1024);
+    } catch {
+      writeResponse(res, json(400, { error: 'invalid_request', error_description: 'request too large' }));
+      return;
+    }
+    const { tokenLifetimeS, refuseTokens } = sim.getConfig();
+    const answer = await oauth.answer(body, `http://${req.headers.host ?? 'localhost'}`, {
+      lifetimeS: tokenLifetimeS,
+      refuse: refuseTokens,
+    });
+    writeResponse(
+      res,
+      json(answer.status, answer.body, {
+        'cache-control': 'no-cache,must-revalidate,max-age=0,no-store,private',
+      }),
+    );
   }
 
   function limitHeader(): Record<string, string> {
@@ -237,6 +298,7 @@ export function createCrmStandIn(options: CrmStandInOptions): CrmStandIn {
     const search = q === -1 ? '' : rawUrl.slice(q + 1);
     if (method === 'POST' && pathname === '/__sim/reset') apiUsage = 0;
     if (await sim.handleControl(req, res, pathname)) return;
+    if (method === 'POST' && pathname === OAUTH_TOKEN_PATH) return handleToken(req, res);
 
     if (rawUrl.length > MAX_URI_LENGTH) {
       req.resume();
@@ -329,6 +391,8 @@ export function createCrmStandIn(options: CrmStandInOptions): CrmStandIn {
       query: new URLSearchParams(search),
       headers,
       body,
+      // The user the token acts as: queries apply their sharing (sharingUserOf).
+      ...(sessionOf(req) ? { session: sessionOf(req) } : {}),
     };
     const response = execute(route, crmReq);
     writeResponse(res, { ...response, headers: { ...response.headers, ...limitHeader() } });
@@ -348,5 +412,5 @@ export function createCrmStandIn(options: CrmStandInOptions): CrmStandIn {
       }
     });
   });
-  return { server, sim };
+  return { server, sim, sessionOf };
 }

@@ -1,4 +1,5 @@
 import { CrmError, errorItems, jsonParserError } from './errors.js';
+import type { CrmSession } from './oauth.js';
 
 /** The request/response shapes and helpers shared by the router, the writes and composite. */
 
@@ -17,6 +18,11 @@ export interface CrmRequest {
   query: URLSearchParams;
   headers: Record<string, string | undefined>;
   body: string;
+  /**
+   * The user the request's token acts as (sessionOf in createCrmStandIn.ts); undefined for the
+   * fixed development token, which sees everything. Not applied to what a request may see yet.
+   */
+  session?: CrmSession;
 }
 
 export interface CrmResponse {

@@ -1,12 +1,20 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Database } from 'better-sqlite3';
 import { createIndexesSql, ERP_TABLES } from '../generator/model.js';
+import { bearerOf } from '../sim/accessTokens.js';
 import { type Fault, readBody, type SimConfig, Simulator } from '../sim/simulator.js';
 import { Answers } from './answers.js';
 import { BATCH_PATTERN, type Batch, runBatch } from './batch.js';
 import { Companies } from './companies.js';
 import { type ApiRoute, CUSTOM_API_PREFIX, STANDARD_API_PREFIX } from './entities.js';
 import { EntitySetRoutes } from './entitySetRoutes.js';
+import {
+  type EntraApp,
+  EntraTokenEndpoint,
+  ERP_DEV_APP,
+  type ErpSession,
+  TOKEN_PATH_PATTERN,
+} from './entra.js';
 import { ErpError, errorBody, invalidToken, methodNotAllowed, notFound, segmentNotFound } from './errors.js';
 import {
   type ErpRequest,
@@ -30,8 +38,13 @@ export interface ErpStandInOptions {
   db: Database;
   companyId: string;
   companyName?: string;
-  /** Bearer token clients must present. Default `erp-dev-token`, as the ERP subgraph assumes. */
+  /**
+   * A fixed bearer token accepted besides the tokens the Entra endpoint issues (the simplest
+   * development setup). Default `erp-dev-token`, as the ERP subgraph assumes without credentials.
+   */
   token?: string;
+  /** The tenant and app registration `POST /{tenant}/oauth2/v2.0/token` signs in (default ERP_DEV_APP). */
+  entra?: Partial<EntraApp>;
   /** Server-side maximum page size; BC's default is 20,000. Tests force small pages with it. */
   maxPageSize?: number;
   sim?: Partial<SimConfig>;
@@ -42,6 +55,8 @@ export interface ErpStandIn {
   /** Not listening: the caller decides host and port. */
   server: http.Server;
   sim: Simulator;
+  /** Who a request's token was issued to; undefined for the fixed token or none valid. */
+  sessionOf(req: IncomingMessage): ErpSession | undefined;
 }
 
 /** Renders a simulated fault as Business Central would answer it. */
@@ -104,6 +119,8 @@ export function createErpStandIn(options: ErpStandInOptions): ErpStandIn {
   );
   const companies = new Companies(companyId, options.companyName ?? 'CRONUS USA, Inc.', maxPageSize);
   const sim = new Simulator(renderFault, options.sim);
+  const entra = new EntraTokenEndpoint({ ...ERP_DEV_APP, ...options.entra });
+  sim.attachTokens(entra.tokens);
 
   /** Maps a path to its route; throws BC's 404/405 for paths the API does not have. */
   function resolve(method: string, pathname: string): Route {
@@ -174,11 +191,41 @@ export function createErpStandIn(options: ErpStandInOptions): ErpStandIn {
     transaction: (fn) => store.transaction(fn),
   };
 
+  function sessionOf(req: IncomingMessage): ErpSession | undefined {
+    const presented = bearerOf(req.headers.authorization);
+    return presented === undefined ? undefined : entra.tokens.sessionOf(presented);
+  }
+
+  /** The fixed token, or a token the Entra endpoint issued that has not expired nor been revoked. */
   function authorised(req: IncomingMessage): boolean {
-    const header = req.headers.authorization;
-    if (typeof header !== 'string') return false;
-    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-    return match !== null && match[1] === token;
+    const presented = bearerOf(req.headers.authorization);
+    return presented !== undefined && (presented === token || sessionOf(req) !== undefined);
+  }
+
+  /** `POST /{tenant}/oauth2/v2.0/token`: Entra's answer, counted and faulted like any request. */
+  async function handleToken(req: IncomingMessage, res: ServerResponse, tenant: string): Promise<void> {
+    if (!(await sim.admit(req, res, 'POST /{tenant}/oauth2/v2.0/token'))) return;
+    let body: string;
+    try {
+      body = await readBody(req, 64 * 1024);
+    } catch {
+      writeResponse(res, {
+        status: 413,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: { error: 'invalid_request', error_description: 'The request is too large.' },
+      });
+      return;
+    }
+    const { tokenLifetimeS, refuseTokens } = sim.getConfig();
+    const answer = await entra.answer(decodeURIComponent(tenant), body, {
+      lifetimeS: tokenLifetimeS,
+      refuse: refuseTokens,
+    });
+    writeResponse(res, {
+      status: answer.status,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store, no-cache' },
+      body: answer.body,
+    });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -188,6 +235,8 @@ export function createErpStandIn(options: ErpStandInOptions): ErpStandIn {
     const pathname = q === -1 ? rawUrl : rawUrl.slice(0, q);
     const search = q === -1 ? '' : rawUrl.slice(q + 1);
     if (await sim.handleControl(req, res, pathname)) return;
+    const tokenPath = TOKEN_PATH_PATTERN.exec(pathname);
+    if (tokenPath && method === 'POST') return handleToken(req, res, tokenPath[1]!);
 
     let route: Route | undefined;
     let routeError: ErpError | undefined;
@@ -205,7 +254,8 @@ export function createErpStandIn(options: ErpStandInOptions): ErpStandIn {
           401,
           errorBody('Authentication_InvalidCredentials', 'The server has rejected the client credentials.'),
           {
-            'www-authenticate': 'Bearer realm="Business Central stand-in"',
+            'www-authenticate':
+              'Bearer authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="invalid_token", error_description="The access token is missing, invalid or expired"',
           },
         ),
       );
@@ -259,5 +309,5 @@ export function createErpStandIn(options: ErpStandInOptions): ErpStandIn {
     });
   });
   server.on('close', () => companies.close());
-  return { server, sim };
+  return { server, sim, sessionOf };
 }

@@ -26,6 +26,10 @@ export interface SimConfig {
   connectionResetRate: number;
   /** Seed for the fault and jitter draws: same seed and request order, same faults. */
   seed: number;
+  /** Lifetime of the access tokens the token endpoint issues from now on (Entra's `expires_in`). */
+  tokenLifetimeS: number;
+  /** The token endpoint refuses every request, as for a revoked secret or connected app. */
+  refuseTokens: boolean;
 }
 
 export const DEFAULT_SIM_CONFIG: Readonly<SimConfig> = {
@@ -40,6 +44,8 @@ export const DEFAULT_SIM_CONFIG: Readonly<SimConfig> = {
   malformedRate: 0,
   connectionResetRate: 0,
   seed: 1,
+  tokenLifetimeS: 3599,
+  refuseTokens: false,
 };
 
 export type Fault =
@@ -93,6 +99,7 @@ export class Simulator {
   private roundTrips: { start: number; end: number }[] = [];
   private windowStart = Date.now();
   private windowCount = 0;
+  private readonly tokenStores: { expireAll(): number }[] = [];
 
   constructor(
     private readonly renderFault: FaultRenderer,
@@ -138,6 +145,11 @@ export class Simulator {
     };
   }
 
+  /** Token stores `POST /__sim/expire-tokens` revokes (the stand-in's issued tokens). */
+  attachTokens(store: { expireAll(): number }): void {
+    this.tokenStores.push(store);
+  }
+
   reset(): void {
     this.stats = { total: 0, byRoute: {} };
     this.roundTrips = [];
@@ -160,6 +172,11 @@ export class Simulator {
         return sendJson(res, 200, this.getStats());
       }
       if (route === 'GET /__sim/config') return sendJson(res, 200, this.getConfig());
+      if (route === 'POST /__sim/expire-tokens') {
+        req.resume();
+        const expired = this.tokenStores.reduce((sum, store) => sum + store.expireAll(), 0);
+        return sendJson(res, 200, { expired });
+      }
       if (route === 'POST /__sim/config') {
         const body = await readBody(req);
         let patch: unknown;
@@ -296,6 +313,9 @@ function validateConfig(c: SimConfig): void {
     throw new Error('throttleRetryAfterSeconds must be a number >= 0 or null');
   }
   if (typeof c.outage !== 'boolean') throw new Error('outage must be a boolean');
+  if (typeof c.refuseTokens !== 'boolean') throw new Error('refuseTokens must be a boolean');
+  if (!Number.isInteger(c.tokenLifetimeS) || c.tokenLifetimeS < 0)
+    throw new Error('tokenLifetimeS must be an integer >= 0');
   if (!Number.isInteger(c.seed)) throw new Error('seed must be an integer');
 }
 

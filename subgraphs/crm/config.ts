@@ -5,6 +5,8 @@ import {
 } from '../../lib/cacheConfig.js';
 import { type Env, flag, httpUrl, integer, logLevel, matching, serviceRoot, text } from '../../lib/env.js';
 import { CRM_API_VERSION_PATTERN } from './client/crmClient.js';
+import { fixedCredentials } from '../../lib/legacyCredentials.js';
+import { CRM_DEV_TOKEN, type CrmCredentialsConfig, readCrmCredentials } from './client/credentials.js';
 
 /**
  * The CRM subgraph's configuration, read from the environment once (main.ts). A missing or
@@ -13,7 +15,8 @@ import { CRM_API_VERSION_PATTERN } from './client/crmClient.js';
 export interface CrmSubgraphConfig {
   /** Salesforce instance URL (origin); the client appends /services/data/{apiVersion}/. */
   crmUrl: string;
-  crmToken: string;
+  /** CRM_TOKEN, or a connected app (CRM_CLIENT_ID with CRM_CLIENT_SECRET, or CRM_USERNAME + CRM_PRIVATE_KEY_FILE). */
+  crmCredentials: CrmCredentialsConfig;
   /** e.g. v62.0 */
   apiVersion: string;
   timeoutMs: number;
@@ -30,7 +33,7 @@ export interface CrmSubgraphConfig {
 
 export const CRM_SUBGRAPH_DEFAULTS = {
   crmUrl: 'http://127.0.0.1:4102',
-  crmToken: 'crm-dev-token',
+  crmCredentials: fixedCredentials(CRM_DEV_TOKEN),
   apiVersion: 'v62.0',
   timeoutMs: 10_000,
   maxRetries: 2,
@@ -46,7 +49,7 @@ export function readCrmSubgraphConfig(env: Env = process.env): CrmSubgraphConfig
   const d = CRM_SUBGRAPH_DEFAULTS;
   return {
     crmUrl: serviceRoot(httpUrl(env, 'CRM_URL', d.crmUrl)),
-    crmToken: text(env, 'CRM_TOKEN', d.crmToken),
+    crmCredentials: readCrmCredentials(env),
     apiVersion: matching(
       env,
       'CRM_API_VERSION',

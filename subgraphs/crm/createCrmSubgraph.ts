@@ -6,6 +6,7 @@ import {
   type SystemSubgraph,
   type SystemSubgraphDeps,
 } from '../../lib/subgraphServer.js';
+import { crmTokenSource } from './client/credentials.js';
 import { CrmClient } from './client/crmClient.js';
 import { CrmReads } from './client/reads.js';
 import type { CrmSubgraphConfig } from './config.js';
@@ -21,9 +22,14 @@ export type CrmSubgraphDeps = SystemSubgraphDeps;
 export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDeps = {}): CrmSubgraph {
   const logger = deps.logger ?? silentLogger;
   const { cache, owned } = subgraphCache(config.cache, deps.cache, logger);
+  const credentials = crmTokenSource(config.crmCredentials, {
+    timeoutMs: config.timeoutMs,
+    instanceUrl: config.crmUrl,
+    logger: logger.child({ component: 'crm-credentials' }),
+  });
   const client = new CrmClient({
     crmUrl: config.crmUrl,
-    token: config.crmToken,
+    credentials,
     apiVersion: config.apiVersion,
     timeoutMs: config.timeoutMs,
     maxRetries: config.maxRetries,
@@ -41,7 +47,11 @@ export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDe
       cache: readCacheScope(
         cache,
         config.cache,
-        crmCacheScope({ url: config.crmUrl, apiVersion: config.apiVersion, token: config.crmToken }),
+        crmCacheScope({
+          url: config.crmUrl,
+          apiVersion: config.apiVersion,
+          visibility: credentials.visibility,
+        }),
       ),
     }),
     async release() {

@@ -12,6 +12,7 @@ import {
   text,
 } from '../../lib/env.js';
 
+import { type ErpCredentialsConfig, readErpCredentials } from './client/credentials.js';
 /**
  * The ERP subgraph's configuration, read from the environment once. A missing or malformed
  * variable is a {@link ConfigError} naming it; main.ts turns that into exit code 2.
@@ -19,7 +20,8 @@ import {
 export interface ErpSubgraphConfig {
   /** Business Central service root; the client appends `/api/v2.0/…`. */
   erpUrl: string;
-  erpToken: string;
+  /** ERP_TOKEN, or Entra client credentials (ERP_CLIENT_ID, ERP_CLIENT_SECRET, ERP_TENANT_ID, …). */
+  erpCredentials: ErpCredentialsConfig;
   /** When unset the client reads `companies` once and takes the only one (or `companyName`). */
   companyId?: string;
   companyName?: string;
@@ -50,7 +52,7 @@ export function readErpSubgraphConfig(env: Env = process.env): ErpSubgraphConfig
   const companyName = text(env, 'ERP_COMPANY_NAME');
   return {
     erpUrl: serviceRoot(erpUrl),
-    erpToken: text(env, 'ERP_TOKEN', 'erp-dev-token'),
+    erpCredentials: readErpCredentials(env),
     ...(companyId ? { companyId } : {}),
     ...(companyName ? { companyName } : {}),
     localCurrencyCode: matching(

@@ -6,6 +6,7 @@ import {
   type SystemSubgraph,
   type SystemSubgraphDeps,
 } from '../../lib/subgraphServer.js';
+import { erpTokenSource } from './client/credentials.js';
 import { ErpClient } from './client/erpClient.js';
 import { ErpReads } from './client/reads.js';
 import type { ErpSubgraphConfig } from './config.js';
@@ -20,10 +21,14 @@ export type ErpSubgraphDeps = SystemSubgraphDeps;
 export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDeps = {}): ErpSubgraph {
   const logger = deps.logger ?? silentLogger;
   const { cache, owned } = subgraphCache(config.cache, deps.cache, logger);
+  const credentials = erpTokenSource(config.erpCredentials, {
+    timeoutMs: config.timeoutMs,
+    logger: logger.child({ component: 'erp-credentials' }),
+  });
   const client = new ErpClient(
     {
       url: config.erpUrl,
-      token: config.erpToken,
+      credentials,
       companyId: config.companyId,
       companyName: config.companyName,
       timeoutMs: config.timeoutMs,
@@ -48,7 +53,7 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDe
           url: config.erpUrl,
           companyId: config.companyId,
           companyName: config.companyName,
-          token: config.erpToken,
+          visibility: credentials.visibility,
         }),
       ),
     }),

@@ -17,7 +17,10 @@ import {
   text,
 } from '../../lib/env.js';
 import { CRM_API_VERSION_PATTERN } from '../crm/client/crmClient.js';
+import { fixedCredentials } from '../../lib/legacyCredentials.js';
+import { CRM_DEV_TOKEN, type CrmCredentialsConfig, readCrmCredentials } from '../crm/client/credentials.js';
 
+import { ERP_DEV_TOKEN, type ErpCredentialsConfig, readErpCredentials } from '../erp/client/credentials.js';
 /**
  * The workflows subgraph's configuration, read from the environment once (main.ts). A missing
  * or malformed variable throws a ConfigError naming it; main.ts turns that into exit code 2.
@@ -25,13 +28,15 @@ import { CRM_API_VERSION_PATTERN } from '../crm/client/crmClient.js';
 export interface WorkflowsSubgraphConfig {
   /** ERP service root (the client appends /api/v2.0/…). */
   erpUrl: string;
-  erpToken: string;
+  /** As the ERP subgraph's: ERP_TOKEN, or Entra client credentials. */
+  erpCredentials: ErpCredentialsConfig;
   erpCompanyId?: string;
   erpCompanyName?: string;
   erpTimeoutMs: number;
   /** Salesforce instance URL (origin). */
   crmUrl: string;
-  crmToken: string;
+  /** As the CRM subgraph's: CRM_TOKEN, or a connected app. */
+  crmCredentials: CrmCredentialsConfig;
   crmApiVersion: string;
   crmTimeoutMs: number;
   /** Read retries per legacy call (writes are never retried by the HTTP layer). */
@@ -77,10 +82,10 @@ export interface WorkflowsSubgraphConfig {
 
 export const WORKFLOWS_SUBGRAPH_DEFAULTS = {
   erpUrl: 'http://127.0.0.1:4101',
-  erpToken: 'erp-dev-token',
+  erpCredentials: fixedCredentials(ERP_DEV_TOKEN),
   erpTimeoutMs: 10_000,
   crmUrl: 'http://127.0.0.1:4102',
-  crmToken: 'crm-dev-token',
+  crmCredentials: fixedCredentials(CRM_DEV_TOKEN),
   crmApiVersion: 'v62.0',
   crmTimeoutMs: 10_000,
   maxRetries: 2,
@@ -123,12 +128,12 @@ export function readWorkflowsSubgraphConfig(env: Env = process.env): WorkflowsSu
   const redisUrl = readRedisUrl(env, 'WORKFLOWS_REDIS_URL');
   return {
     erpUrl: serviceRoot(httpUrl(env, 'ERP_URL', d.erpUrl)),
-    erpToken: text(env, 'ERP_TOKEN', d.erpToken),
+    erpCredentials: readErpCredentials(env),
     ...(erpCompanyId ? { erpCompanyId: erpCompanyId.toLowerCase() } : {}),
     ...(erpCompanyName ? { erpCompanyName } : {}),
     erpTimeoutMs: integer(env, 'ERP_TIMEOUT_MS', d.erpTimeoutMs, 1, 600_000),
     crmUrl: serviceRoot(httpUrl(env, 'CRM_URL', d.crmUrl)),
-    crmToken: text(env, 'CRM_TOKEN', d.crmToken),
+    crmCredentials: readCrmCredentials(env),
     crmApiVersion: matching(
       env,
       'CRM_API_VERSION',

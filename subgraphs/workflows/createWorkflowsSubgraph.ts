@@ -6,8 +6,10 @@ import { LegacyError } from '../../lib/errors.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
 import { createSubgraphServer } from '../../lib/subgraphServer.js';
+import { crmTokenSource } from '../crm/client/credentials.js';
 import { CrmClient } from '../crm/client/crmClient.js';
 import { InvalidatingCrmWrites } from '../crm/client/invalidatingWrites.js';
+import { erpTokenSource } from '../erp/client/credentials.js';
 import { ErpClient } from '../erp/client/erpClient.js';
 import { InvalidatingErpWrites } from '../erp/client/invalidatingWrites.js';
 import type { ErpOrderSummary } from '../erp/client/writeModels.js';
@@ -78,7 +80,17 @@ export function createWorkflowsSubgraph(
   const erpClient = new ErpClient(
     {
       url: config.erpUrl,
-      token: config.erpToken,
+  // The same credentials logic as the read subgraphs: their own token sources, same flows.
+  const erpCredentials = erpTokenSource(config.erpCredentials, {
+    timeoutMs: config.erpTimeoutMs,
+    logger: logger.child({ component: 'erp-credentials' }),
+  });
+  const crmCredentials = crmTokenSource(config.crmCredentials, {
+    timeoutMs: config.crmTimeoutMs,
+    instanceUrl: config.crmUrl,
+    logger: logger.child({ component: 'crm-credentials' }),
+  });
+      credentials: erpCredentials,
       ...(config.erpCompanyId ? { companyId: config.erpCompanyId } : {}),
       ...(config.erpCompanyName ? { companyName: config.erpCompanyName } : {}),
       timeoutMs: config.erpTimeoutMs,
@@ -89,7 +101,7 @@ export function createWorkflowsSubgraph(
   );
   const crmClient = new CrmClient({
     crmUrl: config.crmUrl,
-    token: config.crmToken,
+    credentials: crmCredentials,
     apiVersion: config.crmApiVersion,
     timeoutMs: config.crmTimeoutMs,
     maxRetries: config.maxRetries,
@@ -108,13 +120,17 @@ export function createWorkflowsSubgraph(
       url: config.erpUrl,
       companyId: config.erpCompanyId,
       companyName: config.erpCompanyName,
-      token: config.erpToken,
+      visibility: erpCredentials.visibility,
     }),
   );
   const crm = new InvalidatingCrmWrites(
     crmClient,
     cache,
-    crmCacheScope({ url: config.crmUrl, apiVersion: config.crmApiVersion, token: config.crmToken }),
+    crmCacheScope({
+      url: config.crmUrl,
+      apiVersion: config.crmApiVersion,
+      visibility: crmCredentials.visibility,
+    }),
   );
   const coordinator = new Coordinator(store, {
     owner,

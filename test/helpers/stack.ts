@@ -14,8 +14,10 @@ import {
   readLegacyCacheConfig,
 } from '../../lib/cacheConfig.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
+import { fixedCredentials } from '../../lib/legacyCredentials.js';
 import type { Logger } from '../../lib/logger.js';
 import { silentLogger } from '../../lib/logger.js';
+import { crmStandInCredentials, erpStandInCredentials } from '../../scripts/standInSignIn.js';
 import { CRM_SUBGRAPH_DEFAULTS, type CrmSubgraphConfig } from '../../subgraphs/crm/config.js';
 import { createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
 import { type ErpSubgraphConfig, readErpSubgraphConfig } from '../../subgraphs/erp/config.js';
@@ -71,6 +73,11 @@ export interface StackOptions {
    * repeat a query to count what it costs the legacy systems.
    */
   responseCache?: boolean;
+  /**
+   * How the subgraphs sign in to the stand-ins: their OAuth flows (default, as `npm start`:
+   * client credentials for both), or the fixed development tokens ERP_TOKEN / CRM_TOKEN.
+   */
+  legacyAuth?: 'oauth' | 'fixed';
 }
 
 export interface GraphQLAnswer {
@@ -145,6 +152,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     );
     const erpLegacyUrl = await listen(erpStandIn.server);
     const crmLegacyUrl = await listen(crmStandIn.server);
+    const legacyCredentials =
+      options.legacyAuth === 'fixed'
+        ? { erp: fixedCredentials(ERP_TOKEN), crm: fixedCredentials(CRM_TOKEN) }
+        : { erp: erpStandInCredentials(erpLegacyUrl), crm: crmStandInCredentials(crmLegacyUrl) };
 
     const batching =
       typeof options.batching === 'object'
@@ -161,7 +172,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const erpConfig: ErpSubgraphConfig = {
       ...readErpSubgraphConfig({}),
       erpUrl: erpLegacyUrl,
-      erpToken: ERP_TOKEN,
+      erpCredentials: legacyCredentials.erp,
       companyId: dataset.summary.companyId,
       maxRetries,
       batching: batching.erp,
@@ -172,7 +183,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const crmConfig: CrmSubgraphConfig = {
       ...CRM_SUBGRAPH_DEFAULTS,
       crmUrl: crmLegacyUrl,
-      crmToken: CRM_TOKEN,
+      crmCredentials: legacyCredentials.crm,
       maxRetries,
       batching: batching.crm,
       cache: cacheConfig,
@@ -199,6 +210,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...readWorkflowsSubgraphConfig({}),
         erpUrl: erpLegacyUrl,
         crmUrl: crmLegacyUrl,
+        erpCredentials: legacyCredentials.erp,
+        crmCredentials: legacyCredentials.crm,
         erpCompanyId: dataset.summary.companyId,
         dbPath: join(workflowsDir, 'workflows.sqlite'),
         maxRetries,
@@ -229,6 +242,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     cleanups.push(() => gateway.close());
     await gateway.ready();
     const gatewayUrl = `${await listen(gateway.server)}/graphql`;
+    // Signed in before the test starts, so its counts are its queries' legacy calls, not a sign-in.
+    const clients = [erpSubgraph.client, crmSubgraph.client, workflows.erpClient, workflows.crmClient];
+    await Promise.all(clients.map((client) => client.http.credentials?.token().catch(() => undefined)));
+    erpStandIn.sim.reset();
+    crmStandIn.sim.reset();
 
     const sim = async (base: string, path: string, method = 'GET') => {
       const response = await fetch(`${base}/__sim/${path}`, { method });

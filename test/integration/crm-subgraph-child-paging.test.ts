@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { fixedTokenSource } from '../../lib/legacyCredentials.js';
 import { CrmClient } from '../../subgraphs/crm/client/crmClient.js';
 import { CrmReads } from '../../subgraphs/crm/client/reads.js';
 
@@ -66,7 +67,7 @@ afterAll(async () => {
 it('follows a subquery result cut short until the child list is complete', async () => {
   const client = new CrmClient({
     crmUrl: url,
-    token: 't',
+    credentials: fixedTokenSource('CRM', 't'),
     apiVersion: 'v62.0',
     timeoutMs: 2000,
     maxRetries: 0,

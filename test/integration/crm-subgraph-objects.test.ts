@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedCredentials } from '../../lib/legacyCredentials.js';
 import { type CrmFixture, startCrmFixture } from './crm-subgraph-fixture.js';
 
 type Row = Record<string, unknown>;
@@ -256,15 +257,15 @@ describe('what the CRM adds to ERP entities', () => {
 });
 
 describe('CRM refusals', () => {
-  it('maps 403 REQUEST_LIMIT_EXCEEDED to LEGACY_THROTTLED and a refused token to LEGACY_REJECTED', async () => {
+  it('maps 403 REQUEST_LIMIT_EXCEEDED to LEGACY_THROTTLED and a refused token to LEGACY_AUTH_FAILED', async () => {
     const limited = await startCrmFixture({ customers: 5, standIn: { dailyApiLimit: 0 } });
     try {
       const throttled = await limited.batched.query('{ customers(first: 2) { edges { node { id } } } }');
       expect(throttled.errors?.[0]?.extensions).toMatchObject({ code: 'LEGACY_THROTTLED', system: 'CRM' });
-      const badToken = await limited.startSubgraph({ crmToken: 'wrong-token' });
+      const badToken = await limited.startSubgraph({ crmCredentials: fixedCredentials('wrong-token') });
       const rejected = await badToken.query('{ customers(first: 2) { edges { node { id } } } }');
       expect(rejected.errors?.[0]?.extensions).toMatchObject({ system: 'CRM' });
-      expect(['LEGACY_REJECTED', 'LEGACY_THROTTLED']).toContain(rejected.errors?.[0]?.extensions?.code);
+      expect(['LEGACY_AUTH_FAILED', 'LEGACY_THROTTLED']).toContain(rejected.errors?.[0]?.extensions?.code);
       expect(JSON.stringify(rejected)).not.toMatch(/INVALID_SESSION_ID|REQUEST_LIMIT_EXCEEDED/);
     } finally {
       await limited.stop();

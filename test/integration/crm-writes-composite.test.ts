@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LegacyError } from '../../lib/errors.js';
+import { fixedTokenSource } from '../../lib/legacyCredentials.js';
 import { CrmClient } from '../../subgraphs/crm/client/crmClient.js';
 import { CrmWrites } from '../../subgraphs/crm/client/writes.js';
 import { buildDatabase, type Running, sfId, start, TOKEN } from '../helpers/crm-legacy-fixture.js';
@@ -16,7 +17,7 @@ beforeAll(async () => {
   writes = new CrmWrites(
     new CrmClient({
       crmUrl: crm.base,
-      token: TOKEN,
+      credentials: fixedTokenSource('CRM', TOKEN),
       apiVersion: 'v62.0',
       timeoutMs: 5000,
       maxRetries: 0,

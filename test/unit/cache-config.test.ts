@@ -65,18 +65,18 @@ describe('LEGACY_CACHE and its variables', () => {
 });
 
 describe('visibility scopes', () => {
-  const erp = { url: 'http://erp.example/tenant/prod', companyId: 'ABC', token: 'token-a' };
-  it('differ per token, company and system, and ignore how the same URL is written', () => {
-    expect(erpCacheScope(erp)).not.toBe(erpCacheScope({ ...erp, token: 'token-b' }));
+  const erp = { url: 'http://erp.example/tenant/prod', companyId: 'ABC', visibility: 'integration' };
+  it('differ per visibility (never per token), company and system, and ignore how the same URL is written', () => {
+    expect(erpCacheScope(erp)).not.toBe(erpCacheScope({ ...erp, visibility: 'user:someone@example.com' }));
     expect(erpCacheScope(erp)).not.toBe(erpCacheScope({ ...erp, companyId: 'DEF' }));
     expect(erpCacheScope(erp)).toBe(
       erpCacheScope({ ...erp, url: 'http://ERP.example/tenant/prod/', companyId: 'abc' }),
     );
     expect(erpCacheScope(erp)).not.toBe(
-      erpCacheScope({ url: erp.url, companyName: 'ABC', token: 'token-a' }),
+      erpCacheScope({ url: erp.url, companyName: 'ABC', visibility: 'integration' }),
     );
-    const crm = { url: 'https://org.my.salesforce.com', apiVersion: 'v62.0', token: 'token-a' };
-    expect(crmCacheScope(crm)).not.toBe(crmCacheScope({ ...crm, token: 'token-b' }));
+    const crm = { url: 'https://org.my.salesforce.com', apiVersion: 'v62.0', visibility: 'integration' };
+    expect(crmCacheScope(crm)).not.toBe(crmCacheScope({ ...crm, visibility: 'user:someone@example.com' }));
     expect(crmCacheScope(crm)).toBe(crmCacheScope({ ...crm, url: 'https://org.my.salesforce.com/' }));
   });
 });

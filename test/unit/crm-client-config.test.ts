@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/env.js';
+import { Secret } from '../../lib/legacyCredentials.js';
 import { CRM_SUBGRAPH_DEFAULTS, readCrmSubgraphConfig } from '../../subgraphs/crm/config.js';
 
 describe('CRM subgraph configuration', () => {
@@ -25,7 +26,7 @@ describe('CRM subgraph configuration', () => {
       }),
     ).toEqual({
       crmUrl: 'https://example.my.salesforce.com',
-      crmToken: 't',
+      crmCredentials: { flow: 'fixed', token: expect.any(Secret) },
       apiVersion: 'v61.0',
       timeoutMs: 2500,
       maxRetries: 0,

@@ -6,6 +6,7 @@ import { decodeCursor, encodeCursor, foreignCursor, pageSize } from '../../lib/c
 import { formatAmount } from '../../lib/domain.js';
 import { ConfigError } from '../../lib/env.js';
 import { LegacyError } from '../../lib/errors.js';
+import { fixedTokenSource } from '../../lib/legacyCredentials.js';
 import { silentLogger } from '../../lib/logger.js';
 import { describeBcFailure, ErpClient } from '../../subgraphs/erp/client/erpClient.js';
 import { continuationLink, isPagePosition, pageRequest, sliceOf } from '../../subgraphs/erp/client/lists.js';
@@ -267,7 +268,13 @@ describe('list pages', () => {
 describe('ERP client', () => {
   it('refuses a next-page link to another host', () => {
     const client = new ErpClient(
-      { url: 'http://127.0.0.1:4101', token: 't', timeoutMs: 100, maxRetries: 0, maxConnections: 1 },
+      {
+        url: 'http://127.0.0.1:4101',
+        credentials: fixedTokenSource('ERP', 't'),
+        timeoutMs: 100,
+        maxRetries: 0,
+        maxConnections: 1,
+      },
       silentLogger,
     );
     expect(() => client.http.resolve('http://evil.example/api/v2.0/customers')).toThrow(LegacyError);
@@ -309,7 +316,7 @@ describe('configuration', () => {
   it('has working defaults', () => {
     expect(readErpSubgraphConfig({})).toMatchObject({
       erpUrl: 'http://127.0.0.1:4101',
-      erpToken: 'erp-dev-token',
+      erpCredentials: { flow: 'fixed' },
       timeoutMs: 10_000,
       maxRetries: 2,
       maxConnections: 5,

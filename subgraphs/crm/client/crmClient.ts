@@ -1,4 +1,5 @@
 import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
+import type { AccessTokenSource } from '../../../lib/legacyCredentials.js';
 import { type FailureDescription, LegacyHttp } from '../../../lib/legacyHttp.js';
 import {
   buildSelect,
@@ -19,7 +20,8 @@ export const CRM_API_VERSION_PATTERN = /^v\d{2,3}\.\d$/;
 
 export interface CrmClientOptions {
   crmUrl: string;
-  token: string;
+  /** Bearer tokens for every call (credentials.ts: fixed, client credentials or JWT bearer). */
+  credentials: AccessTokenSource;
   apiVersion: string;
   timeoutMs: number;
   maxRetries: number;
@@ -47,9 +49,9 @@ export function describeSalesforceFailure(status: number, body: unknown): Failur
   const legacyMessage = typeof first?.message === 'string' ? first.message : undefined;
   let code: LegacyError['code'] | undefined;
   if (legacyCode === 'REQUEST_LIMIT_EXCEEDED') code = 'LEGACY_THROTTLED';
-  else if (status === 401 || legacyCode === 'INVALID_SESSION_ID') code = 'LEGACY_REJECTED';
+  else if (status === 401 || legacyCode === 'INVALID_SESSION_ID') code = 'LEGACY_AUTH_FAILED';
   else if (status === 300) code = 'CONFLICT';
-  return { legacyCode, legacyMessage, code };
+  return { legacyCode, legacyMessage, code, credentialsRefused: legacyCode === 'INVALID_SESSION_ID' };
 }
 
 /**
@@ -68,7 +70,8 @@ export class CrmClient {
     this.http = new LegacyHttp({
       system: 'CRM',
       baseUrl,
-      headers: { authorization: `Bearer ${options.token}` },
+      headers: {},
+      credentials: options.credentials,
       timeoutMs: options.timeoutMs,
       maxRetries: options.maxRetries,
       backoffMs: 100,

@@ -1,4 +1,5 @@
 import { badLegacyResponse, LegacyError, legacyFailure } from '../../../lib/errors.js';
+import type { AccessTokenSource } from '../../../lib/legacyCredentials.js';
 import { type FailureDescription, LegacyHttp } from '../../../lib/legacyHttp.js';
 import type { Logger } from '../../../lib/logger.js';
 import { SELECT } from './fields.js';
@@ -14,7 +15,8 @@ import type { Page } from './types.js';
 export interface ErpClientConfig {
   /** Service root; the client appends `/api/v2.0/…`. */
   url: string;
-  token: string;
+  /** Bearer tokens for every call (credentials.ts: a fixed token or Entra client credentials). */
+  credentials: AccessTokenSource;
   /** When unset, the company is found once via `GET /api/v2.0/companies`. */
   companyId?: string;
   /** Picks the company by name when the ERP holds several. */
@@ -102,7 +104,8 @@ export class ErpClient {
     this.http = new LegacyHttp({
       system: 'ERP',
       baseUrl: `${root.origin}${this.apiPath}`,
-      headers: { authorization: `Bearer ${config.token}` },
+      headers: {},
+      credentials: config.credentials,
       timeoutMs: config.timeoutMs,
       maxRetries: config.maxRetries,
       backoffMs: 100,
