@@ -120,6 +120,11 @@ export function readCrmCredentials(env: Env): CrmCredentialsConfig {
       },
     };
   }
+  if (privateKey === undefined && username !== undefined)
+    throw new ConfigError(
+      'CRM_PRIVATE_KEY_FILE',
+      'must be set with CRM_USERNAME (the key that signs its JWT)',
+    );
   if (privateKey === undefined)
     throw new ConfigError(
       'CRM_CLIENT_ID',
