@@ -249,8 +249,8 @@ export function createCrmStandIn(options: CrmStandInOptions): CrmStandIn {
 
   /**
    * Who the request's token acts as: the client credentials' run-as user or the user a JWT
-   * bearer assertion named. This is where owner-based visibility (a per-user token seeing only
-   * what its user may) will read the user from; the fixed token has no session and sees all.
+   * bearer assertion named (whose sharing its queries run under: sharingUserOf); the fixed token
+   * has no session and sees all.
    */
   function sessionOf(req: IncomingMessage): CrmSession | undefined {
     const presented = presentedToken(req);

@@ -87,12 +87,13 @@ export class QueryEngine {
     });
   }
 
-  query(soql: string, batchSize: number, includeDeleted = false): QueryResult {
+  /** `sharedWith`: the user a per-user session acts as (their sharing applies); undefined: the integration's view of everything. */
+  query(soql: string, batchSize: number, includeDeleted = false, sharedWith?: string): QueryResult {
     // Date literals resolve against today, so a plan is reused on the day it was made only.
-    const key = `${includeDeleted ? 'all' : 'live'}|${new Date().toISOString().slice(0, 10)}|${soql}`;
+    const key = `${includeDeleted ? 'all' : 'live'}|${sharedWith ?? '*'}|${new Date().toISOString().slice(0, 10)}|${soql}`;
     let plan = this.plans.get(key);
     if (!plan) {
-      plan = compileSoql(soql, { includeDeleted });
+      plan = compileSoql(soql, { includeDeleted, ...(sharedWith ? { sharedWith } : {}) });
       this.plans.set(key, plan);
     }
     if (plan.count) {

@@ -185,14 +185,36 @@ export interface CompileOptions {
   now?: Date;
   /** queryAll: deleted records match too. */
   includeDeleted?: boolean;
+  /**
+   * The user whose sharing applies (a session of one Salesforce user): only the accounts they
+   * own, and the records of those accounts, match — before LIMIT, as Salesforce applies sharing.
+   */
+  sharedWith?: string;
 }
 
 export function compileSoql(soql: string, options: CompileOptions = {}): QueryPlan {
   const query = parseSoql(soql);
-  return compileQuery(query, options.now ?? new Date(), options.includeDeleted ?? false);
+  return compileQuery(query, options.now ?? new Date(), options.includeDeleted ?? false, options.sharedWith);
 }
 
-function compileQuery(query: Query, now: Date, includeDeleted: boolean): QueryPlan {
+/**
+ * Owner-based sharing, the org's default the stand-in emulates: an account is visible to its
+ * owner, a record of an account (contact, opportunity, case, activity…) to the account's owner;
+ * objects of no account (users, products) to everyone.
+ */
+function sharingCondition(def: SObjectDef, userId: string, params: SqlValue[]): string | undefined {
+  if (def.name === 'Account') {
+    params.push(userId);
+    return `t0."OwnerId" = ?`;
+  }
+  if ('AccountId' in def.columns) {
+    params.push(userId);
+    return `t0."AccountId" IN (SELECT "Id" FROM "Account" WHERE "OwnerId" = ?)`;
+  }
+  return undefined;
+}
+
+function compileQuery(query: Query, now: Date, includeDeleted: boolean, sharedWith?: string): QueryPlan {
   rejectUnsupported(query, 'by the stand-in');
   const def = query.sObject ? sobject(query.sObject) : undefined;
   if (!def) {
@@ -213,6 +235,8 @@ function compileQuery(query: Query, now: Date, includeDeleted: boolean): QueryPl
   const { sql: where, bounds } = compileWhereWithBounds(query.where, filterScope, params, now);
   const notDeleted = includeDeleted ? '1' : `t0."IsDeleted" IS NOT 1`;
   let whereSql = where ? `${notDeleted} AND (${where})` : notDeleted;
+  const shared = sharedWith === undefined ? undefined : sharingCondition(def, sharedWith, params);
+  if (shared) whereSql += ` AND ${shared}`;
 
   if (isCount) {
     if (query.orderBy) throw malformedQuery('ORDER BY cannot be used with COUNT()');

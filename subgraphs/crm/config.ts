@@ -1,12 +1,23 @@
+import { type AuthConfig, authConfigFromEnv } from '../../lib/auth/config.js';
 import {
   defaultLegacyCacheConfig,
   type LegacyCacheConfig,
   readLegacyCacheConfig,
 } from '../../lib/cacheConfig.js';
-import { type Env, flag, httpUrl, integer, logLevel, matching, serviceRoot, text } from '../../lib/env.js';
-import { CRM_API_VERSION_PATTERN } from './client/crmClient.js';
+import {
+  ConfigError,
+  type Env,
+  flag,
+  httpUrl,
+  integer,
+  logLevel,
+  matching,
+  serviceRoot,
+  text,
+} from '../../lib/env.js';
 import { fixedCredentials } from '../../lib/legacyCredentials.js';
 import { CRM_DEV_TOKEN, type CrmCredentialsConfig, readCrmCredentials } from './client/credentials.js';
+import { CRM_API_VERSION_PATTERN } from './client/crmClient.js';
 
 /**
  * The CRM subgraph's configuration, read from the environment once (main.ts). A missing or
@@ -17,6 +28,12 @@ export interface CrmSubgraphConfig {
   crmUrl: string;
   /** CRM_TOKEN, or a connected app (CRM_CLIENT_ID with CRM_CLIENT_SECRET, or CRM_USERNAME + CRM_PRIVATE_KEY_FILE). */
   crmCredentials: CrmCredentialsConfig;
+  /**
+   * CRM_PER_USER: callers whose token names their Salesforce user read the CRM with a token of
+   * that user (JWT bearer), so Salesforce's sharing decides what they see. Needs the connected
+   * app's key (CRM_CLIENT_ID, CRM_PRIVATE_KEY_FILE).
+   */
+  perUser: boolean;
   /** e.g. v62.0 */
   apiVersion: string;
   timeoutMs: number;
@@ -29,11 +46,14 @@ export interface CrmSubgraphConfig {
   port: number;
   host: string;
   logLevel: string;
+  /** Caller authentication and the gateway's secret, as the gateway reads them (AUTH_*, SUBGRAPH_SHARED_SECRET). */
+  auth: AuthConfig;
 }
 
 export const CRM_SUBGRAPH_DEFAULTS = {
   crmUrl: 'http://127.0.0.1:4102',
   crmCredentials: fixedCredentials(CRM_DEV_TOKEN),
+  perUser: false,
   apiVersion: 'v62.0',
   timeoutMs: 10_000,
   maxRetries: 2,
@@ -43,13 +63,22 @@ export const CRM_SUBGRAPH_DEFAULTS = {
   port: 4002,
   host: '127.0.0.1',
   logLevel: 'info',
-} as const satisfies CrmSubgraphConfig;
+} as const satisfies Omit<CrmSubgraphConfig, 'auth'>;
 
 export function readCrmSubgraphConfig(env: Env = process.env): CrmSubgraphConfig {
   const d = CRM_SUBGRAPH_DEFAULTS;
+  const crmCredentials = readCrmCredentials(env);
+  const perUser = flag(env, 'CRM_PER_USER', d.perUser);
+  if (perUser && (crmCredentials.flow === 'fixed' || crmCredentials.app.privateKey === undefined)) {
+    throw new ConfigError(
+      'CRM_PER_USER',
+      "needs the connected app's key to sign each user's JWT: set CRM_CLIENT_ID and CRM_PRIVATE_KEY_FILE",
+    );
+  }
   return {
     crmUrl: serviceRoot(httpUrl(env, 'CRM_URL', d.crmUrl)),
-    crmCredentials: readCrmCredentials(env),
+    crmCredentials,
+    perUser,
     apiVersion: matching(
       env,
       'CRM_API_VERSION',
@@ -65,5 +94,6 @@ export function readCrmSubgraphConfig(env: Env = process.env): CrmSubgraphConfig
     port: integer(env, 'CRM_SUBGRAPH_PORT', d.port, 0, 65_535),
     host: text(env, 'CRM_SUBGRAPH_HOST', d.host),
     logLevel: logLevel(env),
+    auth: authConfigFromEnv(env, { production: env.NODE_ENV === 'production' }),
   };
 }

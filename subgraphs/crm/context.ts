@@ -2,6 +2,7 @@ import type { Principal } from '../../lib/auth/principal.js';
 import type { CacheScope } from '../../lib/cacheConfig.js';
 import type { RequestScope } from '../../lib/graphqlHttp.js';
 import type { Logger } from '../../lib/logger.js';
+import type { CrmUserTokens } from './client/credentials.js';
 import type { CrmReads } from './client/reads.js';
 import { type CrmLoaders, createLoaders } from './loaders.js';
 import { CrmOwners } from './owners.js';
@@ -28,12 +29,14 @@ export function createContextFactory(options: {
   batching: boolean;
   /** The shared cache, when on: every request's loaders read through it. */
   cache?: CacheScope;
+  /** Per-user mode (CRM_PER_USER): each caller's own Salesforce user's tokens. */
+  userTokens?: CrmUserTokens | undefined;
 }): (scope: RequestScope) => Promise<CrmContext> {
   const { batching, cache } = options;
-  const owners = new CrmOwners(options.reads);
+  const owners = new CrmOwners(options.reads, options.userTokens);
   return async ({ requestId, logger, principal }) => {
-    // A sales:own caller's reads carry the ownership condition, and their cache entries their
-    // own visibility: never another caller's cached list.
+    // A sales:own caller's reads carry the ownership condition, a per-user caller's their own
+    // token, and the cache entries of both their own visibility: never another caller's list.
     const { reads, visibility } = await owners.readsFor(principal, requestId);
     const requestCache = cache && visibility ? { ...cache, visibility } : cache;
     return {

@@ -6,7 +6,7 @@ import {
   type SystemSubgraph,
   type SystemSubgraphDeps,
 } from '../../lib/subgraphServer.js';
-import { crmTokenSource } from './client/credentials.js';
+import { crmTokenSource, crmUserTokens } from './client/credentials.js';
 import { CrmClient } from './client/crmClient.js';
 import { CrmReads } from './client/reads.js';
 import type { CrmSubgraphConfig } from './config.js';
@@ -27,6 +27,14 @@ export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDe
     instanceUrl: config.crmUrl,
     logger: logger.child({ component: 'crm-credentials' }),
   });
+  // Per-user mode: each caller's own Salesforce user, signed in by JWT bearer when first seen.
+  const userTokens = config.perUser
+    ? crmUserTokens(config.crmCredentials, {
+        timeoutMs: config.timeoutMs,
+        instanceUrl: config.crmUrl,
+        logger: logger.child({ component: 'crm-user-credentials' }),
+      })
+    : undefined;
   const client = new CrmClient({
     crmUrl: config.crmUrl,
     credentials,
@@ -41,9 +49,12 @@ export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDe
     subgraph: 'CRM',
     reclassify: representationError,
     logger,
+    auth: config.auth,
+    authenticator: deps.authenticator,
     context: createContextFactory({
       reads: new CrmReads(client),
       batching: config.batching,
+      userTokens,
       cache: readCacheScope(
         cache,
         config.cache,

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,8 @@ import { createCrmStandIn } from '../../legacy/crm/createCrmStandIn.js';
 import { createErpStandIn } from '../../legacy/erp/createErpStandIn.js';
 import { type Dataset, openDataset } from '../../legacy/generator/open.js';
 import type { SimConfig, SimStats, Simulator } from '../../legacy/sim/simulator.js';
+import type { DevTokenClaims } from '../../lib/auth/devIssuer.js';
+import { createAuthenticator } from '../../lib/auth/verifier.js';
 import {
   type CacheTtls,
   createConfiguredCache,
@@ -31,6 +34,7 @@ import {
   type WorkflowsSubgraph,
   type WorkflowsSubgraphDeps,
 } from '../../subgraphs/workflows/createWorkflowsSubgraph.js';
+import { type TestAuth, testAuth } from './auth.js';
 import { closeServer, listen } from './servers.js';
 
 export const ERP_TOKEN = 'erp-dev-token';
@@ -78,6 +82,13 @@ export interface StackOptions {
    * client credentials for both), or the fixed development tokens ERP_TOKEN / CRM_TOKEN.
    */
   legacyAuth?: 'oauth' | 'fixed';
+  /** `off`: AUTH_MODE=off (every caller the development principal). Default: tokens required, as in the product. */
+  auth?: 'on' | 'off';
+  /**
+   * CRM_PER_USER: the CRM stand-in trusts a connected-app key made for the stack, and the CRM
+   * subgraph reads as each caller's own Salesforce user (JWT bearer).
+   */
+  crmPerUser?: boolean;
 }
 
 export interface GraphQLAnswer {
@@ -106,7 +117,14 @@ export interface Stack {
   resetCounts(): Promise<void>;
   /** Both stand-ins' counters (GET /__sim/stats): requests, round trips, by route. */
   legacyCalls(): Promise<{ erp: SimStats; crm: SimStats }>;
-  /** POST to the gateway's /graphql. */
+  /** The dev issuer and settings every piece of the stack verifies tokens with. */
+  auth: TestAuth;
+  /** A token for a caller (default: `test-user` with every scope but sales:own). */
+  tokenFor(claims?: Partial<DevTokenClaims>): Promise<string>;
+  /**
+   * POST to the gateway's /graphql, as the full-access test caller unless `headers` carries its
+   * own `authorization` (an empty one sends none).
+   */
   query(
     query: string,
     variables?: Record<string, unknown>,
@@ -139,9 +157,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(options.erpSim ? { sim: options.erpSim } : {}),
       logger,
     });
+    // Per-user mode signs each user's JWT with the connected app's key; the stand-in holds its certificate.
+    const connectedAppKey = options.crmPerUser
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : undefined;
     const crmStandIn = createCrmStandIn({
       db: dataset.crm,
       token: CRM_TOKEN,
+      ...(connectedAppKey ? { connectedApp: { certificate: connectedAppKey.publicKey } } : {}),
       ...(options.crmMaxBatchSize === undefined ? {} : { maxBatchSize: options.crmMaxBatchSize }),
       ...(options.crmSim ? { sim: options.crmSim } : {}),
       logger,
@@ -156,6 +179,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       options.legacyAuth === 'fixed'
         ? { erp: fixedCredentials(ERP_TOKEN), crm: fixedCredentials(CRM_TOKEN) }
         : { erp: erpStandInCredentials(erpLegacyUrl), crm: crmStandInCredentials(crmLegacyUrl) };
+    if (connectedAppKey && legacyCredentials.crm.flow === 'clientCredentials') {
+      legacyCredentials.crm = {
+        ...legacyCredentials.crm,
+        app: { ...legacyCredentials.crm.app, privateKey: connectedAppKey.privateKey },
+      };
+    }
 
     const batching =
       typeof options.batching === 'object'
@@ -169,8 +198,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const legacyCache =
       typeof options.legacyCache === 'object' ? options.legacyCache : createConfiguredCache(cacheConfig);
     if (legacyCache && typeof options.legacyCache !== 'object') cleanups.push(() => legacyCache.close());
+    const auth = testAuth();
+    const authConfig = { ...auth.config, mode: options.auth === 'off' ? ('off' as const) : ('jwt' as const) };
+    // One verifier for the whole process, as `npm start` shares one.
+    const authenticator = createAuthenticator(authConfig);
+    const defaultToken = await auth.tokenFor();
     const erpConfig: ErpSubgraphConfig = {
       ...readErpSubgraphConfig({}),
+      auth: authConfig,
       erpUrl: erpLegacyUrl,
       erpCredentials: legacyCredentials.erp,
       companyId: dataset.summary.companyId,
@@ -182,16 +217,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     };
     const crmConfig: CrmSubgraphConfig = {
       ...CRM_SUBGRAPH_DEFAULTS,
+      auth: authConfig,
       crmUrl: crmLegacyUrl,
       crmCredentials: legacyCredentials.crm,
+      perUser: options.crmPerUser ?? false,
       maxRetries,
       batching: batching.crm,
       cache: cacheConfig,
       ...(options.legacyTimeoutMs?.crm === undefined ? {} : { timeoutMs: options.legacyTimeoutMs.crm }),
       port: 0,
     };
-    const erpSubgraph = createErpSubgraph(erpConfig, { logger, cache: legacyCache ?? null });
-    const crmSubgraph = createCrmSubgraph(crmConfig, { logger, cache: legacyCache ?? null });
+    const erpSubgraph = createErpSubgraph(erpConfig, { logger, cache: legacyCache ?? null, authenticator });
+    const crmSubgraph = createCrmSubgraph(crmConfig, { logger, cache: legacyCache ?? null, authenticator });
     cleanups.push(
       () => erpSubgraph.close(),
       () => crmSubgraph.close(),
@@ -208,6 +245,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const workflows = createWorkflowsSubgraph(
       {
         ...readWorkflowsSubgraphConfig({}),
+        auth: authConfig,
         erpUrl: erpLegacyUrl,
         crmUrl: crmLegacyUrl,
         erpCredentials: legacyCredentials.erp,
@@ -222,7 +260,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...options.workflows,
       },
       // workflowsDeps.cache, when given, stands for another process's client of the same Redis.
-      { ...(legacyCache ? { cache: legacyCache } : {}), ...options.workflowsDeps, logger },
+      { ...(legacyCache ? { cache: legacyCache } : {}), authenticator, ...options.workflowsDeps, logger },
     );
     cleanups.push(() => workflows.close());
     cleanups.push(() => closeServer(workflows.server));
@@ -235,9 +273,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...(options.subgraphTimeoutMs === undefined ? {} : { subgraphTimeoutMs: options.subgraphTimeoutMs }),
         production: options.production ?? false,
         responseCache: { enabled: options.responseCache ?? false, ttlMs: 10_000 },
+        auth: authConfig,
         ...options.gateway,
       }),
-      { logger },
+      { logger, authenticator },
     );
     cleanups.push(() => gateway.close());
     await gateway.ready();
@@ -274,10 +313,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         const [erp, crm] = await Promise.all([sim(erpLegacyUrl, 'stats'), sim(crmLegacyUrl, 'stats')]);
         return { erp, crm };
       },
+      auth,
+      tokenFor: (claims) => auth.tokenFor(claims),
       async query(query, variables, headers = {}) {
+        const sent: Record<string, string> = {
+          'content-type': 'application/json',
+          authorization: `Bearer ${defaultToken}`,
+          ...headers,
+        };
+        if (sent.authorization === '') delete sent.authorization;
         const response = await fetch(gatewayUrl, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...headers },
+          headers: sent,
           body: JSON.stringify({ query, variables }),
         });
         return {

@@ -118,9 +118,13 @@ describe('a caller with sales:own', () => {
 
   it('without a CRM user in the token sees no customer at all', async () => {
     const anonymousRep = await stack.tokenFor({ sub: 'rep-without-email', scopes: [SCOPES.salesOwn] });
-    const answer = await stack.query(LIST, { first: PAGE }, { authorization: `Bearer ${anonymousRep}` });
-    expect(answer.body.data?.customers ?? null).toBeNull();
-    expect(answer.body.errors[0].extensions.code).toBe('UNAUTHORIZED_FIELD_OR_TYPE');
+    const list = await stack.query(LIST, { first: PAGE }, { authorization: `Bearer ${anonymousRep}` });
+    expect(list.body.errors).toBeUndefined();
+    expect(list.body.data.customers.edges).toEqual([]);
+    const mine = [...ownedCustomerIds(stack.dataset, rep.userId)][0]!;
+    const one = await stack.query(ONE, { id: mine }, { authorization: `Bearer ${anonymousRep}` });
+    expect(one.body.data?.customer ?? null).toBeNull();
+    expect(one.body.errors[0].extensions.code).toBe('UNAUTHORIZED_FIELD_OR_TYPE');
   });
 });
 
@@ -148,5 +152,40 @@ describe('callers who see different customers never share cached answers', () =>
     await stack.query(query, {}, { authorization: `Bearer ${one}` });
     const shared = await stack.query(query, {}, { authorization: `Bearer ${two}` });
     expect(shared.headers.get('x-response-cache')).toBe('hit');
+  });
+});
+
+describe('per-user mode (CRM_PER_USER): Salesforce sharing decides', () => {
+  let perUser: Stack;
+  beforeAll(async () => {
+    perUser = await startStack({ customers: 120, crmPerUser: true });
+  });
+  afterAll(async () => {
+    await perUser?.close();
+  });
+
+  it("reads with the caller's own Salesforce user, so even customer:read sees only what that user may", async () => {
+    const user = busiestRep(perUser.dataset);
+    const token = await perUser.tokenFor({ sub: 'rep', email: user.email, scopes: [SCOPES.customerRead] });
+    await perUser.resetCounts();
+    const answer = await perUser.query(LIST, { first: 100 }, { authorization: `Bearer ${token}` });
+    expect(answer.body.errors).toBeUndefined();
+    const ids = answer.body.data.customers.edges.map((e: { node: { id: string } }) => normal(e.node.id));
+    expect(new Set(ids)).toEqual(ownedCustomerIds(perUser.dataset, user.userId));
+    // The user's own sign-in (JWT bearer) is one token request, then the data call(s).
+    const { crm } = await perUser.legacyCalls();
+    expect(crm.byRoute['POST /services/oauth2/token'] ?? 0).toBeLessThanOrEqual(1);
+  });
+
+  it('a caller whose token names no CRM user reads as the integration, which sees every customer', async () => {
+    const token = await perUser.tokenFor({ sub: 'report-service', scopes: [SCOPES.customerRead] });
+    const answer = await perUser.query(LIST, { first: 100 }, { authorization: `Bearer ${token}` });
+    expect(answer.body.errors).toBeUndefined();
+    const user = busiestRep(perUser.dataset);
+    const owned = ownedCustomerIds(perUser.dataset, user.userId);
+    const ids: string[] = answer.body.data.customers.edges.map((e: { node: { id: string } }) =>
+      normal(e.node.id),
+    );
+    expect(ids.some((id) => !owned.has(id))).toBe(true);
   });
 });

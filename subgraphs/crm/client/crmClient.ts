@@ -2,6 +2,7 @@ import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
 import type { AccessTokenSource } from '../../../lib/legacyCredentials.js';
 import { type FailureDescription, LegacyHttp } from '../../../lib/legacyHttp.js';
 import {
+  and,
   buildSelect,
   chunkInList,
   encodeSoqlParameter,
@@ -9,6 +10,7 @@ import {
   inList,
   type OrderKey,
   type SObjectName,
+  type SoqlCondition,
   type SoqlLiteral,
   type SubquerySpec,
   stringLiteral,
@@ -30,7 +32,9 @@ export interface CrmClientOptions {
 
 /** Who is asking: passed on to the CRM as X-Request-Id, and a label for logs and errors. */
 export interface CallContext {
-  requestId?: string;
+  requestId?: string | undefined;
+  /** This call's token source instead of the client's (per-user mode: the caller's own Salesforce user). */
+  credentials?: AccessTokenSource;
 }
 
 /** Salesforce refuses a GET whose URL exceeds 16,384 characters (414). */
@@ -103,6 +107,7 @@ export class CrmClient {
       path: `query?q=${encodeSoqlParameter(soql)}`,
       headers: { 'sforce-query-options': `batchSize=${QUERY_BATCH_SIZE}` },
       requestId: ctx.requestId,
+      ...(ctx.credentials ? { credentials: ctx.credentials } : {}),
       label,
     });
     return checkQueryResult(response.body, label);
@@ -125,6 +130,7 @@ export class CrmClient {
       path: nextRecordsUrl,
       headers: { 'sforce-query-options': `batchSize=${QUERY_BATCH_SIZE}` },
       requestId: ctx.requestId,
+      ...(ctx.credentials ? { credentials: ctx.credentials } : {}),
       label,
     });
     return checkQueryResult(response.body, label);
@@ -163,12 +169,24 @@ export class CrmClient {
     values: readonly string[],
     label: string,
     ctx: CallContext,
-    options: { orderBy?: readonly OrderKey[]; subqueries?: readonly SubquerySpec[] } = {},
+    options: {
+      orderBy?: readonly OrderKey[];
+      subqueries?: readonly SubquerySpec[];
+      /** A further condition every record must meet (e.g. the caller's ownership). */
+      also?: SoqlCondition;
+    } = {},
   ): Promise<T[]> {
+    const { also, ...select } = options;
     return this.queryIn<T, string>(
       values,
       stringLiteral,
-      (list) => buildSelect({ object, fields, where: inList(field, list), ...options }),
+      (list) =>
+        buildSelect({
+          object,
+          fields,
+          where: also ? and(inList(field, list), also) : inList(field, list),
+          ...select,
+        }),
       label,
       ctx,
     );

@@ -1,5 +1,6 @@
 import { allByKey, anyCase, exact, firstByKey } from '../../../lib/byKey.js';
-import type { CrmClient } from './crmClient.js';
+import type { AccessTokenSource } from '../../../lib/legacyCredentials.js';
+import type { CallContext, CrmClient } from './crmClient.js';
 import {
   ACCOUNT_FIELDS,
   CASE_FIELDS,
@@ -224,11 +225,15 @@ export interface AccountsPage {
 export class CrmReads {
   constructor(
     private readonly client: CrmClient,
-    /**
-     * Set: only the accounts this CRM user owns exist for these reads (see {@link ownedBy}); null:
-     * a caller who is no CRM user, for whom no account exists (and none is asked for).
-     */
-    private readonly ownerId?: string | null,
+    private readonly restriction: {
+      /**
+       * Set: only the accounts this CRM user owns exist for these reads (see {@link ownedBy});
+       * null: a caller who is no CRM user, for whom no account exists (and none is asked for).
+       */
+      ownerId?: string | null;
+      /** The calls' credentials instead of the client's: a user's own token (see {@link actingAs}). */
+      credentials?: AccessTokenSource;
+    } = {},
   ) {}
 
   /**
@@ -237,17 +242,32 @@ export class CrmReads {
    * of the owned accounts, and another owner's account is not found — never read, then dropped.
    */
   ownedBy(ownerId: string | null): CrmReads {
-    return new CrmReads(this.client, ownerId);
+    return new CrmReads(this.client, { ...this.restriction, ownerId });
+  }
+
+  /**
+   * The same reads with a Salesforce user's own token (per-user mode): Salesforce's sharing
+   * decides what they return, as it does for that user in Salesforce itself.
+   */
+  actingAs(credentials: AccessTokenSource): CrmReads {
+    return new CrmReads(this.client, { ...this.restriction, credentials });
+  }
+
+  /** What every call of these reads tells the client: the request, and whose token to use. */
+  private call(requestId: string | undefined): CallContext {
+    const { credentials } = this.restriction;
+    return { requestId, ...(credentials ? { credentials } : {}) };
   }
 
   /** The condition every account statement carries for an owner-bound caller. */
   private ownership(): SoqlCondition | undefined {
-    return this.ownerId ? compare('OwnerId', '=', stringLiteral(this.ownerId)) : undefined;
+    const { ownerId } = this.restriction;
+    return ownerId ? compare('OwnerId', '=', stringLiteral(ownerId)) : undefined;
   }
 
   /** True when these reads see no account at all (an owner-bound caller who is no CRM user). */
   private get ownsNothing(): boolean {
-    return this.ownerId === null;
+    return this.restriction.ownerId === null;
   }
 
   async accountsById(ids: readonly string[], requestId?: string): Promise<(CrmAccount | null)[]> {
@@ -292,9 +312,11 @@ export class CrmReads {
     });
     // LIMIT bounds it, but Salesforce may still answer in several batches (smaller ones for
     // statements with subqueries): follow them, or a page would stop short of its LIMIT.
-    const records = await this.client.queryAll<AccountRecord & AccountChildrenRecord>(soql, 'accounts page', {
-      requestId,
-    });
+    const records = await this.client.queryAll<AccountRecord & AccountChildrenRecord>(
+      soql,
+      'accounts page',
+      this.call(requestId),
+    );
     return {
       accounts: records.map((record) => ({
         node: accountOf(record),
@@ -365,7 +387,7 @@ export class CrmReads {
       spec.parentKey,
       parentKeys,
       `${largest.map((l) => l.list).join('+')} of ${spec.parent}`,
-      { requestId },
+      this.call(requestId),
       { subqueries: largest.map(childSubquery) },
     );
     await this.completeChildLists(rows, largest, `${spec.parent} child lists`, requestId);
@@ -397,7 +419,7 @@ export class CrmReads {
               page = await this.client.queryMore<unknown>(
                 page.nextRecordsUrl,
                 `${label} (more ${relationship})`,
-                { requestId },
+                this.call(requestId),
               );
               records.push(...page.records);
             }
@@ -426,7 +448,11 @@ export class CrmReads {
       orderBy: spec.orderBy,
       limit: read.limit,
     });
-    const page = await this.client.query<object>(soql, `${read.list} of one ${spec.parent}`, { requestId });
+    const page = await this.client.query<object>(
+      soql,
+      `${read.list} of one ${spec.parent}`,
+      this.call(requestId),
+    );
     return rowsOf(read.list, page.records);
   }
 
@@ -527,19 +553,11 @@ export class CrmReads {
   ): Promise<R[]> {
     if (keys.length === 0) return [];
     const { object, fields, field, label, orderBy, subqueries } = lookup;
-    return this.client.recordsWhereIn<R>(
-      object,
-      fields,
-      field,
-      keys,
-      label,
-      { requestId },
-      {
-        ...(orderBy ? { orderBy } : {}),
-        ...(subqueries ? { subqueries } : {}),
-        ...(also ? { also } : {}),
-      },
-    );
+    return this.client.recordsWhereIn<R>(object, fields, field, keys, label, this.call(requestId), {
+      ...(orderBy ? { orderBy } : {}),
+      ...(subqueries ? { subqueries } : {}),
+      ...(also ? { also } : {}),
+    });
   }
 }
 
