@@ -357,6 +357,20 @@ describe('the whole stack signs in by OAuth', () => {
     expect(await tokenRequests()).toEqual({ erp: 0, crm: 0 });
   });
 
+  it('the workflows subgraph writes with the same credentials logic: renewed once after expiry', async () => {
+    const first = (await stack.query(QUERY)).body.data.customers.edges[0].node.id as string;
+    await expireAll();
+    await stack.resetCounts();
+    const logged = await stack.query(
+      'mutation ($input: LogInteractionInput!) { logInteraction(input: $input) { outcomes { system status code } } }',
+      { input: { customerId: first, type: 'TASK', subject: 'Signed in again' } },
+    );
+    expect(logged.body.errors).toBeUndefined();
+    expect(logged.body.data.logInteraction.outcomes).toContainEqual({ system: 'CRM', status: 'DONE', code: null });
+    // Only the workflows subgraph reached the CRM (the payload expands nothing): its own source, renewed once.
+    expect((await tokenRequests()).crm).toBe(1);
+  });
+
   it('a refused refresh answers LEGACY_AUTH_FAILED naming each system, without secrets', async () => {
     await expireAll();
     stack.erpSim.setConfig({ refuseTokens: true });
