@@ -366,7 +366,11 @@ describe('the whole stack signs in by OAuth', () => {
       { input: { customerId: first, type: 'TASK', subject: 'Signed in again' } },
     );
     expect(logged.body.errors).toBeUndefined();
-    expect(logged.body.data.logInteraction.outcomes).toContainEqual({ system: 'CRM', status: 'DONE', code: null });
+    expect(logged.body.data.logInteraction.outcomes).toContainEqual({
+      system: 'CRM',
+      status: 'DONE',
+      code: null,
+    });
     // Only the workflows subgraph reached the CRM (the payload expands nothing): its own source, renewed once.
     expect((await tokenRequests()).crm).toBe(1);
   });
