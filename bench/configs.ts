@@ -69,3 +69,48 @@ export const CONFIG_IDS: readonly ConfigId[] = ['A', 'B', 'C', 'D', 'E'];
 
 /** B answers first: its answers are the reference every configuration is checked against. */
 export const REFERENCE_CONFIG: ConfigId = 'B';
+
+/**
+ * How a stack's processes authenticate callers. As shipped: JWT verification (AUTH_MODE=jwt) with
+ * NODE_ENV=production. AUTH_MODE=off is refused with NODE_ENV=production, so a stack without
+ * authentication runs with NODE_ENV=development.
+ */
+export interface AuthSetting {
+  mode: 'jwt' | 'off';
+  nodeEnv: 'production' | 'development';
+}
+
+export const SHIPPED_AUTH: Readonly<AuthSetting> = { mode: 'jwt', nodeEnv: 'production' };
+
+export type AuthVariantId = 'jwt-production' | 'jwt-development' | 'off-development';
+
+export interface AuthVariant {
+  id: AuthVariantId;
+  title: string;
+  setting: AuthSetting;
+}
+
+/**
+ * The cost of authentication is measured on configuration A three ways. NODE_ENV changes more
+ * than whether AUTH_MODE=off is allowed (graphql-js and Apollo Server do fewer checks in
+ * production), so A with tokens is measured under both NODE_ENVs: jwt vs off under development
+ * is the cost of authentication alone, jwt-production vs off-development what the task names
+ * (A as shipped vs A without authentication).
+ */
+export const AUTH_VARIANTS: readonly AuthVariant[] = [
+  {
+    id: 'jwt-production',
+    title: 'A as shipped: tokens verified, NODE_ENV=production',
+    setting: SHIPPED_AUTH,
+  },
+  {
+    id: 'jwt-development',
+    title: 'A, tokens verified, NODE_ENV=development',
+    setting: { mode: 'jwt', nodeEnv: 'development' },
+  },
+  {
+    id: 'off-development',
+    title: 'A, AUTH_MODE=off (no token checked), NODE_ENV=development',
+    setting: { mode: 'off', nodeEnv: 'development' },
+  },
+];

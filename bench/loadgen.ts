@@ -29,7 +29,14 @@ export interface LoadOperation {
 }
 
 export interface LoadJob {
-  target: { kind: 'graphql'; url: string } | { kind: 'direct'; legacy: DirectClientConfig };
+  target:
+    | {
+        kind: 'graphql';
+        url: string;
+        /** Sent with every request: the caller's credentials (Authorization). */
+        headers: Record<string, string>;
+      }
+    | { kind: 'direct'; legacy: DirectClientConfig };
   operations: LoadOperation[];
   concurrency: number;
   maxRequests: number;
@@ -137,6 +144,11 @@ interface Sender {
 function createSender(job: LoadJob): Sender {
   if (job.target.kind === 'graphql') {
     const url = new URL(job.target.url);
+    const headers = {
+      ...job.target.headers,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
     const pool = new Pool(url.origin, {
       connections: job.concurrency,
       pipelining: 1,
@@ -148,7 +160,7 @@ function createSender(job: LoadJob): Sender {
         const response = await pool.request({
           method: 'POST',
           path: url.pathname,
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          headers,
           body,
           signal: AbortSignal.any([signal, AbortSignal.timeout(job.requestTimeoutMs)]),
         });

@@ -91,6 +91,9 @@ export function logTail(service: Service, lines = 15): string {
 /**
  * Polls until `probe` answers true; fails early, with the log's tail, when the service exits.
  */
+/** A probe's answer that waiting will not change (e.g. credentials refused): waitUntil stops at once. */
+export class ProbeRefused extends Error {}
+
 export async function waitUntil(
   service: Service,
   what: string,
@@ -104,7 +107,8 @@ export async function waitUntil(
     }
     try {
       if (await probe()) return;
-    } catch {
+    } catch (error) {
+      if (error instanceof ProbeRefused) throw new Error(`${service.name}: ${error.message}`);
       // not up yet
     }
     await sleep(100);

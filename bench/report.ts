@@ -2,7 +2,7 @@
  * The benchmark's results: one row per configuration × scenario, the table printed and written
  * to bench/results/latest.md, and the issue's targets checked against the rows.
  */
-import type { ConfigId } from './configs.js';
+import { AUTH_VARIANTS, type AuthVariantId, type ConfigId } from './configs.js';
 import type { LatencySummary } from './measure.js';
 import type { ScenarioId } from './scenarios.js';
 
@@ -74,14 +74,25 @@ export interface BenchResult {
     scaleCustomers: number | null;
     configs: ConfigId[];
     scenarios: ScenarioId[];
+    /** Rounds of the authentication cost section; 0 when it was not measured. */
+    authCostRounds: number;
   };
   /** The commit measured, and files outside bench/ with uncommitted changes at the start. */
   code: { commit: string; uncommitted: string[] };
   startedAt: string;
   finishedAt: string;
   rows: Row[];
+  /** Configuration A with and without authentication, measured side by side (issue 9). */
+  authCost: AuthCostRow[];
   targets: TargetCheck[];
   notes: string[];
+}
+
+/** One measurement of A under one authentication variant, in one round. */
+export interface AuthCostRow {
+  variant: AuthVariantId;
+  round: number;
+  row: Row;
 }
 
 export interface TargetCheck {
@@ -165,8 +176,8 @@ export function textTable(rows: readonly Row[]): string {
 const find = (rows: readonly Row[], config: ConfigId, scenario: ScenarioId) =>
   rows.find((r) => r.config === config && r.scenario === scenario);
 
-/** The issue's targets, each met, short (with the figures), or not measured in this run. */
-export function checkTargets(rows: readonly Row[]): TargetCheck[] {
+/** The issues' targets, each met, short (with the figures), or not measured in this run. */
+export function checkTargets(rows: readonly Row[], authCost: readonly AuthCostRow[] = []): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const a10 = find(rows, 'A', 'c360-10');
   const a100 = find(rows, 'A', 'c360-100');
@@ -291,7 +302,15 @@ export function checkTargets(rows: readonly Row[]): TargetCheck[] {
     });
   }
 
-  const wrong = rows.filter((r) => r.load.mismatches > 0 || r.load.errors > 0 || r.calibration.failures > 0);
+  checks.push(authCostTarget(summarizeAuthCost(authCost)));
+
+  const labelled = [
+    ...rows.map((row) => ({ label: `${row.config}/${row.scenario}`, row })),
+    ...authCost.map((a) => ({ label: `A/${a.row.scenario} ${a.variant} round ${a.round + 1}`, row: a.row })),
+  ];
+  const wrong = labelled.filter(
+    ({ row: r }) => r.load.mismatches > 0 || r.load.errors > 0 || r.calibration.failures > 0,
+  );
   checks.push({
     target: 'Every answer correct (no errors, same data as the reference)',
     met: wrong.length === 0,
@@ -300,12 +319,201 @@ export function checkTargets(rows: readonly Row[]): TargetCheck[] {
         ? 'all answers matched'
         : wrong
             .map(
-              (r) =>
-                `${r.config}/${r.scenario}: ${r.load.errors} errors, ${r.load.mismatches} wrong, ${r.calibration.failures} lone failures`,
+              ({ label, row: r }) =>
+                `${label}: ${r.load.errors} errors, ${r.load.mismatches} wrong, ${r.calibration.failures} lone failures`,
             )
             .join('; '),
   });
   return checks;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authentication's cost (issue 9): A with and without it, side by side in the same run.
+
+export interface AuthVariantFigures {
+  /** Correct answers per second under load, one per round (rounds whose row got no load left out). */
+  okPerSecond: number[];
+  meanOkPerSecond: number | null;
+  /** Means over the rounds. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  loneMs: number | null;
+  ok: number;
+  /** Errors, wrong answers and failed lone operations, over the rounds. */
+  failures: number;
+}
+
+export interface AuthRatio {
+  /** Mean req/s of one variant ÷ mean req/s of the other; null when either has none. */
+  mean: number | null;
+  /** The same ratio within each round (both variants measured back to back). */
+  perRound: number[];
+}
+
+export interface AuthCostSummary {
+  scenario: ScenarioId;
+  variants: Record<AuthVariantId, AuthVariantFigures>;
+  /** jwt-development ÷ off-development: authentication alone, NODE_ENV the same. */
+  authAlone: AuthRatio;
+  /** jwt-production ÷ off-development: A as shipped against A without authentication. */
+  shippedVsOff: AuthRatio;
+}
+
+const mean = (values: readonly number[]): number | null =>
+  values.length === 0 ? null : values.reduce((sum, v) => sum + v, 0) / values.length;
+
+function figuresOf(rows: readonly AuthCostRow[]): AuthVariantFigures {
+  const loaded = rows.filter((a) => a.row.load.started > 0);
+  return {
+    okPerSecond: loaded.map((a) => a.row.load.okPerSecond),
+    meanOkPerSecond: mean(loaded.map((a) => a.row.load.okPerSecond)),
+    p50Ms: mean(loaded.flatMap((a) => (a.row.load.latency ? [a.row.load.latency.p50] : []))),
+    p99Ms: mean(loaded.flatMap((a) => (a.row.load.latency ? [a.row.load.latency.p99] : []))),
+    loneMs: mean(rows.map((a) => a.row.calibration.latencyMs)),
+    ok: rows.reduce((sum, a) => sum + a.row.load.ok, 0),
+    failures: rows.reduce(
+      (sum, a) => sum + a.row.load.errors + a.row.load.mismatches + a.row.calibration.failures,
+      0,
+    ),
+  };
+}
+
+function ratioOf(
+  rows: readonly AuthCostRow[],
+  numerator: AuthVariantFigures,
+  denominator: AuthVariantFigures,
+  ids: [AuthVariantId, AuthVariantId],
+): AuthRatio {
+  const rounds = [...new Set(rows.map((a) => a.round))].sort((x, y) => x - y);
+  const perRound: number[] = [];
+  for (const round of rounds) {
+    const rateOf = (variant: AuthVariantId) =>
+      rows.find((a) => a.round === round && a.variant === variant && a.row.load.started > 0)?.row.load
+        .okPerSecond;
+    const top = rateOf(ids[0]);
+    const bottom = rateOf(ids[1]);
+    if (top !== undefined && bottom !== undefined && bottom > 0) perRound.push(top / bottom);
+  }
+  const top = numerator.meanOkPerSecond;
+  const bottom = denominator.meanOkPerSecond;
+  return { mean: top !== null && bottom !== null && bottom > 0 ? top / bottom : null, perRound };
+}
+
+/** Per scenario (in the order measured): each variant's figures and the two ratios. */
+export function summarizeAuthCost(authCost: readonly AuthCostRow[]): AuthCostSummary[] {
+  // The hot path first: it is the figure the section is for.
+  const scenarios = [...new Set(authCost.map((a) => a.row.scenario))].sort(
+    (x, y) => Number(y === 'repeat') - Number(x === 'repeat'),
+  );
+  return scenarios.map((scenario) => {
+    const ofScenario = authCost.filter((a) => a.row.scenario === scenario);
+    const variants = Object.fromEntries(
+      AUTH_VARIANTS.map((v) => [v.id, figuresOf(ofScenario.filter((a) => a.variant === v.id))]),
+    ) as Record<AuthVariantId, AuthVariantFigures>;
+    return {
+      scenario,
+      variants,
+      authAlone: ratioOf(ofScenario, variants['jwt-development'], variants['off-development'], [
+        'jwt-development',
+        'off-development',
+      ]),
+      shippedVsOff: ratioOf(ofScenario, variants['jwt-production'], variants['off-development'], [
+        'jwt-production',
+        'off-development',
+      ]),
+    };
+  });
+}
+
+const times = (ratio: number | null) => (ratio === null ? '—' : `${ratio.toFixed(2)}×`);
+const roundsOf = (ratio: AuthRatio) =>
+  ratio.perRound.length > 1 ? ` (rounds: ${ratio.perRound.map((r) => times(r)).join(', ')})` : '';
+
+/**
+ * Whether a ratio says anything beyond this run's noise: with several rounds, a mean whose
+ * distance from 1 is no larger than the spread of the per-round ratios is not resolved.
+ */
+export function authRatioResolved(ratio: AuthRatio): boolean | null {
+  if (ratio.mean === null || ratio.perRound.length < 2) return null;
+  const spread = Math.max(...ratio.perRound) - Math.min(...ratio.perRound);
+  return Math.abs(ratio.mean - 1) > spread;
+}
+
+function resolution(ratio: AuthRatio): string {
+  const resolved = authRatioResolved(ratio);
+  if (resolved === null) return ratio.mean === null ? '' : ', one round: its noise is not measured';
+  return resolved ? '' : ', within the spread between rounds: not resolved by this run';
+}
+
+/** The issue 9 check: the hot path's req/s with and without authentication, measured in the run. */
+function authCostTarget(summaries: readonly AuthCostSummary[]): TargetCheck {
+  const target = 'Authentication cost on the hot path measured (A, req/s with and without, same run)';
+  const hot = summaries.find((s) => s.scenario === 'repeat');
+  if (!hot || hot.shippedVsOff.mean === null) {
+    return { target, met: null, detail: 'not measured in this run' };
+  }
+  const failures = Object.values(hot.variants).reduce((sum, v) => sum + v.failures, 0);
+  const detail = summaries
+    .map(
+      (s) =>
+        `${s.scenario}: as shipped ${fixed(s.variants['jwt-production'].meanOkPerSecond, 1)}, tokens under development ${fixed(s.variants['jwt-development'].meanOkPerSecond, 1)}, AUTH_MODE=off ${fixed(s.variants['off-development'].meanOkPerSecond, 1)} req/s: with ÷ without ${times(s.authAlone.mean)} (same NODE_ENV)${roundsOf(s.authAlone)}${resolution(s.authAlone)}, as shipped ÷ off ${times(s.shippedVsOff.mean)}`,
+    )
+    .join('; ');
+  return {
+    target,
+    met: failures === 0,
+    detail: failures === 0 ? detail : `${failures} failed answers on repeat; ${detail}`,
+  };
+}
+
+/** The section's lines for the terminal. */
+export function authCostLines(summaries: readonly AuthCostSummary[]): string[] {
+  if (summaries.length === 0) return [];
+  const lines = ['authentication cost on A (req/s; with ÷ without):'];
+  for (const s of summaries) {
+    const v = s.variants;
+    lines.push(
+      `  ${s.scenario.padEnd(7)} jwt/production ${fixed(v['jwt-production'].meanOkPerSecond, 1).padStart(7)}  jwt/development ${fixed(v['jwt-development'].meanOkPerSecond, 1).padStart(7)}  off/development ${fixed(v['off-development'].meanOkPerSecond, 1).padStart(7)}  auth alone ${times(s.authAlone.mean)}${roundsOf(s.authAlone)}  as shipped ÷ off ${times(s.shippedVsOff.mean)}${roundsOf(s.shippedVsOff)}`,
+    );
+  }
+  return lines;
+}
+
+/** The section of latest.md: figures, ratios, and what they do and do not show. */
+export function authCostMarkdown(summaries: readonly AuthCostSummary[], rounds: number): string[] {
+  if (summaries.length === 0) return [];
+  const lines = [
+    '## Authentication cost (issue 9)',
+    '',
+    `Configuration A three ways, measured in this run after the table's rows, against the same stand-ins and references: ${AUTH_VARIANTS.map((v) => `**${v.id}** (${v.title})`).join('; ')}. AUTH_MODE=off is refused with NODE_ENV=production, so A without authentication runs under NODE_ENV=development, which also changes graphql-js and Apollo Server (fewer checks in production): jwt-development ÷ off-development is the cost of authentication alone; jwt-production ÷ off-development compares A as shipped with A without authentication, NODE_ENV differing too. Each variant gets a fresh stack for each scenario (as A's rows do), the variants one right after the other; ${rounds} round${rounds === 1 ? '' : 's'}, the order reversed every other round. \`repeat\` is the hot path (the same deep operation, answered from the cache); \`deep\` is cold (a different customer each request, legacy calls dominate).`,
+    '',
+    '| scenario | variant | req/s per round | req/s mean | p50 ms | p99 ms | lone ms | ok | failed |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const s of summaries) {
+    for (const variant of AUTH_VARIANTS) {
+      const f = s.variants[variant.id];
+      lines.push(
+        `| ${s.scenario} | ${variant.id} | ${f.okPerSecond.map((r) => r.toFixed(1)).join(', ') || '—'} | ${fixed(f.meanOkPerSecond, 1)} | ${fixed(f.p50Ms)} | ${fixed(f.p99Ms)} | ${fixed(f.loneMs)} | ${f.ok} | ${f.failures} |`,
+      );
+    }
+  }
+  lines.push(
+    '',
+    '| scenario | with ÷ without authentication (both NODE_ENV=development) | A as shipped ÷ AUTH_MODE=off |',
+    '|---|---|---|',
+    ...summaries.map(
+      (s) =>
+        `| ${s.scenario} | ${times(s.authAlone.mean)}${roundsOf(s.authAlone)}${resolution(s.authAlone)} | ${times(s.shippedVsOff.mean)}${roundsOf(s.shippedVsOff)}${resolution(s.shippedVsOff)} |`,
+    ),
+    '',
+    'What this shows and what it does not:',
+    '',
+    "- One caller with one token. Each process (the gateway and both subgraphs) verifies a token once and keeps the verified caller by the token's hash for up to a minute: the hot path measured here pays per process a SHA-256 of the token, a cache lookup and (subgraphs) the constant-time secret check, and a signature check only on the first request. Many distinct callers each pay one ES256 verification per process per minute on top; that is not measured here.",
+    "- The gateway's per-caller rate limiter runs in every variant, with a limit the run cannot reach (GATEWAY_RATE_LIMIT); under AUTH_MODE=off every request is the one development caller, as with the token.",
+    "- A ratio near 1 is only as good as the machine's repeatability: compare its distance from 1 with the spread between rounds (given when there are several).",
+  );
+  return lines;
 }
 
 const verdict = (met: boolean | null) => (met === null ? 'not measured' : met ? 'met' : 'SHORT');
@@ -324,11 +532,13 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
     '',
     `Settings: stand-in latency ${s.latencyMs} ms ± ${s.jitterMs} ms per call; concurrency ${s.concurrency}; per row at most ${s.maxRequests} requests and ${s.maxDurationMs / 1000} s (then ${s.graceMs / 1000} s grace for requests in flight); data seed ${s.seed}, ${s.customers} customers${s.scaleCustomers ? ` (scale row: ${s.scaleCustomers})` : ''}.`,
     '',
+    'Authentication: every request to a gateway carries one full-access bearer token of a development issuer generated for the run (every scope but sales:own); every subgraph and gateway process verifies it (AUTH_MODE=jwt, NODE_ENV=production) and the subgraphs also require the gateway secret (Hive Gateway, for D, forwards the token and adds the secret: bench/hive-gateway/gateway.config.mjs). E calls the legacy APIs with their own credentials, as before.',
+    '',
     'Configurations:',
     '',
     ...s.configs.map((id) => `- **${id}**: ${configTitles[id]}`),
     '',
-    '## Targets (issue 5)',
+    '## Targets (issues 5 and 9)',
     '',
     '| target | verdict | figures |',
     '|---|---|---|',
@@ -345,6 +555,8 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
     'a cache answers); RSS = peak resident memory of the gateway process; ok / err / wrong / cut =',
     'correct answers, errors, answers with other data than the reference, requests cut at the time limit.',
   ];
+  const authCost = authCostMarkdown(summarizeAuthCost(result.authCost), s.authCostRounds);
+  if (authCost.length > 0) lines.push('', ...authCost);
   if (result.notes.length > 0) lines.push('', '## Notes', '', ...result.notes.map((n) => `- ${n}`));
   return `${lines.join('\n')}\n`;
 }

@@ -11,18 +11,30 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { openDataset } from '../legacy/generator/open.js';
-import { type BenchConfig, CONFIG_IDS, CONFIGS, type ConfigId, REFERENCE_CONFIG } from './configs.js';
+import { type BenchAuth, callerHeaders, openBenchAuth } from './auth.js';
+import {
+  AUTH_VARIANTS,
+  type AuthVariant,
+  type BenchConfig,
+  CONFIG_IDS,
+  CONFIGS,
+  type ConfigId,
+  REFERENCE_CONFIG,
+} from './configs.js';
 import { createDirectClient, type DirectClientConfig } from './direct-client.js';
 import type { LoadJob, LoadReport } from './loadgen.js';
 import { answerHash, criticalPathFloor, type RoundTripInterval } from './measure.js';
 import { instanceKey, type OperationInstance, QUERIES } from './operations.js';
 import { assertPortsFree, peakRssMiB, stopAllServices } from './processes.js';
 import {
+  type AuthCostRow,
+  authCostLines,
   type BenchResult,
   type Calibration,
   checkTargets,
   type Row,
   renderMarkdown,
+  summarizeAuthCost,
   textTable,
 } from './report.js';
 import { buildScenario, type Pools, readPools, type Scenario, type ScenarioId } from './scenarios.js';
@@ -53,6 +65,12 @@ const ALL_SCENARIOS: readonly ScenarioId[] = [
 ];
 /** c360-100 last: the naive configurations' requests may be cut there, which costs a restart. */
 const QUICK_SCENARIOS: readonly ScenarioId[] = ['c360-1', 'c360-10', 'search', 'c360-100'];
+/**
+ * Where authentication's cost is measured (A with and without it): the hot path, where the cache
+ * answers and authentication is the largest share of the work, and one cold scenario, where the
+ * legacy calls dominate. Measured whatever --scenarios says.
+ */
+export const AUTH_COST_SCENARIOS: readonly ScenarioId[] = ['deep', 'repeat'];
 
 export interface Settings {
   /** The flags as given, for the results header. */
@@ -74,6 +92,11 @@ export interface Settings {
   outDir: string;
   /** Distinct customers / search terms per pooled scenario. */
   poolSize: number;
+  /**
+   * Rounds of the authentication cost measurement (each: every variant of AUTH_VARIANTS on every
+   * AUTH_COST_SCENARIOS, order reversed every other round); 0 skips it. Needs configuration A.
+   */
+  authCostRounds: number;
 }
 
 /** A flag the benchmark does not understand, or a bad value: printed, exit code 2. */
@@ -82,7 +105,7 @@ export class FlagError extends Error {}
 const USAGE = `usage: npm run bench -- [--quick] [--latency MS] [--jitter MS] [--concurrency N]
   [--requests N] [--duration S] [--grace S] [--customers N] [--scale-customers N | --no-scale]
   [--configs A,B,C,D,E] [--scenarios c360-1,c360-10,c360-100,deep,search,repeat,mixed]
-  [--seed N] [--port-base P] [--out DIR]`;
+  [--auth-rounds N] [--seed N] [--port-base P] [--out DIR]`;
 
 export function parseFlags(argv: readonly string[]): Settings {
   const quick = argv.includes('--quick');
@@ -103,6 +126,7 @@ export function parseFlags(argv: readonly string[]): Settings {
     portBase: 4700,
     outDir: join(REPO_ROOT, 'bench/results'),
     poolSize: quick ? 12 : 400,
+    authCostRounds: quick ? 1 : 2,
   };
   const integer = (flag: string, raw: string | undefined, min: number, max: number) => {
     const value = Number(raw);
@@ -143,6 +167,9 @@ export function parseFlags(argv: readonly string[]): Settings {
         break;
       case '--no-scale':
         settings.scaleCustomers = null;
+        break;
+      case '--auth-rounds':
+        settings.authCostRounds = integer(flag, value(), 0, 20);
         break;
       case '--seed':
         settings.seed = integer(flag, value(), 0, 2_147_483_647);
@@ -219,10 +246,11 @@ async function erpCompanyId(erpUrl: string): Promise<string> {
 async function postGraphql(
   url: string,
   instance: OperationInstance,
+  auth: BenchAuth,
 ): Promise<{ data?: unknown; errors?: unknown[] }> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { ...callerHeaders(auth), 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify({ query: QUERIES[instance.kind], variables: instance.variables }),
     signal: AbortSignal.timeout(120_000),
   });
@@ -238,8 +266,8 @@ interface Runner {
   close(): Promise<void>;
 }
 
-function graphqlRunner(url: string): Runner {
-  return { run: (instance) => postGraphql(url, instance), close: async () => {} };
+function graphqlRunner(url: string, auth: BenchAuth): Runner {
+  return { run: (instance) => postGraphql(url, instance, auth), close: async () => {} };
 }
 
 function directRunner(config: DirectClientConfig): Runner {
@@ -279,6 +307,8 @@ interface PhaseContext {
   direct: DirectClientConfig;
   references: Map<string, string>;
   customers: number;
+  /** The run's issuer, secret and token: every request to a gateway carries the token. */
+  auth: BenchAuth;
 }
 
 /**
@@ -454,7 +484,7 @@ async function measure(
   stack: ConfigStack | null,
 ): Promise<Row> {
   const { settings, standIns } = context;
-  const runner = stack ? graphqlRunner(stack.url) : directRunner(context.direct);
+  const runner = stack ? graphqlRunner(stack.url, context.auth) : directRunner(context.direct);
   await warmUp(
     runner,
     stack ? `${stack.gateway.pid}` : `direct ${context.standIns.service.pid}`,
@@ -476,7 +506,9 @@ async function measure(
   }));
   await Promise.all([simReset(standIns.erpUrl), simReset(standIns.crmUrl)]);
   const report = await context.loadgen.run({
-    target: stack ? { kind: 'graphql', url: stack.url } : { kind: 'direct', legacy: context.direct },
+    target: stack
+      ? { kind: 'graphql', url: stack.url, headers: callerHeaders(context.auth) }
+      : { kind: 'direct', legacy: context.direct },
     operations,
     concurrency: settings.concurrency,
     maxRequests: settings.maxRequests,
@@ -553,6 +585,7 @@ function skippedLoadRow(
 /** The reference answer of every distinct operation, from configuration B, computed once per data set. */
 async function computeReferences(
   url: string,
+  auth: BenchAuth,
   instances: readonly OperationInstance[],
   concurrency: number,
   notes: string[],
@@ -560,7 +593,7 @@ async function computeReferences(
   const references = new Map<string, string>();
   const failed: string[] = [];
   await inParallel(instances, concurrency, async (instance) => {
-    const answer = await postGraphql(url, instance);
+    const answer = await postGraphql(url, instance, auth);
     if ((answer.errors?.length ?? 0) > 0 || answer.data === undefined) {
       failed.push(
         `${instance.kind} ${JSON.stringify(instance.variables)}: ${JSON.stringify(answer.errors).slice(0, 200)}`,
@@ -589,6 +622,8 @@ function distinctInstances(scenarios: readonly Scenario[]): OperationInstance[] 
 interface Phase {
   customers: number;
   scenarios: ScenarioId[];
+  /** Whether this phase also measures authentication's cost (AUTH_COST_SCENARIOS on A). */
+  authCost: boolean;
 }
 
 async function runPhase(
@@ -597,8 +632,9 @@ async function runPhase(
   phase: Phase,
   logDir: string,
   hiveSupergraphPath: string,
+  auth: BenchAuth,
   notes: string[],
-): Promise<Row[]> {
+): Promise<{ rows: Row[]; authCost: AuthCostRow[] }> {
   log(`\n== data set: ${phase.customers} customers (seed ${settings.seed})`);
   // Read now, not at start-up: the supergraph is what the gateways will load.
   const subgraphs = supergraphSubgraphs(REPO_ROOT);
@@ -622,6 +658,7 @@ async function runPhase(
     startTimeoutMs: 600_000,
   });
   const rows: Row[] = [];
+  const authCost: AuthCostRow[] = [];
   try {
     for (const origin of [standIns.erpUrl, standIns.crmUrl]) {
       await simConfigure(origin, { latencyMs: settings.latencyMs, jitterMs: settings.jitterMs });
@@ -633,6 +670,7 @@ async function runPhase(
       standIns,
       customers: phase.customers,
       references: new Map(),
+      auth,
       direct: {
         erpUrl: standIns.erpUrl,
         crmUrl: standIns.crmUrl,
@@ -644,8 +682,10 @@ async function runPhase(
       },
     };
     const scenarios = phase.scenarios.map((id) => buildScenario(id, pools));
-    const start = (config: BenchConfig) =>
-      startConfigStack({
+    const authCostScenarios = phase.authCost ? AUTH_COST_SCENARIOS.map((id) => buildScenario(id, pools)) : [];
+    const timed = async (config: BenchConfig, variant?: AuthVariant) => {
+      const startedAt = performance.now();
+      const stack = await startConfigStack({
         config,
         repoRoot: REPO_ROOT,
         logDir,
@@ -654,11 +694,12 @@ async function runPhase(
         subgraphs,
         hiveSupergraphPath,
         startTimeoutMs: 60_000,
+        auth,
+        ...(variant ? { authSetting: variant.setting, nameSuffix: `-auth-${variant.id}` } : {}),
       });
-    const timed = async (config: BenchConfig) => {
-      const startedAt = performance.now();
-      const stack = await start(config);
-      log(`  ${config.id} started in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+      log(
+        `  ${config.id}${variant ? ` (${variant.id})` : ''} started in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
+      );
       return stack;
     };
 
@@ -684,11 +725,17 @@ async function runPhase(
           }
           const stack = stacks.get(id) ?? null;
           if (id === REFERENCE_CONFIG && index === 0) {
-            await warmUp(graphqlRunner((stack as ConfigStack).url), `${stack?.gateway.pid}`, pools, settings);
-            const instances = distinctInstances(scenarios);
+            await warmUp(
+              graphqlRunner((stack as ConfigStack).url, auth),
+              `${stack?.gateway.pid}`,
+              pools,
+              settings,
+            );
+            const instances = distinctInstances([...scenarios, ...authCostScenarios]);
             const t = performance.now();
             context.references = await computeReferences(
               (stack as ConfigStack).url,
+              auth,
               instances,
               settings.concurrency,
               notes,
@@ -700,19 +747,72 @@ async function runPhase(
           if (!reported) continue;
           const row = await measure(context, config, scenario, stack);
           rows.push(row);
-          const l = row.load;
-          log(
-            `    ${scenario.id.padEnd(8)} ${l.okPerSecond.toFixed(1).padStart(7)} req/s  p50 ${(l.latency?.p50 ?? Number.NaN).toFixed(0).padStart(5)} ms  p99 ${(l.latency?.p99 ?? Number.NaN).toFixed(0).padStart(5)} ms  rt/op ${(row.calibration.erpRoundTrips + row.calibration.crmRoundTrips).toFixed(1)}  floor ${row.calibration.floorMs.toFixed(0)} ms  ok ${l.ok} err ${l.errors} wrong ${l.mismatches} cut ${l.unfinished}`,
-          );
+          logRow(row);
         }
         await stacks.get(id)?.stop();
         stacks.delete(id);
       }
+      if (authCostScenarios.length > 0)
+        authCost.push(...(await measureAuthCost(context, authCostScenarios, timed)));
     } finally {
       await Promise.all([...stacks.values()].map((stack) => stack.stop()));
     }
   } finally {
     await standIns.stop();
+  }
+  return { rows, authCost };
+}
+
+function logRow(row: Row, label: string = row.scenario): void {
+  const l = row.load;
+  log(
+    `    ${label.padEnd(8)} ${l.okPerSecond.toFixed(1).padStart(7)} req/s  p50 ${(l.latency?.p50 ?? Number.NaN).toFixed(0).padStart(5)} ms  p99 ${(l.latency?.p99 ?? Number.NaN).toFixed(0).padStart(5)} ms  rt/op ${(row.calibration.erpRoundTrips + row.calibration.crmRoundTrips).toFixed(1)}  floor ${row.calibration.floorMs.toFixed(0)} ms  ok ${l.ok} err ${l.errors} wrong ${l.mismatches} cut ${l.unfinished}`,
+  );
+}
+
+/**
+ * The order the variants run in, in a round: reversed every other round, so a drift of the
+ * machine over the section (another process, heat) does not always favour the same variant.
+ */
+export function authVariantOrder<T>(variants: readonly T[], round: number): T[] {
+  return round % 2 === 0 ? [...variants] : [...variants].reverse();
+}
+
+/**
+ * Authentication's cost on configuration A: each variant (with tokens under NODE_ENV=production
+ * as shipped, with tokens under development, AUTH_MODE=off under development) on a stack of its
+ * own, started fresh for each scenario as A always is (so the lone operation is cold and the
+ * cache holds only what that row put in), one variant right after the other, in the same run
+ * against the same stand-ins. Every answer is checked against the same references. A quick run
+ * starts one stack per variant for all scenarios, as it does not restart A between scenarios
+ * either (deep first: the repeated customer is deep's first, whose lone operation stays cold).
+ */
+async function measureAuthCost(
+  context: PhaseContext,
+  scenarios: readonly Scenario[],
+  start: (config: BenchConfig, variant: AuthVariant) => Promise<ConfigStack>,
+): Promise<AuthCostRow[]> {
+  const config = CONFIGS.A;
+  const rows: AuthCostRow[] = [];
+  log(
+    `  authentication cost on A: ${context.settings.authCostRounds} round(s) of ${AUTH_VARIANTS.length} variants`,
+  );
+  const perStack = context.settings.quick ? [scenarios] : scenarios.map((scenario) => [scenario]);
+  for (let round = 0; round < context.settings.authCostRounds; round += 1) {
+    for (const group of perStack) {
+      for (const variant of authVariantOrder(AUTH_VARIANTS, round)) {
+        const stack = await start(config, variant);
+        try {
+          for (const scenario of group) {
+            const row = await measure(context, config, scenario, stack);
+            rows.push({ variant: variant.id, round, row });
+            logRow(row, `${scenario.id} ${variant.id}`);
+          }
+        } finally {
+          await stack.stop();
+        }
+      }
+    }
   }
   return rows;
 }
@@ -750,14 +850,28 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
       'Quick run (a smoke run, not a measurement to quote): small bounds; caching stacks (A, D) are not restarted between scenarios, so their lone operations after the first scenario may be answered from a warm cache; a row whose lone operation takes longer than the time bound gets no load.',
     );
   }
-  const phases: Phase[] = [{ customers: settings.customers, scenarios: settings.scenarios }];
+  // The issuer's keys in the bench's own directory: the developer's .data/auth is never touched.
+  const auth = await openBenchAuth(logDir);
+  log(`auth: issuer keys in ${auth.jwksPath}, one full-access token for the run`);
+  const authCostMeasured = settings.authCostRounds > 0 && settings.configs.includes('A');
+  if (settings.authCostRounds > 0 && !authCostMeasured) {
+    notes.push(
+      'Authentication cost not measured: it is measured on configuration A, which this run leaves out.',
+    );
+  }
+  const phases: Phase[] = [
+    { customers: settings.customers, scenarios: settings.scenarios, authCost: authCostMeasured },
+  ];
   if (settings.scaleCustomers !== null)
-    phases.push({ customers: settings.scaleCustomers, scenarios: ['scale'] });
+    phases.push({ customers: settings.scaleCustomers, scenarios: ['scale'], authCost: false });
   const rows: Row[] = [];
+  const authCost: AuthCostRow[] = [];
   const loadgen = startLoadGenerator();
   try {
     for (const phase of phases) {
-      rows.push(...(await runPhase(settings, loadgen, phase, logDir, hiveSupergraphPath, notes)));
+      const measured = await runPhase(settings, loadgen, phase, logDir, hiveSupergraphPath, auth, notes);
+      rows.push(...measured.rows);
+      authCost.push(...measured.authCost);
     }
   } finally {
     await loadgen.close();
@@ -792,12 +906,14 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
       scaleCustomers: settings.scaleCustomers,
       configs: settings.configs,
       scenarios: [...settings.scenarios, ...(settings.scaleCustomers === null ? [] : (['scale'] as const))],
+      authCostRounds: authCostMeasured ? settings.authCostRounds : 0,
     },
     code,
     startedAt,
     finishedAt: new Date().toISOString(),
     rows,
-    targets: checkTargets(rows),
+    authCost,
+    targets: checkTargets(rows, authCost),
     notes,
   };
 }
@@ -829,6 +945,7 @@ async function main(): Promise<void> {
   writeFileSync(join(settings.outDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`\n${textTable(result.rows)}\n`);
+  for (const line of authCostLines(summarizeAuthCost(result.authCost))) out(line);
   for (const t of result.targets) out(`${t.met === null ? '·' : t.met ? '✓' : '✗'} ${t.target}: ${t.detail}`);
   out(`\nwritten: ${join(settings.outDir, 'latest.md')} and latest.json`);
   log('done');

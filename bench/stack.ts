@@ -6,8 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../gateway/config.js';
-import { type BenchConfig, CONFIG_IDS, type ConfigId } from './configs.js';
-import { type Service, startService, startTsService, waitUntil } from './processes.js';
+import { authEnv, type BenchAuth, callerHeaders, subgraphHeaders } from './auth.js';
+import { type AuthSetting, type BenchConfig, CONFIG_IDS, type ConfigId, SHIPPED_AUTH } from './configs.js';
+import { ProbeRefused, type Service, startService, startTsService, waitUntil } from './processes.js';
 
 // The subgraphs the bench knows how to start, in port order: those the gateway has URL variables for.
 export { SUBGRAPH_NAMES, type SubgraphName } from '../gateway/config.js';
@@ -119,6 +120,21 @@ export interface ConfigStack {
 
 const GRAPHQL_PROBE = JSON.stringify({ query: '{ __typename }' });
 
+/**
+ * Our gateway limits each caller (token subject) to GATEWAY_RATE_LIMIT requests a minute (1200 by
+ * default); the benchmark is one caller sending thousands. The limiter stays in the path (its
+ * per-request cost is part of what is measured) with a limit the run cannot reach.
+ */
+export const BENCH_RATE_LIMIT = '10000000';
+
+/** Hive Gateway's configuration file for D: forwards the caller's token and adds the gateway secret. */
+export const HIVE_CONFIG = 'bench/hive-gateway/gateway.config.mjs';
+
+/** The environment of every subgraph and gateway process of a stack (the caller's scopes are the token's). */
+export function stackEnv(auth: BenchAuth, setting: AuthSetting = SHIPPED_AUTH): Record<string, string> {
+  return { LOG_LEVEL: 'warn', NODE_ENV: setting.nodeEnv, ...authEnv(auth, setting.mode) };
+}
+
 export async function startConfigStack(options: {
   config: BenchConfig;
   repoRoot: string;
@@ -129,11 +145,21 @@ export async function startConfigStack(options: {
   subgraphs: readonly SubgraphName[];
   hiveSupergraphPath: string;
   startTimeoutMs: number;
+  auth: BenchAuth;
+  /** How the processes authenticate callers; default: as shipped (jwt, production). */
+  authSetting?: AuthSetting;
+  /** Distinguishes the log files of stacks of one configuration started with other settings. */
+  nameSuffix?: string;
 }): Promise<ConfigStack> {
-  const { config, ports, standIns } = options;
+  const { config, ports, standIns, auth } = options;
   if (config.gateway === 'none') throw new Error(`configuration ${config.id} has no gateway`);
+  if (config.gateway === 'hive' && (options.authSetting ?? SHIPPED_AUTH).mode === 'off') {
+    // Hive forwards whatever the client sends; only our processes know AUTH_MODE.
+    throw new Error('configuration D runs with authentication as shipped only');
+  }
   const common = { cwd: options.repoRoot, logDir: options.logDir };
-  const quiet = { LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+  const quiet = stackEnv(auth, options.authSetting);
+  const prefix = `${config.id}${options.nameSuffix ?? ''}`;
   const legacy = { ERP_URL: standIns.erpUrl, ERP_TOKEN, CRM_URL: standIns.crmUrl, CRM_TOKEN };
   const envOf: Record<SubgraphName, Record<string, string>> = {
     erp: { ERP_LOCAL_CURRENCY: LOCAL_CURRENCY, ERP_SUBGRAPH_PORT: String(ports.subgraphs.erp) },
@@ -150,7 +176,7 @@ export async function startConfigStack(options: {
       name,
       service: startTsService({
         ...common,
-        name: `${config.id}-${name}-subgraph`,
+        name: `${prefix}-${name}-subgraph`,
         script: `subgraphs/${name}/main.ts`,
         env: { ...quiet, ...config.subgraphEnv, ...legacy, ...envOf[name] },
       }),
@@ -159,10 +185,11 @@ export async function startConfigStack(options: {
     config.gateway === 'apollo'
       ? startTsService({
           ...common,
-          name: `${config.id}-gateway`,
+          name: `${prefix}-gateway`,
           script: 'gateway/main.ts',
           env: {
             ...quiet,
+            GATEWAY_RATE_LIMIT: BENCH_RATE_LIMIT,
             ...config.gatewayEnv,
             GATEWAY_PORT: String(ports.gateway),
             ...Object.fromEntries(
@@ -172,18 +199,24 @@ export async function startConfigStack(options: {
         })
       : startService({
           ...common,
-          name: `${config.id}-hive-gateway`,
+          name: `${prefix}-hive-gateway`,
           command: process.execPath,
           args: [
             hiveBin(options.repoRoot),
             'supergraph',
             options.hiveSupergraphPath,
+            '--config-path',
+            join(options.repoRoot, HIVE_CONFIG),
             '--host',
             '127.0.0.1',
             '--port',
             String(ports.gateway),
           ],
-          env: { NODE_ENV: 'production', ...config.gatewayEnv },
+          env: {
+            NODE_ENV: 'production',
+            SUBGRAPH_SHARED_SECRET: auth.subgraphSecret,
+            ...config.gatewayEnv,
+          },
         });
   const url = `${origin(ports.gateway)}/graphql`;
   const stop = async () => {
@@ -195,11 +228,16 @@ export async function startConfigStack(options: {
       await waitUntil(
         service,
         'GraphQL answering',
-        () => graphqlAnswers(subgraphUrl(name)),
+        () => graphqlAnswers(subgraphUrl(name), subgraphHeaders(auth)),
         options.startTimeoutMs,
       );
     }
-    await waitUntil(gateway, 'GraphQL answering', () => graphqlAnswers(url), options.startTimeoutMs);
+    await waitUntil(
+      gateway,
+      'GraphQL answering',
+      () => graphqlAnswers(url, callerHeaders(auth)),
+      options.startTimeoutMs,
+    );
   } catch (error) {
     await stop();
     throw error;
@@ -207,14 +245,24 @@ export async function startConfigStack(options: {
   return { url, gateway, subgraphs: subgraphs.map((s) => s.service), stop };
 }
 
-async function graphqlAnswers(url: string): Promise<boolean> {
+/**
+ * Ready when a GraphQL request with the run's credentials answers 200. A process that refuses
+ * them (401 or 403: a wrong secret, key file, issuer or audience) will not change its mind, so
+ * the start fails at once with its answer instead of waiting out the timeout.
+ */
+export async function graphqlAnswers(url: string, headers: Record<string, string>): Promise<boolean> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: GRAPHQL_PROBE,
     signal: AbortSignal.timeout(2000),
   });
-  await response.text();
+  const text = await response.text();
+  if (response.status === 401 || response.status === 403) {
+    throw new ProbeRefused(
+      `${url} refused the bench's credentials: HTTP ${response.status} ${text.slice(0, 300)}`,
+    );
+  }
   return response.status === 200;
 }
 

@@ -1,6 +1,20 @@
 import { EventEmitter } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
+import {
+  authEnv,
+  BENCH_SUBJECT,
+  callerHeaders,
+  FULL_ACCESS_SCOPES,
+  openBenchAuth,
+  subgraphHeaders,
+} from '../../bench/auth.js';
+import { AUTH_VARIANTS, type AuthVariantId } from '../../bench/configs.js';
 import { escapeSoqlLike, formatAmount, mergeInteractions } from '../../bench/direct-client.js';
 import {
   answerHash,
@@ -10,10 +24,22 @@ import {
   summarizeLatencies,
   weightedSequence,
 } from '../../bench/measure.js';
-import { checkTargets, type Row } from '../../bench/report.js';
-import { FlagError, parseFlags } from '../../bench/run.js';
+import {
+  type AuthCostRow,
+  authCostMarkdown,
+  authRatioResolved,
+  checkTargets,
+  type Row,
+  summarizeAuthCost,
+} from '../../bench/report.js';
+import { AUTH_COST_SCENARIOS, authVariantOrder, FlagError, parseFlags } from '../../bench/run.js';
 import { buildScenario } from '../../bench/scenarios.js';
+import { BENCH_RATE_LIMIT, HIVE_CONFIG, stackEnv } from '../../bench/stack.js';
 import { Simulator } from '../../legacy/sim/simulator.js';
+import { authConfigFromEnv } from '../../lib/auth/config.js';
+import { SCOPES } from '../../lib/auth/principal.js';
+import { createAuthenticator, secretMatches } from '../../lib/auth/verifier.js';
+import { ConfigError } from '../../lib/env.js';
 
 describe('percentiles', () => {
   it('uses the nearest rank, so every figure is a latency that was seen', () => {
@@ -217,6 +243,119 @@ describe('flags', () => {
     expect(() => parseFlags(['--configs', 'A,F'])).toThrow(/F/);
     expect(() => parseFlags(['--scenarios', 'everything'])).toThrow(/everything/);
   });
+
+  it('measures the cost of authentication in two rounds, one in a quick run, none with --auth-rounds 0', () => {
+    expect(parseFlags([]).authCostRounds).toBe(2);
+    expect(parseFlags(['--quick']).authCostRounds).toBe(1);
+    expect(parseFlags(['--auth-rounds', '0']).authCostRounds).toBe(0);
+    expect(() => parseFlags(['--auth-rounds', 'two'])).toThrow(/--auth-rounds/);
+    expect(() => parseFlags(['--auth-rounds', '21'])).toThrow(/--auth-rounds/);
+  });
+});
+
+describe("the bench's callers authenticate as the product's do", () => {
+  const workDir = mkdtempSync(join(tmpdir(), 'bench-auth-'));
+  const opened = openBenchAuth(workDir);
+
+  it("keeps the issuer's keys in its own directory and mints one long-lived full-access token", async () => {
+    const auth = await opened;
+    expect(auth.jwksPath).toBe(join(workDir, 'auth', 'jwks.json'));
+    expect(JSON.parse(readFileSync(auth.jwksPath, 'utf8')).keys).toHaveLength(1);
+    expect(auth.subgraphSecret.length).toBeGreaterThanOrEqual(32);
+    const claims = decodeJwt(auth.token);
+    expect(claims.sub).toBe(BENCH_SUBJECT);
+    expect(String(claims.scope).split(' ').sort()).toEqual([...FULL_ACCESS_SCOPES].sort());
+    expect(FULL_ACCESS_SCOPES).not.toContain(SCOPES.salesOwn);
+    expect(FULL_ACCESS_SCOPES).toContain(SCOPES.customerRead);
+    // A full run takes minutes, each row at most an hour: the token outlives any run.
+    expect((claims.exp as number) - (claims.iat as number)).toBeGreaterThanOrEqual(24 * 3600);
+  });
+
+  it('gives every process settings the product accepts in production, and its token verifies under them', async () => {
+    const auth = await opened;
+    const env = stackEnv(auth);
+    expect(env).toMatchObject({ NODE_ENV: 'production', AUTH_MODE: 'jwt', LOG_LEVEL: 'warn' });
+    const config = authConfigFromEnv(env, { production: true, dataDir: join(workDir, 'unused') });
+    expect(config).toMatchObject({
+      mode: 'jwt',
+      keys: { kind: 'jwks-file', path: auth.jwksPath },
+      issuer: auth.issuer,
+      audience: auth.audience,
+      subgraphSecret: auth.subgraphSecret,
+    });
+    const principal = await createAuthenticator(config).authenticate({
+      headers: callerHeaders(auth),
+    } as unknown as IncomingMessage);
+    expect(principal.subject).toBe(BENCH_SUBJECT);
+    expect([...principal.scopes].sort()).toEqual([...FULL_ACCESS_SCOPES].sort());
+    const toSubgraph = subgraphHeaders(auth);
+    expect(toSubgraph.authorization).toBe(`Bearer ${auth.token}`);
+    expect(secretMatches(toSubgraph['x-gateway-secret'], config.subgraphSecret)).toBe(true);
+  });
+
+  it('runs AUTH_MODE=off only under NODE_ENV=development, which the product requires', async () => {
+    const auth = await opened;
+    const off = AUTH_VARIANTS.find((v) => v.id === 'off-development');
+    expect(off?.setting).toEqual({ mode: 'off', nodeEnv: 'development' });
+    const env = stackEnv(auth, off?.setting);
+    expect(env).toMatchObject({ NODE_ENV: 'development', AUTH_MODE: 'off' });
+    expect(authConfigFromEnv(env, { production: false }).mode).toBe('off');
+    expect(() => authConfigFromEnv(authEnv(auth, 'off'), { production: true })).toThrow(ConfigError);
+    // The variants differ only where they say: the with-token ones verify as shipped.
+    for (const variant of AUTH_VARIANTS.filter((v) => v.setting.mode === 'jwt')) {
+      expect(stackEnv(auth, variant.setting).AUTH_JWKS_FILE).toBe(auth.jwksPath);
+    }
+  });
+
+  it("keeps the gateway's per-caller rate limit in the path but out of the one caller's reach", () => {
+    // The whole run is one subject; the longest row sends at most a million requests.
+    expect(Number(BENCH_RATE_LIMIT)).toBeGreaterThanOrEqual(1_000_000);
+  });
+});
+
+describe('Hive Gateway configuration (D)', () => {
+  const load = async (secret: string | undefined, fresh: string) => {
+    const before = process.env.SUBGRAPH_SHARED_SECRET;
+    if (secret === undefined) delete process.env.SUBGRAPH_SHARED_SECRET;
+    else process.env.SUBGRAPH_SHARED_SECRET = secret;
+    try {
+      // A query makes a fresh module: the file reads the secret when loaded, as Hive loads it once.
+      const url = `${pathToFileURL(join(process.cwd(), HIVE_CONFIG)).href}?${fresh}`;
+      return (await import(url)) as {
+        gatewayConfig: {
+          propagateHeaders: {
+            fromClientToSubgraphs(payload: { request: Request }): Record<string, string>;
+          };
+        };
+      };
+    } finally {
+      if (before === undefined) delete process.env.SUBGRAPH_SHARED_SECRET;
+      else process.env.SUBGRAPH_SHARED_SECRET = before;
+    }
+  };
+  const secret = 's'.repeat(40);
+
+  it("forwards the client's Authorization to every subgraph and adds the gateway secret", async () => {
+    const { gatewayConfig } = await load(secret, 'with-secret');
+    const propagate = gatewayConfig.propagateHeaders.fromClientToSubgraphs;
+    const withToken = new Request('http://127.0.0.1/graphql', {
+      method: 'POST',
+      headers: { Authorization: 'Bearer abc.def.ghi', cookie: 'not forwarded' },
+    });
+    expect(propagate({ request: withToken })).toEqual({
+      authorization: 'Bearer abc.def.ghi',
+      'x-gateway-secret': secret,
+    });
+    // No token from the client: none is made up, the subgraph refuses the caller itself.
+    expect(propagate({ request: new Request('http://127.0.0.1/graphql') })).toEqual({
+      'x-gateway-secret': secret,
+    });
+  });
+
+  it('refuses to load without a secret the subgraphs would accept', async () => {
+    await expect(load(undefined, 'no-secret')).rejects.toThrow(/SUBGRAPH_SHARED_SECRET/);
+    await expect(load('short', 'short-secret')).rejects.toThrow(/at least 32/);
+  });
 });
 
 describe('targets', () => {
@@ -272,5 +411,68 @@ describe('targets', () => {
     expect(byTarget('A ahead')?.detail).toContain('c360-100 vs C');
     expect(byTarget('Warm')?.met).toBeNull();
     expect(byTarget('Every answer')?.met).toBe(true);
+    expect(byTarget('Authentication cost')?.met).toBeNull();
+  });
+
+  describe('authentication cost', () => {
+    const rates: Record<AuthVariantId, number[]> = {
+      'jwt-production': [90, 94],
+      'jwt-development': [80, 84],
+      'off-development': [100, 100],
+    };
+    const authRows = (scenario: Row['scenario'], over: Partial<Row['load']> = {}): AuthCostRow[] =>
+      [0, 1].flatMap((round) =>
+        authVariantOrder(AUTH_VARIANTS, round).map((variant) => ({
+          variant: variant.id,
+          round,
+          row: row('A', scenario, { okPerSecond: rates[variant.id][round] as number, ...over }),
+        })),
+      );
+
+    it('measures the hot path and a cold scenario, alternating the order of the variants by round', () => {
+      expect(AUTH_COST_SCENARIOS).toContain('repeat');
+      expect(AUTH_COST_SCENARIOS).toContain('deep');
+      const ids = AUTH_VARIANTS.map((v) => v.id);
+      expect(authVariantOrder(ids, 0)).toEqual(ids);
+      expect(authVariantOrder(ids, 1)).toEqual([...ids].reverse());
+      expect(authVariantOrder(ids, 2)).toEqual(ids);
+    });
+
+    it('gives req/s with and without, the ratios per round and of the means, hot path first', () => {
+      const [hot, cold] = summarizeAuthCost([...authRows('deep'), ...authRows('repeat')]);
+      expect(hot?.scenario).toBe('repeat');
+      expect(cold?.scenario).toBe('deep');
+      expect(hot?.variants['jwt-development'].okPerSecond).toEqual([80, 84]);
+      expect(hot?.variants['jwt-development'].meanOkPerSecond).toBe(82);
+      expect(hot?.authAlone.perRound).toEqual([0.8, 0.84]);
+      expect(hot?.authAlone.mean).toBeCloseTo(0.82);
+      expect(hot?.shippedVsOff.mean).toBeCloseTo(0.92);
+      // 0.82 is 0.18 from 1, further than the rounds differ (0.04): resolved.
+      expect(authRatioResolved(hot!.authAlone)).toBe(true);
+      expect(authRatioResolved({ mean: 0.98, perRound: [0.95, 1.01] })).toBe(false);
+      expect(authRatioResolved({ mean: 0.9, perRound: [0.9] })).toBeNull();
+    });
+
+    it('is a target met with the figures when measured, and its wrong answers count as wrong', () => {
+      const checks = checkTargets([], authRows('repeat'));
+      const cost = checks.find((c) => c.target.startsWith('Authentication cost'));
+      expect(cost?.met).toBe(true);
+      expect(cost?.detail).toContain('AUTH_MODE=off 100.0 req/s');
+      expect(cost?.detail).toContain('0.82×');
+      const wrong = checkTargets([], authRows('repeat', { mismatches: 1 }));
+      expect(wrong.find((c) => c.target.startsWith('Every answer'))?.met).toBe(false);
+      expect(wrong.find((c) => c.target.startsWith('Every answer'))?.detail).toContain('A/repeat');
+      expect(wrong.find((c) => c.target.startsWith('Authentication cost'))?.met).toBe(false);
+    });
+
+    it("says in the report what the off variant's NODE_ENV changes and what one token hides", () => {
+      const section = authCostMarkdown(summarizeAuthCost(authRows('repeat')), 2).join('\n');
+      expect(section).toContain('## Authentication cost');
+      expect(section).toContain('NODE_ENV=development');
+      expect(section).toContain('| repeat | off-development | 100.0, 100.0 | 100.0 |');
+      expect(section).toContain('0.82× (rounds: 0.80×, 0.84×)');
+      expect(section).toContain('ES256 verification per process per minute');
+      expect(authCostMarkdown([], 2)).toEqual([]);
+    });
   });
 });
