@@ -44,6 +44,7 @@ export interface AccessRules {
   readonly types: ReadonlyMap<string, Requirement>;
 }
 
+/** By the names the specs give them (imports renamed with `as` are not followed). */
 const DIRECTIVES = new Set(['authenticated', 'requiresScopes', 'policy']);
 
 /**
@@ -178,7 +179,8 @@ function addConditions(
 function conditionsOf(directives: readonly ConstDirectiveNode[] | undefined): Condition[] {
   const conditions: Condition[] = [];
   for (const directive of directives ?? []) {
-    const name = directive.name.value;
+    // A subgraph may use them without importing them, under the federation link's prefix.
+    const name = directive.name.value.replace(/^federation__/, '');
     if (!DIRECTIVES.has(name)) continue;
     if (name === 'authenticated') {
       conditions.push({ kind: 'authenticated' });

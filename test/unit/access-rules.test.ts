@@ -67,6 +67,16 @@ describe('access rules read from the supergraph', () => {
     );
   });
 
+  it('a subgraph may name the directives under the federation prefix, unimported', () => {
+    const own = readAccessRules(
+      'type Query { a: String @federation__requiresScopes(scopes: [["pii:read"]]) @federation__authenticated }',
+    );
+    expect(own.field('Query', 'a')?.conditions).toEqual([
+      { kind: 'scopes', anyOf: [['pii:read']] },
+      { kind: 'authenticated' },
+    ]);
+  });
+
   it('a policy the code does not define stops the reading, naming it', () => {
     expect(() =>
       readAccessRules(
