@@ -491,6 +491,16 @@ describe('the policy and the callers around it', () => {
     expect(unauthorized(answer!)).toHaveLength(2);
   });
 
+  it('a variable only a refused field used: the rest is planned and served without it', async () => {
+    const answer = await queryAs(
+      { scopes: [SCOPES.customerRead] },
+      'query Q($id: ID!, $onlyOpen: Boolean) { customer(id: $id) { id invoices(onlyOpen: $onlyOpen) { edges { node { number } } } } }',
+      { id: entry.customer!.id, onlyOpen: true },
+    );
+    expect(answer.body.data).toEqual({ customer: { id: entry.customer!.id, invoices: null } });
+    expect(unauthorized(answer).map((error) => error.path)).toEqual([['customer', 'invoices']]);
+  });
+
   it('fragments and aliases: each refused field null at the path the client asked', async () => {
     const answer = await queryAs(
       { scopes: [SCOPES.customerRead] },
@@ -547,6 +557,22 @@ describe('the subgraphs refuse on their own (reached without the gateway)', () =
       ['customerByNumber', 'invoices'],
     ]);
     expect(withField).toEqual(without);
+  });
+
+  it('a mutation: refused before its resolver, nothing written, no legacy call', async () => {
+    const reader = { scopes: [SCOPES.customerRead], crmUser: CRM_USER };
+    let answer: Awaited<ReturnType<typeof askSubgraph>> | undefined;
+    const calls = await legacyCallsOf(async () => {
+      answer = await askSubgraph(
+        stack.workflowsSubgraphUrl,
+        reader,
+        'mutation L($input: LogInteractionInput!) { logInteraction(input: $input) { replayed } }',
+        { input: { customerId: entry.customer!.id, type: 'CALL', subject: 'Not allowed' } },
+      );
+    });
+    expect(answer!.body.data).toBeNull();
+    expect(unauthorized(answer as GraphQLAnswer).map((error) => error.path)).toEqual([['logInteraction']]);
+    expect(calls).toEqual({});
   });
 
   it('an entity of a type the caller may not see: refused at its index, the others resolved', async () => {
