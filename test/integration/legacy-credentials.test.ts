@@ -220,6 +220,43 @@ describe('token sources against the stand-ins', () => {
     }
   });
 
+  it('a write refused for its token is sent again once with the renewed token (the system did nothing with it)', async () => {
+    const credentials = crmTokenSource(crmStandInCredentials(crmUrl), { timeoutMs: 5000 });
+    const client = new CrmClient({
+      crmUrl,
+      credentials,
+      apiVersion: 'v62.0',
+      timeoutMs: 5000,
+      maxRetries: 2,
+      maxConnections: 2,
+    });
+    try {
+      await credentials.token();
+      await fetch(`${crmUrl}/__sim/expire-tokens`, { method: 'POST' });
+      crm.sim.reset();
+      const answer = await client.http.send<{ compositeResponse: { httpStatusCode: number }[] }>({
+        method: 'POST',
+        path: 'composite',
+        body: {
+          allOrNone: false,
+          compositeRequest: [
+            {
+              method: 'GET',
+              url: `/services/data/v62.0/query?q=${encodeURIComponent('SELECT Id FROM Account LIMIT 1')}`,
+              referenceId: 'one',
+            },
+          ],
+        },
+        label: 'composite',
+      });
+      expect(answer.body.compositeResponse[0]?.httpStatusCode).toBe(200);
+      // The envelope twice (refused, then answered), its part once, one token request.
+      expect(crm.sim.getStats().byRoute).toEqual({ composite: 2, query: 1, [CRM_TOKEN_ROUTE]: 1 });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('CRM JWT bearer from the environment (CRM_CLIENT_ID, CRM_USERNAME, CRM_PRIVATE_KEY_FILE)', async () => {
     const keyFile = join(keyDir, 'connected-app.key');
     writeFileSync(keyFile, appKey.privateKey.export({ type: 'pkcs1', format: 'pem' }));
