@@ -133,11 +133,11 @@ export function unauthorizedError(requirement: Requirement, principal: Principal
 /** What the caller lacks to meet the requirement, for people: `needs the scope finance:read`. */
 export function whatIsMissing(requirement: Requirement, principal: Principal | undefined): string {
   const unmet = unmetCondition(requirement, principal) ?? requirement.conditions[0];
-  return unmet ? describe(unmet) : 'is restricted';
+  return unmet ? describeCondition(unmet) : 'is restricted';
 }
 
 /** What a condition asks, for people. */
-export function describe(condition: Condition): string {
+export function describeCondition(condition: Condition): string {
   switch (condition.kind) {
     case 'authenticated':
       return 'needs an authenticated caller';
