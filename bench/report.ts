@@ -480,12 +480,21 @@ export function authCostLines(summaries: readonly AuthCostSummary[]): string[] {
 }
 
 /** The section of latest.md: figures, ratios, and what they do and do not show. */
-export function authCostMarkdown(summaries: readonly AuthCostSummary[], rounds: number): string[] {
+export function authCostMarkdown(
+  summaries: readonly AuthCostSummary[],
+  rounds: number,
+  quick = false,
+): string[] {
   if (summaries.length === 0) return [];
+  const stacks = quick
+    ? 'Each variant gets one fresh stack for both scenarios (a quick run restarts nothing between scenarios), the variants one right after the other'
+    : "Each variant gets a fresh stack for each scenario (as A's rows do), the variants one right after the other";
+  const order =
+    rounds > 1 ? `${rounds} rounds, the order of the variants reversed every other round` : 'one round';
   const lines = [
     '## Authentication cost (issue 9)',
     '',
-    `Configuration A three ways, measured in this run after the table's rows, against the same stand-ins and references: ${AUTH_VARIANTS.map((v) => `**${v.id}** (${v.title})`).join('; ')}. AUTH_MODE=off is refused with NODE_ENV=production, so A without authentication runs under NODE_ENV=development, which also changes graphql-js and Apollo Server (fewer checks in production): jwt-development ÷ off-development is the cost of authentication alone; jwt-production ÷ off-development compares A as shipped with A without authentication, NODE_ENV differing too. Each variant gets a fresh stack for each scenario (as A's rows do), the variants one right after the other; ${rounds} round${rounds === 1 ? '' : 's'}, the order reversed every other round. \`repeat\` is the hot path (the same deep operation, answered from the cache); \`deep\` is cold (a different customer each request, legacy calls dominate).`,
+    `Configuration A three ways, measured in this run after the table's rows, against the same stand-ins and references: ${AUTH_VARIANTS.map((v) => `**${v.id}** (${v.title})`).join('; ')}. AUTH_MODE=off is refused with NODE_ENV=production, so A without authentication runs under NODE_ENV=development, which also changes graphql-js and Apollo Server (fewer checks in production): jwt-development ÷ off-development is the cost of authentication alone; jwt-production ÷ off-development compares A as shipped with A without authentication, NODE_ENV differing too. ${stacks}; ${order}. \`repeat\` is the hot path (the same deep operation, answered from the cache); \`deep\` is cold (a different customer each request, legacy calls dominate).`,
     '',
     '| scenario | variant | req/s per round | req/s mean | p50 ms | p99 ms | lone ms | ok | failed |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
@@ -513,6 +522,11 @@ export function authCostMarkdown(summaries: readonly AuthCostSummary[], rounds: 
     "- The gateway's per-caller rate limiter runs in every variant, with a limit the run cannot reach (GATEWAY_RATE_LIMIT); under AUTH_MODE=off every request is the one development caller, as with the token.",
     "- A ratio near 1 is only as good as the machine's repeatability: compare its distance from 1 with the spread between rounds (given when there are several).",
   );
+  if (quick) {
+    lines.push(
+      '- Quick run: a few dozen requests in about a second per row. These ratios are noise, not a measurement of authentication; the figures only show that every variant started and answered correctly.',
+    );
+  }
   return lines;
 }
 
@@ -532,7 +546,7 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
     '',
     `Settings: stand-in latency ${s.latencyMs} ms ± ${s.jitterMs} ms per call; concurrency ${s.concurrency}; per row at most ${s.maxRequests} requests and ${s.maxDurationMs / 1000} s (then ${s.graceMs / 1000} s grace for requests in flight); data seed ${s.seed}, ${s.customers} customers${s.scaleCustomers ? ` (scale row: ${s.scaleCustomers})` : ''}.`,
     '',
-    'Authentication: every request to a gateway carries one full-access bearer token of a development issuer generated for the run (every scope but sales:own); every subgraph and gateway process verifies it (AUTH_MODE=jwt, NODE_ENV=production) and the subgraphs also require the gateway secret (Hive Gateway, for D, forwards the token and adds the secret: bench/hive-gateway/gateway.config.mjs). E calls the legacy APIs with their own credentials, as before.',
+    'Authentication: every request to a gateway carries one full-access bearer token of a development issuer generated for the run (every scope but sales:own); every subgraph and gateway process verifies it (AUTH_MODE=jwt, NODE_ENV=production; the authentication cost section below also runs A otherwise) and the subgraphs also require the gateway secret (Hive Gateway, for D, forwards the token and adds the secret: bench/hive-gateway/gateway.config.mjs). E calls the legacy APIs with their own credentials, as before.',
     '',
     'Configurations:',
     '',
@@ -555,7 +569,7 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
     'a cache answers); RSS = peak resident memory of the gateway process; ok / err / wrong / cut =',
     'correct answers, errors, answers with other data than the reference, requests cut at the time limit.',
   ];
-  const authCost = authCostMarkdown(summarizeAuthCost(result.authCost), s.authCostRounds);
+  const authCost = authCostMarkdown(summarizeAuthCost(result.authCost), s.authCostRounds, s.quick);
   if (authCost.length > 0) lines.push('', ...authCost);
   if (result.notes.length > 0) lines.push('', '## Notes', '', ...result.notes.map((n) => `- ${n}`));
   return `${lines.join('\n')}\n`;

@@ -472,6 +472,11 @@ describe('targets', () => {
       expect(section).toContain('| repeat | off-development | 100.0, 100.0 | 100.0 |');
       expect(section).toContain('0.82× (rounds: 0.80×, 0.84×)');
       expect(section).toContain('ES256 verification per process per minute');
+      expect(section).toContain('2 rounds, the order of the variants reversed');
+      expect(section).not.toContain('Quick run');
+      const quick = authCostMarkdown(summarizeAuthCost(authRows('repeat')), 1, true).join('\n');
+      expect(quick).toContain('one round');
+      expect(quick).toContain('These ratios are noise');
       expect(authCostMarkdown([], 2)).toEqual([]);
     });
   });
