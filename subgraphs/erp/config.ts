@@ -1,3 +1,4 @@
+import { type AuthConfig, authConfigFromEnv } from '../../lib/auth/config.js';
 import { type LegacyCacheConfig, readLegacyCacheConfig } from '../../lib/cacheConfig.js';
 import {
   ConfigError,
@@ -11,8 +12,8 @@ import {
   serviceRoot,
   text,
 } from '../../lib/env.js';
-
 import { type ErpCredentialsConfig, readErpCredentials } from './client/credentials.js';
+
 /**
  * The ERP subgraph's configuration, read from the environment once. A missing or malformed
  * variable is a {@link ConfigError} naming it; main.ts turns that into exit code 2.
@@ -38,6 +39,8 @@ export interface ErpSubgraphConfig {
   port: number;
   host: string;
   logLevel: string;
+  /** Caller authentication and the gateway's secret, as the gateway reads them (AUTH_*, SUBGRAPH_SHARED_SECRET). */
+  auth: AuthConfig;
 }
 
 export function readErpSubgraphConfig(env: Env = process.env): ErpSubgraphConfig {
@@ -70,5 +73,6 @@ export function readErpSubgraphConfig(env: Env = process.env): ErpSubgraphConfig
     port: integer(env, 'ERP_SUBGRAPH_PORT', 4001, 0, 65_535),
     host: text(env, 'ERP_SUBGRAPH_HOST', '127.0.0.1'),
     logLevel: logLevel(env),
+    auth: authConfigFromEnv(env, { production: env.NODE_ENV === 'production' }),
   };
 }

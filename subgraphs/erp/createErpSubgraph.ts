@@ -43,6 +43,8 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDe
     subgraph: 'ERP',
     reclassify: representationError,
     logger,
+    auth: config.auth,
+    authenticator: deps.authenticator,
     context: createContextFactory({
       reads: new ErpReads(client, { localCurrencyCode: config.localCurrencyCode }),
       batching: config.batching,

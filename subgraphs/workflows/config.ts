@@ -1,3 +1,4 @@
+import { type AuthConfig, authConfigFromEnv } from '../../lib/auth/config.js';
 import {
   defaultLegacyCacheConfig,
   type LegacyCacheConfig,
@@ -16,11 +17,11 @@ import {
   serviceRoot,
   text,
 } from '../../lib/env.js';
-import { CRM_API_VERSION_PATTERN } from '../crm/client/crmClient.js';
 import { fixedCredentials } from '../../lib/legacyCredentials.js';
 import { CRM_DEV_TOKEN, type CrmCredentialsConfig, readCrmCredentials } from '../crm/client/credentials.js';
-
+import { CRM_API_VERSION_PATTERN } from '../crm/client/crmClient.js';
 import { ERP_DEV_TOKEN, type ErpCredentialsConfig, readErpCredentials } from '../erp/client/credentials.js';
+
 /**
  * The workflows subgraph's configuration, read from the environment once (main.ts). A missing
  * or malformed variable throws a ConfigError naming it; main.ts turns that into exit code 2.
@@ -68,6 +69,8 @@ export interface WorkflowsSubgraphConfig {
   port: number;
   host: string;
   logLevel: string;
+  /** Caller authentication and the gateway's secret, as the gateway reads them (AUTH_*, SUBGRAPH_SHARED_SECRET). */
+  auth: AuthConfig;
   /**
    * Test only (WORKFLOWS_TEST_EXIT_AFTER_ERP_CREATE=1): the process kills itself right after the
    * ERP accepted an order, before the CRM write-back — how the crash-recovery test crashes it.
@@ -105,7 +108,7 @@ export const WORKFLOWS_SUBGRAPH_DEFAULTS = {
   logLevel: 'info',
   testExitAfterErpCreate: false,
   cache: defaultLegacyCacheConfig(),
-} as const satisfies WorkflowsSubgraphConfig;
+} as const satisfies Omit<WorkflowsSubgraphConfig, 'auth'>;
 
 export function readWorkflowsSubgraphConfig(env: Env = process.env): WorkflowsSubgraphConfig {
   const d = WORKFLOWS_SUBGRAPH_DEFAULTS;
@@ -165,6 +168,7 @@ export function readWorkflowsSubgraphConfig(env: Env = process.env): WorkflowsSu
     port: integer(env, 'WORKFLOWS_SUBGRAPH_PORT', d.port, 0, 65_535),
     host: text(env, 'WORKFLOWS_SUBGRAPH_HOST', d.host),
     logLevel: logLevel(env),
+    auth: authConfigFromEnv(env, { production: env.NODE_ENV === 'production' }),
     testExitAfterErpCreate: flag(env, 'WORKFLOWS_TEST_EXIT_AFTER_ERP_CREATE', d.testExitAfterErpCreate),
     cache: readLegacyCacheConfig(env),
   };

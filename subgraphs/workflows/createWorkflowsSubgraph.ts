@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
+import type { Authenticator } from '../../lib/auth/verifier.js';
 import { crmCacheScope, erpCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
 import { LegacyError } from '../../lib/errors.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
@@ -31,6 +32,8 @@ export const WORKFLOWS_SCHEMA_PATH = new URL('../../schema/workflows.graphql', i
 
 export interface WorkflowsSubgraphDeps {
   logger?: Logger;
+  /** One verifier for the gateway and the subgraphs of a process (they check the same tokens). */
+  authenticator?: Authenticator;
   /** Replaces the SQLite file named by config.dbPath (e.g. a shared store for replicas). */
   store?: WorkflowStore;
   /** Test seam: runs right after the ERP accepted an order, before the CRM write-back. */
@@ -77,9 +80,6 @@ export function createWorkflowsSubgraph(
     (config.redisUrl
       ? new RedisWorkflowStore(config.redisUrl, config.redisPrefix)
       : new SqliteWorkflowStore(config.dbPath));
-  const erpClient = new ErpClient(
-    {
-      url: config.erpUrl,
   // The same credentials logic as the read subgraphs: their own token sources, same flows.
   const erpCredentials = erpTokenSource(config.erpCredentials, {
     timeoutMs: config.erpTimeoutMs,
@@ -90,6 +90,9 @@ export function createWorkflowsSubgraph(
     instanceUrl: config.crmUrl,
     logger: logger.child({ component: 'crm-credentials' }),
   });
+  const erpClient = new ErpClient(
+    {
+      url: config.erpUrl,
       credentials: erpCredentials,
       ...(config.erpCompanyId ? { companyId: config.erpCompanyId } : {}),
       ...(config.erpCompanyName ? { companyName: config.erpCompanyName } : {}),
@@ -178,6 +181,8 @@ export function createWorkflowsSubgraph(
     resolvers,
     subgraph: 'workflows',
     logger,
+    auth: config.auth,
+    authenticator: deps.authenticator,
     context: createContextFactory({ workflows, store }),
     async release() {
       await Promise.all([erpClient.close(), crmClient.close()]);

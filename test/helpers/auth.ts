@@ -18,6 +18,8 @@ export interface TestAuth {
   tokenFor(claims?: Partial<DevTokenClaims>): Promise<string>;
   /** What the gateway sends a subgraph: its secret and the caller's token. */
   subgraphHeaders(token: string): Record<string, string>;
+  /** The same settings as environment variables, for a gateway or subgraph started as a process. */
+  env: Record<string, string>;
 }
 
 /** Every scope but sales:own: a caller who may read and change everything. */
@@ -37,6 +39,10 @@ export function testAuth(): TestAuth {
     config,
     issuer,
     tokenFor: (claims = {}) => issuer.mint({ sub: 'test-user', scopes: FULL_ACCESS, ...claims }),
+    env: {
+      AUTH_JWKS_FILE: config.keys.kind === 'jwks-file' ? config.keys.path : '',
+      SUBGRAPH_SHARED_SECRET: config.subgraphSecret,
+    },
     subgraphHeaders: (token) => ({
       'x-gateway-secret': config.subgraphSecret,
       ...(token ? { authorization: `Bearer ${token}` } : {}),

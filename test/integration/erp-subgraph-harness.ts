@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { createErpStandIn } from '../../legacy/erp/createErpStandIn.js';
 import type { SimConfig, SimStats } from '../../legacy/sim/simulator.js';
 import { readLegacyCacheConfig } from '../../lib/cacheConfig.js';
+import { fixedCredentials } from '../../lib/legacyCredentials.js';
 import type { ErpSubgraphConfig } from '../../subgraphs/erp/config.js';
 import {
   createErpSubgraph,
@@ -10,7 +11,6 @@ import {
 } from '../../subgraphs/erp/createErpSubgraph.js';
 import { testAuth } from '../helpers/auth.js';
 import { closeServer, listen } from '../helpers/servers.js';
-import { fixedCredentials } from '../../lib/legacyCredentials.js';
 
 /**
  * Test harness for the ERP subgraph: the real Business Central stand-in and the real subgraph,

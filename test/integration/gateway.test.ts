@@ -385,7 +385,12 @@ describe('malformed requests', () => {
   for (const [name, init] of cases) {
     it(`${name} is a 4xx with a catalogued code, never a 500, and costs no legacy call`, async () => {
       await stack.resetCounts();
-      const response = await fetch(stack.gatewayUrl, init);
+      // An authenticated caller: the refusal under test is of the request, not of who sent it.
+      const authorization = `Bearer ${await stack.tokenFor()}`;
+      const response = await fetch(stack.gatewayUrl, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), authorization },
+      });
       expect(response.status).toBeGreaterThanOrEqual(400);
       expect(response.status).toBeLessThan(500);
       const body = (await response.json()) as GraphQLAnswer['body'];

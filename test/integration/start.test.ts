@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ const FREE_PORTS = {
   WORKFLOWS_SUBGRAPH_PORT: '0',
   ERP_PORT: '0',
   CRM_PORT: '0',
+  AUTH_DEV_ISSUER_PORT: '0',
 };
 
 interface Run {
@@ -66,10 +67,21 @@ async function waitFor(runInstance: Run, pattern: RegExp, timeoutMs = 60_000): P
   throw new Error(`no ${pattern} in output:\n${runInstance.output()}\nstderr:\n${runInstance.errors()}`);
 }
 
-async function ask(url: string, query: string) {
+/** A token as the README's quick start gets one: `npm run token` (the keys `npm start` serves, in .data/auth). */
+function tokenFromScript(): string {
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/token.ts', '--sub', 'start-test', '--scopes', 'customer:read,finance:read'],
+    { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`npm run token failed: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+async function ask(url: string, query: string, token = tokenFromScript()) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query }),
   });
   return { status: response.status, body: (await response.json()) as GraphQLAnswer['body'] };
@@ -80,6 +92,9 @@ describe('npm start', () => {
     const started = run('scripts/start.ts', { ...FREE_PORTS, DATA_CUSTOMERS: String(CUSTOMERS) });
     const [, url] = await waitFor(started, /customer-graph ready: (http:\/\/localhost:\d+\/graphql)/);
     expect(started.output()).toMatch(/curl -s http:\/\/localhost:\d+\/graphql/);
+    expect(started.output()).toContain('npm run -s token');
+    const anonymous = await ask(url!, '{ __typename }', '');
+    expect(anonymous.status).toBe(401);
     const answer = await ask(
       url!,
       '{ customers(first: 3) { edges { node { id name balance { amount } } } } }',

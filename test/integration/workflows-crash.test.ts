@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testAuth } from '../helpers/auth.js';
 import {
   CONVERT,
   candidateQuotes,
@@ -51,6 +52,7 @@ function startProcess(env: Record<string, string>): Promise<Running> {
       WORKFLOWS_RETRY_INTERVAL_MS: '100',
       WORKFLOWS_RETRY_BASE_MS: '100',
       LOG_LEVEL: 'info',
+      ...testAuth().env,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,6 +14,7 @@ import {
   type WorkflowsSubgraph,
   type WorkflowsSubgraphDeps,
 } from '../../subgraphs/workflows/createWorkflowsSubgraph.js';
+import { testAuth } from '../helpers/auth.js';
 import { closeServer, listen } from '../helpers/servers.js';
 
 /**
@@ -73,6 +74,7 @@ export function testConfig(
 ): WorkflowsSubgraphConfig {
   return {
     ...readWorkflowsSubgraphConfig({}),
+    auth: testAuth().config,
     erpUrl: legacy.erpUrl,
     crmUrl: legacy.crmUrl,
     erpCompanyId: legacy.dataset.summary.companyId,
@@ -107,9 +109,10 @@ export async function postGraphQL(
   query: string,
   variables?: Record<string, unknown>,
 ): Promise<GraphQLBody> {
+  const auth = testAuth();
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth.subgraphHeaders(await auth.tokenFor()) },
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as GraphQLBody;

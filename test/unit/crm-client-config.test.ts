@@ -5,7 +5,7 @@ import { CRM_SUBGRAPH_DEFAULTS, readCrmSubgraphConfig } from '../../subgraphs/cr
 
 describe('CRM subgraph configuration', () => {
   it('uses the documented defaults for an empty environment', () => {
-    expect(readCrmSubgraphConfig({})).toEqual(CRM_SUBGRAPH_DEFAULTS);
+    expect(readCrmSubgraphConfig({})).toEqual({ ...CRM_SUBGRAPH_DEFAULTS, auth: expect.any(Object) });
   });
 
   it('reads every variable', () => {
@@ -18,6 +18,7 @@ describe('CRM subgraph configuration', () => {
         CRM_MAX_RETRIES: '0',
         CRM_MAX_CONNECTIONS: '4',
         CRM_BATCHING: 'off',
+        CRM_PER_USER: 'off',
         CRM_SUBGRAPH_PORT: '0',
         CRM_SUBGRAPH_HOST: '0.0.0.0',
         LOG_LEVEL: 'debug',
@@ -27,6 +28,7 @@ describe('CRM subgraph configuration', () => {
     ).toEqual({
       crmUrl: 'https://example.my.salesforce.com',
       crmCredentials: { flow: 'fixed', token: expect.any(Secret) },
+      perUser: false,
       apiVersion: 'v61.0',
       timeoutMs: 2500,
       maxRetries: 0,
@@ -40,6 +42,7 @@ describe('CRM subgraph configuration', () => {
       port: 0,
       host: '0.0.0.0',
       logLevel: 'debug',
+      auth: expect.objectContaining({ mode: 'jwt', issuer: 'customer-graph-dev-issuer' }),
     });
   });
 
@@ -52,6 +55,7 @@ describe('CRM subgraph configuration', () => {
     ['CRM_MAX_RETRIES', '-1'],
     ['CRM_MAX_CONNECTIONS', '0'],
     ['CRM_BATCHING', 'sometimes'],
+    ['CRM_PER_USER', 'on'],
     ['CRM_SUBGRAPH_PORT', '70000'],
     ['LOG_LEVEL', 'loud'],
   ])('refuses %s=%s naming the variable', (name, value) => {
