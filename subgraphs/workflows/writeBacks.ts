@@ -68,9 +68,10 @@ export interface WriteBackResult {
 }
 
 /**
- * The one rule of what is retried: the system did not answer (or not usably), or the record
- * changed between the read and the write — every kind writes over the version it finds, so the
- * next attempt reads again. Anything else the system refused is final.
+ * The one rule of what is retried: the system did not answer (or not usably), refused our
+ * credentials (an operator fixes them; the write itself was never judged), or the record changed
+ * between the read and the write — every kind writes over the version it finds, so the next
+ * attempt reads again. Anything else the system refused is final.
  */
 function isRetryable(error: unknown): boolean {
   if (!(error instanceof LegacyError)) return false;
@@ -79,6 +80,7 @@ function isRetryable(error: unknown): boolean {
     case 'LEGACY_TIMEOUT':
     case 'LEGACY_THROTTLED':
     case 'LEGACY_BAD_RESPONSE':
+    case 'LEGACY_AUTH_FAILED':
     case 'CONFLICT':
       return true;
     default:
