@@ -109,9 +109,13 @@ describe.skipIf(!hasRedis)('workflows store in Redis', () => {
       await replicas[0]!.close();
       replicas = [replicas[1]!];
       legacy.crmSim.setConfig({ outage: false });
-      await eventually(() => (quoteRow(legacy.dataset, quote.Id).ERP_Order_Number__c ? true : undefined));
-      const done = await replicas[0]!.gql('query($id: ID!) { writeBack(id: $id) { status } }', { id });
-      expect(done.data.writeBack.status).toBe('DONE');
+      // The record says DONE just after the CRM took the write: wait for the record, not the row.
+      const status = await eventually(async () => {
+        const done = await replicas[0]!.gql('query($id: ID!) { writeBack(id: $id) { status } }', { id });
+        return done.data.writeBack.status === 'DONE' ? 'DONE' : undefined;
+      });
+      expect(status).toBe('DONE');
+      expect(quoteRow(legacy.dataset, quote.Id).ERP_Order_Number__c).toBeTruthy();
     });
   });
 });
