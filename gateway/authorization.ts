@@ -112,16 +112,13 @@ function authorizingExecutor(
   rules: AccessRules,
   schemaOf: () => GraphQLSchema | undefined,
 ): GatewayExecutor {
+  const memo = filterMemo(rules);
   return async (requestContext) => {
     const schema = schemaOf();
     if (!schema) throw new Error('The gateway answered before its schema was loaded.');
     const principal = (requestContext.context as AuthorizedContext).principal;
-    const filtered = filterOperation(
-      requestContext.document,
-      requestContext.operationName,
-      schema,
-      rules,
-      principal,
+    const filtered = memo.filter(requestContext.document, requestContext.operationName, principal, () =>
+      filterOperation(requestContext.document, requestContext.operationName, schema, rules, principal),
     );
     if (!filtered) return executor(requestContext);
 
@@ -137,6 +134,45 @@ function authorizingExecutor(
       data: reshaped.data ?? null,
       ...(errors.length > 0 ? { errors } : {}),
     };
+  };
+}
+
+/**
+ * What the cut of a document was for callers the rules treat alike, so a repeated operation (the
+ * usual case: Apollo Server hands over the same parsed document for the same text) costs a map
+ * lookup instead of a walk. Callers are alike when every condition of the schema (each scope
+ * list, each policy) holds or fails for both; the cut and its messages depend on nothing else.
+ * Kept per document object, so it goes when Apollo's document cache lets the document go.
+ */
+function filterMemo(rules: AccessRules) {
+  const seen = new Map<string, Requirement>();
+  for (const requirement of [...rules.fields.values(), ...rules.types.values()]) {
+    for (const condition of requirement.conditions) {
+      const key = JSON.stringify(condition);
+      if (!seen.has(key)) seen.set(key, { coordinate: key, conditions: [condition] });
+    }
+  }
+  const conditions = [...seen.values()];
+  const byDocument = new WeakMap<DocumentNode, Map<string, FilteredOperation | undefined>>();
+  return {
+    filter(
+      document: DocumentNode,
+      operationName: string | null,
+      principal: Principal | undefined,
+      cut: () => FilteredOperation | undefined,
+    ): FilteredOperation | undefined {
+      const alike = conditions.map((condition) => (allowed(condition, principal) ? '1' : '0')).join('');
+      const key = `${operationName ?? ''}\n${alike}`;
+      let known = byDocument.get(document);
+      if (!known) {
+        known = new Map();
+        byDocument.set(document, known);
+      }
+      if (known.has(key)) return known.get(key);
+      const filtered = cut();
+      known.set(key, filtered);
+      return filtered;
+    },
   };
 }
 
@@ -157,8 +193,8 @@ function withDocument(
   return { ...requestContext, document: filtered.document, operation: filtered.operation, queryHash };
 }
 
-/** Each cut field node, with the error its place in the answer gets. */
-type Removed = Map<FieldNode, () => GraphQLError>;
+/** Each cut field node, with the message of the error its place in the answer gets. */
+type Removed = Map<FieldNode, string>;
 
 interface FilteredOperation {
   document: DocumentNode;
@@ -197,15 +233,13 @@ export function filterOperation(
   const removed: Removed = new Map();
   const cut = new Set<string>();
   const deny = (node: FieldNode, requirement: Requirement) => {
-    removed.set(node, () => unauthorizedError(requirement, principal));
+    removed.set(node, unauthorizedError(requirement, principal).message);
     cut.add(requirement.coordinate);
   };
   const denyMutation = (node: FieldNode, coordinate: string, inner: Requirement) => {
-    removed.set(node, () =>
-      appError(
-        'UNAUTHORIZED_FIELD_OR_TYPE',
-        `${coordinate} was not run: its selection asks for ${inner.coordinate}, which ${whatIsMissing(inner, principal)}.`,
-      ),
+    removed.set(
+      node,
+      `${coordinate} was not run: its selection asks for ${inner.coordinate}, which ${whatIsMissing(inner, principal)}.`,
     );
     cut.add(`${coordinate} for ${inner.coordinate}`);
   };
@@ -367,7 +401,7 @@ function reshape(
 ): ExecutionResult {
   const readByResponseKey: GraphQLFieldResolver<unknown, unknown> = (source, _args, _context, info) => {
     const refusal = removed.get(info.fieldNodes[0]!);
-    if (refusal) throw refusal();
+    if (refusal !== undefined) throw appError('UNAUTHORIZED_FIELD_OR_TYPE', refusal);
     return source === null || typeof source !== 'object'
       ? undefined
       : (source as Record<string, unknown>)[info.path.key as string];

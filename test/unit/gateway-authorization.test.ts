@@ -55,9 +55,13 @@ afterAll(() => real.stop());
 const caller = (...scopes: string[]): Principal => ({ subject: 'test', scopes: new Set(scopes), token: '' });
 const reader = caller(SCOPES.customerRead);
 
-function run(query: string, principal: Principal | undefined, variables: Record<string, unknown> = {}) {
+function run(
+  query: string,
+  principal: Principal | undefined,
+  variables: Record<string, unknown> = {},
+  document = parse(query),
+) {
   calls = [];
-  const document = parse(query);
   return execute({
     request: { query, variables },
     document,
@@ -106,6 +110,35 @@ describe('gateway authorization before the plan', () => {
     );
     expect(new Set([noFinanceNoPii, noFinance, 'hash-of-the-text']).size).toBe(3);
     expect(calls[0]!.queryHash).toBe(noFinance);
+  });
+
+  it('the same parsed document for callers the rules treat differently: each gets its own cut', async () => {
+    const query = '{ customer(id: "1") { id balance { amount } erpEmail } }';
+    const document = parse(query);
+    answer = { data: { customer: { id: '1' } } };
+    const sequence = [
+      reader,
+      caller(SCOPES.customerRead, SCOPES.financeRead, SCOPES.piiRead),
+      reader,
+      caller(SCOPES.customerRead, SCOPES.piiRead),
+      reader,
+    ];
+    const seen: string[] = [];
+    for (const principal of sequence) {
+      const result = await run(query, principal, {}, document);
+      seen.push(
+        `${calls[0]!.document.replace(/\s+/g, ' ')} | ${codes(result)
+          .map(([, path]) => path)
+          .join(',')}`,
+      );
+    }
+    expect(seen).toEqual([
+      '{ customer(id: "1") { id } } | customer.balance,customer.erpEmail',
+      '{ customer(id: "1") { id balance { amount } erpEmail } } | ',
+      '{ customer(id: "1") { id } } | customer.balance,customer.erpEmail',
+      '{ customer(id: "1") { id erpEmail } } | customer.balance',
+      '{ customer(id: "1") { id } } | customer.balance,customer.erpEmail',
+    ]);
   });
 
   it('a selection emptied by the cut asks __typename instead', async () => {
