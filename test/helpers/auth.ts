@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import { type AuthConfig, authConfigFromEnv } from '../../lib/auth/config.js';
 import { type DevIssuer, type DevTokenClaims, openDevIssuer } from '../../lib/auth/devIssuer.js';
 import { ALL_SCOPES, SCOPES } from '../../lib/auth/principal.js';
@@ -49,4 +50,50 @@ export function testAuth(): TestAuth {
     }),
   };
   return shared;
+}
+
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/**
+ * Tokens that must all be refused, each made the way an attacker or a misconfigured client
+ * would: tampered, another issuer's key, expired, not yet valid, wrong issuer or audience, no
+ * signature (`alg: none`), HMAC keyed with our public key (algorithm confusion), not a JWT.
+ */
+export async function badTokens(auth: TestAuth = testAuth()): Promise<Record<string, string>> {
+  const { issuer } = auth;
+  const good = await auth.tokenFor();
+  const [header, payload, signature] = good.split('.') as [string, string, string];
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    sub: 'intruder',
+    scope: 'customer:read finance:read',
+    iss: issuer.issuer,
+    aud: issuer.audience,
+  };
+  // Another issuer's keys (same issuer name and audience): its key is not one of ours.
+  const stranger = openDevIssuer({ dataDir: mkdtempSync(join(tmpdir(), 'stranger-issuer-')) });
+  const ourKid = (JSON.parse(Buffer.from(header, 'base64url').toString()) as { kid: string }).kid;
+  const hmac = await new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', kid: ourKid })
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(JSON.stringify(issuer.jwks.keys[0])));
+  const tampered = base64url({
+    ...JSON.parse(Buffer.from(payload, 'base64url').toString()),
+    sub: 'someone-else',
+  });
+  return {
+    'bad signature': `${header}.${tampered}.${signature}`,
+    'signed by another issuer': await stranger.mint({
+      sub: 'intruder',
+      scopes: ['customer:read', 'finance:read'],
+    }),
+    expired: await auth.tokenFor({ expiresInS: -120 }),
+    'not valid yet': await auth.tokenFor({ extra: { nbf: now + 600 } }),
+    'wrong issuer': await auth.tokenFor({ issuer: 'https://evil.example' }),
+    'wrong audience': await auth.tokenFor({ audience: 'another-api' }),
+    'alg none': `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ ...claims, exp: now + 3600 })}.`,
+    'HMAC with the public key': hmac,
+    'not a JWT': 'opaque-session-cookie-value',
+  };
 }

@@ -1,9 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDevIssuer } from '../../lib/auth/devIssuer.js';
+import { badTokens } from '../helpers/auth.js';
 import { CUSTOMER_360 } from '../helpers/expected.js';
 import { type Stack, startStack } from '../helpers/stack.js';
 
@@ -20,47 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-
-const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-/** Tokens that must all be refused, each made the way an attacker or a misconfigured client would. */
-async function badTokens(): Promise<Record<string, string>> {
-  const { issuer } = stack.auth;
-  const good = await stack.tokenFor();
-  const [header, payload, signature] = good.split('.') as [string, string, string];
-  const now = Math.floor(Date.now() / 1000);
-  const claims = {
-    sub: 'intruder',
-    scope: 'customer:read finance:read',
-    iss: issuer.issuer,
-    aud: issuer.audience,
-  };
-  // Another issuer's keys (same issuer name and audience): its key is not one of ours.
-  const stranger = openDevIssuer({ dataDir: mkdtempSync(join(tmpdir(), 'stranger-issuer-')) });
-  const forged = await stranger.mint({ sub: 'intruder', scopes: ['customer:read', 'finance:read'] });
-  const ourKid = (JSON.parse(Buffer.from(header, 'base64url').toString()) as { kid: string }).kid;
-  // HMAC with the public key as the secret: the classic algorithm-confusion attack.
-  const hmac = await new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256', kid: ourKid })
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(JSON.stringify(issuer.jwks.keys[0])));
-  const tampered = base64url({
-    ...JSON.parse(Buffer.from(payload, 'base64url').toString()),
-    sub: 'someone-else',
-  });
-  return {
-    'bad signature': `${header}.${tampered}.${signature}`,
-    'signed by another issuer': forged,
-    expired: await stack.tokenFor({ expiresInS: -120 }),
-    'not valid yet': await stack.tokenFor({ extra: { nbf: now + 600 } }),
-    'wrong issuer': await stack.tokenFor({ issuer: 'https://evil.example' }),
-    'wrong audience': await stack.tokenFor({ audience: 'another-api' }),
-    'alg none': `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ ...claims, exp: now + 3600 })}.`,
-    'HMAC with the public key': hmac,
-    'not a JWT': 'opaque-session-cookie-value',
-  };
-}
 
 describe('the gateway authenticates every GraphQL request', () => {
   it('serves a caller with a valid token', async () => {
@@ -82,7 +37,7 @@ describe('the gateway authenticates every GraphQL request', () => {
   });
 
   it('refuses every bad token the same way, saying why without echoing it', async () => {
-    const tokens = await badTokens();
+    const tokens = await badTokens(stack.auth);
     await stack.resetCounts();
     for (const [name, token] of Object.entries(tokens)) {
       const answer = await stack.query(CUSTOMER_360, { first: 2 }, { authorization: `Bearer ${token}` });
@@ -142,7 +97,7 @@ describe('a subgraph trusts only the gateway, and only for an authenticated call
   });
 
   it('refuses the right secret without a valid token', async () => {
-    const tokens = await badTokens();
+    const tokens = await badTokens(stack.auth);
     await stack.resetCounts();
     for (const url of [stack.erpSubgraphUrl, stack.crmSubgraphUrl, stack.workflowsSubgraphUrl]) {
       expect((await post(url, stack.auth.subgraphHeaders(''))).status, url).toBe(401);

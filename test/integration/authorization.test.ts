@@ -19,6 +19,7 @@ import { executableSupergraph } from '../../gateway/authorization.js';
 import { ALL_SCOPES, SCOPES } from '../../lib/auth/principal.js';
 import { allowed, type Requirement, readAccessRules } from '../../lib/auth/requirements.js';
 import { SUPERGRAPH_PATH } from '../../scripts/compose.js';
+import { badTokens } from '../helpers/auth.js';
 import { type GraphQLAnswer, type Stack, startStack } from '../helpers/stack.js';
 
 /**
@@ -596,5 +597,48 @@ describe('the subgraphs refuse on their own (reached without the gateway)', () =
     expect(answer!.body.data._entities).toEqual([product, null, product]);
     expect(unauthorized(answer as GraphQLAnswer).map((error) => error.path)).toEqual([['_entities', 1]]);
     expect(Object.keys(calls).some((route) => /invoice/i.test(route))).toBe(false);
+  });
+});
+
+describe('every restricted field and mutation, with a token that is not good', () => {
+  it('is refused whole with 401 UNAUTHENTICATED, none of it in the answer, no legacy call', async () => {
+    const tokens = await badTokens(stack.auth);
+    const operations: [string, string, Record<string, unknown>?][] = [
+      ...fieldCases.map(({ coordinate, type, field, plans }): [string, string] => {
+        const rootArgs = type === queryType ? entry[field.name] : undefined;
+        const leaf = `${field.name}${argsText(rootArgs)}${selectionOf(getNamedType(field.type))}`;
+        return [coordinate, queryAlong(plans[0]!.way, leaf)];
+      }),
+      ...Object.values(mutationType.getFields()).map(
+        (mutation): [string, string, Record<string, unknown>] => {
+          const variables = mutation.args.map((arg) => `$${arg.name}: ${arg.type.toString()}`).join(', ');
+          const passed = mutation.args.map((arg) => `${arg.name}: $${arg.name}`).join(', ');
+          return [
+            `Mutation.${mutation.name}`,
+            `mutation Run(${variables}) { ${mutation.name}(${passed}) { __typename } }`,
+            Object.fromEntries(mutation.args.map((arg) => [arg.name, sampleInput(arg.type)])),
+          ];
+        },
+      ),
+    ];
+    expect(operations.length).toBeGreaterThan(30);
+    const withoutToken = { '(no token)': '' };
+    const calls = await legacyCallsOf(async () => {
+      for (const [coordinate, text, variables] of operations) {
+        for (const [name, token] of Object.entries({ ...withoutToken, ...tokens })) {
+          const answer = await stack.query(text, variables, {
+            authorization: token ? `Bearer ${token}` : '',
+          });
+          const what = `${coordinate} with ${name}`;
+          expect(answer.status, what).toBe(401);
+          expect(answer.body.data, what).toBeUndefined();
+          expect(
+            answer.body.errors.map((e: Loose) => e.extensions.code),
+            what,
+          ).toEqual(['UNAUTHENTICATED']);
+        }
+      }
+    });
+    expect(calls).toEqual({});
   });
 });
