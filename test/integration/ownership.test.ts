@@ -189,3 +189,15 @@ describe('per-user mode (CRM_PER_USER): Salesforce sharing decides', () => {
     expect(ids.some((id) => !owned.has(id))).toBe(true);
   });
 });
+
+describe('the legacy cache keeps what a reader read away from a rep', () => {
+  it("a customer a reader's request cached is still not the rep's", async () => {
+    const foreign = someoneElsesCustomer(stack.dataset, rep.userId);
+    const reader = await stack.tokenFor({ sub: 'reader', scopes: [SCOPES.customerRead, SCOPES.financeRead] });
+    const asReader = await stack.query(ONE, { id: foreign }, { authorization: `Bearer ${reader}` });
+    expect(asReader.body.data.customer).not.toBeNull();
+    const asRep = await stack.query(ONE, { id: foreign }, { authorization: `Bearer ${repToken}` });
+    expect(asRep.body.data.customer).toBeNull();
+    expect(asRep.body.errors[0].extensions.code).toBe('UNAUTHORIZED_FIELD_OR_TYPE');
+  });
+});
