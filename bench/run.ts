@@ -71,6 +71,12 @@ const QUICK_SCENARIOS: readonly ScenarioId[] = ['c360-1', 'c360-10', 'search', '
  * legacy calls dominate. Measured whatever --scenarios says.
  */
 export const AUTH_COST_SCENARIOS: readonly ScenarioId[] = ['deep', 'repeat'];
+/**
+ * The hot path reaches the usual request bound (--requests, 1500) in one or two seconds, too
+ * short to tell variants apart on a shared machine: the section's rows run for the whole
+ * --duration instead (a quick run keeps its small bounds).
+ */
+export const AUTH_COST_MAX_REQUESTS = 1_000_000;
 
 export interface Settings {
   /** The flags as given, for the results header. */
@@ -794,6 +800,9 @@ async function measureAuthCost(
 ): Promise<AuthCostRow[]> {
   const config = CONFIGS.A;
   const rows: AuthCostRow[] = [];
+  const section: PhaseContext = context.settings.quick
+    ? context
+    : { ...context, settings: { ...context.settings, maxRequests: AUTH_COST_MAX_REQUESTS } };
   log(
     `  authentication cost on A: ${context.settings.authCostRounds} round(s) of ${AUTH_VARIANTS.length} variants`,
   );
@@ -804,7 +813,7 @@ async function measureAuthCost(
         const stack = await start(config, variant);
         try {
           for (const scenario of group) {
-            const row = await measure(context, config, scenario, stack);
+            const row = await measure(section, config, scenario, stack);
             rows.push({ variant: variant.id, round, row });
             logRow(row, `${scenario.id} ${variant.id}`);
           }

@@ -27,9 +27,9 @@ import {
 import {
   type AuthCostRow,
   authCostMarkdown,
-  authRatioResolved,
   checkTargets,
   type Row,
+  readAuthRatio,
   summarizeAuthCost,
 } from '../../bench/report.js';
 import { AUTH_COST_SCENARIOS, authVariantOrder, FlagError, parseFlags } from '../../bench/run.js';
@@ -447,10 +447,14 @@ describe('targets', () => {
       expect(hot?.authAlone.perRound).toEqual([0.8, 0.84]);
       expect(hot?.authAlone.mean).toBeCloseTo(0.82);
       expect(hot?.shippedVsOff.mean).toBeCloseTo(0.92);
-      // 0.82 is 0.18 from 1, further than the rounds differ (0.04): resolved.
-      expect(authRatioResolved(hot!.authAlone)).toBe(true);
-      expect(authRatioResolved({ mean: 0.98, perRound: [0.95, 1.01] })).toBe(false);
-      expect(authRatioResolved({ mean: 0.9, perRound: [0.9] })).toBeNull();
+      // 0.82 is 0.18 from 1, further than the rounds differ (0.04): the rounds agree.
+      expect(readAuthRatio(hot!.authAlone, true)).toBe('resolved');
+      expect(readAuthRatio({ mean: 0.98, perRound: [0.95, 1.01] }, true)).toBe('unresolved');
+      expect(readAuthRatio({ mean: 0.9, perRound: [0.9] }, true)).toBe('one-round');
+      expect(readAuthRatio({ mean: null, perRound: [] }, true)).toBeNull();
+      // Checking tokens cannot make A faster: above 1 is noise. NODE_ENV=production may, though.
+      expect(readAuthRatio({ mean: 1.14, perRound: [1.12, 1.18] }, true)).toBe('noise-above-1');
+      expect(readAuthRatio({ mean: 1.14, perRound: [1.12, 1.18] }, false)).toBe('resolved');
     });
 
     it('is a target met with the figures when measured, and its wrong answers count as wrong', () => {
