@@ -83,7 +83,13 @@ try {
   if (settings.devIssuerPort !== undefined && auth.mode === 'jwt') {
     const issuerServer = createDevIssuerServer(openDevIssuer());
     servers.push(issuerServer);
-    devIssuerUrl = await listenOn(issuerServer, settings.devIssuerPort, '127.0.0.1', 'AUTH_DEV_ISSUER_PORT', 'the development token issuer');
+    devIssuerUrl = await listenOn(
+      issuerServer,
+      settings.devIssuerPort,
+      '127.0.0.1',
+      'AUTH_DEV_ISSUER_PORT',
+      'the development token issuer',
+    );
     // Verified through its JWKS URL, as an identity provider's tokens are.
     auth = { ...auth, keys: { kind: 'jwks-url', url: `${devIssuerUrl}/.well-known/jwks.json` } };
   }
@@ -171,7 +177,9 @@ try {
             : `tokens of ${auth.issuer}`
       }`,
       '  try:',
-      ...(devIssuerUrl ? ["  TOKEN=$(npm run -s token -- --sub me --scopes customer:read,finance:read)"] : []),
+      ...(devIssuerUrl
+        ? ['  TOKEN=$(npm run -s token -- --sub me --scopes customer:read,finance:read)']
+        : []),
       `  curl -s ${shown}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
       `    -d '{"query":"{ customers(first: 3) { edges { node { id name balance { amount currencyCode } } } } }"}'`,
       '',

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLRequestContext, GraphQLResponse } from '@apollo/server';
-import { type LegacyCache, visibilityScope } from '../../lib/legacyCache.js';
 import { type Principal, seesOnlyOwnCustomers } from '../../lib/auth/principal.js';
+import { type LegacyCache, visibilityScope } from '../../lib/legacyCache.js';
 import type { GatewayContext } from '../context.js';
 
 /**
