@@ -74,8 +74,10 @@ export interface BenchResult {
     scaleCustomers: number | null;
     configs: ConfigId[];
     scenarios: ScenarioId[];
-    /** Rounds of the authentication cost section; 0 when it was not measured. */
+    /** Rounds of the authentication cost section's cold scenario; 0 when it was not measured. */
     authCostRounds: number;
+    /** Its hot path: passes over the variants, each variant loaded for sliceMs per pass. */
+    authCostHot: { passes: number; sliceMs: number };
   };
   /** The commit measured, and files outside bench/ with uncommitted changes at the start. */
   code: { commit: string; uncommitted: string[] };
@@ -426,23 +428,35 @@ export function summarizeAuthCost(authCost: readonly AuthCostRow[]): AuthCostSum
 }
 
 const times = (ratio: number | null) => (ratio === null ? '—' : `${ratio.toFixed(2)}×`);
-const roundsOf = (ratio: AuthRatio) =>
-  ratio.perRound.length > 1 ? ` (rounds: ${ratio.perRound.map((r) => times(r)).join(', ')})` : '';
+/** Each round's ratio, or their range when there are many (the hot path's passes). */
+const roundsOf = (ratio: AuthRatio) => {
+  const n = ratio.perRound.length;
+  if (n < 2) return '';
+  if (n <= 4) return ` (rounds: ${ratio.perRound.map((r) => times(r)).join(', ')})`;
+  return ` (${n} passes: ${times(Math.min(...ratio.perRound))} to ${times(Math.max(...ratio.perRound))})`;
+};
+
+/** Two standard errors of the mean of the per-round ratios (for two rounds: their difference). */
+export function twoStandardErrors(values: readonly number[]): number {
+  const n = values.length;
+  const average = values.reduce((sum, v) => sum + v, 0) / n;
+  const variance = values.reduce((sum, v) => sum + (v - average) ** 2, 0) / (n - 1);
+  return 2 * Math.sqrt(variance / n);
+}
 
 /**
  * What a ratio can be read as, given the run's own noise. With one round the noise is unknown.
- * With several, a mean no further from 1 than the per-round ratios spread is not resolved; and
- * for authentication alone (`onlyCost`), a ratio above 1 (authentication making A faster) can
- * only be noise, which then is at least that large. Two or three rounds estimate the spread
- * roughly: `resolved` means the rounds agree, not that the figure is exact.
+ * With several, a mean no further from 1 than two standard errors of the per-round ratios is
+ * not resolved; and for authentication alone (`onlyCost`), a ratio above 1 (authentication
+ * making A faster) can only be noise, which then is at least that large. Few rounds estimate
+ * the noise roughly: `resolved` means the rounds agree, not that the figure is exact.
  */
 export type AuthRatioReading = 'one-round' | 'unresolved' | 'noise-above-1' | 'resolved';
 
 export function readAuthRatio(ratio: AuthRatio, onlyCost: boolean): AuthRatioReading | null {
   if (ratio.mean === null) return null;
   if (ratio.perRound.length < 2) return 'one-round';
-  const spread = Math.max(...ratio.perRound) - Math.min(...ratio.perRound);
-  if (Math.abs(ratio.mean - 1) <= spread) return 'unresolved';
+  if (Math.abs(ratio.mean - 1) <= twoStandardErrors(ratio.perRound)) return 'unresolved';
   if (onlyCost && ratio.mean > 1) return 'noise-above-1';
   return 'resolved';
 }
@@ -455,7 +469,7 @@ function resolution(ratio: AuthRatio, onlyCost: boolean): string {
     case 'one-round':
       return ', one round: its noise is not measured';
     case 'unresolved':
-      return ', within the spread between rounds: not resolved by this run';
+      return ', within two standard errors of the rounds: not resolved by this run';
     case 'noise-above-1':
       return ', above 1, which authentication cannot cause: noise between stacks at least this large, not resolved by this run';
   }
@@ -495,22 +509,29 @@ export function authCostLines(summaries: readonly AuthCostSummary[]): string[] {
   return lines;
 }
 
+const perRoundCell = (values: readonly number[]) =>
+  values.length === 0
+    ? '—'
+    : values.length <= 4
+      ? values.map((r) => r.toFixed(1)).join(', ')
+      : `${values.length} passes: ${Math.min(...values).toFixed(1)} to ${Math.max(...values).toFixed(1)}`;
+
 /** The section of latest.md: figures, ratios, and what they do and do not show. */
 export function authCostMarkdown(
   summaries: readonly AuthCostSummary[],
-  rounds: number,
-  quick = false,
+  options: { rounds: number; quick: boolean; hot: { passes: number; sliceMs: number } },
 ): string[] {
   if (summaries.length === 0) return [];
-  const stacks = quick
-    ? 'Each variant gets one fresh stack for both scenarios (a quick run restarts nothing between scenarios), the variants one right after the other'
-    : "Each variant gets a fresh stack for each scenario (as A's rows do), the variants one right after the other, each row loaded for the whole time bound (no request bound: the hot path would reach it in a second or two)";
+  const { rounds, quick, hot } = options;
   const order =
     rounds > 1 ? `${rounds} rounds, the order of the variants reversed every other round` : 'one round';
+  const procedure = quick
+    ? `The three stacks are up side by side, started once for both scenarios (a quick run restarts nothing between scenarios): \`deep\` on each in turn (${order}), then \`repeat\` in ${hot.passes} passes over the variants, the order reversed every pass.`
+    : `Each variant runs on a stack of its own, the three up side by side. \`deep\`: per round three fresh stacks (A's cache empty, as in A's own rows), each variant loaded for the whole time bound in turn; ${order}. \`repeat\`: three fresh stacks, each warmed and its lone operation run, then ${hot.passes} passes of ${hot.sliceMs / 1000} s of load on each variant in turn, the order reversed every pass, so other work on a shared machine, which comes and goes within seconds, falls on every variant alike; per-round figures below are per pass. The section's rows are bounded by time only (the hot path would reach the request bound in a second or two).`;
   const lines = [
     '## Authentication cost (issue 9)',
     '',
-    `Configuration A three ways, measured in this run after the table's rows, against the same stand-ins and references: ${AUTH_VARIANTS.map((v) => `**${v.id}** (${v.title})`).join('; ')}. AUTH_MODE=off is refused with NODE_ENV=production, so A without authentication runs under NODE_ENV=development, which also changes graphql-js and Apollo Server (fewer checks in production): jwt-development ÷ off-development is the cost of authentication alone; jwt-production ÷ off-development compares A as shipped with A without authentication, NODE_ENV differing too. ${stacks}; ${order}. \`repeat\` is the hot path (the same deep operation, answered from the cache); \`deep\` is cold (a different customer each request, legacy calls dominate).`,
+    `Configuration A three ways, measured in this run after the table's rows, against the same stand-ins and references: ${AUTH_VARIANTS.map((v) => `**${v.id}** (${v.title})`).join('; ')}. AUTH_MODE=off is refused with NODE_ENV=production, so A without authentication runs under NODE_ENV=development, which also changes graphql-js and Apollo Server (fewer checks in production): jwt-development ÷ off-development is the cost of authentication alone; jwt-production ÷ off-development compares A as shipped with A without authentication, NODE_ENV differing too. ${procedure} \`repeat\` is the hot path (the same deep operation, answered from the cache); \`deep\` is cold (a different customer each request, legacy calls dominate).`,
     '',
     '| scenario | variant | req/s per round | req/s mean | p50 ms | p99 ms | lone ms | ok | failed |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
@@ -519,7 +540,7 @@ export function authCostMarkdown(
     for (const variant of AUTH_VARIANTS) {
       const f = s.variants[variant.id];
       lines.push(
-        `| ${s.scenario} | ${variant.id} | ${f.okPerSecond.map((r) => r.toFixed(1)).join(', ') || '—'} | ${fixed(f.meanOkPerSecond, 1)} | ${fixed(f.p50Ms)} | ${fixed(f.p99Ms)} | ${fixed(f.loneMs)} | ${f.ok} | ${f.failures} |`,
+        `| ${s.scenario} | ${variant.id} | ${perRoundCell(f.okPerSecond)} | ${fixed(f.meanOkPerSecond, 1)} | ${fixed(f.p50Ms)} | ${fixed(f.p99Ms)} | ${fixed(f.loneMs)} | ${f.ok} | ${f.failures} |`,
       );
     }
   }
@@ -536,7 +557,7 @@ export function authCostMarkdown(
     '',
     "- One caller with one token. Each process (the gateway and both subgraphs) verifies a token once and keeps the verified caller by the token's hash for up to a minute: the hot path measured here pays per process a SHA-256 of the token, a cache lookup and (subgraphs) the constant-time secret check, and a signature check only on the first request. Many distinct callers each pay one ES256 verification per process per minute on top; that is not measured here.",
     "- The gateway's per-caller rate limiter runs in every variant, with a limit the run cannot reach (GATEWAY_RATE_LIMIT); under AUTH_MODE=off every request is the one development caller, as with the token.",
-    "- A ratio near 1 is only as good as the machine's repeatability: compare its distance from 1 with the spread between rounds (given when there are several).",
+    "- A ratio near 1 is only as good as the machine's repeatability: a mean no further from 1 than two standard errors of the per-round (per-pass) ratios is marked as not resolved, and so is a ratio above 1 for authentication alone.",
   );
   if (quick) {
     lines.push(
@@ -585,7 +606,11 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
     'a cache answers); RSS = peak resident memory of the gateway process; ok / err / wrong / cut =',
     'correct answers, errors, answers with other data than the reference, requests cut at the time limit.',
   ];
-  const authCost = authCostMarkdown(summarizeAuthCost(result.authCost), s.authCostRounds, s.quick);
+  const authCost = authCostMarkdown(summarizeAuthCost(result.authCost), {
+    rounds: s.authCostRounds,
+    quick: s.quick,
+    hot: s.authCostHot,
+  });
   if (authCost.length > 0) lines.push('', ...authCost);
   if (result.notes.length > 0) lines.push('', '## Notes', '', ...result.notes.map((n) => `- ${n}`));
   return `${lines.join('\n')}\n`;

@@ -40,6 +40,7 @@ import {
 import { buildScenario, type Pools, readPools, type Scenario, type ScenarioId } from './scenarios.js';
 import {
   allPorts,
+  authVariantPorts,
   type ConfigStack,
   CRM_TOKEN,
   ERP_TOKEN,
@@ -70,13 +71,34 @@ const QUICK_SCENARIOS: readonly ScenarioId[] = ['c360-1', 'c360-10', 'search', '
  * answers and authentication is the largest share of the work, and one cold scenario, where the
  * legacy calls dominate. Measured whatever --scenarios says.
  */
-export const AUTH_COST_SCENARIOS: readonly ScenarioId[] = ['deep', 'repeat'];
+export const AUTH_COLD_SCENARIO: ScenarioId = 'deep';
+export const AUTH_HOT_SCENARIO: ScenarioId = 'repeat';
+export const AUTH_COST_SCENARIOS: readonly ScenarioId[] = [AUTH_COLD_SCENARIO, AUTH_HOT_SCENARIO];
 /**
- * The hot path reaches the usual request bound (--requests, 1500) in one or two seconds, too
- * short to tell variants apart on a shared machine: the section's rows run for the whole
- * --duration instead (a quick run keeps its small bounds).
+ * The section's rows are bounded by time only: the hot path reaches the usual request bound
+ * (--requests, 1500) in a second or two (a quick run keeps its small bounds).
  */
 export const AUTH_COST_MAX_REQUESTS = 1_000_000;
+/** The hot path's slices: each variant in turn for this long, the order reversed every pass. */
+export const HOT_SLICE_MS = 1000;
+
+/**
+ * How the hot path is loaded: `passes` times every variant for `sliceMs` each, so each variant
+ * gets --duration of load per round in all (in a quick run, two passes of its small bounds per
+ * round). Short alternating slices on stacks that are all up put every variant under the same
+ * machine conditions: other work on a shared machine comes and goes within seconds.
+ */
+export function hotPathSlices(settings: Pick<Settings, 'quick' | 'authCostRounds' | 'maxDurationMs'>): {
+  passes: number;
+  sliceMs: number;
+} {
+  if (settings.quick) return { passes: 2 * settings.authCostRounds, sliceMs: settings.maxDurationMs };
+  const perRound = Math.max(2, Math.round(settings.maxDurationMs / HOT_SLICE_MS));
+  return {
+    passes: perRound * settings.authCostRounds,
+    sliceMs: Math.min(HOT_SLICE_MS, settings.maxDurationMs),
+  };
+}
 
 export interface Settings {
   /** The flags as given, for the results header. */
@@ -489,20 +511,40 @@ async function measure(
   scenario: Scenario,
   stack: ConfigStack | null,
 ): Promise<Row> {
-  const { settings, standIns } = context;
+  const calibration = await prepare(context, scenario, stack);
+  if (context.settings.quick && calibration.latencyMs > context.settings.maxDurationMs) {
+    return skippedLoadRow(context, config, scenario, calibration, stack);
+  }
+  return loadRow(context, config, scenario, stack, calibration);
+}
+
+/** Warms the stack (once per process) and runs the scenario's operations alone: the lone figures. */
+async function prepare(
+  context: PhaseContext,
+  scenario: Scenario,
+  stack: ConfigStack | null,
+): Promise<Calibration> {
   const runner = stack ? graphqlRunner(stack.url, context.auth) : directRunner(context.direct);
   await warmUp(
     runner,
     stack ? `${stack.gateway.pid}` : `direct ${context.standIns.service.pid}`,
     context.pools,
-    settings,
+    context.settings,
   );
   const calibration = await calibrate(context, scenario, runner);
   await runner.close();
-  if (settings.quick && calibration.latencyMs > settings.maxDurationMs) {
-    return skippedLoadRow(context, config, scenario, calibration, stack);
-  }
+  return calibration;
+}
 
+/** The scenario under load from the load generator, within the settings' bounds. */
+async function loadRow(
+  context: PhaseContext,
+  config: BenchConfig,
+  scenario: Scenario,
+  stack: ConfigStack | null,
+  calibration: Calibration,
+): Promise<Row> {
+  const { settings, standIns } = context;
   const operations = scenario.operations.map((op) => ({
     weight: op.weight,
     instances: op.instances.flatMap((instance) => {
@@ -691,11 +733,15 @@ async function runPhase(
     const authCostScenarios = phase.authCost ? AUTH_COST_SCENARIOS.map((id) => buildScenario(id, pools)) : [];
     const timed = async (config: BenchConfig, variant?: AuthVariant) => {
       const startedAt = performance.now();
+      const variantIndex = variant ? AUTH_VARIANTS.indexOf(variant) : -1;
       const stack = await startConfigStack({
         config,
         repoRoot: REPO_ROOT,
         logDir,
-        ports: portsFor(settings.portBase, config.id),
+        ports:
+          variantIndex >= 0
+            ? authVariantPorts(settings.portBase, variantIndex)
+            : portsFor(settings.portBase, config.id),
         standIns,
         subgraphs,
         hiveSupergraphPath,
@@ -758,8 +804,7 @@ async function runPhase(
         await stacks.get(id)?.stop();
         stacks.delete(id);
       }
-      if (authCostScenarios.length > 0)
-        authCost.push(...(await measureAuthCost(context, authCostScenarios, timed)));
+      if (phase.authCost) authCost.push(...(await measureAuthCost(context, timed)));
     } finally {
       await Promise.all([...stacks.values()].map((stack) => stack.stop()));
     }
@@ -785,43 +830,96 @@ export function authVariantOrder<T>(variants: readonly T[], round: number): T[] 
 }
 
 /**
- * Authentication's cost on configuration A: each variant (with tokens under NODE_ENV=production
+ * Authentication's cost on configuration A, each variant (with tokens under NODE_ENV=production
  * as shipped, with tokens under development, AUTH_MODE=off under development) on a stack of its
- * own, started fresh for each scenario as A always is (so the lone operation is cold and the
- * cache holds only what that row put in), one variant right after the other, in the same run
- * against the same stand-ins. Every answer is checked against the same references. A quick run
- * starts one stack per variant for all scenarios, as it does not restart A between scenarios
- * either (deep first: the repeated customer is deep's first, whose lone operation stays cold).
+ * own, the three stacks up side by side against the same stand-ins, every answer checked
+ * against the same references.
+ *
+ * Cold (deep): per round, three fresh stacks (A's cache empty, as in A's own rows), each variant
+ * loaded for the whole duration, one after the other, the order reversed every other round.
+ * Hot (repeat): three fresh stacks, each warmed and its lone operation run, then short slices of
+ * load on each in turn, the order reversed every pass (hotPathSlices). A quick run starts the
+ * three stacks once for both scenarios (deep first: the repeated customer is deep's first,
+ * whose lone operation stays cold).
  */
 async function measureAuthCost(
   context: PhaseContext,
-  scenarios: readonly Scenario[],
   start: (config: BenchConfig, variant: AuthVariant) => Promise<ConfigStack>,
 ): Promise<AuthCostRow[]> {
   const config = CONFIGS.A;
-  const rows: AuthCostRow[] = [];
-  const section: PhaseContext = context.settings.quick
+  const { settings, pools } = context;
+  const cold = buildScenario(AUTH_COLD_SCENARIO, pools);
+  const hot = buildScenario(AUTH_HOT_SCENARIO, pools);
+  const section: PhaseContext = settings.quick
     ? context
-    : { ...context, settings: { ...context.settings, maxRequests: AUTH_COST_MAX_REQUESTS } };
+    : { ...context, settings: { ...settings, maxRequests: AUTH_COST_MAX_REQUESTS } };
+  const rows: AuthCostRow[] = [];
+  const slices = hotPathSlices(settings);
   log(
-    `  authentication cost on A: ${context.settings.authCostRounds} round(s) of ${AUTH_VARIANTS.length} variants`,
+    `  authentication cost on A: ${AUTH_VARIANTS.length} variants side by side; ${cold.id}: ${settings.authCostRounds} round(s); ${hot.id}: ${slices.passes} passes of ${slices.sliceMs} ms`,
   );
-  const perStack = context.settings.quick ? [scenarios] : scenarios.map((scenario) => [scenario]);
-  for (let round = 0; round < context.settings.authCostRounds; round += 1) {
-    for (const group of perStack) {
-      for (const variant of authVariantOrder(AUTH_VARIANTS, round)) {
-        const stack = await start(config, variant);
-        try {
-          for (const scenario of group) {
-            const row = await measure(section, config, scenario, stack);
-            rows.push({ variant: variant.id, round, row });
-            logRow(row, `${scenario.id} ${variant.id}`);
-          }
-        } finally {
-          await stack.stop();
-        }
+  const startAll = async (): Promise<Map<AuthVariant, ConfigStack>> => {
+    const stacks = new Map<AuthVariant, ConfigStack>();
+    try {
+      for (const variant of AUTH_VARIANTS) stacks.set(variant, await start(config, variant));
+    } catch (error) {
+      await stopAll(stacks);
+      throw error;
+    }
+    return stacks;
+  };
+  const stopAll = (stacks: Map<AuthVariant, ConfigStack>) =>
+    Promise.all([...stacks.values()].map((stack) => stack.stop()));
+  const coldRound = async (stacks: Map<AuthVariant, ConfigStack>, round: number) => {
+    for (const variant of authVariantOrder(AUTH_VARIANTS, round)) {
+      const row = await measure(section, config, cold, stacks.get(variant) as ConfigStack);
+      rows.push({ variant: variant.id, round, row });
+      logRow(row, `${cold.id} ${variant.id}`);
+    }
+  };
+
+  let shared: Map<AuthVariant, ConfigStack> | undefined;
+  try {
+    for (let round = 0; round < settings.authCostRounds; round += 1) {
+      if (settings.quick) {
+        shared ??= await startAll();
+        await coldRound(shared, round);
+        continue;
+      }
+      const stacks = await startAll();
+      try {
+        await coldRound(stacks, round);
+      } finally {
+        await stopAll(stacks);
       }
     }
+
+    const stacks = shared ?? (await startAll());
+    try {
+      const calibrations = new Map<AuthVariant, Calibration>();
+      for (const variant of AUTH_VARIANTS) {
+        calibrations.set(variant, await prepare(section, hot, stacks.get(variant) as ConfigStack));
+      }
+      const sliced: PhaseContext = {
+        ...section,
+        settings: { ...section.settings, maxDurationMs: slices.sliceMs },
+      };
+      for (let pass = 0; pass < slices.passes; pass += 1) {
+        for (const variant of authVariantOrder(AUTH_VARIANTS, pass)) {
+          const stack = stacks.get(variant) as ConfigStack;
+          const row = await loadRow(sliced, config, hot, stack, calibrations.get(variant) as Calibration);
+          rows.push({ variant: variant.id, round: pass, row });
+        }
+      }
+      for (const summary of authCostLines(summarizeAuthCost(rows.filter((a) => a.row.scenario === hot.id)))) {
+        log(`    ${summary.trim()}`);
+      }
+    } finally {
+      await stopAll(stacks);
+      shared = undefined;
+    }
+  } finally {
+    if (shared) await stopAll(shared);
   }
   return rows;
 }
@@ -844,7 +942,10 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
   const code = codeVersion();
   const startedAt = new Date().toISOString();
   const loadBefore = loadavg()[0] ?? 0;
-  const ports = new Set(CONFIG_IDS.flatMap((id) => allPorts(portsFor(settings.portBase, id))));
+  const ports = new Set([
+    ...CONFIG_IDS.flatMap((id) => allPorts(portsFor(settings.portBase, id))),
+    ...AUTH_VARIANTS.flatMap((_, index) => allPorts(authVariantPorts(settings.portBase, index))),
+  ]);
   await assertPortsFree([...ports]);
   const logDir = join(REPO_ROOT, '.data/bench-logs');
   mkdirSync(logDir, { recursive: true });
@@ -916,6 +1017,7 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
       configs: settings.configs,
       scenarios: [...settings.scenarios, ...(settings.scaleCustomers === null ? [] : (['scale'] as const))],
       authCostRounds: authCostMeasured ? settings.authCostRounds : 0,
+      authCostHot: authCostMeasured ? hotPathSlices(settings) : { passes: 0, sliceMs: 0 },
     },
     code,
     startedAt,

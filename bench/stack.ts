@@ -34,6 +34,20 @@ export function portsFor(base: number, config: ConfigId): BenchPorts {
   };
 }
 
+/**
+ * The blocks after the configurations' (base+60, base+70, …): the stacks of the authentication
+ * cost section, one per variant, up side by side.
+ */
+export function authVariantPorts(base: number, variantIndex: number): BenchPorts {
+  const block = base + 10 * (CONFIG_IDS.length + 1 + variantIndex);
+  return {
+    erpLegacy: base + 1,
+    crmLegacy: base + 2,
+    gateway: block,
+    subgraphs: { erp: block + 1, crm: block + 2, workflows: block + 3 },
+  };
+}
+
 export const allPorts = (ports: BenchPorts): number[] => [
   ports.erpLegacy,
   ports.crmLegacy,
