@@ -76,8 +76,8 @@ export interface BenchResult {
     scenarios: ScenarioId[];
     /** Rounds of the authentication cost section's cold scenario; 0 when it was not measured. */
     authCostRounds: number;
-    /** Its hot path: passes over the variants, each variant loaded for sliceMs per pass. */
-    authCostHot: { passes: number; sliceMs: number };
+    /** Its hot path: warmUpMs of unmeasured load per variant, then passes of sliceMs on each. */
+    authCostHot: { passes: number; sliceMs: number; warmUpMs: number };
   };
   /** The commit measured, and files outside bench/ with uncommitted changes at the start. */
   code: { commit: string; uncommitted: string[] };
@@ -519,7 +519,7 @@ const perRoundCell = (values: readonly number[]) =>
 /** The section of latest.md: figures, ratios, and what they do and do not show. */
 export function authCostMarkdown(
   summaries: readonly AuthCostSummary[],
-  options: { rounds: number; quick: boolean; hot: { passes: number; sliceMs: number } },
+  options: { rounds: number; quick: boolean; hot: { passes: number; sliceMs: number; warmUpMs: number } },
 ): string[] {
   if (summaries.length === 0) return [];
   const { rounds, quick, hot } = options;
@@ -527,7 +527,7 @@ export function authCostMarkdown(
     rounds > 1 ? `${rounds} rounds, the order of the variants reversed every other round` : 'one round';
   const procedure = quick
     ? `The three stacks are up side by side, started once for both scenarios (a quick run restarts nothing between scenarios): \`deep\` on each in turn (${order}), then \`repeat\` in ${hot.passes} passes over the variants, the order reversed every pass.`
-    : `Each variant runs on a stack of its own, the three up side by side. \`deep\`: per round three fresh stacks (A's cache empty, as in A's own rows), each variant loaded for the whole time bound in turn; ${order}. \`repeat\`: three fresh stacks, each warmed and its lone operation run, then ${hot.passes} passes of ${hot.sliceMs / 1000} s of load on each variant in turn, the order reversed every pass, so other work on a shared machine, which comes and goes within seconds, falls on every variant alike; per-round figures below are per pass. The section's rows are bounded by time only (the hot path would reach the request bound in a second or two).`;
+    : `Each variant runs on a stack of its own, the three up side by side. \`deep\`: per round three fresh stacks (A's cache empty, as in A's own rows), each variant loaded for the whole time bound in turn; ${order}. \`repeat\`: three fresh stacks, each warmed, its lone operation run and then loaded for ${hot.warmUpMs / 1000} s unmeasured (a fresh stack's hot path speeds up about threefold over its first seconds under load), then ${hot.passes} passes of ${hot.sliceMs / 1000} s of load on each variant in turn, the order reversed every pass, so other work on a shared machine, which comes and goes within seconds, falls on every variant alike; per-round figures below are per pass. The section's rows are bounded by time only (the hot path would reach the request bound in a second or two).`;
   const lines = [
     '## Authentication cost (issue 9)',
     '',

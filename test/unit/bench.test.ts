@@ -489,7 +489,7 @@ describe('targets', () => {
     });
 
     it("says in the report what the off variant's NODE_ENV changes and what one token hides", () => {
-      const options = { rounds: 2, quick: false, hot: { passes: 12, sliceMs: 1000 } };
+      const options = { rounds: 2, quick: false, hot: { passes: 12, sliceMs: 1000, warmUpMs: 5000 } };
       const section = authCostMarkdown(summarizeAuthCost(authRows('repeat')), options).join('\n');
       expect(section).toContain('## Authentication cost');
       expect(section).toContain('NODE_ENV=development');
@@ -498,11 +498,12 @@ describe('targets', () => {
       expect(section).toContain('ES256 verification per process per minute');
       expect(section).toContain('2 rounds, the order of the variants reversed');
       expect(section).toContain('12 passes of 1 s of load on each variant in turn');
+      expect(section).toContain('loaded for 5 s unmeasured');
       expect(section).not.toContain('Quick run');
       const quick = authCostMarkdown(summarizeAuthCost(authRows('repeat')), {
         rounds: 1,
         quick: true,
-        hot: { passes: 2, sliceMs: 1000 },
+        hot: { passes: 2, sliceMs: 1000, warmUpMs: 1000 },
       }).join('\n');
       expect(quick).toContain('one round');
       expect(quick).toContain('These ratios are noise');
@@ -513,14 +514,16 @@ describe('targets', () => {
       expect(hotPathSlices({ quick: false, authCostRounds: 2, maxDurationMs: 6000 })).toEqual({
         passes: 12,
         sliceMs: 1000,
+        warmUpMs: 5000,
       });
-      expect(hotPathSlices({ quick: false, authCostRounds: 1, maxDurationMs: 500 })).toEqual({
+      expect(hotPathSlices({ quick: false, authCostRounds: 1, maxDurationMs: 500 })).toMatchObject({
         passes: 2,
         sliceMs: 500,
       });
       expect(hotPathSlices({ quick: true, authCostRounds: 1, maxDurationMs: 1000 })).toEqual({
         passes: 2,
         sliceMs: 1000,
+        warmUpMs: 1000,
       });
       // Bounded by time only: the hot path would reach the usual request bound within seconds.
       expect(AUTH_COST_MAX_REQUESTS).toBeGreaterThanOrEqual(100_000);
