@@ -432,8 +432,9 @@ const times = (ratio: number | null) => (ratio === null ? '—' : `${ratio.toFix
 const roundsOf = (ratio: AuthRatio) => {
   const n = ratio.perRound.length;
   if (n < 2) return '';
-  if (n <= 4) return ` (rounds: ${ratio.perRound.map((r) => times(r)).join(', ')})`;
-  return ` (${n} passes: ${times(Math.min(...ratio.perRound))} to ${times(Math.max(...ratio.perRound))})`;
+  const noise = `; 2 standard errors ${twoStandardErrors(ratio.perRound).toFixed(2)}`;
+  if (n <= 4) return ` (rounds: ${ratio.perRound.map((r) => times(r)).join(', ')}${noise})`;
+  return ` (${n} passes: ${times(Math.min(...ratio.perRound))} to ${times(Math.max(...ratio.perRound))}${noise})`;
 };
 
 /** Two standard errors of the mean of the per-round ratios (for two rounds: their difference). */
@@ -486,7 +487,7 @@ function authCostTarget(summaries: readonly AuthCostSummary[]): TargetCheck {
   const detail = summaries
     .map(
       (s) =>
-        `${s.scenario}: as shipped ${fixed(s.variants['jwt-production'].meanOkPerSecond, 1)}, tokens under development ${fixed(s.variants['jwt-development'].meanOkPerSecond, 1)}, AUTH_MODE=off ${fixed(s.variants['off-development'].meanOkPerSecond, 1)} req/s: with ÷ without ${times(s.authAlone.mean)} (same NODE_ENV)${roundsOf(s.authAlone)}${resolution(s.authAlone, true)}, as shipped ÷ off ${times(s.shippedVsOff.mean)}`,
+        `${s.scenario}: as shipped ${fixed(s.variants['jwt-production'].meanOkPerSecond, 1)}, tokens under development ${fixed(s.variants['jwt-development'].meanOkPerSecond, 1)}, AUTH_MODE=off ${fixed(s.variants['off-development'].meanOkPerSecond, 1)} req/s: with ÷ without ${times(s.authAlone.mean)} (same NODE_ENV)${roundsOf(s.authAlone)}${resolution(s.authAlone, true)}, as shipped ÷ off ${times(s.shippedVsOff.mean)}${resolution(s.shippedVsOff, false)}`,
     )
     .join('; ');
   return {

@@ -494,7 +494,7 @@ describe('targets', () => {
       expect(section).toContain('## Authentication cost');
       expect(section).toContain('NODE_ENV=development');
       expect(section).toContain('| repeat | off-development | 100.0, 100.0 | 100.0 |');
-      expect(section).toContain('0.82× (rounds: 0.80×, 0.84×)');
+      expect(section).toContain('0.82× (rounds: 0.80×, 0.84×; 2 standard errors 0.04)');
       expect(section).toContain('ES256 verification per process per minute');
       expect(section).toContain('2 rounds, the order of the variants reversed');
       expect(section).toContain('12 passes of 1 s of load on each variant in turn');
