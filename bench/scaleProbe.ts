@@ -18,10 +18,13 @@ import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { gatewayConfig } from '../gateway/config.js';
 import { createGateway } from '../gateway/createGateway.js';
+import { DEFAULT_DEMAND_CONTROL } from '../gateway/demandControlConfig.js';
 import { createCrmStandIn } from '../legacy/crm/createCrmStandIn.js';
 import { createErpStandIn } from '../legacy/erp/createErpStandIn.js';
 import { Store } from '../legacy/erp/store.js';
 import { type Dataset, openDataset } from '../legacy/generator/open.js';
+import { authConfigFromEnv } from '../lib/auth/config.js';
+import { createAuthenticator } from '../lib/auth/verifier.js';
 import { fixedCredentials } from '../lib/legacyCredentials.js';
 import { silentLogger } from '../lib/logger.js';
 import { closeServer, listenOnFreePort } from '../lib/runServer.js';
@@ -31,6 +34,7 @@ import { readErpSubgraphConfig } from '../subgraphs/erp/config.js';
 import { createErpSubgraph } from '../subgraphs/erp/createErpSubgraph.js';
 import { readWorkflowsSubgraphConfig } from '../subgraphs/workflows/config.js';
 import { createWorkflowsSubgraph } from '../subgraphs/workflows/createWorkflowsSubgraph.js';
+import { authEnv, type BenchAuth, callerHeaders, openBenchAuth } from './auth.js';
 import { percentile } from './measure.js';
 import { CUSTOMER_360, CUSTOMER_DEEP, CUSTOMER_SEARCH } from './operations.js';
 import { CRM_TOKEN, ERP_TOKEN } from './stack.js';
@@ -128,6 +132,8 @@ function planOf(db: Database, sql: string, params: readonly unknown[]): string[]
 
 interface InProcessStack {
   gatewayUrl: string;
+  /** The probe's caller: every GraphQL request carries its full-access token. */
+  auth: BenchAuth;
   /** Milliseconds the two stand-ins took to open (index checks on an old data file included). */
   standInMs: number;
   close(): Promise<void>;
@@ -144,6 +150,12 @@ async function startStack(dataset: Dataset): Promise<InProcessStack> {
   servers.push(erpStandIn.server, crmStandIn.server);
   const erpUrl = await listenOnFreePort(erpStandIn.server);
   const crmUrl = await listenOnFreePort(crmStandIn.server);
+  // Authentication on, as shipped, with an issuer of the probe's own (never the developer's
+  // .data/auth); one verifier for the process, as `npm start` shares one.
+  const authDir = mkdtempSync(join(tmpdir(), 'scale-probe-auth-'));
+  const auth = await openBenchAuth(authDir);
+  const authConfig = authConfigFromEnv(authEnv(auth), { production: false });
+  const authenticator = createAuthenticator(authConfig);
   const erpSubgraph = createErpSubgraph(
     {
       ...readErpSubgraphConfig({ LEGACY_CACHE: 'off' }),
@@ -151,8 +163,9 @@ async function startStack(dataset: Dataset): Promise<InProcessStack> {
       erpCredentials: fixedCredentials(ERP_TOKEN),
       companyId,
       port: 0,
+      auth: authConfig,
     },
-    { logger: silentLogger },
+    { logger: silentLogger, authenticator },
   );
   const crmSubgraph = createCrmSubgraph(
     {
@@ -160,8 +173,9 @@ async function startStack(dataset: Dataset): Promise<InProcessStack> {
       crmUrl,
       crmCredentials: fixedCredentials(CRM_TOKEN),
       port: 0,
+      auth: authConfig,
     },
-    { logger: silentLogger },
+    { logger: silentLogger, authenticator },
   );
   closers.push(
     () => erpSubgraph.close(),
@@ -179,8 +193,9 @@ async function startStack(dataset: Dataset): Promise<InProcessStack> {
       erpCompanyId: companyId,
       dbPath: join(workflowsDir, 'workflows.sqlite'),
       port: 0,
+      auth: authConfig,
     },
-    { logger: silentLogger },
+    { logger: silentLogger, authenticator },
   );
   closers.push(() => workflows.close());
   servers.push(workflows.server);
@@ -189,8 +204,14 @@ async function startStack(dataset: Dataset): Promise<InProcessStack> {
     gatewayConfig({
       port: 0,
       subgraphUrls: { erp: erpSubgraphUrl, crm: crmSubgraphUrl, workflows: workflowsUrl },
+      auth: authConfig,
+      // One caller sends every operation of the probe: no per-caller rate limit.
+      demandControl: {
+        ...DEFAULT_DEMAND_CONTROL,
+        rateLimit: { ...DEFAULT_DEMAND_CONTROL.rateLimit, requests: 0 },
+      },
     }),
-    { logger: silentLogger },
+    { logger: silentLogger, authenticator },
   );
   closers.push(() => gateway.close());
   await gateway.ready();
@@ -198,11 +219,13 @@ async function startStack(dataset: Dataset): Promise<InProcessStack> {
   const gatewayUrl = `${await listenOnFreePort(gateway.server)}/graphql`;
   return {
     gatewayUrl,
+    auth,
     standInMs,
     close: async () => {
       for (const server of servers.reverse()) await closeServer(server);
       for (const close of closers.reverse()) await close();
       rmSync(workflowsDir, { recursive: true, force: true });
+      rmSync(authDir, { recursive: true, force: true });
     },
   };
 }
@@ -215,12 +238,13 @@ interface Scenario {
 }
 
 /** The bench's read scenarios, each input distinct per repetition so no cache anywhere answers. */
-function scenariosFor(dataset: Dataset, gatewayUrl: string, repetitions: number): Scenario[] {
+function scenariosFor(dataset: Dataset, stack: InProcessStack, repetitions: number): Scenario[] {
+  const { gatewayUrl } = stack;
   const ask = async (query: string, variables: Record<string, unknown>) => {
     const started = performance.now();
     const response = await fetch(gatewayUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...callerHeaders(stack.auth), 'content-type': 'application/json' },
       body: JSON.stringify({ query, variables }),
     });
     const body = (await response.json()) as { errors?: unknown[]; data?: unknown };
@@ -280,7 +304,7 @@ async function probe(customers: number, repetitions: number): Promise<ProbeResul
   const stack = await startStack(dataset);
 
   const results: ProbeResult['results'] = [];
-  for (const scenario of scenariosFor(dataset, stack.gatewayUrl, repetitions)) {
+  for (const scenario of scenariosFor(dataset, stack, repetitions)) {
     // Warm-up on other inputs: compiled code paths and prepared statements, not data.
     currentScenario = undefined;
     for (let i = 0; i < WARM_UP_OPERATIONS; i++) await scenario.run(repetitions + i);
