@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
-import { type Dispatcher, request, errors as undiciErrors } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { LegacyError, type LegacySystem, legacyFailure } from './errors.js';
+import { isTimeoutError } from './legacyHttp.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -224,11 +225,7 @@ export async function requestToken(req: TokenRequest): Promise<Record<string, un
     status = response.statusCode;
     text = await response.body.text();
   } catch (error) {
-    const timedOut =
-      error instanceof undiciErrors.HeadersTimeoutError ||
-      error instanceof undiciErrors.BodyTimeoutError ||
-      (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'));
-    throw timedOut
+    throw isTimeoutError(error)
       ? legacyFailure(system, 'LEGACY_TIMEOUT', label, { label, timeoutMs: req.timeoutMs })
       : legacyFailure(system, 'LEGACY_UNAVAILABLE', label, {
           label,

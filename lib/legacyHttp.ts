@@ -227,10 +227,7 @@ export class LegacyHttp {
       responseHeaders = response.headers;
       text = await response.body.text();
     } catch (error) {
-      const timedOut =
-        error instanceof undiciErrors.HeadersTimeoutError ||
-        error instanceof undiciErrors.BodyTimeoutError ||
-        (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'));
+      const timedOut = isTimeoutError(error);
       return {
         ok: false,
         retryable: true,
@@ -301,6 +298,15 @@ function classifyStatus(status: number): LegacyError['code'] {
 }
 
 /** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
+/** An undici call that ran out of time: its headers or body timeout, or the abort signal's. */
+export function isTimeoutError(error: unknown): boolean {
+  return (
+    error instanceof undiciErrors.HeadersTimeoutError ||
+    error instanceof undiciErrors.BodyTimeoutError ||
+    (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+  );
+}
+
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
   if (raw === undefined || raw.trim() === '') return undefined;

@@ -86,7 +86,7 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
 }
 
 /** What decides which answer a caller gets: the scopes (the fields they may see) and, for sales:own, whose customers. */
-export function visibilityOf(principal: Principal): string[] {
+function visibilityOf(principal: Principal): string[] {
   const scopes = [...principal.scopes].sort();
   return seesOnlyOwnCustomers(principal) ? [...scopes, `owner:${principal.crmUser ?? ''}`] : scopes;
 }

@@ -29,8 +29,6 @@ export class AuthenticationError extends Error {
 export interface Authenticator {
   /** The caller of this request, from its `Authorization` header; throws AuthenticationError. */
   authenticate(req: IncomingMessage): Promise<Principal>;
-  /** `off`: authenticate answers the development principal without looking at the request. */
-  readonly mode: AuthConfig['mode'];
 }
 
 /** Who every caller is when AUTH_MODE=off (development only). */
@@ -52,7 +50,8 @@ const VERIFIED_TTL_MS = 60_000;
  */
 export function createAuthenticator(config: AuthConfig): Authenticator {
   if (config.mode === 'off') {
-    return { mode: 'off', authenticate: async () => DEVELOPMENT_PRINCIPAL };
+    // Development only (refused in production): every caller is the development principal.
+    return { authenticate: async () => DEVELOPMENT_PRINCIPAL };
   }
   const keySet =
     config.keys.kind === 'jwks-url'
@@ -87,7 +86,6 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
   }
 
   return {
-    mode: 'jwt',
     async authenticate(req) {
       const header = req.headers.authorization;
       if (header === undefined || header === '') {
