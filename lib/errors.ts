@@ -62,6 +62,19 @@ export const ERROR_CODES = {
   PRODUCT_BLOCKED: 'A product is blocked in the ERP.',
   /** The quote cannot become an order (its status, its lines, or it has none). */
   QUOTE_NOT_CONVERTIBLE: 'The quote cannot be converted to an order.',
+  /**
+   * The quote's discount needs an approval it does not have (never requested, pending, refused,
+   * or granted for a smaller discount); extensions name the rule (level, threshold, discount).
+   */
+  DISCOUNT_APPROVAL_REQUIRED: 'The quote discount needs approval before it can become an order.',
+  /** The caller may not decide this approval (its level needs another scope), or it is not pending. */
+  APPROVAL_NOT_ALLOWED: 'This approval cannot be decided by this caller or in its current state.',
+  /** A warranty claim for a unit that is not covered; extensions say why (NO_ENTITLEMENT, EXPIRED, …). */
+  WARRANTY_NOT_ELIGIBLE: 'The unit is not covered by a warranty.',
+  /** The support case is closed and cannot be changed (reopen it in the CRM). */
+  CASE_CLOSED: 'The support case is closed.',
+  /** The sales order can no longer be changed (released, shipped or invoiced). */
+  ORDER_NOT_CHANGEABLE: 'The sales order cannot be changed in its current state.',
   /** Anything unexpected: details are in the logs under the request id, never in the answer. */
   INTERNAL_SERVER_ERROR: 'Internal server error.',
 } as const;

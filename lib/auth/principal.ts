@@ -30,6 +30,12 @@ export const SCOPES = {
   ordersWrite: 'orders:write',
   /** Log calls, meetings and e-mails in the CRM. */
   interactionsWrite: 'interactions:write',
+  /** Open, change and close support cases in the CRM. */
+  casesWrite: 'cases:write',
+  /** Grant or refuse quote discounts that need a manager's approval. */
+  approvalsManager: 'approvals:manager',
+  /** Grant or refuse quote discounts that need a director's approval (a director may also decide a manager's). */
+  approvalsDirector: 'approvals:director',
   /** See the write-backs waiting for a legacy system. */
   opsRead: 'ops:read',
 } as const;
