@@ -50,6 +50,7 @@ const LOOKUP_TARGETS: Record<string, CrmTableName> = {
   Product2Id: 'Product2',
   CampaignId: 'Campaign',
   AssetId: 'Asset',
+  EntitlementId: 'Entitlement',
 };
 
 const CHILD_RELATIONSHIPS: Partial<Record<CrmTableName, Record<string, [CrmTableName, string]>>> = {
@@ -77,6 +78,7 @@ const CHILD_RELATIONSHIPS: Partial<Record<CrmTableName, Record<string, [CrmTable
     Opportunities: ['Opportunity', 'CampaignId'],
   },
   Asset: { Cases: ['Case', 'AssetId'], Entitlements: ['Entitlement', 'AssetId'] },
+  Entitlement: { Cases: ['Case', 'EntitlementId'] },
   Product2: { Assets: ['Asset', 'Product2Id'], QuoteLineItems: ['QuoteLineItem', 'Product2Id'] },
 };
 
@@ -89,6 +91,8 @@ const COMPUTED: Partial<Record<CrmTableName, readonly string[]>> = {
   QuoteLineItem: ['LineNumber', 'Subtotal', 'TotalPrice'],
   Opportunity: ['IsClosed', 'IsWon'],
   Task: ['IsClosed'],
+  // Entitlement management counts it down as cases are opened against the entitlement.
+  Entitlement: ['RemainingCases'],
 };
 
 const REQUIRED: Partial<Record<CrmTableName, readonly string[]>> = {

@@ -29,7 +29,7 @@ type Body = Record<string, unknown>;
 
 /** Salesforce's lengths of common text fields (by name or suffix); others allow 255. */
 const TEXT_LENGTHS: [RegExp, number][] = [
-  [/^(Description)$/, 32_000],
+  [/^(Description|Discount_Approval_Comment__c)$/, 32_000],
   [/^(FirstName|Salutation)$/, 40],
   [/^(LastName|Email|Username)$/, 80],
   [/(Phone)$/, 40],
@@ -230,6 +230,7 @@ export class Writer {
     if (def.name === 'Quote') {
       row.GrandTotal = Math.round((Number(row.TotalPrice ?? 0) + Number(row.Tax ?? 0)) * 100) / 100;
     }
+    if (def.name === 'Entitlement') this.entitlementCases(row, creating);
     if (creating && (def.name === 'Case' || def.name === 'Quote')) {
       const column = def.name === 'Case' ? 'CaseNumber' : 'QuoteNumber';
       const max = this.store.get(
@@ -237,6 +238,41 @@ export class Writer {
       );
       row[column] = String(Number(max?.n ?? 0) + 1).padStart(8, '0');
     }
+  }
+
+  /**
+   * An entitlement's RemainingCases (read-only, as in Salesforce): a per-incident one starts
+   * with CasesPerEntitlement and moves with a later change of it (never below 0); one that is
+   * not per incident, or has no limit, has none.
+   */
+  private entitlementCases(row: Row, creating: boolean): void {
+    const perCase = row.CasesPerEntitlement;
+    if (row.IsPerIncident !== 1 || typeof perCase !== 'number') {
+      row.RemainingCases = null;
+      return;
+    }
+    if (creating || typeof row.RemainingCases !== 'number') {
+      row.RemainingCases = perCase;
+      return;
+    }
+    const before = this.store.get(`SELECT "CasesPerEntitlement" AS n FROM "Entitlement" WHERE "Id" = ?`, [
+      row.Id,
+    ])?.n;
+    const delta = typeof before === 'number' ? perCase - before : 0;
+    row.RemainingCases = Math.max(0, row.RemainingCases + delta);
+  }
+
+  /**
+   * Salesforce entitlement management: a case opened against a per-incident entitlement uses
+   * one of its cases (RemainingCases never goes below 0). Only on insert: a later change of a
+   * case's EntitlementId, or deleting the case, gives nothing back.
+   */
+  private useEntitlementCase(entitlementId: unknown): void {
+    if (typeof entitlementId !== 'string') return;
+    this.store.run(
+      `UPDATE "Entitlement" SET "RemainingCases" = MAX("RemainingCases" - 1, 0) WHERE "Id" = ? AND "IsPerIncident" = 1 AND "RemainingCases" IS NOT NULL`,
+      [entitlementId],
+    );
   }
 
   /** A quote's totals follow its lines, as Salesforce's roll-up does. */
@@ -295,6 +331,7 @@ export class Writer {
       columns.map((c) => row[c] as unknown),
     );
     if (def.name === 'QuoteLineItem') this.rollUpQuote(row.QuoteId);
+    if (def.name === 'Case') this.useEntitlementCase(row.EntitlementId);
     return String(row.Id);
   }
 

@@ -198,6 +198,16 @@ export const ENTITY_SETS: Readonly<Record<ErpTableName, EntitySetDef>> = {
     navigation: { item },
     linesOf: 'salesInvoices',
   }),
+  salesCreditMemos: set('salesCreditMemos', 'salesCreditMemo', {
+    navigation: {
+      salesCreditMemoLines: nav('salesCreditMemoLines', 'salesCreditMemoLines', true, 'id', 'documentId'),
+      customer,
+    },
+  }),
+  salesCreditMemoLines: set('salesCreditMemoLines', 'salesCreditMemoLine', {
+    navigation: { item },
+    linesOf: 'salesCreditMemos',
+  }),
   salesShipments: set('salesShipments', 'salesShipment', {
     navigation: {
       salesShipmentLines: nav('salesShipmentLines', 'salesShipmentLines', true, 'id', 'documentId'),
@@ -208,6 +218,10 @@ export const ENTITY_SETS: Readonly<Record<ErpTableName, EntitySetDef>> = {
   customerPayments: set('customerPayments', 'customerPayment', { navigation: { customer } }),
   employees: set('employees', 'employee'),
   warrantyLedgerEntries: set('warrantyLedgerEntries', 'warrantyLedgerEntry', {
+    api: 'custom',
+    navigation: { customer, item },
+  }),
+  itemLedgerEntries: set('itemLedgerEntries', 'itemLedgerEntry', {
     api: 'custom',
     navigation: { customer, item },
   }),

@@ -1,21 +1,37 @@
 import type { Account } from './accounts.js';
 import { addDays, DATASET_AS_OF, daysBetween } from './calendar.js';
-import { type Generation, money } from './context.js';
+import { type Generation, money, type Row } from './context.js';
 import type { Customer } from './customers.js';
 import type { ShippedSerial } from './salesDocuments.js';
 
+/** Warranty entitlements: per incident, this many cases each. */
+export const WARRANTY_CASES_PER_ENTITLEMENT = 3;
+
+/** A customer's CRM Assets, and their warranty Entitlements still to be written. */
+export interface InstalledBase {
+  assetIds: string[];
+  /** Asset id → its warranty Entitlement's id. */
+  warrantyOf: Map<string, string>;
+  /**
+   * The warranty Entitlement rows, drawn with their assets but written after the cases that
+   * use them (writeCases fills RemainingCases), in this order.
+   */
+  entitlements: Row[];
+}
+
 /**
  * The serial numbers shipped to a customer: CRM Assets with their warranty Entitlements (when
- * the account exists) and warranty work in the ERP ledger. Returns the Asset ids.
+ * the account exists) and warranty work in the ERP ledger.
  */
 export function writeShippedSerials(
   gen: Generation,
   customer: Customer,
   account: Account | null,
   serials: readonly ShippedSerial[],
-): string[] {
+): InstalledBase {
   const { random, erp, crm } = gen;
-  const assetIds: string[] = [];
+  const installed: InstalledBase = { assetIds: [], warrantyOf: new Map(), entitlements: [] };
+  const { assetIds } = installed;
   for (const shipped of serials) {
     if (account !== null) {
       const { id: accountId, contactIds } = account;
@@ -42,8 +58,10 @@ export function writeShippedSerials(
       });
       if (random.chance(0.7)) {
         const end = addDays(shipped.date, 730);
-        crm.Entitlement.insert({
-          Id: gen.ids.entitlement.next(),
+        const entitlementId = gen.ids.entitlement.next();
+        installed.warrantyOf.set(assetId, entitlementId);
+        installed.entitlements.push({
+          Id: entitlementId,
           AccountId: accountId,
           AssetId: assetId,
           Name: `Warranty ${shipped.serial}`,
@@ -51,6 +69,9 @@ export function writeShippedSerials(
           StartDate: shipped.date,
           EndDate: end,
           Status: end < DATASET_AS_OF ? 'Expired' : 'Active',
+          IsPerIncident: true,
+          CasesPerEntitlement: WARRANTY_CASES_PER_ENTITLEMENT,
+          RemainingCases: WARRANTY_CASES_PER_ENTITLEMENT,
           ...gen.sfSystem(shipped.date),
         });
       }
@@ -85,5 +106,5 @@ export function writeShippedSerials(
       }
     }
   }
-  return assetIds;
+  return installed;
 }

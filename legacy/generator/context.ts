@@ -21,11 +21,15 @@ type Series =
   | 'case'
   | 'warranty'
   | 'serial'
-  | 'paymentLine';
+  | 'paymentLine'
+  | 'creditMemo'
+  | 'itemLedger';
 
 /**
  * What every entity module draws from and writes to: the one seeded random stream (all
- * modules share it, so the order in which generateDataset calls them is part of the data),
+ * modules share it, so the order in which generateDataset calls them is part of the data), a
+ * second stream for the records added since (credit memos, item ledger entries: drawing them
+ * from `side` leaves every row of the first stream as it was),
  * the tables of both databases, the Salesforce id sequences, the ERP setup records documents
  * point at, and the document number series.
  */
@@ -43,12 +47,15 @@ export class Generation {
     warranty: 0,
     serial: 0,
     paymentLine: 0,
+    creditMemo: 0,
+    itemLedger: 0,
   };
 
   constructor(
     readonly random: Random,
     readonly erp: ErpSinks,
     readonly crm: CrmSinks,
+    readonly side: Random,
   ) {
     const pod = `${random.pick(['5', '8', 'D', 'H'])}${random.pick(['g', 'n', 'J', '0'])}`;
     const sf = (prefix: string) => new SalesforceIds(random, prefix, pod);
@@ -90,8 +97,7 @@ export class Generation {
   }
 
   /** A time of day within office hours on `date`, as BC and Salesforce write it. */
-  timestamp(date: string): string {
-    const { random } = this;
+  timestamp(date: string, random: Random = this.random): string {
     return `${date}T${String(random.int(7, 18)).padStart(2, '0')}:${String(random.int(0, 59)).padStart(2, '0')}:${String(random.int(0, 59)).padStart(2, '0')}.${String(random.int(0, 999)).padStart(3, '0')}Z`;
   }
 

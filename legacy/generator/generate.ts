@@ -11,7 +11,7 @@ import { writeEmployees } from './employees.js';
 import { writeItems } from './items.js';
 import { CRM_TABLES, type CrmTableName, createTablesSql, ERP_TABLES, type ErpTableName } from './model.js';
 import { writeOpportunities } from './opportunities.js';
-import { Random } from './random.js';
+import { Random, sideSeed } from './random.js';
 import { SalesDocuments, type SalesHistory } from './salesDocuments.js';
 import { writeCases, writeSupportEntitlement } from './service.js';
 import { asTarget, type RowTarget, sinksFor, type TableSink } from './targets.js';
@@ -72,6 +72,7 @@ export function generateDataset(
     new Random(options.seed),
     sinksFor(erpTarget, ERP_TABLES),
     sinksFor(crmTarget, CRM_TABLES),
+    new Random(sideSeed(options.seed)),
   );
 
   const employees = writeEmployees(gen, options.customers);
@@ -79,7 +80,7 @@ export function generateDataset(
   const campaigns = writeCampaigns(gen, options.customers, employees);
   for (let index = 0; index < options.customers; index++) {
     const customer = drawCustomer(gen, index, employees);
-    const history: SalesHistory = { receivables: [], serials: [] };
+    const history: SalesHistory = { receivables: [], serials: [], invoicedOrders: [] };
     const account: Account | null = customer.inCrm ? writeAccount(gen, customer) : null;
     // CRM side first: accepted quotes become ERP orders as they are written.
     if (account !== null) {
@@ -90,11 +91,14 @@ export function generateDataset(
       sales.writeCustomerDocuments(customer, history);
       writeErpCustomer(gen, customer, history.receivables);
     }
-    const assetIds = writeShippedSerials(gen, customer, account, history.serials);
+    const installed = writeShippedSerials(gen, customer, account, history.serials);
     if (account !== null) {
-      writeSupportEntitlement(gen, customer, account);
+      const support = writeSupportEntitlement(gen, customer, account);
       writeActivities(gen, customer, account);
-      writeCases(gen, customer, account, assetIds);
+      writeCases(gen, sales, customer, account, installed, history.invoicedOrders);
+      // Entitlements go in after the cases that use them (RemainingCases), in the order drawn.
+      for (const row of installed.entitlements) gen.crm.Entitlement.insert(row);
+      if (support !== null) gen.crm.Entitlement.insert(support);
     }
   }
 

@@ -71,7 +71,7 @@ const salesDocumentLine: Record<string, ColumnKind> = {
   netAmountIncludingTax: 'decimal',
 };
 
-/** Business Central API v2.0 entity sets (plus the custom warranty/BOM API). */
+/** Business Central API v2.0 entity sets (plus the custom warranty/item ledger/BOM API). */
 export const ERP_TABLES = {
   customers: table(
     'customers',
@@ -302,6 +302,50 @@ export const ERP_TABLES = {
     'documentId',
     'itemId',
   ]),
+  salesCreditMemos: table(
+    'salesCreditMemos',
+    'id',
+    {
+      id: 'guid',
+      number: 'text',
+      externalDocumentNumber: 'text',
+      creditMemoDate: 'date',
+      postingDate: 'date',
+      dueDate: 'date',
+      customerId: 'guid',
+      customerNumber: 'text',
+      customerName: 'text',
+      billToName: 'text',
+      billToCustomerId: 'guid',
+      billToCustomerNumber: 'text',
+      ...address('sellTo'),
+      ...address('billTo'),
+      currencyId: 'guid',
+      currencyCode: 'text',
+      paymentTermsId: 'guid',
+      shipmentMethodId: 'guid',
+      salesperson: 'text',
+      pricesIncludeTax: 'boolean',
+      discountAmount: 'decimal',
+      discountAppliedBeforeTax: 'boolean',
+      totalAmountExcludingTax: 'decimal',
+      totalTaxAmount: 'decimal',
+      totalAmountIncludingTax: 'decimal',
+      status: 'text', // Draft | In Review | Open | Paid | Canceled | Corrective
+      invoiceId: 'guid', // the posted invoice it corrects
+      invoiceNumber: 'text',
+      customerReturnReasonId: 'guid',
+      phoneNumber: 'text',
+      email: 'text',
+      lastModifiedDateTime: 'datetime',
+    },
+    ['number', 'customerId', 'invoiceId', 'externalDocumentNumber', 'creditMemoDate'],
+    [['customerId', 'creditMemoDate DESC', 'number DESC', 'id']],
+  ),
+  salesCreditMemoLines: table('salesCreditMemoLines', 'id', { ...salesDocumentLine, shipmentDate: 'date' }, [
+    'documentId',
+    'itemId',
+  ]),
   salesShipments: table(
     'salesShipments',
     'id',
@@ -427,6 +471,33 @@ export const ERP_TABLES = {
       lastModifiedDateTime: 'datetime',
     },
     ['customerId', 'serialNumber', 'itemId'],
+  ),
+  // What left the warehouse for a customer: one entry per shipment line, one per unit of a
+  // serialized item (quantity -1 and its serial number), as BC posts a sale.
+  itemLedgerEntries: table(
+    'itemLedgerEntries',
+    'id',
+    {
+      id: 'guid',
+      entryNumber: 'integer',
+      entryType: 'text', // Sale
+      postingDate: 'date', // the shipment date
+      documentType: 'text', // Sales Shipment
+      documentNumber: 'text', // the shipment number
+      documentLineNumber: 'integer', // the shipment line's sequence
+      orderNumber: 'text',
+      itemId: 'guid',
+      itemNumber: 'text',
+      description: 'text',
+      customerId: 'guid',
+      customerNumber: 'text',
+      quantity: 'decimal', // negative: a sale
+      serialNumber: 'text', // '' when the item is not serialized
+      lastModifiedDateTime: 'datetime',
+    },
+    ['customerId', 'serialNumber', 'documentNumber', 'itemId'],
+    // A customer's purchases newest first (the ERP subgraph's purchased products).
+    [['customerId', 'postingDate DESC', 'entryNumber DESC', 'id']],
   ),
   bomComponents: table(
     'bomComponents',
@@ -607,6 +678,14 @@ export const CRM_TABLES = {
       GrandTotal: 'decimal',
       ERP_Order_Number__c: 'text', // set when the quote became an ERP sales order
       ERP_Order_Id__c: 'text',
+      // The discount approval a sales rep sees on the quote: null status = never asked.
+      Discount_Approval_Status__c: 'text', // Not Required | Pending | Approved | Rejected
+      Discount_Approval_Level__c: 'text', // Manager | Director
+      Discount_Approval_Percent__c: 'decimal', // the discount % asked for / decided on
+      Discount_Approval_Requested_By__c: 'text',
+      Discount_Approval_Decided_By__c: 'text',
+      Discount_Approval_Decided_At__c: 'datetime',
+      Discount_Approval_Comment__c: 'text',
       OwnerId: 'id18',
       ...sfSystem,
     },
@@ -647,10 +726,20 @@ export const CRM_TABLES = {
       Type: 'text', // Problem | Question | Complaint | Warranty Claim
       IsClosed: 'boolean',
       ClosedDate: 'datetime',
+      EntitlementId: 'id18', // a warranty claim's entitlement (Salesforce entitlement management)
+      ERP_Order_Number__c: 'text', // the ERP sales order a complaint is about
       OwnerId: 'id18',
       ...sfSystem,
     },
-    ['AccountId', 'ContactId', 'CaseNumber', 'CreatedDate'],
+    [
+      'AccountId',
+      'ContactId',
+      'CaseNumber',
+      'CreatedDate',
+      'AssetId',
+      'EntitlementId',
+      'ERP_Order_Number__c',
+    ],
   ),
   Task: table(
     'Task',
@@ -729,6 +818,9 @@ export const CRM_TABLES = {
       StartDate: 'date',
       EndDate: 'date',
       Status: 'text', // Active | Expired | Inactive
+      IsPerIncident: 'boolean', // each case against it uses one of CasesPerEntitlement
+      CasesPerEntitlement: 'integer', // null = unlimited
+      RemainingCases: 'integer', // null when unlimited; Salesforce counts it down per case
       ...sfSystem,
     },
     ['AccountId', 'AssetId'],

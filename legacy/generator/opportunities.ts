@@ -1,6 +1,6 @@
 import type { Account } from './accounts.js';
 import { addDays, DATASET_AS_OF, day, daysBetween } from './calendar.js';
-import { type Generation, money } from './context.js';
+import { type Generation, money, type Row } from './context.js';
 import type { Customer } from './customers.js';
 import { type LineSpec, lineAmounts, type SalesDocuments, type SalesHistory } from './salesDocuments.js';
 
@@ -92,6 +92,45 @@ export function writeOpportunities(
   }
 }
 
+/** Above these discount percentages a quote needs a manager's, a director's approval. */
+export const GENERATED_APPROVAL_THRESHOLDS = { manager: 10, director: 20 } as const;
+
+/** Who decided the generated approvals: one manager and one director of the company. */
+export const APPROVERS = {
+  Manager: 'sales.manager@cronus-demo.com',
+  Director: 'sales.director@cronus-demo.com',
+} as const;
+
+/**
+ * The discount approval fields of a generated quote (every generated quote is open or
+ * accepted): one whose discount is above the manager threshold was approved the day after it
+ * was created, by a director above the director threshold, so each stays convertible under
+ * the default thresholds. Derived from what is drawn already; the others were never asked.
+ */
+function discountApproval(customer: Customer, discountPercent: number, created: string): Row {
+  if (discountPercent <= GENERATED_APPROVAL_THRESHOLDS.manager) {
+    return {
+      Discount_Approval_Status__c: null,
+      Discount_Approval_Level__c: null,
+      Discount_Approval_Percent__c: null,
+      Discount_Approval_Requested_By__c: null,
+      Discount_Approval_Decided_By__c: null,
+      Discount_Approval_Decided_At__c: null,
+      Discount_Approval_Comment__c: null,
+    };
+  }
+  const level = discountPercent > GENERATED_APPROVAL_THRESHOLDS.director ? 'Director' : 'Manager';
+  return {
+    Discount_Approval_Status__c: 'Approved',
+    Discount_Approval_Level__c: level,
+    Discount_Approval_Percent__c: discountPercent,
+    Discount_Approval_Requested_By__c: customer.salesperson.email,
+    Discount_Approval_Decided_By__c: APPROVERS[level],
+    Discount_Approval_Decided_At__c: new Date(Date.parse(created) + 86_400_000).toISOString(),
+    Discount_Approval_Comment__c: null,
+  };
+}
+
 /** A CRM Quote with its lines; a converted one names the ERP order written for it. */
 function writeQuote(
   gen: Generation,
@@ -117,6 +156,8 @@ function writeQuote(
     const state = age > 20 ? 'Invoiced' : random.pick(['Open', 'Released'] as const);
     erpOrder = sales.writeOrder(customer, specs, quoteNumber, orderDate, state, history);
   }
+  const discountPercent = subtotal === 0 ? 0 : Math.round(((subtotal - net) / subtotal) * 10000) / 100;
+  const system = gen.sfSystem(quoteDate);
   crm.Quote.insert({
     Id: quoteId,
     Name: `Q-${quoteNumber} ${customer.crmName}`,
@@ -128,14 +169,15 @@ function writeQuote(
     ExpirationDate: addDays(quoteDate, 30),
     CurrencyIsoCode: account.currency,
     Subtotal: money(subtotal),
-    Discount: subtotal === 0 ? 0 : Math.round(((subtotal - net) / subtotal) * 10000) / 100,
+    Discount: discountPercent,
     TotalPrice: money(net),
     Tax: money(tax),
     GrandTotal: money(net + tax),
     ERP_Order_Number__c: erpOrder?.number ?? null,
     ERP_Order_Id__c: erpOrder?.id ?? null,
+    ...discountApproval(customer, discountPercent, String(system.CreatedDate)),
     OwnerId: customer.salesperson.userId,
-    ...gen.sfSystem(quoteDate),
+    ...system,
   });
   specs.forEach((spec, line) => {
     const { amounts } = lines[line]!;

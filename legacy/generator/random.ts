@@ -85,6 +85,14 @@ export class Random {
   }
 }
 
+/**
+ * The seed of the side stream (`Generation.side`) for a data set's seed: another stream than
+ * the main one of the same seed, so the records drawn from it never shift the others.
+ */
+export function sideSeed(seed: number): number {
+  return (seed ^ 0x5eed_c0de) >>> 0;
+}
+
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const CHECKSUM_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 const SERIAL_SPACE = 62 ** 5;

@@ -33,10 +33,22 @@ export interface ShippedSerial {
   date: string;
 }
 
-/** What a customer's ERP documents leave behind for its balance, assets and warranty work. */
+/** A shipped and invoiced sales order: what a complaint can be about and a credit memo correct. */
+export interface InvoicedOrder {
+  id: string;
+  number: string;
+  invoiceId: string;
+  invoiceNumber: string;
+  invoiceDate: string;
+  specs: readonly LineSpec[];
+  taxPercent: number;
+}
+
+/** What a customer's ERP documents leave behind for its balance, assets, warranty work and cases. */
 export interface SalesHistory {
   receivables: Receivable[];
   serials: ShippedSerial[];
+  invoicedOrders: InvoicedOrder[];
 }
 
 export type OrderState = 'Draft' | 'Open' | 'Released' | 'Invoiced';
@@ -175,6 +187,7 @@ export class SalesDocuments {
 
     const shipmentId = random.guid();
     const shipmentNumber = this.gen.nextNumber('shipment', 'SSH', 6);
+    const shipped = this.gen.timestamp(shipDate);
     erp.salesShipments.insert(
       {
         id: shipmentId,
@@ -186,7 +199,7 @@ export class SalesDocuments {
         orderNumber: number,
         paymentTermsCode: '30 DAYS',
         shipmentMethodCode: 'EXW',
-        lastModifiedDateTime: this.gen.timestamp(shipDate),
+        lastModifiedDateTime: shipped,
       },
       party,
     );
@@ -206,19 +219,143 @@ export class SalesDocuments {
         taxPercent,
         shipmentDate: shipDate,
       });
+      const ledger = {
+        customer,
+        spec,
+        shipmentNumber,
+        sequence: (index + 1) * 10000,
+        orderNumber: number,
+        shipDate,
+        shipped,
+      };
       if (spec.item.serialized) {
         for (let q = 0; q < spec.quantity; q++) {
-          history.serials.push({
-            serial: this.gen.nextNumber('serial', `SN${spec.item.number}-`, 7),
-            item: spec.item,
-            shipmentNumber,
-            date: shipDate,
-          });
+          const serial = this.gen.nextNumber('serial', `SN${spec.item.number}-`, 7);
+          history.serials.push({ serial, item: spec.item, shipmentNumber, date: shipDate });
+          this.writeItemLedgerEntry(ledger, -1, serial);
         }
+      } else {
+        this.writeItemLedgerEntry(ledger, -spec.quantity, '');
       }
     });
-    this.writeInvoice(customer, specs, externalDocumentNumber, shipDate, { id, number }, history.receivables);
+    const invoice = this.writeInvoice(
+      customer,
+      specs,
+      externalDocumentNumber,
+      shipDate,
+      { id, number },
+      history.receivables,
+    );
+    history.invoicedOrders.push({
+      id,
+      number,
+      invoiceId: invoice.id,
+      invoiceNumber: invoice.number,
+      invoiceDate: shipDate,
+      specs,
+      taxPercent,
+    });
     return { id, number };
+  }
+
+  /**
+   * The item ledger entry a shipment line posts (custom API): a sale, negative quantity, one
+   * per unit of a serialized item. Drawn from the side stream.
+   */
+  private writeItemLedgerEntry(
+    line: {
+      customer: Customer;
+      spec: LineSpec;
+      shipmentNumber: string;
+      sequence: number;
+      orderNumber: string;
+      shipDate: string;
+      shipped: string;
+    },
+    quantity: number,
+    serialNumber: string,
+  ): void {
+    const { item } = line.spec;
+    this.gen.erp.itemLedgerEntries.insert({
+      id: this.gen.side.guid(),
+      entryNumber: this.gen.next('itemLedger'),
+      entryType: 'Sale',
+      postingDate: line.shipDate,
+      documentType: 'Sales Shipment',
+      documentNumber: line.shipmentNumber,
+      documentLineNumber: line.sequence,
+      orderNumber: line.orderNumber,
+      itemId: item.id,
+      itemNumber: item.number,
+      description: item.name,
+      customerId: line.customer.id,
+      customerNumber: line.customer.number,
+      quantity,
+      serialNumber,
+      lastModifiedDateTime: line.shipped,
+    });
+  }
+
+  /**
+   * A posted credit memo for a complaint (its case number as the external document number):
+   * one unit of one of the invoice's lines back, at the price and discount invoiced, with tax;
+   * refunded (Paid), so balances and the invoice's remaining amount stay as they are. Drawn
+   * from the side stream.
+   */
+  writeCreditMemo(customer: Customer, order: InvoicedOrder, caseNumber: string, complained: string): void {
+    const { side, erp, setup } = this.gen;
+    const id = side.guid();
+    const from = order.invoiceDate > complained ? order.invoiceDate : complained;
+    const creditMemoDate = clampToAsOf(addDays(from, side.int(1, 14)));
+    const invoiced = side.pick(order.specs);
+    const spec: LineSpec = { item: invoiced.item, quantity: 1, discountPercent: invoiced.discountPercent };
+    const { discount, amounts } = lineAmounts(spec, order.taxPercent);
+    erp.salesCreditMemoLines.insert({
+      id: side.guid(),
+      documentId: id,
+      sequence: 10000,
+      itemId: spec.item.id,
+      accountId: null,
+      lineType: 'Item',
+      lineObjectNumber: spec.item.number,
+      description: spec.item.name,
+      unitOfMeasureCode: spec.item.type === 'Service' ? 'HOUR' : 'PCS',
+      quantity: 1,
+      unitPrice: money(spec.item.unitPriceCents),
+      discountAmount: money(discount),
+      discountPercent: spec.discountPercent,
+      taxCode: order.taxPercent > 0 ? 'TAXABLE' : 'NONTAXABLE',
+      taxPercent: order.taxPercent,
+      amountExcludingTax: money(amounts.excl),
+      totalTaxAmount: money(amounts.tax),
+      amountIncludingTax: money(amounts.incl),
+      netAmount: money(amounts.excl),
+      netTaxAmount: money(amounts.tax),
+      netAmountIncludingTax: money(amounts.incl),
+      shipmentDate: creditMemoDate,
+    });
+    erp.salesCreditMemos.insert(
+      {
+        id,
+        number: this.gen.nextNumber('creditMemo', 'CM', 6),
+        externalDocumentNumber: caseNumber,
+        creditMemoDate,
+        postingDate: creditMemoDate,
+        dueDate: creditMemoDate,
+        currencyId: customer.currencyId,
+        paymentTermsId: setup.paymentTermsId,
+        shipmentMethodId: setup.shipmentMethodId,
+        pricesIncludeTax: false,
+        discountAppliedBeforeTax: true,
+        ...totals(amounts),
+        status: 'Paid',
+        invoiceId: order.invoiceId,
+        invoiceNumber: order.invoiceNumber,
+        customerReturnReasonId: null,
+        lastModifiedDateTime: this.gen.timestamp(creditMemoDate, side),
+      },
+      this.documentParty(customer),
+    );
   }
 
   /** A posted invoice, paid, partly paid or open by its age, with the payments applied to it. */
@@ -229,7 +366,7 @@ export class SalesDocuments {
     invoiceDate: string,
     order: { id: string; number: string } | null,
     receivables: Receivable[],
-  ): void {
+  ): { id: string; number: string } {
     const { random, erp, setup } = this.gen;
     const taxPercent = customer.taxLiable ? 8 : 0;
     const id = random.guid();
@@ -289,7 +426,7 @@ export class SalesDocuments {
       this.documentParty(customer),
     );
     receivables.push({ dueDate, remaining, excl: amounts.excl });
-    if (paid === 0) return;
+    if (paid === 0) return { id, number };
     // A partial settlement arrives in one or two payments; a full one in one.
     const parts =
       settlement === 'partly' && random.chance(0.4)
@@ -322,6 +459,7 @@ export class SalesDocuments {
         lastModifiedDateTime: this.gen.timestamp(postingDate),
       });
     }
+    return { id, number };
   }
 
   private writeQuote(customer: Customer): void {

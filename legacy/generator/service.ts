@@ -1,14 +1,19 @@
 import type { Account } from './accounts.js';
+import { type InstalledBase, WARRANTY_CASES_PER_ENTITLEMENT } from './assets.js';
 import { addDays, DATASET_AS_OF, day } from './calendar.js';
-import type { Generation } from './context.js';
+import type { Generation, Row } from './context.js';
 import type { Customer } from './customers.js';
 import type { Random } from './random.js';
+import type { InvoicedOrder, SalesDocuments } from './salesDocuments.js';
 
-/** About one Account in three has a phone or web support Entitlement. */
-export function writeSupportEntitlement(gen: Generation, customer: Customer, account: Account): void {
-  const { random, crm } = gen;
-  if (!random.chance(0.3)) return;
-  crm.Entitlement.insert({
+/**
+ * About one Account in three has a phone or web support Entitlement (not per incident, no case
+ * limit). Returned, not written: the caller writes it after the account's cases.
+ */
+export function writeSupportEntitlement(gen: Generation, customer: Customer, account: Account): Row | null {
+  const { random } = gen;
+  if (!random.chance(0.3)) return null;
+  return {
     Id: gen.ids.entitlement.next(),
     AccountId: account.id,
     AssetId: null,
@@ -17,19 +22,31 @@ export function writeSupportEntitlement(gen: Generation, customer: Customer, acc
     StartDate: day(-random.int(30, 700)),
     EndDate: day(random.int(-60, 365)),
     Status: 'Active',
+    IsPerIncident: false,
+    CasesPerEntitlement: null,
+    RemainingCases: null,
     ...gen.sfSystem(day(-random.int(30, 700))),
-  });
+  };
 }
 
-/** 0-3 Cases of an Account; a warranty claim points at one of its Assets. */
+/**
+ * 0-3 Cases of an Account; a warranty claim points at one of its Assets and that asset's
+ * warranty Entitlement (using one of its cases), a complaint at one of the customer's invoiced
+ * orders, and about half of those complaints got a credit memo in the ERP. What this adds to
+ * the first version's cases is drawn from the side stream.
+ */
 export function writeCases(
   gen: Generation,
+  sales: SalesDocuments,
   customer: Customer,
   account: Account,
-  assetIds: readonly string[],
+  installed: InstalledBase,
+  invoicedOrders: readonly InvoicedOrder[],
 ): void {
-  const { random, crm } = gen;
+  const { random, side, crm } = gen;
   const { id: accountId, contactIds } = account;
+  const { assetIds, warrantyOf } = installed;
+  const casesUsed = new Map<string, number>();
   const caseCount = random.weighted([
     [0, 50],
     [1, 30],
@@ -45,7 +62,7 @@ export function writeCases(
       ['Escalated', 5],
       ['Closed', 60],
     ]);
-    crm.Case.insert({
+    const row: Row = {
       Id: gen.ids.case.next(),
       CaseNumber: gen.nextNumber('case', '', 8),
       AccountId: accountId,
@@ -63,7 +80,23 @@ export function writeCases(
       ClosedDate: status === 'Closed' ? gen.timestamp(closingDay(random, opened)) : null,
       OwnerId: customer.salesperson.userId,
       ...gen.sfSystem(opened),
-    });
+    };
+    const entitlementId = assetId === null ? undefined : warrantyOf.get(assetId);
+    row.EntitlementId = entitlementId ?? null;
+    if (entitlementId !== undefined) casesUsed.set(entitlementId, (casesUsed.get(entitlementId) ?? 0) + 1);
+    row.ERP_Order_Number__c = null;
+    if (row.Type === 'Complaint' && invoicedOrders.length > 0) {
+      // An order invoiced by the day the complaint came in, when there is one.
+      const before = invoicedOrders.filter((order) => order.invoiceDate <= opened);
+      const order = side.pick(before.length > 0 ? before : invoicedOrders);
+      row.ERP_Order_Number__c = order.number;
+      if (side.chance(0.5)) sales.writeCreditMemo(customer, order, String(row.CaseNumber), opened);
+    }
+    crm.Case.insert(row);
+  }
+  for (const entitlement of installed.entitlements) {
+    const used = casesUsed.get(String(entitlement.Id)) ?? 0;
+    entitlement.RemainingCases = Math.max(0, WARRANTY_CASES_PER_ENTITLEMENT - used);
   }
 }
 
