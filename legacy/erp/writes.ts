@@ -167,6 +167,56 @@ export class Writer {
     return candidate;
   }
 
+  /**
+   * What a posted shipment writes to the item ledger (the custom itemLedgerEntries API): one
+   * sale per shipped item line, one per unit with a new serial number for a serialized item
+   * (item category MACHINE), as the generator writes them.
+   */
+  private itemLedger(order: Row, shipment: Row): { post(line: Row, quantity: number): void } {
+    const table = ENTITY_SETS.itemLedgerEntries.table;
+    let entryNumber = Number(
+      this.store.get(`SELECT MAX("entryNumber") AS n FROM "itemLedgerEntries"`)?.n ?? 0,
+    );
+    let serial = Number(
+      this.store.get(
+        `SELECT MAX(CAST(substr("serialNumber", -7) AS INTEGER)) AS n FROM "itemLedgerEntries" WHERE "serialNumber" LIKE 'SN%-%'`,
+      )?.n ?? 0,
+    );
+    const entry = (line: Row, item: Row, quantity: number, serialNumber: string): Row => ({
+      id: randomUUID(),
+      entryNumber: ++entryNumber,
+      entryType: 'Sale',
+      postingDate: shipment.postingDate,
+      documentType: 'Sales Shipment',
+      documentNumber: shipment.number,
+      documentLineNumber: line.sequence,
+      orderNumber: order.number,
+      itemId: item.id,
+      itemNumber: item.number,
+      description: line.description ?? item.displayName,
+      customerId: order.customerId,
+      customerNumber: order.customerNumber,
+      quantity,
+      serialNumber,
+      lastModifiedDateTime: shipment.lastModifiedDateTime,
+    });
+    return {
+      post: (line, quantity) => {
+        if (line.lineType !== 'Item' || typeof line.itemId !== 'string') return;
+        const item = this.row(ENTITY_SETS.items.table, line.itemId);
+        if (!item) return;
+        if (item.itemCategoryCode === 'MACHINE' && Number.isInteger(quantity)) {
+          for (let unit = 0; unit < quantity; unit++) {
+            const serialNumber = `SN${String(item.number)}-${String(++serial).padStart(7, '0')}`;
+            this.insert(table, entry(line, item, -1, serialNumber));
+          }
+        } else {
+          this.insert(table, entry(line, item, -quantity, ''));
+        }
+      },
+    };
+  }
+
   /** BC requires If-Match on PATCH and DELETE; `*` skips the check. */
   checkEtag(row: Row, ifMatch: string | undefined): void {
     if (ifMatch === undefined || ifMatch.trim() === '') {
@@ -641,6 +691,7 @@ export class Writer {
     let tax = 0;
     let inc = 0;
     const invoiceLines: Row[] = [];
+    const ledger = this.itemLedger(order, shipment);
     for (const line of lines) {
       const toShip = Number(line.quantity) - Number(line.shippedQuantity ?? 0);
       const toInvoice = Number(line.quantity) - Number(line.invoicedQuantity ?? 0);
@@ -660,6 +711,7 @@ export class Writer {
           taxPercent: line.taxPercent,
           shipmentDate: date,
         });
+        ledger.post(line, toShip);
       }
       const invoiced: Row = {
         ...line,

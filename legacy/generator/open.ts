@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { registerFold } from '../crm/fold.js';
 import { type GeneratedSummary, generateDataset } from './generate.js';
-import { CRM_TABLES, type CrmTableName, ERP_TABLES, type ErpTableName } from './model.js';
+import { CRM_TABLES, type CrmTableName, ERP_TABLES, type ErpTableName, type TableDef } from './model.js';
 import { ThreadWriter } from './parallel.js';
 
 export interface DatasetOptions {
@@ -120,9 +120,33 @@ export function ensureDatasetFiles(options: DatasetOptions = {}): DatasetFiles {
   const { seed, customers, dataDir } = validate(options);
   const erpPath = join(dataDir, `erp-${seed}-${customers}.sqlite`);
   const crmPath = join(dataDir, `crm-${seed}-${customers}.sqlite`);
-  if (existsSync(erpPath) && existsSync(crmPath)) return { erpPath, crmPath, generated: false };
+  if (
+    existsSync(erpPath) &&
+    existsSync(crmPath) &&
+    holdsModel(erpPath, ERP_TABLES) &&
+    holdsModel(crmPath, CRM_TABLES)
+  ) {
+    return { erpPath, crmPath, generated: false };
+  }
+  // Missing, or written before a table or field joined the model: written anew (the same seed
+  // gives the same rows, plus the new ones).
   generateFiles(erpPath, crmPath, seed, customers);
   return { erpPath, crmPath, generated: true };
+}
+
+/** Whether a data file has every table and column of the model. */
+function holdsModel(path: string, tables: Record<string, TableDef>): boolean {
+  const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+  try {
+    return Object.values(tables).every((def) => {
+      const present = new Set(
+        (db.prepare(`PRAGMA table_info("${def.name}")`).all() as { name: string }[]).map((c) => c.name),
+      );
+      return Object.keys(def.columns).every((column) => present.has(column));
+    });
+  } finally {
+    db.close();
+  }
 }
 
 function openFile(path: string): Database {

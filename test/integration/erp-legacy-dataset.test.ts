@@ -52,6 +52,7 @@ const LINES: Record<string, [string, string]> = {
   salesQuoteLines: ['salesQuotes', 'salesQuoteLines'],
   salesOrderLines: ['salesOrders', 'salesOrderLines'],
   salesInvoiceLines: ['salesInvoices', 'salesInvoiceLines'],
+  salesCreditMemoLines: ['salesCreditMemos', 'salesCreditMemoLines'],
   salesShipmentLines: ['salesShipments', 'salesShipmentLines'],
 };
 
