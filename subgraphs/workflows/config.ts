@@ -21,6 +21,7 @@ import { fixedCredentials } from '../../lib/legacyCredentials.js';
 import { CRM_DEV_TOKEN, type CrmCredentialsConfig, readCrmCredentials } from '../crm/client/credentials.js';
 import { CRM_API_VERSION_PATTERN } from '../crm/client/crmClient.js';
 import { ERP_DEV_TOKEN, type ErpCredentialsConfig, readErpCredentials } from '../erp/client/credentials.js';
+import { type ApprovalThresholds, readApprovalThresholds } from './approvalRules.js';
 
 /**
  * The workflows subgraph's configuration, read from the environment once (main.ts). A missing
@@ -66,6 +67,11 @@ export interface WorkflowsSubgraphConfig {
   idempotencyRetentionMs: number;
   mirrorBillingAddressToCrm: boolean;
   mirrorBillingContactToErp: boolean;
+  /**
+   * Quote discounts that need an approval before conversion (QUOTE_APPROVAL_MANAGER_ABOVE_PERCENT,
+   * QUOTE_APPROVAL_DIRECTOR_ABOVE_PERCENT): above the first a manager's, above the second a director's.
+   */
+  approvalThresholds: ApprovalThresholds;
   port: number;
   host: string;
   logLevel: string;
@@ -103,6 +109,7 @@ export const WORKFLOWS_SUBGRAPH_DEFAULTS = {
   idempotencyRetentionMs: 7 * 24 * 3_600_000,
   mirrorBillingAddressToCrm: true,
   mirrorBillingContactToErp: true,
+  approvalThresholds: { managerAbovePercent: 10, directorAbovePercent: 20 },
   port: 4003,
   host: '127.0.0.1',
   logLevel: 'info',
@@ -165,6 +172,7 @@ export function readWorkflowsSubgraphConfig(env: Env = process.env): WorkflowsSu
       ) * 3_600_000,
     mirrorBillingAddressToCrm: flag(env, 'WORKFLOWS_MIRROR_BILLING_ADDRESS', d.mirrorBillingAddressToCrm),
     mirrorBillingContactToErp: flag(env, 'WORKFLOWS_MIRROR_BILLING_CONTACT', d.mirrorBillingContactToErp),
+    approvalThresholds: readApprovalThresholds(env, d.approvalThresholds),
     port: integer(env, 'WORKFLOWS_SUBGRAPH_PORT', d.port, 0, 65_535),
     host: text(env, 'WORKFLOWS_SUBGRAPH_HOST', d.host),
     logLevel: logLevel(env),

@@ -2,6 +2,8 @@ import type { Principal } from '../../lib/auth/principal.js';
 import type { RequestScope } from '../../lib/graphqlHttp.js';
 import type { QuoteConversion } from './convertQuoteToOrder.js';
 import type { InteractionLogging } from './logInteraction.js';
+import type { OrderEntry } from './orderEntry.js';
+import type { QuoteApprovals } from './quoteApprovals.js';
 import type { WorkflowStore } from './store/types.js';
 import type { CustomerAddressUpdate } from './updateCustomerAddress.js';
 import type { CustomerContactUpsert } from './upsertCustomerContact.js';
@@ -18,6 +20,10 @@ export interface Workflows {
   updateCustomerAddress: CustomerAddressUpdate;
   upsertCustomerContact: CustomerContactUpsert;
   logInteraction: InteractionLogging;
+  /** requestQuoteApproval, approveQuote, rejectQuote. */
+  quoteApprovals: QuoteApprovals;
+  /** createSalesOrder, changeSalesOrderLines. */
+  orderEntry: OrderEntry;
 }
 
 /**

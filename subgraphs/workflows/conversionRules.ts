@@ -95,6 +95,22 @@ export function orderLinesFor(
       },
     );
   }
+  checkCustomerAndProducts(customer, lines, products, { quoteId: quote.id });
+  checkCredit(customer, quote.grandTotal);
+  return lines;
+}
+
+/**
+ * The rules every new order line set meets, whichever way the order comes (a quote's conversion,
+ * order entry, lines added to an order): the customer not blocked, every product known to the
+ * ERP and not blocked for sale. `about` names the request in the products' refusals.
+ */
+export function checkCustomerAndProducts(
+  customer: ErpCustomerForWrite,
+  lines: readonly { sku: string }[],
+  products: readonly ErpProductForOrder[],
+  about: Record<string, unknown>,
+): void {
   if (customer.blocked !== null) {
     throw appError(
       'CUSTOMER_BLOCKED',
@@ -107,7 +123,7 @@ export function orderLinesFor(
   const unknown = skus.filter((sku) => !known.has(sku));
   if (unknown.length > 0) {
     throw appError('UNKNOWN_PRODUCT', `The ERP has no product ${unknown.join(', ')}.`, {
-      quoteId: quote.id,
+      ...about,
       skus: unknown,
     });
   }
@@ -117,27 +133,28 @@ export function orderLinesFor(
       'PRODUCT_BLOCKED',
       `Product ${blockedProducts.join(', ')} is blocked for sale in the ERP.`,
       {
-        quoteId: quote.id,
+        ...about,
         skus: blockedProducts,
       },
     );
   }
-  checkCredit(customer, quote);
-  return lines;
 }
 
 /**
- * The balance is what the customer owes now; the order adds its total including tax (the
- * quote's grand total). A customer without a credit limit may order any amount.
+ * The balance is what the customer owes now; the order adds its total (a quote's grand total
+ * including tax; order entry's estimate). A customer without a credit limit may order any amount.
  */
-function checkCredit(customer: ErpCustomerForWrite, quote: QuoteForConversion): void {
+export function checkCredit(
+  customer: ErpCustomerForWrite,
+  total: { amount: number; currencyCode: string | null },
+): void {
   if (customer.creditLimit === null) return;
   const limit = toCents(customer.creditLimit);
   const balance = toCents(customer.balance);
-  const orderTotal = toCents(quote.grandTotal.amount);
+  const orderTotal = toCents(total.amount);
   const over = balance + orderTotal - limit;
   if (over <= 0) return;
-  const currencyCode = customer.currencyCode || quote.grandTotal.currencyCode || '';
+  const currencyCode = customer.currencyCode || total.currencyCode || '';
   const unit = currencyCode ? ` ${currencyCode}` : '';
   throw appError(
     'CREDIT_LIMIT_EXCEEDED',

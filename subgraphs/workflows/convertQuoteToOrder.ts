@@ -5,6 +5,7 @@ import { type CrmWrites, quoteLinkOf } from '../crm/client/writes.js';
 import type { ErpOrderSummary, NewOrderLine } from '../erp/client/writeModels.js';
 import { ERP_FIELD_LIMITS, type ErpWrites } from '../erp/client/writes.js';
 import type { MutationConvertQuoteToOrderArgs } from './__generated__/resolvers-types.js';
+import { type ApprovalThresholds, checkDiscountApproval } from './approvalRules.js';
 import type { CallScope } from './context.js';
 import { orderLinesFor, quotedSkus, type RuleReads } from './conversionRules.js';
 import type { Coordinator, RunState } from './idempotency.js';
@@ -33,6 +34,8 @@ export interface ConvertDeps {
   crm: CrmWrites;
   coordinator: Coordinator;
   writeBacks: WriteBacks;
+  /** Which quote discounts need an approval before they convert (approvalRules.ts). */
+  approvalThresholds: ApprovalThresholds;
   /** Test seam: called right after the ERP accepted the order, before the CRM write-back. */
   afterErpOrderCreated?: (order: ErpOrderSummary) => void | Promise<void>;
 }
@@ -141,6 +144,8 @@ export class QuoteConversion {
         );
       }
       const lines = orderLinesFor(quote, erpCustomerId, await ruleReads!);
+      // A discount that needs an approval converts only with one that covers it.
+      checkDiscountApproval(quote, this.deps.approvalThresholds);
       await state.note(CREATE_SENT);
       existing = await this.create(erpCustomerId, quoteNumber, lines, scope);
       orderCreated = true;

@@ -7,12 +7,14 @@ import { LegacyError } from '../../lib/errors.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
 import { createSubgraphServer } from '../../lib/subgraphServer.js';
+import { CrmApprovalWrites } from '../crm/client/approvalWrites.js';
 import { crmTokenSource } from '../crm/client/credentials.js';
 import { CrmClient } from '../crm/client/crmClient.js';
 import { InvalidatingCrmWrites } from '../crm/client/invalidatingWrites.js';
 import { erpTokenSource } from '../erp/client/credentials.js';
 import { ErpClient } from '../erp/client/erpClient.js';
 import { InvalidatingErpWrites } from '../erp/client/invalidatingWrites.js';
+import { ErpOrderWrites } from '../erp/client/orderWrites.js';
 import type { ErpOrderSummary } from '../erp/client/writeModels.js';
 import type { WorkflowsSubgraphConfig } from './config.js';
 import { createContextFactory, type WorkflowsContext } from './context.js';
@@ -20,6 +22,8 @@ import { CONVERT_OPERATION, QuoteConversion } from './convertQuoteToOrder.js';
 import type { CustomerChangeDeps } from './customerRecords.js';
 import { Coordinator } from './idempotency.js';
 import { InteractionLogging } from './logInteraction.js';
+import { OrderEntry } from './orderEntry.js';
+import { QuoteApprovals } from './quoteApprovals.js';
 import { resolvers } from './resolvers/index.js';
 import { RedisWorkflowStore } from './store/redisStore.js';
 import { SqliteWorkflowStore } from './store/sqliteStore.js';
@@ -116,25 +120,19 @@ export function createWorkflowsSubgraph(
     deps.cache ?? (config.cache.mode === 'redis' ? undefined : null),
     logger,
   );
-  const erp = new InvalidatingErpWrites(
-    erpClient,
-    cache,
-    erpCacheScope({
-      url: config.erpUrl,
-      companyId: config.erpCompanyId,
-      companyName: config.erpCompanyName,
-      visibility: erpCredentials.visibility,
-    }),
-  );
-  const crm = new InvalidatingCrmWrites(
-    crmClient,
-    cache,
-    crmCacheScope({
-      url: config.crmUrl,
-      apiVersion: config.crmApiVersion,
-      visibility: crmCredentials.visibility,
-    }),
-  );
+  const erpScope = erpCacheScope({
+    url: config.erpUrl,
+    companyId: config.erpCompanyId,
+    companyName: config.erpCompanyName,
+    visibility: erpCredentials.visibility,
+  });
+  const crmScope = crmCacheScope({
+    url: config.crmUrl,
+    apiVersion: config.crmApiVersion,
+    visibility: crmCredentials.visibility,
+  });
+  const erp = new InvalidatingErpWrites(erpClient, cache, erpScope);
+  const crm = new InvalidatingCrmWrites(crmClient, cache, crmScope);
   const coordinator = new Coordinator(store, {
     owner,
     leaseMs: config.leaseMs,
@@ -157,6 +155,7 @@ export function createWorkflowsSubgraph(
     crm,
     coordinator,
     writeBacks,
+    approvalThresholds: config.approvalThresholds,
     ...(deps.afterErpOrderCreated ? { afterErpOrderCreated: deps.afterErpOrderCreated } : {}),
   });
   const customerChanges: CustomerChangeDeps = {
@@ -174,6 +173,17 @@ export function createWorkflowsSubgraph(
     updateCustomerAddress: new CustomerAddressUpdate(customerChanges),
     upsertCustomerContact: new CustomerContactUpsert(customerChanges),
     logInteraction: new InteractionLogging(customerChanges),
+    quoteApprovals: new QuoteApprovals({
+      crm: new CrmApprovalWrites(crmClient, cache, crmScope),
+      coordinator,
+      thresholds: config.approvalThresholds,
+    }),
+    orderEntry: new OrderEntry({
+      erp,
+      orders: new ErpOrderWrites(erpClient, cache, erpScope),
+      crm,
+      coordinator,
+    }),
   };
 
   const subgraph = createSubgraphServer<WorkflowsContext>({

@@ -1,5 +1,7 @@
 import type { ConvertResult } from './convertQuoteToOrder.js';
 import type { InteractionResult } from './logInteraction.js';
+import type { ChangeLinesResult, CreateOrderResult } from './orderEntry.js';
+import type { ApprovalResult } from './quoteApprovals.js';
 import type { AddressResult } from './updateCustomerAddress.js';
 import type { ContactResult } from './upsertCustomerContact.js';
 
@@ -11,3 +13,6 @@ export type ConvertPayloadModel = ConvertResult & { replayed: boolean };
 export type AddressPayloadModel = AddressResult;
 export type ContactPayloadModel = ContactResult;
 export type InteractionPayloadModel = InteractionResult & { replayed: boolean };
+export type QuoteApprovalPayloadModel = ApprovalResult & { replayed: boolean };
+export type CreateOrderPayloadModel = CreateOrderResult & { replayed: boolean };
+export type ChangeLinesPayloadModel = ChangeLinesResult & { replayed: boolean };

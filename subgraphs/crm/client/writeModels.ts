@@ -1,4 +1,5 @@
 import type { PostalAddress } from '../../../lib/domain.js';
+import type { QuoteApprovalRecord } from './approvalFields.js';
 import type { CrmContactRole, CrmInteractionType } from './models.js';
 
 /**
@@ -90,6 +91,10 @@ export interface QuoteForConversion {
   linkedOrder: { number: string; id: string | null } | null;
   /** What the order will cost the customer (with tax), in the quote's currency. */
   grandTotal: { amount: number; currencyCode: string | null };
+  /** The quote's discount in percent of its subtotal (approvalFields.ts discountPercentOf). */
+  discountPercent: number;
+  /** The discount approval recorded on the quote. */
+  approval: QuoteApprovalRecord;
   lines: QuoteLineForConversion[];
 }
 

@@ -1,4 +1,10 @@
 import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
+import {
+  approvalOf,
+  discountPercentOf,
+  QUOTE_APPROVAL_FIELDS,
+  type SfQuoteApprovalFields,
+} from './approvalFields.js';
 import type { CrmClient } from './crmClient.js';
 import { toSalesforceId18 } from './ids.js';
 import { CONTACT_ROLE_VALUES, TASK_SUBTYPES } from './picklists.js';
@@ -71,6 +77,9 @@ const QUOTE_SELECT = [
   'ERP_Order_Number__c',
   'ERP_Order_Id__c',
   'LastModifiedDate',
+  // Conversion checks the discount against its approval (workflows/approvalRules.ts).
+  'Subtotal',
+  ...QUOTE_APPROVAL_FIELDS,
 ] as const;
 const QUOTE_LINE_SELECT = [
   'Id',
@@ -185,7 +194,10 @@ function contactFields(
   };
 }
 
-function quoteOf(quote: SfQuoteForWrite, lines: SfQuoteLineForWrite[]): QuoteForConversion {
+function quoteOf(
+  quote: SfQuoteForWrite & SfQuoteApprovalFields & { Subtotal?: number | null },
+  lines: SfQuoteLineForWrite[],
+): QuoteForConversion {
   // Whichever total the CRM filled in, else the lines' own.
   const grandTotal =
     quote.GrandTotal ?? quote.TotalPrice ?? lines.reduce((sum, line) => sum + (line.TotalPrice ?? 0), 0);
@@ -202,6 +214,8 @@ function quoteOf(quote: SfQuoteForWrite, lines: SfQuoteLineForWrite[]): QuoteFor
       ? { number: quote.ERP_Order_Number__c, id: quote.ERP_Order_Id__c }
       : null,
     grandTotal: { amount: grandTotal, currencyCode: quote.CurrencyIsoCode || null },
+    discountPercent: discountPercentOf(quote.Subtotal, quote.TotalPrice),
+    approval: approvalOf(quote),
     lines: lines.map((line) => ({
       id: line.Id,
       lineNumber: line.LineNumber,
@@ -516,12 +530,18 @@ export class CrmWrites {
   }
 
   /** The API's path (e.g. /services/data/v62.0), as composite subrequest URLs need it. */
-  private servicePath(): string {
+  protected servicePath(): string {
     return new URL(this.client.http.resolve('x')).pathname.replace(/\/x$/, '');
   }
 
-  private async composite(
-    compositeRequest: { method: string; url: string; referenceId: string; body: unknown }[],
+  protected async composite(
+    compositeRequest: {
+      method: string;
+      url: string;
+      referenceId: string;
+      body: unknown;
+      httpHeaders?: Record<string, string>;
+    }[],
     label: string,
     requestId?: string,
   ): Promise<void> {

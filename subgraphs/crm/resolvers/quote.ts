@@ -22,6 +22,18 @@ export const Quote: QuoteResolvers = {
   // A quote read in a customer's list comes without its lines: read them with the quote.
   lines: async (q, _args, ctx) => q.lines ?? (await ctx.loaders.quoteById.load(q.id))?.lines ?? [],
   order: (q) => (q.orderNumber ? { number: q.orderNumber } : null),
+  approval: ({ approval }) =>
+    approval?.status
+      ? {
+          status: approval.status,
+          level: approval.level,
+          discountPercent: approval.percent,
+          requestedBy: approval.requestedBy,
+          decidedBy: approval.decidedBy,
+          decidedAt: approval.decidedAt,
+          comment: approval.comment,
+        }
+      : null,
 };
 
 export const QuoteLine: QuoteLineResolvers = {

@@ -97,6 +97,8 @@ export interface ErpSalesOrder {
   total: Money;
   fullyShipped: boolean;
   shipToAddress: ErpAddress | null;
+  /** The order's version (BC's ETag): what a change of its lines is based on. */
+  version: string | null;
   /** Present when the order was read with its lines. */
   lines?: ErpOrderLine[];
 }

@@ -248,6 +248,7 @@ export function modelsOf(localCurrencyCode: string) {
       total: money(order.totalAmountIncludingTax, currencyCode),
       fullyShipped: order.fullyShipped === true,
       shipToAddress: shipToOf(order),
+      version: typeof order['@odata.etag'] === 'string' ? order['@odata.etag'] : null,
       ...(order.salesOrderLines ? { lines: order.salesOrderLines.map(orderLine) } : {}),
     };
   }

@@ -77,6 +77,8 @@ export interface BcSalesOrder extends BcDocumentAddress {
   fullyShipped: boolean | null;
   /** Draft | In Review | Open | Released */
   status: string;
+  /** The record's version (ETag), on every entity BC answers with. */
+  '@odata.etag'?: string;
   /** Present when read with `$expand=salesOrderLines`. */
   salesOrderLines?: BcSalesOrderLine[];
 }

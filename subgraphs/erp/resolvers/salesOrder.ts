@@ -19,6 +19,7 @@ export const SalesOrder: SalesOrderResolvers = {
   orderDate: (order) => order.orderDate,
   requestedDeliveryDate: (order) => order.requestedDeliveryDate,
   externalDocumentNumber: (order) => order.externalDocumentNumber,
+  version: (order) => order.version,
   customer: (order) => (order.customerId ? { id: order.customerId } : null),
   subtotal: (order) => order.subtotal,
   tax: (order) => order.tax,

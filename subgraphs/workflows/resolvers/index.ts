@@ -1,8 +1,11 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { Mutation } from './mutation.js';
 import {
+  ChangeSalesOrderLinesPayload,
   ConvertQuoteToOrderPayload,
+  CreateSalesOrderPayload,
   LogInteractionPayload,
+  QuoteApprovalPayload,
   UpdateCustomerAddressPayload,
   UpsertCustomerContactPayload,
 } from './payloads.js';
@@ -17,4 +20,7 @@ export const resolvers: Resolvers = {
   UpdateCustomerAddressPayload,
   UpsertCustomerContactPayload,
   LogInteractionPayload,
+  QuoteApprovalPayload,
+  CreateSalesOrderPayload,
+  ChangeSalesOrderLinesPayload,
 };

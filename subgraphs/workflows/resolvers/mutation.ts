@@ -5,4 +5,9 @@ export const Mutation: MutationResolvers = {
   updateCustomerAddress: (_parent, { input }, ctx) => ctx.workflows.updateCustomerAddress.update(input, ctx),
   upsertCustomerContact: (_parent, { input }, ctx) => ctx.workflows.upsertCustomerContact.upsert(input, ctx),
   logInteraction: (_parent, { input }, ctx) => ctx.workflows.logInteraction.log(input, ctx),
+  requestQuoteApproval: (_parent, args, ctx) => ctx.workflows.quoteApprovals.run('request', args, ctx),
+  approveQuote: (_parent, args, ctx) => ctx.workflows.quoteApprovals.run('approve', args, ctx),
+  rejectQuote: (_parent, args, ctx) => ctx.workflows.quoteApprovals.run('reject', args, ctx),
+  createSalesOrder: (_parent, { input }, ctx) => ctx.workflows.orderEntry.create(input, ctx),
+  changeSalesOrderLines: (_parent, { input }, ctx) => ctx.workflows.orderEntry.change(input, ctx),
 };

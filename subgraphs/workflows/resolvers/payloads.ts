@@ -1,6 +1,9 @@
 import type {
+  ChangeSalesOrderLinesPayloadResolvers,
   ConvertQuoteToOrderPayloadResolvers,
+  CreateSalesOrderPayloadResolvers,
   LogInteractionPayloadResolvers,
+  QuoteApprovalPayloadResolvers,
   UpdateCustomerAddressPayloadResolvers,
   UpsertCustomerContactPayloadResolvers,
 } from '../__generated__/resolvers-types.js';
@@ -65,6 +68,39 @@ export const UpsertCustomerContactPayload: UpsertCustomerContactPayloadResolvers
   lastModified: (payload) => payload.lastModified,
   outcomes: (payload, _args, ctx) => liveOutcomes(ctx.store, payload.outcomes, payload.pendingWriteBackId),
   pendingWriteBack: (payload, _args, ctx) => pendingWriteBack(ctx.store, payload.pendingWriteBackId),
+};
+
+export const QuoteApprovalPayload: QuoteApprovalPayloadResolvers = {
+  quote: (payload) => ({ __typename: 'Quote', id: payload.quoteId }),
+  status: (payload) => payload.status,
+  level: (payload) => payload.level,
+  threshold: (payload) => payload.threshold,
+  discountPercent: (payload) => payload.discountPercent,
+  approvalPercent: (payload) => payload.approvalPercent,
+  requestedBy: (payload) => payload.requestedBy,
+  decidedBy: (payload) => payload.decidedBy,
+  decidedAt: (payload) => payload.decidedAt,
+  comment: (payload) => payload.comment,
+  replayed: (payload) => payload.replayed,
+  outcomes: (payload) => payload.outcomes,
+};
+
+export const CreateSalesOrderPayload: CreateSalesOrderPayloadResolvers = {
+  order: (payload) => ({ __typename: 'SalesOrder', number: payload.orderNumber }),
+  customer: (payload) => ({ __typename: 'Customer', id: payload.customerId }),
+  orderCreated: (payload) => payload.orderCreated,
+  replayed: (payload) => payload.replayed,
+  outcomes: (payload) => payload.outcomes,
+};
+
+export const ChangeSalesOrderLinesPayload: ChangeSalesOrderLinesPayloadResolvers = {
+  order: (payload) => ({ __typename: 'SalesOrder', number: payload.orderNumber }),
+  version: (payload) => payload.version,
+  changed: (payload) => payload.changed,
+  added: (payload) => payload.added,
+  removed: (payload) => payload.removed,
+  replayed: (payload) => payload.replayed,
+  outcomes: (payload) => payload.outcomes,
 };
 
 export const LogInteractionPayload: LogInteractionPayloadResolvers = {
