@@ -75,6 +75,11 @@ export const ERROR_CODES = {
   CASE_CLOSED: 'The support case is closed.',
   /** The sales order can no longer be changed (released, shipped or invoiced). */
   ORDER_NOT_CHANGEABLE: 'The sales order cannot be changed in its current state.',
+  /**
+   * The CRM account cannot become an ERP customer as it stands (no name, or values the ERP cannot
+   * hold); extensions list each field and why, so someone can correct the account first.
+   */
+  ACCOUNT_NOT_ONBOARDABLE: 'The CRM account cannot be made an ERP customer as it stands.',
   /** Anything unexpected: details are in the logs under the request id, never in the answer. */
   INTERNAL_SERVER_ERROR: 'Internal server error.',
 } as const;
