@@ -91,6 +91,11 @@ export class Generation {
     return ++this.series[series];
   }
 
+  /** Whether a series has issued a value yet. */
+  has(series: Series): boolean {
+    return this.series[series] > 0;
+  }
+
   /** The next value of a series as a document number: `SO000001`. */
   nextNumber(series: Series, prefix: string, width = 6): string {
     return `${prefix}${String(this.next(series)).padStart(width, '0')}`;

@@ -90,7 +90,11 @@ export function writeCases(
       const before = invoicedOrders.filter((order) => order.invoiceDate <= opened);
       const order = side.pick(before.length > 0 ? before : invoicedOrders);
       row.ERP_Order_Number__c = order.number;
-      if (side.chance(0.5)) sales.writeCreditMemo(customer, order, String(row.CaseNumber), opened);
+      // About half; the first complaint about an order always, so every data set has one.
+      const refunded = side.chance(0.5);
+      if (refunded || !gen.has('creditMemo')) {
+        sales.writeCreditMemo(customer, order, String(row.CaseNumber), opened);
+      }
     }
     crm.Case.insert(row);
   }

@@ -225,6 +225,26 @@ describe('complaints and credit memos', () => {
   });
 });
 
+describe('a small data set', () => {
+  it('has a credit memo too: the first complaint about an order always gets one', () => {
+    const small = openDataset({ customers: 60 });
+    try {
+      expect(small.summary.counts.erp.salesCreditMemos).toBeGreaterThan(0);
+      const [first] = all(
+        small.erp,
+        `SELECT externalDocumentNumber FROM salesCreditMemos WHERE number = 'CM000001'`,
+      );
+      const [complaint] = all(
+        small.crm,
+        `SELECT CaseNumber FROM "Case" WHERE ERP_Order_Number__c IS NOT NULL ORDER BY CaseNumber LIMIT 1`,
+      );
+      expect(first!.externalDocumentNumber).toBe(complaint!.CaseNumber);
+    } finally {
+      small.close();
+    }
+  });
+});
+
 describe('entitlements and warranty claims', () => {
   const entitlements = all(crm, 'SELECT * FROM Entitlement');
 
