@@ -22,6 +22,8 @@ export interface CrmContext {
   batching: boolean;
   /** The shared cache, when on: the accounts page reads through it as the loaders do. */
   cache?: CacheScope;
+  /** What time it is: warranties are judged as of today (a seam tests set). */
+  now: () => Date;
 }
 
 export function createContextFactory(options: {
@@ -31,8 +33,11 @@ export function createContextFactory(options: {
   cache?: CacheScope;
   /** Per-user mode (CRM_PER_USER): each caller's own Salesforce user's tokens. */
   userTokens?: CrmUserTokens | undefined;
+  /** The clock (default: the system's). */
+  now?: () => Date;
 }): (scope: RequestScope) => Promise<CrmContext> {
   const { batching, cache } = options;
+  const now = options.now ?? (() => new Date());
   const owners = new CrmOwners(options.reads, options.userTokens);
   return async ({ requestId, logger, principal }) => {
     // A sales:own caller's reads carry the ownership condition, a per-user caller's their own
@@ -47,6 +52,7 @@ export function createContextFactory(options: {
       loaders: createLoaders({ reads, batching, requestId, cache: requestCache }),
       batching,
       cache: requestCache,
+      now,
     };
   };
 }

@@ -16,7 +16,10 @@ import { resolvers } from './resolvers/index.js';
 export const CRM_SCHEMA_PATH = new URL('../../schema/crm.graphql', import.meta.url);
 
 export type CrmSubgraph = SystemSubgraph<CrmClient>;
-export type CrmSubgraphDeps = SystemSubgraphDeps;
+export type CrmSubgraphDeps = SystemSubgraphDeps & {
+  /** The clock warranties are judged by (default: the system's); tests fix the day. */
+  now?: () => Date;
+};
 
 /** The CRM subgraph: schema, resolvers and a per-request context around one CRM client. Never listens. */
 export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDeps = {}): CrmSubgraph {
@@ -55,6 +58,7 @@ export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDe
       reads: new CrmReads(client),
       batching: config.batching,
       userTokens,
+      ...(deps.now ? { now: deps.now } : {}),
       cache: readCacheScope(
         cache,
         config.cache,

@@ -153,6 +153,27 @@ const LOADERS = {
     keyOf: exact,
     cache: { type: 'crm.case-by-number', ttlMs: activityTtl },
   }),
+  /** Assets by serial number: Salesforce compares them case-insensitively, and so do the keys. */
+  assetBySerialNumber: loader({
+    read: (crm, serials, { requestId }) => crm.assetsBySerialNumber(serials, requestId),
+    keyOf: anyCase,
+    cache: { type: 'crm.asset-by-serial', ttlMs: activityTtl, generationsOf: () => [CRM_GENERATIONS.lists] },
+  }),
+  /** An asset's entitlements: what its warranty is judged on (a case opened uses one up, so: lists). */
+  entitlementsOfAsset: loader({
+    read: (crm, assetIds, { requestId }) => crm.entitlementsOfAssets(assetIds, requestId),
+    keyOf: exact,
+    cache: {
+      type: 'crm.entitlements-of-asset',
+      ttlMs: activityTtl,
+      generationsOf: () => [CRM_GENERATIONS.lists],
+    },
+  }),
+  supportCasesOfAsset: loader({
+    read: (crm, assetIds, { requestId }) => crm.supportCasesOfAssets(assetIds, requestId),
+    keyOf: exact,
+    cache: { type: 'crm.cases-of-asset', ttlMs: activityTtl, generationsOf: () => [CRM_GENERATIONS.lists] },
+  }),
   productBySku: loader({
     read: (crm, skus, { requestId }) => crm.productsBySku(skus, requestId),
     keyOf: exact,

@@ -1,5 +1,6 @@
 import type {
   CrmAccount,
+  CrmAsset,
   CrmContact,
   CrmInteraction,
   CrmOpportunity,
@@ -46,6 +47,21 @@ export type OpportunityModel = CrmOpportunity;
 export type QuoteModel = CrmQuote;
 export type QuoteLineModel = CrmQuoteLine;
 export type SupportCaseModel = CrmSupportCase;
+
+/**
+ * A unit by serial number, with its CRM asset once looked up: null when the CRM holds none (or
+ * none the caller may see), undefined when not read yet.
+ */
+export interface AssetModel {
+  serialNumber: string;
+  asset?: CrmAsset | null;
+}
+
+/** A unit's warranty by serial number; the asset as far as already read (see AssetModel). */
+export interface WarrantyModel {
+  serialNumber: string;
+  asset?: CrmAsset | null;
+}
 
 export interface ProductModel {
   sku: string;

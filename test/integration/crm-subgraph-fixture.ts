@@ -2,9 +2,12 @@ import { type CrmStandInOptions, createCrmStandIn } from '../../legacy/crm/creat
 import { type Dataset, openDataset } from '../../legacy/generator/open.js';
 import type { SimConfig, SimStats } from '../../legacy/sim/simulator.js';
 import { readLegacyCacheConfig } from '../../lib/cacheConfig.js';
-import type { Logger } from '../../lib/logger.js';
 import { CRM_SUBGRAPH_DEFAULTS, type CrmSubgraphConfig } from '../../subgraphs/crm/config.js';
-import { type CrmSubgraph, createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
+import {
+  type CrmSubgraph,
+  type CrmSubgraphDeps,
+  createCrmSubgraph,
+} from '../../subgraphs/crm/createCrmSubgraph.js';
 import { testAuth } from '../helpers/auth.js';
 import { closeServer, listen } from '../helpers/servers.js';
 
@@ -41,7 +44,7 @@ export async function startCrmFixture(
     ...options.subgraph,
   };
   const subgraphs: { subgraph: CrmSubgraph; url: string }[] = [];
-  async function startSubgraph(overrides: Partial<CrmSubgraphConfig> = {}, deps: { logger?: Logger } = {}) {
+  async function startSubgraph(overrides: Partial<CrmSubgraphConfig> = {}, deps: CrmSubgraphDeps = {}) {
     const subgraph = createCrmSubgraph({ ...config, ...overrides }, deps);
     const url = await listen(subgraph.server);
     subgraphs.push({ subgraph, url });

@@ -139,6 +139,36 @@ export const CASE_FIELDS = [
   'IsClosed',
   'CreatedDate',
   'ClosedDate',
+  'AssetId',
+  'Asset.SerialNumber',
+  'EntitlementId',
+  'ERP_Order_Number__c',
+] as const;
+
+export const ASSET_FIELDS = [
+  'Id',
+  'AccountId',
+  'Account.ERP_Customer_Id__c',
+  'ContactId',
+  'Name',
+  'SerialNumber',
+  'Status',
+  'InstallDate',
+  'PurchaseDate',
+  'ERP_Shipment_Number__c',
+] as const;
+
+export const ENTITLEMENT_FIELDS = [
+  'Id',
+  'AssetId',
+  'Name',
+  'Type',
+  'Status',
+  'StartDate',
+  'EndDate',
+  'IsPerIncident',
+  'CasesPerEntitlement',
+  'RemainingCases',
 ] as const;
 
 export const PRODUCT_FIELDS = ['Id', 'ProductCode', 'Family'] as const;
@@ -209,6 +239,14 @@ export const CHILD_LISTS = {
     fields: CASE_FIELDS,
     orderBy: [{ field: 'CreatedDate', direction: 'DESC' }, byId('DESC')],
   },
+  /** The account's installed base, newest purchase first. */
+  assets: {
+    ...ofAccount,
+    relationship: 'Assets',
+    object: 'Asset',
+    fields: ASSET_FIELDS,
+    orderBy: [{ field: 'PurchaseDate', direction: 'DESC' }, byId('DESC')],
+  },
   /** Quote lines of a product (by SKU): the quotes that include it, newest first. */
   productQuoteLines: {
     parent: 'Product2',
@@ -227,6 +265,7 @@ export type ChildListName = keyof typeof CHILD_LISTS;
 export const FIELD_KINDS: Partial<Record<FilterField, 'date' | 'datetime' | 'string'>> = {
   ActivityDate: 'date',
   CloseDate: 'date',
+  PurchaseDate: 'date',
   ActivityDateTime: 'datetime',
   CreatedDate: 'datetime',
 };

@@ -1,6 +1,7 @@
 import { CHILD_LISTS, type ChildListName } from './fields.js';
 import { isKeysetFor, type KeysetPosition } from './keyset.js';
 import type {
+  CrmAsset,
   CrmContact,
   CrmInteraction,
   CrmOpportunity,
@@ -166,6 +167,7 @@ export const ACCOUNT_LISTS = {
   opportunities: childList<CrmOpportunity>('opportunities', 'opportunities'),
   quotes: childList<CrmQuote>('quotes', 'quotes'),
   supportCases: childList<CrmSupportCase>('cases', 'cases'),
+  assets: childList<CrmAsset>('assets', 'assets'),
 };
 
 /** The quotes that include a product (by SKU): its quote lines, newest first. */

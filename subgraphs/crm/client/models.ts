@@ -137,6 +137,47 @@ export interface CrmSupportCase {
   closedAt: string | null;
   account: CrmAccountRef | null;
   contactId: string | null;
+  /** The serial number of the unit the case is about (its asset's), if any. */
+  assetSerialNumber: string | null;
+  /** The entitlement the case was opened under (a warranty claim's). */
+  entitlementId: string | null;
+  /** The ERP sales order the case is about (a complaint's). */
+  orderNumber: string | null;
+}
+
+/** A unit installed at a customer (a CRM Asset), by the serial number the ERP shipped it with. */
+export interface CrmAsset {
+  id: string;
+  serialNumber: string | null;
+  name: string | null;
+  /** Purchased, Shipped, Installed, Registered, Obsolete. */
+  status: string | null;
+  installDate: string | null;
+  purchaseDate: string | null;
+  account: CrmAccountRef | null;
+  contactId: string | null;
+  /** The ERP shipment the unit left on. */
+  shipmentNumber: string | null;
+}
+
+/** What a customer is entitled to (a CRM Entitlement): a warranty on an asset, or a support contract. */
+export interface CrmEntitlement {
+  id: string;
+  assetId: string | null;
+  name: string | null;
+  /** Warranty, Phone Support, Web Support, … */
+  type: string | null;
+  /** Active, Expired, Inactive: the CRM's own word, which the dates decide (warrantyRules.ts). */
+  status: string | null;
+  /** First and last day covered (YYYY-MM-DD). */
+  startDate: string | null;
+  endDate: string | null;
+  /** Each case opened under it uses one of `casesPerEntitlement`. */
+  isPerIncident: boolean;
+  /** Null: no limit. */
+  casesPerEntitlement: number | null;
+  /** Null: no limit. */
+  remainingCases: number | null;
 }
 
 /** The CRM's catalogue entry of an ERP product. */

@@ -3,11 +3,13 @@ import type { AccessTokenSource } from '../../../lib/legacyCredentials.js';
 import type { CallContext, CrmClient } from './crmClient.js';
 import {
   ACCOUNT_FIELDS,
+  ASSET_FIELDS,
   CASE_FIELDS,
   CHILD_LISTS,
   type ChildListName,
   type ChildListSpec,
   CONTACT_FIELDS,
+  ENTITLEMENT_FIELDS,
   EVENT_FIELDS,
   OPPORTUNITY_FIELDS,
   PRODUCT_FIELDS,
@@ -26,7 +28,9 @@ import {
 } from './lists.js';
 import type {
   CrmAccount,
+  CrmAsset,
   CrmContact,
+  CrmEntitlement,
   CrmInteraction,
   CrmOpportunity,
   CrmProduct,
@@ -49,8 +53,10 @@ import {
 } from './soql.js';
 import {
   accountOf,
+  assetOf,
   CHILD_LIST_MODELS,
   contactOf,
+  entitlementOf,
   eventOf,
   opportunityOf,
   productOf,
@@ -62,8 +68,10 @@ import {
 import type {
   AccountChildrenRecord,
   AccountRecord,
+  AssetRecord,
   CaseRecord,
   ContactRecord,
+  EntitlementRecord,
   EventRecord,
   OpportunityRecord,
   Product2Record,
@@ -85,6 +93,12 @@ import type {
 const OLDEST_FIRST: readonly OrderKey[] = [
   { field: 'CreatedDate', direction: 'ASC' },
   { field: 'Id', direction: 'ASC' },
+];
+
+/** Newest first, by a date and then Id (an asset's entitlements, cases). */
+const newestBy = (field: 'CreatedDate' | 'EndDate'): readonly OrderKey[] => [
+  { field, direction: 'DESC' },
+  { field: 'Id', direction: 'DESC' },
 ];
 
 /** Salesforce key prefixes: what kind of record an id names. */
@@ -207,6 +221,31 @@ const LOOKUPS = {
       { field: 'Id', direction: 'DESC' },
     ],
   }),
+  /** Salesforce compares text case-insensitively: so does the lookup of its answers. */
+  assetsBySerialNumber: lookup<AssetRecord>({
+    object: 'Asset',
+    fields: ASSET_FIELDS,
+    field: 'SerialNumber',
+    normalise: anyCase,
+    label: 'assets by serial number',
+    orderBy: OLDEST_FIRST,
+  }),
+  entitlementsOfAssets: lookup<EntitlementRecord>({
+    object: 'Entitlement',
+    fields: ENTITLEMENT_FIELDS,
+    field: 'AssetId',
+    normalise: exact,
+    label: 'entitlements by asset',
+    orderBy: newestBy('EndDate'),
+  }),
+  supportCasesOfAssets: lookup<CaseRecord>({
+    object: 'Case',
+    fields: CASE_FIELDS,
+    field: 'AssetId',
+    normalise: exact,
+    label: 'cases by asset',
+    orderBy: newestBy('CreatedDate'),
+  }),
   productsBySku: lookup<Product2Record>({
     object: 'Product2',
     fields: PRODUCT_FIELDS,
@@ -263,6 +302,15 @@ export class CrmReads {
   private ownership(): SoqlCondition | undefined {
     const { ownerId } = this.restriction;
     return ownerId ? compare('OwnerId', '=', stringLiteral(ownerId)) : undefined;
+  }
+
+  /**
+   * The condition a statement over an account's records (assets, entitlements, cases) carries
+   * for an owner-bound caller: the record's account is theirs.
+   */
+  private accountOwnership(): SoqlCondition | undefined {
+    const { ownerId } = this.restriction;
+    return ownerId ? compare('Account.OwnerId', '=', stringLiteral(ownerId)) : undefined;
   }
 
   /** True when these reads see no account at all (an owner-bound caller who is no CRM user). */
@@ -510,6 +558,39 @@ export class CrmReads {
   /** The quotes of each opportunity, newest first, with their lines. */
   quotesOfOpportunities(ids: readonly string[], requestId?: string): Promise<CrmQuote[][]> {
     return this.groupEach(LOOKUPS.quotesOfOpportunities, ids, quoteOf, requestId);
+  }
+
+  /**
+   * Assets by serial number (the oldest when the CRM holds two); for an owner-bound caller only
+   * those of the accounts they own, as every account statement of theirs.
+   */
+  async assetsBySerialNumber(serials: readonly string[], requestId?: string): Promise<(CrmAsset | null)[]> {
+    if (this.ownsNothing) return serials.map(() => null);
+    return this.findEach(LOOKUPS.assetsBySerialNumber, serials, assetOf, requestId, this.accountOwnership());
+  }
+
+  /** The entitlements of each asset (by asset id), latest end date first. */
+  async entitlementsOfAssets(assetIds: readonly string[], requestId?: string): Promise<CrmEntitlement[][]> {
+    if (this.ownsNothing) return assetIds.map(() => []);
+    return this.groupEach(
+      LOOKUPS.entitlementsOfAssets,
+      assetIds,
+      entitlementOf,
+      requestId,
+      this.accountOwnership(),
+    );
+  }
+
+  /** The support cases about each asset (by asset id), newest first. */
+  async supportCasesOfAssets(assetIds: readonly string[], requestId?: string): Promise<CrmSupportCase[][]> {
+    if (this.ownsNothing) return assetIds.map(() => []);
+    return this.groupEach(
+      LOOKUPS.supportCasesOfAssets,
+      assetIds,
+      supportCaseOf,
+      requestId,
+      this.accountOwnership(),
+    );
   }
 
   /** CRM products by SKU (Product2.ProductCode holds the ERP item number). */

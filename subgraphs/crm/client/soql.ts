@@ -27,6 +27,11 @@ export const FILTER_FIELDS = [
   'CreatedDate',
   'LastName',
   'FirstName',
+  'SerialNumber',
+  'AssetId',
+  'PurchaseDate',
+  'EndDate',
+  'Account.OwnerId',
 ] as const;
 export type FilterField = (typeof FILTER_FIELDS)[number];
 
@@ -41,6 +46,8 @@ export const SOBJECTS = [
   'Task',
   'Event',
   'User',
+  'Asset',
+  'Entitlement',
 ] as const;
 export type SObjectName = (typeof SOBJECTS)[number];
 
@@ -53,6 +60,8 @@ export const CHILD_RELATIONSHIPS = [
   'Tasks',
   'Events',
   'QuoteLineItems',
+  'Assets',
+  'Entitlements',
 ] as const;
 export type ChildRelationship = (typeof CHILD_RELATIONSHIPS)[number];
 

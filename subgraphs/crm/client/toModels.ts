@@ -3,7 +3,9 @@ import type { ChildListName } from './fields.js';
 import type {
   CrmAccount,
   CrmAccountRef,
+  CrmAsset,
   CrmContact,
+  CrmEntitlement,
   CrmInteraction,
   CrmOpportunity,
   CrmProduct,
@@ -18,8 +20,10 @@ import { contactRoleOf, taskTypeOf } from './picklists.js';
 import type {
   AccountRecord,
   AccountRef,
+  AssetRecord,
   CaseRecord,
   ContactRecord,
+  EntitlementRecord,
   EventRecord,
   OpportunityRecord,
   Product2Record,
@@ -206,6 +210,38 @@ export function supportCaseOf(record: CaseRecord): CrmSupportCase {
     closedAt: isoDateTime(record.ClosedDate),
     account: accountRef(record.AccountId, record.Account),
     contactId: record.ContactId,
+    assetSerialNumber: record.Asset?.SerialNumber || null,
+    entitlementId: record.EntitlementId ?? null,
+    orderNumber: record.ERP_Order_Number__c || null,
+  };
+}
+
+export function assetOf(record: AssetRecord): CrmAsset {
+  return {
+    id: record.Id,
+    serialNumber: record.SerialNumber || null,
+    name: record.Name,
+    status: record.Status,
+    installDate: record.InstallDate,
+    purchaseDate: record.PurchaseDate,
+    account: accountRef(record.AccountId, record.Account),
+    contactId: record.ContactId,
+    shipmentNumber: record.ERP_Shipment_Number__c || null,
+  };
+}
+
+export function entitlementOf(record: EntitlementRecord): CrmEntitlement {
+  return {
+    id: record.Id,
+    assetId: record.AssetId,
+    name: record.Name,
+    type: record.Type,
+    status: record.Status,
+    startDate: record.StartDate,
+    endDate: record.EndDate,
+    isPerIncident: record.IsPerIncident === true,
+    casesPerEntitlement: record.CasesPerEntitlement ?? null,
+    remainingCases: record.RemainingCases ?? null,
   };
 }
 
@@ -225,6 +261,7 @@ export const CHILD_LIST_MODELS = {
   opportunities: opportunityOf,
   quotes: quoteOf,
   cases: supportCaseOf,
+  assets: assetOf,
   productQuoteLines: quoteOfProductOf,
 } as const satisfies Record<ChildListName, (record: never) => unknown>;
 

@@ -164,6 +164,34 @@ export interface CaseRecord extends SfRecord {
   IsClosed: boolean;
   CreatedDate: string;
   ClosedDate: string | null;
+  AssetId: string | null;
+  Asset: { SerialNumber: string | null } | null;
+  EntitlementId: string | null;
+  ERP_Order_Number__c: string | null;
+}
+
+export interface AssetRecord extends SfRecord {
+  AccountId: string | null;
+  Account: AccountRef | null;
+  ContactId: string | null;
+  Name: string | null;
+  SerialNumber: string | null;
+  Status: string | null;
+  InstallDate: string | null;
+  PurchaseDate: string | null;
+  ERP_Shipment_Number__c: string | null;
+}
+
+export interface EntitlementRecord extends SfRecord {
+  AssetId: string | null;
+  Name: string | null;
+  Type: string | null;
+  Status: string | null;
+  StartDate: string | null;
+  EndDate: string | null;
+  IsPerIncident: boolean | null;
+  CasesPerEntitlement: number | null;
+  RemainingCases: number | null;
 }
 
 export interface Product2Record extends SfRecord {

@@ -129,5 +129,16 @@ export const Customer: CustomerResolvers = {
   quotes: (customer, args, ctx) => listConnection(ofAccount(ACCOUNT_LISTS.quotes, customer), args, ctx),
   supportCases: (customer, args, ctx) =>
     listConnection(ofAccount(ACCOUNT_LISTS.supportCases, customer), args, ctx),
+  async assets(customer, args, ctx) {
+    const page = await listConnection(ofAccount(ACCOUNT_LISTS.assets, customer), args, ctx);
+    if (!page) return null;
+    // The graph knows a unit by its serial: an asset the CRM holds without one is not listed.
+    return {
+      ...page,
+      edges: page.edges.flatMap(({ cursor, node }) =>
+        node.serialNumber ? [{ cursor, node: { serialNumber: node.serialNumber, asset: node } }] : [],
+      ),
+    };
+  },
   discrepancies: async (customer, _args, ctx) => discrepanciesOf(customer, await accountOf(customer, ctx)),
 };

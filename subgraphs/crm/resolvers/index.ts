@@ -1,4 +1,5 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { Asset, Warranty } from './asset.js';
 import { Contact } from './contact.js';
 import { Customer } from './customer.js';
 import { Employee } from './employee.js';
@@ -22,4 +23,6 @@ export const resolvers: Resolvers = {
   QuoteLine,
   SalesOrder,
   SupportCase,
+  Asset,
+  Warranty,
 };

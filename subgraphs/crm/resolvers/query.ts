@@ -8,7 +8,9 @@ import { isAccountPosition } from '../client/lists.js';
 import type { CrmContext } from '../context.js';
 import { readAccountsPage } from '../loaders.js';
 import { childListsAhead } from '../selectionLookahead.js';
+import { loadAsset, serialNumberArgument } from './asset.js';
 import { customerFromAccount, loadCustomer } from './customer.js';
+import { CASE_NUMBER } from './supportCase.js';
 
 const MAX_SEARCH_LENGTH = 200;
 
@@ -106,11 +108,13 @@ export const Query: QueryResolvers = {
   opportunity: (_parent, { id }, ctx) => ctx.loaders.opportunityById.load(crmRecordIdArgument(id, 'id')),
   contact: (_parent, { id }, ctx) => ctx.loaders.contactById.load(crmRecordIdArgument(id, 'id')),
   supportCase(_parent, { number }, ctx) {
-    if (!/^[0-9A-Za-z-]{1,40}$/.test(number)) {
+    if (!CASE_NUMBER.test(number)) {
       throw appError('BAD_USER_INPUT', '"number" must be a case number such as 00001001.', {
         argument: 'number',
       });
     }
     return ctx.loaders.supportCaseByNumber.load(number);
   },
+  asset: (_parent, { serialNumber }, ctx) =>
+    loadAsset(serialNumberArgument(serialNumber, 'serialNumber'), ctx),
 };
