@@ -63,6 +63,13 @@ function fromPicklist<T extends string>(
   return found ? found[0] : null;
 }
 
+/** Salesforce's date-time (`…+0000`) as ISO 8601 in UTC, as the graph gives instants. */
+function isoInstant(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? value : new Date(ms).toISOString();
+}
+
 /**
  * The approval of a quote record. A status the picklist does not know reads as never asked
  * (null): conversion then asks for an approval rather than trusting an unknown word.
@@ -75,7 +82,7 @@ export function approvalOf(record: SfQuoteApprovalFields): QuoteApprovalRecord {
       typeof record.Discount_Approval_Percent__c === 'number' ? record.Discount_Approval_Percent__c : null,
     requestedBy: record.Discount_Approval_Requested_By__c || null,
     decidedBy: record.Discount_Approval_Decided_By__c || null,
-    decidedAt: record.Discount_Approval_Decided_At__c || null,
+    decidedAt: isoInstant(record.Discount_Approval_Decided_At__c),
     comment: record.Discount_Approval_Comment__c || null,
   };
 }
