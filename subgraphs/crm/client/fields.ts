@@ -1,3 +1,4 @@
+import { QUOTE_APPROVAL_FIELDS } from './approvalFields.js';
 import type { ChildRelationship, FilterField, OrderKey, SObjectName } from './soql.js';
 
 /**
@@ -122,6 +123,8 @@ export const QUOTE_FIELDS = [
   'ContactId',
   'ERP_Order_Number__c',
   'CreatedDate',
+  // The discount approval recorded on the quote (Quote.approval).
+  ...QUOTE_APPROVAL_FIELDS,
 ] as const;
 
 export const CASE_FIELDS = [

@@ -1,4 +1,5 @@
 import type { Money } from '../../../lib/domain.js';
+import type { QuoteApprovalRecord } from './approvalFields.js';
 
 /**
  * What the CRM client hands out: Salesforce's records in the graph's own vocabulary
@@ -119,6 +120,8 @@ export interface CrmQuote {
   contactId: string | null;
   /** The ERP sales order the quote became, once it did. */
   orderNumber: string | null;
+  /** The discount approval recorded on the quote; null when none was ever asked for. */
+  approval: QuoteApprovalRecord | null;
   /** Undefined when the quote was read without its lines (in a customer's list of quotes). */
   lines?: CrmQuoteLine[];
 }

@@ -1,4 +1,5 @@
 import { formatAmount } from '../../../lib/domain.js';
+import { approvalOf } from './approvalFields.js';
 import type { ChildListName } from './fields.js';
 import type {
   CrmAccount,
@@ -172,6 +173,12 @@ function quoteLineOf(record: QuoteLineItemRecord, currencyCode: string | null): 
   };
 }
 
+/** The approval recorded on a quote; null when none was ever asked for. */
+function approvalOrNull(record: QuoteRecord) {
+  const approval = approvalOf(record);
+  return approval.status === null ? null : approval;
+}
+
 export function quoteOf(record: QuoteRecord): CrmQuote {
   const currency = record.CurrencyIsoCode;
   const { Subtotal: subtotal, TotalPrice: totalPrice } = record;
@@ -188,6 +195,7 @@ export function quoteOf(record: QuoteRecord): CrmQuote {
     opportunityId: record.OpportunityId,
     contactId: record.ContactId,
     orderNumber: record.ERP_Order_Number__c,
+    approval: approvalOrNull(record),
     // Read without the line subquery (a customer's list of quotes): the lines are not known.
     ...(record.QuoteLineItems === undefined
       ? {}

@@ -5,6 +5,8 @@
  * toModels.ts turns them into the models the client hands out (models.ts).
  */
 
+import type { SfQuoteApprovalFields } from './approvalFields.js';
+
 export interface SfAttributes {
   type: string;
   url: string;
@@ -131,7 +133,7 @@ export interface QuoteLineItemRecord extends SfRecord {
   Product2: { ProductCode: string | null } | null;
 }
 
-export interface QuoteRecord extends SfRecord {
+export interface QuoteRecord extends SfRecord, SfQuoteApprovalFields {
   Name: string | null;
   QuoteNumber: string;
   Status: string;
