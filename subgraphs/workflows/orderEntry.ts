@@ -387,13 +387,13 @@ export class OrderEntry {
       });
       deltaCents +=
         lineCents(newQuantity, line.unitPrice, change.discountPercent ?? line.discountPercent) -
-        toCents(line.amountExcludingTax);
+        toCents(line.amount);
     });
     input.remove.forEach((sequence, i) => {
       const line = lineAt(sequence, `input.remove[${i}]`);
       if (line.shippedQuantity > 0 || line.invoicedQuantity > 0) throw lineShipped(order, line);
       changes.remove.push({ lineId: line.id, version: line.version });
-      deltaCents -= toCents(line.amountExcludingTax);
+      deltaCents -= toCents(line.amount);
     });
 
     // Lines added, or a larger amount, meet the rules of a new order: customer, products, credit.

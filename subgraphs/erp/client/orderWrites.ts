@@ -30,7 +30,7 @@ export interface ErpOrderLineForChange {
   unitPrice: number | null;
   discountPercent: number | null;
   /** Before tax, after the line discount. */
-  amountExcludingTax: number | null;
+  amount: number | null;
   shippedQuantity: number;
   invoicedQuantity: number;
   version: string;
@@ -120,7 +120,7 @@ function orderOf(row: BcOrderRow, label: string): ErpOrderForChange {
         quantity: line.quantity ?? 0,
         unitPrice: line.unitPrice,
         discountPercent: line.discountPercent,
-        amountExcludingTax: line.amountExcludingTax,
+        amount: line.amountExcludingTax,
         shippedQuantity: line.shippedQuantity ?? 0,
         invoicedQuantity: line.invoicedQuantity ?? 0,
         version: etagOf(line, label),
