@@ -34,6 +34,8 @@ export interface WorkflowsSubgraphConfig {
   erpCredentials: ErpCredentialsConfig;
   erpCompanyId?: string;
   erpCompanyName?: string;
+  /** The ERP company's local currency (ERP_LOCAL_CURRENCY, as the ERP subgraph reads it): BC keeps it as a blank code. */
+  erpLocalCurrencyCode: string;
   erpTimeoutMs: number;
   /** Salesforce instance URL (origin). */
   crmUrl: string;
@@ -92,6 +94,7 @@ export interface WorkflowsSubgraphConfig {
 export const WORKFLOWS_SUBGRAPH_DEFAULTS = {
   erpUrl: 'http://127.0.0.1:4101',
   erpCredentials: fixedCredentials(ERP_DEV_TOKEN),
+  erpLocalCurrencyCode: 'USD',
   erpTimeoutMs: 10_000,
   crmUrl: 'http://127.0.0.1:4102',
   crmCredentials: fixedCredentials(CRM_DEV_TOKEN),
@@ -141,6 +144,13 @@ export function readWorkflowsSubgraphConfig(env: Env = process.env): WorkflowsSu
     erpCredentials: readErpCredentials(env),
     ...(erpCompanyId ? { erpCompanyId: erpCompanyId.toLowerCase() } : {}),
     ...(erpCompanyName ? { erpCompanyName } : {}),
+    erpLocalCurrencyCode: matching(
+      env,
+      'ERP_LOCAL_CURRENCY',
+      /^[A-Z]{3}$/,
+      'an ISO 4217 code such as USD',
+      d.erpLocalCurrencyCode,
+    ),
     erpTimeoutMs: integer(env, 'ERP_TIMEOUT_MS', d.erpTimeoutMs, 1, 600_000),
     crmUrl: serviceRoot(httpUrl(env, 'CRM_URL', d.crmUrl)),
     crmCredentials: readCrmCredentials(env),

@@ -2,9 +2,11 @@ import type { Principal } from '../../lib/auth/principal.js';
 import type { RequestScope } from '../../lib/graphqlHttp.js';
 import type { QuoteConversion } from './convertQuoteToOrder.js';
 import type { InteractionLogging } from './logInteraction.js';
+import type { ProspectOnboarding } from './onboarding.js';
 import type { OrderEntry } from './orderEntry.js';
 import type { QuoteApprovals } from './quoteApprovals.js';
 import type { WorkflowStore } from './store/types.js';
+import type { SupportCases } from './supportCases.js';
 import type { CustomerAddressUpdate } from './updateCustomerAddress.js';
 import type { CustomerContactUpsert } from './upsertCustomerContact.js';
 
@@ -24,6 +26,10 @@ export interface Workflows {
   quoteApprovals: QuoteApprovals;
   /** createSalesOrder, changeSalesOrderLines. */
   orderEntry: OrderEntry;
+  /** openSupportCase, updateSupportCase, closeSupportCase. */
+  supportCases: SupportCases;
+  /** createErpCustomerFromAccount. */
+  onboarding: ProspectOnboarding;
 }
 
 /**

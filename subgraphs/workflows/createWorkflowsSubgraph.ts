@@ -8,10 +8,13 @@ import type { LegacyCache } from '../../lib/legacyCache.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
 import { createSubgraphServer } from '../../lib/subgraphServer.js';
 import { CrmApprovalWrites } from '../crm/client/approvalWrites.js';
+import { CrmCaseWrites } from '../crm/client/caseWrites.js';
 import { crmTokenSource } from '../crm/client/credentials.js';
 import { CrmClient } from '../crm/client/crmClient.js';
 import { InvalidatingCrmWrites } from '../crm/client/invalidatingWrites.js';
+import { CrmOnboardingWrites } from '../crm/client/onboardingWrites.js';
 import { erpTokenSource } from '../erp/client/credentials.js';
+import { ErpCustomerWrites } from '../erp/client/customerWrites.js';
 import { ErpClient } from '../erp/client/erpClient.js';
 import { InvalidatingErpWrites } from '../erp/client/invalidatingWrites.js';
 import { ErpOrderWrites } from '../erp/client/orderWrites.js';
@@ -22,12 +25,14 @@ import { CONVERT_OPERATION, QuoteConversion } from './convertQuoteToOrder.js';
 import type { CustomerChangeDeps } from './customerRecords.js';
 import { Coordinator } from './idempotency.js';
 import { InteractionLogging } from './logInteraction.js';
+import { ProspectOnboarding } from './onboarding.js';
 import { OrderEntry } from './orderEntry.js';
 import { QuoteApprovals } from './quoteApprovals.js';
 import { resolvers } from './resolvers/index.js';
 import { RedisWorkflowStore } from './store/redisStore.js';
 import { SqliteWorkflowStore } from './store/sqliteStore.js';
 import type { WorkflowStore } from './store/types.js';
+import { SupportCases } from './supportCases.js';
 import { CustomerAddressUpdate } from './updateCustomerAddress.js';
 import { CustomerContactUpsert } from './upsertCustomerContact.js';
 import { WriteBacks } from './writeBacks.js';
@@ -42,6 +47,8 @@ export interface WorkflowsSubgraphDeps {
   store?: WorkflowStore;
   /** Test seam: runs right after the ERP accepted an order, before the CRM write-back. */
   afterErpOrderCreated?: (order: ErpOrderSummary) => void | Promise<void>;
+  /** Test seam: the clock warranty eligibility is judged by (support cases). */
+  now?: () => Date;
   /**
    * The legacy cache the ERP and CRM subgraphs read through (one process running all three):
    * writes forget what they make stale there. Absent: a Redis cache from config.cache when it
@@ -139,6 +146,8 @@ export function createWorkflowsSubgraph(
     waitTimeoutMs: config.waitTimeoutMs,
     pollMs: 20,
   });
+  const accountLinks = new CrmOnboardingWrites(crmClient, cache, crmScope);
+  const erpCustomers = new ErpCustomerWrites(erpClient, cache, erpScope);
   const writeBacks = new WriteBacks(
     store,
     erp,
@@ -149,6 +158,7 @@ export function createWorkflowsSubgraph(
       leaseMs: Math.max(config.erpTimeoutMs, config.crmTimeoutMs) * 2,
     },
     logger,
+    accountLinks,
   );
   const conversion = new QuoteConversion({
     erp,
@@ -183,6 +193,21 @@ export function createWorkflowsSubgraph(
       orders: new ErpOrderWrites(erpClient, cache, erpScope),
       crm,
       coordinator,
+    }),
+    supportCases: new SupportCases({
+      crm,
+      cases: new CrmCaseWrites(crmClient, cache, crmScope),
+      erp: erpCustomers,
+      coordinator,
+      now: deps.now ?? (() => new Date()),
+    }),
+    onboarding: new ProspectOnboarding({
+      erp,
+      customers: erpCustomers,
+      crm: accountLinks,
+      coordinator,
+      writeBacks,
+      localCurrencyCode: config.erpLocalCurrencyCode,
     }),
   };
 

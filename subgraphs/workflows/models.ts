@@ -1,7 +1,9 @@
 import type { ConvertResult } from './convertQuoteToOrder.js';
 import type { InteractionResult } from './logInteraction.js';
+import type { OnboardingResult } from './onboarding.js';
 import type { ChangeLinesResult, CreateOrderResult } from './orderEntry.js';
 import type { ApprovalResult } from './quoteApprovals.js';
+import type { SupportCaseResult } from './supportCases.js';
 import type { AddressResult } from './updateCustomerAddress.js';
 import type { ContactResult } from './upsertCustomerContact.js';
 
@@ -16,3 +18,5 @@ export type InteractionPayloadModel = InteractionResult & { replayed: boolean };
 export type QuoteApprovalPayloadModel = ApprovalResult & { replayed: boolean };
 export type CreateOrderPayloadModel = CreateOrderResult & { replayed: boolean };
 export type ChangeLinesPayloadModel = ChangeLinesResult & { replayed: boolean };
+export type SupportCasePayloadModel = SupportCaseResult & { replayed: boolean };
+export type OnboardingPayloadModel = OnboardingResult & { replayed: boolean };

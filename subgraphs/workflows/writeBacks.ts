@@ -1,5 +1,6 @@
 import { LegacyError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import type { AccountErpLink, CrmOnboardingWrites } from '../crm/client/onboardingWrites.js';
 import type { PostalAddress, QuoteLink } from '../crm/client/writeModels.js';
 import type { CrmWrites, StoredAccountAddressPatch } from '../crm/client/writes.js';
 import type { ErpCustomerChanges } from '../erp/client/writeModels.js';
@@ -33,7 +34,9 @@ export type WriteBackPayload =
       billingAddress: PostalAddress;
     }
   /** A billing contact's e-mail and phone, copied to the ERP customer. */
-  | { kind: 'ERP_CUSTOMER_CONTACT'; erpCustomerId: string; changes: ErpCustomerChanges };
+  | { kind: 'ERP_CUSTOMER_CONTACT'; erpCustomerId: string; changes: ErpCustomerChanges }
+  /** The ERP customer made from a prospect's CRM account, written back onto the account. */
+  | { kind: 'CRM_ACCOUNT_ERP_LINK'; link: AccountErpLink };
 
 /**
  * Payloads as the version before recorded them, which may still be pending (the store is
@@ -107,6 +110,8 @@ function targetOf(payload: WriteBackPayload): string {
       return payload.accountId ?? payload.erpCustomerId;
     case 'ERP_CUSTOMER_CONTACT':
       return payload.erpCustomerId;
+    case 'CRM_ACCOUNT_ERP_LINK':
+      return payload.link.accountId;
   }
 }
 
@@ -130,6 +135,13 @@ const MESSAGES: Record<WriteBackKind, { done: string; notOwed?: string; pending:
     pending: 'The ERP did not take the copy now; it will be retried until it does.',
     failed: 'The ERP refused the copy; the write-back is kept for a person to resolve.',
   },
+  CRM_ACCOUNT_ERP_LINK: {
+    done: 'The CRM account is linked to the new ERP customer.',
+    notOwed: 'The CRM account is gone.',
+    pending:
+      'The CRM did not answer; the account will be linked to the ERP customer as soon as it does (see pendingWriteBack).',
+    failed: 'The CRM refused to link the account; the write-back is kept for a person to resolve.',
+  },
 };
 
 export class WriteBacks {
@@ -142,6 +154,8 @@ export class WriteBacks {
     private readonly crm: CrmWrites,
     private readonly timing: WriteBackTiming,
     private readonly logger: Logger,
+    /** Writes the link of an onboarded prospect's account (CRM_ACCOUNT_ERP_LINK). */
+    private readonly accountLinks?: Pick<CrmOnboardingWrites, 'linkAccountToErpCustomer'>,
   ) {
     this.random = timing.random ?? Math.random;
     this.now = timing.now ?? Date.now;
@@ -261,6 +275,17 @@ export class WriteBacks {
         // The CRM is the system of record for contacts: its value is the one to keep, so the
         // ERP record is written at whatever version it is now.
         await this.erp.updateCustomer(payload.erpCustomerId, customer.version, payload.changes, requestId);
+        return 'WRITTEN';
+      }
+      case 'CRM_ACCOUNT_ERP_LINK': {
+        if (!this.accountLinks) throw new Error('WriteBacks: no CRM account link writer was given');
+        try {
+          await this.accountLinks.linkAccountToErpCustomer(payload.link, requestId);
+        } catch (error) {
+          // The account was deleted since: nothing to link any more.
+          if (error instanceof LegacyError && error.code === 'NOT_FOUND') return 'NOT_OWED';
+          throw error;
+        }
         return 'WRITTEN';
       }
     }

@@ -3,9 +3,11 @@ import { Mutation } from './mutation.js';
 import {
   ChangeSalesOrderLinesPayload,
   ConvertQuoteToOrderPayload,
+  CreateErpCustomerFromAccountPayload,
   CreateSalesOrderPayload,
   LogInteractionPayload,
   QuoteApprovalPayload,
+  SupportCasePayload,
   UpdateCustomerAddressPayload,
   UpsertCustomerContactPayload,
 } from './payloads.js';
@@ -23,4 +25,6 @@ export const resolvers: Resolvers = {
   QuoteApprovalPayload,
   CreateSalesOrderPayload,
   ChangeSalesOrderLinesPayload,
+  SupportCasePayload,
+  CreateErpCustomerFromAccountPayload,
 };

@@ -10,4 +10,8 @@ export const Mutation: MutationResolvers = {
   rejectQuote: (_parent, args, ctx) => ctx.workflows.quoteApprovals.run('reject', args, ctx),
   createSalesOrder: (_parent, { input }, ctx) => ctx.workflows.orderEntry.create(input, ctx),
   changeSalesOrderLines: (_parent, { input }, ctx) => ctx.workflows.orderEntry.change(input, ctx),
+  openSupportCase: (_parent, { input }, ctx) => ctx.workflows.supportCases.open(input, ctx),
+  updateSupportCase: (_parent, { input }, ctx) => ctx.workflows.supportCases.update(input, ctx),
+  closeSupportCase: (_parent, { input }, ctx) => ctx.workflows.supportCases.close(input, ctx),
+  createErpCustomerFromAccount: (_parent, args, ctx) => ctx.workflows.onboarding.onboard(args, ctx),
 };

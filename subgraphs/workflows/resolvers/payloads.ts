@@ -1,9 +1,11 @@
 import type {
   ChangeSalesOrderLinesPayloadResolvers,
   ConvertQuoteToOrderPayloadResolvers,
+  CreateErpCustomerFromAccountPayloadResolvers,
   CreateSalesOrderPayloadResolvers,
   LogInteractionPayloadResolvers,
   QuoteApprovalPayloadResolvers,
+  SupportCasePayloadResolvers,
   UpdateCustomerAddressPayloadResolvers,
   UpsertCustomerContactPayloadResolvers,
 } from '../__generated__/resolvers-types.js';
@@ -108,4 +110,26 @@ export const LogInteractionPayload: LogInteractionPayloadResolvers = {
   customer: (payload) => ({ __typename: 'Customer', id: payload.customerId }),
   replayed: (payload) => payload.replayed,
   outcomes: (payload) => payload.outcomes,
+};
+
+export const SupportCasePayload: SupportCasePayloadResolvers = {
+  supportCase: (payload) => ({ __typename: 'SupportCase', id: payload.caseId }),
+  customer: (payload) => ({ __typename: 'Customer', id: payload.customerId }),
+  number: (payload) => payload.caseNumber,
+  status: (payload) => payload.status,
+  lastModified: (payload) => payload.lastModified,
+  asset: (payload) =>
+    payload.assetSerialNumber ? { __typename: 'Asset', serialNumber: payload.assetSerialNumber } : null,
+  entitlement: (payload) => payload.entitlement,
+  replayed: (payload) => payload.replayed,
+  outcomes: (payload) => payload.outcomes,
+};
+
+export const CreateErpCustomerFromAccountPayload: CreateErpCustomerFromAccountPayloadResolvers = {
+  customer: (payload) => ({ __typename: 'Customer', id: payload.erpCustomerId }),
+  erpCustomerNumber: (payload) => payload.erpCustomerNumber,
+  customerCreated: (payload) => payload.customerCreated,
+  replayed: (payload) => payload.replayed,
+  outcomes: (payload, _args, ctx) => liveOutcomes(ctx.store, payload.outcomes, payload.pendingWriteBackId),
+  pendingWriteBack: (payload, _args, ctx) => pendingWriteBack(ctx.store, payload.pendingWriteBackId),
 };

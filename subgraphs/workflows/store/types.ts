@@ -37,7 +37,11 @@ export type ClaimOutcome =
   | { kind: 'running'; record: IdempotencyRecord }
   | { kind: 'mismatch'; record: IdempotencyRecord };
 
-export type WriteBackKind = 'QUOTE_LINK' | 'CRM_ACCOUNT_ADDRESS' | 'ERP_CUSTOMER_CONTACT';
+export type WriteBackKind =
+  | 'QUOTE_LINK'
+  | 'CRM_ACCOUNT_ADDRESS'
+  | 'ERP_CUSTOMER_CONTACT'
+  | 'CRM_ACCOUNT_ERP_LINK';
 export type WriteBackStatus = 'PENDING' | 'DONE' | 'FAILED';
 export type SystemName = 'ERP' | 'CRM';
 
