@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readLegacyCacheConfig } from '../../lib/cacheConfig.js';
 import { type Answer, type CrmFixture, startCrmFixture } from './crm-subgraph-fixture.js';
 
 /**
@@ -253,6 +254,23 @@ describe('Customer.assets', () => {
     const calls = await callsOf(() => naive.query(query, { first: 10 }));
     const batched = await callsOf(() => fixture.batched.query(query, { first: 10 }));
     expect(calls).toBeGreaterThan(batched);
+  });
+});
+
+describe('the shared cache', () => {
+  it('a repeated installed-base query within the TTLs makes no CRM call', async () => {
+    const cached = await fixture.startSubgraph({ cache: readLegacyCacheConfig({ LEGACY_CACHE: 'memory' }) });
+    const query = `{ customers(first: 10) { edges { node { assets(first: 3) { edges { node { serialNumber
+      warranty { eligible remainingCases } supportCases { number } } } } } } }
+      asset(serialNumber: "SN-NOT-THERE") { inCrm } }`;
+    const first = await callsOf(() => cached.query(query));
+    let again: Answer | undefined;
+    const second = await callsOf(async () => {
+      again = await cached.query(query);
+    });
+    noErrors(again!);
+    expect(first).toBeGreaterThan(0);
+    expect(second).toBe(0);
   });
 });
 
