@@ -39,6 +39,18 @@ const SAFE_EXTENSIONS = [
   'orderTotal',
   'exceededBy',
   'currencyCode',
+  // Discount approvals: the rule that applies and where the quote's approval stands.
+  'level',
+  'threshold',
+  'discountPercent',
+  'approvedPercent',
+  'approvedLevel',
+  'requiredScopes',
+  // Order entry and change.
+  'externalDocumentNumber',
+  'fullyShipped',
+  'sequence',
+  'shippedQuantity',
 ] as const;
 
 /** Apollo Server's own protocol errors, all about the request the client sent. */

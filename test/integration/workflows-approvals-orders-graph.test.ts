@@ -79,6 +79,35 @@ describe('Quote.approval and SalesOrder.version through the gateway', () => {
     });
   });
 
+  it('a refusal reaches the client with its rule: level, threshold, discount and where the approval stands', async () => {
+    const quote = stack.dataset.crm
+      .prepare(
+        `SELECT q.Id, q.TotalPrice FROM Quote q JOIN Account a ON a.Id = q.AccountId
+         WHERE q.Status IN ('Approved', 'Presented') AND q.ERP_Order_Number__c IS NULL
+           AND a.ERP_Customer_Id__c IS NOT NULL ORDER BY q.QuoteNumber DESC LIMIT 1`,
+      )
+      .get() as { Id: string; TotalPrice: number };
+    // The rep raised the discount to about 25 % in the CRM; no approval is recorded for it.
+    const subtotal = Math.round((quote.TotalPrice / 0.75) * 100) / 100;
+    stack.dataset.crm
+      .prepare(
+        'UPDATE Quote SET Subtotal = ?, Discount_Approval_Status__c = NULL, Discount_Approval_Percent__c = NULL WHERE Id = ?',
+      )
+      .run(subtotal, quote.Id);
+    const refused = await asRep(
+      'mutation ($id: ID!) { convertQuoteToOrder(quoteId: $id, idempotencyKey: "graph-refused") { orderCreated } }',
+      { id: quote.Id },
+    );
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'DISCOUNT_APPROVAL_REQUIRED',
+      quoteId: quote.Id,
+      level: 'DIRECTOR',
+      threshold: 20,
+      discountPercent: Math.round(((subtotal - quote.TotalPrice) / subtotal) * 10_000) / 100,
+      status: 'NOT_REQUESTED',
+    });
+  });
+
   it('enters an order, changes its lines with the version the graph gave, and answers with the order as it is now', async () => {
     const customer = stack.dataset.erp
       .prepare("SELECT id FROM customers WHERE blocked = ' ' AND creditLimit = 0 ORDER BY number LIMIT 1")
