@@ -14,7 +14,7 @@ import { CrmClient } from '../crm/client/crmClient.js';
 import { InvalidatingCrmWrites } from '../crm/client/invalidatingWrites.js';
 import { CrmOnboardingWrites } from '../crm/client/onboardingWrites.js';
 import { erpTokenSource } from '../erp/client/credentials.js';
-import { ErpCustomerWrites } from '../erp/client/customerWrites.js';
+import { type ErpCustomerCreated, ErpCustomerWrites } from '../erp/client/customerWrites.js';
 import { ErpClient } from '../erp/client/erpClient.js';
 import { InvalidatingErpWrites } from '../erp/client/invalidatingWrites.js';
 import { ErpOrderWrites } from '../erp/client/orderWrites.js';
@@ -49,6 +49,8 @@ export interface WorkflowsSubgraphDeps {
   afterErpOrderCreated?: (order: ErpOrderSummary) => void | Promise<void>;
   /** Test seam: the clock warranty eligibility is judged by (support cases). */
   now?: () => Date;
+  /** Test seam: runs right after the ERP accepted a customer made from a CRM account, before the CRM link. */
+  afterErpCustomerCreated?: (customer: ErpCustomerCreated) => void | Promise<void>;
   /**
    * The legacy cache the ERP and CRM subgraphs read through (one process running all three):
    * writes forget what they make stale there. Absent: a Redis cache from config.cache when it
@@ -208,6 +210,7 @@ export function createWorkflowsSubgraph(
       coordinator,
       writeBacks,
       localCurrencyCode: config.erpLocalCurrencyCode,
+      ...(deps.afterErpCustomerCreated ? { afterErpCustomerCreated: deps.afterErpCustomerCreated } : {}),
     }),
   };
 

@@ -69,6 +69,8 @@ export interface OnboardingDeps {
   writeBacks: WriteBacks;
   /** The ERP company's local currency (ERP_LOCAL_CURRENCY): BC keeps it as a blank code. */
   localCurrencyCode: string;
+  /** Test seam: called right after the ERP accepted the customer, before the CRM link. */
+  afterErpCustomerCreated?: (customer: ErpCustomerCreated) => void | Promise<void>;
 }
 
 /** One field of the account the ERP cannot take as it is. */
@@ -222,6 +224,7 @@ export class ProspectOnboarding {
       customer = await this.create({ ...wanted, salespersonCode }, scope);
       customerCreated = true;
       logger.info({ accountId, erpCustomerNumber: customer.number }, 'ERP customer created from CRM account');
+      await this.deps.afterErpCustomerCreated?.(customer);
     }
     const link = await writeBacks.applyOrRecord(
       {
