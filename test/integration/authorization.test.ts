@@ -151,6 +151,13 @@ beforeAll(async () => {
     opportunity: { id: rich.opportunities.edges[0].node.id },
     contact: { id: rich.contacts.edges[0].node.id },
     supportCase: { number: rich.supportCases.edges[0].node.number },
+    asset: {
+      serialNumber: (
+        stack.dataset.crm.prepare('SELECT SerialNumber FROM Asset ORDER BY Id LIMIT 1').get() as {
+          SerialNumber: string;
+        }
+      ).SerialNumber,
+    },
     writeBack: { id: writeBack.id },
     owner: { crmUser: rich.owner.email },
     customers: { first: 1 },
@@ -201,6 +208,7 @@ const ENTRY_ROOTS = new Set([
   'opportunity',
   'contact',
   'supportCase',
+  'asset',
   'writeBack',
   'pendingWriteBacks',
 ]);
