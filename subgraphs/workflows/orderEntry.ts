@@ -18,7 +18,7 @@ import type {
   CreateSalesOrderInput,
   OrderLineInput,
 } from './__generated__/resolvers-types.js';
-import { conflict, writeOrConflict } from './conflicts.js';
+import { conflict } from './conflicts.js';
 import type { CallScope } from './context.js';
 import { checkCredit, checkCustomerAndProducts } from './conversionRules.js';
 import { accountOf } from './customerRecords.js';
@@ -310,6 +310,48 @@ export class OrderEntry {
     }
   }
 
+  /**
+   * Sends the change once, all or nothing. If its answer is lost (timeout, connection dropped)
+   * the order is read again rather than the change sent again: still at the expected version,
+   * nothing was applied and the error stands (a retry is safe); showing the change and no
+   * other, it was applied; anything else is someone else's change, CONFLICT.
+   */
+  private async sendChange(
+    order: ErpOrderForChange,
+    input: CheckedChange,
+    changes: OrderLineChanges,
+    scope: CallScope,
+  ): Promise<ErpOrderForChange | undefined> {
+    const { orders } = this.deps;
+    const { requestId } = scope;
+    const conflictNow = async (message: string) => {
+      const now = await orders.orderForChange(order.number, requestId);
+      return conflict('ERP', message, now ? currentOf(now) : {});
+    };
+    try {
+      await orders.changeOrderLines(order, input.expectedVersion, changes, requestId);
+    } catch (error) {
+      if (!(error instanceof LegacyError)) throw error;
+      if (error.code === 'CONFLICT') {
+        throw await conflictNow(
+          'The order was changed in the ERP while this change was made; nothing was written.',
+        );
+      }
+      if (error.code !== 'LEGACY_TIMEOUT' && error.code !== 'LEGACY_UNAVAILABLE') throw error;
+      const now = await orders.orderForChange(order.number, requestId).catch(() => undefined);
+      if (!now || now.version === input.expectedVersion) throw error;
+      if (!changeShows(order, now, input)) {
+        throw await conflictNow('The order was changed in the ERP by someone else meanwhile.');
+      }
+      scope.logger.warn(
+        { orderNumber: order.number, code: error.code },
+        'ERP change answer lost; the order shows it',
+      );
+      return now;
+    }
+    return orders.orderForChange(order.number, requestId).catch(() => undefined);
+  }
+
   // ------------------------------------------------------------------ changeSalesOrderLines
 
   async change(
@@ -415,15 +457,7 @@ export class OrderEntry {
       }
     }
 
-    await writeOrConflict(() => orders.changeOrderLines(order, input.expectedVersion, changes, requestId), {
-      system: 'ERP',
-      message: 'The order was changed in the ERP while this change was made; nothing was written.',
-      current: async () => {
-        const now = await orders.orderForChange(order.number, requestId);
-        return now ? currentOf(now) : {};
-      },
-    });
-    const after = await orders.orderForChange(order.number, requestId).catch(() => undefined);
+    const after = await this.sendChange(order, input, changes, scope);
     scope.logger.info(
       {
         orderNumber: order.number,
@@ -445,6 +479,29 @@ export class OrderEntry {
       ],
     };
   }
+}
+
+/**
+ * Whether the order holds what the change asked for: the changed lines at their new values,
+ * the removed ones gone, each added product on a line of its own that was not there before.
+ */
+function changeShows(before: ErpOrderForChange, now: ErpOrderForChange, input: CheckedChange): boolean {
+  const bySequence = new Map(now.lines.map((line) => [line.sequence, line]));
+  const changed = input.change.every((change) => {
+    const line = bySequence.get(change.sequence);
+    return (
+      line !== undefined &&
+      (change.quantity === null || line.quantity === change.quantity) &&
+      (change.discountPercent === null || line.discountPercent === change.discountPercent)
+    );
+  });
+  const removed = input.remove.every((sequence) => !bySequence.has(sequence));
+  const known = new Set(before.lines.map((line) => line.id));
+  const fresh = now.lines.filter((line) => !known.has(line.id));
+  const added = input.add.every((line) =>
+    fresh.some((candidate) => candidate.sku === line.sku && candidate.quantity === line.quantity),
+  );
+  return changed && removed && added && fresh.length === input.add.length;
 }
 
 function checkChange(input: ChangeSalesOrderLinesInput): CheckedChange {

@@ -1,0 +1,151 @@
+import { createServer, request, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen } from '../helpers/servers.js';
+import {
+  type LegacyPair,
+  type RunningWorkflows,
+  startLegacyPair,
+  startWorkflows,
+} from './workflows-harness.js';
+
+// The ERP applies the write but its answer never arrives in time: a proxy in front of the ERP
+// stand-in passes an order create or a line change through and holds the answer past the
+// client's timeout. The workflow must not send the write again: it finds what the ERP did.
+const ERP_TIMEOUT_MS = 400;
+
+let legacy: LegacyPair;
+let workflows: RunningWorkflows;
+let proxy: Server;
+const writes: string[] = [];
+/** Set by a test: hold the answers to writes. */
+let losing = false;
+
+beforeAll(async () => {
+  legacy = await startLegacyPair(60);
+  const target = new URL(legacy.erpUrl);
+  proxy = createServer((req, res) => {
+    const isWrite =
+      req.method === 'POST' &&
+      (/\/salesOrders(\?|$)/.test(req.url ?? '') ||
+        (req.url?.endsWith('/$batch') && req.headers.isolation === 'snapshot'));
+    if (isWrite) writes.push(req.url ?? '');
+    const upstream = request(
+      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const send = () => {
+            if (res.destroyed) return;
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            res.end(Buffer.concat(chunks));
+          };
+          // The ERP has committed the write; its answer is what gets lost.
+          if (isWrite && losing) setTimeout(send, ERP_TIMEOUT_MS * 3).unref();
+          else send();
+        });
+      },
+    );
+    req.pipe(upstream);
+  });
+  const proxyUrl = await listen(proxy);
+  workflows = await startWorkflows(legacy, { erpUrl: proxyUrl, erpTimeoutMs: ERP_TIMEOUT_MS });
+});
+
+afterAll(async () => {
+  await workflows?.close();
+  proxy?.closeAllConnections();
+  await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
+  await legacy?.close();
+});
+
+const CREATE = `mutation ($input: CreateSalesOrderInput!) { createSalesOrder(input: $input) { order { number } orderCreated outcomes { system status } } }`;
+const CHANGE = `mutation ($input: ChangeSalesOrderLinesInput!) { changeSalesOrderLines(input: $input) { version changed added removed } }`;
+
+function customerAndItems() {
+  const customer = legacy.dataset.erp
+    .prepare("SELECT id FROM customers WHERE blocked = ' ' AND creditLimit = 0 ORDER BY number LIMIT 1")
+    .get() as { id: string };
+  const items = legacy.dataset.erp
+    .prepare(
+      "SELECT number FROM items WHERE blocked = 0 AND unitPrice > 0 AND type = 'Inventory' ORDER BY number LIMIT 2",
+    )
+    .all() as { number: string }[];
+  return { customer, items };
+}
+
+function linesOf(orderNumber: string) {
+  return legacy.dataset.erp
+    .prepare(
+      `SELECT l.sequence, l.lineObjectNumber AS sku, l.quantity FROM salesOrderLines l
+       JOIN salesOrders o ON o.id = l.documentId WHERE o.number = ? ORDER BY l.sequence`,
+    )
+    .all(orderNumber) as { sequence: number; sku: string; quantity: number }[];
+}
+
+describe('the answer to an ERP order write is lost', () => {
+  it('createSalesOrder finds the order the ERP made instead of sending the create again', async () => {
+    const { customer, items } = customerAndItems();
+    writes.length = 0;
+    losing = true;
+    const answer = await workflows.gql(CREATE, {
+      input: {
+        customerId: customer.id,
+        externalDocumentNumber: 'PO-LOST-1',
+        lines: [{ sku: items[0]!.number, quantity: 1 }],
+        idempotencyKey: 'lost-create-1',
+      },
+    });
+    losing = false;
+    expect(answer.errors).toBeUndefined();
+    const orders = legacy.dataset.erp
+      .prepare("SELECT number FROM salesOrders WHERE externalDocumentNumber = 'PO-LOST-1'")
+      .all() as { number: string }[];
+    expect(orders).toHaveLength(1);
+    expect(writes).toHaveLength(1);
+    expect(answer.data.createSalesOrder).toMatchObject({
+      order: { number: orders[0]!.number },
+      orderCreated: true,
+      outcomes: [expect.objectContaining({ system: 'ERP', status: 'DONE' }), expect.anything()],
+    });
+  });
+
+  it('changeSalesOrderLines reads the order again and reports the change it shows, sent once', async () => {
+    const { customer, items } = customerAndItems();
+    const made = await workflows.gql(CREATE, {
+      input: {
+        customerId: customer.id,
+        externalDocumentNumber: 'PO-LOST-2',
+        lines: [{ sku: items[0]!.number, quantity: 1 }],
+        idempotencyKey: 'lost-create-2',
+      },
+    });
+    const orderNumber = made.data.createSalesOrder.order.number as string;
+    const probe = await workflows.gql(CHANGE, {
+      input: { orderNumber, expectedVersion: 'W/"stale"', remove: [10000], idempotencyKey: 'lost-probe' },
+    });
+    const version = probe.errors![0]!.extensions.current.version as string;
+    const [line] = linesOf(orderNumber);
+
+    writes.length = 0;
+    losing = true;
+    const answer = await workflows.gql(CHANGE, {
+      input: {
+        orderNumber,
+        expectedVersion: version,
+        change: [{ sequence: line!.sequence, quantity: 6 }],
+        add: [{ sku: items[1]!.number, quantity: 2 }],
+        idempotencyKey: 'lost-change-1',
+      },
+    });
+    losing = false;
+    expect(answer.errors).toBeUndefined();
+    expect(writes).toHaveLength(1);
+    expect(answer.data.changeSalesOrderLines).toMatchObject({ changed: 1, added: 1, removed: 0 });
+    expect(answer.data.changeSalesOrderLines.version).not.toBe(version);
+    expect(linesOf(orderNumber)).toEqual([
+      expect.objectContaining({ sku: items[0]!.number, quantity: 6 }),
+      expect.objectContaining({ sku: items[1]!.number, quantity: 2 }),
+    ]);
+  });
+});
