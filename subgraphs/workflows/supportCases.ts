@@ -485,7 +485,8 @@ function resultOf(
     caseNumber: made?.number || null,
     customerId,
     status: made?.status ?? null,
-    lastModified: made?.lastModified ?? null,
+    // As an ISO instant (the CRM writes +0000): what expectedLastModified takes back.
+    lastModified: made?.lastModified ? new Date(made.lastModified).toISOString() : null,
     entitlement:
       made?.entitlementId && made.entitlement
         ? {
