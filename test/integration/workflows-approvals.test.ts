@@ -411,6 +411,21 @@ describe('discount approvals', () => {
     expect(otherInput.errors?.[0]?.extensions?.code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 
+  it('when the CRM is down nothing is recorded, and the same call succeeds once it is back', async () => {
+    const quote = convertibleQuote();
+    resetQuote(quote.Id, 11);
+    const tasks = historyOf(quote.Id).length;
+    legacy.crmSim.setConfig({ outage: true });
+    const down = await as(REP, REQUEST, { quoteId: quote.Id, key: `down-${quote.Id}` });
+    expect(down.errors?.[0]?.extensions).toMatchObject({ code: 'LEGACY_UNAVAILABLE', system: 'CRM' });
+    expect(approvalRow(quote.Id).Discount_Approval_Status__c).toBeNull();
+    expect(historyOf(quote.Id)).toHaveLength(tasks);
+    legacy.crmSim.setConfig({ outage: false });
+    const again = await as(REP, REQUEST, { quoteId: quote.Id, key: `down-${quote.Id}` });
+    expect(again.data.requestQuoteApproval).toMatchObject({ status: 'PENDING', replayed: false });
+    expect(historyOf(quote.Id)).toHaveLength(tasks + 1);
+  });
+
   it('refuses malformed input before any legacy call, and callers without the scope', async () => {
     const quote = convertibleQuote();
     const cases: [string, Record<string, unknown>, string, string][] = [
