@@ -51,6 +51,17 @@ const SAFE_EXTENSIONS = [
   'fullyShipped',
   'sequence',
   'shippedQuantity',
+  // Support cases: why a unit's warranty does not cover a claim, which case is closed.
+  'serialNumber',
+  'assetId',
+  'entitlementId',
+  'startDate',
+  'endDate',
+  'remainingCases',
+  'asOf',
+  'caseNumber',
+  // Onboarding: the account fields the ERP cannot take, each with its reason.
+  'problems',
 ] as const;
 
 /** Apollo Server's own protocol errors, all about the request the client sent. */

@@ -146,12 +146,16 @@ const LOADERS = {
   supportCaseById: loader({
     read: (crm, ids, { requestId }) => crm.supportCasesById(ids, requestId),
     keyOf: exact,
-    cache: { type: 'crm.case', ttlMs: activityTtl },
+    cache: { type: 'crm.case', ttlMs: activityTtl, generationsOf: (id) => [CRM_GENERATIONS.supportCase(id)] },
   }),
   supportCaseByNumber: loader({
     read: (crm, numbers, { requestId }) => crm.supportCasesByNumber(numbers, requestId),
     keyOf: exact,
-    cache: { type: 'crm.case-by-number', ttlMs: activityTtl },
+    cache: {
+      type: 'crm.case-by-number',
+      ttlMs: activityTtl,
+      generationsOf: (number) => [CRM_GENERATIONS.supportCaseNumber(number)],
+    },
   }),
   /** Assets by serial number: Salesforce compares them case-insensitively, and so do the keys. */
   assetBySerialNumber: loader({

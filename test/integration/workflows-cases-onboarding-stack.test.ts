@@ -65,6 +65,86 @@ describe('support cases and onboarding through the gateway', () => {
     expect(payload.supportCase.number).toMatch(/^\d{8}$/);
   });
 
+  it('answers a change with the case as it is now, and a refusal with its details', async () => {
+    const customer = stack.dataset.crm
+      .prepare(
+        `SELECT ERP_Customer_Id__c AS id FROM Account WHERE ERP_Customer_Id__c IS NOT NULL ORDER BY Id LIMIT 1`,
+      )
+      .get() as { id: string };
+    const CASE = 'supportCase { id number status priority } status lastModified';
+    const opened = await stack.query(
+      `mutation($input: OpenSupportCaseInput!) { openSupportCase(input: $input) { ${CASE} } }`,
+      {
+        input: { customerId: customer.id, type: 'QUESTION', subject: 'Reset?', idempotencyKey: 'stack-q-1' },
+      },
+    );
+    const { supportCase, lastModified } = opened.body.data.openSupportCase;
+    // Read through the graph (and its cache) before the changes.
+    await stack.query(`query($n: String!) { supportCase(number: $n) { status priority } }`, {
+      n: supportCase.number,
+    });
+    const changed = await stack.query(
+      `mutation($input: UpdateSupportCaseInput!) { updateSupportCase(input: $input) { ${CASE} } }`,
+      {
+        input: {
+          caseId: supportCase.id,
+          priority: 'HIGH',
+          status: 'WORKING',
+          expectedLastModified: lastModified,
+          idempotencyKey: 'stack-q-2',
+        },
+      },
+    );
+    expect(changed.body.data.updateSupportCase.supportCase).toMatchObject({
+      status: 'Working',
+      priority: 'High',
+    });
+    const closed = await stack.query(
+      `mutation($input: CloseSupportCaseInput!) { closeSupportCase(input: $input) { ${CASE} } }`,
+      { input: { caseId: supportCase.id, resolution: 'Explained.', idempotencyKey: 'stack-q-3' } },
+    );
+    expect(closed.body.data.closeSupportCase.supportCase.status).toBe('Closed');
+    const read = await stack.query(`query($n: String!) { supportCase(number: $n) { status priority } }`, {
+      n: supportCase.number,
+    });
+    expect(read.body.data.supportCase).toEqual({ status: 'Closed', priority: 'High' });
+    const again = await stack.query(
+      `mutation($input: CloseSupportCaseInput!) { closeSupportCase(input: $input) { status } }`,
+      { input: { caseId: supportCase.id, resolution: 'Again.', idempotencyKey: 'stack-q-4' } },
+    );
+    expect(again.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'CASE_CLOSED',
+      caseNumber: supportCase.number,
+      status: 'Closed',
+    });
+
+    const uncovered = stack.dataset.crm
+      .prepare(
+        `SELECT a.SerialNumber AS serialNumber, COALESCE(acc.ERP_Customer_Id__c, a.AccountId) AS customerId
+         FROM Asset a JOIN Account acc ON acc.Id = a.AccountId LEFT JOIN Entitlement e ON e.AssetId = a.Id
+         WHERE e.Id IS NULL ORDER BY a.Id LIMIT 1`,
+      )
+      .get() as { serialNumber: string; customerId: string };
+    const refused = await stack.query(
+      `mutation($input: OpenSupportCaseInput!) { openSupportCase(input: $input) { status } }`,
+      {
+        input: {
+          customerId: uncovered.customerId,
+          type: 'WARRANTY_CLAIM',
+          subject: 'Broken',
+          serialNumber: uncovered.serialNumber,
+          idempotencyKey: 'stack-uncovered-1',
+        },
+      },
+    );
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'WARRANTY_NOT_ELIGIBLE',
+      reason: 'NO_ENTITLEMENT',
+      serialNumber: uncovered.serialNumber,
+      asOf: DATASET_AS_OF,
+    });
+  });
+
   it('onboards a prospect and answers with the ERP customer; its quote then converts', async () => {
     const prospect = stack.dataset.crm
       .prepare(

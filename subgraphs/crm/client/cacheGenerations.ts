@@ -18,6 +18,9 @@ export const CRM_GENERATIONS = {
   quote: (id: string) => `quote:${recordId(id)}`,
   quoteOfOrder: (orderNumber: string) => `quote-order:${orderNumber}`,
   opportunity: (id: string) => `opportunity:${recordId(id)}`,
+  /** A support case read by its id, and by its number (a case change knows both). */
+  supportCase: (id: string) => `case:${recordId(id)}`,
+  supportCaseNumber: (number: string) => `case-number:${number}`,
 };
 
 /** What a page of a child list depends on: every list, and an account's lists on that account. */

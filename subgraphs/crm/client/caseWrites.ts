@@ -415,7 +415,7 @@ export class CrmCaseWrites extends CrmWrites {
         requestId,
       });
     } finally {
-      await this.forget(existing.accountId);
+      await this.forget(existing.accountId, existing);
     }
   }
 
@@ -458,20 +458,24 @@ export class CrmCaseWrites extends CrmWrites {
         requestId,
       );
     } finally {
-      await this.forget(existing.accountId);
+      await this.forget(existing.accountId, existing);
     }
   }
 
   /**
    * Bumped whatever the outcome (a write that timed out may still have happened): the account's
-   * lists (its cases, its activities) and every child list (an asset's cases, an entitlement's
-   * remaining cases read with them).
+   * lists (its cases, its activities), every child list (an asset's cases, an entitlement's
+   * remaining cases read with them), and a changed case's own record.
    */
-  private async forget(accountId: string | null): Promise<void> {
+  private async forget(accountId: string | null, changed?: CaseForWrite): Promise<void> {
     await bumpGenerations(this.cache, this.scope, [
       CRM_GENERATIONS.accounts,
       CRM_GENERATIONS.lists,
       ...(accountId ? [CRM_GENERATIONS.account(accountId)] : []),
+      // The case itself, as read by id and by number.
+      ...(changed
+        ? [CRM_GENERATIONS.supportCase(changed.id), CRM_GENERATIONS.supportCaseNumber(changed.number)]
+        : []),
     ]);
   }
 }
