@@ -164,12 +164,13 @@ export class OrderEntry {
     const ref = customerRef('input.customerId', input.customerId);
     const checked: CheckedOrder = {
       customer: ref,
+      // A code in Business Central (kept in upper case): one reference, however it is typed.
       externalDocumentNumber: text(
         'input.externalDocumentNumber',
         input.externalDocumentNumber,
         ERP_FIELD_LIMITS.externalDocumentNumber,
         true,
-      ),
+      ).toUpperCase(),
       lines: checkedLines('input.lines', input.lines, 1),
     };
     const key = idempotencyKey('input.idempotencyKey', input.idempotencyKey);

@@ -112,7 +112,7 @@ function orderPosts(stats: { byRoute: Record<string, number> }): number {
 }
 
 let references = 0;
-const reference = () => `PO-${Date.now().toString(36)}-${++references}`;
+const reference = () => `PO-${Date.now().toString(36).toUpperCase()}-${++references}`;
 
 describe('createSalesOrder', () => {
   it('creates exactly one order for concurrent calls with one key and another key for the same reference', async () => {
@@ -157,9 +157,14 @@ describe('createSalesOrder', () => {
     expect(erp.sequentialDepth).toBe(2);
     expect(crm.total).toBe(0);
 
-    // Another key with the same reference (a client that lost its key) finds the order.
+    // Another key with the same reference (a client that lost its key; the reference typed in
+    // lower case, as the ERP keeps it in upper case) finds the order.
     const other = await workflows.gql(CREATE, {
-      input: { ...input, idempotencyKey: `two-${externalDocumentNumber}` },
+      input: {
+        ...input,
+        externalDocumentNumber: externalDocumentNumber.toLowerCase(),
+        idempotencyKey: `two-${externalDocumentNumber}`,
+      },
     });
     expect(other.data.createSalesOrder).toMatchObject({
       order: { number: orders[0]!.number },
