@@ -118,6 +118,37 @@ const LOADERS = {
     keyOf: anyCase,
     cache: { type: 'erp.bom', ttlMs: masterTtl },
   }),
+  creditMemoByNumber: loader({
+    read: (erp, numbers, { requestId }) => erp.creditMemosByNumber(numbers, requestId),
+    keyOf: exact,
+    cache: { type: 'erp.credit-memo-by-number', ttlMs: documentTtl },
+  }),
+  creditMemosOfInvoice: loader({
+    read: (erp, invoiceIds, { requestId }) => erp.creditMemosOfInvoices(invoiceIds, requestId),
+    keyOf: anyCase,
+    cache: { type: 'erp.credit-memos-of-invoice', ttlMs: documentTtl },
+  }),
+  creditMemosByExternalDocument: loader({
+    read: (erp, references, { requestId }) => erp.creditMemosByExternalDocument(references, requestId),
+    keyOf: exact,
+    cache: { type: 'erp.credit-memos-by-external-document', ttlMs: documentTtl },
+  }),
+  linesOfCreditMemo: loader({
+    read: (erp, creditMemoIds, { requestId }) => erp.linesOfCreditMemos(creditMemoIds, requestId),
+    keyOf: anyCase,
+    cache: { type: 'erp.credit-memo-lines', ttlMs: documentTtl },
+  }),
+  /** The item ledger's latest sale of a serial number: where the unit came from. */
+  saleOfSerial: loader({
+    read: (erp, serialNumbers, { requestId }) => erp.salesOfSerials(serialNumbers, requestId),
+    keyOf: exact,
+    cache: { type: 'erp.sale-of-serial', ttlMs: documentTtl },
+  }),
+  warrantyCostsOfSerial: loader({
+    read: (erp, serialNumbers, { requestId }) => erp.warrantyCostsOfSerials(serialNumbers, requestId),
+    keyOf: exact,
+    cache: { type: 'erp.warranty-costs-of-serial', ttlMs: documentTtl },
+  }),
   /**
    * One page of a list (a customer's documents, the products), cached by the BC request itself
    * (link and page size), under the customer's generation when it lists a customer's documents.

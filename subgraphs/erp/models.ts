@@ -1,5 +1,7 @@
 import type {
   ErpBomComponent,
+  ErpCreditMemo,
+  ErpCreditMemoLine,
   ErpCustomer,
   ErpEmployee,
   ErpInvoice,
@@ -7,9 +9,11 @@ import type {
   ErpOrderLine,
   ErpPayment,
   ErpProduct,
+  ErpPurchase,
   ErpSalesOrder,
   ErpShipment,
   ErpShipmentLine,
+  ErpWarrantyCost,
 } from './client/models.js';
 
 /** The parent values the ERP resolvers receive (codegen `mappers`): the client's models, and what leads to them. */
@@ -41,3 +45,26 @@ export type ShipmentLineModel = ErpShipmentLine;
 export type PaymentModel = ErpPayment;
 export type ProductModel = ErpProduct;
 export type BomComponentModel = ErpBomComponent;
+export type CreditMemoModel = ErpCreditMemo;
+export type CreditMemoLineModel = InCurrency<ErpCreditMemoLine>;
+export type PurchasedProductModel = ErpPurchase;
+export type WarrantyCostEntryModel = ErpWarrantyCost;
+
+/** A CRM support case the ERP contributes to: its number is all the ERP knows of it. */
+export interface SupportCaseModel {
+  number: string;
+}
+
+/**
+ * A unit by its serial number (the CRM holds the asset); the ERP's sale of it once read (`null`:
+ * the item ledger has none; absent: not read yet).
+ */
+export interface AssetModel {
+  serialNumber: string;
+  sale?: ErpPurchase | null;
+}
+
+/** A unit's warranty by its serial number (the CRM judges it); the ERP adds its cost. */
+export interface WarrantyModel {
+  serialNumber: string;
+}

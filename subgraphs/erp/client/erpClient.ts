@@ -37,12 +37,18 @@ export type StandardSet =
   | 'salesShipments'
   | 'salesShipmentLines'
   | 'customerPayments'
-  | 'employees';
+  | 'employees'
+  | 'salesCreditMemos'
+  | 'salesCreditMemoLines';
 /** Entity sets of the customer's own API (publisher contoso, group customerGraph). */
-export type CustomSet = 'bomComponents' | 'warrantyLedgerEntries';
+export type CustomSet = 'bomComponents' | 'warrantyLedgerEntries' | 'itemLedgerEntries';
 export type EntitySet = StandardSet | CustomSet;
 
-const CUSTOM_SETS: ReadonlySet<string> = new Set<CustomSet>(['bomComponents', 'warrantyLedgerEntries']);
+const CUSTOM_SETS: ReadonlySet<string> = new Set<CustomSet>([
+  'bomComponents',
+  'warrantyLedgerEntries',
+  'itemLedgerEntries',
+]);
 
 /** Encoded `$filter` bound per GET, so a URL stays well under the ~8k request-line limits. */
 export const MAX_FILTER_CHARS = 6000;
@@ -164,7 +170,7 @@ export class ErpClient {
   ): Promise<string> {
     const company = await this.resolveCompanyId(requestId);
     const api = CUSTOM_SETS.has(set) ? this.customApiPath : this.apiPath;
-    const select = options.select ?? (set === 'warrantyLedgerEntries' ? undefined : SELECT[set]);
+    const select = options.select ?? SELECT[set];
     return `${api}/companies(${company})/${set}${queryString({ ...options, select })}`;
   }
 
@@ -230,15 +236,33 @@ export class ErpClient {
     const unique = [...new Set(values)];
     if (unique.length === 0) return [];
     const chunks = chunkByEncodedLength(field, kind, unique, MAX_FILTER_CHARS);
-    const results = await Promise.all(
-      chunks.map(async (chunk) => {
-        const filter = eqAny(field, kind, chunk);
-        const link = await this.collectionLink(
+    const links = await Promise.all(
+      chunks.map((chunk) =>
+        this.collectionLink(
           set,
-          { filter, expand: options.expand, select: options.select, orderby: options.orderby },
+          {
+            filter: eqAny(field, kind, chunk),
+            expand: options.expand,
+            select: options.select,
+            orderby: options.orderby,
+          },
           options.requestId,
-        );
-        return this.getAll<T>(link, options.label, options.requestId);
+        ),
+      ),
+    );
+    if (links.length === 1) return this.getAll<T>(links[0]!, options.label, options.requestId);
+    // More keys than one URL holds: the first pages of all the GETs in one `$batch` (so the
+    // round trips do not grow with the keys), then each one followed to its last page.
+    const firstPages = await this.getPages<T>(
+      links.map((link) => ({ link })),
+      options.label,
+      options.requestId,
+    );
+    const results = await Promise.all(
+      firstPages.map(async (page) => {
+        if (page instanceof LegacyError) throw page;
+        if (page.nextLink === null) return page.rows;
+        return [...page.rows, ...(await this.getAll<T>(page.nextLink, options.label, options.requestId))];
       }),
     );
     return results.flat();

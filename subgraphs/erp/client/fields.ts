@@ -6,12 +6,16 @@ import type {
   BcCustomerPayment,
   BcEmployee,
   BcItem,
+  BcItemLedgerEntry,
+  BcSalesCreditMemo,
+  BcSalesCreditMemoLine,
   BcSalesInvoice,
   BcSalesInvoiceLine,
   BcSalesOrder,
   BcSalesOrderLine,
   BcSalesShipment,
   BcSalesShipmentLine,
+  BcWarrantyLedgerEntry,
 } from './types.js';
 
 /**
@@ -36,7 +40,7 @@ const SHIP_TO = [
   'shipToPostCode',
 ] as const;
 
-export const SELECT: Readonly<Record<Exclude<EntitySet, 'warrantyLedgerEntries'>, readonly string[]>> = {
+export const SELECT: Readonly<Record<EntitySet, readonly string[]>> = {
   customers: fieldsOf<BcCustomer>()(
     'id',
     'number',
@@ -174,6 +178,61 @@ export const SELECT: Readonly<Record<Exclude<EntitySet, 'warrantyLedgerEntries'>
     'description',
     'quantityPer',
     'unitOfMeasureCode',
+  ),
+  salesCreditMemos: fieldsOf<BcSalesCreditMemo>()(
+    'id',
+    'number',
+    'externalDocumentNumber',
+    'creditMemoDate',
+    'postingDate',
+    'dueDate',
+    'customerId',
+    'currencyCode',
+    'invoiceId',
+    'invoiceNumber',
+    'totalAmountExcludingTax',
+    'totalTaxAmount',
+    'totalAmountIncludingTax',
+    'status',
+  ),
+  salesCreditMemoLines: fieldsOf<BcSalesCreditMemoLine>()(
+    'id',
+    'documentId',
+    'sequence',
+    'itemId',
+    'lineType',
+    'lineObjectNumber',
+    'description',
+    'quantity',
+    'unitPrice',
+    'discountPercent',
+    'amountExcludingTax',
+    'amountIncludingTax',
+  ),
+  itemLedgerEntries: fieldsOf<BcItemLedgerEntry>()(
+    'id',
+    'entryNumber',
+    'entryType',
+    'postingDate',
+    'documentType',
+    'documentNumber',
+    'documentLineNumber',
+    'orderNumber',
+    'itemId',
+    'itemNumber',
+    'description',
+    'customerId',
+    'quantity',
+    'serialNumber',
+  ),
+  warrantyLedgerEntries: fieldsOf<BcWarrantyLedgerEntry>()(
+    'id',
+    'entryNumber',
+    'customerId',
+    'serialNumber',
+    'postingDate',
+    'description',
+    'amount',
   ),
 };
 

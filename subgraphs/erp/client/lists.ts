@@ -1,4 +1,12 @@
-import type { ErpInvoice, ErpPayment, ErpProduct, ErpSalesOrder, ErpShipment } from './models.js';
+import type {
+  ErpCreditMemo,
+  ErpInvoice,
+  ErpPayment,
+  ErpProduct,
+  ErpPurchase,
+  ErpSalesOrder,
+  ErpShipment,
+} from './models.js';
 import type { Page } from './types.js';
 
 /**
@@ -11,8 +19,8 @@ import type { Page } from './types.js';
  * position, and the answer to a foreign one, are lib/connections.ts's.)
  */
 
-/** A customer's documents, listed newest first. */
-export type DocumentKind = 'orders' | 'invoices' | 'payments' | 'shipments';
+/** A customer's documents (and what was shipped to it: the item ledger's sales), listed newest first. */
+export type DocumentKind = 'orders' | 'invoices' | 'payments' | 'shipments' | 'creditMemos' | 'purchases';
 export type ListKind = DocumentKind | 'products';
 
 export interface ListModels {
@@ -20,6 +28,8 @@ export interface ListModels {
   invoices: ErpInvoice;
   payments: ErpPayment;
   shipments: ErpShipment;
+  creditMemos: ErpCreditMemo;
+  purchases: ErpPurchase;
   products: ErpProduct;
 }
 

@@ -22,6 +22,7 @@ export interface ErpAddress {
 export type CustomerBlock = 'NONE' | 'SHIP' | 'INVOICE' | 'ALL';
 export type SalesOrderStatus = 'DRAFT' | 'IN_REVIEW' | 'OPEN' | 'RELEASED';
 export type InvoiceStatus = 'DRAFT' | 'IN_REVIEW' | 'OPEN' | 'PAID' | 'CANCELED' | 'CORRECTIVE';
+export type CreditMemoStatus = InvoiceStatus;
 export type ProductType = 'INVENTORY' | 'SERVICE' | 'NON_INVENTORY';
 
 export interface ErpCustomer {
@@ -82,6 +83,13 @@ export interface ErpInvoiceLine extends DocumentLine {
 }
 
 export type ErpShipmentLine = DocumentLine;
+
+export interface ErpCreditMemoLine extends DocumentLine {
+  unitPrice: Amount;
+  discountPercent: number | null;
+  amount: Amount;
+  amountIncludingTax: Amount;
+}
 
 export interface ErpSalesOrder {
   id: string;
@@ -162,4 +170,46 @@ export interface ErpBomComponent {
   description: string | null;
   quantityPer: number;
   unitOfMeasure: string | null;
+}
+
+export interface ErpCreditMemo {
+  id: string;
+  number: string;
+  status: CreditMemoStatus;
+  creditMemoDate: string | null;
+  postingDate: string | null;
+  dueDate: string | null;
+  externalDocumentNumber: string | null;
+  customerId: string | null;
+  /** The number of the posted invoice the credit memo corrects. */
+  invoiceNumber: string | null;
+  currencyCode: string;
+  subtotal: Money;
+  tax: Money;
+  total: Money;
+}
+
+/** What left the warehouse for a customer: a shipment line, or one unit of a serialized product. */
+export interface ErpPurchase {
+  /** The ERP's entry number: unique, and what orders a day's entries. */
+  entryNumber: number;
+  productSku: string | null;
+  description: string | null;
+  /** Units shipped, positive. */
+  quantity: number;
+  /** Null when the product is not serialized. */
+  serialNumber: string | null;
+  shippedOn: string | null;
+  shipmentNumber: string | null;
+  orderNumber: string | null;
+  customerId: string | null;
+}
+
+/** One posting of the cost of warranty work on a unit, in the company's currency. */
+export interface ErpWarrantyCost {
+  entryNumber: number;
+  serialNumber: string | null;
+  postingDate: string | null;
+  description: string | null;
+  amount: Money;
 }

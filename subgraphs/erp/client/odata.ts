@@ -29,9 +29,10 @@ export type GuidField =
   | 'documentId'
   | 'orderId'
   | 'appliesToInvoiceId'
-  | 'parentItemId';
+  | 'parentItemId'
+  | 'invoiceId';
 /** Fields the client compares with `eq` against text. */
-export type TextField = 'number' | 'email' | 'orderNumber';
+export type TextField = 'number' | 'email' | 'orderNumber' | 'externalDocumentNumber' | 'serialNumber';
 /** Text fields the client searches with `contains`. */
 export type SearchField = 'displayName';
 

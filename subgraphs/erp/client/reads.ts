@@ -5,6 +5,8 @@ import { EXPAND } from './fields.js';
 import type { DocumentKind, ErpList, ListKind, ListPage, ListPageRequest } from './lists.js';
 import type {
   ErpBomComponent,
+  ErpCreditMemo,
+  ErpCreditMemoLine,
   ErpCustomer,
   ErpEmployee,
   ErpInvoice,
@@ -12,9 +14,11 @@ import type {
   ErpOrderLine,
   ErpPayment,
   ErpProduct,
+  ErpPurchase,
   ErpSalesOrder,
   ErpShipment,
   ErpShipmentLine,
+  ErpWarrantyCost,
 } from './models.js';
 import { contains, eq, type GuidField, isGuid, type TextField } from './odata.js';
 import { type ModelsOf, modelsOf } from './toModels.js';
@@ -24,12 +28,16 @@ import type {
   BcCustomerPayment,
   BcEmployee,
   BcItem,
+  BcItemLedgerEntry,
+  BcSalesCreditMemo,
+  BcSalesCreditMemoLine,
   BcSalesInvoice,
   BcSalesInvoiceLine,
   BcSalesOrder,
   BcSalesOrderLine,
   BcSalesShipment,
   BcSalesShipmentLine,
+  BcWarrantyLedgerEntry,
 } from './types.js';
 
 /**
@@ -178,6 +186,48 @@ const LOOKUPS = {
     label: 'bills of materials',
     orderby: 'lineNumber',
   }),
+  creditMemosByNumber: lookup<BcSalesCreditMemo>({
+    set: 'salesCreditMemos',
+    field: 'number',
+    kind: 'text',
+    label: 'credit memos by number',
+  }),
+  creditMemosOfInvoices: lookup<BcSalesCreditMemo>({
+    set: 'salesCreditMemos',
+    field: 'invoiceId',
+    kind: 'guid',
+    label: 'credit memos of invoices',
+    orderby: 'creditMemoDate,number',
+  }),
+  creditMemosByExternalDocument: lookup<BcSalesCreditMemo>({
+    set: 'salesCreditMemos',
+    field: 'externalDocumentNumber',
+    kind: 'text',
+    label: 'credit memos by external document number',
+    orderby: 'creditMemoDate,number',
+  }),
+  linesOfCreditMemos: lookup<BcSalesCreditMemoLine>({
+    set: 'salesCreditMemoLines',
+    field: 'documentId',
+    kind: 'guid',
+    label: 'credit memo lines',
+    orderby: 'sequence',
+  }),
+  // A unit may have left more than once (shipped again after a return): its latest sale first.
+  salesOfSerials: lookup<BcItemLedgerEntry>({
+    set: 'itemLedgerEntries',
+    field: 'serialNumber',
+    kind: 'text',
+    label: 'item ledger entries by serial number',
+    orderby: 'postingDate desc,entryNumber desc',
+  }),
+  warrantyCostsOfSerials: lookup<BcWarrantyLedgerEntry>({
+    set: 'warrantyLedgerEntries',
+    field: 'serialNumber',
+    kind: 'text',
+    label: 'warranty ledger entries by serial number',
+    orderby: 'postingDate,entryNumber',
+  }),
 };
 
 /** The BC request behind each list of a customer's documents, newest first. */
@@ -192,6 +242,8 @@ const DOCUMENT_LISTS: Readonly<
   },
   payments: { set: 'customerPayments', orderby: 'postingDate desc' },
   shipments: { set: 'salesShipments', orderby: 'shipmentDate desc,number desc' },
+  creditMemos: { set: 'salesCreditMemos', orderby: 'creditMemoDate desc,number desc' },
+  purchases: { set: 'itemLedgerEntries', orderby: 'postingDate desc,entryNumber desc' },
 };
 
 /** GUIDs compare case-insensitively (BC answers them lower-case); text keys exactly. */
@@ -213,6 +265,8 @@ export interface ErpReadsOptions {
 }
 
 export class ErpReads {
+  /** The company's currency, in which costs (item costs, the warranty ledger) are kept. */
+  readonly localCurrencyCode: string;
   private readonly to: ModelsOf;
   private readonly listModel: Readonly<Record<ListKind, (row: never) => unknown>>;
 
@@ -220,12 +274,15 @@ export class ErpReads {
     private readonly client: ErpClient,
     options: ErpReadsOptions,
   ) {
+    this.localCurrencyCode = options.localCurrencyCode;
     this.to = modelsOf(options.localCurrencyCode);
     this.listModel = {
       orders: this.to.salesOrder,
       invoices: this.to.invoice,
       payments: this.to.payment,
       shipments: this.to.shipment,
+      creditMemos: this.to.creditMemo,
+      purchases: this.to.purchase,
       products: this.to.product,
     };
   }
@@ -300,6 +357,46 @@ export class ErpReads {
 
   billsOfMaterials(productIds: readonly string[], requestId?: string): Promise<GroupedEach<ErpBomComponent>> {
     return this.groupEach(LOOKUPS.billsOfMaterials, productIds, this.to.bomComponent, requestId);
+  }
+
+  creditMemosByNumber(numbers: readonly string[], requestId?: string): Promise<FoundEach<ErpCreditMemo>> {
+    return this.findEach(LOOKUPS.creditMemosByNumber, numbers, this.to.creditMemo, requestId);
+  }
+
+  /** The credit memos correcting each invoice, oldest first. */
+  creditMemosOfInvoices(
+    invoiceIds: readonly string[],
+    requestId?: string,
+  ): Promise<GroupedEach<ErpCreditMemo>> {
+    return this.groupEach(LOOKUPS.creditMemosOfInvoices, invoiceIds, this.to.creditMemo, requestId);
+  }
+
+  /** The credit memos carrying each reference (e.g. a CRM case number), oldest first. */
+  creditMemosByExternalDocument(
+    references: readonly string[],
+    requestId?: string,
+  ): Promise<GroupedEach<ErpCreditMemo>> {
+    return this.groupEach(LOOKUPS.creditMemosByExternalDocument, references, this.to.creditMemo, requestId);
+  }
+
+  linesOfCreditMemos(
+    creditMemoIds: readonly string[],
+    requestId?: string,
+  ): Promise<GroupedEach<ErpCreditMemoLine>> {
+    return this.groupEach(LOOKUPS.linesOfCreditMemos, creditMemoIds, this.to.creditMemoLine, requestId);
+  }
+
+  /** The latest sale of each serial number (the item ledger entry it left the warehouse with). */
+  salesOfSerials(serialNumbers: readonly string[], requestId?: string): Promise<FoundEach<ErpPurchase>> {
+    return this.findEach(LOOKUPS.salesOfSerials, serialNumbers, this.to.purchase, requestId);
+  }
+
+  /** The warranty ledger's entries of each serial number, oldest first. */
+  warrantyCostsOfSerials(
+    serialNumbers: readonly string[],
+    requestId?: string,
+  ): Promise<GroupedEach<ErpWarrantyCost>> {
+    return this.groupEach(LOOKUPS.warrantyCostsOfSerials, serialNumbers, this.to.warrantyCost, requestId);
   }
 
   /** A customer's documents of one kind, newest first; `onlyOpen` keeps the invoices with an amount left. */

@@ -2,9 +2,12 @@ import { formatAmount } from '../../../lib/domain.js';
 import { LegacyError } from '../../../lib/errors.js';
 import type {
   Amount,
+  CreditMemoStatus,
   CustomerBlock,
   ErpAddress,
   ErpBomComponent,
+  ErpCreditMemo,
+  ErpCreditMemoLine,
   ErpCustomer,
   ErpEmployee,
   ErpInvoice,
@@ -12,9 +15,11 @@ import type {
   ErpOrderLine,
   ErpPayment,
   ErpProduct,
+  ErpPurchase,
   ErpSalesOrder,
   ErpShipment,
   ErpShipmentLine,
+  ErpWarrantyCost,
   InvoiceStatus,
   Money,
   ProductType,
@@ -26,12 +31,16 @@ import type {
   BcCustomerPayment,
   BcEmployee,
   BcItem,
+  BcItemLedgerEntry,
+  BcSalesCreditMemo,
+  BcSalesCreditMemoLine,
   BcSalesInvoice,
   BcSalesInvoiceLine,
   BcSalesOrder,
   BcSalesOrderLine,
   BcSalesShipment,
   BcSalesShipmentLine,
+  BcWarrantyLedgerEntry,
 } from './types.js';
 
 /**
@@ -63,6 +72,9 @@ const INVOICE_STATUS: Readonly<Record<string, InvoiceStatus>> = {
   Canceled: 'CANCELED',
   Corrective: 'CORRECTIVE',
 };
+
+/** BC's credit memos take the invoices' status options. */
+const CREDIT_MEMO_STATUS: Readonly<Record<string, CreditMemoStatus>> = INVOICE_STATUS;
 
 const PRODUCT_TYPE: Readonly<Record<string, ProductType>> = {
   Inventory: 'INVENTORY',
@@ -160,6 +172,34 @@ function invoiceLine(line: BcSalesInvoiceLine): ErpInvoiceLine {
     unitPrice: amountOf(line.unitPrice),
     amount: amountOf(line.amountExcludingTax),
     amountIncludingTax: amountOf(line.amountIncludingTax),
+  };
+}
+
+function creditMemoLine(line: BcSalesCreditMemoLine): ErpCreditMemoLine {
+  return {
+    sequence: line.sequence,
+    productSku: productSkuOf(line),
+    description: textOf(line.description),
+    quantity: line.quantity ?? 0,
+    unitPrice: amountOf(line.unitPrice),
+    discountPercent: line.discountPercent ?? null,
+    amount: amountOf(line.amountExcludingTax),
+    amountIncludingTax: amountOf(line.amountIncludingTax),
+  };
+}
+
+/** An item ledger entry of a sale: BC posts the quantity that left the warehouse negative. */
+function purchase(entry: BcItemLedgerEntry): ErpPurchase {
+  return {
+    entryNumber: entry.entryNumber,
+    productSku: referenceOf(entry.itemNumber),
+    description: textOf(entry.description),
+    quantity: -(entry.quantity ?? 0),
+    serialNumber: textOf(entry.serialNumber),
+    shippedOn: dateOf(entry.postingDate),
+    shipmentNumber: referenceOf(entry.documentNumber),
+    orderNumber: referenceOf(entry.orderNumber),
+    customerId: referenceOf(entry.customerId),
   };
 }
 
@@ -272,6 +312,36 @@ export function modelsOf(localCurrencyCode: string) {
     };
   }
 
+  function creditMemo(record: BcSalesCreditMemo): ErpCreditMemo {
+    const currencyCode = currencyOf(record.currencyCode);
+    return {
+      id: record.id,
+      number: record.number,
+      status: optionOf(CREDIT_MEMO_STATUS, record.status, 'credit memo status'),
+      creditMemoDate: dateOf(record.creditMemoDate),
+      postingDate: dateOf(record.postingDate),
+      dueDate: dateOf(record.dueDate),
+      externalDocumentNumber: textOf(record.externalDocumentNumber),
+      customerId: referenceOf(record.customerId),
+      invoiceNumber: referenceOf(record.invoiceNumber),
+      currencyCode,
+      subtotal: money(record.totalAmountExcludingTax, currencyCode),
+      tax: money(record.totalTaxAmount, currencyCode),
+      total: money(record.totalAmountIncludingTax, currencyCode),
+    };
+  }
+
+  /** The warranty ledger holds costs, which BC keeps in the local currency (as item costs). */
+  function warrantyCost(entry: BcWarrantyLedgerEntry): ErpWarrantyCost {
+    return {
+      entryNumber: entry.entryNumber,
+      serialNumber: textOf(entry.serialNumber),
+      postingDate: dateOf(entry.postingDate),
+      description: textOf(entry.description),
+      amount: money(entry.amount, localCurrencyCode),
+    };
+  }
+
   function shipment(record: BcSalesShipment): ErpShipment {
     return {
       id: record.id,
@@ -326,6 +396,10 @@ export function modelsOf(localCurrencyCode: string) {
     payment,
     product,
     bomComponent,
+    creditMemo,
+    creditMemoLine,
+    purchase,
+    warrantyCost,
   };
 }
 

@@ -179,6 +179,73 @@ export interface BcEmployee {
   status: string | null;
 }
 
+export interface BcSalesCreditMemoLine {
+  id: string;
+  documentId: string;
+  sequence: number;
+  itemId: string | null;
+  lineType: string | null;
+  lineObjectNumber: string | null;
+  description: string | null;
+  quantity: number | null;
+  unitPrice: number | null;
+  discountPercent: number | null;
+  amountExcludingTax: number | null;
+  amountIncludingTax: number | null;
+}
+
+export interface BcSalesCreditMemo {
+  id: string;
+  number: string;
+  externalDocumentNumber: string | null;
+  creditMemoDate: string | null;
+  postingDate: string | null;
+  dueDate: string | null;
+  customerId: string | null;
+  currencyCode: string | null;
+  /** The posted invoice the credit memo corrects. */
+  invoiceId: string | null;
+  invoiceNumber: string | null;
+  totalAmountExcludingTax: number | null;
+  totalTaxAmount: number | null;
+  totalAmountIncludingTax: number | null;
+  /** Draft | In Review | Open | Paid | Canceled | Corrective */
+  status: string;
+}
+
+/** Custom API `itemLedgerEntries`: what left the warehouse, as BC posts it (a sale's quantity negative). */
+export interface BcItemLedgerEntry {
+  id: string;
+  entryNumber: number;
+  /** Sale */
+  entryType: string | null;
+  postingDate: string | null;
+  /** Sales Shipment */
+  documentType: string | null;
+  documentNumber: string | null;
+  documentLineNumber: number | null;
+  orderNumber: string | null;
+  itemId: string | null;
+  itemNumber: string | null;
+  description: string | null;
+  customerId: string | null;
+  quantity: number | null;
+  /** '' when the item is not serialized. */
+  serialNumber: string | null;
+}
+
+/** Custom API `warrantyLedgerEntries`: the cost of warranty work on a unit, in LCY. */
+export interface BcWarrantyLedgerEntry {
+  id: string;
+  entryNumber: number;
+  customerId: string | null;
+  serialNumber: string | null;
+  postingDate: string | null;
+  description: string | null;
+  /** In LCY. */
+  amount: number | null;
+}
+
 /** One page of a collection plus the legacy link to the next one. */
 export interface Page<T> {
   rows: T[];

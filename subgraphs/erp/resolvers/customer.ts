@@ -77,4 +77,6 @@ export const Customer: CustomerResolvers = {
   invoices: (parent, args, ctx) => documents('invoices', parent, args, ctx),
   payments: (parent, args, ctx) => documents('payments', parent, args, ctx),
   shipments: (parent, args, ctx) => documents('shipments', parent, args, ctx),
+  creditMemos: (parent, args, ctx) => documents('creditMemos', parent, args, ctx),
+  purchasedProducts: (parent, args, ctx) => documents('purchases', parent, args, ctx),
 };

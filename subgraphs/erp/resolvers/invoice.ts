@@ -28,6 +28,7 @@ export const Invoice: InvoiceResolvers = {
       currencyCode: invoice.currencyCode,
     })),
   payments: (invoice, _args, ctx) => ctx.loaders.paymentsOfInvoice.load(invoice.id),
+  creditMemos: (invoice, _args, ctx) => ctx.loaders.creditMemosOfInvoice.load(invoice.id),
 };
 
 export const InvoiceLine: InvoiceLineResolvers = {

@@ -9,6 +9,7 @@ export const Query: QueryResolvers = {
   salesOrder: (_root, { number }, ctx) => ctx.loaders.orderByNumber.load(codeArgument(number, 'number')),
   invoice: (_root, { number }, ctx) => ctx.loaders.invoiceByNumber.load(codeArgument(number, 'number')),
   shipment: (_root, { number }, ctx) => ctx.loaders.shipmentByNumber.load(codeArgument(number, 'number')),
+  creditMemo: (_root, { number }, ctx) => ctx.loaders.creditMemoByNumber.load(codeArgument(number, 'number')),
   product: (_root, { sku }, ctx) => ctx.loaders.productBySku.load(codeArgument(sku, 'sku')),
   async customerByNumber(_root, { number }, ctx) {
     const record = await ctx.loaders.customerByNumber.load(codeArgument(number, 'number'));

@@ -1,6 +1,7 @@
 import type { SalesOrderLineResolvers, SalesOrderResolvers } from '../__generated__/resolvers-types.js';
 import { isErpId } from '../client/reads.js';
 import { erpAddress } from './address.js';
+import { creditMemosOfOrder } from './creditMemo.js';
 import { MAX_CODE_LENGTH, MAX_ID_LENGTH, referenceKey } from './input.js';
 import { inCurrency, productOfLine } from './lines.js';
 
@@ -33,6 +34,7 @@ export const SalesOrder: SalesOrderResolvers = {
   },
   shipments: (order, _args, ctx) => ctx.loaders.shipmentsOfOrder.load(order.number),
   invoices: (order, _args, ctx) => ctx.loaders.invoicesOfOrder.load(order.id),
+  creditMemos: (order, _args, ctx) => creditMemosOfOrder(order, ctx),
 };
 
 export const SalesOrderLine: SalesOrderLineResolvers = {

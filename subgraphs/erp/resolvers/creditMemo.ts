@@ -1,0 +1,93 @@
+import type {
+  CreditMemoLineResolvers,
+  CreditMemoResolvers,
+  SupportCaseResolvers,
+} from '../__generated__/resolvers-types.js';
+import type { ErpCreditMemo, ErpSalesOrder } from '../client/models.js';
+import type { ErpContext } from '../context.js';
+import { MAX_CODE_LENGTH, MAX_ID_LENGTH, referenceKey } from './input.js';
+import { inCurrency, productOfLine } from './lines.js';
+
+/** Business Central's external document number is 35 characters: a longer reference names nothing. */
+const MAX_EXTERNAL_DOCUMENT_LENGTH = 35;
+
+/**
+ * Whether a credit memo's external document number is a CRM case number: the CRM numbers cases
+ * with digits only (an auto-number, `00001026`); the CRM says whether such a case exists.
+ */
+const CASE_NUMBER = /^\d{1,30}$/;
+
+/** Oldest first, as each invoice's credit memos come. */
+function byDate(a: ErpCreditMemo, b: ErpCreditMemo): number {
+  const left = a.creditMemoDate ?? '';
+  const right = b.creditMemoDate ?? '';
+  if (left !== right) return left < right ? -1 : 1;
+  return a.number < b.number ? -1 : a.number > b.number ? 1 : 0;
+}
+
+/** The credit memos of an order: those correcting any of its invoices. */
+export async function creditMemosOfOrder(order: ErpSalesOrder, ctx: ErpContext): Promise<ErpCreditMemo[]> {
+  const invoices = await ctx.loaders.invoicesOfOrder.load(order.id);
+  const memos = await Promise.all(
+    invoices.map((invoice) => ctx.loaders.creditMemosOfInvoice.load(invoice.id)),
+  );
+  return memos.flat().sort(byDate);
+}
+
+async function invoiceOf(memo: ErpCreditMemo, ctx: ErpContext) {
+  return memo.invoiceNumber ? ctx.loaders.invoiceByNumber.load(memo.invoiceNumber) : null;
+}
+
+export const CreditMemo: CreditMemoResolvers = {
+  __resolveReference: async (reference, ctx) =>
+    ctx.loaders.creditMemoByNumber.load(referenceKey(reference, 'number', 'CreditMemo', MAX_CODE_LENGTH)),
+  id: (memo) => memo.id,
+  number: (memo) => memo.number,
+  status: (memo) => memo.status,
+  creditMemoDate: (memo) => memo.creditMemoDate,
+  postingDate: (memo) => memo.postingDate,
+  dueDate: (memo) => memo.dueDate,
+  externalDocumentNumber: (memo) => memo.externalDocumentNumber,
+  customer: (memo) => (memo.customerId ? { id: memo.customerId } : null),
+  invoice: (memo, _args, ctx) => invoiceOf(memo, ctx),
+  async order(memo, _args, ctx) {
+    const invoice = await invoiceOf(memo, ctx);
+    return invoice?.salesOrderId ? ctx.loaders.orderById.load(invoice.salesOrderId) : null;
+  },
+  // A reference the CRM resolves (null there when it holds no such case): no ERP call.
+  supportCase: (memo) =>
+    memo.externalDocumentNumber && CASE_NUMBER.test(memo.externalDocumentNumber)
+      ? { number: memo.externalDocumentNumber }
+      : null,
+  subtotal: (memo) => memo.subtotal,
+  tax: (memo) => memo.tax,
+  total: (memo) => memo.total,
+  lines: async (memo, _args, ctx) =>
+    (await ctx.loaders.linesOfCreditMemo.load(memo.id)).map((line) => ({
+      ...line,
+      currencyCode: memo.currencyCode,
+    })),
+};
+
+export const CreditMemoLine: CreditMemoLineResolvers = {
+  sequence: (line) => line.sequence,
+  product: (line, _args, ctx) => productOfLine(line, ctx),
+  description: (line) => line.description,
+  quantity: (line) => line.quantity,
+  unitPrice: (line) => inCurrency(line.unitPrice, line),
+  discountPercent: (line) => line.discountPercent,
+  amount: (line) => inCurrency(line.amount, line),
+  amountIncludingTax: (line) => inCurrency(line.amountIncludingTax, line),
+};
+
+/** A CRM case, by number: the ERP adds the credit memos that settle it (their external document number). */
+export const SupportCase: SupportCaseResolvers = {
+  __resolveReference: async (reference) => ({
+    number: referenceKey(reference, 'number', 'SupportCase', MAX_ID_LENGTH),
+  }),
+  number: (supportCase) => supportCase.number,
+  creditMemos: async (supportCase, _args, ctx) =>
+    supportCase.number.length > MAX_EXTERNAL_DOCUMENT_LENGTH
+      ? []
+      : ctx.loaders.creditMemosByExternalDocument.load(supportCase.number),
+};
