@@ -155,7 +155,8 @@ export class SupportCases {
     const contactId = input.contactId
       ? parseCrmId('contact', crmId('input.contactId', input.contactId, 'contact'))
       : null;
-    const orderNumber = text('input.orderNumber', input.orderNumber, ORDER_NUMBER_MAX);
+    // In upper case, as Business Central keeps a code: typed otherwise, the order is still found.
+    const orderNumber = text('input.orderNumber', input.orderNumber, ORDER_NUMBER_MAX)?.toUpperCase() ?? null;
     if (orderNumber !== null && input.type !== 'COMPLAINT') {
       throw invalidInput(
         'input.orderNumber',

@@ -253,7 +253,7 @@ describe('openSupportCase', () => {
       customerId: customer.customerId,
       type: 'COMPLAINT',
       subject: 'Two units arrived damaged',
-      orderNumber: own.number,
+      orderNumber: own.number.toLowerCase(),
       idempotencyKey: key('complaint'),
     };
     const answer = await workflows.gql(OPEN, { input });
