@@ -25,7 +25,7 @@ import { CONVERT_OPERATION, QuoteConversion } from './convertQuoteToOrder.js';
 import type { CustomerChangeDeps } from './customerRecords.js';
 import { Coordinator } from './idempotency.js';
 import { InteractionLogging } from './logInteraction.js';
-import { ProspectOnboarding } from './onboarding.js';
+import { ONBOARD_OPERATION, ProspectOnboarding } from './onboarding.js';
 import { OrderEntry } from './orderEntry.js';
 import { QuoteApprovals } from './quoteApprovals.js';
 import { resolvers } from './resolvers/index.js';
@@ -245,6 +245,19 @@ export function createWorkflowsSubgraph(
         scope.logger.warn(
           { key: record.key, code: error instanceof LegacyError ? error.code : undefined },
           'abandoned quote conversion not finished yet',
+        );
+      }
+    }
+    // An onboarding whose process died after the ERP create: the account link is finished here.
+    for (const record of await store.listAbandoned(ONBOARD_OPERATION, Date.now(), 20)) {
+      try {
+        const outcome = await workflows.onboarding.resume(record, scope);
+        result[outcome] += 1;
+        scope.logger.info({ key: record.key, outcome }, 'abandoned prospect onboarding finished');
+      } catch (error) {
+        scope.logger.warn(
+          { key: record.key, code: error instanceof LegacyError ? error.code : undefined },
+          'abandoned prospect onboarding not finished yet',
         );
       }
     }

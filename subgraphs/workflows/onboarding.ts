@@ -73,6 +73,9 @@ export interface OnboardingDeps {
   afterErpCustomerCreated?: (customer: ErpCustomerCreated) => void | Promise<void>;
 }
 
+/** Thrown inside a resumed run that finds nothing to resume: its record is released. */
+class NothingToResume extends Error {}
+
 /** One field of the account the ERP cannot take as it is. */
 interface Problem {
   field: string;
@@ -167,12 +170,45 @@ export class ProspectOnboarding {
       key,
       input: { accountId },
       run: (state) =>
-        this.deps.coordinator.withLease(`account:${accountId}`, () => this.run(accountId, scope, state)),
+        this.deps.coordinator.withLease(`account:${accountId}`, () =>
+          this.run(accountId, 'create', scope, state),
+        ),
     });
     return { ...result, replayed };
   }
 
-  private async run(accountId: string, scope: CallScope, state: RunState): Promise<OnboardingResult> {
+  /**
+   * Finishes a run whose process died (its record's lease expired): if the ERP customer exists,
+   * the account is linked (or the link owed) and the answer stored for the client's retry; if
+   * not, nothing was written and the record is released so the client's retry starts afresh.
+   */
+  async resume(record: { key: string; input: unknown }, scope: CallScope): Promise<'resumed' | 'released'> {
+    const accountId = (record.input as { accountId?: unknown } | null)?.accountId;
+    if (typeof accountId !== 'string') return 'released';
+    try {
+      await this.deps.coordinator.runOnce({
+        operation: ONBOARD_OPERATION,
+        key: record.key,
+        input: { accountId },
+        noWait: true,
+        run: (state) =>
+          this.deps.coordinator.withLease(`account:${accountId}`, () =>
+            this.run(accountId, 'resume', scope, state),
+          ),
+      });
+      return 'resumed';
+    } catch (error) {
+      if (error instanceof NothingToResume) return 'released';
+      throw error;
+    }
+  }
+
+  private async run(
+    accountId: string,
+    mode: 'create' | 'resume',
+    scope: CallScope,
+    state: RunState,
+  ): Promise<OnboardingResult> {
     const { crm, erp, customers, writeBacks } = this.deps;
     const { requestId, logger } = scope;
     const account = await crm.accountForOnboarding(accountId, requestId);
@@ -220,6 +256,8 @@ export class ProspectOnboarding {
     // Found after a run of this same key had sent the create: that run made it.
     let customerCreated = existing !== undefined && state.progress === CREATE_SENT;
     if (!customer) {
+      // A dead run that never made the customer: nothing to finish (its client retries afresh).
+      if (mode === 'resume') throw new NothingToResume();
       await state.note(CREATE_SENT);
       customer = await this.create({ ...wanted, salespersonCode }, scope);
       customerCreated = true;

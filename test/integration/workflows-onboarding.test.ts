@@ -1,5 +1,6 @@
 import { createServer, request, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fingerprintOf } from '../../subgraphs/workflows/idempotency.js';
 import { listen } from '../helpers/servers.js';
 import {
   CONVERT,
@@ -20,7 +21,7 @@ let workflows: RunningWorkflows;
 let crmOutageAfterErpCreate = false;
 
 beforeAll(async () => {
-  legacy = await startLegacyPair(60);
+  legacy = await startLegacyPair(120);
   workflows = await startWorkflows(
     legacy,
     {},
@@ -310,6 +311,61 @@ describe('createErpCustomerFromAccount', () => {
     });
     expect(status.data.writeBack.status).toBe('DONE');
     expect(erpCustomersNumbered(prospectAccount.Id.toUpperCase())).toHaveLength(1);
+  });
+
+  it('finishes an onboarding whose process died after the ERP create, and releases one that made nothing', async () => {
+    const operation = 'createErpCustomerFromAccount';
+    const { store } = workflows.subgraph;
+    const dead = async (accountId: string, key: string, progress: string | null) => {
+      const input = { accountId };
+      const claim = await store.claimIdempotency({
+        operation,
+        key,
+        fingerprint: fingerprintOf(operation, input),
+        input,
+        owner: 'dead-process/1',
+        leaseMs: 1,
+        now: Date.now() - 60_000,
+      });
+      expect(claim.kind).toBe('claimed');
+      if (progress) await store.noteProgress(operation, key, 'dead-process/1', progress);
+    };
+
+    // Died right after the ERP made the customer: the background loop links the account.
+    const made = prospect();
+    const number = made.Id.toUpperCase();
+    const created = await fetch(
+      `${legacy.erpUrl}/api/v2.0/companies(${legacy.dataset.summary.companyId})/customers`,
+      {
+        method: 'POST',
+        headers: { authorization: 'Bearer erp-dev-token', 'content-type': 'application/json' },
+        body: JSON.stringify({ number, displayName: made.Name }),
+      },
+    );
+    const { id } = (await created.json()) as { id: string };
+    await dead(made.Id, `dead-${made.Id}`, 'ERP_CREATE_SENT');
+    await eventually(() => (account(made.Id).ERP_Customer_Id__c === id ? true : undefined));
+    // The client's retry gets the answer the loop stored: this key made the customer.
+    const retried = await workflows.gql(ONBOARD, { accountId: made.Id, key: `dead-${made.Id}` });
+    expect(retried.data.createErpCustomerFromAccount).toMatchObject({
+      customer: { id },
+      customerCreated: true,
+      replayed: true,
+      outcomes: [
+        expect.objectContaining({ system: 'ERP', status: 'DONE' }),
+        expect.objectContaining({ system: 'CRM', status: 'DONE' }),
+      ],
+    });
+    expect(erpCustomersNumbered(number)).toHaveLength(1);
+
+    // Died before the create: nothing to finish; the record is released, nothing is made.
+    const none = prospect();
+    await dead(none.Id, `dead-${none.Id}`, null);
+    await eventually(async () =>
+      (await store.getIdempotency(operation, `dead-${none.Id}`)) ? undefined : true,
+    );
+    expect(erpCustomersNumbered(none.Id.toUpperCase())).toHaveLength(0);
+    expect(account(none.Id).ERP_Customer_Id__c).toBeNull();
   });
 
   it('refuses an account the ERP cannot take as it stands, before asking the ERP anything', async () => {
