@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCOPES } from '../../lib/auth/principal.js';
+import { type Stack, startStack } from '../helpers/stack.js';
+
+/**
+ * Returns and purchased products through the gateway over the whole stack (the default data set,
+ * as `npm start` has it): a customer's credit memos with the complaint each settles, and what
+ * was shipped to it with the unit's CRM asset, warranty and cost, cost the same legacy round
+ * trips for 10 customers as for 100; a complaint leads to its order and credit memo, and a
+ * serial number to its coverage and cost, in one query each.
+ */
+
+type Row = Record<string, unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: GraphQL answers are arbitrary JSON, read field by field
+type Json = any;
+
+let stack: Stack;
+const erpAll = (sql: string, ...params: unknown[]) => stack.dataset.erp.prepare(sql).all(...params) as Row[];
+const erpOne = (sql: string, ...params: unknown[]) => erpAll(sql, ...params)[0];
+const crmOne = (sql: string, ...params: unknown[]) =>
+  stack.dataset.crm.prepare(sql).all(...params)[0] as Row | undefined;
+const fixed = (value: unknown) => (Math.round(Number(value ?? 0) * 100) / 100).toFixed(2);
+
+beforeAll(async () => {
+  // Counts are of the legacy systems: nothing may come from a cache a previous query filled.
+  stack = await startStack({ legacyCache: 'off' });
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+const RETURNS = `query Returns($first: Int!) { customers(first: $first) { edges { node { id name
+  creditMemos(first: 5) { edges { node { number status creditMemoDate total { amount currencyCode }
+    invoice { number } order { number } supportCase { number subject status type }
+    lines { quantity product { sku name } amountIncludingTax { amount } } } }
+    pageInfo { hasNextPage endCursor } } } } } }`;
+
+const PURCHASES = `query Purchases($first: Int!) { customers(first: $first) { edges { node { id
+  purchasedProducts(first: 10) { edges { node { product { sku name } quantity serialNumber shippedOn
+    shipment { number } order { number } invoice { number }
+    asset { inCrm status warranty { eligible ineligibleReason costToDate { amount currencyCode } } } } }
+    pageInfo { hasNextPage endCursor } } } } } }`;
+
+/** The legacy round trips of one query for 10 and for 100 customers. */
+async function costs(query: string) {
+  const run = async (first: number) => {
+    await stack.resetCounts();
+    const answer = await stack.query(query, { first });
+    expect(answer.body.errors, JSON.stringify(answer.body.errors)).toBeUndefined();
+    expect(answer.body.data.customers.edges).toHaveLength(first);
+    return { answer: answer.body.data, calls: await stack.legacyCalls() };
+  };
+  return { ten: await run(10), hundred: await run(100) };
+}
+
+describe('lists through the gateway: 10 customers cost what 100 cost', () => {
+  it("Customer.creditMemos, each with its invoice, order, lines and the CRM's complaint", async () => {
+    const { ten, hundred } = await costs(RETURNS);
+    const memos = (data: Json) =>
+      data.customers.edges.flatMap((e: Json) => e.node.creditMemos?.edges.map((m: Json) => m.node) ?? []);
+    // Both lists meet credit memos, so both follow them to the CRM's cases.
+    expect(memos(ten.answer).length).toBeGreaterThan(0);
+    expect(memos(hundred.answer).length).toBeGreaterThan(memos(ten.answer).length);
+    for (const memo of memos(hundred.answer)) {
+      expect(memo.supportCase?.type).toBe('Complaint');
+      expect(memo.order?.number).toMatch(/\S/);
+    }
+    console.log(
+      `Customer.creditMemos: 10 customers → ERP ${ten.calls.erp.roundTrips}, CRM ${ten.calls.crm.roundTrips} round trips; 100 → ERP ${hundred.calls.erp.roundTrips}, CRM ${hundred.calls.crm.roundTrips}`,
+    );
+    expect(hundred.calls.erp.roundTrips).toBe(ten.calls.erp.roundTrips);
+    expect(hundred.calls.crm.roundTrips).toBe(ten.calls.crm.roundTrips);
+  });
+
+  it('Customer.purchasedProducts, each unit with its CRM asset, warranty and warranty cost', async () => {
+    const { ten, hundred } = await costs(PURCHASES);
+    const units = (data: Json) =>
+      data.customers.edges.flatMap(
+        (e: Json) =>
+          e.node.purchasedProducts?.edges.map((p: Json) => p.node).filter((p: Json) => p.asset) ?? [],
+      );
+    expect(units(ten.answer).length).toBeGreaterThan(0);
+    expect(units(hundred.answer).length).toBeGreaterThan(units(ten.answer).length);
+    // Some units shipped have a CRM asset, and every one has a warranty answer and a cost.
+    expect(units(hundred.answer).some((u: Json) => u.asset.inCrm)).toBe(true);
+    for (const unit of units(hundred.answer)) {
+      expect(unit.asset.warranty.costToDate.currencyCode).toBe('USD');
+      if (!unit.asset.inCrm) expect(unit.asset.warranty.ineligibleReason).toBe('NO_ASSET');
+    }
+    console.log(
+      `Customer.purchasedProducts: 10 customers → ERP ${ten.calls.erp.roundTrips}, CRM ${ten.calls.crm.roundTrips} round trips; 100 → ERP ${hundred.calls.erp.roundTrips}, CRM ${hundred.calls.crm.roundTrips}`,
+    );
+    expect(hundred.calls.erp.roundTrips).toBe(ten.calls.erp.roundTrips);
+    expect(hundred.calls.crm.roundTrips).toBe(ten.calls.crm.roundTrips);
+  });
+});
+
+describe('one query each', () => {
+  it('a complaint case → its order → the credit memo that settled it', async () => {
+    const memo = erpOne('SELECT * FROM salesCreditMemos ORDER BY number LIMIT 1')!;
+    const complaint = crmOne(
+      'SELECT CaseNumber, Type, ERP_Order_Number__c AS orderNumber FROM "Case" WHERE CaseNumber = ?',
+      memo.externalDocumentNumber,
+    )!;
+    expect(complaint.Type).toBe('Complaint');
+    const answer = await stack.query(
+      `query($n: String!) { supportCase(number: $n) { number type
+         order { number creditMemos { number total { amount currencyCode } } }
+         creditMemos { number status invoice { number } lines { quantity product { sku } } } } }`,
+      { n: complaint.CaseNumber },
+    );
+    expect(answer.body.errors, JSON.stringify(answer.body.errors)).toBeUndefined();
+    const invoice = erpOne('SELECT orderNumber FROM salesInvoices WHERE id = ?', memo.invoiceId)!;
+    expect(complaint.orderNumber).toBe(invoice.orderNumber);
+    const line = erpOne(
+      'SELECT quantity, lineObjectNumber FROM salesCreditMemoLines WHERE documentId = ?',
+      memo.id,
+    )!;
+    const supportCase = answer.body.data.supportCase;
+    expect(supportCase).toMatchObject({
+      number: complaint.CaseNumber,
+      type: 'Complaint',
+      order: { number: invoice.orderNumber },
+      creditMemos: [
+        {
+          number: memo.number,
+          status: 'PAID',
+          invoice: { number: memo.invoiceNumber },
+          lines: [{ quantity: line.quantity, product: { sku: line.lineObjectNumber } }],
+        },
+      ],
+    });
+    expect(supportCase.order.creditMemos).toContainEqual({
+      number: memo.number,
+      total: {
+        amount: fixed(memo.totalAmountIncludingTax),
+        currencyCode: memo.currencyCode === '' ? 'USD' : memo.currencyCode,
+      },
+    });
+  });
+
+  it('a serial number: where the unit came from, whether it is covered, and what it has cost', async () => {
+    const unit = crmOne(
+      `SELECT a.SerialNumber AS serial, a.ERP_Shipment_Number__c AS shipment FROM Asset a
+       JOIN Entitlement e ON e.AssetId = a.Id ORDER BY a.Id LIMIT 1`,
+    )!;
+    const sale = erpOne(
+      'SELECT * FROM itemLedgerEntries WHERE serialNumber = ? ORDER BY postingDate DESC, entryNumber DESC',
+      unit.serial,
+    )!;
+    const cost = erpOne(
+      'SELECT sum(amount) AS s FROM warrantyLedgerEntries WHERE serialNumber = ?',
+      unit.serial,
+    )!;
+    const answer = await stack.query(
+      `query($s: String!) { asset(serialNumber: $s) { serialNumber inCrm product { sku } shipment { number }
+         order { number } shippedOn warranty { eligible entitlementId costToDate { amount currencyCode } } } }`,
+      { s: unit.serial },
+    );
+    expect(answer.body.errors, JSON.stringify(answer.body.errors)).toBeUndefined();
+    expect(answer.body.data.asset).toMatchObject({
+      serialNumber: unit.serial,
+      inCrm: true,
+      product: { sku: sale.itemNumber },
+      shipment: { number: unit.shipment },
+      order: { number: sale.orderNumber },
+      shippedOn: sale.postingDate,
+      warranty: { costToDate: { amount: fixed(cost.s), currencyCode: 'USD' } },
+    });
+    expect(sale.documentNumber).toBe(unit.shipment);
+  });
+});
+
+describe('who may see it', () => {
+  it("without finance:read a customer's credit memos and a warranty's cost are refused, what was shipped is not", async () => {
+    const token = await stack.tokenFor({ sub: 'reader', scopes: [SCOPES.customerRead] });
+    await stack.resetCounts();
+    const answer = await stack.query(
+      `{ customers(first: 10) { edges { node { id creditMemos(first: 2) { edges { node { number } } }
+         purchasedProducts(first: 2) { edges { node { serialNumber invoice { number }
+           asset { warranty { eligible costToDate { amount } } } } } } } } } }`,
+      {},
+      { authorization: `Bearer ${token}` },
+    );
+    const codes = new Set((answer.body.errors ?? []).map((e: Json) => e.extensions?.code));
+    expect([...codes]).toEqual(['UNAUTHORIZED_FIELD_OR_TYPE']);
+    const paths = (answer.body.errors as Json[]).map((e) =>
+      e.path.filter((p: unknown) => typeof p === 'string').join('.'),
+    );
+    expect(paths).toContain('customers.edges.node.creditMemos');
+    const nodes = answer.body.data.customers.edges.map((e: Json) => e.node);
+    expect(nodes.every((n: Json) => n.creditMemos === null)).toBe(true);
+    const shipped = nodes.flatMap((n: Json) => n.purchasedProducts?.edges ?? []);
+    expect(shipped.length).toBeGreaterThan(0);
+    for (const edge of shipped) expect(edge.node.invoice).toBeNull();
+    // Refused fields are never fetched: no credit memo or warranty ledger was read.
+    const { erp } = await stack.legacyCalls();
+    expect(
+      Object.keys(erp.byRoute).filter(
+        (route) => /CreditMemo|warranty/i.test(route) && erp.byRoute[route]! > 0,
+      ),
+    ).toEqual([]);
+  });
+});
