@@ -146,7 +146,7 @@ export interface ErpPayment {
   description: string | null;
   customerId: string | null;
   /** The number of the invoice the payment is applied to. */
-  invoiceNumber: string | null;
+  appliedInvoiceNumber: string | null;
 }
 
 export interface ErpProduct {
@@ -182,7 +182,7 @@ export interface ErpCreditMemo {
   externalDocumentNumber: string | null;
   customerId: string | null;
   /** The number of the posted invoice the credit memo corrects. */
-  invoiceNumber: string | null;
+  correctedInvoiceNumber: string | null;
   currencyCode: string;
   subtotal: Money;
   tax: Money;

@@ -323,7 +323,7 @@ export function modelsOf(localCurrencyCode: string) {
       dueDate: dateOf(record.dueDate),
       externalDocumentNumber: textOf(record.externalDocumentNumber),
       customerId: referenceOf(record.customerId),
-      invoiceNumber: referenceOf(record.invoiceNumber),
+      correctedInvoiceNumber: referenceOf(record.invoiceNumber),
       currencyCode,
       subtotal: money(record.totalAmountExcludingTax, currencyCode),
       tax: money(record.totalTaxAmount, currencyCode),
@@ -362,7 +362,7 @@ export function modelsOf(localCurrencyCode: string) {
       amount: money(record.amount, localCurrencyCode),
       description: textOf(record.description),
       customerId: referenceOf(record.customerId),
-      invoiceNumber: referenceOf(record.appliesToInvoiceNumber),
+      appliedInvoiceNumber: referenceOf(record.appliesToInvoiceNumber),
     };
   }
 

@@ -35,7 +35,7 @@ export async function creditMemosOfOrder(order: ErpSalesOrder, ctx: ErpContext):
 }
 
 async function invoiceOf(memo: ErpCreditMemo, ctx: ErpContext) {
-  return memo.invoiceNumber ? ctx.loaders.invoiceByNumber.load(memo.invoiceNumber) : null;
+  return memo.correctedInvoiceNumber ? ctx.loaders.invoiceByNumber.load(memo.correctedInvoiceNumber) : null;
 }
 
 export const CreditMemo: CreditMemoResolvers = {

@@ -14,5 +14,5 @@ export const Payment: PaymentResolvers = {
   description: (payment) => payment.description,
   customer: (payment) => (payment.customerId ? { id: payment.customerId } : null),
   invoice: (payment, _args, ctx) =>
-    payment.invoiceNumber ? ctx.loaders.invoiceByNumber.load(payment.invoiceNumber) : null,
+    payment.appliedInvoiceNumber ? ctx.loaders.invoiceByNumber.load(payment.appliedInvoiceNumber) : null,
 };
