@@ -40,8 +40,8 @@ afterAll(async () => {
 
 beforeEach(async () => {
   crmOutageAfterErpCreate = false;
-  legacy.crmSim.setConfig({ outage: false });
-  legacy.erpSim.setConfig({ outage: false });
+  legacy.crmSim.setConfig({ outage: false, latencyMs: 0 });
+  legacy.erpSim.setConfig({ outage: false, latencyMs: 0 });
   await legacy.resetCalls();
 });
 
@@ -117,6 +117,9 @@ describe('createErpCustomerFromAccount', () => {
     expect(before.errors?.[0]?.extensions?.code).toBe('CUSTOMER_NOT_LINKED');
     await legacy.resetCalls();
 
+    // A legacy latency, so that calls made side by side overlap and the critical path shows.
+    legacy.erpSim.setConfig({ latencyMs: 20 });
+    legacy.crmSim.setConfig({ latencyMs: 20 });
     const answer = await workflows.gql(ONBOARD, {
       accountId: prospectAccount.Id,
       key: `onboard-${prospectAccount.Id}`,
@@ -175,8 +178,14 @@ describe('createErpCustomerFromAccount', () => {
       AccountNumber: number,
       Type: 'Customer - Direct',
     });
+    // What it costs: the account in one query, the link in one PATCH; the ERP asked for the
+    // number and the owner's salesperson side by side, then the create.
     const calls = await legacy.calls();
-    expect(customerPosts(calls.erp)).toBe(1);
+    expect(calls.crm.byRoute).toEqual({ query: 1, 'sobject.patch': 1 });
+    expect(calls.erp.byRoute).toEqual({ 'GET /customers': 1, 'GET /employees': 1, 'POST /customers': 1 });
+    expect(calls.erp.sequentialDepth).toBe(2);
+    legacy.erpSim.setConfig({ latencyMs: 0 });
+    legacy.crmSim.setConfig({ latencyMs: 0 });
 
     // After: the quote converts, into an order of the new customer.
     const converted = await workflows.gql(CONVERT, { quoteId: quote.Id, key: `after-${quote.Id}` });

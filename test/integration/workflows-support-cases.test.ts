@@ -29,8 +29,8 @@ afterAll(async () => {
 
 beforeEach(async () => {
   clock = new Date(`${DATASET_AS_OF}T12:00:00Z`);
-  legacy.crmSim.setConfig({ outage: false });
-  legacy.erpSim.setConfig({ outage: false });
+  legacy.crmSim.setConfig({ outage: false, latencyMs: 0 });
+  legacy.erpSim.setConfig({ outage: false, latencyMs: 0 });
   await legacy.resetCalls();
 });
 
@@ -127,6 +127,8 @@ describe('openSupportCase', () => {
       serialNumber: u.serialNumber,
       idempotencyKey: key('covered'),
     };
+    // A legacy latency, so that calls made side by side overlap and the critical path shows.
+    legacy.crmSim.setConfig({ latencyMs: 20 });
     const answer = await workflows.gql(OPEN, { input });
     expect(answer.errors).toBeUndefined();
     const payload = answer.data.openSupportCase;
@@ -160,9 +162,13 @@ describe('openSupportCase', () => {
         expect.objectContaining({ system: 'ERP', status: 'NOT_APPLICABLE' }),
       ],
     });
+    // What it costs: the customer's account and the unit with its entitlements side by side,
+    // the create, the case read back (its number, version and the entitlement's count).
     const calls = await legacy.calls();
-    expect(creates(calls.crm)).toBe(1);
+    expect(calls.crm.byRoute).toEqual({ query: 3, 'sobject.create': 1 });
+    expect(calls.crm.sequentialDepth).toBe(3);
     expect(calls.erp.total).toBe(0);
+    legacy.crmSim.setConfig({ latencyMs: 0 });
 
     // The same key again: the first answer, nothing written, no legacy call.
     await legacy.resetCalls();
