@@ -506,7 +506,8 @@ function customerIdOf(existing: CaseForWrite): string {
 }
 
 function unitName(unit: Unit): string {
-  return 'assetId' in unit ? unit.assetId : `serial:${unit.serialNumber}`;
+  // The CRM compares serial numbers case-insensitively: so do the leases.
+  return 'assetId' in unit ? unit.assetId : `serial:${unit.serialNumber.toUpperCase()}`;
 }
 
 function warrantyMessage(reason: string | null): string {
