@@ -158,6 +158,13 @@ beforeAll(async () => {
         }
       ).SerialNumber,
     },
+    creditMemo: {
+      number: (
+        stack.dataset.erp.prepare('SELECT number FROM salesCreditMemos ORDER BY number LIMIT 1').get() as {
+          number: string;
+        }
+      ).number,
+    },
     writeBack: { id: writeBack.id },
     owner: { crmUser: rich.owner.email },
     customers: { first: 1 },
@@ -209,6 +216,7 @@ const ENTRY_ROOTS = new Set([
   'contact',
   'supportCase',
   'asset',
+  'creditMemo',
   'writeBack',
   'pendingWriteBacks',
 ]);
