@@ -223,6 +223,23 @@ describe('openSupportCase', () => {
     expect(creates((await legacy.calls()).crm)).toBe(1);
   });
 
+  it('lets one of two concurrent claims on a unit’s last case through, and refuses the other', async () => {
+    const last = unit('last-case');
+    const answers = await Promise.all([
+      openClaim(last, { subject: 'Concurrent claim A' }),
+      openClaim(last, { subject: 'Concurrent claim B', serialNumber: last.serialNumber.toLowerCase() }),
+    ]);
+    const opened = answers.filter((a) => a.errors === undefined);
+    const refused = answers.filter((a) => a.errors !== undefined);
+    expect(opened).toHaveLength(1);
+    expect(refused[0]?.errors?.[0]?.extensions).toMatchObject({
+      code: 'WARRANTY_NOT_ELIGIBLE',
+      reason: 'EXHAUSTED',
+    });
+    expect(remaining(last.entitlementId!)).toBe(0);
+    expect(creates((await legacy.calls()).crm)).toBe(1);
+  });
+
   it('judges by the day: an expired and a not yet started warranty are refused with their reason', async () => {
     const u = unit('covered');
     clock = new Date(Date.parse(`${u.endDate}T00:00:00Z`) + 2 * 86_400_000);
