@@ -96,6 +96,44 @@ describe('lists through the gateway: 10 customers cost what 100 cost', () => {
   });
 });
 
+const INSTALLED_BASE = `query InstalledBase($first: Int!) { customers(first: $first) { edges { node { id
+  assets(first: 5) { edges { node { serialNumber inCrm product { sku } shipment { number } order { number }
+    invoice { number } shippedOn warranty { eligible costToDate { amount currencyCode } costEntries { postingDate amount { amount } } } } }
+    pageInfo { hasNextPage endCursor } } } } } }`;
+
+describe("the ERP's side of the CRM's installed base", () => {
+  it("Customer.assets with each unit's sale and warranty cost: 10 customers cost what 100 cost", async () => {
+    const { ten, hundred } = await costs(INSTALLED_BASE);
+    const units = (data: Json) =>
+      data.customers.edges.flatMap((e: Json) => e.node.assets?.edges.map((a: Json) => a.node) ?? []);
+    expect(units(ten.answer).length).toBeGreaterThan(0);
+    for (const unit of units(hundred.answer)) {
+      const sale = erpOne(
+        'SELECT * FROM itemLedgerEntries WHERE serialNumber = ? ORDER BY postingDate DESC, entryNumber DESC',
+        unit.serialNumber,
+      );
+      // Every serial a CRM asset carries left the warehouse on an ERP shipment.
+      expect(sale, unit.serialNumber).toBeDefined();
+      expect(unit).toMatchObject({
+        product: { sku: sale!.itemNumber },
+        shipment: { number: sale!.documentNumber },
+        order: { number: sale!.orderNumber },
+        shippedOn: sale!.postingDate,
+      });
+      const cost = erpOne(
+        'SELECT sum(amount) AS s FROM warrantyLedgerEntries WHERE serialNumber = ?',
+        unit.serialNumber,
+      );
+      expect(unit.warranty.costToDate).toEqual({ amount: fixed(cost!.s), currencyCode: 'USD' });
+    }
+    console.log(
+      `Customer.assets with the ERP's fields: 10 customers → ERP ${ten.calls.erp.roundTrips}, CRM ${ten.calls.crm.roundTrips} round trips; 100 → ERP ${hundred.calls.erp.roundTrips}, CRM ${hundred.calls.crm.roundTrips}`,
+    );
+    expect(hundred.calls.erp.roundTrips).toBe(ten.calls.erp.roundTrips);
+    expect(hundred.calls.crm.roundTrips).toBe(ten.calls.crm.roundTrips);
+  });
+});
+
 describe('one query each', () => {
   it('a complaint case → its order → the credit memo that settled it', async () => {
     const memo = erpOne('SELECT * FROM salesCreditMemos ORDER BY number LIMIT 1')!;
