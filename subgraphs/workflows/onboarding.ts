@@ -98,49 +98,53 @@ export function customerFromAccount(
     return value;
   };
   const useBilling = account.billingStreet !== null || account.billingCity !== null;
-  const prefix = useBilling ? 'Billing' : 'Shipping';
+  const address = useBilling ? 'billingAddress' : 'shippingAddress';
   const [street = null, ...more] = (useBilling ? account.billingStreet : account.shippingStreet)
     ?.split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '') ?? [null];
   const countryText = useBilling ? account.billingCountry : account.shippingCountry;
   if (countryText !== null && !COUNTRY_RE.test(countryText)) {
-    problems.push({ field: `${prefix}Country`, reason: 'INVALID_FORMAT' });
+    problems.push({ field: `${address}.country`, reason: 'INVALID_FORMAT' });
   }
   const currency = account.currencyCode?.toUpperCase() ?? null;
   if (currency !== null && !CURRENCY_RE.test(currency)) {
-    problems.push({ field: 'CurrencyIsoCode', reason: 'INVALID_FORMAT' });
+    problems.push({ field: 'currencyCode', reason: 'INVALID_FORMAT' });
   }
   const email = account.billingContact?.email ?? null;
   if (email !== null && !EMAIL_RE.test(email))
-    problems.push({ field: 'Contact.Email', reason: 'INVALID_FORMAT' });
-  if (account.name === null) problems.push({ field: 'Name', reason: 'EMPTY' });
+    problems.push({ field: 'billingContact.email', reason: 'INVALID_FORMAT' });
+  if (account.name === null) problems.push({ field: 'name', reason: 'EMPTY' });
   const customer: NewErpCustomer = {
     number: erpCustomerNumberOf(account.id),
-    name: within('Name', account.name, ERP_CUSTOMER_LIMITS.displayName) ?? '',
-    street: within(`${prefix}Street`, street, ERP_CUSTOMER_LIMITS.street),
-    street2: within(`${prefix}Street`, more.length > 0 ? more.join(', ') : null, ERP_CUSTOMER_LIMITS.street2),
+    name: within('name', account.name, ERP_CUSTOMER_LIMITS.name) ?? '',
+    street: within(`${address}.street`, street, ERP_CUSTOMER_LIMITS.street),
+    street2: within(
+      `${address}.street`,
+      more.length > 0 ? more.join(', ') : null,
+      ERP_CUSTOMER_LIMITS.street2,
+    ),
     city: within(
-      `${prefix}City`,
+      `${address}.city`,
       useBilling ? account.billingCity : account.shippingCity,
       ERP_CUSTOMER_LIMITS.city,
     ),
     state: within(
-      `${prefix}State`,
+      `${address}.state`,
       useBilling ? account.billingState : account.shippingState,
       ERP_CUSTOMER_LIMITS.state,
     ),
     postalCode: within(
-      `${prefix}PostalCode`,
+      `${address}.postalCode`,
       useBilling ? account.billingPostalCode : account.shippingPostalCode,
       ERP_CUSTOMER_LIMITS.postalCode,
     ),
     country: countryText?.toUpperCase() ?? null,
-    phone: within('Phone', account.phone, ERP_CUSTOMER_LIMITS.phone),
-    email: within('Contact.Email', email, ERP_CUSTOMER_LIMITS.email),
-    website: within('Website', account.website, ERP_CUSTOMER_LIMITS.website),
+    phone: within('phone', account.phone, ERP_CUSTOMER_LIMITS.phone),
+    email: within('billingContact.email', email, ERP_CUSTOMER_LIMITS.email),
+    website: within('website', account.website, ERP_CUSTOMER_LIMITS.website),
     currencyCode: currency === null || currency === localCurrencyCode ? null : currency,
-    salespersonCode: null,
+    salesperson: null,
   };
   // One entry per field: a street whose two parts are both too long is one problem.
   const unique = problems.filter(
@@ -248,7 +252,7 @@ export class ProspectOnboarding {
     }
     const wanted = mapped.customer;
     // The lookup and the salesperson go out together: one round trip to the ERP before the create.
-    const [existing, salespersonCode] = await Promise.all([
+    const [existing, salesperson] = await Promise.all([
       this.findMade(wanted.number, requestId),
       account.ownerEmail ? customers.salespersonCodeOf(account.ownerEmail, requestId) : Promise.resolve(null),
     ]);
@@ -259,7 +263,7 @@ export class ProspectOnboarding {
       // A dead run that never made the customer: nothing to finish (its client retries afresh).
       if (mode === 'resume') throw new NothingToResume();
       await state.note(CREATE_SENT);
-      customer = await this.create({ ...wanted, salespersonCode }, scope);
+      customer = await this.create({ ...wanted, salesperson }, scope);
       customerCreated = true;
       logger.info({ accountId, erpCustomerNumber: customer.number }, 'ERP customer created from CRM account');
       await this.deps.afterErpCustomerCreated?.(customer);

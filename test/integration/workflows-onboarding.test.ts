@@ -391,8 +391,8 @@ describe('createErpCustomerFromAccount', () => {
       code: 'ACCOUNT_NOT_ONBOARDABLE',
       accountId: prospectAccount.Id,
       problems: [
-        { field: 'BillingCountry', reason: 'INVALID_FORMAT' },
-        { field: 'CurrencyIsoCode', reason: 'INVALID_FORMAT' },
+        { field: 'billingAddress.country', reason: 'INVALID_FORMAT' },
+        { field: 'currencyCode', reason: 'INVALID_FORMAT' },
       ],
     });
     const calls = await legacy.calls();

@@ -44,7 +44,7 @@ describe('onboarding field rules', () => {
         email: 'ap@humongous.example.com',
         website: 'https://www.humongous.example.com',
         currencyCode: null,
-        salespersonCode: null,
+        salesperson: null,
       },
     });
   });
@@ -80,15 +80,15 @@ describe('onboarding field rules', () => {
       ),
     ).toEqual({
       problems: [
-        { field: 'BillingCountry', reason: 'INVALID_FORMAT' },
-        { field: 'CurrencyIsoCode', reason: 'INVALID_FORMAT' },
-        { field: 'Name', reason: 'TOO_LONG' },
-        { field: 'BillingStreet', reason: 'TOO_LONG' },
-        { field: 'Phone', reason: 'TOO_LONG' },
+        { field: 'billingAddress.country', reason: 'INVALID_FORMAT' },
+        { field: 'currencyCode', reason: 'INVALID_FORMAT' },
+        { field: 'name', reason: 'TOO_LONG' },
+        { field: 'billingAddress.street', reason: 'TOO_LONG' },
+        { field: 'phone', reason: 'TOO_LONG' },
       ],
     });
     expect(customerFromAccount(account({ name: null }), 'USD')).toEqual({
-      problems: [{ field: 'Name', reason: 'EMPTY' }],
+      problems: [{ field: 'name', reason: 'EMPTY' }],
     });
   });
 

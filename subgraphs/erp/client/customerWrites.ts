@@ -17,7 +17,7 @@ import type { BcCustomer, BcEmployee, BcSalesOrder } from './types.js';
 /** BC's lengths of the customer fields onboarding writes (Code[20], Text[100], …). */
 export const ERP_CUSTOMER_LIMITS = {
   number: 20,
-  displayName: 100,
+  name: 100,
   street: 100,
   street2: 50,
   city: 30,
@@ -47,7 +47,7 @@ export interface NewErpCustomer {
   website: string | null;
   /** Null: the company's local currency (BC's blank currency code). */
   currencyCode: string | null;
-  salespersonCode: string | null;
+  salesperson: string | null;
 }
 
 export interface ErpCustomerCreated {
@@ -149,7 +149,7 @@ export class ErpCustomerWrites {
           email: textOf(customer.email),
           website: textOf(customer.website),
           currencyCode: textOf(customer.currencyCode),
-          ...(customer.salespersonCode ? { salespersonCode: customer.salespersonCode } : {}),
+          ...(customer.salesperson ? { salespersonCode: customer.salesperson } : {}),
         },
         label,
         requestId,
