@@ -57,7 +57,7 @@ const LOADERS = {
   orderById: loader({
     read: (erp, ids, { requestId }) => erp.ordersById(ids, requestId),
     keyOf: anyCase,
-    cache: { type: 'erp.order', ttlMs: documentTtl },
+    cache: { type: 'erp.order', ttlMs: documentTtl, generationsOf: (id) => [ERP_GENERATIONS.order(id)] },
   }),
   orderByNumber: loader({
     read: (erp, numbers, { requestId }) => erp.ordersByNumber(numbers, requestId),
@@ -86,7 +86,11 @@ const LOADERS = {
   linesOfOrder: loader({
     read: (erp, orderIds, { requestId }) => erp.linesOfOrders(orderIds, requestId),
     keyOf: anyCase,
-    cache: { type: 'erp.order-lines', ttlMs: documentTtl },
+    cache: {
+      type: 'erp.order-lines',
+      ttlMs: documentTtl,
+      generationsOf: (orderId) => [ERP_GENERATIONS.order(orderId)],
+    },
   }),
   linesOfInvoice: loader({
     read: (erp, invoiceIds, { requestId }) => erp.linesOfInvoices(invoiceIds, requestId),

@@ -164,6 +164,18 @@ describe('Quote.approval and SalesOrder.version through the gateway', () => {
       { quantity: 1, discountPercent: 0, product: { sku: b!.number } },
     ]);
 
+    // Read again through the customer's order list (whose lines come from their own loader,
+    // cached by order id): the change made them stale, so they are read anew.
+    const listed = await stack.query(
+      'query ($id: ID!) { customer(id: $id) { orders(first: 50) { edges { node { number lines { quantity } } } } } }',
+      { id: customer.id },
+    );
+    expect(listed.body.errors).toBeUndefined();
+    const again = listed.body.data.customer.orders.edges.find(
+      (edge: { node: { number: string } }) => edge.node.number === order.number,
+    );
+    expect(again.node.lines).toEqual([{ quantity: 4 }, { quantity: 1 }]);
+
     const stale = await asRep(CHANGE, {
       input: {
         orderNumber: order.number,

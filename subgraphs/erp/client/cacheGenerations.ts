@@ -9,4 +9,6 @@ export const ERP_GENERATIONS = {
   customers: 'customers',
   /** An order looked up by number (a known-missing number may since have been created). */
   orderNumber: (number: string) => `order-number:${number}`,
+  /** An order read by id, and its lines: a change of its lines makes both stale. */
+  order: (id: string) => `order:${id.toLowerCase()}`,
 };

@@ -220,6 +220,7 @@ export class ErpOrderWrites {
       await bumpGenerations(this.cache, this.scope, [
         ...(order.customerId ? [ERP_GENERATIONS.customer(order.customerId)] : []),
         ERP_GENERATIONS.orderNumber(order.number),
+        ERP_GENERATIONS.order(order.id),
       ]);
     }
   }
