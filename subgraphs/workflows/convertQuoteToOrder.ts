@@ -1,14 +1,15 @@
-import { appError, LegacyError } from '../../lib/errors.js';
+import { appError } from '../../lib/errors.js';
 import { parseCrmId } from '../crm/client/ids.js';
 import type { QuoteForConversion } from '../crm/client/writeModels.js';
 import { type CrmWrites, quoteLinkOf } from '../crm/client/writes.js';
-import type { ErpOrderSummary, NewOrderLine } from '../erp/client/writeModels.js';
+import type { ErpOrderSummary } from '../erp/client/writeModels.js';
 import { ERP_FIELD_LIMITS, type ErpWrites } from '../erp/client/writes.js';
 import type { MutationConvertQuoteToOrderArgs } from './__generated__/resolvers-types.js';
 import { type ApprovalThresholds, checkDiscountApproval } from './approvalRules.js';
 import type { CallScope } from './context.js';
 import { orderLinesFor, quotedSkus, type RuleReads } from './conversionRules.js';
 import type { Coordinator, RunState } from './idempotency.js';
+import { createOrderOnce } from './lostAnswers.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
 import { crmId, idempotencyKey } from './validation.js';
 import type { WriteBacks } from './writeBacks.js';
@@ -127,7 +128,8 @@ export class QuoteConversion {
 
     // The order lookup and the reads the rules need go out together: one round trip to the ERP
     // before the create, whichever way the lookup answers.
-    const lookup = this.findOrder(quoteNumber, erpCustomerId, requestId);
+    // The order an earlier attempt made for this quote, if any.
+    const lookup = this.deps.erp.findCustomerOrder(quoteNumber, erpCustomerId, requestId);
     const ruleReads = mode === 'create' ? this.readForRules(quote, erpCustomerId, requestId) : undefined;
     ruleReads?.catch(() => undefined);
     let existing = await lookup;
@@ -147,7 +149,12 @@ export class QuoteConversion {
       // A discount that needs an approval converts only with one that covers it.
       checkDiscountApproval(quote, this.deps.approvalThresholds);
       await state.note(CREATE_SENT);
-      existing = await this.create(erpCustomerId, quoteNumber, lines, scope);
+      // Sent once: a lost answer is looked up by the quote number, never sent again.
+      existing = await createOrderOnce(
+        this.deps.erp,
+        { customerId: erpCustomerId, externalDocumentNumber: quoteNumber, lines },
+        scope,
+      );
       orderCreated = true;
       logger.info({ quoteId, orderNumber: existing.number }, 'ERP order created from quote');
       await this.deps.afterErpOrderCreated?.(existing);
@@ -185,16 +192,6 @@ export class QuoteConversion {
     return { ...base, outcomes: [erpOutcome, link.outcome], pendingWriteBackId: link.pendingWriteBackId };
   }
 
-  /** The order an earlier attempt made for this quote, if any (the oldest, should there be several). */
-  private async findOrder(
-    quoteNumber: string,
-    customerId: string,
-    requestId: string,
-  ): Promise<ErpOrderSummary | undefined> {
-    const orders = await this.deps.erp.findOrdersByExternalDocumentNumber(quoteNumber, requestId);
-    return orders.find((order) => order.customerId === customerId);
-  }
-
   /** The ERP records the rules look at: the customer (credit, blocked) and the quoted products. */
   private async readForRules(
     quote: QuoteForConversion,
@@ -207,38 +204,5 @@ export class QuoteConversion {
       skus.length === 0 ? Promise.resolve([]) : this.deps.erp.findProductsBySku(skus, requestId),
     ]);
     return { customer, products };
-  }
-
-  /**
-   * Sends the create once. If its answer is lost (timeout, connection dropped) the ERP may or
-   * may not have made the order: it is looked up by the quote number rather than sent again.
-   */
-  private async create(
-    customerId: string,
-    quoteNumber: string,
-    lines: NewOrderLine[],
-    scope: CallScope,
-  ): Promise<ErpOrderSummary> {
-    try {
-      return await this.deps.erp.createSalesOrder(
-        { customerId, externalDocumentNumber: quoteNumber, lines },
-        scope.requestId,
-      );
-    } catch (error) {
-      if (
-        error instanceof LegacyError &&
-        (error.code === 'LEGACY_TIMEOUT' || error.code === 'LEGACY_UNAVAILABLE')
-      ) {
-        const made = await this.findOrder(quoteNumber, customerId, scope.requestId).catch(() => undefined);
-        if (made) {
-          scope.logger.warn(
-            { orderNumber: made.number, code: error.code },
-            'ERP create answer lost; found the order it made',
-          );
-          return made;
-        }
-      }
-      throw error;
-    }
   }
 }

@@ -1,4 +1,4 @@
-import { appError, LegacyError } from '../../lib/errors.js';
+import { appError } from '../../lib/errors.js';
 import { parseCrmId } from '../crm/client/ids.js';
 import type { AccountForOnboarding, CrmOnboardingWrites } from '../crm/client/onboardingWrites.js';
 import {
@@ -12,6 +12,7 @@ import type { ErpWrites } from '../erp/client/writes.js';
 import type { MutationCreateErpCustomerFromAccountArgs } from './__generated__/resolvers-types.js';
 import type { CallScope } from './context.js';
 import type { Coordinator, RunState } from './idempotency.js';
+import { createOrFindMade } from './lostAnswers.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
 import { crmId, idempotencyKey } from './validation.js';
 import type { WriteBacks } from './writeBacks.js';
@@ -310,23 +311,12 @@ export class ProspectOnboarding {
    * attempt got there first), the customer is looked up by its number rather than sent again.
    */
   private async create(customer: NewErpCustomer, scope: CallScope): Promise<ErpCustomerCreated> {
-    try {
-      return await this.deps.customers.createCustomer(customer, scope.requestId);
-    } catch (error) {
-      const lost =
-        error instanceof LegacyError &&
-        (error.code === 'LEGACY_TIMEOUT' || error.code === 'LEGACY_UNAVAILABLE');
-      if (lost || isNumberTaken(error)) {
-        const made = await this.findMade(customer.number, scope.requestId).catch(() => undefined);
-        if (made) {
-          scope.logger.warn(
-            { erpCustomerNumber: made.number, code: (error as LegacyError).code },
-            'ERP customer create answered with a failure; found the customer it made',
-          );
-          return made;
-        }
-      }
-      throw error;
-    }
+    return createOrFindMade(() => this.deps.customers.createCustomer(customer, scope.requestId), {
+      findMade: () => this.findMade(customer.number, scope.requestId),
+      alsoWhen: isNumberTaken,
+      logger: scope.logger,
+      logged: (made) => ({ erpCustomerNumber: made.number }),
+      message: 'ERP customer create answered with a failure; found the customer it made',
+    });
   }
 }

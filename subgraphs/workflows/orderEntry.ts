@@ -6,12 +6,7 @@ import type {
   ErpOrderWrites,
   OrderLineChanges,
 } from '../erp/client/orderWrites.js';
-import type {
-  ErpCustomerForWrite,
-  ErpOrderSummary,
-  ErpProductForOrder,
-  NewOrderLine,
-} from '../erp/client/writeModels.js';
+import type { ErpCustomerForWrite, ErpProductForOrder, NewOrderLine } from '../erp/client/writeModels.js';
 import { ERP_FIELD_LIMITS, type ErpWrites } from '../erp/client/writes.js';
 import type {
   ChangeSalesOrderLinesInput,
@@ -23,6 +18,7 @@ import type { CallScope } from './context.js';
 import { checkCredit, checkCustomerAndProducts } from './conversionRules.js';
 import { accountOf } from './customerRecords.js';
 import type { Coordinator, RunState } from './idempotency.js';
+import { answerLost, createOrderOnce } from './lostAnswers.js';
 import { outcome, type SystemOutcome, toCents } from './outcomes.js';
 import { customerRef, idempotencyKey, invalidInput, text } from './validation.js';
 
@@ -211,7 +207,7 @@ export class OrderEntry {
     const { erp } = this.deps;
     const { externalDocumentNumber } = input;
     // The lookup and the reads the rules need go out together: one ERP round trip before the create.
-    const lookup = this.findOrder(externalDocumentNumber, customerId, scope.requestId);
+    const lookup = erp.findCustomerOrder(externalDocumentNumber, customerId, scope.requestId);
     const reads = Promise.all([
       erp.getCustomer(customerId, scope.requestId),
       erp.findProductsBySku([...new Set(input.lines.map((line) => line.sku))], scope.requestId),
@@ -246,7 +242,12 @@ export class OrderEntry {
       currencyCode: customer!.currencyCode,
     });
     await state.note(CREATE_SENT);
-    const order = await this.sendCreate(customerId, input, scope);
+    // Sent once: a lost answer is looked up by the reference, never sent again.
+    const order = await createOrderOnce(
+      this.deps.erp,
+      { customerId, externalDocumentNumber, lines: input.lines.map(newLine) },
+      scope,
+    );
     scope.logger.info({ orderNumber: order.number, externalDocumentNumber }, 'ERP sales order entered');
     return {
       ...base,
@@ -268,47 +269,6 @@ export class OrderEntry {
       throw appError('NOT_FOUND', `The ERP has no customer ${customerId}.`, { system: 'ERP', customerId });
     }
     checkCustomerAndProducts(customer, lines, products, about);
-  }
-
-  /** The customer's order carrying this reference, if any (the oldest, should there be several). */
-  private async findOrder(
-    externalDocumentNumber: string,
-    customerId: string,
-    requestId: string,
-  ): Promise<ErpOrderSummary | undefined> {
-    const orders = await this.deps.erp.findOrdersByExternalDocumentNumber(externalDocumentNumber, requestId);
-    return orders.find((order) => order.customerId === customerId);
-  }
-
-  /** Sends the create once; a lost answer is looked up by the reference, never sent again. */
-  private async sendCreate(
-    customerId: string,
-    input: CheckedOrder,
-    scope: CallScope,
-  ): Promise<ErpOrderSummary> {
-    try {
-      return await this.deps.erp.createSalesOrder(
-        { customerId, externalDocumentNumber: input.externalDocumentNumber, lines: input.lines.map(newLine) },
-        scope.requestId,
-      );
-    } catch (error) {
-      if (
-        error instanceof LegacyError &&
-        (error.code === 'LEGACY_TIMEOUT' || error.code === 'LEGACY_UNAVAILABLE')
-      ) {
-        const made = await this.findOrder(input.externalDocumentNumber, customerId, scope.requestId).catch(
-          () => undefined,
-        );
-        if (made) {
-          scope.logger.warn(
-            { orderNumber: made.number, code: error.code },
-            'ERP create answer lost; found the order it made',
-          );
-          return made;
-        }
-      }
-      throw error;
-    }
   }
 
   /**
@@ -338,7 +298,7 @@ export class OrderEntry {
           'The order was changed in the ERP while this change was made; nothing was written.',
         );
       }
-      if (error.code !== 'LEGACY_TIMEOUT' && error.code !== 'LEGACY_UNAVAILABLE') throw error;
+      if (!answerLost(error)) throw error;
       const now = await orders.orderForChange(order.number, requestId).catch(() => undefined);
       if (!now || now.version === input.expectedVersion) throw error;
       if (!changeShows(order, now, input)) {

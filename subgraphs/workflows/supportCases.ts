@@ -1,4 +1,4 @@
-import { appError, LegacyError } from '../../lib/errors.js';
+import { appError } from '../../lib/errors.js';
 import {
   type AssetForCase,
   CASE_FIELD_LIMITS,
@@ -25,6 +25,7 @@ import { conflict, sameInstant, writeOrConflict } from './conflicts.js';
 import type { CallScope } from './context.js';
 import { accountOf, noSuchContact } from './customerRecords.js';
 import type { Coordinator, RunState } from './idempotency.js';
+import { answerLost } from './lostAnswers.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
 import {
   type CustomerRef,
@@ -294,10 +295,7 @@ export class SupportCases {
     try {
       return await this.deps.cases.openCase(newCase, scope.requestId);
     } catch (error) {
-      if (
-        error instanceof LegacyError &&
-        (error.code === 'LEGACY_TIMEOUT' || error.code === 'LEGACY_UNAVAILABLE')
-      ) {
+      if (answerLost(error)) {
         const made = await this.findMade(newCase, sentAt, scope.requestId).catch(() => undefined);
         if (made) {
           scope.logger.warn(

@@ -17,7 +17,7 @@ import type {
  * on (credit, blocked state, versions). Protocol knowledge stays here: URLs, OData literals, the
  * If-Match header, BC's property names and option values. Writes are sent once — LegacyHttp
  * never retries a POST or PATCH — and a create is made safe to repeat by the caller looking
- * first for what an earlier attempt may have made (`findOrdersByExternalDocumentNumber`).
+ * first for what an earlier attempt may have made (`findCustomerOrder`).
  */
 
 /** BC's limits on the fields the workflows write (Code[20], Text[100], …), by what they hold. */
@@ -247,6 +247,20 @@ export class ErpWrites {
       requestId,
     );
     return rows.map(orderSummary);
+  }
+
+  /**
+   * The customer's order carrying this external document number, if any (the oldest, should
+   * there be several): what quote conversion and order entry look for before they create, and
+   * after a create whose answer was lost.
+   */
+  async findCustomerOrder(
+    externalDocumentNumber: string,
+    customerId: string,
+    requestId?: string,
+  ): Promise<ErpOrderSummary | undefined> {
+    const orders = await this.findOrdersByExternalDocumentNumber(externalDocumentNumber, requestId);
+    return orders.find((order) => order.customerId === customerId);
   }
 
   /**
