@@ -70,3 +70,12 @@ export interface ProductModel {
 export interface SalesOrderModel {
   number: string;
 }
+
+/**
+ * An ERP credit memo by number, with the external document number the gateway fetched from the
+ * ERP (@requires): the number of the CRM case it settles, when it names one.
+ */
+export interface CreditMemoModel {
+  number: string;
+  externalDocumentNumber?: string | null;
+}

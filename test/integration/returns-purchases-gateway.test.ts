@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCOPES } from '../../lib/auth/principal.js';
 import { type Stack, startStack } from '../helpers/stack.js';
@@ -7,7 +8,8 @@ import { type Stack, startStack } from '../helpers/stack.js';
  * as `npm start` has it): a customer's credit memos with the complaint each settles, and what
  * was shipped to it with the unit's CRM asset, warranty and cost, cost the same legacy round
  * trips for 10 customers as for 100; a complaint leads to its order and credit memo, and a
- * serial number to its coverage and cost, in one query each.
+ * serial number to its coverage and cost, in one query each. A credit memo naming no case the
+ * CRM holds (or none the caller may see) has no support case: null, not a stub of the number.
  */
 
 type Row = Record<string, unknown>;
@@ -239,5 +241,127 @@ describe('who may see it', () => {
         (route) => /CreditMemo|warranty/i.test(route) && erp.byRoute[route]! > 0,
       ),
     ).toEqual([]);
+  });
+});
+
+/**
+ * A credit memo of `customerId` whose external document number is `reference`, written into the
+ * ERP stand-in's database as the newest of the data set (so it heads the customer's list): a
+ * copy of the first generated memo, without lines.
+ */
+function addCreditMemo(number: string, customerId: string, reference: string): void {
+  const template = erpOne('SELECT * FROM salesCreditMemos ORDER BY number LIMIT 1')!;
+  const customer = erpOne('SELECT id, number, displayName FROM customers WHERE id = ?', customerId)!;
+  const newest = erpOne('SELECT max(creditMemoDate) AS d FROM salesCreditMemos')!.d;
+  const row: Row = {
+    ...template,
+    id: randomUUID(),
+    number,
+    externalDocumentNumber: reference,
+    creditMemoDate: newest,
+    customerId: customer.id,
+    customerNumber: customer.number,
+    customerName: customer.displayName,
+    billToCustomerId: customer.id,
+    billToCustomerNumber: customer.number,
+    billToName: customer.displayName,
+  };
+  const columns = Object.keys(row);
+  stack.dataset.erp
+    .prepare(
+      `INSERT INTO salesCreditMemos (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+    )
+    .run(...columns.map((c) => row[c]));
+}
+
+const isErpCustomer = (id: string) => erpOne('SELECT id FROM customers WHERE id = ?', id) !== undefined;
+
+describe("a credit memo's support case is the CRM's", () => {
+  // Numbers after every generated one: the tests above (run first) never meet these memos.
+  const NO_CASE = { number: 'CM990001', reference: '99999999' };
+  const NOT_A_CASE_NUMBER = { number: 'CM990002', reference: 'RMA 2026/7' };
+  const NO_CASE_FURTHER_DOWN = { number: 'CM990003', reference: '99999998' };
+
+  it('a number the CRM holds no case of answers supportCase null, for the same round trips with 10 customers as with 100', async () => {
+    for (const { reference } of [NO_CASE, NO_CASE_FURTHER_DOWN]) {
+      expect(crmOne('SELECT Id FROM "Case" WHERE CaseNumber = ?', reference)).toBeUndefined();
+    }
+    const page = await stack.query('{ customers(first: 100) { edges { node { id } } } }');
+    const ids: string[] = page.body.data.customers.edges.map((e: Json) => e.node.id);
+    const inTen = ids.slice(0, 10).find(isErpCustomer)!;
+    const beyondTen = ids.slice(10).find(isErpCustomer)!;
+    expect(inTen && beyondTen).toBeTruthy();
+    addCreditMemo(NO_CASE.number, inTen, NO_CASE.reference);
+    addCreditMemo(NOT_A_CASE_NUMBER.number, inTen, NOT_A_CASE_NUMBER.reference);
+    addCreditMemo(NO_CASE_FURTHER_DOWN.number, beyondTen, NO_CASE_FURTHER_DOWN.reference);
+
+    const one = await stack.query(
+      `query($n: String!) { creditMemo(number: $n) { number externalDocumentNumber
+         supportCase { number subject status } } }`,
+      { n: NO_CASE.number },
+    );
+    expect(one.body.errors, JSON.stringify(one.body.errors)).toBeUndefined();
+    expect(one.body.data.creditMemo).toEqual({
+      number: NO_CASE.number,
+      externalDocumentNumber: NO_CASE.reference,
+      supportCase: null,
+    });
+
+    const { ten, hundred } = await costs(RETURNS);
+    const memos = (data: Json) =>
+      new Map<string, Json>(
+        data.customers.edges.flatMap(
+          (e: Json) => e.node.creditMemos?.edges.map((m: Json) => [m.node.number, m.node]) ?? [],
+        ),
+      );
+    const ours = [NO_CASE.number, NOT_A_CASE_NUMBER.number, NO_CASE_FURTHER_DOWN.number];
+    expect(memos(ten.answer).get(NO_CASE.number)).toMatchObject({ supportCase: null });
+    expect(memos(ten.answer).get(NOT_A_CASE_NUMBER.number)).toMatchObject({ supportCase: null });
+    expect(memos(ten.answer).has(NO_CASE_FURTHER_DOWN.number)).toBe(false);
+    for (const [number, memo] of memos(hundred.answer)) {
+      if (ours.includes(number)) expect(memo.supportCase, number).toBeNull();
+      else expect(memo.supportCase?.type, number).toBe('Complaint');
+    }
+    expect(memos(hundred.answer).get(NO_CASE_FURTHER_DOWN.number)).toMatchObject({ supportCase: null });
+    console.log(
+      `Customer.creditMemos with memos naming no case: 10 customers → ERP ${ten.calls.erp.roundTrips}, CRM ${ten.calls.crm.roundTrips} round trips; 100 → ERP ${hundred.calls.erp.roundTrips}, CRM ${hundred.calls.crm.roundTrips}`,
+    );
+    expect(hundred.calls.erp.roundTrips).toBe(ten.calls.erp.roundTrips);
+    expect(hundred.calls.crm.roundTrips).toBe(ten.calls.crm.roundTrips);
+  });
+
+  it("a sales:own rep does not see another owner's case through their customer's credit memo", async () => {
+    // A customer the rep owns, and a complaint case on an account someone else owns.
+    const mine = crmOne(
+      `SELECT a.ERP_Customer_Id__c AS customerId, u.Id AS userId, u.Email AS email FROM Account a
+       JOIN User u ON u.Id = a.OwnerId WHERE u.IsActive = 1 AND a.ERP_Customer_Id__c IS NOT NULL
+       ORDER BY a.Id LIMIT 1`,
+    )!;
+    const theirs = crmOne(
+      `SELECT c.CaseNumber AS number FROM "Case" c JOIN Account a ON a.Id = c.AccountId
+       WHERE a.OwnerId <> ? ORDER BY c.CaseNumber LIMIT 1`,
+      mine.userId,
+    )!;
+    const number = 'CM990004';
+    addCreditMemo(number, String(mine.customerId), String(theirs.number));
+    const query = `query($id: ID!) { customer(id: $id) { creditMemos(first: 5) { edges { node {
+      number supportCase { number } } } } } }`;
+    const memoOf = (answer: Json) =>
+      answer.body.data.customer.creditMemos.edges
+        .map((e: Json) => e.node)
+        .find((m: Json) => m.number === number);
+
+    const full = await stack.query(query, { id: mine.customerId });
+    expect(full.body.errors, JSON.stringify(full.body.errors)).toBeUndefined();
+    expect(memoOf(full)).toEqual({ number, supportCase: { number: theirs.number } });
+
+    const repToken = await stack.tokenFor({
+      sub: 'rep',
+      email: String(mine.email),
+      scopes: [SCOPES.salesOwn, SCOPES.financeRead],
+    });
+    const rep = await stack.query(query, { id: mine.customerId }, { authorization: `Bearer ${repToken}` });
+    expect(rep.body.errors, JSON.stringify(rep.body.errors)).toBeUndefined();
+    expect(memoOf(rep)).toEqual({ number, supportCase: null });
   });
 });

@@ -541,8 +541,22 @@ export class CrmReads {
     return this.findEach(LOOKUPS.supportCasesById, ids, supportCaseOf, requestId);
   }
 
-  supportCasesByNumber(numbers: readonly string[], requestId?: string): Promise<(CrmSupportCase | null)[]> {
-    return this.findEach(LOOKUPS.supportCasesByNumber, numbers, supportCaseOf, requestId);
+  /**
+   * Cases by case number; for an owner-bound caller only those of the accounts they own (a
+   * credit memo's complaint case, reached from their own customer), as every account statement.
+   */
+  async supportCasesByNumber(
+    numbers: readonly string[],
+    requestId?: string,
+  ): Promise<(CrmSupportCase | null)[]> {
+    if (this.ownsNothing) return numbers.map(() => null);
+    return this.findEach(
+      LOOKUPS.supportCasesByNumber,
+      numbers,
+      supportCaseOf,
+      requestId,
+      this.accountOwnership(),
+    );
   }
 
   /** Quotes with their lines, by id. */

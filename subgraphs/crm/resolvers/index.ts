@@ -1,6 +1,7 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { Asset, Warranty } from './asset.js';
 import { Contact } from './contact.js';
+import { CreditMemo } from './creditMemo.js';
 import { Customer } from './customer.js';
 import { Employee } from './employee.js';
 import { Interaction } from './interaction.js';
@@ -15,6 +16,7 @@ export const resolvers: Resolvers = {
   Query,
   Customer,
   Contact,
+  CreditMemo,
   Employee,
   Interaction,
   Opportunity,

@@ -74,8 +74,6 @@ export type CreditMemo = {
   postingDate?: Maybe<Scalars['String']['output']>;
   status: CreditMemoStatus;
   subtotal: Money;
-  /** The CRM support case it settles (its number is the external document number); null when none. */
-  supportCase?: Maybe<SupportCase>;
   tax: Money;
   total: Money;
 };
@@ -807,7 +805,6 @@ export type CreditMemoResolvers<ContextType = ErpContext, ParentType extends Res
   postingDate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['CreditMemoStatus'], ParentType, ContextType>;
   subtotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
-  supportCase?: Resolver<Maybe<ResolversTypes['SupportCase']>, ParentType, ContextType>;
   tax?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 };

@@ -11,12 +11,6 @@ import { inCurrency, productOfLine } from './lines.js';
 /** Business Central's external document number is 35 characters: a longer reference names nothing. */
 const MAX_EXTERNAL_DOCUMENT_LENGTH = 35;
 
-/**
- * Whether a credit memo's external document number is a CRM case number: the CRM numbers cases
- * with digits only (an auto-number, `00001026`); the CRM says whether such a case exists.
- */
-const CASE_NUMBER = /^\d{1,30}$/;
-
 /** Oldest first, as each invoice's credit memos come. */
 function byDate(a: ErpCreditMemo, b: ErpCreditMemo): number {
   const left = a.creditMemoDate ?? '';
@@ -47,6 +41,7 @@ export const CreditMemo: CreditMemoResolvers = {
   creditMemoDate: (memo) => memo.creditMemoDate,
   postingDate: (memo) => memo.postingDate,
   dueDate: (memo) => memo.dueDate,
+  // The CRM subgraph adds the case it names (CreditMemo.supportCase, @requires this field).
   externalDocumentNumber: (memo) => memo.externalDocumentNumber,
   customer: (memo) => (memo.customerId ? { id: memo.customerId } : null),
   invoice: (memo, _args, ctx) => invoiceOf(memo, ctx),
@@ -54,11 +49,6 @@ export const CreditMemo: CreditMemoResolvers = {
     const invoice = await invoiceOf(memo, ctx);
     return invoice?.salesOrderId ? ctx.loaders.orderById.load(invoice.salesOrderId) : null;
   },
-  // A reference the CRM resolves (null there when it holds no such case): no ERP call.
-  supportCase: (memo) =>
-    memo.externalDocumentNumber && CASE_NUMBER.test(memo.externalDocumentNumber)
-      ? { number: memo.externalDocumentNumber }
-      : null,
   subtotal: (memo) => memo.subtotal,
   tax: (memo) => memo.tax,
   total: (memo) => memo.total,
