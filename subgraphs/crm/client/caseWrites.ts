@@ -3,11 +3,13 @@ import { badLegacyResponse } from '../../../lib/errors.js';
 import type { LegacyCache } from '../../../lib/legacyCache.js';
 import { CRM_GENERATIONS } from './cacheGenerations.js';
 import type { CrmClient } from './crmClient.js';
+import { ASSET_FIELDS, ENTITLEMENT_FIELDS } from './fields.js';
 import { toSalesforceId18 } from './ids.js';
 import type { CrmAsset, CrmEntitlement } from './models.js';
 import { TASK_SUBTYPES } from './picklists.js';
 import { and, buildSelect, compare, dateTimeLiteral, type SoqlCondition, stringLiteral } from './soql.js';
-import type { SfTaskForCreate } from './types.js';
+import { entitlementOf } from './toModels.js';
+import type { AssetRecord, EntitlementRecord, SfQueryResult, SfTaskForCreate } from './types.js';
 import { CrmWrites, httpDate } from './writes.js';
 
 /**
@@ -137,30 +139,6 @@ const CASE_FIELDS = [
   'CreatedDate',
   'LastModifiedDate',
 ] as const;
-const ASSET_FIELDS = [
-  'Id',
-  'SerialNumber',
-  'Name',
-  'Status',
-  'InstallDate',
-  'PurchaseDate',
-  'AccountId',
-  'Account.ERP_Customer_Id__c',
-  'ContactId',
-  'ERP_Shipment_Number__c',
-] as const;
-const ENTITLEMENT_FIELDS = [
-  'Id',
-  'AssetId',
-  'Name',
-  'Type',
-  'Status',
-  'StartDate',
-  'EndDate',
-  'IsPerIncident',
-  'CasesPerEntitlement',
-  'RemainingCases',
-] as const;
 
 interface SfCase {
   Id: string;
@@ -184,31 +162,9 @@ interface SfCase {
   LastModifiedDate: string | null;
 }
 
-interface SfEntitlement {
-  Id: string;
-  AssetId: string | null;
-  Name: string | null;
-  Type: string | null;
-  Status: string | null;
-  StartDate: string | null;
-  EndDate: string | null;
-  IsPerIncident: boolean | null;
-  CasesPerEntitlement: number | null;
-  RemainingCases: number | null;
-}
-
-interface SfAsset {
-  Id: string;
-  SerialNumber: string | null;
-  Name: string | null;
-  Status: string | null;
-  InstallDate: string | null;
-  PurchaseDate: string | null;
-  AccountId: string | null;
-  Account: { ERP_Customer_Id__c: string | null } | null;
-  ContactId: string | null;
-  ERP_Shipment_Number__c: string | null;
-  Entitlements: { records: SfEntitlement[] } | null;
+/** An asset as the case decisions read it: with every entitlement on it. */
+interface SfAsset extends AssetRecord {
+  Entitlements: SfQueryResult<EntitlementRecord> | null;
 }
 
 const erpIdOf = (value: string | null | undefined) => value?.toLowerCase() || null;
@@ -236,21 +192,6 @@ function caseOf(row: SfCase): CaseForWrite {
     closed: row.IsClosed === true || row.Status === CASE_STATUS_VALUES.CLOSED,
     createdAt: row.CreatedDate,
     lastModified: row.LastModifiedDate,
-  };
-}
-
-function entitlementOf(row: SfEntitlement): CrmEntitlement {
-  return {
-    id: row.Id,
-    assetId: row.AssetId,
-    name: row.Name,
-    type: row.Type,
-    status: row.Status,
-    startDate: row.StartDate,
-    endDate: row.EndDate,
-    isPerIncident: row.IsPerIncident === true,
-    casesPerEntitlement: row.CasesPerEntitlement ?? null,
-    remainingCases: row.RemainingCases ?? null,
   };
 }
 
