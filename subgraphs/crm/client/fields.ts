@@ -8,13 +8,8 @@ import type { ChildRelationship, FilterField, OrderKey, SObjectName } from './so
  */
 const OWNER = ['Owner.Id', 'Owner.Email', 'Owner.Username', 'Owner.Department', 'Owner.IsActive'] as const;
 
-export const ACCOUNT_FIELDS = [
-  'Id',
-  'Name',
-  'AccountNumber',
-  'ERP_Customer_Id__c',
-  'Type',
-  'Industry',
+/** An account's billing and delivery address (types.ts AccountAddressFields): read and written alike. */
+export const ACCOUNT_ADDRESS_FIELDS = [
   'BillingStreet',
   'BillingCity',
   'BillingState',
@@ -25,6 +20,16 @@ export const ACCOUNT_FIELDS = [
   'ShippingState',
   'ShippingPostalCode',
   'ShippingCountry',
+] as const;
+
+export const ACCOUNT_FIELDS = [
+  'Id',
+  'Name',
+  'AccountNumber',
+  'ERP_Customer_Id__c',
+  'Type',
+  'Industry',
+  ...ACCOUNT_ADDRESS_FIELDS,
   'Phone',
   'Website',
   'CurrencyIsoCode',

@@ -3,9 +3,11 @@ import { LegacyError } from '../../../lib/errors.js';
 import type { LegacyCache } from '../../../lib/legacyCache.js';
 import { CRM_GENERATIONS } from './cacheGenerations.js';
 import type { CrmClient } from './crmClient.js';
+import { ACCOUNT_ADDRESS_FIELDS } from './fields.js';
 import { toSalesforceId18 } from './ids.js';
 import { CONTACT_ROLE_VALUES } from './picklists.js';
 import { buildSelect, compare, stringLiteral } from './soql.js';
+import type { AccountRecord, ContactRecord, SfQueryResult, UserRef } from './types.js';
 
 /**
  * Salesforce reads and writes of prospect onboarding: the account as the ERP customer is made
@@ -65,16 +67,7 @@ const ACCOUNT_FIELDS = [
   'ERP_Customer_Id__c',
   'AccountNumber',
   'Type',
-  'BillingStreet',
-  'BillingCity',
-  'BillingState',
-  'BillingPostalCode',
-  'BillingCountry',
-  'ShippingStreet',
-  'ShippingCity',
-  'ShippingState',
-  'ShippingPostalCode',
-  'ShippingCountry',
+  ...ACCOUNT_ADDRESS_FIELDS,
   'Phone',
   'Website',
   'CurrencyIsoCode',
@@ -82,30 +75,11 @@ const ACCOUNT_FIELDS = [
 ] as const;
 const CONTACT_FIELDS = ['Id', 'Email', 'Phone', 'Contact_Role__c', 'CreatedDate'] as const;
 
-interface SfAccountForOnboarding {
-  Id: string;
-  Name: string | null;
-  ERP_Customer_Id__c: string | null;
-  AccountNumber: string | null;
-  Type: string | null;
-  BillingStreet: string | null;
-  BillingCity: string | null;
-  BillingState: string | null;
-  BillingPostalCode: string | null;
-  BillingCountry: string | null;
-  ShippingStreet: string | null;
-  ShippingCity: string | null;
-  ShippingState: string | null;
-  ShippingPostalCode: string | null;
-  ShippingCountry: string | null;
-  Phone: string | null;
-  Website: string | null;
-  CurrencyIsoCode: string | null;
-  Owner: { Email: string | null } | null;
-  Contacts: {
-    records: { Email: string | null; Phone: string | null; Contact_Role__c: string | null }[];
-  } | null;
-}
+/** The account as ACCOUNT_FIELDS and CONTACT_FIELDS read it. */
+type SfAccountForOnboarding = Pick<AccountRecord, Exclude<(typeof ACCOUNT_FIELDS)[number], 'Owner.Email'>> & {
+  Owner: Pick<UserRef, 'Email'> | null;
+  Contacts: SfQueryResult<Pick<ContactRecord, 'Email' | 'Phone' | 'Contact_Role__c'>> | null;
+};
 
 const blank = (value: string | null | undefined) => (value?.trim() ? value.trim() : null);
 

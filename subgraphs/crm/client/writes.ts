@@ -6,6 +6,7 @@ import {
   type SfQuoteApprovalFields,
 } from './approvalFields.js';
 import type { CrmClient } from './crmClient.js';
+import { ACCOUNT_ADDRESS_FIELDS } from './fields.js';
 import { toSalesforceId18 } from './ids.js';
 import { CONTACT_ROLE_VALUES, TASK_SUBTYPES } from './picklists.js';
 import { and, buildSelect, compare, stringLiteral } from './soql.js';
@@ -96,16 +97,7 @@ const ACCOUNT_SELECT = [
   'Id',
   'Name',
   'ERP_Customer_Id__c',
-  'BillingStreet',
-  'BillingCity',
-  'BillingState',
-  'BillingPostalCode',
-  'BillingCountry',
-  'ShippingStreet',
-  'ShippingCity',
-  'ShippingState',
-  'ShippingPostalCode',
-  'ShippingCountry',
+  ...ACCOUNT_ADDRESS_FIELDS,
   'LastModifiedDate',
   'CreatedDate',
 ] as const;
