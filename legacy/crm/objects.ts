@@ -86,7 +86,8 @@ const CHILD_RELATIONSHIPS: Partial<Record<CrmTableName, Record<string, [CrmTable
 const COMPUTED: Partial<Record<CrmTableName, readonly string[]>> = {
   Contact: ['Name'],
   User: ['Name'],
-  Case: ['CaseNumber', 'IsClosed'],
+  // IsClosed and ClosedDate follow Status (writes.ts), as Salesforce's read-only fields do.
+  Case: ['CaseNumber', 'IsClosed', 'ClosedDate'],
   Quote: ['QuoteNumber', 'Subtotal', 'Discount', 'TotalPrice', 'GrandTotal'],
   QuoteLineItem: ['LineNumber', 'Subtotal', 'TotalPrice'],
   Opportunity: ['IsClosed', 'IsWon'],

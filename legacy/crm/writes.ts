@@ -210,13 +210,16 @@ export class Writer {
     }
   }
 
-  /** Fields Salesforce derives from others (compound names, flags, auto-numbers). */
-  private computed(def: SObjectDef, row: Row, creating: boolean): void {
+  /**
+   * Fields Salesforce derives from others (compound names, flags, auto-numbers); `now` is the
+   * write's own time (its LastModifiedDate).
+   */
+  private computed(def: SObjectDef, row: Row, creating: boolean, now: string): void {
     if (def.name === 'Contact' || def.name === 'User') {
       row.Name =
         [row.FirstName, row.LastName].filter((p) => typeof p === 'string' && p !== '').join(' ') || null;
     }
-    if (def.name === 'Case') row.IsClosed = row.Status === 'Closed' ? 1 : 0;
+    if (def.name === 'Case') this.caseClosure(row, now);
     if (def.name === 'Task') row.IsClosed = row.Status === 'Completed' ? 1 : 0;
     if (def.name === 'Opportunity') {
       row.IsClosed = row.StageName === 'Closed Won' || row.StageName === 'Closed Lost' ? 1 : 0;
@@ -238,6 +241,19 @@ export class Writer {
       );
       row[column] = String(Number(max?.n ?? 0) + 1).padStart(8, '0');
     }
+  }
+
+  /**
+   * A case's IsClosed and ClosedDate (both read-only, as in Salesforce): a case saved with a
+   * closed status is closed, ClosedDate the time of the write that closed it (kept while it stays
+   * closed); saved with an open status (reopened) both are cleared. `row` holds the case as it
+   * was before this write (an update) or nothing yet (an insert).
+   */
+  private caseClosure(row: Row, now: string): void {
+    const wasClosed = row.IsClosed === 1 && typeof row.ClosedDate === 'string';
+    const closed = row.Status === 'Closed';
+    row.IsClosed = closed ? 1 : 0;
+    row.ClosedDate = closed ? (wasClosed ? row.ClosedDate : now) : null;
   }
 
   /**
@@ -319,7 +335,7 @@ export class Writer {
         this.store.get(`SELECT "Id" FROM "User" WHERE "IsActive" = 1 ORDER BY "Id" LIMIT 1`)?.Id ?? null;
     }
     this.checkRequired(def, row);
-    this.computed(def, row, true);
+    this.computed(def, row, true, now);
     row.Id = this.freshId(def);
     row.CreatedDate = now;
     row.LastModifiedDate = now;
@@ -360,10 +376,10 @@ export class Writer {
     const values = this.fieldsOf(def, body, false);
     const next: Row = { ...row, ...values };
     this.checkRequired(def, next);
-    this.computed(def, next, false);
     // Strictly later than the previous stamp, so a last-modified check always sees the change.
     const previous = Date.parse(String(row.LastModifiedDate));
     const now = new Date(Math.max(Date.now(), Number.isNaN(previous) ? 0 : previous + 1)).toISOString();
+    this.computed(def, next, false, now);
     next.LastModifiedDate = now;
     next.SystemModstamp = now;
     const columns = Object.keys(def.columns).filter((c) => c !== 'Id');

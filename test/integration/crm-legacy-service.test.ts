@@ -162,7 +162,6 @@ describe('cases through sobjects', () => {
     expect(read.CaseNumber).toMatch(/^\d{8}$/);
     const changed = await crm.send('PATCH', `sobjects/Case/${caseId}`, {
       Status: 'Closed',
-      ClosedDate: '2026-06-30T10:00:00.000Z',
       Description: 'Replaced under warranty',
     });
     expect(changed.status).toBe(204);
@@ -213,5 +212,51 @@ describe('quote discount approval fields', () => {
     expect(read.body.records[0].Discount_Approval_Decided_At__c).toMatch(/^2026-06-30T09:15:00\.000\+0000$/);
     const bad = await crm.send('PATCH', `sobjects/Quote/${quote}`, { Discount_Approval_Percent__c: 'high' });
     expect(bad.body[0].errorCode).toBe('JSON_PARSER_ERROR');
+  });
+
+  it('closing a case sets IsClosed and ClosedDate (read-only) to the closing write; reopening clears them', async () => {
+    const caseId = await openCase({ Type: 'Question' });
+    const fields = 'Status,IsClosed,ClosedDate,LastModifiedDate';
+    const read = async () => (await crm.get(`sobjects/Case/${caseId}?fields=${fields}`)).body;
+    expect(await read()).toMatchObject({ Status: 'New', IsClosed: false, ClosedDate: null });
+
+    expect((await crm.send('PATCH', `sobjects/Case/${caseId}`, { Status: 'Closed' })).status).toBe(204);
+    const closed = await read();
+    expect(closed).toMatchObject({ Status: 'Closed', IsClosed: true });
+    // The closing write's own time, as Salesforce stamps it.
+    expect(closed.ClosedDate).toBe(closed.LastModifiedDate);
+    const soql = await crm.query(`SELECT Id FROM Case WHERE Id = '${caseId}' AND ClosedDate != null`);
+    expect(soql.body.totalSize).toBe(1);
+
+    // Still closed: a later change keeps the day it was closed.
+    expect((await crm.send('PATCH', `sobjects/Case/${caseId}`, { Priority: 'Low' })).status).toBe(204);
+    const later = await read();
+    expect(later.ClosedDate).toBe(closed.ClosedDate);
+    expect(later.LastModifiedDate).not.toBe(closed.LastModifiedDate);
+
+    // Neither field is the client's to write.
+    for (const body of [{ ClosedDate: '2026-06-30T10:00:00.000Z' }, { IsClosed: false }]) {
+      const refused = await crm.send('PATCH', `sobjects/Case/${caseId}`, body);
+      expect(refused.status).toBe(400);
+      expect(refused.body[0].errorCode).toBe('INVALID_FIELD_FOR_INSERT_UPDATE');
+    }
+
+    // Reopened: open again, no closing time.
+    expect((await crm.send('PATCH', `sobjects/Case/${caseId}`, { Status: 'Working' })).status).toBe(204);
+    expect(await read()).toMatchObject({ Status: 'Working', IsClosed: false, ClosedDate: null });
+
+    // Created closed: closed when created.
+    const createdClosed = await openCase({ Type: 'Question', Status: 'Closed' });
+    const created = (await crm.get(`sobjects/Case/${createdClosed}?fields=IsClosed,ClosedDate,CreatedDate`))
+      .body;
+    expect(created).toMatchObject({ IsClosed: true, ClosedDate: created.CreatedDate });
+    const refusedOnInsert = await crm.send('POST', 'sobjects/Case', {
+      AccountId: sfId('Account', 1),
+      Subject: 'x',
+      Status: 'Closed',
+      ClosedDate: '2026-06-30T10:00:00.000Z',
+    });
+    expect(refusedOnInsert.status).toBe(400);
+    expect(refusedOnInsert.body[0].errorCode).toBe('INVALID_FIELD_FOR_INSERT_UPDATE');
   });
 });

@@ -104,10 +104,17 @@ describe('support cases and onboarding through the gateway', () => {
       { input: { caseId: supportCase.id, resolution: 'Explained.', idempotencyKey: 'stack-q-3' } },
     );
     expect(closed.body.data.closeSupportCase.supportCase.status).toBe('Closed');
-    const read = await stack.query(`query($n: String!) { supportCase(number: $n) { status priority } }`, {
-      n: supportCase.number,
+    const read = await stack.query(
+      `query($n: String!) { supportCase(number: $n) { status priority isClosed closedAt } }`,
+      { n: supportCase.number },
+    );
+    // Closed when the CRM took the closing write: its closing time is the case's last change.
+    expect(read.body.data.supportCase).toEqual({
+      status: 'Closed',
+      priority: 'High',
+      isClosed: true,
+      closedAt: closed.body.data.closeSupportCase.lastModified,
     });
-    expect(read.body.data.supportCase).toEqual({ status: 'Closed', priority: 'High' });
     const again = await stack.query(
       `mutation($input: CloseSupportCaseInput!) { closeSupportCase(input: $input) { status } }`,
       { input: { caseId: supportCase.id, resolution: 'Again.', idempotencyKey: 'stack-q-4' } },

@@ -146,6 +146,7 @@ describe('openSupportCase', () => {
       Subject: 'Display flickers',
       Description: 'Since the last firmware update.',
       IsClosed: 0,
+      ClosedDate: null,
     });
     // The CRM counted the case against the entitlement.
     expect(remaining(u.entitlementId!)).toBe(u.remainingCases! - 1);
@@ -409,7 +410,11 @@ describe('updateSupportCase and closeSupportCase', () => {
     const closed = await workflows.gql(CLOSE, { input });
     expect(closed.errors).toBeUndefined();
     expect(closed.data.closeSupportCase).toMatchObject({ status: 'Closed', replayed: false });
-    expect(caseRow(opened.supportCase.id)).toMatchObject({ Status: 'Closed', IsClosed: 1 });
+    // The CRM stamps the closing: ClosedDate is the closing write's time, the payload's lastModified.
+    const row = caseRow(opened.supportCase.id);
+    expect(row).toMatchObject({ Status: 'Closed', IsClosed: 1 });
+    expect(row.ClosedDate).toBe(row.LastModifiedDate);
+    expect(Date.parse(closed.data.closeSupportCase.lastModified)).toBe(Date.parse(String(row.ClosedDate)));
     const history = legacy.dataset.crm
       .prepare('SELECT Subject, Description, Status FROM Task WHERE WhatId = ?')
       .all(opened.supportCase.id);
