@@ -14,10 +14,8 @@ import {
 import { CRM_GENERATIONS } from './cacheGenerations.js';
 import type { CrmClient } from './crmClient.js';
 import { toSalesforceId18 } from './ids.js';
-import { TASK_SUBTYPES } from './picklists.js';
 import { buildSelect, compare, stringLiteral } from './soql.js';
-import type { SfTaskForCreate } from './types.js';
-import { CrmWrites, httpDate } from './writes.js';
+import { CrmWrites } from './writes.js';
 
 /**
  * Discount approvals in Salesforce: the quote's Discount_Approval_* fields say where the
@@ -143,7 +141,6 @@ export class CrmApprovalWrites extends CrmWrites {
    * all or nothing. Sent once; the caller holds the quote's lease and read its state first.
    */
   async recordApprovalStep(step: ApprovalStep, requestId?: string): Promise<void> {
-    const base = this.servicePath();
     const quoteId = toSalesforceId18(step.quoteId) ?? step.quoteId;
     const fields: SfQuoteApprovalFields = {
       Discount_Approval_Status__c: APPROVAL_STATUS_VALUES[step.status],
@@ -154,30 +151,11 @@ export class CrmApprovalWrites extends CrmWrites {
       Discount_Approval_Decided_At__c: step.decidedAt,
       Discount_Approval_Comment__c: step.comment,
     };
-    const task: Omit<SfTaskForCreate, 'AccountId'> & { AccountId: string | null } = {
-      AccountId: step.accountId,
-      WhatId: quoteId,
-      WhoId: null,
-      Subject: step.history.subject,
-      Description: step.history.description,
-      ActivityDate: step.history.date,
-      Status: 'Completed',
-      TaskSubtype: TASK_SUBTYPES.TASK,
-    };
     try {
-      await this.composite(
-        [
-          {
-            method: 'PATCH',
-            url: `${base}/sobjects/Quote/${quoteId}`,
-            referenceId: 'quote',
-            body: fields,
-            ...(step.unmodifiedSince
-              ? { httpHeaders: { 'If-Unmodified-Since': httpDate(step.unmodifiedSince) } }
-              : {}),
-          },
-          { method: 'POST', url: `${base}/sobjects/Task`, referenceId: 'history', body: task },
-        ],
+      await this.patchWithHistory(
+        { object: 'Quote', id: quoteId, referenceId: 'quote', body: fields },
+        step.unmodifiedSince,
+        { referenceId: 'history', accountId: step.accountId, contactId: null, ...step.history },
         'record quote approval',
         requestId,
       );

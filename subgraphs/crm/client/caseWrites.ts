@@ -6,10 +6,9 @@ import type { CrmClient } from './crmClient.js';
 import { ASSET_FIELDS, ENTITLEMENT_FIELDS } from './fields.js';
 import { toSalesforceId18 } from './ids.js';
 import type { CrmAsset, CrmEntitlement } from './models.js';
-import { TASK_SUBTYPES } from './picklists.js';
 import { and, buildSelect, compare, dateTimeLiteral, type SoqlCondition, stringLiteral } from './soql.js';
 import { entitlementOf } from './toModels.js';
-import type { AssetRecord, EntitlementRecord, SfQueryResult, SfTaskForCreate } from './types.js';
+import type { AssetRecord, EntitlementRecord, SfQueryResult } from './types.js';
 import { CrmWrites, httpDate } from './writes.js';
 
 /**
@@ -371,30 +370,19 @@ export class CrmCaseWrites extends CrmWrites {
     today: string,
     requestId?: string,
   ): Promise<void> {
-    const base = this.servicePath();
     const caseId = sfId(existing.id);
-    const task: Omit<SfTaskForCreate, 'AccountId'> & { AccountId: string | null } = {
-      AccountId: existing.accountId,
-      WhatId: caseId,
-      WhoId: existing.contactId,
-      Subject: `Case ${existing.number} closed`,
-      Description: resolution,
-      ActivityDate: today,
-      Status: 'Completed',
-      TaskSubtype: TASK_SUBTYPES.TASK,
-    };
     try {
-      await this.composite(
-        [
-          {
-            method: 'PATCH',
-            url: `${base}/sobjects/Case/${caseId}`,
-            referenceId: 'case',
-            body: { Status: CASE_STATUS_VALUES.CLOSED },
-            ...(unmodifiedSince ? { httpHeaders: { 'If-Unmodified-Since': httpDate(unmodifiedSince) } } : {}),
-          },
-          { method: 'POST', url: `${base}/sobjects/Task`, referenceId: 'resolution', body: task },
-        ],
+      await this.patchWithHistory(
+        { object: 'Case', id: caseId, referenceId: 'case', body: { Status: CASE_STATUS_VALUES.CLOSED } },
+        unmodifiedSince,
+        {
+          referenceId: 'resolution',
+          accountId: existing.accountId,
+          contactId: existing.contactId,
+          subject: `Case ${existing.number} closed`,
+          description: resolution,
+          date: today,
+        },
         'close case',
         requestId,
       );

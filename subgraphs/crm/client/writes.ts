@@ -526,6 +526,54 @@ export class CrmWrites {
     return new URL(this.client.http.resolve('x')).pathname.replace(/\/x$/, '');
   }
 
+  /**
+   * A record changed and a completed task on it recording the change (its activity history), all
+   * or nothing in one composite request. With `unmodifiedSince` the change carries
+   * If-Unmodified-Since: a record changed after that time is refused (a LegacyError CONFLICT) and
+   * nothing is written.
+   */
+  protected async patchWithHistory(
+    patch: { object: 'Quote' | 'Case'; id: string; referenceId: string; body: unknown },
+    unmodifiedSince: string | null,
+    history: {
+      referenceId: string;
+      accountId: string | null;
+      contactId: string | null;
+      subject: string;
+      description: string | null;
+      /** Its day (ISO date). */
+      date: string;
+    },
+    label: string,
+    requestId?: string,
+  ): Promise<void> {
+    const base = this.servicePath();
+    const task: Omit<SfTaskForCreate, 'AccountId'> & { AccountId: string | null } = {
+      AccountId: history.accountId,
+      WhatId: patch.id,
+      WhoId: history.contactId,
+      Subject: history.subject,
+      Description: history.description,
+      ActivityDate: history.date,
+      Status: 'Completed',
+      TaskSubtype: TASK_SUBTYPES.TASK,
+    };
+    await this.composite(
+      [
+        {
+          method: 'PATCH',
+          url: `${base}/sobjects/${patch.object}/${patch.id}`,
+          referenceId: patch.referenceId,
+          body: patch.body,
+          ...(unmodifiedSince ? { httpHeaders: { 'If-Unmodified-Since': httpDate(unmodifiedSince) } } : {}),
+        },
+        { method: 'POST', url: `${base}/sobjects/Task`, referenceId: history.referenceId, body: task },
+      ],
+      label,
+      requestId,
+    );
+  }
+
   protected async composite(
     compositeRequest: {
       method: string;
