@@ -2,13 +2,12 @@ import { appError } from '../../lib/errors.js';
 import { parseCrmId } from '../crm/client/ids.js';
 import type { AccountForOnboarding, CrmOnboardingWrites } from '../crm/client/onboardingWrites.js';
 import {
-  ERP_CUSTOMER_LIMITS,
   type ErpCustomerCreated,
   type ErpCustomerWrites,
   isNumberTaken,
   type NewErpCustomer,
 } from '../erp/client/customerWrites.js';
-import type { ErpWrites } from '../erp/client/writes.js';
+import { ERP_FIELD_LIMITS, type ErpWrites } from '../erp/client/writes.js';
 import type { MutationCreateErpCustomerFromAccountArgs } from './__generated__/resolvers-types.js';
 import type { CallScope } from './context.js';
 import type { Coordinator, RunState } from './idempotency.js';
@@ -118,32 +117,28 @@ export function customerFromAccount(
   if (account.name === null) problems.push({ field: 'name', reason: 'EMPTY' });
   const customer: NewErpCustomer = {
     number: erpCustomerNumberOf(account.id),
-    name: within('name', account.name, ERP_CUSTOMER_LIMITS.name) ?? '',
-    street: within(`${address}.street`, street, ERP_CUSTOMER_LIMITS.street),
-    street2: within(
-      `${address}.street`,
-      more.length > 0 ? more.join(', ') : null,
-      ERP_CUSTOMER_LIMITS.street2,
-    ),
+    name: within('name', account.name, ERP_FIELD_LIMITS.name) ?? '',
+    street: within(`${address}.street`, street, ERP_FIELD_LIMITS.street),
+    street2: within(`${address}.street`, more.length > 0 ? more.join(', ') : null, ERP_FIELD_LIMITS.street2),
     city: within(
       `${address}.city`,
       useBilling ? account.billingCity : account.shippingCity,
-      ERP_CUSTOMER_LIMITS.city,
+      ERP_FIELD_LIMITS.city,
     ),
     state: within(
       `${address}.state`,
       useBilling ? account.billingState : account.shippingState,
-      ERP_CUSTOMER_LIMITS.state,
+      ERP_FIELD_LIMITS.state,
     ),
     postalCode: within(
       `${address}.postalCode`,
       useBilling ? account.billingPostalCode : account.shippingPostalCode,
-      ERP_CUSTOMER_LIMITS.postalCode,
+      ERP_FIELD_LIMITS.postalCode,
     ),
     country: countryText?.toUpperCase() ?? null,
-    phone: within('phone', account.phone, ERP_CUSTOMER_LIMITS.phone),
-    email: within('billingContact.email', email, ERP_CUSTOMER_LIMITS.email),
-    website: within('website', account.website, ERP_CUSTOMER_LIMITS.website),
+    phone: within('phone', account.phone, ERP_FIELD_LIMITS.phone),
+    email: within('billingContact.email', email, ERP_FIELD_LIMITS.email),
+    website: within('website', account.website, ERP_FIELD_LIMITS.website),
     currencyCode: currency === null || currency === localCurrencyCode ? null : currency,
     salesperson: null,
   };

@@ -14,22 +14,6 @@ import type { BcCustomer, BcEmployee, BcSalesOrder } from './types.js';
  * by choosing the number itself and looking for it first.
  */
 
-/** BC's lengths of the customer fields onboarding writes (Code[20], Text[100], …). */
-export const ERP_CUSTOMER_LIMITS = {
-  number: 20,
-  name: 100,
-  street: 100,
-  street2: 50,
-  city: 30,
-  state: 30,
-  postalCode: 20,
-  country: 10,
-  phone: 30,
-  email: 80,
-  website: 80,
-  currencyCode: 10,
-} as const;
-
 /** A customer as onboarding writes it, in the graph's vocabulary; null leaves BC's default. */
 export interface NewErpCustomer {
   /** The number the customer is found again by (BC Code[20], upper case). */

@@ -23,6 +23,7 @@ import type {
 /** BC's limits on the fields the workflows write (Code[20], Text[100], …), by what they hold. */
 export const ERP_FIELD_LIMITS = {
   externalDocumentNumber: 35,
+  name: 100,
   street: 100,
   street2: 50,
   city: 30,
@@ -31,6 +32,7 @@ export const ERP_FIELD_LIMITS = {
   country: 10,
   email: 80,
   phone: 30,
+  website: 80,
 } as const;
 
 type BcCustomerForWrite = Pick<
