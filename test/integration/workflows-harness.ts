@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCrmStandIn } from '../../legacy/crm/createCrmStandIn.js';
@@ -132,6 +133,58 @@ export async function startWorkflows(
     async close() {
       await closeServer(subgraph.server);
       await subgraph.close();
+    },
+  };
+}
+
+/**
+ * A proxy in front of a stand-in, for writes whose answer is lost: every request passes through,
+ * and the answer to one `picks` chooses is held for `holdMs` (past the client's timeout) while
+ * `losing()` says so. The legacy system has done the write; its answer is what gets lost.
+ */
+export interface AnswerLosingProxy {
+  url: string;
+  /** The URLs of the requests `picks` chose, in order (a test may empty it). */
+  picked: string[];
+  close(): Promise<void>;
+}
+
+export async function startAnswerLosingProxy(
+  targetUrl: string,
+  picks: (req: IncomingMessage) => boolean,
+  holdMs: number,
+  losing: () => boolean = () => true,
+): Promise<AnswerLosingProxy> {
+  const target = new URL(targetUrl);
+  const picked: string[] = [];
+  const server = createServer((req, res) => {
+    const pick = picks(req);
+    if (pick) picked.push(req.url ?? '');
+    const upstream = request(
+      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const send = () => {
+            if (res.destroyed) return;
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            res.end(Buffer.concat(chunks));
+          };
+          if (pick && losing()) setTimeout(send, holdMs).unref();
+          else send();
+        });
+      },
+    );
+    req.pipe(upstream);
+  });
+  const url = await listen(server);
+  return {
+    url,
+    picked,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -1,13 +1,13 @@
-import { createServer, request, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen } from '../helpers/servers.js';
 import {
+  type AnswerLosingProxy,
   CONVERT,
   candidateQuotes,
   type LegacyPair,
   ordersFor,
   quoteRow,
   type RunningWorkflows,
+  startAnswerLosingProxy,
   startLegacyPair,
   startWorkflows,
 } from './workflows-harness.js';
@@ -19,42 +19,22 @@ const ERP_TIMEOUT_MS = 400;
 
 let legacy: LegacyPair;
 let workflows: RunningWorkflows;
-let proxy: Server;
-const creates: string[] = [];
+let proxy: AnswerLosingProxy;
 
 beforeAll(async () => {
   legacy = await startLegacyPair(60);
-  const target = new URL(legacy.erpUrl);
-  proxy = createServer((req, res) => {
-    const isCreate = req.method === 'POST' && /\/salesOrders(\?|$)/.test(req.url ?? '');
-    if (isCreate) creates.push(req.url ?? '');
-    const upstream = request(
-      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-      (answer) => {
-        const chunks: Buffer[] = [];
-        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-        answer.on('end', () => {
-          const send = () => {
-            if (res.destroyed) return;
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(Buffer.concat(chunks));
-          };
-          // The ERP has committed the order; its answer is what gets lost.
-          if (isCreate) setTimeout(send, ERP_TIMEOUT_MS * 3).unref();
-          else send();
-        });
-      },
-    );
-    req.pipe(upstream);
-  });
-  const proxyUrl = await listen(proxy);
-  workflows = await startWorkflows(legacy, { erpUrl: proxyUrl, erpTimeoutMs: ERP_TIMEOUT_MS });
+  // The ERP has committed the order; its answer is what gets lost.
+  proxy = await startAnswerLosingProxy(
+    legacy.erpUrl,
+    (req) => req.method === 'POST' && /\/salesOrders(\?|$)/.test(req.url ?? ''),
+    ERP_TIMEOUT_MS * 3,
+  );
+  workflows = await startWorkflows(legacy, { erpUrl: proxy.url, erpTimeoutMs: ERP_TIMEOUT_MS });
 });
 
 afterAll(async () => {
   await workflows?.close();
-  proxy?.closeAllConnections();
-  await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
+  await proxy?.close();
   await legacy?.close();
 });
 
@@ -67,7 +47,7 @@ describe('the answer to the ERP create is lost', () => {
     expect(answer.errors).toBeUndefined();
     const orders = ordersFor(legacy.dataset, quote!.QuoteNumber);
     expect(orders).toHaveLength(1);
-    expect(creates).toHaveLength(1);
+    expect(proxy.picked).toHaveLength(1);
     expect(answer.data.convertQuoteToOrder).toMatchObject({
       order: { number: orders[0]!.number },
       orderCreated: true,

@@ -1,13 +1,13 @@
-import { createServer, request, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '../../subgraphs/workflows/idempotency.js';
-import { listen } from '../helpers/servers.js';
 import {
+  type AnswerLosingProxy,
   CONVERT,
   eventually,
   type LegacyPair,
   ordersFor,
   type RunningWorkflows,
+  startAnswerLosingProxy,
   startLegacyPair,
   startWorkflows,
 } from './workflows-harness.js';
@@ -424,36 +424,17 @@ describe('createErpCustomerFromAccount', () => {
 describe('the answer to the ERP customer create is lost', () => {
   const ERP_TIMEOUT_MS = 400;
   let lossy: RunningWorkflows;
-  let proxy: Server;
-  const creates: string[] = [];
+  let proxy: AnswerLosingProxy;
 
   beforeAll(async () => {
-    const target = new URL(legacy.erpUrl);
-    proxy = createServer((req, res) => {
-      const isCreate = req.method === 'POST' && /\/customers(\?|$)/.test(req.url ?? '');
-      if (isCreate) creates.push(req.url ?? '');
-      const upstream = request(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-        (upstreamAnswer) => {
-          const chunks: Buffer[] = [];
-          upstreamAnswer.on('data', (chunk: Buffer) => chunks.push(chunk));
-          upstreamAnswer.on('end', () => {
-            const send = () => {
-              if (res.destroyed) return;
-              res.writeHead(upstreamAnswer.statusCode ?? 502, upstreamAnswer.headers);
-              res.end(Buffer.concat(chunks));
-            };
-            // The ERP has committed the customer; its answer is what gets lost.
-            if (isCreate) setTimeout(send, ERP_TIMEOUT_MS * 3).unref();
-            else send();
-          });
-        },
-      );
-      req.pipe(upstream);
-    });
-    const proxyUrl = await listen(proxy);
+    // The ERP has committed the customer; its answer is what gets lost.
+    proxy = await startAnswerLosingProxy(
+      legacy.erpUrl,
+      (req) => req.method === 'POST' && /\/customers(\?|$)/.test(req.url ?? ''),
+      ERP_TIMEOUT_MS * 3,
+    );
     lossy = await startWorkflows(legacy, {
-      erpUrl: proxyUrl,
+      erpUrl: proxy.url,
       erpTimeoutMs: ERP_TIMEOUT_MS,
       dbPath: `${legacy.dir}/lossy.sqlite`,
     });
@@ -461,8 +442,7 @@ describe('the answer to the ERP customer create is lost', () => {
 
   afterAll(async () => {
     await lossy?.close();
-    proxy?.closeAllConnections();
-    await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
+    await proxy?.close();
   });
 
   it('finds the customer the ERP made instead of sending the create again', async () => {
@@ -474,7 +454,7 @@ describe('the answer to the ERP customer create is lost', () => {
     expect(answer.errors).toBeUndefined();
     const customers = erpCustomersNumbered(prospectAccount.Id.toUpperCase());
     expect(customers).toHaveLength(1);
-    expect(creates).toHaveLength(1);
+    expect(proxy.picked).toHaveLength(1);
     expect(answer.data.createErpCustomerFromAccount).toMatchObject({
       customer: { id: customers[0]!.id },
       customerCreated: true,

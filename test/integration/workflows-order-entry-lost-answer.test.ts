@@ -1,9 +1,9 @@
-import { createServer, request, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen } from '../helpers/servers.js';
 import {
+  type AnswerLosingProxy,
   type LegacyPair,
   type RunningWorkflows,
+  startAnswerLosingProxy,
   startLegacyPair,
   startWorkflows,
 } from './workflows-harness.js';
@@ -15,47 +15,28 @@ const ERP_TIMEOUT_MS = 400;
 
 let legacy: LegacyPair;
 let workflows: RunningWorkflows;
-let proxy: Server;
-const writes: string[] = [];
+let proxy: AnswerLosingProxy;
 /** Set by a test: hold the answers to writes. */
 let losing = false;
 
 beforeAll(async () => {
   legacy = await startLegacyPair(60);
-  const target = new URL(legacy.erpUrl);
-  proxy = createServer((req, res) => {
-    const isWrite =
+  // The ERP has committed the write; its answer is what gets lost.
+  proxy = await startAnswerLosingProxy(
+    legacy.erpUrl,
+    (req) =>
       req.method === 'POST' &&
       (/\/salesOrders(\?|$)/.test(req.url ?? '') ||
-        (req.url?.endsWith('/$batch') && req.headers.isolation === 'snapshot'));
-    if (isWrite) writes.push(req.url ?? '');
-    const upstream = request(
-      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-      (answer) => {
-        const chunks: Buffer[] = [];
-        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-        answer.on('end', () => {
-          const send = () => {
-            if (res.destroyed) return;
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(Buffer.concat(chunks));
-          };
-          // The ERP has committed the write; its answer is what gets lost.
-          if (isWrite && losing) setTimeout(send, ERP_TIMEOUT_MS * 3).unref();
-          else send();
-        });
-      },
-    );
-    req.pipe(upstream);
-  });
-  const proxyUrl = await listen(proxy);
-  workflows = await startWorkflows(legacy, { erpUrl: proxyUrl, erpTimeoutMs: ERP_TIMEOUT_MS });
+        (req.url?.endsWith('/$batch') === true && req.headers.isolation === 'snapshot')),
+    ERP_TIMEOUT_MS * 3,
+    () => losing,
+  );
+  workflows = await startWorkflows(legacy, { erpUrl: proxy.url, erpTimeoutMs: ERP_TIMEOUT_MS });
 });
 
 afterAll(async () => {
   await workflows?.close();
-  proxy?.closeAllConnections();
-  await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
+  await proxy?.close();
   await legacy?.close();
 });
 
@@ -86,7 +67,7 @@ function linesOf(orderNumber: string) {
 describe('the answer to an ERP order write is lost', () => {
   it('createSalesOrder finds the order the ERP made instead of sending the create again', async () => {
     const { customer, items } = customerAndItems();
-    writes.length = 0;
+    proxy.picked.length = 0;
     losing = true;
     const answer = await workflows.gql(CREATE, {
       input: {
@@ -102,7 +83,7 @@ describe('the answer to an ERP order write is lost', () => {
       .prepare("SELECT number FROM salesOrders WHERE externalDocumentNumber = 'PO-LOST-1'")
       .all() as { number: string }[];
     expect(orders).toHaveLength(1);
-    expect(writes).toHaveLength(1);
+    expect(proxy.picked).toHaveLength(1);
     expect(answer.data.createSalesOrder).toMatchObject({
       order: { number: orders[0]!.number },
       orderCreated: true,
@@ -127,7 +108,7 @@ describe('the answer to an ERP order write is lost', () => {
     const version = probe.errors![0]!.extensions.current.version as string;
     const [line] = linesOf(orderNumber);
 
-    writes.length = 0;
+    proxy.picked.length = 0;
     losing = true;
     const answer = await workflows.gql(CHANGE, {
       input: {
@@ -140,7 +121,7 @@ describe('the answer to an ERP order write is lost', () => {
     });
     losing = false;
     expect(answer.errors).toBeUndefined();
-    expect(writes).toHaveLength(1);
+    expect(proxy.picked).toHaveLength(1);
     expect(answer.data.changeSalesOrderLines).toMatchObject({ changed: 1, added: 1, removed: 0 });
     expect(answer.data.changeSalesOrderLines.version).not.toBe(version);
     expect(linesOf(orderNumber)).toEqual([

@@ -1,10 +1,10 @@
-import { createServer, request, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DATASET_AS_OF } from '../../legacy/generator/calendar.js';
-import { listen } from '../helpers/servers.js';
 import {
+  type AnswerLosingProxy,
   type LegacyPair,
   type RunningWorkflows,
+  startAnswerLosingProxy,
   startLegacyPair,
   startWorkflows,
 } from './workflows-harness.js';
@@ -476,45 +476,25 @@ describe('updateSupportCase and closeSupportCase', () => {
 describe('the answer to the CRM case create is lost', () => {
   const CRM_TIMEOUT_MS = 400;
   let lossy: RunningWorkflows;
-  let proxy: Server;
-  const caseCreates: string[] = [];
+  let proxy: AnswerLosingProxy;
 
   beforeAll(async () => {
-    const target = new URL(legacy.crmUrl);
-    proxy = createServer((req, res) => {
-      const isCreate = req.method === 'POST' && /\/sobjects\/Case(\?|$)/.test(req.url ?? '');
-      if (isCreate) caseCreates.push(req.url ?? '');
-      const upstream = request(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-        (upstreamAnswer) => {
-          const chunks: Buffer[] = [];
-          upstreamAnswer.on('data', (chunk: Buffer) => chunks.push(chunk));
-          upstreamAnswer.on('end', () => {
-            const send = () => {
-              if (res.destroyed) return;
-              res.writeHead(upstreamAnswer.statusCode ?? 502, upstreamAnswer.headers);
-              res.end(Buffer.concat(chunks));
-            };
-            // The CRM has committed the case; its answer is what gets lost.
-            if (isCreate) setTimeout(send, CRM_TIMEOUT_MS * 3).unref();
-            else send();
-          });
-        },
-      );
-      req.pipe(upstream);
-    });
-    const proxyUrl = await listen(proxy);
+    // The CRM has committed the case; its answer is what gets lost.
+    proxy = await startAnswerLosingProxy(
+      legacy.crmUrl,
+      (req) => req.method === 'POST' && /\/sobjects\/Case(\?|$)/.test(req.url ?? ''),
+      CRM_TIMEOUT_MS * 3,
+    );
     lossy = await startWorkflows(
       legacy,
-      { crmUrl: proxyUrl, crmTimeoutMs: CRM_TIMEOUT_MS, dbPath: `${legacy.dir}/lossy-cases.sqlite` },
+      { crmUrl: proxy.url, crmTimeoutMs: CRM_TIMEOUT_MS, dbPath: `${legacy.dir}/lossy-cases.sqlite` },
       { now: () => clock },
     );
   });
 
   afterAll(async () => {
     await lossy?.close();
-    proxy?.closeAllConnections();
-    await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
+    await proxy?.close();
   });
 
   it('finds the case the CRM opened instead of sending the create again', async () => {
@@ -530,7 +510,7 @@ describe('the answer to the CRM case create is lost', () => {
       },
     });
     expect(answer.errors).toBeUndefined();
-    expect(caseCreates).toHaveLength(1);
+    expect(proxy.picked).toHaveLength(1);
     expect(casesOfAccount(u.accountId)).toBe(before + 1);
     const made = legacy.dataset.crm
       .prepare(
