@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SCOPES } from '../../lib/auth/principal.js';
 import { ConfigError } from '../../lib/env.js';
 import { readWorkflowsSubgraphConfig } from '../../subgraphs/workflows/config.js';
@@ -10,8 +10,7 @@ import {
   type LegacyPair,
   ordersFor,
   type RunningWorkflows,
-  startLegacyPair,
-  startWorkflows,
+  useWorkflows,
 } from './workflows-harness.js';
 
 // Discount approvals over both stand-ins and the workflows subgraph, all real HTTP: what the
@@ -19,20 +18,8 @@ import {
 let legacy: LegacyPair;
 let workflows: RunningWorkflows;
 
-beforeAll(async () => {
-  legacy = await startLegacyPair(60);
-  workflows = await startWorkflows(legacy);
-});
-
-afterAll(async () => {
-  await workflows?.close();
-  await legacy?.close();
-});
-
-beforeEach(async () => {
-  legacy.crmSim.setConfig({ outage: false });
-  legacy.erpSim.setConfig({ outage: false });
-  await legacy.resetCalls();
+useWorkflows((running) => {
+  ({ legacy, workflows } = running);
 });
 
 interface Caller {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   CONVERT,
   candidateQuotes,
@@ -7,8 +7,7 @@ import {
   ordersFor,
   quoteRow,
   type RunningWorkflows,
-  startLegacyPair,
-  startWorkflows,
+  useWorkflows,
 } from './workflows-harness.js';
 
 // Quote → order over both stand-ins and the workflows subgraph, all real HTTP; what was
@@ -18,29 +17,21 @@ let workflows: RunningWorkflows;
 /** Set by a test: the CRM goes down the moment the ERP accepted the order. */
 let crmOutageAfterErpCreate = false;
 
-beforeAll(async () => {
-  legacy = await startLegacyPair(60);
-  workflows = await startWorkflows(
-    legacy,
-    {},
-    {
+useWorkflows(
+  (running) => {
+    ({ legacy, workflows } = running);
+  },
+  {
+    deps: {
       afterErpOrderCreated: () => {
         if (crmOutageAfterErpCreate) legacy.crmSim.setConfig({ outage: true });
       },
     },
-  );
-});
+  },
+);
 
-afterAll(async () => {
-  await workflows?.close();
-  await legacy?.close();
-});
-
-beforeEach(async () => {
+beforeEach(() => {
   crmOutageAfterErpCreate = false;
-  legacy.crmSim.setConfig({ outage: false, latencyMs: 0 });
-  legacy.erpSim.setConfig({ outage: false, latencyMs: 0 });
-  await legacy.resetCalls();
 });
 
 const used = new Set<string>();

@@ -1,11 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  type LegacyPair,
-  type RunningWorkflows,
-  startLegacyPair,
-  startWorkflows,
-} from './workflows-harness.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, type LegacyPair, type RunningWorkflows, useWorkflows } from './workflows-harness.js';
 
 // Customer changes through the workflows subgraph: each system of record written with its
 // concurrency check, the other system following where the rules say so; state read back from
@@ -13,20 +7,8 @@ import {
 let legacy: LegacyPair;
 let workflows: RunningWorkflows;
 
-beforeAll(async () => {
-  legacy = await startLegacyPair(60);
-  workflows = await startWorkflows(legacy);
-});
-
-afterAll(async () => {
-  await workflows?.close();
-  await legacy?.close();
-});
-
-beforeEach(async () => {
-  legacy.crmSim.setConfig({ outage: false });
-  legacy.erpSim.setConfig({ outage: false });
-  await legacy.resetCalls();
+useWorkflows((running) => {
+  ({ legacy, workflows } = running);
 });
 
 interface LinkedCustomer {

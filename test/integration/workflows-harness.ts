@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createCrmStandIn } from '../../legacy/crm/createCrmStandIn.js';
 import { createErpStandIn } from '../../legacy/erp/createErpStandIn.js';
 import { type Dataset, openDataset } from '../../legacy/generator/open.js';
@@ -66,6 +67,37 @@ export async function startLegacyPair(customers = 60): Promise<LegacyPair> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A test file's fixture, as its hooks: the stand-ins over `customers` and the workflows subgraph
+ * started once (handed to `started`, which keeps them for the tests) and closed after; before each
+ * test both stand-ins are up, without latency, their counters reset.
+ */
+export function useWorkflows(
+  started: (running: { legacy: LegacyPair; workflows: RunningWorkflows }) => void,
+  options: {
+    customers?: number;
+    overrides?: Partial<WorkflowsSubgraphConfig>;
+    deps?: WorkflowsSubgraphDeps;
+  } = {},
+): void {
+  let legacy: LegacyPair | undefined;
+  let workflows: RunningWorkflows | undefined;
+  beforeAll(async () => {
+    legacy = await startLegacyPair(options.customers);
+    workflows = await startWorkflows(legacy, options.overrides, options.deps);
+    started({ legacy, workflows });
+  });
+  afterAll(async () => {
+    await workflows?.close();
+    await legacy?.close();
+  });
+  beforeEach(async () => {
+    legacy!.crmSim.setConfig({ outage: false, latencyMs: 0 });
+    legacy!.erpSim.setConfig({ outage: false, latencyMs: 0 });
+    await legacy!.resetCalls();
+  });
 }
 
 /** The subgraph's configuration for tests: fast loops and leases, no read retries (exact counts). */

@@ -8,8 +8,8 @@ import {
   ordersFor,
   type RunningWorkflows,
   startAnswerLosingProxy,
-  startLegacyPair,
   startWorkflows,
+  useWorkflows,
 } from './workflows-harness.js';
 
 // Prospect onboarding over both stand-ins and the workflows subgraph, all real HTTP: the ERP
@@ -20,29 +20,22 @@ let workflows: RunningWorkflows;
 /** Set by a test: the CRM goes down the moment the ERP accepted the customer. */
 let crmOutageAfterErpCreate = false;
 
-beforeAll(async () => {
-  legacy = await startLegacyPair(120);
-  workflows = await startWorkflows(
-    legacy,
-    {},
-    {
+useWorkflows(
+  (running) => {
+    ({ legacy, workflows } = running);
+  },
+  {
+    customers: 120,
+    deps: {
       afterErpCustomerCreated: () => {
         if (crmOutageAfterErpCreate) legacy.crmSim.setConfig({ outage: true });
       },
     },
-  );
-});
+  },
+);
 
-afterAll(async () => {
-  await workflows?.close();
-  await legacy?.close();
-});
-
-beforeEach(async () => {
+beforeEach(() => {
   crmOutageAfterErpCreate = false;
-  legacy.crmSim.setConfig({ outage: false, latencyMs: 0 });
-  legacy.erpSim.setConfig({ outage: false, latencyMs: 0 });
-  await legacy.resetCalls();
 });
 
 const ONBOARD = `

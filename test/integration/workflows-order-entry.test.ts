@@ -1,30 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type LegacyPair,
-  type RunningWorkflows,
-  startLegacyPair,
-  startWorkflows,
-} from './workflows-harness.js';
+import { describe, expect, it } from 'vitest';
+import { type LegacyPair, type RunningWorkflows, useWorkflows } from './workflows-harness.js';
 
 // Order entry and change over both stand-ins and the workflows subgraph, all real HTTP: what
 // was written is read back from the ERP stand-in's database, what was called from /__sim/stats.
 let legacy: LegacyPair;
 let workflows: RunningWorkflows;
 
-beforeAll(async () => {
-  legacy = await startLegacyPair(60);
-  workflows = await startWorkflows(legacy);
-});
-
-afterAll(async () => {
-  await workflows?.close();
-  await legacy?.close();
-});
-
-beforeEach(async () => {
-  legacy.crmSim.setConfig({ outage: false });
-  legacy.erpSim.setConfig({ outage: false });
-  await legacy.resetCalls();
+useWorkflows((running) => {
+  ({ legacy, workflows } = running);
 });
 
 const CREATE = `

@@ -5,8 +5,8 @@ import {
   type LegacyPair,
   type RunningWorkflows,
   startAnswerLosingProxy,
-  startLegacyPair,
   startWorkflows,
+  useWorkflows,
 } from './workflows-harness.js';
 
 // Support cases through the workflows subgraph over both stand-ins, all real HTTP: what was
@@ -17,21 +17,15 @@ let legacy: LegacyPair;
 let workflows: RunningWorkflows;
 let clock = new Date(`${DATASET_AS_OF}T12:00:00Z`);
 
-beforeAll(async () => {
-  legacy = await startLegacyPair(60);
-  workflows = await startWorkflows(legacy, {}, { now: () => clock });
-});
+useWorkflows(
+  (running) => {
+    ({ legacy, workflows } = running);
+  },
+  { deps: { now: () => clock } },
+);
 
-afterAll(async () => {
-  await workflows?.close();
-  await legacy?.close();
-});
-
-beforeEach(async () => {
+beforeEach(() => {
   clock = new Date(`${DATASET_AS_OF}T12:00:00Z`);
-  legacy.crmSim.setConfig({ outage: false, latencyMs: 0 });
-  legacy.erpSim.setConfig({ outage: false, latencyMs: 0 });
-  await legacy.resetCalls();
 });
 
 const PAYLOAD = `

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LegacyError } from '../../lib/errors.js';
 import { silentLogger } from '../../lib/logger.js';
 import { CrmWrites } from '../../subgraphs/crm/client/writes.js';
 import { ErpWrites } from '../../subgraphs/erp/client/writes.js';
 import type { WriteBackRecord } from '../../subgraphs/workflows/store/types.js';
 import { WriteBacks } from '../../subgraphs/workflows/writeBacks.js';
-import {
-  eventually,
-  type LegacyPair,
-  type RunningWorkflows,
-  startLegacyPair,
-  startWorkflows,
-} from './workflows-harness.js';
+import { eventually, type LegacyPair, type RunningWorkflows, useWorkflows } from './workflows-harness.js';
 
 // Write-backs in the store outlive the version that recorded them: the background loop applies
 // those recorded before the payloads spoke the domain, and a newer copy for the same record
@@ -19,14 +13,8 @@ import {
 let legacy: LegacyPair;
 let workflows: RunningWorkflows;
 
-beforeAll(async () => {
-  legacy = await startLegacyPair(60);
-  workflows = await startWorkflows(legacy);
-});
-
-afterAll(async () => {
-  await workflows?.close();
-  await legacy?.close();
+useWorkflows((running) => {
+  ({ legacy, workflows } = running);
 });
 
 interface LinkedCustomer {
