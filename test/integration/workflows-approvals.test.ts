@@ -5,11 +5,12 @@ import { readWorkflowsSubgraphConfig } from '../../subgraphs/workflows/config.js
 import { testAuth } from '../helpers/auth.js';
 import {
   CONVERT,
-  candidateQuotes,
   type GraphQLBody,
   type LegacyPair,
   ordersFor,
+  postsTo,
   type RunningWorkflows,
+  takeConvertibleQuote,
   useWorkflows,
 } from './workflows-harness.js';
 
@@ -117,24 +118,8 @@ function resetQuote(quoteId: string, percent: number): number {
 
 const used = new Set<string>();
 /** A quote no other test has used, that conversion's other rules let through. */
-function convertibleQuote() {
-  const quote = candidateQuotes(legacy.dataset).find(
-    (q) =>
-      !used.has(q.Id) &&
-      q.blocked.trim() === '' &&
-      (q.creditLimit === 0 || q.balance + q.GrandTotal <= q.creditLimit) &&
-      ordersFor(legacy.dataset, q.QuoteNumber).length === 0,
-  );
-  if (!quote) throw new Error('the data set has no convertible quote left');
-  used.add(quote.Id);
-  return quote;
-}
-
-function ordersPosted(stats: { byRoute: Record<string, number> }): number {
-  return Object.entries(stats.byRoute)
-    .filter(([route]) => route.startsWith('POST') && route.includes('salesOrders'))
-    .reduce((sum, [, n]) => sum + n, 0);
-}
+const convertibleQuote = () => takeConvertibleQuote(legacy.dataset, used);
+const ordersPosted = (stats: { byRoute: Record<string, number> }) => postsTo(stats, 'salesOrders');
 
 describe('discount approval thresholds', () => {
   it('default to 10 % (manager) and 20 % (director), and refuse a bad value naming the variable', () => {

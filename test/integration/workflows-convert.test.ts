@@ -5,8 +5,10 @@ import {
   eventually,
   type LegacyPair,
   ordersFor,
+  postsTo,
   quoteRow,
   type RunningWorkflows,
+  takeConvertibleQuote,
   useWorkflows,
 } from './workflows-harness.js';
 
@@ -36,24 +38,8 @@ beforeEach(() => {
 
 const used = new Set<string>();
 /** A quote no other test has used, that the rules let through. */
-function convertibleQuote() {
-  const quote = candidateQuotes(legacy.dataset).find(
-    (q) =>
-      !used.has(q.Id) &&
-      q.blocked.trim() === '' &&
-      (q.creditLimit === 0 || q.balance + q.GrandTotal <= q.creditLimit) &&
-      ordersFor(legacy.dataset, q.QuoteNumber).length === 0,
-  );
-  if (!quote) throw new Error('the data set has no convertible quote left');
-  used.add(quote.Id);
-  return quote;
-}
-
-function postsOfOrders(stats: { byRoute: Record<string, number> }): number {
-  return Object.entries(stats.byRoute)
-    .filter(([route]) => route.startsWith('POST') && route.includes('salesOrders'))
-    .reduce((sum, [, n]) => sum + n, 0);
-}
+const convertibleQuote = () => takeConvertibleQuote(legacy.dataset, used);
+const postsOfOrders = (stats: { byRoute: Record<string, number> }) => postsTo(stats, 'salesOrders');
 
 describe('convertQuoteToOrder', () => {
   it('creates exactly one ERP order for 50 concurrent calls with one key, and links the quote', async () => {

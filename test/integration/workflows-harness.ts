@@ -274,6 +274,30 @@ export function candidateQuotes(
   });
 }
 
+/**
+ * A quote conversion's other rules let through (its customer not blocked, within its credit
+ * limit, no ERP order carrying its number yet) that is not in `used`; added to it.
+ */
+export function takeConvertibleQuote(dataset: Dataset, used: Set<string>) {
+  const quote = candidateQuotes(dataset).find(
+    (q) =>
+      !used.has(q.Id) &&
+      q.blocked.trim() === '' &&
+      (q.creditLimit === 0 || q.balance + q.GrandTotal <= q.creditLimit) &&
+      ordersFor(dataset, q.QuoteNumber).length === 0,
+  );
+  if (!quote) throw new Error('the data set has no convertible quote left');
+  used.add(quote.Id);
+  return quote;
+}
+
+/** The POSTs a stand-in counted (its /__sim/stats) on routes naming `entitySet`. */
+export function postsTo(stats: { byRoute: Record<string, number> }, entitySet: string): number {
+  return Object.entries(stats.byRoute)
+    .filter(([route]) => route.startsWith('POST') && route.includes(entitySet))
+    .reduce((sum, [, n]) => sum + n, 0);
+}
+
 export function ordersFor(
   dataset: Dataset,
   externalDocumentNumber: string,

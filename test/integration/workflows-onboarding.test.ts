@@ -6,6 +6,7 @@ import {
   eventually,
   type LegacyPair,
   ordersFor,
+  postsTo,
   type RunningWorkflows,
   startAnswerLosingProxy,
   startWorkflows,
@@ -91,11 +92,7 @@ function prospect(withQuote = false): AccountRow {
   return row;
 }
 
-function customerPosts(stats: { byRoute: Record<string, number> }): number {
-  return Object.entries(stats.byRoute)
-    .filter(([route]) => route.startsWith('POST') && route.includes('customers'))
-    .reduce((sum, [, n]) => sum + n, 0);
-}
+const customerPosts = (stats: { byRoute: Record<string, number> }) => postsTo(stats, 'customers');
 
 describe('createErpCustomerFromAccount', () => {
   it('makes the ERP customer by the field rules, links the account, and the prospect’s quote then converts', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type LegacyPair, type RunningWorkflows, useWorkflows } from './workflows-harness.js';
+import { type LegacyPair, postsTo, type RunningWorkflows, useWorkflows } from './workflows-harness.js';
 
 // Order entry and change over both stand-ins and the workflows subgraph, all real HTTP: what
 // was written is read back from the ERP stand-in's database, what was called from /__sim/stats.
@@ -88,11 +88,7 @@ function linesOf(orderNumber: string) {
     .all(orderNumber) as { sequence: number; sku: string; quantity: number; discountPercent: number }[];
 }
 
-function orderPosts(stats: { byRoute: Record<string, number> }): number {
-  return Object.entries(stats.byRoute)
-    .filter(([route]) => route.startsWith('POST') && route.includes('salesOrder'))
-    .reduce((sum, [, n]) => sum + n, 0);
-}
+const orderPosts = (stats: { byRoute: Record<string, number> }) => postsTo(stats, 'salesOrder');
 
 let references = 0;
 const reference = () => `PO-${Date.now().toString(36).toUpperCase()}-${++references}`;
