@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { SCOPES } from '../../lib/auth/principal.js';
 import { ConfigError } from '../../lib/env.js';
 import { readWorkflowsSubgraphConfig } from '../../subgraphs/workflows/config.js';
-import { testAuth } from '../helpers/auth.js';
 import {
   CONVERT,
   type GraphQLBody,
   type LegacyPair,
   ordersFor,
+  postGraphQL,
   postsTo,
   type RunningWorkflows,
   takeConvertibleQuote,
@@ -46,19 +46,12 @@ const DIRECTOR: Caller = {
 };
 
 /** A call to the workflows subgraph as `caller` (the gateway's secret and the caller's token). */
-async function as(caller: Caller, query: string, variables?: Record<string, unknown>): Promise<GraphQLBody> {
-  const auth = testAuth();
-  const token = await auth.tokenFor({
+function as(caller: Caller, query: string, variables?: Record<string, unknown>): Promise<GraphQLBody> {
+  return postGraphQL(workflows.url, query, variables, {
     sub: caller.sub,
     scopes: caller.scopes,
     ...(caller.email ? { email: caller.email } : {}),
   });
-  const response = await fetch(workflows.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...auth.subgraphHeaders(token) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as GraphQLBody;
 }
 
 const FIELDS = `quote { id } status level threshold discountPercent approvalPercent requestedBy decidedBy decidedAt comment replayed outcomes { system status message code }`;

@@ -16,7 +16,7 @@ import {
   type WorkflowsSubgraph,
   type WorkflowsSubgraphDeps,
 } from '../../subgraphs/workflows/createWorkflowsSubgraph.js';
-import { testAuth } from '../helpers/auth.js';
+import { type TestAuth, testAuth } from '../helpers/auth.js';
 import { closeServer, listen } from '../helpers/servers.js';
 
 /**
@@ -137,15 +137,17 @@ export interface GraphQLBody {
   errors?: { message: string; path?: (string | number)[]; extensions?: any }[];
 }
 
+/** A call to a subgraph with the gateway's secret and a token: full access, or with `claims`. */
 export async function postGraphQL(
   url: string,
   query: string,
   variables?: Record<string, unknown>,
+  claims?: Parameters<TestAuth['tokenFor']>[0],
 ): Promise<GraphQLBody> {
   const auth = testAuth();
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...auth.subgraphHeaders(await auth.tokenFor()) },
+    headers: { 'content-type': 'application/json', ...auth.subgraphHeaders(await auth.tokenFor(claims)) },
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as GraphQLBody;
