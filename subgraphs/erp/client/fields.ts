@@ -40,6 +40,22 @@ const SHIP_TO = [
   'shipToPostCode',
 ] as const;
 
+/** A priced sales line, as a credit memo holds it (types.ts BcSalesLine); an order line adds more. */
+const SALES_LINE = [
+  'id',
+  'documentId',
+  'sequence',
+  'itemId',
+  'lineType',
+  'lineObjectNumber',
+  'description',
+  'quantity',
+  'unitPrice',
+  'discountPercent',
+  'amountExcludingTax',
+  'amountIncludingTax',
+] as const;
+
 export const SELECT: Readonly<Record<EntitySet, readonly string[]>> = {
   customers: fieldsOf<BcCustomer>()(
     'id',
@@ -88,22 +104,7 @@ export const SELECT: Readonly<Record<EntitySet, readonly string[]>> = {
     'status',
     ...SHIP_TO,
   ),
-  salesOrderLines: fieldsOf<BcSalesOrderLine>()(
-    'id',
-    'documentId',
-    'sequence',
-    'itemId',
-    'lineType',
-    'lineObjectNumber',
-    'description',
-    'quantity',
-    'unitPrice',
-    'discountPercent',
-    'amountExcludingTax',
-    'amountIncludingTax',
-    'shippedQuantity',
-    'invoicedQuantity',
-  ),
+  salesOrderLines: fieldsOf<BcSalesOrderLine>()(...SALES_LINE, 'shippedQuantity', 'invoicedQuantity'),
   salesInvoices: fieldsOf<BcSalesInvoice>()(
     'id',
     'number',
@@ -195,20 +196,7 @@ export const SELECT: Readonly<Record<EntitySet, readonly string[]>> = {
     'totalAmountIncludingTax',
     'status',
   ),
-  salesCreditMemoLines: fieldsOf<BcSalesCreditMemoLine>()(
-    'id',
-    'documentId',
-    'sequence',
-    'itemId',
-    'lineType',
-    'lineObjectNumber',
-    'description',
-    'quantity',
-    'unitPrice',
-    'discountPercent',
-    'amountExcludingTax',
-    'amountIncludingTax',
-  ),
+  salesCreditMemoLines: fieldsOf<BcSalesCreditMemoLine>()(...SALES_LINE),
   itemLedgerEntries: fieldsOf<BcItemLedgerEntry>()(
     'id',
     'entryNumber',

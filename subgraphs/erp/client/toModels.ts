@@ -33,9 +33,9 @@ import type {
   BcItem,
   BcItemLedgerEntry,
   BcSalesCreditMemo,
-  BcSalesCreditMemoLine,
   BcSalesInvoice,
   BcSalesInvoiceLine,
+  BcSalesLine,
   BcSalesOrder,
   BcSalesOrderLine,
   BcSalesShipment,
@@ -150,14 +150,7 @@ function shipToOf(document: BcSalesOrder | BcSalesShipment): ErpAddress | null {
 
 function orderLine(line: BcSalesOrderLine): ErpOrderLine {
   return {
-    sequence: line.sequence,
-    productSku: productSkuOf(line),
-    description: textOf(line.description),
-    quantity: line.quantity ?? 0,
-    unitPrice: amountOf(line.unitPrice),
-    discountPercent: line.discountPercent ?? null,
-    amount: amountOf(line.amountExcludingTax),
-    amountIncludingTax: amountOf(line.amountIncludingTax),
+    ...creditMemoLine(line),
     shippedQuantity: line.shippedQuantity ?? null,
     invoicedQuantity: line.invoicedQuantity ?? null,
   };
@@ -175,7 +168,8 @@ function invoiceLine(line: BcSalesInvoiceLine): ErpInvoiceLine {
   };
 }
 
-function creditMemoLine(line: BcSalesCreditMemoLine): ErpCreditMemoLine {
+/** A priced line as a credit memo holds it; an order's adds what was shipped and invoiced. */
+function creditMemoLine(line: BcSalesLine): ErpCreditMemoLine {
   return {
     sequence: line.sequence,
     productSku: productSkuOf(line),

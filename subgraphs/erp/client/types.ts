@@ -45,7 +45,8 @@ interface BcDocumentAddress {
   shipToPostCode: string | null;
 }
 
-export interface BcSalesOrderLine {
+/** A priced line of a sales document: a credit memo's line as it is, an order's with more. */
+export interface BcSalesLine {
   id: string;
   documentId: string;
   sequence: number;
@@ -58,6 +59,9 @@ export interface BcSalesOrderLine {
   discountPercent: number | null;
   amountExcludingTax: number | null;
   amountIncludingTax: number | null;
+}
+
+export interface BcSalesOrderLine extends BcSalesLine {
   shippedQuantity: number | null;
   invoicedQuantity: number | null;
 }
@@ -179,20 +183,7 @@ export interface BcEmployee {
   status: string | null;
 }
 
-export interface BcSalesCreditMemoLine {
-  id: string;
-  documentId: string;
-  sequence: number;
-  itemId: string | null;
-  lineType: string | null;
-  lineObjectNumber: string | null;
-  description: string | null;
-  quantity: number | null;
-  unitPrice: number | null;
-  discountPercent: number | null;
-  amountExcludingTax: number | null;
-  amountIncludingTax: number | null;
-}
+export type BcSalesCreditMemoLine = BcSalesLine;
 
 export interface BcSalesCreditMemo {
   id: string;
