@@ -8,7 +8,7 @@ import type { MutationConvertQuoteToOrderArgs } from './__generated__/resolvers-
 import { type ApprovalThresholds, checkDiscountApproval } from './approvalRules.js';
 import type { CallScope } from './context.js';
 import { orderLinesFor, quotedSkus, type RuleReads } from './conversionRules.js';
-import type { Coordinator, RunState } from './idempotency.js';
+import { type Coordinator, NothingToResume, type RunState } from './idempotency.js';
 import { createOrderOnce } from './lostAnswers.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
 import { crmId, idempotencyKey } from './validation.js';
@@ -40,9 +40,6 @@ export interface ConvertDeps {
   /** Test seam: called right after the ERP accepted the order, before the CRM write-back. */
   afterErpOrderCreated?: (order: ErpOrderSummary) => void | Promise<void>;
 }
-
-/** Thrown inside a resumed run that finds nothing to resume: its record is released. */
-class NothingToResume extends Error {}
 
 /**
  * Quote → order across the two systems, exactly once:
@@ -81,22 +78,13 @@ export class QuoteConversion {
   async resume(record: { key: string; input: unknown }, scope: CallScope): Promise<'resumed' | 'released'> {
     const quoteId = (record.input as { quoteId?: unknown } | null)?.quoteId;
     if (typeof quoteId !== 'string') return 'released';
-    try {
-      await this.deps.coordinator.runOnce({
-        operation: CONVERT_OPERATION,
-        key: record.key,
-        input: { quoteId },
-        noWait: true,
-        run: (state) =>
-          this.deps.coordinator.withLease(`quote:${quoteId}`, () =>
-            this.run(quoteId, 'resume', scope, state),
-          ),
-      });
-      return 'resumed';
-    } catch (error) {
-      if (error instanceof NothingToResume) return 'released';
-      throw error;
-    }
+    return this.deps.coordinator.resume({
+      operation: CONVERT_OPERATION,
+      key: record.key,
+      input: { quoteId },
+      lease: `quote:${quoteId}`,
+      run: (state) => this.run(quoteId, 'resume', scope, state),
+    });
   }
 
   private async run(

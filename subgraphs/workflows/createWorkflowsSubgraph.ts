@@ -234,31 +234,25 @@ export function createWorkflowsSubgraph(
   async function runBackgroundPass(): Promise<BackgroundPass> {
     const scope = { requestId: `background-${randomUUID()}`, logger: logger.child({ background: true }) };
     const result: BackgroundPass = { resumed: 0, released: 0, done: 0, pending: 0, failed: 0 };
-    const abandoned = await store.listAbandoned(CONVERT_OPERATION, Date.now(), 20);
-    for (const record of abandoned) {
-      try {
-        const outcome = await conversion.resume(record, scope);
-        result[outcome] += 1;
-        scope.logger.info({ key: record.key, outcome }, 'abandoned quote conversion finished');
-      } catch (error) {
-        // Left for the next pass (or the client's retry): the record stays until it succeeds.
-        scope.logger.warn(
-          { key: record.key, code: error instanceof LegacyError ? error.code : undefined },
-          'abandoned quote conversion not finished yet',
-        );
-      }
-    }
-    // An onboarding whose process died after the ERP create: the account link is finished here.
-    for (const record of await store.listAbandoned(ONBOARD_OPERATION, Date.now(), 20)) {
-      try {
-        const outcome = await workflows.onboarding.resume(record, scope);
-        result[outcome] += 1;
-        scope.logger.info({ key: record.key, outcome }, 'abandoned prospect onboarding finished');
-      } catch (error) {
-        scope.logger.warn(
-          { key: record.key, code: error instanceof LegacyError ? error.code : undefined },
-          'abandoned prospect onboarding not finished yet',
-        );
+    // A run whose process died after its first system's write (a quote's ERP order, an
+    // onboarding's ERP customer) is finished here: the CRM side done or owed, the answer stored.
+    const resumable = [
+      { operation: CONVERT_OPERATION, what: 'quote conversion', workflow: conversion },
+      { operation: ONBOARD_OPERATION, what: 'prospect onboarding', workflow: workflows.onboarding },
+    ];
+    for (const { operation, what, workflow } of resumable) {
+      for (const record of await store.listAbandoned(operation, Date.now(), 20)) {
+        try {
+          const outcome = await workflow.resume(record, scope);
+          result[outcome] += 1;
+          scope.logger.info({ key: record.key, outcome }, `abandoned ${what} finished`);
+        } catch (error) {
+          // Left for the next pass (or the client's retry): the record stays until it succeeds.
+          scope.logger.warn(
+            { key: record.key, code: error instanceof LegacyError ? error.code : undefined },
+            `abandoned ${what} not finished yet`,
+          );
+        }
       }
     }
     const counts = await writeBacks.retryDue(owner);

@@ -31,6 +31,9 @@ export function fingerprintOf(operation: string, input: unknown): string {
     .digest('base64url');
 }
 
+/** Thrown inside a resumed run that finds nothing to resume: its record is released. */
+export class NothingToResume extends Error {}
+
 /** What a run knows of itself: whether it resumes a dead run, and how far that one got. */
 export interface RunState {
   takenOver: boolean;
@@ -161,6 +164,34 @@ export class Coordinator {
     } finally {
       clearInterval(heartbeat);
       await this.store.releaseLease(name, owner);
+    }
+  }
+
+  /**
+   * Finishes a run whose process died (its record's lease expired) under the record's named
+   * lease: `run` either completes it, its answer stored for the client's retry ('resumed'), or
+   * throws NothingToResume, nothing having been written, and the record is released so the
+   * client's retry starts afresh ('released'). Never waits for a run in progress.
+   */
+  async resume(args: {
+    operation: string;
+    key: string;
+    input: unknown;
+    lease: string;
+    run: (run: RunState) => Promise<unknown>;
+  }): Promise<'resumed' | 'released'> {
+    try {
+      await this.runOnce({
+        operation: args.operation,
+        key: args.key,
+        input: args.input,
+        noWait: true,
+        run: (state) => this.withLease(args.lease, () => args.run(state)),
+      });
+      return 'resumed';
+    } catch (error) {
+      if (error instanceof NothingToResume) return 'released';
+      throw error;
     }
   }
 

@@ -10,7 +10,7 @@ import {
 import { ERP_FIELD_LIMITS, type ErpWrites } from '../erp/client/writes.js';
 import type { MutationCreateErpCustomerFromAccountArgs } from './__generated__/resolvers-types.js';
 import type { CallScope } from './context.js';
-import type { Coordinator, RunState } from './idempotency.js';
+import { type Coordinator, NothingToResume, type RunState } from './idempotency.js';
 import { createOrFindMade } from './lostAnswers.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
 import { crmId, idempotencyKey } from './validation.js';
@@ -72,9 +72,6 @@ export interface OnboardingDeps {
   /** Test seam: called right after the ERP accepted the customer, before the CRM link. */
   afterErpCustomerCreated?: (customer: ErpCustomerCreated) => void | Promise<void>;
 }
-
-/** Thrown inside a resumed run that finds nothing to resume: its record is released. */
-class NothingToResume extends Error {}
 
 /** One field of the account the ERP cannot take as it is. */
 interface Problem {
@@ -185,22 +182,13 @@ export class ProspectOnboarding {
   async resume(record: { key: string; input: unknown }, scope: CallScope): Promise<'resumed' | 'released'> {
     const accountId = (record.input as { accountId?: unknown } | null)?.accountId;
     if (typeof accountId !== 'string') return 'released';
-    try {
-      await this.deps.coordinator.runOnce({
-        operation: ONBOARD_OPERATION,
-        key: record.key,
-        input: { accountId },
-        noWait: true,
-        run: (state) =>
-          this.deps.coordinator.withLease(`account:${accountId}`, () =>
-            this.run(accountId, 'resume', scope, state),
-          ),
-      });
-      return 'resumed';
-    } catch (error) {
-      if (error instanceof NothingToResume) return 'released';
-      throw error;
-    }
+    return this.deps.coordinator.resume({
+      operation: ONBOARD_OPERATION,
+      key: record.key,
+      input: { accountId },
+      lease: `account:${accountId}`,
+      run: (state) => this.run(accountId, 'resume', scope, state),
+    });
   }
 
   private async run(
