@@ -15,6 +15,7 @@ import { CRM_GENERATIONS } from './cacheGenerations.js';
 import type { CrmClient } from './crmClient.js';
 import { toSalesforceId18 } from './ids.js';
 import { buildSelect, compare, stringLiteral } from './soql.js';
+import type { QuoteRecord } from './types.js';
 import { CrmWrites } from './writes.js';
 
 /**
@@ -85,18 +86,11 @@ const QUOTE_FOR_APPROVAL = [
   ...QUOTE_APPROVAL_FIELDS,
 ] as const;
 
-type SfQuoteForApproval = SfQuoteApprovalFields & {
-  Id: string;
-  QuoteNumber: string | null;
-  Status: string | null;
-  AccountId: string | null;
-  Account: { ERP_Customer_Id__c: string | null } | null;
-  ERP_Order_Number__c: string | null;
-  CurrencyIsoCode: string | null;
-  Subtotal: number | null;
-  TotalPrice: number | null;
-  LastModifiedDate: string | null;
-};
+/** The quote as QUOTE_FOR_APPROVAL reads it. */
+type SfQuoteForApproval = Pick<
+  QuoteRecord,
+  Exclude<(typeof QUOTE_FOR_APPROVAL)[number], 'Account.ERP_Customer_Id__c' | 'LastModifiedDate'> | 'Account'
+> & { LastModifiedDate: string | null };
 
 export class CrmApprovalWrites extends CrmWrites {
   constructor(
