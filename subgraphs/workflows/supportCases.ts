@@ -365,33 +365,18 @@ export class SupportCases {
         'Name at least one change: status, priority, subject, description or contactId.',
       );
     }
-    const expected = isoTime('input.expectedLastModified', input.expectedLastModified)?.dateTime ?? null;
-    const key = idempotencyKey('input.idempotencyKey', input.idempotencyKey);
-    const { result, replayed } = await this.deps.coordinator.runOnce({
+    return this.changeOpenCase(caseId, { changes }, input, scope, {
       operation: 'updateSupportCase',
-      key,
-      input: { caseId, changes, expected },
-      run: () =>
-        this.deps.coordinator.withLease(`case:${caseId}`, async () => {
-          const existing = await this.openCaseOf(caseId, expected, scope);
-          if (changes.contactId) {
-            const contact = await this.deps.crm.getContact(changes.contactId, scope.requestId);
-            if (!contact || contact.accountId !== existing.accountId) throw noSuchContact();
-          }
-          await writeOrConflict(
-            () =>
-              this.deps.cases.updateCase(
-                existing,
-                changes,
-                expected ?? existing.lastModified,
-                scope.requestId,
-              ),
-            this.conflictOf(caseId, scope, 'while this change was made'),
-          );
-          return this.after(existing, `Case ${existing.number} changed in the CRM.`, scope);
-        }),
+      during: 'while this change was made',
+      done: 'changed in the CRM.',
+      write: async (existing, unmodifiedSince) => {
+        if (changes.contactId) {
+          const contact = await this.deps.crm.getContact(changes.contactId, scope.requestId);
+          if (!contact || contact.accountId !== existing.accountId) throw noSuchContact();
+        }
+        await this.deps.cases.updateCase(existing, changes, unmodifiedSince, scope.requestId);
+      },
     });
-    return { ...result, replayed };
   }
 
   async close(
@@ -400,31 +385,54 @@ export class SupportCases {
   ): Promise<SupportCaseResult & { replayed: boolean }> {
     const caseId = parseCrmId('case', crmId('input.caseId', input.caseId, 'case'))!;
     const resolution = text('input.resolution', input.resolution, CASE_FIELD_LIMITS.resolution, true);
+    return this.changeOpenCase(caseId, { resolution }, input, scope, {
+      operation: 'closeSupportCase',
+      during: 'while it was being closed',
+      done: 'closed in the CRM, its resolution in its activity history.',
+      write: (existing, unmodifiedSince) =>
+        this.deps.cases.closeCase(
+          existing,
+          resolution,
+          unmodifiedSince,
+          utcDay(this.deps.now()),
+          scope.requestId,
+        ),
+    });
+  }
+
+  /**
+   * A change to an open case (update, close): once per idempotency key, one at a time per case,
+   * written over the version the caller read (else the one just read; CONFLICT when it changed
+   * meanwhile), answered with the case as the CRM holds it after.
+   */
+  private async changeOpenCase(
+    caseId: string,
+    change: Record<string, unknown>,
+    input: { expectedLastModified?: string | null; idempotencyKey: string },
+    scope: CallScope,
+    how: {
+      operation: string;
+      /** When the CRM saw another change, for the CONFLICT's message. */
+      during: string;
+      /** What the CRM outcome says was done to the case. */
+      done: string;
+      write: (existing: CaseForWrite, unmodifiedSince: string | null) => Promise<unknown>;
+    },
+  ): Promise<SupportCaseResult & { replayed: boolean }> {
     const expected = isoTime('input.expectedLastModified', input.expectedLastModified)?.dateTime ?? null;
     const key = idempotencyKey('input.idempotencyKey', input.idempotencyKey);
     const { result, replayed } = await this.deps.coordinator.runOnce({
-      operation: 'closeSupportCase',
+      operation: how.operation,
       key,
-      input: { caseId, resolution, expected },
+      input: { caseId, ...change, expected },
       run: () =>
         this.deps.coordinator.withLease(`case:${caseId}`, async () => {
           const existing = await this.openCaseOf(caseId, expected, scope);
           await writeOrConflict(
-            () =>
-              this.deps.cases.closeCase(
-                existing,
-                resolution,
-                expected ?? existing.lastModified,
-                utcDay(this.deps.now()),
-                scope.requestId,
-              ),
-            this.conflictOf(caseId, scope, 'while it was being closed'),
+            () => how.write(existing, expected ?? existing.lastModified),
+            this.conflictOf(caseId, scope, how.during),
           );
-          return this.after(
-            existing,
-            `Case ${existing.number} closed in the CRM, its resolution in its activity history.`,
-            scope,
-          );
+          return this.after(existing, `Case ${existing.number} ${how.done}`, scope);
         }),
     });
     return { ...result, replayed };
