@@ -4,12 +4,11 @@ import type { LegacyCache } from '../../../lib/legacyCache.js';
 import { CRM_GENERATIONS } from './cacheGenerations.js';
 import type { CrmClient } from './crmClient.js';
 import { ASSET_FIELDS, ENTITLEMENT_FIELDS } from './fields.js';
-import { toSalesforceId18 } from './ids.js';
 import type { CrmAsset, CrmEntitlement } from './models.js';
 import { and, buildSelect, compare, dateTimeLiteral, type SoqlCondition, stringLiteral } from './soql.js';
 import { entitlementOf } from './toModels.js';
 import type { AssetRecord, EntitlementRecord, SfQueryResult } from './types.js';
-import { CrmWrites, httpDate } from './writes.js';
+import { CrmWrites, httpDate, sfId } from './writes.js';
 
 /**
  * Support cases in Salesforce: opened, changed and closed, and the records a case is decided on
@@ -213,12 +212,6 @@ function assetOf(row: SfAsset): AssetForCase {
   };
 }
 
-function sfId(value: string): string {
-  const id = toSalesforceId18(value);
-  if (!id) throw new TypeError('not a Salesforce id');
-  return id;
-}
-
 export class CrmCaseWrites extends CrmWrites {
   constructor(
     private readonly crmClient: CrmClient,
@@ -248,7 +241,11 @@ export class CrmCaseWrites extends CrmWrites {
 
   /** The case with its account's ERP link; undefined when it does not exist. */
   async getCase(caseId: string, requestId?: string): Promise<CaseForWrite | undefined> {
-    const [found] = await this.cases(compare('Id', '=', stringLiteral(sfId(caseId))), 'case', requestId);
+    const [found] = await this.cases(
+      compare('Id', '=', stringLiteral(sfId(caseId, 'case'))),
+      'case',
+      requestId,
+    );
     return found;
   }
 
@@ -256,7 +253,7 @@ export class CrmCaseWrites extends CrmWrites {
   async casesCreatedSince(accountId: string, since: string, requestId?: string): Promise<CaseForWrite[]> {
     return this.cases(
       and(
-        compare('AccountId', '=', stringLiteral(sfId(accountId))),
+        compare('AccountId', '=', stringLiteral(sfId(accountId, 'account'))),
         compare('CreatedDate', '>=', dateTimeLiteral(since)),
       ),
       'cases of account since',
@@ -271,7 +268,7 @@ export class CrmCaseWrites extends CrmWrites {
   ): Promise<AssetForCase | undefined> {
     const where =
       'assetId' in by
-        ? compare('Id', '=', stringLiteral(sfId(by.assetId)))
+        ? compare('Id', '=', stringLiteral(sfId(by.assetId, 'asset')))
         : compare('SerialNumber', '=', stringLiteral(by.serialNumber));
     const rows = await this.crmClient.queryAll<SfAsset>(
       buildSelect({
@@ -307,7 +304,7 @@ export class CrmCaseWrites extends CrmWrites {
         method: 'POST',
         path: 'sobjects/Case',
         body: {
-          AccountId: sfId(newCase.accountId),
+          AccountId: sfId(newCase.accountId, 'account'),
           ContactId: newCase.contactId,
           AssetId: newCase.assetId,
           EntitlementId: newCase.entitlementId,
@@ -342,7 +339,7 @@ export class CrmCaseWrites extends CrmWrites {
     try {
       await this.crmClient.http.send({
         method: 'PATCH',
-        path: `sobjects/Case/${sfId(existing.id)}`,
+        path: `sobjects/Case/${sfId(existing.id, 'case')}`,
         body: {
           ...(changes.status === undefined ? {} : { Status: CASE_STATUS_VALUES[changes.status] }),
           ...(changes.priority === undefined ? {} : { Priority: CASE_PRIORITY_VALUES[changes.priority] }),
@@ -370,7 +367,7 @@ export class CrmCaseWrites extends CrmWrites {
     today: string,
     requestId?: string,
   ): Promise<void> {
-    const caseId = sfId(existing.id);
+    const caseId = sfId(existing.id, 'case');
     try {
       await this.patchWithHistory(
         { object: 'Case', id: caseId, referenceId: 'case', body: { Status: CASE_STATUS_VALUES.CLOSED } },

@@ -240,7 +240,8 @@ export function httpDate(isoTimestamp: string): string {
   return new Date(ms).toUTCString();
 }
 
-function sfId(value: string, label: string): string {
+/** The 18-character id of a CRM record, or LEGACY_REJECTED naming what it should have been. */
+export function sfId(value: string, label: string): string {
   const id = toSalesforceId18(value);
   if (!id) throw new LegacyError('LEGACY_REJECTED', 'CRM', `Not a Salesforce id (${label}).`, { label });
   return id;
