@@ -1,5 +1,7 @@
 import type { Database } from 'better-sqlite3';
+import { afterAll, beforeAll } from 'vitest';
 import { createErpStandIn } from '../../legacy/erp/createErpStandIn.js';
+import { type Dataset, openDataset } from '../../legacy/generator/open.js';
 import type { SimConfig, SimStats } from '../../legacy/sim/simulator.js';
 import { readLegacyCacheConfig } from '../../lib/cacheConfig.js';
 import { fixedCredentials } from '../../lib/legacyCredentials.js';
@@ -115,6 +117,38 @@ export async function startSubgraph(
       await subgraph.close();
     },
   };
+}
+
+/** A row of the stand-in's database. */
+export type Row = Record<string, Json>;
+
+/**
+ * A generated data set of 130 customers, the stand-in over it and the subgraph
+ * reading it, started once for the test file (handed to `started`) and closed after it. Returns
+ * reads of the stand-in's database to check answers against.
+ */
+export function useGeneratedErp(
+  started: (running: { dataset: Dataset; erp: RunningStandIn; subgraph: RunningSubgraph }) => void,
+) {
+  let dataset: Dataset | undefined;
+  let erp: RunningStandIn | undefined;
+  let subgraph: RunningSubgraph | undefined;
+  beforeAll(async () => {
+    dataset = openDataset({ customers: 130 });
+    erp = await startStandIn(dataset.erp, dataset.summary.companyId);
+    subgraph = await startSubgraph(erp.base, { companyId: dataset.summary.companyId });
+    started({ dataset, erp, subgraph });
+  });
+  afterAll(async () => {
+    await subgraph?.close();
+    await erp?.close();
+    dataset?.close();
+  });
+  const all = (sql: string, ...params: unknown[]) => dataset!.erp.prepare(sql).all(...params) as Row[];
+  const one = (sql: string, ...params: unknown[]) => dataset!.erp.prepare(sql).get(...params) as Row;
+  /** SQLite formats the stored 2-place REAL as the decimal text the API must give. */
+  const fixed = (value: number | null) => one('SELECT printf(?, ?) AS s', '%.2f', value ?? 0).s as string;
+  return { all, one, fixed };
 }
 
 /** Route counts of a stats snapshot without the ones that did not occur. */

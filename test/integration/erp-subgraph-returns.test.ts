@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Dataset, openDataset } from '../../legacy/generator/open.js';
+import { describe, expect, it } from 'vitest';
 import {
   type Json,
+  type Row,
   type RunningStandIn,
   type RunningSubgraph,
   routes,
-  startStandIn,
-  startSubgraph,
+  useGeneratedErp,
 } from './erp-subgraph-harness.js';
 
 /**
@@ -16,26 +15,9 @@ import {
  * stand-in's database and cost counted as ERP round trips from `/__sim/stats`.
  */
 
-let dataset: Dataset;
 let erp: RunningStandIn;
 let subgraph: RunningSubgraph;
-
-beforeAll(async () => {
-  dataset = openDataset({ customers: 130 });
-  erp = await startStandIn(dataset.erp, dataset.summary.companyId);
-  subgraph = await startSubgraph(erp.base, { companyId: dataset.summary.companyId });
-});
-afterAll(async () => {
-  await subgraph?.close();
-  await erp?.close();
-  dataset?.close();
-});
-
-type Row = Record<string, Json>;
-const all = (sql: string, ...params: unknown[]) => dataset.erp.prepare(sql).all(...params) as Row[];
-const one = (sql: string, ...params: unknown[]) => dataset.erp.prepare(sql).get(...params) as Row;
-/** SQLite formats the stored 2-place REAL as the decimal text the API must give. */
-const fixed = (value: number | null) => one('SELECT printf(?, ?) AS s', '%.2f', value ?? 0).s as string;
+const { all, one, fixed } = useGeneratedErp((running) => ({ erp, subgraph } = running));
 const currencyOf = (code: string) => (code === '' ? 'USD' : code);
 
 /** `n` ERP customers, those with credit memos first, so every list has something to follow. */

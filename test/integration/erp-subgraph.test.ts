@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Dataset, openDataset } from '../../legacy/generator/open.js';
+import { describe, expect, it } from 'vitest';
+import type { Dataset } from '../../legacy/generator/open.js';
 import {
   type Json,
   type RunningStandIn,
   type RunningSubgraph,
   routes,
-  startStandIn,
   startSubgraph,
+  useGeneratedErp,
 } from './erp-subgraph-harness.js';
 
 /**
@@ -17,23 +17,7 @@ import {
 let dataset: Dataset;
 let erp: RunningStandIn;
 let subgraph: RunningSubgraph;
-
-beforeAll(async () => {
-  dataset = openDataset({ customers: 130 });
-  erp = await startStandIn(dataset.erp, dataset.summary.companyId);
-  subgraph = await startSubgraph(erp.base, { companyId: dataset.summary.companyId });
-});
-afterAll(async () => {
-  await subgraph?.close();
-  await erp?.close();
-  dataset?.close();
-});
-
-type Row = Record<string, Json>;
-const all = (sql: string, ...params: unknown[]) => dataset.erp.prepare(sql).all(...params) as Row[];
-const one = (sql: string, ...params: unknown[]) => dataset.erp.prepare(sql).get(...params) as Row;
-/** SQLite formats the stored 2-place REAL as the decimal text the API must give. */
-const fixed = (value: number | null) => one('SELECT printf(?, ?) AS s', '%.2f', value ?? 0).s as string;
+const { all, one, fixed } = useGeneratedErp((running) => ({ dataset, erp, subgraph } = running));
 
 const customerIds = (n: number): string[] =>
   all('SELECT id FROM customers ORDER BY number LIMIT ?', n).map((r) => r.id as string);
