@@ -2,6 +2,7 @@ import { addDays, clampToAsOf, DATASET_AS_OF, day, daysBetween } from './calenda
 import { type Generation, money, type Row } from './context.js';
 import type { Customer } from './customers.js';
 import type { Catalog, Item } from './items.js';
+import type { Random } from './random.js';
 import type { TableSink } from './targets.js';
 
 /** One document line before its amounts: which item, how many, at what discount. */
@@ -309,31 +310,14 @@ export class SalesDocuments {
     const creditMemoDate = clampToAsOf(addDays(from, side.int(1, 14)));
     const invoiced = side.pick(order.specs);
     const spec: LineSpec = { item: invoiced.item, quantity: 1, discountPercent: invoiced.discountPercent };
-    const { discount, amounts } = lineAmounts(spec, order.taxPercent);
-    erp.salesCreditMemoLines.insert({
-      id: side.guid(),
-      documentId: id,
-      sequence: 10000,
-      itemId: spec.item.id,
-      accountId: null,
-      lineType: 'Item',
-      lineObjectNumber: spec.item.number,
-      description: spec.item.name,
-      unitOfMeasureCode: spec.item.type === 'Service' ? 'HOUR' : 'PCS',
-      quantity: 1,
-      unitPrice: money(spec.item.unitPriceCents),
-      discountAmount: money(discount),
-      discountPercent: spec.discountPercent,
-      taxCode: order.taxPercent > 0 ? 'TAXABLE' : 'NONTAXABLE',
-      taxPercent: order.taxPercent,
-      amountExcludingTax: money(amounts.excl),
-      totalTaxAmount: money(amounts.tax),
-      amountIncludingTax: money(amounts.incl),
-      netAmount: money(amounts.excl),
-      netTaxAmount: money(amounts.tax),
-      netAmountIncludingTax: money(amounts.incl),
-      shipmentDate: creditMemoDate,
-    });
+    const amounts = this.writeLines(
+      erp.salesCreditMemoLines,
+      id,
+      [spec],
+      order.taxPercent,
+      () => ({ shipmentDate: creditMemoDate }),
+      side,
+    );
     erp.salesCreditMemos.insert(
       {
         id,
@@ -502,8 +486,8 @@ export class SalesDocuments {
     specs: readonly LineSpec[],
     taxPercent: number,
     extra: (spec: LineSpec) => Row = () => ({}),
+    random: Random = this.gen.random,
   ): Amounts {
-    const { random } = this.gen;
     const total: Amounts = { excl: 0, tax: 0, incl: 0 };
     specs.forEach((spec, index) => {
       const { discount, amounts } = lineAmounts(spec, taxPercent);
