@@ -428,10 +428,14 @@ export class SupportCases {
       run: () =>
         this.deps.coordinator.withLease(`case:${caseId}`, async () => {
           const existing = await this.openCaseOf(caseId, expected, scope);
-          await writeOrConflict(
-            () => how.write(existing, expected ?? existing.lastModified),
-            this.conflictOf(caseId, scope, how.during),
-          );
+          await writeOrConflict(() => how.write(existing, expected ?? existing.lastModified), {
+            system: 'CRM',
+            message: `The case was changed in the CRM ${how.during}; nothing was written.`,
+            current: async () => {
+              const now = await this.deps.cases.getCase(caseId, scope.requestId);
+              return now ? current(now) : {};
+            },
+          });
           return this.after(existing, `Case ${existing.number} ${how.done}`, scope);
         }),
     });
@@ -457,17 +461,6 @@ export class SupportCases {
       );
     }
     return existing;
-  }
-
-  private conflictOf(caseId: string, scope: CallScope, when: string) {
-    return {
-      system: 'CRM' as const,
-      message: `The case was changed in the CRM ${when}; nothing was written.`,
-      current: async () => {
-        const now = await this.deps.cases.getCase(caseId, scope.requestId);
-        return now ? current(now) : {};
-      },
-    };
   }
 
   /** The answer after a change: the case as the CRM holds it now. */
