@@ -16,7 +16,7 @@ import type { CrmClient } from './crmClient.js';
 import { toSalesforceId18 } from './ids.js';
 import { buildSelect, compare, stringLiteral } from './soql.js';
 import type { QuoteRecord } from './types.js';
-import { CrmWrites } from './writes.js';
+import { CrmWrites, erpIdOf } from './writes.js';
 
 /**
  * Discount approvals in Salesforce: the quote's Discount_Approval_* fields say where the
@@ -121,7 +121,7 @@ export class CrmApprovalWrites extends CrmWrites {
       number: record.QuoteNumber?.trim() || null,
       status: record.Status,
       accountId: record.AccountId,
-      erpCustomerId: record.Account?.ERP_Customer_Id__c?.toLowerCase() ?? null,
+      erpCustomerId: erpIdOf(record.Account?.ERP_Customer_Id__c),
       orderNumber: record.ERP_Order_Number__c || null,
       currencyCode: record.CurrencyIsoCode || null,
       discountPercent: discountPercentOf(record.Subtotal, record.TotalPrice),

@@ -8,7 +8,7 @@ import type { CrmAsset, CrmEntitlement } from './models.js';
 import { and, buildSelect, compare, dateTimeLiteral, type SoqlCondition, stringLiteral } from './soql.js';
 import { entitlementOf } from './toModels.js';
 import type { AssetRecord, EntitlementRecord, SfQueryResult } from './types.js';
-import { CrmWrites, httpDate, sfId } from './writes.js';
+import { CrmWrites, erpIdOf, httpDate, sfId } from './writes.js';
 
 /**
  * Support cases in Salesforce: opened, changed and closed, and the records a case is decided on
@@ -164,8 +164,6 @@ interface SfCase {
 interface SfAsset extends AssetRecord {
   Entitlements: SfQueryResult<EntitlementRecord> | null;
 }
-
-const erpIdOf = (value: string | null | undefined) => value?.toLowerCase() || null;
 
 function caseOf(row: SfCase): CaseForWrite {
   return {

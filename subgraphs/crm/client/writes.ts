@@ -145,7 +145,8 @@ function addressFields(prefix: AddressPrefix, address: PostalAddress): AccountAd
   };
 }
 
-const erpIdOf = (value: string | null | undefined) => value?.toLowerCase() ?? null;
+/** An account's ERP link as the writes compare it: the ERP customer's id in lower case. */
+export const erpIdOf = (value: string | null | undefined) => value?.toLowerCase() ?? null;
 
 function accountOf(account: SfAccountForWrite): CrmAccountForWrite {
   return {
