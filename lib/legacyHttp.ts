@@ -297,7 +297,6 @@ function classifyStatus(status: number): LegacyError['code'] {
   return 'LEGACY_REJECTED';
 }
 
-/** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
 /** An undici call that ran out of time: its headers or body timeout, or the abort signal's. */
 export function isTimeoutError(error: unknown): boolean {
   return (
@@ -307,6 +306,7 @@ export function isTimeoutError(error: unknown): boolean {
   );
 }
 
+/** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
   if (raw === undefined || raw.trim() === '') return undefined;
