@@ -218,7 +218,7 @@ export class ErpClient {
 
   /**
    * Rows of `set` whose `field` equals one of `values`: `field eq A or field eq B …` in as few
-   * GETs as the URL bound allows, run in parallel, each followed to its last page.
+   * GETs as the URL bound allows, sent together (getPages), each followed to its last page.
    */
   async findBy<T>(
     set: EntitySet,
@@ -250,9 +250,8 @@ export class ErpClient {
         ),
       ),
     );
-    if (links.length === 1) return this.getAll<T>(links[0]!, options.label, options.requestId);
-    // More keys than one URL holds: the first pages of all the GETs in one `$batch` (so the
-    // round trips do not grow with the keys), then each one followed to its last page.
+    // The first pages of all the GETs together (one chunk is a plain GET, more one `$batch`, so
+    // the round trips do not grow with the keys), then each one followed to its last page.
     const firstPages = await this.getPages<T>(
       links.map((link) => ({ link })),
       options.label,
