@@ -25,7 +25,7 @@ import { conflict, sameInstant, writeOrConflict } from './conflicts.js';
 import type { CallScope } from './context.js';
 import { accountOf, noSuchContact } from './customerRecords.js';
 import type { Coordinator, RunState } from './idempotency.js';
-import { answerLost } from './lostAnswers.js';
+import { createOrFindMade } from './lostAnswers.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
 import {
   type CustomerRef,
@@ -292,21 +292,16 @@ export class SupportCases {
   private async create(newCase: NewSupportCase, scope: CallScope, state: RunState): Promise<string> {
     const sentAt = new Date().toISOString();
     await state.note(`${CREATE_SENT}${sentAt}`);
-    try {
-      return await this.deps.cases.openCase(newCase, scope.requestId);
-    } catch (error) {
-      if (answerLost(error)) {
-        const made = await this.findMade(newCase, sentAt, scope.requestId).catch(() => undefined);
-        if (made) {
-          scope.logger.warn(
-            { caseNumber: made.number, code: error.code },
-            'CRM case create answer lost; found the case it made',
-          );
-          return made.id;
-        }
-      }
-      throw error;
-    }
+    const made = await createOrFindMade<{ id: string; number?: string }>(
+      async () => ({ id: await this.deps.cases.openCase(newCase, scope.requestId) }),
+      {
+        findMade: () => this.findMade(newCase, sentAt, scope.requestId),
+        logger: scope.logger,
+        logged: (found) => ({ caseNumber: found.number }),
+        message: 'CRM case create answer lost; found the case it made',
+      },
+    );
+    return made.id;
   }
 
   /**
