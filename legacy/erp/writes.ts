@@ -174,12 +174,15 @@ export class Writer {
    */
   private itemLedger(order: Row, shipment: Row): { post(line: Row, quantity: number): void } {
     const table = ENTITY_SETS.itemLedgerEntries.table;
+    // The ledger is only appended to, in entry (and serial) number order: the last rows hold
+    // the highest numbers, found without the scan of every entry that MAX() would be.
     let entryNumber = Number(
-      this.store.get(`SELECT MAX("entryNumber") AS n FROM "itemLedgerEntries"`)?.n ?? 0,
+      this.store.get(`SELECT "entryNumber" AS n FROM "itemLedgerEntries" ORDER BY rowid DESC LIMIT 1`)?.n ??
+        0,
     );
     let serial = Number(
       this.store.get(
-        `SELECT MAX(CAST(substr("serialNumber", -7) AS INTEGER)) AS n FROM "itemLedgerEntries" WHERE "serialNumber" LIKE 'SN%-%'`,
+        `SELECT CAST(substr("serialNumber", -7) AS INTEGER) AS n FROM "itemLedgerEntries" WHERE "serialNumber" LIKE 'SN%-%' ORDER BY rowid DESC LIMIT 1`,
       )?.n ?? 0,
     );
     const entry = (line: Row, item: Row, quantity: number, serialNumber: string): Row => ({
