@@ -6,7 +6,7 @@ import type { CrmClient } from './crmClient.js';
 import { ASSET_FIELDS, ENTITLEMENT_FIELDS } from './fields.js';
 import type { CrmAsset, CrmEntitlement } from './models.js';
 import { and, buildSelect, compare, dateTimeLiteral, type SoqlCondition, stringLiteral } from './soql.js';
-import { entitlementOf } from './toModels.js';
+import { assetOf as crmAssetOf, entitlementOf } from './toModels.js';
 import type { AssetRecord, EntitlementRecord, SfQueryResult } from './types.js';
 import { CrmWrites, erpIdOf, httpDate, sfId } from './writes.js';
 
@@ -191,23 +191,11 @@ function caseOf(row: SfCase): CaseForWrite {
   };
 }
 
+/** The asset as the reads model it, its ERP link in lower case as the writes compare it; its entitlements. */
 function assetOf(row: SfAsset): AssetForCase {
-  return {
-    asset: {
-      id: row.Id,
-      serialNumber: row.SerialNumber,
-      name: row.Name,
-      status: row.Status,
-      installDate: row.InstallDate,
-      purchaseDate: row.PurchaseDate,
-      account: row.AccountId
-        ? { crmAccountId: row.AccountId, erpCustomerId: erpIdOf(row.Account?.ERP_Customer_Id__c) }
-        : null,
-      contactId: row.ContactId,
-      shipmentNumber: row.ERP_Shipment_Number__c,
-    },
-    entitlements: (row.Entitlements?.records ?? []).map(entitlementOf),
-  };
+  const asset = crmAssetOf(row);
+  if (asset.account) asset.account.erpCustomerId = erpIdOf(asset.account.erpCustomerId);
+  return { asset, entitlements: (row.Entitlements?.records ?? []).map(entitlementOf) };
 }
 
 export class CrmCaseWrites extends CrmWrites {
