@@ -184,41 +184,30 @@ export class QuoteApprovals {
     const { approval, discountPercent } = quote;
     const samePercent =
       approval.percent !== null && Math.round(approval.percent * 100) === Math.round(discountPercent * 100);
-    const today = this.now().toISOString().slice(0, 10);
-    const base = { quoteId: quote.id, accountId: quote.accountId, unmodifiedSince: quote.lastModified };
-    if (rule === null) {
-      if (approval.status === 'NOT_REQUIRED' && samePercent) return 'ALREADY_DONE';
-      return {
-        ...base,
-        status: 'NOT_REQUIRED',
-        level: null,
-        percent: discountPercent,
-        requestedBy: input.caller,
-        decidedBy: null,
-        decidedAt: null,
-        comment: input.comment,
-        history: {
-          subject: `Discount approval not required: ${percentText(discountPercent)} is within ${percentText(this.deps.thresholds.managerAbovePercent)}`,
-          description: historyText(input.caller, input.comment),
-          date: today,
-        },
-      };
-    }
-    if (approvalCovers(approval, discountPercent, rule)) return 'ALREADY_DONE';
-    if (approval.status === 'PENDING' && samePercent && approval.level === rule.level) return 'ALREADY_DONE';
+    const alreadyDone =
+      rule === null
+        ? approval.status === 'NOT_REQUIRED' && samePercent
+        : approvalCovers(approval, discountPercent, rule) ||
+          (approval.status === 'PENDING' && samePercent && approval.level === rule.level);
+    if (alreadyDone) return 'ALREADY_DONE';
     return {
-      ...base,
-      status: 'PENDING',
-      level: rule.level,
+      quoteId: quote.id,
+      accountId: quote.accountId,
+      unmodifiedSince: quote.lastModified,
+      status: rule === null ? 'NOT_REQUIRED' : 'PENDING',
+      level: rule?.level ?? null,
       percent: discountPercent,
       requestedBy: input.caller,
       decidedBy: null,
       decidedAt: null,
       comment: input.comment,
       history: {
-        subject: `Discount approval requested: ${percentText(discountPercent)} needs a ${levelName(rule.level)} (above ${percentText(rule.threshold)})`,
+        subject:
+          rule === null
+            ? `Discount approval not required: ${percentText(discountPercent)} is within ${percentText(this.deps.thresholds.managerAbovePercent)}`
+            : `Discount approval requested: ${percentText(discountPercent)} needs a ${levelName(rule.level)} (above ${percentText(rule.threshold)})`,
         description: historyText(input.caller, input.comment),
-        date: today,
+        date: this.now().toISOString().slice(0, 10),
       },
     };
   }
