@@ -840,6 +840,12 @@ export function authVariantOrder<T>(variants: readonly T[], round: number): T[] 
   return round % 2 === 0 ? [...variants] : [...variants].reverse();
 }
 
+/** One variant of the authentication cost section and the stack it runs on. */
+interface VariantStack {
+  variant: AuthVariant;
+  stack: ConfigStack;
+}
+
 /**
  * Authentication's cost on configuration A, each variant (with tokens under NODE_ENV=production
  * as shipped, with tokens under development, AUTH_MODE=off under development) on a stack of its
@@ -870,79 +876,59 @@ async function measureAuthCost(
   log(
     `  authentication cost on A: ${AUTH_VARIANTS.length} variants side by side; ${cold.id}: ${settings.authCostRounds} round(s); ${hot.id}: ${slices.passes} passes of ${slices.sliceMs} ms`,
   );
-  const startAll = async (): Promise<Map<AuthVariant, ConfigStack>> => {
-    const stacks = new Map<AuthVariant, ConfigStack>();
+  /** Starts the three stacks (AUTH_VARIANTS' order), runs `run` on them, then stops them. */
+  const onStacks = async (run: (stacks: readonly VariantStack[]) => Promise<void>) => {
+    const stacks: VariantStack[] = [];
     try {
-      for (const variant of AUTH_VARIANTS) stacks.set(variant, await start(config, variant));
-    } catch (error) {
-      await stopAll(stacks);
-      throw error;
+      for (const variant of AUTH_VARIANTS) stacks.push({ variant, stack: await start(config, variant) });
+      await run(stacks);
+    } finally {
+      await Promise.all(stacks.map(({ stack }) => stack.stop()));
     }
-    return stacks;
   };
-  const stopAll = (stacks: Map<AuthVariant, ConfigStack>) =>
-    Promise.all([...stacks.values()].map((stack) => stack.stop()));
-  const coldRound = async (stacks: Map<AuthVariant, ConfigStack>, round: number) => {
-    for (const variant of authVariantOrder(AUTH_VARIANTS, round)) {
-      const row = await measure(section, config, cold, stacks.get(variant) as ConfigStack);
+  const coldRound = async (stacks: readonly VariantStack[], round: number) => {
+    for (const { variant, stack } of authVariantOrder(stacks, round)) {
+      const row = await measure(section, config, cold, stack);
       rows.push({ variant: variant.id, round, row });
       logRow(row, `${cold.id} ${variant.id}`);
     }
   };
+  const hotPath = async (stacks: readonly VariantStack[]) => {
+    const bounded = (maxDurationMs: number): PhaseContext => ({
+      ...section,
+      settings: { ...section.settings, maxDurationMs },
+    });
+    const prepared: (VariantStack & { calibration: Calibration })[] = [];
+    for (const s of stacks) prepared.push({ ...s, calibration: await prepare(section, hot, s.stack) });
+    const warming = bounded(slices.warmUpMs);
+    for (const { variant, stack, calibration } of prepared) {
+      const warm = await loadRow(warming, config, hot, stack, calibration);
+      log(
+        `    ${hot.id} ${variant.id} warmed under load: ${warm.load.okPerSecond.toFixed(1)} req/s (not counted)`,
+      );
+    }
+    const sliced = bounded(slices.sliceMs);
+    for (let pass = 0; pass < slices.passes; pass += 1) {
+      for (const { variant, stack, calibration } of authVariantOrder(prepared, pass)) {
+        const row = await loadRow(sliced, config, hot, stack, calibration);
+        rows.push({ variant: variant.id, round: pass, row });
+      }
+    }
+    for (const summary of authCostLines(summarizeAuthCost(rows.filter((a) => a.row.scenario === hot.id)))) {
+      log(`    ${summary.trim()}`);
+    }
+  };
 
-  let shared: Map<AuthVariant, ConfigStack> | undefined;
-  try {
+  if (settings.quick) {
+    await onStacks(async (stacks) => {
+      for (let round = 0; round < settings.authCostRounds; round += 1) await coldRound(stacks, round);
+      await hotPath(stacks);
+    });
+  } else {
     for (let round = 0; round < settings.authCostRounds; round += 1) {
-      if (settings.quick) {
-        shared ??= await startAll();
-        await coldRound(shared, round);
-        continue;
-      }
-      const stacks = await startAll();
-      try {
-        await coldRound(stacks, round);
-      } finally {
-        await stopAll(stacks);
-      }
+      await onStacks((stacks) => coldRound(stacks, round));
     }
-
-    const stacks = shared ?? (await startAll());
-    try {
-      const calibrations = new Map<AuthVariant, Calibration>();
-      for (const variant of AUTH_VARIANTS) {
-        calibrations.set(variant, await prepare(section, hot, stacks.get(variant) as ConfigStack));
-      }
-      const sliced: PhaseContext = {
-        ...section,
-        settings: { ...section.settings, maxDurationMs: slices.sliceMs },
-      };
-      const warming: PhaseContext = {
-        ...section,
-        settings: { ...section.settings, maxDurationMs: slices.warmUpMs },
-      };
-      for (const variant of AUTH_VARIANTS) {
-        const stack = stacks.get(variant) as ConfigStack;
-        const warm = await loadRow(warming, config, hot, stack, calibrations.get(variant) as Calibration);
-        log(
-          `    ${hot.id} ${variant.id} warmed under load: ${warm.load.okPerSecond.toFixed(1)} req/s (not counted)`,
-        );
-      }
-      for (let pass = 0; pass < slices.passes; pass += 1) {
-        for (const variant of authVariantOrder(AUTH_VARIANTS, pass)) {
-          const stack = stacks.get(variant) as ConfigStack;
-          const row = await loadRow(sliced, config, hot, stack, calibrations.get(variant) as Calibration);
-          rows.push({ variant: variant.id, round: pass, row });
-        }
-      }
-      for (const summary of authCostLines(summarizeAuthCost(rows.filter((a) => a.row.scenario === hot.id)))) {
-        log(`    ${summary.trim()}`);
-      }
-    } finally {
-      await stopAll(stacks);
-      shared = undefined;
-    }
-  } finally {
-    if (shared) await stopAll(shared);
+    await onStacks(hotPath);
   }
   return rows;
 }
