@@ -67,29 +67,24 @@ interface DocumentLine {
   quantity: number;
 }
 
-export interface ErpOrderLine extends DocumentLine {
-  unitPrice: Amount;
-  discountPercent: number | null;
-  amount: Amount;
-  amountIncludingTax: Amount;
-  shippedQuantity: number | null;
-  invoicedQuantity: number | null;
-}
-
 export interface ErpInvoiceLine extends DocumentLine {
   unitPrice: Amount;
   amount: Amount;
   amountIncludingTax: Amount;
 }
 
-export type ErpShipmentLine = DocumentLine;
-
-export interface ErpCreditMemoLine extends DocumentLine {
-  unitPrice: Amount;
+/** A priced line with its discount, as a credit memo holds it. */
+export interface ErpCreditMemoLine extends ErpInvoiceLine {
   discountPercent: number | null;
-  amount: Amount;
-  amountIncludingTax: Amount;
 }
+
+/** A credit memo's line plus what was shipped and invoiced of it. */
+export interface ErpOrderLine extends ErpCreditMemoLine {
+  shippedQuantity: number | null;
+  invoicedQuantity: number | null;
+}
+
+export type ErpShipmentLine = DocumentLine;
 
 export interface ErpSalesOrder {
   id: string;

@@ -168,18 +168,9 @@ function invoiceLine(line: BcSalesInvoiceLine): ErpInvoiceLine {
   };
 }
 
-/** A priced line as a credit memo holds it; an order's adds what was shipped and invoiced. */
+/** A priced line with its discount, as a credit memo holds it; an order's adds what was shipped and invoiced. */
 function creditMemoLine(line: BcSalesLine): ErpCreditMemoLine {
-  return {
-    sequence: line.sequence,
-    productSku: productSkuOf(line),
-    description: textOf(line.description),
-    quantity: line.quantity ?? 0,
-    unitPrice: amountOf(line.unitPrice),
-    discountPercent: line.discountPercent ?? null,
-    amount: amountOf(line.amountExcludingTax),
-    amountIncludingTax: amountOf(line.amountIncludingTax),
-  };
+  return { ...invoiceLine(line), discountPercent: line.discountPercent ?? null };
 }
 
 /** An item ledger entry of a sale: BC posts the quantity that left the warehouse negative. */

@@ -45,8 +45,8 @@ interface BcDocumentAddress {
   shipToPostCode: string | null;
 }
 
-/** A priced line of a sales document: a credit memo's line as it is, an order's with more. */
-export interface BcSalesLine {
+/** A priced line of a sales document as an invoice holds it; a credit memo's adds its discount. */
+export interface BcSalesInvoiceLine {
   id: string;
   documentId: string;
   sequence: number;
@@ -56,9 +56,13 @@ export interface BcSalesLine {
   description: string | null;
   quantity: number | null;
   unitPrice: number | null;
-  discountPercent: number | null;
   amountExcludingTax: number | null;
   amountIncludingTax: number | null;
+}
+
+/** A priced line with its discount: a credit memo's line as it is, an order's with more. */
+export interface BcSalesLine extends BcSalesInvoiceLine {
+  discountPercent: number | null;
 }
 
 export interface BcSalesOrderLine extends BcSalesLine {
@@ -85,20 +89,6 @@ export interface BcSalesOrder extends BcDocumentAddress {
   '@odata.etag'?: string;
   /** Present when read with `$expand=salesOrderLines`. */
   salesOrderLines?: BcSalesOrderLine[];
-}
-
-export interface BcSalesInvoiceLine {
-  id: string;
-  documentId: string;
-  sequence: number;
-  itemId: string | null;
-  lineType: string | null;
-  lineObjectNumber: string | null;
-  description: string | null;
-  quantity: number | null;
-  unitPrice: number | null;
-  amountExcludingTax: number | null;
-  amountIncludingTax: number | null;
 }
 
 export interface BcSalesInvoice {
