@@ -279,11 +279,12 @@ export interface Running {
 }
 
 export async function start(db: Database, options: Partial<ErpStandInOptions> = {}): Promise<Running> {
-  const { server, sim } = createErpStandIn({ db, companyId: COMPANY_ID, ...options });
+  const companyId = options.companyId ?? COMPANY_ID;
+  const { server, sim } = createErpStandIn({ db, ...options, companyId });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
-  const api = `${base}/api/v2.0/companies(${COMPANY_ID})`;
+  const api = `${base}/api/v2.0/companies(${companyId})`;
   const send = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const url = path.startsWith('http') ? path : `${api}${path}`;
     const res = await fetch(url, {

@@ -1,8 +1,6 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createErpStandIn } from '../../legacy/erp/createErpStandIn.js';
 import { openDataset } from '../../legacy/generator/open.js';
-import type { Json } from './erp-legacy-fixture.js';
+import { type Json, type Running, start } from './erp-legacy-fixture.js';
 
 /**
  * The ERP stand-in's credit memos (standard API) and item ledger entries (custom API) over the
@@ -12,44 +10,21 @@ import type { Json } from './erp-legacy-fixture.js';
 const dataset = openDataset({ seed: 42 });
 const { erp: db } = dataset;
 const companyId = dataset.summary.companyId;
-let base = '';
-let close: () => Promise<void>;
+let erp: Running;
 
 beforeAll(async () => {
-  const { server } = createErpStandIn({ db, companyId, maxPageSize: 500 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  erp = await start(db, { companyId, maxPageSize: 500 });
 });
 afterAll(async () => {
-  await close();
+  await erp.close();
   dataset.close();
 });
 
-const standard = () => `${base}/api/v2.0/companies(${companyId})`;
-const custom = () => `${base}/api/contoso/customerGraph/v1.0/companies(${companyId})`;
-
-async function send(
-  method: string,
-  url: string,
-  headers: Record<string, string> = {},
-  body?: unknown,
-): Promise<{ status: number; body: Json }> {
-  const res = await fetch(url, {
-    method,
-    headers: {
-      authorization: 'Bearer erp-dev-token',
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
-}
+const standard = () => erp.api;
+const custom = () => `${erp.base}/api/contoso/customerGraph/v1.0/companies(${companyId})`;
 
 async function get(url: string, pageSize?: number): Promise<Json> {
-  const res = await send('GET', url, pageSize ? { prefer: `odata.maxpagesize=${pageSize}` } : {});
+  const res = await erp.get(url, pageSize ? { prefer: `odata.maxpagesize=${pageSize}` } : {});
   expect(res.status, url).toBe(200);
   return res.body;
 }
@@ -76,7 +51,7 @@ describe('salesCreditMemos', () => {
       `${standard()}/salesCreditMemos?$orderby=number&$top=2&$expand=salesCreditMemoLines`,
     );
     expect(page['@odata.context']).toBe(
-      `${base}/api/v2.0/$metadata#companies(${companyId})/salesCreditMemos`,
+      `${erp.base}/api/v2.0/$metadata#companies(${companyId})/salesCreditMemos`,
     );
     const [memo] = page.value;
     expect(Object.keys(memo)).toEqual(
@@ -132,7 +107,7 @@ describe('salesCreditMemos', () => {
     expect(line.id).toBe(lines.value[0].id);
     const customer = await get(`${standard()}/salesCreditMemos(${memo.id})/customer`);
     expect(customer.id).toBe(memo.customerId);
-    const bare = await send('GET', `${standard()}/salesCreditMemoLines`);
+    const bare = await erp.get(`${standard()}/salesCreditMemoLines`);
     expect(bare.status).toBe(400);
     expect(bare.body.error.code).toBe('Application_DialogException');
     const filtered = await get(`${standard()}/salesCreditMemoLines?$filter=documentId eq ${memo.id}`);
@@ -173,14 +148,15 @@ describe('salesCreditMemos', () => {
 
   it('is read-only and not on the custom API', async () => {
     const [memo] = sql(`SELECT id FROM salesCreditMemos LIMIT 1`);
-    expect((await send('POST', `${standard()}/salesCreditMemos`, {}, {})).status).toBe(405);
+    expect((await erp.send('POST', `${standard()}/salesCreditMemos`, {})).status).toBe(405);
     expect(
-      (await send('PATCH', `${standard()}/salesCreditMemos(${memo.id})`, { 'if-match': '*' }, {})).status,
+      (await erp.send('PATCH', `${standard()}/salesCreditMemos(${memo.id})`, {}, { 'if-match': '*' })).status,
     ).toBe(405);
     expect(
-      (await send('DELETE', `${standard()}/salesCreditMemos(${memo.id})`, { 'if-match': '*' })).status,
+      (await erp.send('DELETE', `${standard()}/salesCreditMemos(${memo.id})`, undefined, { 'if-match': '*' }))
+        .status,
     ).toBe(405);
-    expect((await send('GET', `${custom()}/salesCreditMemos`)).status).toBe(404);
+    expect((await erp.get(`${custom()}/salesCreditMemos`)).status).toBe(404);
   });
 });
 
@@ -210,8 +186,8 @@ describe('itemLedgerEntries (custom API)', () => {
         'lastModifiedDateTime',
       ]),
     );
-    expect((await send('GET', `${standard()}/itemLedgerEntries`)).status).toBe(404);
-    expect((await send('POST', `${custom()}/itemLedgerEntries`, {}, {})).status).toBe(405);
+    expect((await erp.get(`${standard()}/itemLedgerEntries`)).status).toBe(404);
+    expect((await erp.send('POST', `${custom()}/itemLedgerEntries`, {})).status).toBe(405);
   });
 
   it('finds a serial, and its item and customer by navigation', async () => {
@@ -251,25 +227,20 @@ describe('itemLedgerEntries (custom API)', () => {
       `SELECT id, number FROM items WHERE itemCategoryCode = 'MISC' AND type = 'Inventory' AND blocked = 0 LIMIT 1`,
     );
     const [customer] = sql(`SELECT id, number FROM customers WHERE blocked = ' ' ORDER BY number LIMIT 1`);
-    const created = await send(
-      'POST',
-      `${standard()}/salesOrders`,
-      {},
-      {
-        customerId: customer.id,
-        externalDocumentNumber: 'ILE-TEST-1',
-        salesOrderLines: [
-          { lineType: 'Item', itemId: machine.id, quantity: 2 },
-          { lineType: 'Item', itemId: plain.id, quantity: 5 },
-        ],
-      },
-    );
+    const created = await erp.send('POST', `${standard()}/salesOrders`, {
+      customerId: customer.id,
+      externalDocumentNumber: 'ILE-TEST-1',
+      salesOrderLines: [
+        { lineType: 'Item', itemId: machine.id, quantity: 2 },
+        { lineType: 'Item', itemId: plain.id, quantity: 5 },
+      ],
+    });
     expect(created.status).toBe(201);
     const [{ lastEntry }] = sql(`SELECT MAX(entryNumber) AS lastEntry FROM itemLedgerEntries`);
     const [{ lastSerial }] = sql(
       `SELECT MAX(CAST(substr(serialNumber, -7) AS INTEGER)) AS lastSerial FROM itemLedgerEntries WHERE serialNumber <> ''`,
     );
-    const posted = await send(
+    const posted = await erp.send(
       'POST',
       `${standard()}/salesOrders(${created.body.id})/Microsoft.NAV.shipAndInvoice`,
     );
