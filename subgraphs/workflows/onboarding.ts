@@ -13,7 +13,7 @@ import type { CallScope } from './context.js';
 import { type Coordinator, NothingToResume, type RunState } from './idempotency.js';
 import { createOrFindMade } from './lostAnswers.js';
 import { outcome, type SystemOutcome } from './outcomes.js';
-import { crmId, idempotencyKey } from './validation.js';
+import { crmId, idempotencyKey, isEmailAddress } from './validation.js';
 import type { WriteBacks } from './writeBacks.js';
 
 /**
@@ -49,7 +49,6 @@ export const ONBOARD_OPERATION = 'createErpCustomerFromAccount';
 const CREATE_SENT = 'ERP_CREATE_SENT';
 const COUNTRY_RE = /^[A-Za-z]{2}$/;
 const CURRENCY_RE = /^[A-Za-z]{3}$/;
-const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface OnboardingResult {
   erpCustomerId: string;
@@ -109,7 +108,7 @@ export function customerFromAccount(
     problems.push({ field: 'currencyCode', reason: 'INVALID_FORMAT' });
   }
   const email = account.billingContact?.email ?? null;
-  if (email !== null && !EMAIL_RE.test(email))
+  if (email !== null && !isEmailAddress(email))
     problems.push({ field: 'billingContact.email', reason: 'INVALID_FORMAT' });
   if (account.name === null) problems.push({ field: 'name', reason: 'EMPTY' });
   const customer: NewErpCustomer = {

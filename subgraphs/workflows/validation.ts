@@ -102,9 +102,14 @@ export function text(
   return trimmed;
 }
 
+/** The shape of an e-mail address both systems take (the one rule for a caller's and an account's). */
+export function isEmailAddress(value: string): boolean {
+  return EMAIL_RE.test(value);
+}
+
 export function email(field: string, value: string | null | undefined): string | null {
   const checked = text(field, value, Math.min(CRM_FIELD_LIMITS.email, ERP_FIELD_LIMITS.email));
-  if (checked !== null && !EMAIL_RE.test(checked)) {
+  if (checked !== null && !isEmailAddress(checked)) {
     throw invalidInput(field, 'INVALID_FORMAT', `${field} must be an e-mail address.`);
   }
   return checked;
