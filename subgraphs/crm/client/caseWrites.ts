@@ -3,11 +3,11 @@ import { badLegacyResponse } from '../../../lib/errors.js';
 import type { LegacyCache } from '../../../lib/legacyCache.js';
 import { CRM_GENERATIONS } from './cacheGenerations.js';
 import type { CrmClient } from './crmClient.js';
-import { ASSET_FIELDS, ENTITLEMENT_FIELDS } from './fields.js';
+import { ASSET_FIELDS, CASE_FIELDS, ENTITLEMENT_FIELDS } from './fields.js';
 import type { CrmAsset, CrmEntitlement } from './models.js';
 import { and, buildSelect, compare, dateTimeLiteral, type SoqlCondition, stringLiteral } from './soql.js';
 import { assetOf as crmAssetOf, entitlementOf } from './toModels.js';
-import type { AssetRecord, EntitlementRecord, SfQueryResult } from './types.js';
+import type { AssetRecord, CaseRecord, EntitlementRecord, SfQueryResult } from './types.js';
 import { CrmWrites, erpIdOf, httpDate, sfId } from './writes.js';
 
 /**
@@ -115,50 +115,19 @@ export interface SupportCaseChanges {
   contactId?: string | null;
 }
 
-const CASE_FIELDS = [
-  'Id',
-  'CaseNumber',
-  'AccountId',
-  'Account.ERP_Customer_Id__c',
-  'ContactId',
-  'AssetId',
-  'Asset.SerialNumber',
-  'EntitlementId',
+/** A case as the reads select it, plus what a change decides on: its entitlement's count, its version. */
+const CASE_FOR_WRITE = [
+  ...CASE_FIELDS,
   'Entitlement.Name',
   'Entitlement.RemainingCases',
-  'ERP_Order_Number__c',
-  'Subject',
-  'Description',
-  'Status',
-  'Priority',
-  'Type',
-  'Origin',
-  'IsClosed',
-  'CreatedDate',
   'LastModifiedDate',
 ] as const;
 
-interface SfCase {
-  Id: string;
-  CaseNumber: string | null;
-  AccountId: string | null;
-  Account: { ERP_Customer_Id__c: string | null } | null;
-  ContactId: string | null;
-  AssetId: string | null;
-  Asset: { SerialNumber: string | null } | null;
-  EntitlementId: string | null;
-  Entitlement: { Name: string | null; RemainingCases: number | null } | null;
-  ERP_Order_Number__c: string | null;
-  Subject: string | null;
-  Description: string | null;
-  Status: string | null;
-  Priority: string | null;
-  Type: string | null;
-  Origin: string | null;
-  IsClosed: boolean | null;
-  CreatedDate: string | null;
+/** The case as CASE_FOR_WRITE reads it. */
+type SfCase = CaseRecord & {
+  Entitlement: Pick<EntitlementRecord, 'Name' | 'RemainingCases'> | null;
   LastModifiedDate: string | null;
-}
+};
 
 /** An asset as the case decisions read it: with every entitlement on it. */
 interface SfAsset extends AssetRecord {
@@ -212,7 +181,7 @@ export class CrmCaseWrites extends CrmWrites {
     const rows = await this.crmClient.queryAll<SfCase>(
       buildSelect({
         object: 'Case',
-        fields: CASE_FIELDS,
+        fields: CASE_FOR_WRITE,
         where,
         orderBy: [
           { field: 'CreatedDate', direction: 'ASC' },
