@@ -20,7 +20,7 @@ import { accountOf } from './customerRecords.js';
 import type { Coordinator, RunState } from './idempotency.js';
 import { answerLost, createOrderOnce } from './lostAnswers.js';
 import { outcome, type SystemOutcome, toCents } from './outcomes.js';
-import { customerRef, idempotencyKey, invalidInput, text } from './validation.js';
+import { type CustomerRef, customerRef, idempotencyKey, invalidInput, text } from './validation.js';
 
 /**
  * Order entry and change in the ERP, the system of record for orders (the CRM keeps none):
@@ -87,7 +87,7 @@ interface CheckedLine {
 
 interface CheckedOrder {
   /** The customer id as given: an ERP GUID (lower case) or a CRM account id. */
-  customer: { kind: 'erp'; customerId: string } | { kind: 'crm'; accountId: string };
+  customer: CustomerRef;
   externalDocumentNumber: string;
   lines: CheckedLine[];
 }
