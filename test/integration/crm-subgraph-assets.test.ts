@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays } from '../../legacy/generator/calendar.js';
 import { readLegacyCacheConfig } from '../../lib/cacheConfig.js';
 import { type Answer, type CrmFixture, startCrmFixture } from './crm-subgraph-fixture.js';
 
@@ -131,8 +132,8 @@ describe('warranty eligibility, as of the day the clock says', () => {
     )!;
     // Inside the covered one's dates: covered; the day before its start: not yet; the day after its end: over.
     const inside = await subgraphOn(String(covered.EndDate));
-    const before = await subgraphOn(dayBefore(String(covered.StartDate)));
-    const after = await subgraphOn(dayAfter(String(covered.EndDate)));
+    const before = await subgraphOn(addDays(String(covered.StartDate), -1));
+    const after = await subgraphOn(addDays(String(covered.EndDate), 1));
     const reasonOf = async (subgraph: typeof inside, serial: unknown) => {
       const answer = await subgraph.query(query, { serial });
       noErrors(answer);
@@ -171,14 +172,6 @@ describe('warranty eligibility, as of the day the clock says', () => {
     }
   });
 });
-
-function dayBefore(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-}
-
-function dayAfter(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-}
 
 describe('Customer.assets', () => {
   const PAGE = `query($id: ID!, $first: Int!, $after: String) { customer(id: $id) { assets(first: $first, after: $after) {
