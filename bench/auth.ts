@@ -8,10 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { GATEWAY_SECRET_HEADER } from '../gateway/subgraphs.js';
 import { openDevIssuer } from '../lib/auth/devIssuer.js';
 import { devJwksPath } from '../lib/auth/devKeys.js';
-import { ALL_SCOPES, SCOPES } from '../lib/auth/principal.js';
+import { FULL_ACCESS_SCOPES } from '../lib/auth/principal.js';
 
-/** Every scope but sales:own (which would narrow reads to the caller's own CRM accounts). */
-export const FULL_ACCESS_SCOPES: readonly string[] = ALL_SCOPES.filter((scope) => scope !== SCOPES.salesOwn);
+export { FULL_ACCESS_SCOPES };
 
 /** The caller the benchmark is: one subject, so the gateway's per-caller limits see one caller. */
 export const BENCH_SUBJECT = 'bench-load-generator';

@@ -44,6 +44,9 @@ export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
 
 export const ALL_SCOPES: readonly Scope[] = Object.values(SCOPES);
 
+/** Every scope but sales:own (which would narrow reads to the caller's own CRM accounts): a caller who may read and change everything. */
+export const FULL_ACCESS_SCOPES: readonly Scope[] = ALL_SCOPES.filter((scope) => scope !== SCOPES.salesOwn);
+
 /** True when the caller sees only the customers they own in the CRM (sales:own without customer:read). */
 export function seesOnlyOwnCustomers(principal: Principal | undefined): boolean {
   return (

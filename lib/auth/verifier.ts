@@ -12,7 +12,7 @@ import {
 import { LRUCache } from 'lru-cache';
 import { ConfigError } from '../env.js';
 import type { AuthConfig } from './config.js';
-import { ALL_SCOPES, type Principal, SCOPES } from './principal.js';
+import { FULL_ACCESS_SCOPES, type Principal } from './principal.js';
 
 /** Why a request is refused before any GraphQL work; the description is safe to show (no token text). */
 export class AuthenticationError extends Error {
@@ -34,7 +34,7 @@ export interface Authenticator {
 /** Who every caller is when AUTH_MODE=off (development only). */
 export const DEVELOPMENT_PRINCIPAL: Principal = {
   subject: 'development',
-  scopes: new Set(ALL_SCOPES.filter((scope) => scope !== SCOPES.salesOwn)),
+  scopes: new Set(FULL_ACCESS_SCOPES),
   token: '',
 };
 

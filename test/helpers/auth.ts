@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { type AuthConfig, authConfigFromEnv } from '../../lib/auth/config.js';
 import { type DevIssuer, type DevTokenClaims, openDevIssuer } from '../../lib/auth/devIssuer.js';
-import { ALL_SCOPES, SCOPES } from '../../lib/auth/principal.js';
+import { FULL_ACCESS_SCOPES } from '../../lib/auth/principal.js';
 
 /**
  * Tests authenticate as development does: the same dev issuer module, with keys generated once
@@ -23,9 +23,6 @@ export interface TestAuth {
   env: Record<string, string>;
 }
 
-/** Every scope but sales:own: a caller who may read and change everything. */
-export const FULL_ACCESS = ALL_SCOPES.filter((scope) => scope !== SCOPES.salesOwn);
-
 let shared: TestAuth | undefined;
 
 export function testAuth(): TestAuth {
@@ -39,7 +36,7 @@ export function testAuth(): TestAuth {
   shared = {
     config,
     issuer,
-    tokenFor: (claims = {}) => issuer.mint({ sub: 'test-user', scopes: FULL_ACCESS, ...claims }),
+    tokenFor: (claims = {}) => issuer.mint({ sub: 'test-user', scopes: FULL_ACCESS_SCOPES, ...claims }),
     env: {
       AUTH_JWKS_FILE: config.keys.kind === 'jwks-file' ? config.keys.path : '',
       SUBGRAPH_SHARED_SECRET: config.subgraphSecret,
