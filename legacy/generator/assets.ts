@@ -10,13 +10,11 @@ export const WARRANTY_CASES_PER_ENTITLEMENT = 3;
 /** A customer's CRM Assets, and their warranty Entitlements still to be written. */
 export interface InstalledBase {
   assetIds: string[];
-  /** Asset id → its warranty Entitlement's id. */
-  warrantyOf: Map<string, string>;
   /**
-   * The warranty Entitlement rows, drawn with their assets but written after the cases that
-   * use them (writeCases fills RemainingCases), in this order.
+   * Asset id → its warranty Entitlement row, drawn with the asset but written after the cases
+   * that use it (writeCases counts down its RemainingCases), in this (insertion) order.
    */
-  entitlements: Row[];
+  warrantyOf: Map<string, Row>;
 }
 
 /**
@@ -30,7 +28,7 @@ export function writeShippedSerials(
   serials: readonly ShippedSerial[],
 ): InstalledBase {
   const { random, erp, crm } = gen;
-  const installed: InstalledBase = { assetIds: [], warrantyOf: new Map(), entitlements: [] };
+  const installed: InstalledBase = { assetIds: [], warrantyOf: new Map() };
   const { assetIds } = installed;
   for (const shipped of serials) {
     if (account !== null) {
@@ -58,10 +56,8 @@ export function writeShippedSerials(
       });
       if (random.chance(0.7)) {
         const end = addDays(shipped.date, 730);
-        const entitlementId = gen.ids.entitlement.next();
-        installed.warrantyOf.set(assetId, entitlementId);
-        installed.entitlements.push({
-          Id: entitlementId,
+        installed.warrantyOf.set(assetId, {
+          Id: gen.ids.entitlement.next(),
           AccountId: accountId,
           AssetId: assetId,
           Name: `Warranty ${shipped.serial}`,

@@ -97,7 +97,7 @@ export function generateDataset(
       writeActivities(gen, customer, account);
       writeCases(gen, sales, customer, account, installed, history.invoicedOrders);
       // Entitlements go in after the cases that use them (RemainingCases), in the order drawn.
-      for (const row of installed.entitlements) gen.crm.Entitlement.insert(row);
+      for (const row of installed.warrantyOf.values()) gen.crm.Entitlement.insert(row);
       if (support !== null) gen.crm.Entitlement.insert(support);
     }
   }

@@ -1,5 +1,5 @@
 import type { Account } from './accounts.js';
-import { type InstalledBase, WARRANTY_CASES_PER_ENTITLEMENT } from './assets.js';
+import type { InstalledBase } from './assets.js';
 import { addDays, DATASET_AS_OF, day } from './calendar.js';
 import type { Generation, Row } from './context.js';
 import type { Customer } from './customers.js';
@@ -46,7 +46,6 @@ export function writeCases(
   const { random, side, crm } = gen;
   const { id: accountId, contactIds } = account;
   const { assetIds, warrantyOf } = installed;
-  const casesUsed = new Map<string, number>();
   const caseCount = random.weighted([
     [0, 50],
     [1, 30],
@@ -81,9 +80,11 @@ export function writeCases(
       OwnerId: customer.salesperson.userId,
       ...gen.sfSystem(opened),
     };
-    const entitlementId = assetId === null ? undefined : warrantyOf.get(assetId);
-    row.EntitlementId = entitlementId ?? null;
-    if (entitlementId !== undefined) casesUsed.set(entitlementId, (casesUsed.get(entitlementId) ?? 0) + 1);
+    const entitlement = assetId === null ? undefined : warrantyOf.get(assetId);
+    row.EntitlementId = entitlement?.Id ?? null;
+    if (entitlement !== undefined) {
+      entitlement.RemainingCases = Math.max(0, Number(entitlement.RemainingCases) - 1);
+    }
     row.ERP_Order_Number__c = null;
     if (row.Type === 'Complaint' && invoicedOrders.length > 0) {
       // An order invoiced by the day the complaint came in, when there is one.
@@ -97,10 +98,6 @@ export function writeCases(
       }
     }
     crm.Case.insert(row);
-  }
-  for (const entitlement of installed.entitlements) {
-    const used = casesUsed.get(String(entitlement.Id)) ?? 0;
-    entitlement.RemainingCases = Math.max(0, WARRANTY_CASES_PER_ENTITLEMENT - used);
   }
 }
 
