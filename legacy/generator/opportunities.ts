@@ -108,17 +108,8 @@ export const APPROVERS = {
  * the default thresholds. Derived from what is drawn already; the others were never asked.
  */
 function discountApproval(customer: Customer, discountPercent: number, created: string): Row {
-  if (discountPercent <= GENERATED_APPROVAL_THRESHOLDS.manager) {
-    return {
-      Discount_Approval_Status__c: null,
-      Discount_Approval_Level__c: null,
-      Discount_Approval_Percent__c: null,
-      Discount_Approval_Requested_By__c: null,
-      Discount_Approval_Decided_By__c: null,
-      Discount_Approval_Decided_At__c: null,
-      Discount_Approval_Comment__c: null,
-    };
-  }
+  // Never asked: the fields stay empty (a sink writes an absent column as null).
+  if (discountPercent <= GENERATED_APPROVAL_THRESHOLDS.manager) return {};
   const level = discountPercent > GENERATED_APPROVAL_THRESHOLDS.director ? 'Director' : 'Manager';
   return {
     Discount_Approval_Status__c: 'Approved',
