@@ -65,7 +65,7 @@ export const Asset: AssetResolvers = {
     const contactId = (await assetOf(a, ctx))?.contactId;
     return contactId ? ctx.loaders.contactById.load(contactId) : null;
   },
-  warranty: (a) => ({ serialNumber: a.serialNumber, ...(a.asset === undefined ? {} : { asset: a.asset }) }),
+  warranty: ({ serialNumber, asset }) => ({ serialNumber, asset }),
   async supportCases(a, _args, ctx) {
     const asset = await assetOf(a, ctx);
     return asset ? ctx.loaders.supportCasesOfAsset.load(asset.id) : [];
