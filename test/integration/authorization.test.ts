@@ -152,18 +152,16 @@ beforeAll(async () => {
     contact: { id: rich.contacts.edges[0].node.id },
     supportCase: { number: rich.supportCases.edges[0].node.number },
     asset: {
-      serialNumber: (
-        stack.dataset.crm.prepare('SELECT SerialNumber FROM Asset ORDER BY Id LIMIT 1').get() as {
-          SerialNumber: string;
-        }
-      ).SerialNumber,
+      serialNumber: stack.dataset.crm
+        .prepare('SELECT SerialNumber FROM Asset ORDER BY Id LIMIT 1')
+        .pluck()
+        .get(),
     },
     creditMemo: {
-      number: (
-        stack.dataset.erp.prepare('SELECT number FROM salesCreditMemos ORDER BY number LIMIT 1').get() as {
-          number: string;
-        }
-      ).number,
+      number: stack.dataset.erp
+        .prepare('SELECT number FROM salesCreditMemos ORDER BY number LIMIT 1')
+        .pluck()
+        .get(),
     },
     writeBack: { id: writeBack.id },
     owner: { crmUser: rich.owner.email },
