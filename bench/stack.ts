@@ -20,12 +20,9 @@ export interface BenchPorts {
   subgraphs: Record<SubgraphName, number>;
 }
 
-/**
- * The stand-ins on base+1 and base+2; each configuration's gateway and subgraphs on a block of
- * its own (A at base+10.., B at base+20.., …), so several stacks can be up at once.
- */
-export function portsFor(base: number, config: ConfigId): BenchPorts {
-  const block = base + 10 * (CONFIG_IDS.indexOf(config) + 1);
+/** The stand-ins on base+1 and base+2; a gateway and its subgraphs on block `n` (base+10n, +1, +2, +3). */
+function blockPorts(base: number, n: number): BenchPorts {
+  const block = base + 10 * n;
   return {
     erpLegacy: base + 1,
     crmLegacy: base + 2,
@@ -35,18 +32,18 @@ export function portsFor(base: number, config: ConfigId): BenchPorts {
 }
 
 /**
+ * Each configuration's gateway and subgraphs on a block of its own (A at base+10.., B at
+ * base+20.., …), so several stacks can be up at once.
+ */
+export const portsFor = (base: number, config: ConfigId): BenchPorts =>
+  blockPorts(base, CONFIG_IDS.indexOf(config) + 1);
+
+/**
  * The blocks after the configurations' (base+60, base+70, …): the stacks of the authentication
  * cost section, one per variant, up side by side.
  */
-export function authVariantPorts(base: number, variantIndex: number): BenchPorts {
-  const block = base + 10 * (CONFIG_IDS.length + 1 + variantIndex);
-  return {
-    erpLegacy: base + 1,
-    crmLegacy: base + 2,
-    gateway: block,
-    subgraphs: { erp: block + 1, crm: block + 2, workflows: block + 3 },
-  };
-}
+export const authVariantPorts = (base: number, variantIndex: number): BenchPorts =>
+  blockPorts(base, CONFIG_IDS.length + 1 + variantIndex);
 
 export const allPorts = (ports: BenchPorts): number[] => [
   ports.erpLegacy,
