@@ -300,15 +300,16 @@ export function postsTo(stats: { byRoute: Record<string, number> }, entitySet: s
     .reduce((sum, [, n]) => sum + n, 0);
 }
 
+/** The ERP orders carrying `externalDocumentNumber` (a quote's number, an order entry's reference). */
 export function ordersFor(
   dataset: Dataset,
   externalDocumentNumber: string,
-): { id: string; number: string; customerId: string }[] {
+): { id: string; number: string; customerId: string; status: string }[] {
   return dataset.erp
     .prepare(
-      'SELECT id, number, customerId FROM salesOrders WHERE externalDocumentNumber = ? ORDER BY number',
+      'SELECT id, number, customerId, status FROM salesOrders WHERE externalDocumentNumber = ? ORDER BY number',
     )
-    .all(externalDocumentNumber) as { id: string; number: string; customerId: string }[];
+    .all(externalDocumentNumber) as { id: string; number: string; customerId: string; status: string }[];
 }
 
 export function quoteRow(dataset: Dataset, quoteId: string): QuoteRow {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AnswerLosingProxy,
   type LegacyPair,
+  ordersFor,
   type RunningWorkflows,
   startAnswerLosingProxy,
   startLegacyPair,
@@ -79,9 +80,7 @@ describe('the answer to an ERP order write is lost', () => {
     });
     losing = false;
     expect(answer.errors).toBeUndefined();
-    const orders = legacy.dataset.erp
-      .prepare("SELECT number FROM salesOrders WHERE externalDocumentNumber = 'PO-LOST-1'")
-      .all() as { number: string }[];
+    const orders = ordersFor(legacy.dataset, 'PO-LOST-1');
     expect(orders).toHaveLength(1);
     expect(proxy.picked).toHaveLength(1);
     expect(answer.data.createSalesOrder).toMatchObject({

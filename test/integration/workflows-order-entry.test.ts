@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type LegacyPair, postsTo, type RunningWorkflows, useWorkflows } from './workflows-harness.js';
+import {
+  type LegacyPair,
+  ordersFor,
+  postsTo,
+  type RunningWorkflows,
+  useWorkflows,
+} from './workflows-harness.js';
 
 // Order entry and change over both stand-ins and the workflows subgraph, all real HTTP: what
 // was written is read back from the ERP stand-in's database, what was called from /__sim/stats.
@@ -71,14 +77,6 @@ function freeCustomer(): CustomerRow {
   return customer;
 }
 
-function ordersWith(externalDocumentNumber: string) {
-  return legacy.dataset.erp
-    .prepare(
-      'SELECT id, number, customerId, status FROM salesOrders WHERE externalDocumentNumber = ? ORDER BY number',
-    )
-    .all(externalDocumentNumber) as { id: string; number: string; customerId: string; status: string }[];
-}
-
 function linesOf(orderNumber: string) {
   return legacy.dataset.erp
     .prepare(
@@ -111,7 +109,7 @@ describe('createSalesOrder', () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => workflows.gql(CREATE, { input })));
     legacy.erpSim.setConfig({ latencyMs: 0 });
     for (const answer of answers) expect(answer.errors).toBeUndefined();
-    const orders = ordersWith(externalDocumentNumber);
+    const orders = ordersFor(legacy.dataset, externalDocumentNumber);
     expect(orders).toHaveLength(1);
     expect(orders[0]).toMatchObject({ customerId: customer.id, status: 'Draft' });
     const payloads = answers.map((answer) => answer.data.createSalesOrder);
@@ -151,7 +149,7 @@ describe('createSalesOrder', () => {
       replayed: false,
       outcomes: [expect.objectContaining({ system: 'ERP', status: 'ALREADY_DONE' }), expect.anything()],
     });
-    expect(ordersWith(externalDocumentNumber)).toHaveLength(1);
+    expect(ordersFor(legacy.dataset, externalDocumentNumber)).toHaveLength(1);
 
     // The same key with another input is refused, with nothing written.
     await legacy.resetCalls();
@@ -179,7 +177,7 @@ describe('createSalesOrder', () => {
       },
     });
     expect(made.data.createSalesOrder).toMatchObject({ customer: { id: customer.id }, orderCreated: true });
-    expect(ordersWith(externalDocumentNumber)).toEqual([
+    expect(ordersFor(legacy.dataset, externalDocumentNumber)).toEqual([
       expect.objectContaining({ customerId: customer.id }),
     ]);
 
@@ -248,7 +246,7 @@ describe('createSalesOrder', () => {
           ? { externalDocumentNumber }
           : {}),
       });
-      expect(ordersWith(externalDocumentNumber)).toHaveLength(0);
+      expect(ordersFor(legacy.dataset, externalDocumentNumber)).toHaveLength(0);
     }
     expect(orderPosts((await legacy.calls()).erp)).toBe(0);
   });
