@@ -3,11 +3,11 @@ import { LegacyError } from '../../../lib/errors.js';
 import type { LegacyCache } from '../../../lib/legacyCache.js';
 import { CRM_GENERATIONS } from './cacheGenerations.js';
 import type { CrmClient } from './crmClient.js';
-import { ACCOUNT_ADDRESS_FIELDS } from './fields.js';
+import { ACCOUNT_FIELDS } from './fields.js';
 import { toSalesforceId18 } from './ids.js';
 import { CONTACT_ROLE_VALUES } from './picklists.js';
 import { buildSelect, compare, stringLiteral } from './soql.js';
-import type { AccountRecord, ContactRecord, SfQueryResult, UserRef } from './types.js';
+import type { AccountRecord, ContactRecord, SfQueryResult } from './types.js';
 
 /**
  * Salesforce reads and writes of prospect onboarding: the account as the ERP customer is made
@@ -61,23 +61,10 @@ export interface AccountErpLink {
   becomesCustomer: boolean;
 }
 
-const ACCOUNT_FIELDS = [
-  'Id',
-  'Name',
-  'ERP_Customer_Id__c',
-  'AccountNumber',
-  'Type',
-  ...ACCOUNT_ADDRESS_FIELDS,
-  'Phone',
-  'Website',
-  'CurrencyIsoCode',
-  'Owner.Email',
-] as const;
 const CONTACT_FIELDS = ['Id', 'Email', 'Phone', 'Contact_Role__c', 'CreatedDate'] as const;
 
-/** The account as ACCOUNT_FIELDS and CONTACT_FIELDS read it. */
-type SfAccountForOnboarding = Pick<AccountRecord, Exclude<(typeof ACCOUNT_FIELDS)[number], 'Owner.Email'>> & {
-  Owner: Pick<UserRef, 'Email'> | null;
+/** The account as the reads select it (ACCOUNT_FIELDS), with its contacts as CONTACT_FIELDS read them. */
+type SfAccountForOnboarding = AccountRecord & {
   Contacts: SfQueryResult<Pick<ContactRecord, 'Email' | 'Phone' | 'Contact_Role__c'>> | null;
 };
 
