@@ -6,7 +6,7 @@ import type {
 import type { ErpCreditMemo, ErpSalesOrder } from '../client/models.js';
 import type { ErpContext } from '../context.js';
 import { MAX_CODE_LENGTH, MAX_ID_LENGTH, referenceKey } from './input.js';
-import { inCurrency, productOfLine } from './lines.js';
+import { InvoiceLine } from './invoice.js';
 
 /** Business Central's external document number is 35 characters: a longer reference names nothing. */
 const MAX_EXTERNAL_DOCUMENT_LENGTH = 35;
@@ -59,15 +59,10 @@ export const CreditMemo: CreditMemoResolvers = {
     })),
 };
 
+/** An invoice's line with its discount, as the model is. */
 export const CreditMemoLine: CreditMemoLineResolvers = {
-  sequence: (line) => line.sequence,
-  product: (line, _args, ctx) => productOfLine(line, ctx),
-  description: (line) => line.description,
-  quantity: (line) => line.quantity,
-  unitPrice: (line) => inCurrency(line.unitPrice, line),
+  ...InvoiceLine,
   discountPercent: (line) => line.discountPercent,
-  amount: (line) => inCurrency(line.amount, line),
-  amountIncludingTax: (line) => inCurrency(line.amountIncludingTax, line),
 };
 
 /** A CRM case, by number: the ERP adds the credit memos that settle it (their external document number). */

@@ -1,9 +1,8 @@
 import type { SalesOrderLineResolvers, SalesOrderResolvers } from '../__generated__/resolvers-types.js';
 import { isErpId } from '../client/reads.js';
 import { erpAddress } from './address.js';
-import { creditMemosOfOrder } from './creditMemo.js';
+import { CreditMemoLine, creditMemosOfOrder } from './creditMemo.js';
 import { MAX_CODE_LENGTH, MAX_ID_LENGTH, referenceKey } from './input.js';
-import { inCurrency, productOfLine } from './lines.js';
 
 export const SalesOrder: SalesOrderResolvers = {
   async __resolveReference(reference, ctx) {
@@ -37,15 +36,9 @@ export const SalesOrder: SalesOrderResolvers = {
   creditMemos: (order, _args, ctx) => creditMemosOfOrder(order, ctx),
 };
 
+/** A credit memo's line plus what was shipped and invoiced of it, as the model is. */
 export const SalesOrderLine: SalesOrderLineResolvers = {
-  sequence: (line) => line.sequence,
-  product: (line, _args, ctx) => productOfLine(line, ctx),
-  description: (line) => line.description,
-  quantity: (line) => line.quantity,
-  unitPrice: (line) => inCurrency(line.unitPrice, line),
-  discountPercent: (line) => line.discountPercent,
-  amount: (line) => inCurrency(line.amount, line),
-  amountIncludingTax: (line) => inCurrency(line.amountIncludingTax, line),
+  ...CreditMemoLine,
   shippedQuantity: (line) => line.shippedQuantity,
   invoicedQuantity: (line) => line.invoicedQuantity,
 };
