@@ -151,7 +151,7 @@ export class SalesDocuments {
     state: OrderState,
     history: SalesHistory,
   ): { id: string; number: string } {
-    const { random, erp, setup } = this.gen;
+    const { random, side, erp, setup } = this.gen;
     const taxPercent = customer.taxLiable ? 8 : 0;
     const id = random.guid();
     const number = this.gen.nextNumber('order', 'SO', 6);
@@ -204,12 +204,25 @@ export class SalesDocuments {
       },
       party,
     );
+    // What each entry the shipment posts to the item ledger (custom API) repeats: a sale,
+    // negative quantity, one entry per unit of a serialized item. Drawn from the side stream.
+    const sale: Row = {
+      entryType: 'Sale',
+      postingDate: shipDate,
+      documentType: 'Sales Shipment',
+      documentNumber: shipmentNumber,
+      orderNumber: number,
+      customerId: customer.id,
+      customerNumber: customer.number,
+      lastModifiedDateTime: shipped,
+    };
     specs.forEach((spec, index) => {
+      const sequence = (index + 1) * 10000;
       erp.salesShipmentLines.insert({
         id: random.guid(),
         documentId: shipmentId,
         documentNo: shipmentNumber,
-        sequence: (index + 1) * 10000,
+        sequence,
         lineType: 'Item',
         lineObjectNumber: spec.item.number,
         description: spec.item.name,
@@ -220,23 +233,29 @@ export class SalesDocuments {
         taxPercent,
         shipmentDate: shipDate,
       });
-      const ledger = {
-        customer,
-        spec,
-        shipmentNumber,
-        sequence: (index + 1) * 10000,
-        orderNumber: number,
-        shipDate,
-        shipped,
-      };
-      if (spec.item.serialized) {
+      const { item } = spec;
+      const entry = (quantity: number, serialNumber: string) =>
+        erp.itemLedgerEntries.insert(
+          {
+            id: side.guid(),
+            entryNumber: this.gen.next('itemLedger'),
+            documentLineNumber: sequence,
+            itemId: item.id,
+            itemNumber: item.number,
+            description: item.name,
+            quantity,
+            serialNumber,
+          },
+          sale,
+        );
+      if (item.serialized) {
         for (let q = 0; q < spec.quantity; q++) {
-          const serial = this.gen.nextNumber('serial', `SN${spec.item.number}-`, 7);
-          history.serials.push({ serial, item: spec.item, shipmentNumber, date: shipDate });
-          this.writeItemLedgerEntry(ledger, -1, serial);
+          const serial = this.gen.nextNumber('serial', `SN${item.number}-`, 7);
+          history.serials.push({ serial, item, shipmentNumber, date: shipDate });
+          entry(-1, serial);
         }
       } else {
-        this.writeItemLedgerEntry(ledger, -spec.quantity, '');
+        entry(-spec.quantity, '');
       }
     });
     const invoice = this.writeInvoice(
@@ -257,44 +276,6 @@ export class SalesDocuments {
       taxPercent,
     });
     return { id, number };
-  }
-
-  /**
-   * The item ledger entry a shipment line posts (custom API): a sale, negative quantity, one
-   * per unit of a serialized item. Drawn from the side stream.
-   */
-  private writeItemLedgerEntry(
-    line: {
-      customer: Customer;
-      spec: LineSpec;
-      shipmentNumber: string;
-      sequence: number;
-      orderNumber: string;
-      shipDate: string;
-      shipped: string;
-    },
-    quantity: number,
-    serialNumber: string,
-  ): void {
-    const { item } = line.spec;
-    this.gen.erp.itemLedgerEntries.insert({
-      id: this.gen.side.guid(),
-      entryNumber: this.gen.next('itemLedger'),
-      entryType: 'Sale',
-      postingDate: line.shipDate,
-      documentType: 'Sales Shipment',
-      documentNumber: line.shipmentNumber,
-      documentLineNumber: line.sequence,
-      orderNumber: line.orderNumber,
-      itemId: item.id,
-      itemNumber: item.number,
-      description: item.name,
-      customerId: line.customer.id,
-      customerNumber: line.customer.number,
-      quantity,
-      serialNumber,
-      lastModifiedDateTime: line.shipped,
-    });
   }
 
   /**
