@@ -94,19 +94,19 @@ type SfQuoteForApproval = Pick<
 
 export class CrmApprovalWrites extends CrmWrites {
   constructor(
-    private readonly crmClient: CrmClient,
+    client: CrmClient,
     private readonly cache: LegacyCache | undefined,
     /** crmCacheScope(…) of the same instance, API version and token the CRM subgraph reads with. */
     private readonly scope: string,
   ) {
-    super(crmClient);
+    super(client);
   }
 
   /** The quote with its discount and approval, in one query; undefined when it does not exist. */
   async quoteForApproval(quoteId: string, requestId?: string): Promise<QuoteForApproval | undefined> {
     const id = toSalesforceId18(quoteId);
     if (!id) return undefined;
-    const [record] = await this.crmClient.queryAll<SfQuoteForApproval>(
+    const [record] = await this.client.queryAll<SfQuoteForApproval>(
       buildSelect({
         object: 'Quote',
         fields: QUOTE_FOR_APPROVAL,

@@ -169,16 +169,16 @@ function assetOf(row: SfAsset): AssetForCase {
 
 export class CrmCaseWrites extends CrmWrites {
   constructor(
-    private readonly crmClient: CrmClient,
+    client: CrmClient,
     private readonly cache: LegacyCache | undefined,
     /** crmCacheScope(…) of the same instance, API version and token the CRM subgraph reads with. */
     private readonly scope: string,
   ) {
-    super(crmClient);
+    super(client);
   }
 
   private async cases(where: SoqlCondition, label: string, requestId?: string): Promise<CaseForWrite[]> {
-    const rows = await this.crmClient.queryAll<SfCase>(
+    const rows = await this.client.queryAll<SfCase>(
       buildSelect({
         object: 'Case',
         fields: CASE_FOR_WRITE,
@@ -225,7 +225,7 @@ export class CrmCaseWrites extends CrmWrites {
       'assetId' in by
         ? compare('Id', '=', stringLiteral(sfId(by.assetId, 'asset')))
         : compare('SerialNumber', '=', stringLiteral(by.serialNumber));
-    const rows = await this.crmClient.queryAll<SfAsset>(
+    const rows = await this.client.queryAll<SfAsset>(
       buildSelect({
         object: 'Asset',
         fields: ASSET_FIELDS,
@@ -255,7 +255,7 @@ export class CrmCaseWrites extends CrmWrites {
   /** Opens the case; sent once (a lost answer is looked for, never sent again blindly). Returns its id. */
   async openCase(newCase: NewSupportCase, requestId?: string): Promise<string> {
     try {
-      const response = await this.crmClient.http.send<{ id?: unknown }>({
+      const response = await this.client.http.send<{ id?: unknown }>({
         method: 'POST',
         path: 'sobjects/Case',
         body: {
@@ -292,7 +292,7 @@ export class CrmCaseWrites extends CrmWrites {
     requestId?: string,
   ): Promise<void> {
     try {
-      await this.crmClient.http.send({
+      await this.client.http.send({
         method: 'PATCH',
         path: `sobjects/Case/${sfId(existing.id, 'case')}`,
         body: {

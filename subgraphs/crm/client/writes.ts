@@ -254,7 +254,7 @@ function stripAttributes<T>(record: T & { attributes?: unknown }): T {
 }
 
 export class CrmWrites {
-  constructor(private readonly client: CrmClient) {}
+  constructor(protected readonly client: CrmClient) {}
 
   /** The billing address a write-back stored in the account's fields (see StoredAccountAddressPatch). */
   addressFromStoredPatch(patch: StoredAccountAddressPatch): PostalAddress {
