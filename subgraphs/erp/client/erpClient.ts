@@ -66,7 +66,8 @@ export interface PageRequest {
   pageSize?: number;
 }
 
-interface BatchResponse {
+/** A JSON `$batch` answer: one response per part, by the part's id. */
+export interface BatchResponse {
   responses?: { id?: string; status?: number; body?: unknown }[];
 }
 
@@ -85,7 +86,8 @@ export function describeBcFailure(status: number, body: unknown): FailureDescrip
   return { legacyCode, legacyMessage, ...(code ? { code } : {}) };
 }
 
-function classify(status: number, described: FailureDescription): LegacyError['code'] {
+/** The catalogue's code for a failure BC answered (a whole request's or one `$batch` part's). */
+export function codeOfBcFailure(status: number, described: FailureDescription): LegacyError['code'] {
   if (described.code) return described.code;
   if (status === 404) return 'NOT_FOUND';
   if (status === 409 || status === 412) return 'CONFLICT';
@@ -380,7 +382,7 @@ export class ErpClient {
         return badLegacyResponse('ERP', label, `no answer for part ${index + 1}`);
       if (part.status >= 400) {
         const described = describeBcFailure(part.status, part.body);
-        const code = classify(part.status, described);
+        const code = codeOfBcFailure(part.status, described);
         this.logger.warn(
           { label, status: part.status, legacyCode: described.legacyCode },
           'ERP $batch part failed',

@@ -2,7 +2,7 @@ import { bumpGenerations } from '../../../lib/cachedBatch.js';
 import { badLegacyResponse, type LegacyError, legacyFailure } from '../../../lib/errors.js';
 import type { LegacyCache } from '../../../lib/legacyCache.js';
 import { ERP_GENERATIONS } from './cacheGenerations.js';
-import { describeBcFailure, type ErpClient } from './erpClient.js';
+import { type BatchResponse, codeOfBcFailure, describeBcFailure, type ErpClient } from './erpClient.js';
 import { guidLiteral, stringLiteral } from './odata.js';
 import type { BcSalesOrder, BcSalesOrderLine } from './types.js';
 import type { NewOrderLine } from './writeModels.js';
@@ -87,10 +87,6 @@ type WithEtag<T> = T & { '@odata.etag'?: unknown };
 type BcOrderRow = WithEtag<Pick<BcSalesOrder, (typeof ORDER_SELECT)[number]>> & {
   salesOrderLines?: WithEtag<Pick<BcSalesOrderLine, (typeof LINE_SELECT)[number]>>[];
 };
-
-interface BatchAnswer {
-  responses?: { id?: string; status?: number; body?: unknown }[];
-}
 
 function etagOf(row: { '@odata.etag'?: unknown }, label: string): string {
   const etag = row['@odata.etag'];
@@ -198,7 +194,7 @@ export class ErpOrderWrites {
       })),
     ].map((request, index) => ({ id: String(index + 1), ...request }));
     try {
-      const response = await this.client.http.send<BatchAnswer>({
+      const response = await this.client.http.send<BatchResponse>({
         method: 'POST',
         path: '$batch',
         headers: { isolation: 'snapshot' },
@@ -228,16 +224,7 @@ export class ErpOrderWrites {
   private failureOf(part: { id?: string; status?: number; body?: unknown }, label: string): LegacyError {
     const status = typeof part.status === 'number' ? part.status : 0;
     const described = describeBcFailure(status, part.body);
-    const code: LegacyError['code'] =
-      described.code ??
-      (status === 404
-        ? 'NOT_FOUND'
-        : status === 409 || status === 412
-          ? 'CONFLICT'
-          : status >= 500
-            ? 'LEGACY_UNAVAILABLE'
-            : 'LEGACY_REJECTED');
-    return legacyFailure('ERP', code, label, {
+    return legacyFailure('ERP', codeOfBcFailure(status, described), label, {
       label,
       part: part.id,
       status,
