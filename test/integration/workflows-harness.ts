@@ -312,6 +312,19 @@ export function ordersFor(
     .all(externalDocumentNumber) as { id: string; number: string; customerId: string; status: string }[];
 }
 
+/** An ERP order's lines, in sequence, as the stand-in holds them. */
+export function orderLines(
+  dataset: Dataset,
+  orderNumber: string,
+): { sequence: number; sku: string; quantity: number; discountPercent: number }[] {
+  return dataset.erp
+    .prepare(
+      `SELECT l.sequence, l.lineObjectNumber AS sku, l.quantity, l.discountPercent FROM salesOrderLines l
+       JOIN salesOrders o ON o.id = l.documentId WHERE o.number = ? ORDER BY l.sequence`,
+    )
+    .all(orderNumber) as { sequence: number; sku: string; quantity: number; discountPercent: number }[];
+}
+
 export function quoteRow(dataset: Dataset, quoteId: string): QuoteRow {
   return dataset.crm.prepare('SELECT * FROM Quote WHERE Id = ?').get(quoteId) as QuoteRow;
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AnswerLosingProxy,
   type LegacyPair,
+  orderLines,
   ordersFor,
   type RunningWorkflows,
   startAnswerLosingProxy,
@@ -56,15 +57,6 @@ function customerAndItems() {
   return { customer, items };
 }
 
-function linesOf(orderNumber: string) {
-  return legacy.dataset.erp
-    .prepare(
-      `SELECT l.sequence, l.lineObjectNumber AS sku, l.quantity FROM salesOrderLines l
-       JOIN salesOrders o ON o.id = l.documentId WHERE o.number = ? ORDER BY l.sequence`,
-    )
-    .all(orderNumber) as { sequence: number; sku: string; quantity: number }[];
-}
-
 describe('the answer to an ERP order write is lost', () => {
   it('createSalesOrder finds the order the ERP made instead of sending the create again', async () => {
     const { customer, items } = customerAndItems();
@@ -105,7 +97,7 @@ describe('the answer to an ERP order write is lost', () => {
       input: { orderNumber, expectedVersion: 'W/"stale"', remove: [10000], idempotencyKey: 'lost-probe' },
     });
     const version = probe.errors![0]!.extensions.current.version as string;
-    const [line] = linesOf(orderNumber);
+    const [line] = orderLines(legacy.dataset, orderNumber);
 
     proxy.picked.length = 0;
     losing = true;
@@ -123,7 +115,7 @@ describe('the answer to an ERP order write is lost', () => {
     expect(proxy.picked).toHaveLength(1);
     expect(answer.data.changeSalesOrderLines).toMatchObject({ changed: 1, added: 1, removed: 0 });
     expect(answer.data.changeSalesOrderLines.version).not.toBe(version);
-    expect(linesOf(orderNumber)).toEqual([
+    expect(orderLines(legacy.dataset, orderNumber)).toEqual([
       expect.objectContaining({ sku: items[0]!.number, quantity: 6 }),
       expect.objectContaining({ sku: items[1]!.number, quantity: 2 }),
     ]);

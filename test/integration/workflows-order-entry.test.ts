@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   type LegacyPair,
+  orderLines,
   ordersFor,
   postsTo,
   type RunningWorkflows,
@@ -77,15 +78,6 @@ function freeCustomer(): CustomerRow {
   return customer;
 }
 
-function linesOf(orderNumber: string) {
-  return legacy.dataset.erp
-    .prepare(
-      `SELECT l.sequence, l.lineObjectNumber AS sku, l.quantity, l.discountPercent FROM salesOrderLines l
-       JOIN salesOrders o ON o.id = l.documentId WHERE o.number = ? ORDER BY l.sequence`,
-    )
-    .all(orderNumber) as { sequence: number; sku: string; quantity: number; discountPercent: number }[];
-}
-
 const orderPosts = (stats: { byRoute: Record<string, number> }) => postsTo(stats, 'salesOrder');
 
 let references = 0;
@@ -123,7 +115,7 @@ describe('createSalesOrder', () => {
         expect.objectContaining({ system: 'CRM', status: 'NOT_APPLICABLE' }),
       ],
     });
-    expect(linesOf(orders[0]!.number)).toEqual([
+    expect(orderLines(legacy.dataset, orders[0]!.number)).toEqual([
       expect.objectContaining({ sku: a!.number, quantity: 3, discountPercent: 0 }),
       expect.objectContaining({ sku: b!.number, quantity: 1, discountPercent: 5 }),
     ]);
@@ -324,7 +316,7 @@ describe('changeSalesOrderLines', () => {
       { sku: a!.number, quantity: 2 },
       { sku: b!.number, quantity: 1 },
     ]);
-    const [first, second] = linesOf(orderNumber);
+    const [first, second] = orderLines(legacy.dataset, orderNumber);
 
     await legacy.resetCalls();
     const stale = await workflows.gql(CHANGE, {
@@ -347,7 +339,7 @@ describe('changeSalesOrderLines', () => {
         ],
       },
     });
-    expect(linesOf(orderNumber)).toEqual([first, second]);
+    expect(orderLines(legacy.dataset, orderNumber)).toEqual([first, second]);
     const version = stale.errors![0]!.extensions.current.version as string;
 
     await legacy.resetCalls();
@@ -378,7 +370,7 @@ describe('changeSalesOrderLines', () => {
     const newVersion = changed.data.changeSalesOrderLines.version;
     expect(newVersion).toEqual(expect.any(String));
     expect(newVersion).not.toBe(version);
-    expect(linesOf(orderNumber)).toEqual([
+    expect(orderLines(legacy.dataset, orderNumber)).toEqual([
       expect.objectContaining({
         sequence: first!.sequence,
         sku: a!.number,
@@ -397,7 +389,7 @@ describe('changeSalesOrderLines', () => {
     // The retry of the same call replays its answer; nothing is applied twice.
     const replay = await workflows.gql(CHANGE, { input });
     expect(replay.data.changeSalesOrderLines).toMatchObject({ replayed: true, version: newVersion });
-    expect(linesOf(orderNumber)).toHaveLength(2);
+    expect(orderLines(legacy.dataset, orderNumber)).toHaveLength(2);
 
     // The old version, under another key, is now stale: CONFLICT with the lines as they are.
     const late = await workflows.gql(CHANGE, { input: { ...input, idempotencyKey: `late-${orderNumber}` } });
@@ -405,7 +397,7 @@ describe('changeSalesOrderLines', () => {
       code: 'CONFLICT',
       current: { version: newVersion, lines: [expect.objectContaining({ quantity: 5 }), expect.anything()] },
     });
-    expect(linesOf(orderNumber)).toEqual([
+    expect(orderLines(legacy.dataset, orderNumber)).toEqual([
       expect.objectContaining({ quantity: 5 }),
       expect.objectContaining({ sku: c!.number }),
     ]);
@@ -415,7 +407,7 @@ describe('changeSalesOrderLines', () => {
     const [a] = sellable();
     const orderNumber = await newOrder([{ sku: a!.number, quantity: 1 }]);
     const version = await versionOf(orderNumber);
-    const before = linesOf(orderNumber);
+    const before = orderLines(legacy.dataset, orderNumber);
     const answer = await workflows.gql(CHANGE, {
       input: {
         orderNumber,
@@ -430,14 +422,14 @@ describe('changeSalesOrderLines', () => {
       orderNumber,
       skus: ['NO-SUCH-SKU'],
     });
-    expect(linesOf(orderNumber)).toEqual(before);
+    expect(orderLines(legacy.dataset, orderNumber)).toEqual(before);
   });
 
   it('refuses a released or shipped order with ORDER_NOT_CHANGEABLE, writing nothing', async () => {
     const released = legacy.dataset.erp
       .prepare("SELECT number FROM salesOrders WHERE status = 'Released' ORDER BY number LIMIT 1")
       .get() as { number: string };
-    const before = linesOf(released.number);
+    const before = orderLines(legacy.dataset, released.number);
     await legacy.resetCalls();
     const answer = await workflows.gql(CHANGE, {
       input: {
@@ -452,7 +444,7 @@ describe('changeSalesOrderLines', () => {
       orderNumber: released.number,
       status: 'Released',
     });
-    expect(linesOf(released.number)).toEqual(before);
+    expect(orderLines(legacy.dataset, released.number)).toEqual(before);
     const { erp } = await legacy.calls();
     expect(erp.total).toBe(1);
 
