@@ -6,6 +6,7 @@ import { type BatchResponse, codeOfBcFailure, describeBcFailure, type ErpClient 
 import { guidLiteral, stringLiteral } from './odata.js';
 import type { BcSalesOrder, BcSalesOrderLine } from './types.js';
 import type { NewOrderLine } from './writeModels.js';
+import { newOrderLineBody } from './writes.js';
 
 /**
  * Changes to an open Business Central sales order's lines, and the read they decide on. Protocol
@@ -184,13 +185,7 @@ export class ErpOrderWrites {
         method: 'POST',
         url: `${orderPath}/salesOrderLines`,
         headers: json,
-        body: {
-          lineType: 'Item',
-          lineObjectNumber: line.sku,
-          quantity: line.quantity,
-          ...(line.discountPercent === undefined ? {} : { discountPercent: line.discountPercent }),
-          ...(line.description === undefined ? {} : { description: line.description }),
-        },
+        body: newOrderLineBody(line),
       })),
     ].map((request, index) => ({ id: String(index + 1), ...request }));
     try {

@@ -9,6 +9,7 @@ import type {
   ErpCustomerForWrite,
   ErpOrderSummary,
   ErpProductForOrder,
+  NewOrderLine,
   NewSalesOrder,
 } from './writeModels.js';
 
@@ -157,6 +158,18 @@ function addressPatch(address: PostalAddress): BcCustomerPatch {
   };
 }
 
+/** A new item line as BC takes it, in an order's create or added to an open order; unset values are BC's. */
+export function newOrderLineBody(line: NewOrderLine) {
+  return {
+    lineType: 'Item',
+    lineObjectNumber: line.sku,
+    quantity: line.quantity,
+    ...(line.unitPrice === undefined ? {} : { unitPrice: line.unitPrice }),
+    ...(line.discountPercent === undefined ? {} : { discountPercent: line.discountPercent }),
+    ...(line.description === undefined ? {} : { description: line.description }),
+  };
+}
+
 function orderSummary(row: Partial<BcOrderSummary>): ErpOrderSummary {
   return {
     id: String(row.id),
@@ -278,14 +291,7 @@ export class ErpWrites {
       body: {
         customerId: order.customerId,
         externalDocumentNumber: order.externalDocumentNumber,
-        salesOrderLines: order.lines.map((line) => ({
-          lineType: 'Item',
-          lineObjectNumber: line.sku,
-          quantity: line.quantity,
-          ...(line.unitPrice === undefined ? {} : { unitPrice: line.unitPrice }),
-          ...(line.discountPercent === undefined ? {} : { discountPercent: line.discountPercent }),
-          ...(line.description === undefined ? {} : { description: line.description }),
-        })),
+        salesOrderLines: order.lines.map(newOrderLineBody),
       },
       label: 'create sales order',
       requestId,
