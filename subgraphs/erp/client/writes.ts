@@ -240,13 +240,16 @@ export class ErpWrites {
   }
 
   /**
-   * Orders carrying this external document number (the CRM quote number), oldest first: how
-   * an order made by an earlier attempt is found again even when no record of it survived here.
+   * The customer's order carrying this external document number (the CRM quote number, the
+   * order entry's reference), if any — the oldest, should there be several: what quote
+   * conversion and order entry look for before they create, and after a create whose answer was
+   * lost, so an order made by an earlier attempt is found even when no record of it survived here.
    */
-  async findOrdersByExternalDocumentNumber(
+  async findCustomerOrder(
     externalDocumentNumber: string,
+    customerId: string,
     requestId?: string,
-  ): Promise<ErpOrderSummary[]> {
+  ): Promise<ErpOrderSummary | undefined> {
     const link = await this.client.collectionLink(
       'salesOrders',
       {
@@ -261,21 +264,7 @@ export class ErpWrites {
       'orders by external document number',
       requestId,
     );
-    return rows.map(orderSummary);
-  }
-
-  /**
-   * The customer's order carrying this external document number, if any (the oldest, should
-   * there be several): what quote conversion and order entry look for before they create, and
-   * after a create whose answer was lost.
-   */
-  async findCustomerOrder(
-    externalDocumentNumber: string,
-    customerId: string,
-    requestId?: string,
-  ): Promise<ErpOrderSummary | undefined> {
-    const orders = await this.findOrdersByExternalDocumentNumber(externalDocumentNumber, requestId);
-    return orders.find((order) => order.customerId === customerId);
+    return rows.map(orderSummary).find((order) => order.customerId === customerId);
   }
 
   /**
