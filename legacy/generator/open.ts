@@ -186,9 +186,16 @@ function generateFiles(erpPath: string, crmPath: string, seed: number, customers
     crm.exec('COMMIT');
     crm.finish();
     erp.finish();
-    // crm first: the erp file's presence is what readers check last.
-    renameSync(crmTemp, crmPath);
-    renameSync(erpTemp, erpPath);
+    // crm first: the erp file's presence is what readers check last. A journal a crashed
+    // stand-in left beside the old file would be replayed into the new one on its next open.
+    for (const [temp, path] of [
+      [crmTemp, crmPath],
+      [erpTemp, erpPath],
+    ] as const) {
+      rmSync(`${path}-wal`, { force: true });
+      rmSync(`${path}-shm`, { force: true });
+      renameSync(temp, path);
+    }
   } catch (error) {
     erp.abort();
     crm.abort();

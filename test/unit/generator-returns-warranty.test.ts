@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
@@ -341,6 +341,31 @@ describe('data files written before a table or field joined the model', () => {
       );
       fresh.close();
       expect(columns).toContain('RemainingCases');
+      expect(ensureDatasetFiles({ seed: 5, customers: 30, dataDir }).generated).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('are written anew even when a crashed stand-in left its write-ahead log beside the old file', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'generator-stale-wal-'));
+    try {
+      const { erpPath } = ensureDatasetFiles({ seed: 5, customers: 30, dataDir });
+      // The change that makes the file outdated sits in its WAL, as a process that died left it.
+      const erpFile = new BetterSqlite3(erpPath);
+      erpFile.pragma('journal_mode = WAL');
+      erpFile.pragma('wal_autocheckpoint = 0');
+      erpFile.exec('DROP TABLE "salesCreditMemos"');
+      copyFileSync(`${erpPath}-wal`, `${erpPath}-wal.left`);
+      copyFileSync(`${erpPath}-shm`, `${erpPath}-shm.left`);
+      erpFile.close();
+      renameSync(`${erpPath}-wal.left`, `${erpPath}-wal`);
+      renameSync(`${erpPath}-shm.left`, `${erpPath}-shm`);
+      expect(ensureDatasetFiles({ seed: 5, customers: 30, dataDir }).generated).toBe(true);
+      const fresh = new BetterSqlite3(erpPath, { readonly: true });
+      const tables = fresh.prepare(`SELECT name FROM sqlite_master WHERE name = 'salesCreditMemos'`).all();
+      fresh.close();
+      expect(tables).toHaveLength(1);
       expect(ensureDatasetFiles({ seed: 5, customers: 30, dataDir }).generated).toBe(false);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
