@@ -56,6 +56,15 @@ async function costs(query: string) {
   return { ten: await run(10), hundred: await run(100) };
 }
 
+/** Logs a query's legacy round trips and checks that 100 customers cost what 10 cost. */
+function expectSameCost(name: string, { ten, hundred }: Awaited<ReturnType<typeof costs>>) {
+  console.log(
+    `${name}: 10 customers → ERP ${ten.calls.erp.roundTrips}, CRM ${ten.calls.crm.roundTrips} round trips; 100 → ERP ${hundred.calls.erp.roundTrips}, CRM ${hundred.calls.crm.roundTrips}`,
+  );
+  expect(hundred.calls.erp.roundTrips).toBe(ten.calls.erp.roundTrips);
+  expect(hundred.calls.crm.roundTrips).toBe(ten.calls.crm.roundTrips);
+}
+
 describe('lists through the gateway: 10 customers cost what 100 cost', () => {
   it("Customer.creditMemos, each with its invoice, order, lines and the CRM's complaint", async () => {
     const { ten, hundred } = await costs(RETURNS);
@@ -68,11 +77,7 @@ describe('lists through the gateway: 10 customers cost what 100 cost', () => {
       expect(memo.supportCase?.type).toBe('Complaint');
       expect(memo.order?.number).toMatch(/\S/);
     }
-    console.log(
-      `Customer.creditMemos: 10 customers → ERP ${ten.calls.erp.roundTrips}, CRM ${ten.calls.crm.roundTrips} round trips; 100 → ERP ${hundred.calls.erp.roundTrips}, CRM ${hundred.calls.crm.roundTrips}`,
-    );
-    expect(hundred.calls.erp.roundTrips).toBe(ten.calls.erp.roundTrips);
-    expect(hundred.calls.crm.roundTrips).toBe(ten.calls.crm.roundTrips);
+    expectSameCost('Customer.creditMemos', { ten, hundred });
   });
 
   it('Customer.purchasedProducts, each unit with its CRM asset, warranty and warranty cost', async () => {
@@ -90,11 +95,7 @@ describe('lists through the gateway: 10 customers cost what 100 cost', () => {
       expect(unit.asset.warranty.costToDate.currencyCode).toBe('USD');
       if (!unit.asset.inCrm) expect(unit.asset.warranty.ineligibleReason).toBe('NO_ASSET');
     }
-    console.log(
-      `Customer.purchasedProducts: 10 customers → ERP ${ten.calls.erp.roundTrips}, CRM ${ten.calls.crm.roundTrips} round trips; 100 → ERP ${hundred.calls.erp.roundTrips}, CRM ${hundred.calls.crm.roundTrips}`,
-    );
-    expect(hundred.calls.erp.roundTrips).toBe(ten.calls.erp.roundTrips);
-    expect(hundred.calls.crm.roundTrips).toBe(ten.calls.crm.roundTrips);
+    expectSameCost('Customer.purchasedProducts', { ten, hundred });
   });
 });
 
@@ -128,11 +129,7 @@ describe("the ERP's side of the CRM's installed base", () => {
       );
       expect(unit.warranty.costToDate).toEqual({ amount: fixed(cost!.s), currencyCode: 'USD' });
     }
-    console.log(
-      `Customer.assets with the ERP's fields: 10 customers → ERP ${ten.calls.erp.roundTrips}, CRM ${ten.calls.crm.roundTrips} round trips; 100 → ERP ${hundred.calls.erp.roundTrips}, CRM ${hundred.calls.crm.roundTrips}`,
-    );
-    expect(hundred.calls.erp.roundTrips).toBe(ten.calls.erp.roundTrips);
-    expect(hundred.calls.crm.roundTrips).toBe(ten.calls.crm.roundTrips);
+    expectSameCost("Customer.assets with the ERP's fields", { ten, hundred });
   });
 });
 
@@ -323,11 +320,7 @@ describe("a credit memo's support case is the CRM's", () => {
       else expect(memo.supportCase?.type, number).toBe('Complaint');
     }
     expect(memos(hundred.answer).get(NO_CASE_FURTHER_DOWN.number)).toMatchObject({ supportCase: null });
-    console.log(
-      `Customer.creditMemos with memos naming no case: 10 customers → ERP ${ten.calls.erp.roundTrips}, CRM ${ten.calls.crm.roundTrips} round trips; 100 → ERP ${hundred.calls.erp.roundTrips}, CRM ${hundred.calls.crm.roundTrips}`,
-    );
-    expect(hundred.calls.erp.roundTrips).toBe(ten.calls.erp.roundTrips);
-    expect(hundred.calls.crm.roundTrips).toBe(ten.calls.crm.roundTrips);
+    expectSameCost('Customer.creditMemos with memos naming no case', { ten, hundred });
   });
 
   it("a sales:own rep does not see another owner's case through their customer's credit memo", async () => {
