@@ -4,12 +4,10 @@ import type {
   SupportCaseResolvers,
 } from '../__generated__/resolvers-types.js';
 import type { ErpCreditMemo, ErpSalesOrder } from '../client/models.js';
+import { ERP_FIELD_LIMITS } from '../client/writes.js';
 import type { ErpContext } from '../context.js';
 import { MAX_CODE_LENGTH, MAX_ID_LENGTH, referenceKey } from './input.js';
 import { InvoiceLine } from './invoice.js';
-
-/** Business Central's external document number is 35 characters: a longer reference names nothing. */
-const MAX_EXTERNAL_DOCUMENT_LENGTH = 35;
 
 /** Oldest first, as each invoice's credit memos come. */
 function byDate(a: ErpCreditMemo, b: ErpCreditMemo): number {
@@ -72,7 +70,8 @@ export const SupportCase: SupportCaseResolvers = {
   }),
   number: (supportCase) => supportCase.number,
   creditMemos: async (supportCase, _args, ctx) =>
-    supportCase.number.length > MAX_EXTERNAL_DOCUMENT_LENGTH
+    // A reference longer than BC's external document number names no credit memo.
+    supportCase.number.length > ERP_FIELD_LIMITS.externalDocumentNumber
       ? []
       : ctx.loaders.creditMemosByExternalDocument.load(supportCase.number),
 };
