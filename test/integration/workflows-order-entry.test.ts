@@ -97,7 +97,8 @@ describe('createSalesOrder', () => {
       ],
       idempotencyKey: `one-${externalDocumentNumber}`,
     };
-    legacy.erpSim.setConfig({ latencyMs: 20 });
+    // Long enough that the run's three side-by-side reads overlap on a loaded machine too.
+    legacy.erpSim.setConfig({ latencyMs: 60 });
     const answers = await Promise.all(Array.from({ length: 20 }, () => workflows.gql(CREATE, { input })));
     legacy.erpSim.setConfig({ latencyMs: 0 });
     for (const answer of answers) expect(answer.errors).toBeUndefined();
