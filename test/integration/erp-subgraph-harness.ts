@@ -151,6 +151,27 @@ export function useGeneratedErp(
   return { all, one, fixed };
 }
 
+/**
+ * The ERP's stats of `run` for 10 and for 100 customers, each counted afresh. Latency only makes
+ * parallel calls overlap so the stand-in can tell them apart from calls in sequence.
+ */
+export async function costFor10And100(
+  erp: RunningStandIn,
+  run: (customers: number) => Promise<void>,
+): Promise<{ ten: SimStats; hundred: SimStats }> {
+  const cost = async (n: number) => {
+    await erp.resetStats();
+    await run(n);
+    return erp.stats();
+  };
+  await erp.simConfig({ latencyMs: 20 });
+  try {
+    return { ten: await cost(10), hundred: await cost(100) };
+  } finally {
+    await erp.simConfig({ latencyMs: 0 });
+  }
+}
+
 /** Route counts of a stats snapshot without the ones that did not occur. */
 export function routes(stats: SimStats): Record<string, number> {
   return Object.fromEntries(Object.entries(stats.byRoute).filter(([, n]) => n > 0));

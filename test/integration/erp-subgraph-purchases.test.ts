@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  costFor10And100,
   type Json,
   type Row,
   type RunningStandIn,
@@ -111,22 +112,11 @@ describe('Customer.purchasedProducts', () => {
     const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id
       purchasedProducts(first: 10) { edges { node { ${PURCHASE_FIELDS} asset { product { sku } invoice { number } } } }
         pageInfo { hasNextPage endCursor } } } } }`;
-    const cost = async (n: number) => {
-      await erp.resetStats();
+    const { ten, hundred } = await costFor10And100(erp, async (n) => {
       const res = await subgraph.gql(query, { r: customers(customerIds(n)) });
       expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
       expect(res.body.data._entities).toHaveLength(n);
-      return erp.stats();
-    };
-    await erp.simConfig({ latencyMs: 20 });
-    let ten: Awaited<ReturnType<typeof cost>>;
-    let hundred: Awaited<ReturnType<typeof cost>>;
-    try {
-      ten = await cost(10);
-      hundred = await cost(100);
-    } finally {
-      await erp.simConfig({ latencyMs: 0 });
-    }
+    });
     console.log(
       `purchased products ERP cost: 10 customers → ${ten.roundTrips} round trips (depth ${ten.sequentialDepth}) ${JSON.stringify(routes(ten))}; 100 → ${hundred.roundTrips} (depth ${hundred.sequentialDepth}) ${JSON.stringify(routes(hundred))}`,
     );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  costFor10And100,
   type Json,
   type Row,
   type RunningStandIn,
@@ -190,24 +191,13 @@ describe('credit memos', () => {
     const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id
       creditMemos(first: 5) { edges { node { ${MEMO_FIELDS} } } pageInfo { hasNextPage endCursor } }
       orders(first: 3) { edges { node { number creditMemos { number } invoices { number creditMemos { number } } } } } } } }`;
-    const cost = async (n: number) => {
-      await erp.resetStats();
+    const { ten, hundred } = await costFor10And100(erp, async (n) => {
       const res = await subgraph.gql(query, { r: customers(customerIds(n)) });
       expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
       expect(res.body.data._entities).toHaveLength(n);
       const memos = res.body.data._entities.flatMap((c: Json) => c.creditMemos.edges);
       expect(memos.length).toBeGreaterThan(0);
-      return erp.stats();
-    };
-    await erp.simConfig({ latencyMs: 20 });
-    let ten: Awaited<ReturnType<typeof cost>>;
-    let hundred: Awaited<ReturnType<typeof cost>>;
-    try {
-      ten = await cost(10);
-      hundred = await cost(100);
-    } finally {
-      await erp.simConfig({ latencyMs: 0 });
-    }
+    });
     console.log(
       `credit memos ERP cost: 10 customers → ${ten.roundTrips} round trips (depth ${ten.sequentialDepth}) ${JSON.stringify(routes(ten))}; 100 → ${hundred.roundTrips} (depth ${hundred.sequentialDepth}) ${JSON.stringify(routes(hundred))}`,
     );

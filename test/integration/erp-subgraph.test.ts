@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../legacy/generator/open.js';
 import {
+  costFor10And100,
   type Json,
   type RunningStandIn,
   type RunningSubgraph,
@@ -124,24 +125,11 @@ describe('Customer entities', () => {
   });
 
   it('costs the ERP the same calls for 100 customers as for 10', async () => {
-    const cost = async (n: number) => {
-      await erp.resetStats();
+    const { ten, hundred } = await costFor10And100(erp, async (n) => {
       const res = await subgraph.gql(CUSTOMER_360, { representations: representations(customerIds(n)) });
       expect(res.body.errors).toBeUndefined();
       expect(res.body.data._entities).toHaveLength(n);
-      return erp.stats();
-    };
-    // Latency only makes parallel calls overlap so the stand-in can tell them apart from
-    // calls in sequence; nothing here measures time.
-    await erp.simConfig({ latencyMs: 20 });
-    let ten: Awaited<ReturnType<typeof cost>>;
-    let hundred: Awaited<ReturnType<typeof cost>>;
-    try {
-      ten = await cost(10);
-      hundred = await cost(100);
-    } finally {
-      await erp.simConfig({ latencyMs: 0 });
-    }
+    });
     // customers (+ financial details), one $batch of orders (+ lines), one $batch of invoices, items.
     expect(ten.roundTrips).toBe(4);
     expect(hundred.roundTrips).toBe(ten.roundTrips);
