@@ -74,6 +74,102 @@ export type AssetEdge = {
   node: Asset;
 };
 
+/**
+ * A marketing campaign in the CRM, with its members (contacts) and the opportunities it
+ * influenced; the reports contribute what it brought in.
+ */
+export type Campaign = {
+  __typename?: 'Campaign';
+  /** What the campaign cost (the company's currency). */
+  actualCost?: Maybe<Money>;
+  /** What the campaign was budgeted to cost (the company's currency). */
+  budgetedCost?: Maybe<Money>;
+  /** Last day (YYYY-MM-DD). */
+  endDate?: Maybe<Scalars['String']['output']>;
+  /** The revenue the CRM expects from it (entered in the CRM, not measured). */
+  expectedRevenue?: Maybe<Money>;
+  id: Scalars['ID']['output'];
+  /** Opportunities whose primary campaign source is this campaign, earliest close date first. */
+  influencedOpportunities: OpportunityConnection;
+  isActive: Scalars['Boolean']['output'];
+  /** The contacts the campaign reached, with their customers. */
+  members: CampaignMemberConnection;
+  name: Scalars['String']['output'];
+  owner?: Maybe<Employee>;
+  /** First day (YYYY-MM-DD). */
+  startDate?: Maybe<Scalars['String']['output']>;
+  /** Planned, In Progress, Completed or Aborted. */
+  status?: Maybe<Scalars['String']['output']>;
+  /** The CRM's campaign type (Webinar, Trade Show, Email, …). */
+  type?: Maybe<Scalars['String']['output']>;
+};
+
+
+/**
+ * A marketing campaign in the CRM, with its members (contacts) and the opportunities it
+ * influenced; the reports contribute what it brought in.
+ */
+export type CampaignInfluencedOpportunitiesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A marketing campaign in the CRM, with its members (contacts) and the opportunities it
+ * influenced; the reports contribute what it brought in.
+ */
+export type CampaignMembersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type CampaignConnection = {
+  __typename?: 'CampaignConnection';
+  edges: Array<CampaignEdge>;
+  pageInfo: PageInfo;
+};
+
+export type CampaignEdge = {
+  __typename?: 'CampaignEdge';
+  cursor: Scalars['String']['output'];
+  node: Campaign;
+};
+
+/** Which campaigns `campaigns` lists; every condition given must hold. */
+export type CampaignFilter = {
+  /** Only campaigns running on this day (YYYY-MM-DD): started on or before it, ended on or after it. */
+  activeOn?: InputMaybe<Scalars['String']['input']>;
+  /** Names containing this text (case-insensitive). */
+  search?: InputMaybe<Scalars['String']['input']>;
+  /** Statuses as the CRM holds them (Planned, In Progress, Completed, Aborted). */
+  statuses?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** A contact a campaign reached. */
+export type CampaignMember = {
+  __typename?: 'CampaignMember';
+  contact?: Maybe<Contact>;
+  /** The customer the contact belongs to. */
+  customer?: Maybe<Customer>;
+  hasResponded: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  /** The member's status in the campaign (Sent, Responded, …). */
+  status?: Maybe<Scalars['String']['output']>;
+};
+
+export type CampaignMemberConnection = {
+  __typename?: 'CampaignMemberConnection';
+  edges: Array<CampaignMemberEdge>;
+  pageInfo: PageInfo;
+};
+
+export type CampaignMemberEdge = {
+  __typename?: 'CampaignMemberEdge';
+  cursor: Scalars['String']['output'];
+  node: CampaignMember;
+};
+
 export type Contact = {
   __typename?: 'Contact';
   customer?: Maybe<Customer>;
@@ -210,9 +306,36 @@ export type Employee = {
   __typename?: 'Employee';
   crmUserId?: Maybe<Scalars['ID']['output']>;
   crmUsername?: Maybe<Scalars['String']['output']>;
+  /** The customers whose CRM account this person owns, ordered by name. */
+  customers?: Maybe<CustomerConnection>;
   department?: Maybe<Scalars['String']['output']>;
   email: Scalars['String']['output'];
   isActiveCrmUser?: Maybe<Scalars['Boolean']['output']>;
+  /** Open support cases this person owns in the CRM, newest first. */
+  openCases?: Maybe<SupportCaseConnection>;
+  /** Interactions (tasks and events) this person owns in the CRM, newest first. */
+  recentInteractions?: Maybe<InteractionConnection>;
+};
+
+
+/** A person: the ERP holds the HR record, the CRM the user who owns accounts and deals (linked by e-mail). */
+export type EmployeeCustomersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person: the ERP holds the HR record, the CRM the user who owns accounts and deals (linked by e-mail). */
+export type EmployeeOpenCasesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person: the ERP holds the HR record, the CRM the user who owns accounts and deals (linked by e-mail). */
+export type EmployeeRecentInteractionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A task (call, e-mail, to-do) or an event (meeting) logged in the CRM. */
@@ -241,6 +364,16 @@ export type InteractionEdge = {
   node: Interaction;
 };
 
+/** Which interactions `interactions` lists; every condition given must hold. Dates are YYYY-MM-DD, bounds inclusive. */
+export type InteractionFilter = {
+  /** By `occurredAt`: a task's due date, an event's start. */
+  from?: InputMaybe<Scalars['String']['input']>;
+  /** The e-mail of the interaction's owner (a CRM user). */
+  ownerEmail?: InputMaybe<Scalars['String']['input']>;
+  to?: InputMaybe<Scalars['String']['input']>;
+  types?: InputMaybe<Array<InteractionType>>;
+};
+
 export type InteractionType =
   /** A logged call (a task of subtype Call). */
   | 'CALL'
@@ -261,6 +394,8 @@ export type Money = {
 export type Opportunity = {
   __typename?: 'Opportunity';
   amount?: Maybe<Money>;
+  /** The campaign the opportunity came from (its primary campaign source). */
+  campaign?: Maybe<Campaign>;
   closeDate?: Maybe<Scalars['String']['output']>;
   customer?: Maybe<Customer>;
   id: Scalars['ID']['output'];
@@ -283,6 +418,20 @@ export type OpportunityEdge = {
   __typename?: 'OpportunityEdge';
   cursor: Scalars['String']['output'];
   node: Opportunity;
+};
+
+/** Which opportunities `opportunities` lists; every condition given must hold. Dates are YYYY-MM-DD, bounds inclusive. */
+export type OpportunityFilter = {
+  /** The campaign the opportunity came from (its primary campaign source). */
+  campaignId?: InputMaybe<Scalars['ID']['input']>;
+  closeDateFrom?: InputMaybe<Scalars['String']['input']>;
+  closeDateTo?: InputMaybe<Scalars['String']['input']>;
+  isClosed?: InputMaybe<Scalars['Boolean']['input']>;
+  isWon?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The e-mail of the opportunity's owner (a CRM user). */
+  ownerEmail?: InputMaybe<Scalars['String']['input']>;
+  /** Stage names as the CRM holds them (Prospecting, Qualification, …, Closed Won, Closed Lost). */
+  stages?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 export type PageInfo = {
@@ -317,6 +466,10 @@ export type Query = {
    * one the CRM holds no asset for is `inCrm: false` (the ERP may still know where it was shipped).
    */
   asset?: Maybe<Asset>;
+  /** A campaign by its Salesforce id. */
+  campaign?: Maybe<Campaign>;
+  /** Marketing campaigns, newest start first. One CRM query per page. */
+  campaigns: CampaignConnection;
   /** A contact by its Salesforce id. */
   contact?: Maybe<Contact>;
   /**
@@ -330,17 +483,45 @@ export type Query = {
    * `customerByNumber(number)`.
    */
   customers: CustomerConnection;
+  /**
+   * Interactions (tasks and events) with every customer, newest first, filtered in the CRM's own
+   * SOQL: one query per stream per page. A `sales:own` caller gets those of the customers they own.
+   */
+  interactions: InteractionConnection;
+  /**
+   * Opportunities of every customer, earliest close date first, filtered in the CRM's own SOQL.
+   * One CRM query per page, whatever the page size or the number of opportunities. A `sales:own`
+   * caller gets those of the customers they own.
+   */
+  opportunities: OpportunityConnection;
   /** A CRM opportunity by its Salesforce id. */
   opportunity?: Maybe<Opportunity>;
   /** A CRM quote by its Salesforce id. */
   quote?: Maybe<Quote>;
   /** A support case by its case number. */
   supportCase?: Maybe<SupportCase>;
+  /**
+   * Support cases of every customer, newest first, filtered in the CRM's own SOQL. One CRM query
+   * per page. A `sales:own` caller gets those of the customers they own.
+   */
+  supportCases: SupportCaseConnection;
 };
 
 
 export type QueryAssetArgs = {
   serialNumber: Scalars['String']['input'];
+};
+
+
+export type QueryCampaignArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryCampaignsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<CampaignFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -361,6 +542,20 @@ export type QueryCustomersArgs = {
 };
 
 
+export type QueryInteractionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<InteractionFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryOpportunitiesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<OpportunityFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryOpportunityArgs = {
   id: Scalars['ID']['input'];
 };
@@ -373,6 +568,13 @@ export type QueryQuoteArgs = {
 
 export type QuerySupportCaseArgs = {
   number: Scalars['String']['input'];
+};
+
+
+export type QuerySupportCasesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<SupportCaseFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type Quote = {
@@ -489,6 +691,19 @@ export type SupportCaseEdge = {
   __typename?: 'SupportCaseEdge';
   cursor: Scalars['String']['output'];
   node: SupportCase;
+};
+
+/** Which cases `supportCases` lists; every condition given must hold. Dates are YYYY-MM-DD, bounds inclusive. */
+export type SupportCaseFilter = {
+  isClosed?: InputMaybe<Scalars['Boolean']['input']>;
+  openedFrom?: InputMaybe<Scalars['String']['input']>;
+  openedTo?: InputMaybe<Scalars['String']['input']>;
+  /** The e-mail of the case's owner (a CRM user). */
+  ownerEmail?: InputMaybe<Scalars['String']['input']>;
+  /** Priorities as the CRM holds them (Low, Medium, High). */
+  priorities?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Statuses as the CRM holds them (New, Working, Escalated, Closed). */
+  statuses?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 /**
@@ -612,6 +827,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of federation types */
 export type FederationTypes = {
   Asset: Asset;
+  Campaign: Campaign;
   Contact: Contact;
   CreditMemo: CreditMemo;
   Customer: Customer;
@@ -630,6 +846,9 @@ export type FederationReferenceTypes = {
   Asset:
     ( { __typename: 'Asset' }
     & GraphQLRecursivePick<FederationTypes['Asset'], {"serialNumber":true}> );
+  Campaign:
+    ( { __typename: 'Campaign' }
+    & GraphQLRecursivePick<FederationTypes['Campaign'], {"id":true}> );
   Contact:
     ( { __typename: 'Contact' }
     & GraphQLRecursivePick<FederationTypes['Contact'], {"id":true}> );
@@ -683,13 +902,20 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   AssetConnection: ResolverTypeWrapper<Omit<AssetConnection, 'edges'> & { edges: Array<ResolversTypes['AssetEdge']> }>;
   AssetEdge: ResolverTypeWrapper<Omit<AssetEdge, 'node'> & { node: ResolversTypes['Asset'] }>;
+  Campaign: ResolverTypeWrapper<Omit<Campaign, 'influencedOpportunities' | 'members' | 'owner'> & { influencedOpportunities: ResolversTypes['OpportunityConnection'], members: ResolversTypes['CampaignMemberConnection'], owner?: Maybe<ResolversTypes['Employee']> }>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  CampaignConnection: ResolverTypeWrapper<Omit<CampaignConnection, 'edges'> & { edges: Array<ResolversTypes['CampaignEdge']> }>;
+  CampaignEdge: ResolverTypeWrapper<Omit<CampaignEdge, 'node'> & { node: ResolversTypes['Campaign'] }>;
+  CampaignFilter: CampaignFilter;
+  CampaignMember: ResolverTypeWrapper<Omit<CampaignMember, 'contact' | 'customer'> & { contact?: Maybe<ResolversTypes['Contact']>, customer?: Maybe<ResolversTypes['Customer']> }>;
+  CampaignMemberConnection: ResolverTypeWrapper<Omit<CampaignMemberConnection, 'edges'> & { edges: Array<ResolversTypes['CampaignMemberEdge']> }>;
+  CampaignMemberEdge: ResolverTypeWrapper<Omit<CampaignMemberEdge, 'node'> & { node: ResolversTypes['CampaignMember'] }>;
   Contact: ResolverTypeWrapper<ContactModelModel>;
   ContactConnection: ResolverTypeWrapper<Omit<ContactConnection, 'edges'> & { edges: Array<ResolversTypes['ContactEdge']> }>;
   ContactEdge: ResolverTypeWrapper<Omit<ContactEdge, 'node'> & { node: ResolversTypes['Contact'] }>;
   ContactRole: ContactRole;
   CreditMemo: ResolverTypeWrapper<CreditMemoModelModel>;
   Customer: ResolverTypeWrapper<CustomerModelModel>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   Discrepancy: ResolverTypeWrapper<Discrepancy>;
@@ -697,12 +923,14 @@ export type ResolversTypes = {
   Interaction: ResolverTypeWrapper<InteractionModelModel>;
   InteractionConnection: ResolverTypeWrapper<Omit<InteractionConnection, 'edges'> & { edges: Array<ResolversTypes['InteractionEdge']> }>;
   InteractionEdge: ResolverTypeWrapper<Omit<InteractionEdge, 'node'> & { node: ResolversTypes['Interaction'] }>;
+  InteractionFilter: InteractionFilter;
   InteractionType: InteractionType;
   Money: ResolverTypeWrapper<Money>;
   Opportunity: ResolverTypeWrapper<OpportunityModelModel>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   OpportunityConnection: ResolverTypeWrapper<Omit<OpportunityConnection, 'edges'> & { edges: Array<ResolversTypes['OpportunityEdge']> }>;
   OpportunityEdge: ResolverTypeWrapper<Omit<OpportunityEdge, 'node'> & { node: ResolversTypes['Opportunity'] }>;
+  OpportunityFilter: OpportunityFilter;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Product: ResolverTypeWrapper<ProductModelModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -718,6 +946,7 @@ export type ResolversTypes = {
   SupportCase: ResolverTypeWrapper<SupportCaseModelModel>;
   SupportCaseConnection: ResolverTypeWrapper<Omit<SupportCaseConnection, 'edges'> & { edges: Array<ResolversTypes['SupportCaseEdge']> }>;
   SupportCaseEdge: ResolverTypeWrapper<Omit<SupportCaseEdge, 'node'> & { node: ResolversTypes['SupportCase'] }>;
+  SupportCaseFilter: SupportCaseFilter;
   Warranty: ResolverTypeWrapper<WarrantyModelModel>;
   WarrantyIneligibility: WarrantyIneligibility;
 };
@@ -731,12 +960,19 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   AssetConnection: Omit<AssetConnection, 'edges'> & { edges: Array<ResolversParentTypes['AssetEdge']> };
   AssetEdge: Omit<AssetEdge, 'node'> & { node: ResolversParentTypes['Asset'] };
+  Campaign: Omit<Campaign, 'influencedOpportunities' | 'members' | 'owner'> & { influencedOpportunities: ResolversParentTypes['OpportunityConnection'], members: ResolversParentTypes['CampaignMemberConnection'], owner?: Maybe<ResolversParentTypes['Employee']> } | FederationReferenceTypes['Campaign'];
+  Int: Scalars['Int']['output'];
+  CampaignConnection: Omit<CampaignConnection, 'edges'> & { edges: Array<ResolversParentTypes['CampaignEdge']> };
+  CampaignEdge: Omit<CampaignEdge, 'node'> & { node: ResolversParentTypes['Campaign'] };
+  CampaignFilter: CampaignFilter;
+  CampaignMember: Omit<CampaignMember, 'contact' | 'customer'> & { contact?: Maybe<ResolversParentTypes['Contact']>, customer?: Maybe<ResolversParentTypes['Customer']> };
+  CampaignMemberConnection: Omit<CampaignMemberConnection, 'edges'> & { edges: Array<ResolversParentTypes['CampaignMemberEdge']> };
+  CampaignMemberEdge: Omit<CampaignMemberEdge, 'node'> & { node: ResolversParentTypes['CampaignMember'] };
   Contact: ContactModelModel;
   ContactConnection: Omit<ContactConnection, 'edges'> & { edges: Array<ResolversParentTypes['ContactEdge']> };
   ContactEdge: Omit<ContactEdge, 'node'> & { node: ResolversParentTypes['Contact'] };
   CreditMemo: CreditMemoModelModel;
   Customer: CustomerModelModel;
-  Int: Scalars['Int']['output'];
   CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   Discrepancy: Discrepancy;
@@ -744,11 +980,13 @@ export type ResolversParentTypes = {
   Interaction: InteractionModelModel;
   InteractionConnection: Omit<InteractionConnection, 'edges'> & { edges: Array<ResolversParentTypes['InteractionEdge']> };
   InteractionEdge: Omit<InteractionEdge, 'node'> & { node: ResolversParentTypes['Interaction'] };
+  InteractionFilter: InteractionFilter;
   Money: Money;
   Opportunity: OpportunityModelModel;
   Float: Scalars['Float']['output'];
   OpportunityConnection: Omit<OpportunityConnection, 'edges'> & { edges: Array<ResolversParentTypes['OpportunityEdge']> };
   OpportunityEdge: Omit<OpportunityEdge, 'node'> & { node: ResolversParentTypes['Opportunity'] };
+  OpportunityFilter: OpportunityFilter;
   PageInfo: PageInfo;
   Product: ProductModelModel;
   Query: Record<PropertyKey, never>;
@@ -762,6 +1000,7 @@ export type ResolversParentTypes = {
   SupportCase: SupportCaseModelModel;
   SupportCaseConnection: Omit<SupportCaseConnection, 'edges'> & { edges: Array<ResolversParentTypes['SupportCaseEdge']> };
   SupportCaseEdge: Omit<SupportCaseEdge, 'node'> & { node: ResolversParentTypes['SupportCase'] };
+  SupportCaseFilter: SupportCaseFilter;
   Warranty: WarrantyModelModel;
 };
 
@@ -798,6 +1037,51 @@ export type AssetConnectionResolvers<ContextType = CrmContext, ParentType extend
 export type AssetEdgeResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['AssetEdge'] = ResolversParentTypes['AssetEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Asset'], ParentType, ContextType>;
+};
+
+export type CampaignResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign'], FederationReferenceType extends FederationReferenceTypes['Campaign'] = FederationReferenceTypes['Campaign']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Campaign']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  actualCost?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  budgetedCost?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  endDate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expectedRevenue?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  influencedOpportunities?: Resolver<ResolversTypes['OpportunityConnection'], ParentType, ContextType, RequireFields<CampaignInfluencedOpportunitiesArgs, 'first'>>;
+  isActive?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  members?: Resolver<ResolversTypes['CampaignMemberConnection'], ParentType, ContextType, RequireFields<CampaignMembersArgs, 'first'>>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  owner?: Resolver<Maybe<ResolversTypes['Employee']>, ParentType, ContextType>;
+  startDate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  type?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type CampaignConnectionResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['CampaignConnection'] = ResolversParentTypes['CampaignConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['CampaignEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type CampaignEdgeResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['CampaignEdge'] = ResolversParentTypes['CampaignEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType>;
+};
+
+export type CampaignMemberResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['CampaignMember'] = ResolversParentTypes['CampaignMember']> = {
+  contact?: Resolver<Maybe<ResolversTypes['Contact']>, ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  hasResponded?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type CampaignMemberConnectionResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['CampaignMemberConnection'] = ResolversParentTypes['CampaignMemberConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['CampaignMemberEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type CampaignMemberEdgeResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['CampaignMemberEdge'] = ResolversParentTypes['CampaignMemberEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['CampaignMember'], ParentType, ContextType>;
 };
 
 export type ContactResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Contact'] = ResolversParentTypes['Contact'], FederationReferenceType extends FederationReferenceTypes['Contact'] = FederationReferenceTypes['Contact']> = {
@@ -872,9 +1156,12 @@ export type EmployeeResolvers<ContextType = CrmContext, ParentType extends Resol
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Employee']> | FederationReferenceType, FederationReferenceType, ContextType>;
   crmUserId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   crmUsername?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  customers?: Resolver<Maybe<ResolversTypes['CustomerConnection']>, ParentType, ContextType, RequireFields<EmployeeCustomersArgs, 'first'>>;
   department?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   isActiveCrmUser?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  openCases?: Resolver<Maybe<ResolversTypes['SupportCaseConnection']>, ParentType, ContextType, RequireFields<EmployeeOpenCasesArgs, 'first'>>;
+  recentInteractions?: Resolver<Maybe<ResolversTypes['InteractionConnection']>, ParentType, ContextType, RequireFields<EmployeeRecentInteractionsArgs, 'first'>>;
 };
 
 export type InteractionResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Interaction'] = ResolversParentTypes['Interaction'], FederationReferenceType extends FederationReferenceTypes['Interaction'] = FederationReferenceTypes['Interaction']> = {
@@ -907,6 +1194,7 @@ export type MoneyResolvers<ContextType = CrmContext, ParentType extends Resolver
 export type OpportunityResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Opportunity'] = ResolversParentTypes['Opportunity'], FederationReferenceType extends FederationReferenceTypes['Opportunity'] = FederationReferenceTypes['Opportunity']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Opportunity']> | FederationReferenceType, FederationReferenceType, ContextType>;
   amount?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType>;
   closeDate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -946,12 +1234,17 @@ export type ProductResolvers<ContextType = CrmContext, ParentType extends Resolv
 
 export type QueryResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   asset?: Resolver<Maybe<ResolversTypes['Asset']>, ParentType, ContextType, RequireFields<QueryAssetArgs, 'serialNumber'>>;
+  campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignArgs, 'id'>>;
+  campaigns?: Resolver<ResolversTypes['CampaignConnection'], ParentType, ContextType, RequireFields<QueryCampaignsArgs, 'first'>>;
   contact?: Resolver<Maybe<ResolversTypes['Contact']>, ParentType, ContextType, RequireFields<QueryContactArgs, 'id'>>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
+  interactions?: Resolver<ResolversTypes['InteractionConnection'], ParentType, ContextType, RequireFields<QueryInteractionsArgs, 'first'>>;
+  opportunities?: Resolver<ResolversTypes['OpportunityConnection'], ParentType, ContextType, RequireFields<QueryOpportunitiesArgs, 'first'>>;
   opportunity?: Resolver<Maybe<ResolversTypes['Opportunity']>, ParentType, ContextType, RequireFields<QueryOpportunityArgs, 'id'>>;
   quote?: Resolver<Maybe<ResolversTypes['Quote']>, ParentType, ContextType, RequireFields<QueryQuoteArgs, 'id'>>;
   supportCase?: Resolver<Maybe<ResolversTypes['SupportCase']>, ParentType, ContextType, RequireFields<QuerySupportCaseArgs, 'number'>>;
+  supportCases?: Resolver<ResolversTypes['SupportCaseConnection'], ParentType, ContextType, RequireFields<QuerySupportCasesArgs, 'first'>>;
 };
 
 export type QuoteResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Quote'] = ResolversParentTypes['Quote'], FederationReferenceType extends FederationReferenceTypes['Quote'] = FederationReferenceTypes['Quote']> = {
@@ -1062,6 +1355,12 @@ export type Resolvers<ContextType = CrmContext> = {
   Asset?: AssetResolvers<ContextType>;
   AssetConnection?: AssetConnectionResolvers<ContextType>;
   AssetEdge?: AssetEdgeResolvers<ContextType>;
+  Campaign?: CampaignResolvers<ContextType>;
+  CampaignConnection?: CampaignConnectionResolvers<ContextType>;
+  CampaignEdge?: CampaignEdgeResolvers<ContextType>;
+  CampaignMember?: CampaignMemberResolvers<ContextType>;
+  CampaignMemberConnection?: CampaignMemberConnectionResolvers<ContextType>;
+  CampaignMemberEdge?: CampaignMemberEdgeResolvers<ContextType>;
   Contact?: ContactResolvers<ContextType>;
   ContactConnection?: ContactConnectionResolvers<ContextType>;
   ContactEdge?: ContactEdgeResolvers<ContextType>;

@@ -238,6 +238,21 @@ export type InvoiceEdge = {
   node: Invoice;
 };
 
+/** Which invoices `invoices` lists; every condition given must hold. Dates are YYYY-MM-DD, bounds inclusive. */
+export type InvoiceFilter = {
+  customerNumber?: InputMaybe<Scalars['String']['input']>;
+  dueDateFrom?: InputMaybe<Scalars['String']['input']>;
+  dueDateTo?: InputMaybe<Scalars['String']['input']>;
+  invoiceDateFrom?: InputMaybe<Scalars['String']['input']>;
+  invoiceDateTo?: InputMaybe<Scalars['String']['input']>;
+  /** Only invoices with an amount remaining. */
+  onlyOpen?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only invoices with an amount remaining after their due date (as of today, UTC). */
+  onlyOverdue?: InputMaybe<Scalars['Boolean']['input']>;
+  salespersonCode?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<Array<InvoiceStatus>>;
+};
+
 export type InvoiceLine = {
   __typename?: 'InvoiceLine';
   amount: Money;
@@ -293,6 +308,13 @@ export type PaymentEdge = {
   __typename?: 'PaymentEdge';
   cursor: Scalars['String']['output'];
   node: Payment;
+};
+
+/** Which payments `payments` lists. Dates are YYYY-MM-DD, bounds inclusive. */
+export type PaymentFilter = {
+  customerNumber?: InputMaybe<Scalars['String']['input']>;
+  postingDateFrom?: InputMaybe<Scalars['String']['input']>;
+  postingDateTo?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Product = {
@@ -369,12 +391,25 @@ export type Query = {
   customerByNumber?: Maybe<Customer>;
   /** A posted sales invoice by its number. */
   invoice?: Maybe<Invoice>;
+  /**
+   * Posted invoices of every customer, earliest due date first (the most overdue first), filtered
+   * in the ERP's own query. One ERP request per page.
+   */
+  invoices: InvoiceConnection;
+  /** Customer payments of every customer, newest posting date first. One ERP request per page. */
+  payments: PaymentConnection;
   /** A product by its SKU (the ERP item number). */
   product?: Maybe<Product>;
   /** Products ordered by SKU; `search` matches names containing it (case-insensitive). */
   products: ProductConnection;
   /** An ERP sales order by its number (e.g. S-ORD101001). */
   salesOrder?: Maybe<SalesOrder>;
+  /**
+   * Sales orders of every customer, newest order date first, filtered in the ERP's own query.
+   * One ERP request per page, whatever the page size or the number of orders (Relay cursors wrap
+   * Business Central's nextLink).
+   */
+  salesOrders: SalesOrderConnection;
   /** A posted shipment by its number. */
   shipment?: Maybe<Shipment>;
 };
@@ -395,6 +430,20 @@ export type QueryInvoiceArgs = {
 };
 
 
+export type QueryInvoicesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<InvoiceFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryPaymentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<PaymentFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryProductArgs = {
   sku: Scalars['String']['input'];
 };
@@ -409,6 +458,13 @@ export type QueryProductsArgs = {
 
 export type QuerySalesOrderArgs = {
   number: Scalars['String']['input'];
+};
+
+
+export type QuerySalesOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<SalesOrderFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -450,6 +506,19 @@ export type SalesOrderEdge = {
   __typename?: 'SalesOrderEdge';
   cursor: Scalars['String']['output'];
   node: SalesOrder;
+};
+
+/** Which sales orders `salesOrders` lists; every condition given must hold. Dates are YYYY-MM-DD, bounds inclusive. */
+export type SalesOrderFilter = {
+  /** The ERP customer number (e.g. C00010). */
+  customerNumber?: InputMaybe<Scalars['String']['input']>;
+  orderDateFrom?: InputMaybe<Scalars['String']['input']>;
+  orderDateTo?: InputMaybe<Scalars['String']['input']>;
+  requestedDeliveryFrom?: InputMaybe<Scalars['String']['input']>;
+  requestedDeliveryTo?: InputMaybe<Scalars['String']['input']>;
+  /** The ERP salesperson code on the order: the employee number of the person selling. */
+  salespersonCode?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<Array<SalesOrderStatus>>;
 };
 
 export type SalesOrderLine = {
@@ -689,6 +758,7 @@ export type ResolversTypes = {
   Invoice: ResolverTypeWrapper<InvoiceModelModel>;
   InvoiceConnection: ResolverTypeWrapper<Omit<InvoiceConnection, 'edges'> & { edges: Array<ResolversTypes['InvoiceEdge']> }>;
   InvoiceEdge: ResolverTypeWrapper<Omit<InvoiceEdge, 'node'> & { node: ResolversTypes['Invoice'] }>;
+  InvoiceFilter: InvoiceFilter;
   InvoiceLine: ResolverTypeWrapper<InvoiceLineModelModel>;
   InvoiceStatus: InvoiceStatus;
   Money: ResolverTypeWrapper<Money>;
@@ -696,6 +766,7 @@ export type ResolversTypes = {
   Payment: ResolverTypeWrapper<PaymentModelModel>;
   PaymentConnection: ResolverTypeWrapper<Omit<PaymentConnection, 'edges'> & { edges: Array<ResolversTypes['PaymentEdge']> }>;
   PaymentEdge: ResolverTypeWrapper<Omit<PaymentEdge, 'node'> & { node: ResolversTypes['Payment'] }>;
+  PaymentFilter: PaymentFilter;
   Product: ResolverTypeWrapper<ProductModelModel>;
   ProductConnection: ResolverTypeWrapper<Omit<ProductConnection, 'edges'> & { edges: Array<ResolversTypes['ProductEdge']> }>;
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
@@ -707,6 +778,7 @@ export type ResolversTypes = {
   SalesOrder: ResolverTypeWrapper<SalesOrderModelModel>;
   SalesOrderConnection: ResolverTypeWrapper<Omit<SalesOrderConnection, 'edges'> & { edges: Array<ResolversTypes['SalesOrderEdge']> }>;
   SalesOrderEdge: ResolverTypeWrapper<Omit<SalesOrderEdge, 'node'> & { node: ResolversTypes['SalesOrder'] }>;
+  SalesOrderFilter: SalesOrderFilter;
   SalesOrderLine: ResolverTypeWrapper<SalesOrderLineModelModel>;
   SalesOrderStatus: SalesOrderStatus;
   Shipment: ResolverTypeWrapper<ShipmentModelModel>;
@@ -738,12 +810,14 @@ export type ResolversParentTypes = {
   Invoice: InvoiceModelModel;
   InvoiceConnection: Omit<InvoiceConnection, 'edges'> & { edges: Array<ResolversParentTypes['InvoiceEdge']> };
   InvoiceEdge: Omit<InvoiceEdge, 'node'> & { node: ResolversParentTypes['Invoice'] };
+  InvoiceFilter: InvoiceFilter;
   InvoiceLine: InvoiceLineModelModel;
   Money: Money;
   PageInfo: PageInfo;
   Payment: PaymentModelModel;
   PaymentConnection: Omit<PaymentConnection, 'edges'> & { edges: Array<ResolversParentTypes['PaymentEdge']> };
   PaymentEdge: Omit<PaymentEdge, 'node'> & { node: ResolversParentTypes['Payment'] };
+  PaymentFilter: PaymentFilter;
   Product: ProductModelModel;
   ProductConnection: Omit<ProductConnection, 'edges'> & { edges: Array<ResolversParentTypes['ProductEdge']> };
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
@@ -754,6 +828,7 @@ export type ResolversParentTypes = {
   SalesOrder: SalesOrderModelModel;
   SalesOrderConnection: Omit<SalesOrderConnection, 'edges'> & { edges: Array<ResolversParentTypes['SalesOrderEdge']> };
   SalesOrderEdge: Omit<SalesOrderEdge, 'node'> & { node: ResolversParentTypes['SalesOrder'] };
+  SalesOrderFilter: SalesOrderFilter;
   SalesOrderLine: SalesOrderLineModelModel;
   Shipment: ShipmentModelModel;
   ShipmentConnection: Omit<ShipmentConnection, 'edges'> & { edges: Array<ResolversParentTypes['ShipmentEdge']> };
@@ -989,9 +1064,12 @@ export type QueryResolvers<ContextType = ErpContext, ParentType extends Resolver
   creditMemo?: Resolver<Maybe<ResolversTypes['CreditMemo']>, ParentType, ContextType, RequireFields<QueryCreditMemoArgs, 'number'>>;
   customerByNumber?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerByNumberArgs, 'number'>>;
   invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType, RequireFields<QueryInvoiceArgs, 'number'>>;
+  invoices?: Resolver<ResolversTypes['InvoiceConnection'], ParentType, ContextType, RequireFields<QueryInvoicesArgs, 'first'>>;
+  payments?: Resolver<ResolversTypes['PaymentConnection'], ParentType, ContextType, RequireFields<QueryPaymentsArgs, 'first'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'sku'>>;
   products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<QueryProductsArgs, 'first'>>;
   salesOrder?: Resolver<Maybe<ResolversTypes['SalesOrder']>, ParentType, ContextType, RequireFields<QuerySalesOrderArgs, 'number'>>;
+  salesOrders?: Resolver<ResolversTypes['SalesOrderConnection'], ParentType, ContextType, RequireFields<QuerySalesOrdersArgs, 'first'>>;
   shipment?: Resolver<Maybe<ResolversTypes['Shipment']>, ParentType, ContextType, RequireFields<QueryShipmentArgs, 'number'>>;
 };
 
