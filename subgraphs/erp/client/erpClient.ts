@@ -39,15 +39,29 @@ export type StandardSet =
   | 'customerPayments'
   | 'employees'
   | 'salesCreditMemos'
-  | 'salesCreditMemoLines';
+  | 'salesCreditMemoLines'
+  | 'agedAccountsReceivables'
+  | 'customerSales';
 /** Entity sets of the customer's own API (publisher contoso, group customerGraph). */
-export type CustomSet = 'bomComponents' | 'warrantyLedgerEntries' | 'itemLedgerEntries';
+export type CustomSet =
+  | 'bomComponents'
+  | 'warrantyLedgerEntries'
+  | 'itemLedgerEntries'
+  // Its aggregating API queries (reporting.ts).
+  | 'salesDocumentTotals'
+  | 'salesLineTotals'
+  | 'openInvoiceTotals'
+  | 'salesBacklogTotals';
 export type EntitySet = StandardSet | CustomSet;
 
 const CUSTOM_SETS: ReadonlySet<string> = new Set<CustomSet>([
   'bomComponents',
   'warrantyLedgerEntries',
   'itemLedgerEntries',
+  'salesDocumentTotals',
+  'salesLineTotals',
+  'openInvoiceTotals',
+  'salesBacklogTotals',
 ]);
 
 /** Encoded `$filter` bound per GET, so a URL stays well under the ~8k request-line limits. */

@@ -1,4 +1,5 @@
 import type { EntitySet } from './erpClient.js';
+import { REPORTING_SELECT } from './reportingFields.js';
 import type {
   BcBomComponent,
   BcCustomer,
@@ -210,6 +211,7 @@ export const SELECT: Readonly<Record<EntitySet, readonly string[]>> = {
     'description',
     'amount',
   ),
+  ...REPORTING_SELECT,
 };
 
 const FINANCIAL_DETAIL = fieldsOf<BcCustomerFinancialDetail>()(
