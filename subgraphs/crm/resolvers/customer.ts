@@ -1,3 +1,4 @@
+import { ADDRESS_PARTS, sameText } from '../../../lib/customerComparison.js';
 import { appError } from '../../../lib/errors.js';
 import type { CustomerResolvers, Discrepancy } from '../__generated__/resolvers-types.js';
 import { classifyCustomerId, customerIdOfAccount } from '../client/ids.js';
@@ -61,17 +62,12 @@ function ofAccount<N, P>(list: CrmList<N, P>, customer: CustomerModel): ParentLi
   return { list, parentId: customer.accountId };
 }
 
-const normalise = (value: string | null | undefined) =>
-  (value ?? '').trim().replace(/\s+/g, ' ').toLowerCase();
-
-const ADDRESS_PARTS = ['street', 'city', 'state', 'postalCode', 'country'] as const;
-
-/** Where the CRM account and the ERP customer disagree (trimmed, case-insensitive), with both values. */
+/** Where the CRM account and the ERP customer disagree (lib/customerComparison.ts's rule), with both values. */
 function discrepanciesOf(customer: CustomerModel, account: CrmAccount | null): Discrepancy[] {
   if (!account?.erpCustomerId) return [];
   const found: Discrepancy[] = [];
   const differ = (field: string, crm: string | null | undefined, erp: string | null | undefined) => {
-    if (normalise(crm) !== normalise(erp)) {
+    if (!sameText(crm, erp)) {
       found.push({
         field,
         values: [
