@@ -288,16 +288,19 @@ export class ErpClient {
    * at most 100 parts, sent in parallel, each part carrying its own `Prefer: odata.maxpagesize`.
    * A part that fails fails only its own entry; parts BC answered 429 or 5xx are sent again
    * (up to the configured retries, with backoff), since reads are safe to repeat.
+   * `mixed`: parts of different entity sets share envelopes (a report's few aggregating queries
+   * in one round trip) instead of one envelope per set.
    */
   async getPages<T>(
     requests: readonly PageRequest[],
     label: string,
     requestId?: string,
+    options: { mixed?: boolean } = {},
   ): Promise<(Page<T> | LegacyError)[]> {
     const results: (Page<T> | LegacyError)[] = new Array(requests.length);
     let pending = requests.map((_, index) => index);
     for (let attempt = 0; ; attempt += 1) {
-      await this.sendGrouped(requests, pending, results, label, requestId);
+      await this.sendGrouped(requests, pending, results, label, requestId, options.mixed === true);
       pending = pending.filter((index) => {
         const result = results[index];
         return result instanceof LegacyError && result.detail.retryablePart === true;
@@ -318,10 +321,11 @@ export class ErpClient {
     results: (Page<T> | LegacyError)[],
     label: string,
     requestId?: string,
+    mixed = false,
   ): Promise<void> {
     const bySet = new Map<string, number[]>();
     for (const index of indexes) {
-      const set = new URL(requests[index]!.link, 'http://link.invalid').pathname;
+      const set = mixed ? '' : new URL(requests[index]!.link, 'http://link.invalid').pathname;
       const group = bySet.get(set);
       if (group) group.push(index);
       else bySet.set(set, [index]);
