@@ -2,6 +2,7 @@ import type { EntitySetDef } from './entities.js';
 import { badRequest } from './errors.js';
 import { type ErpRequest, type ErpResponse, json, queryMap } from './protocol.js';
 import {
+  type CollectionResult,
   parseReadOptions,
   type QueryEngine,
   type ReadOptions,
@@ -31,7 +32,7 @@ export function singleOptions(req: ErpRequest, target: ReadTarget): ReadOptions 
   return parseReadOptions(map, target);
 }
 
-function nextLink(req: ErpRequest, skiptoken: string): string {
+export function nextLink(req: ErpRequest, skiptoken: string): string {
   const params = new URLSearchParams(req.search);
   params.delete('$skiptoken');
   params.set('$skiptoken', skiptoken);
@@ -39,7 +40,7 @@ function nextLink(req: ErpRequest, skiptoken: string): string {
   return `${req.origin}${req.pathname}?${query}`;
 }
 
-function maxPageSizePreference(prefer: string | undefined): number | undefined {
+export function maxPageSizePreference(prefer: string | undefined): number | undefined {
   if (!prefer) return undefined;
   for (const part of prefer.split(',')) {
     const m = /^\s*odata\.maxpagesize\s*=\s*(\S+)\s*$/i.exec(part);
@@ -70,9 +71,16 @@ export class Answers {
     context: string,
     readOptions: ReadOptions,
   ): ErpResponse {
+    return this.page(req, context, (pageSize) =>
+      this.engine.readCollection(target, readOptions, scope, pageSize),
+    );
+  }
+
+  /** One page of any collection; `read` gets the page size the server and `Prefer` allow. */
+  page(req: ErpRequest, context: string, read: (pageSize: number) => CollectionResult): ErpResponse {
     const preferred = maxPageSizePreference(req.headers.prefer);
     const pageSize = Math.min(preferred ?? this.maxPageSize, this.maxPageSize);
-    const result = this.engine.readCollection(target, readOptions, scope, pageSize);
+    const result = read(pageSize);
     const body: Record<string, unknown> = { '@odata.context': context };
     if (result.count !== undefined) body['@odata.count'] = result.count;
     body.value = result.entities;

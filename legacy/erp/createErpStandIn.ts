@@ -26,6 +26,7 @@ import {
   type Route,
 } from './protocol.js';
 import { QueryEngine } from './query.js';
+import { REPORTING_INDEXES_SQL, Reporting, reportSet } from './reporting.js';
 import { Store } from './store.js';
 import { Writer } from './writes.js';
 
@@ -108,14 +109,22 @@ export function createErpStandIn(options: ErpStandInOptions): ErpStandIn {
     throw new Error('maxPageSize must be a positive integer');
   const companyId = options.companyId.toLowerCase();
   // A data file generated before an index joined the model gets it now (idempotent).
-  if (!options.db.readonly) options.db.exec(createIndexesSql(ERP_TABLES));
+  if (!options.db.readonly) {
+    options.db.exec(createIndexesSql(ERP_TABLES));
+    options.db.exec(REPORTING_INDEXES_SQL);
+  }
   const store = new Store(options.db);
   const engine = new QueryEngine(store);
+  const reporting = new Reporting(store);
+  // customers({id})/agedAccountsReceivable and its $expand read the live computation too.
+  const aged = reportSet('v2.0', 'agedAccountsReceivables')!;
+  engine.computed.set(aged.table.name, (_column, keys) => reporting.rowsByKey(aged, keys));
   const entitySets = new EntitySetRoutes(
     companyId,
     engine,
     new Writer(store),
     new Answers(engine, maxPageSize),
+    reporting,
   );
   const companies = new Companies(companyId, options.companyName ?? 'CRONUS USA, Inc.', maxPageSize);
   const sim = new Simulator(renderFault, options.sim);

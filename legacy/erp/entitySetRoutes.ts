@@ -2,8 +2,17 @@ import type { ErpTableName } from '../generator/model.js';
 import { type Answers, contextUrl, singleOptions } from './answers.js';
 import { type ApiRoute, ENTITY_SETS, type EntitySetDef, entitySet, type NavigationDef } from './entities.js';
 import { dialog, methodNotAllowed, notFound, segmentNotFound } from './errors.js';
-import { type ErpRequest, noContent, parseKey, queryMap, type Route, type Segment } from './protocol.js';
+import {
+  type ErpRequest,
+  json,
+  noContent,
+  parseKey,
+  queryMap,
+  type Route,
+  type Segment,
+} from './protocol.js';
 import { filterNamesDocument, parseReadOptions, type QueryEngine } from './query.js';
+import { type Reporting, type ReportSetDef, reportSet } from './reporting.js';
 import type { Row } from './store.js';
 import { type Body, parseBody, type Writer } from './writes.js';
 
@@ -26,12 +35,15 @@ export class EntitySetRoutes {
     private readonly engine: QueryEngine,
     private readonly writer: Writer,
     private readonly answers: Answers,
+    private readonly reporting: Reporting,
   ) {}
 
   /** Maps the segments after `companies({id})` to their route; throws BC's 404/405 otherwise. */
   resolve(method: string, api: ApiRoute, apiPrefix: string, segments: Segment[]): Route {
     const [first, second, third, ...rest] = segments;
     if (!first || rest.length > 0) throw segmentNotFound(rest[0]?.raw ?? '');
+    const report = reportSet(api, first.name);
+    if (report) return this.reportRoute(method, report, apiPrefix, first, second);
     const def = entitySet(api, first.name);
     if (!def) throw segmentNotFound(first.raw);
     const path: SetPath = { def, apiPrefix, fragment: `companies(${this.companyId})/${def.name}` };
@@ -47,6 +59,49 @@ export class EntitySetRoutes {
     if (!Object.hasOwn(def.navigation, second.name)) throw segmentNotFound(second.raw);
     if (third) throw segmentNotFound(third.raw);
     return this.navigationRoute(method, path, key, def.navigation[second.name]!, second);
+  }
+
+  /**
+   * A reporting set: read-only, as BC's API pages for reports and its API queries are. A page
+   * with a key (agedAccountsReceivables) also answers one customer's row by key.
+   */
+  private reportRoute(
+    method: string,
+    def: ReportSetDef,
+    apiPrefix: string,
+    first: Segment,
+    second: Segment | undefined,
+  ): Route {
+    if (second) throw segmentNotFound(second.raw);
+    const fragment = `companies(${this.companyId})/${def.name}`;
+    if (first.key === undefined) {
+      if (method !== 'GET') throw methodNotAllowed(method, def.name);
+      return {
+        pattern: `${method} /${def.name}`,
+        handle: (req) => {
+          const opts = parseReadOptions(queryMap(req.search), def);
+          return this.answers.page(req, contextUrl(req, apiPrefix, fragment), (pageSize) =>
+            this.reporting.read(def, opts, pageSize),
+          );
+        },
+      };
+    }
+    // An API query's rows have no key to address one by.
+    if (!def.key) throw segmentNotFound(first.raw);
+    const key = parseKey(first);
+    if (method !== 'GET') throw methodNotAllowed(method, def.name);
+    return {
+      pattern: `${method} /${def.name}({id})`,
+      handle: (req) => {
+        const opts = singleOptions(req, def);
+        const [row] = this.reporting.rowsByKey(def, [key]);
+        if (!row) throw notFound(`The ${def.typeName} with id '${key}' does not exist.`);
+        return json(200, {
+          '@odata.context': contextUrl(req, apiPrefix, `${fragment}/$entity`),
+          ...this.reporting.entity(def, row, opts.select),
+        });
+      },
+    };
   }
 
   /** `<set>` */

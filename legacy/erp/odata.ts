@@ -425,7 +425,7 @@ function compare(a: string | number, b: string | number, op: ComparisonOp): bool
 
 const SQL_OP: Record<ComparisonOp, string> = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' };
 
-function fieldsOf(expr: FilterExpr, out: Set<string>): Set<string> {
+export function fieldsOf(expr: FilterExpr, out: Set<string> = new Set()): Set<string> {
   if (expr.kind === 'and' || expr.kind === 'or') {
     fieldsOf(expr.left, out);
     fieldsOf(expr.right, out);
@@ -446,13 +446,23 @@ function escapeGlob(s: string): string {
   return s.replace(/[*?[]/g, (c) => `[${c}]`);
 }
 
-export function compileFilter(expr: FilterExpr, target: QueryTarget, params: unknown[], alias = ''): string {
+/**
+ * `alias` prefixes each column (`"o".`), or maps a field to the SQL expression that computes it
+ * (the reporting sets, whose fields are expressions over joined tables; those are compared as
+ * computed, a NULL matching only `eq null`).
+ */
+export function compileFilter(
+  expr: FilterExpr,
+  target: QueryTarget,
+  params: unknown[],
+  alias: string | ((field: string) => string) = '',
+): string {
   const column = (field: string): ColumnKind => {
     const kind = target.table.columns[field];
     if (kind === undefined) throw unknownProperty(field, target.typeName);
     return kind;
   };
-  const ref = (field: string) => `${alias}${quoteIdent(field)}`;
+  const ref = typeof alias === 'function' ? alias : (field: string) => `${alias}${quoteIdent(field)}`;
 
   const walk = (e: FilterExpr): string => {
     switch (e.kind) {
@@ -515,6 +525,9 @@ export function compileFilter(expr: FilterExpr, target: QueryTarget, params: unk
         params.push(value);
         const sql = `${ref(e.field)} ${SQL_OP[e.op]} ?`;
         // A stored NULL is shown as the kind's empty value, so it matches whenever that value does.
+        // An expression (the reporting sets) is compared as it is, so a date range stays a range
+        // on the date's index.
+        if (typeof alias === 'function') return sql;
         return compare(emptyBound, value, e.op) ? `(${ref(e.field)} IS NULL OR ${sql})` : sql;
       }
     }

@@ -115,7 +115,7 @@ export interface Scope {
   value: unknown;
 }
 
-interface SkipToken {
+export interface SkipToken {
   /** Entities delivered by earlier pages (counts against $top). */
   n: number;
   /** Last key of the previous page (keyset paging, when ordered by key). */
@@ -124,11 +124,11 @@ interface SkipToken {
   o?: number;
 }
 
-function encodeToken(token: SkipToken): string {
+export function encodeToken(token: SkipToken): string {
   return Buffer.from(JSON.stringify(token)).toString('base64url');
 }
 
-function decodeToken(text: string): SkipToken {
+export function decodeToken(text: string): SkipToken {
   try {
     const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
     if (typeof value === 'object' && value !== null) {
@@ -152,6 +152,12 @@ export interface CollectionResult {
 }
 
 export class QueryEngine {
+  /**
+   * Sets computed when read (the reporting pages reached through a navigation property), by
+   * table name: the rows whose `column` is one of `values`.
+   */
+  readonly computed = new Map<string, (column: string, values: readonly unknown[]) => Row[]>();
+
   constructor(readonly store: Store) {}
 
   private whereClause(
@@ -247,6 +253,8 @@ export class QueryEngine {
   }
 
   readRowsBy(target: QueryTarget, column: string, value: unknown): Row[] {
+    const computed = this.computed.get(target.table.name);
+    if (computed) return computed(column, [value]);
     return this.store.all(
       `SELECT * FROM ${quoteIdent(target.table.name)} WHERE ${quoteIdent(column)} = ? ORDER BY ${quoteIdent(target.table.key)}`,
       [value],
@@ -288,13 +296,16 @@ export class QueryEngine {
     ].join(', ');
     // Chunked so an IN list stays far below SQLite's bound-parameter limit.
     const CHUNK = 500;
+    const computed = this.computed.get(table.name);
     for (let i = 0; i < values.length; i += CHUNK) {
       const chunk = values.slice(i, i + CHUNK);
       const params: unknown[] = [...chunk];
       let sql = `SELECT * FROM ${quoteIdent(table.name)} WHERE ${quoteIdent(item.nav.to)} IN (${chunk.map(() => '?').join(', ')})`;
       if (item.options.filter) sql += ` AND ${compileFilter(item.options.filter, item.target, params)}`;
       sql += ` ORDER BY ${orderSql}`;
-      for (const row of this.store.all(sql, params)) {
+      // A computed set is reached by single-valued navigation only, which takes no $filter.
+      const rows = computed ? computed(item.nav.to, chunk) : this.store.all(sql, params);
+      for (const row of rows) {
         const k = row[item.nav.to];
         let list = grouped.get(k);
         if (!list) {

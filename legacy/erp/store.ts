@@ -52,7 +52,7 @@ export function round2(value: number): number {
   return Math.round((value + Number.EPSILON) * 100) / 100;
 }
 
-function jsonValue(kind: ColumnKind, value: unknown): unknown {
+export function jsonValue(kind: ColumnKind, value: unknown): unknown {
   if (value === null || value === undefined) return EMPTY_VALUE[kind];
   switch (kind) {
     case 'boolean':
