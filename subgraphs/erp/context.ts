@@ -16,6 +16,8 @@ export interface ErpContext {
   erp: ErpReads;
   /** Fresh per request: a loader's cache must never outlive the request. */
   loaders: ErpLoaders;
+  /** The clock "overdue" is judged by (today, UTC). */
+  now: () => Date;
 }
 
 export function createContextFactory(options: {
@@ -23,13 +25,16 @@ export function createContextFactory(options: {
   batching: boolean;
   /** The shared cache, when on: every request's loaders read through it. */
   cache?: CacheScope;
+  now?: () => Date;
 }): (scope: RequestScope) => Promise<ErpContext> {
   const { reads, batching, cache } = options;
+  const now = options.now ?? (() => new Date());
   return async ({ requestId, logger, principal }) => ({
     requestId,
     logger,
     principal,
     erp: reads,
     loaders: createLoaders({ reads, batching, requestId, cache }),
+    now,
   });
 }

@@ -16,7 +16,10 @@ import { resolvers } from './resolvers/index.js';
 export const ERP_SCHEMA_PATH = new URL('../../schema/erp.graphql', import.meta.url);
 
 export type ErpSubgraph = SystemSubgraph<ErpClient>;
-export type ErpSubgraphDeps = SystemSubgraphDeps;
+export type ErpSubgraphDeps = SystemSubgraphDeps & {
+  /** The clock overdue invoices are judged by (default: the system's); tests fix the day. */
+  now?: () => Date;
+};
 
 export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDeps = {}): ErpSubgraph {
   const logger = deps.logger ?? silentLogger;
@@ -48,6 +51,7 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDe
     context: createContextFactory({
       reads: new ErpReads(client, { localCurrencyCode: config.localCurrencyCode }),
       batching: config.batching,
+      ...(deps.now ? { now: deps.now } : {}),
       cache: readCacheScope(
         cache,
         config.cache,

@@ -2,7 +2,7 @@ import { anyCase, exact } from '../../lib/byKey.js';
 import type { CacheTtls } from '../../lib/cacheConfig.js';
 import { type LoaderScope, type LoaderSpec, type LoadersOf, loadersOf } from '../../lib/loaderTable.js';
 import { ERP_GENERATIONS } from './client/cacheGenerations.js';
-import type { ListPageRequest } from './client/lists.js';
+import { isLedgerKind, type ListPageRequest } from './client/lists.js';
 import type { ErpReads } from './client/reads.js';
 
 /**
@@ -154,18 +154,22 @@ const LOADERS = {
     cache: { type: 'erp.warranty-costs-of-serial', ttlMs: documentTtl },
   }),
   /**
-   * One page of a list (a customer's documents, the products), cached by the BC request itself
-   * (link and page size), under the customer's generation when it lists a customer's documents.
-   * All pages asked for in one tick go to the ERP together, in `$batch` envelopes of 100.
+   * One page of a list (a customer's documents, every customer's, the products), cached by the
+   * BC request itself (link and page size), under the customer's generation when it lists a
+   * customer's documents and under the documents' when it lists every customer's. All pages
+   * asked for in one tick go to the ERP together, in `$batch` envelopes of 100.
    */
   pages: loader({
     read: (erp, requests: readonly ListPageRequest[], { requestId }) => erp.readPages(requests, requestId),
     keyOf: (request) => JSON.stringify([request.link, request.pageSize]),
     cache: {
       type: 'erp.page',
-      // A customer's documents live as documents; a product list holds stock.
-      ttlMs: (ttl) => (request) => (request.customerId ? documentTtl(ttl) : productTtl(ttl)),
-      generationsOf: (request) => (request.customerId ? [ERP_GENERATIONS.customer(request.customerId)] : []),
+      // Documents live as documents; a product list holds stock.
+      ttlMs: (ttl) => (request) => (request.kind === 'products' ? productTtl(ttl) : documentTtl(ttl)),
+      generationsOf: (request) => {
+        if (request.customerId) return [ERP_GENERATIONS.customer(request.customerId)];
+        return isLedgerKind(request.kind) ? [ERP_GENERATIONS.documents] : [];
+      },
     },
   }),
 };

@@ -12,8 +12,8 @@ import { ErpWrites } from './writes.js';
 
 /**
  * The ERP writes, each followed by forgetting what it made stale in the shared cache: an order
- * created makes its customer's record (balance, financial details) and document lists stale and
- * its number no longer missing; an address change makes the customer stale. The generations are
+ * created makes its customer's record (balance, financial details), its document lists and the
+ * lists of every customer's documents stale and its number no longer missing; an address change makes the customer stale. The generations are
  * bumped whatever the outcome (a write that timed out may still have happened); a bump that was
  * not needed costs one cache miss.
  */
@@ -36,6 +36,7 @@ export class InvalidatingErpWrites extends ErpWrites {
       await bumpGenerations(this.cache, this.scope, [
         ERP_GENERATIONS.customer(order.customerId),
         ERP_GENERATIONS.customers,
+        ERP_GENERATIONS.documents,
         ...(created ? [ERP_GENERATIONS.orderNumber(created.number)] : []),
       ]);
     }

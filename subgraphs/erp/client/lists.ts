@@ -7,6 +7,7 @@ import type {
   ErpSalesOrder,
   ErpShipment,
 } from './models.js';
+import { type DateField, dateLiteral, isDate } from './odata.js';
 import type { Page } from './types.js';
 
 /**
@@ -17,11 +18,19 @@ import type { Page } from './types.js';
  * never a host or a path: the path always comes from the list the position is used on, so a
  * position can only ever continue the list it was taken from. (The cursor envelope around a
  * position, and the answer to a foreign one, are lib/connections.ts's.)
+ *
+ * The lists across all customers are paged by their own order instead (keyset): BC's next link
+ * counts rows, so a document added before a position (a new order, newest first) would shift
+ * every later page by one and repeat a row. Their position also holds the sort values of its
+ * row; the request after it asks BC only for the rows from that row's day on, and the rows of
+ * that day up to the row are dropped by value, not by count.
  */
 
 /** A customer's documents (and what was shipped to it: the item ledger's sales), listed newest first. */
 export type DocumentKind = 'orders' | 'invoices' | 'payments' | 'shipments' | 'creditMemos' | 'purchases';
-export type ListKind = DocumentKind | 'products';
+/** Documents of every customer (the root lists), paged by keyset. */
+export type LedgerKind = 'allOrders' | 'allInvoices' | 'allPayments';
+export type ListKind = DocumentKind | 'products' | LedgerKind;
 
 export interface ListModels {
   orders: ErpSalesOrder;
@@ -31,6 +40,65 @@ export interface ListModels {
   creditMemos: ErpCreditMemo;
   purchases: ErpPurchase;
   products: ErpProduct;
+  allOrders: ErpSalesOrder;
+  allInvoices: ErpInvoice;
+  allPayments: ErpPayment;
+}
+
+/** BC's blank date, which is also how a document without the date sorts. */
+const BLANK_DATE = '0001-01-01';
+
+/**
+ * The order of a keyset list: a day first (the field a continuation bounds in `$filter`), then
+ * fields that break ties within a day, the last one unique; all in one direction.
+ */
+export interface KeysetOrder<T> {
+  date: DateField;
+  tieBreak: readonly string[];
+  desc: boolean;
+  /** The row's values of those fields, compared as BC compares them (code points). */
+  valuesOf: (row: T) => string[];
+}
+
+export const KEYSET_ORDERS: { readonly [K in LedgerKind]: KeysetOrder<ListModels[K]> } = {
+  allOrders: {
+    date: 'orderDate',
+    tieBreak: ['number'],
+    desc: true,
+    valuesOf: (order) => [order.orderDate ?? BLANK_DATE, order.number],
+  },
+  allInvoices: {
+    date: 'dueDate',
+    tieBreak: ['number'],
+    desc: false,
+    valuesOf: (invoice) => [invoice.dueDate ?? BLANK_DATE, invoice.number],
+  },
+  allPayments: {
+    date: 'postingDate',
+    tieBreak: ['id'],
+    desc: true,
+    valuesOf: (payment) => [payment.postingDate ?? BLANK_DATE, payment.id.toLowerCase()],
+  },
+};
+
+export function isLedgerKind(kind: ListKind): kind is LedgerKind {
+  return Object.hasOwn(KEYSET_ORDERS, kind);
+}
+
+/** The `$orderby` of a keyset list. */
+export function orderbyOf(kind: LedgerKind): string {
+  const order = KEYSET_ORDERS[kind];
+  return [order.date, ...order.tieBreak].map((field) => (order.desc ? `${field} desc` : field)).join(',');
+}
+
+/** Negative when `a` comes before `b` in the list's order, 0 when they are the same row. */
+function compareKeys(a: readonly string[], b: readonly string[], desc: boolean): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
+    const x = a[i] ?? '';
+    const y = b[i] ?? '';
+    if (x !== y) return (x < y ? -1 : 1) * (desc ? -1 : 1);
+  }
+  return 0;
 }
 
 /** A list the ERP pages, as ErpReads hands it out: outside the client only carried, and its kind names its cursors. */
@@ -45,16 +113,24 @@ export interface ErpList<K extends ListKind = ListKind> {
 export interface PagePosition {
   /** `?…` query of the BC request that yields the rows after this position. */
   query: string;
-  /** Rows at the start of that request's answer that are before this position (0 for a page end). */
+  /**
+   * Rows at the start of that request's answer that are before this position (0 for a page end);
+   * in a keyset list, the rows of the position's day up to it, which the next request asks for
+   * on top of the page.
+   */
   skip: number;
+  /** Keyset lists only: the sort values of the row the position follows. */
+  after?: string[];
 }
 
 /** One page of a list to read: the BC request, sized to cover the rows skipped and the page. */
 export interface ListPageRequest<K extends ListKind = ListKind> extends ErpList<K> {
   /** Sent as `Prefer: odata.maxpagesize`. */
   pageSize: number;
-  /** Rows of the answer before the page. */
+  /** Rows of the answer before the page (keyset lists: at most; those up to `after` are dropped). */
   skip: number;
+  /** Keyset lists: the list's own first link (what positions hold), and the row the page follows. */
+  keyset?: { listLink: string; after?: readonly string[] };
 }
 
 /** What a page holds for the graph: each row with the position after it, and where the list goes on. */
@@ -69,6 +145,9 @@ export type ListPage = Page<unknown>;
 
 /** Rows of one legacy page a position may point past: BC's largest server page. */
 export const MAX_POSITION_SKIP = 20_000;
+/** Sort values a keyset position holds, each far longer than any day, number or id. */
+const MAX_KEY_PARTS = 4;
+const MAX_KEY_LENGTH = 256;
 /**
  * Parameters besides the list's own options that a BC nextLink may carry and that change nothing
  * about which rows come back (`aid=FIN` is BC's own hint in some next links).
@@ -78,8 +157,13 @@ const NEUTRAL_PARAMETERS: ReadonlySet<string> = new Set(['$skiptoken', 'aid']);
 /** Whether a value read back from a cursor has the shape of a position (of any list). */
 export function isPagePosition(value: unknown): value is PagePosition {
   if (typeof value !== 'object' || value === null) return false;
-  const { query, skip } = value as Record<string, unknown>;
+  const { query, skip, after } = value as Record<string, unknown>;
   return (
+    (after === undefined ||
+      (Array.isArray(after) &&
+        after.length > 0 &&
+        after.length <= MAX_KEY_PARTS &&
+        after.every((part) => typeof part === 'string' && part.length <= MAX_KEY_LENGTH))) &&
     typeof query === 'string' &&
     (query === '' || query.startsWith('?')) &&
     !query.includes('#') &&
@@ -126,11 +210,86 @@ export function pageRequest<K extends ListKind>(
   size: number,
   position?: PagePosition,
 ): ListPageRequest<K> | undefined {
+  if (isLedgerKind(list.kind)) return keysetRequest(list, size, position);
   if (position === undefined) return { ...list, pageSize: size, skip: 0 };
+  if (position.after !== undefined) return undefined;
   const link = continuationLink(position, list.link);
   if (link === undefined) return undefined;
   // BC pages from the start of the request: the rows the position passed come first.
   return { ...list, link, pageSize: size + position.skip, skip: position.skip };
+}
+
+/**
+ * A keyset list's request after `position`: the list's own request (the position must hold
+ * exactly its query) bounded to the position's day and beyond, sized for the rows of that day
+ * up to the position plus the page.
+ */
+function keysetRequest<K extends ListKind>(
+  list: ErpList<K>,
+  size: number,
+  position: PagePosition | undefined,
+): ListPageRequest<K> | undefined {
+  if (position === undefined) return { ...list, pageSize: size, skip: 0, keyset: { listLink: list.link } };
+  const day = position.after?.[0];
+  if (position.query !== queryOf(list.link) || day === undefined || !isDate(day)) return undefined;
+  const order = KEYSET_ORDERS[list.kind as LedgerKind];
+  const bound = `${order.date} ${order.desc ? 'le' : 'ge'} ${dateLiteral(day)}`;
+  return {
+    ...list,
+    link: withCondition(list.link, bound),
+    pageSize: size + position.skip,
+    skip: position.skip,
+    keyset: { listLink: list.link, after: position.after },
+  };
+}
+
+/** `link` with `condition` and-ed to its `$filter`, every option encoded as odata.ts's queryString does. */
+function withCondition(link: string, condition: string): string {
+  const url = new URL(link, 'http://link.invalid');
+  const options = [...url.searchParams];
+  const filter = options.find(([name]) => name === '$filter');
+  const combined = filter ? `(${filter[1]}) and ${condition}` : condition;
+  const rest = options.filter(([name]) => name !== '$filter');
+  const query = [['$filter', combined], ...rest].map(
+    ([name, value]) => `${name}=${encodeURIComponent(value!)}`,
+  );
+  return `${url.pathname}?${query.join('&')}`;
+}
+
+/**
+ * The page of a keyset list out of BC's answer: rows up to the position dropped by value, then
+ * the page's rows, each with its sort values and the rows of its day up to it in this answer
+ * (the answer starts at the beginning of the position's day, or of the list).
+ */
+function keysetSliceOf<K extends ListKind>(
+  request: ListPageRequest<K>,
+  page: ListPage,
+): ListSlice<ListModels[K]> {
+  const order = KEYSET_ORDERS[request.kind as LedgerKind] as KeysetOrder<unknown>;
+  const { listLink, after } = request.keyset!;
+  const query = queryOf(listLink);
+  const size = request.pageSize - request.skip;
+  const rows = page.rows as ListModels[K][];
+  const keys = rows.map((row) => order.valuesOf(row));
+  let start = 0;
+  if (after !== undefined) {
+    while (start < rows.length && compareKeys(keys[start]!, after, order.desc) <= 0) start += 1;
+  }
+  const end = Math.min(rows.length, start + size);
+  const edges: ListSlice<ListModels[K]>['edges'] = [];
+  let day: string | undefined;
+  let ofDay = 0;
+  for (let index = 0; index < end; index += 1) {
+    const key = keys[index]!;
+    ofDay = key[0] === day ? ofDay + 1 : 1;
+    day = key[0];
+    if (index >= start) edges.push({ node: rows[index]!, position: { query, skip: ofDay, after: key } });
+  }
+  const more = end < rows.length || page.nextLink !== null;
+  // Nothing after the position on this page (rows were added on its day): the same position,
+  // asking for every row of the day this answer held before it.
+  const last = edges.at(-1)?.position ?? (after ? { query, skip: start, after: [...after] } : null);
+  return { edges, next: more ? last : null };
 }
 
 /**
@@ -141,6 +300,7 @@ export function sliceOf<K extends ListKind>(
   request: ListPageRequest<K>,
   page: ListPage,
 ): ListSlice<ListModels[K]> {
+  if (request.keyset !== undefined) return keysetSliceOf(request, page);
   const size = request.pageSize - request.skip;
   const next = page.nextLink === null ? null : { query: queryOf(page.nextLink), skip: 0 };
   const rows = page.rows.slice(request.skip, request.skip + size) as ListModels[K][];

@@ -1,8 +1,8 @@
 /**
  * Builds the OData v4 query strings the ERP client sends to Business Central. Values reach a
- * `$filter` only through `stringLiteral` (a quote doubled, the whole literal in quotes) or
- * `guidLiteral` (checked against the GUID shape, sent bare); field names come only from the
- * fixed unions below, never from input.
+ * `$filter` only through `stringLiteral` (a quote doubled, the whole literal in quotes),
+ * `guidLiteral` (checked against the GUID shape, sent bare) or `dateLiteral` (checked as a
+ * calendar day, sent bare); field names come only from the fixed unions below, never from input.
  */
 
 export const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -22,6 +22,21 @@ export function guidLiteral(value: string): string {
   return value.toLowerCase();
 }
 
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Whether `value` is a calendar day written YYYY-MM-DD (2026-02-30 is not). */
+export function isDate(value: string): boolean {
+  if (!DATE_RE.test(value)) return false;
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value;
+}
+
+/** An Edm.Date literal, which OData (and BC) write bare: `2026-06-30`. Anything else is refused rather than sent. */
+export function dateLiteral(value: string): string {
+  if (!isDate(value)) throw new TypeError('dateLiteral: not a YYYY-MM-DD day');
+  return value;
+}
+
 /** Fields the client compares with `eq` against GUIDs. */
 export type GuidField =
   | 'id'
@@ -32,7 +47,17 @@ export type GuidField =
   | 'parentItemId'
   | 'invoiceId';
 /** Fields the client compares with `eq` against text. */
-export type TextField = 'number' | 'email' | 'orderNumber' | 'externalDocumentNumber' | 'serialNumber';
+export type TextField =
+  | 'number'
+  | 'email'
+  | 'orderNumber'
+  | 'externalDocumentNumber'
+  | 'serialNumber'
+  | 'status'
+  | 'customerNumber'
+  | 'salesperson';
+/** Date fields the client bounds with `ge`/`le`/`lt`. */
+export type DateField = 'orderDate' | 'requestedDeliveryDate' | 'invoiceDate' | 'dueDate' | 'postingDate';
 /** Text fields the client searches with `contains`. */
 export type SearchField = 'displayName';
 
@@ -60,6 +85,18 @@ export function eqAny(
       ),
     )
     .join(' or ');
+}
+
+/** `field ge|le|lt|gt <day>`. */
+export function compareDate(field: DateField, op: 'ge' | 'le' | 'lt' | 'gt', value: string): string {
+  return `${field} ${op} ${dateLiteral(value)}`;
+}
+
+/** Conditions that must all hold; an `or` group is parenthesised, as `and` binds tighter in OData. */
+export function allOf(conditions: readonly string[]): string | undefined {
+  if (conditions.length === 0) return undefined;
+  if (conditions.length === 1) return conditions[0];
+  return conditions.map((condition) => (/ or /.test(condition) ? `(${condition})` : condition)).join(' and ');
 }
 
 export function contains(field: SearchField, value: string): string {

@@ -2,7 +2,15 @@ import { allByKey, anyCase, exact, firstByKey } from '../../../lib/byKey.js';
 import { LegacyError } from '../../../lib/errors.js';
 import type { EntitySet, ErpClient } from './erpClient.js';
 import { EXPAND } from './fields.js';
-import type { DocumentKind, ErpList, ListKind, ListPage, ListPageRequest } from './lists.js';
+import {
+  type DocumentKind,
+  type ErpList,
+  type LedgerKind,
+  type ListKind,
+  type ListPage,
+  type ListPageRequest,
+  orderbyOf,
+} from './lists.js';
 import type {
   ErpBomComponent,
   ErpCreditMemo,
@@ -19,9 +27,21 @@ import type {
   ErpShipment,
   ErpShipmentLine,
   ErpWarrantyCost,
+  InvoiceStatus,
+  SalesOrderStatus,
 } from './models.js';
-import { contains, eq, type GuidField, isGuid, type TextField } from './odata.js';
-import { type ModelsOf, modelsOf } from './toModels.js';
+import {
+  allOf,
+  compareDate,
+  contains,
+  type DateField,
+  eq,
+  eqAny,
+  type GuidField,
+  isGuid,
+  type TextField,
+} from './odata.js';
+import { INVOICE_STATUS, type ModelsOf, modelsOf, ORDER_STATUS } from './toModels.js';
 import type {
   BcBomComponent,
   BcCustomer,
@@ -230,6 +250,9 @@ const LOOKUPS = {
   }),
 };
 
+/** An invoice with an amount left to pay. */
+const OPEN_INVOICE = 'remainingAmount gt 0';
+
 /** The BC request behind each list of a customer's documents, newest first. */
 const DOCUMENT_LISTS: Readonly<
   Record<DocumentKind, { set: EntitySet; orderby: string; expand?: string; onlyOpen?: string }>
@@ -238,13 +261,74 @@ const DOCUMENT_LISTS: Readonly<
   invoices: {
     set: 'salesInvoices',
     orderby: 'invoiceDate desc,number desc',
-    onlyOpen: 'remainingAmount gt 0',
+    onlyOpen: OPEN_INVOICE,
   },
   payments: { set: 'customerPayments', orderby: 'postingDate desc' },
   shipments: { set: 'salesShipments', orderby: 'shipmentDate desc,number desc' },
   creditMemos: { set: 'salesCreditMemos', orderby: 'creditMemoDate desc,number desc' },
   purchases: { set: 'itemLedgerEntries', orderby: 'postingDate desc,entryNumber desc' },
 };
+
+/** The BC request behind each list of every customer's documents (its order is lists.ts's KEYSET_ORDERS). */
+const LEDGER_LISTS: Readonly<Record<LedgerKind, { set: EntitySet; expand?: string }>> = {
+  allOrders: { set: 'salesOrders', expand: EXPAND.salesOrderLines },
+  allInvoices: { set: 'salesInvoices' },
+  allPayments: { set: 'customerPayments' },
+};
+
+/** Days YYYY-MM-DD, both inclusive; either may be absent. */
+export interface DayRange {
+  from?: string;
+  to?: string;
+}
+
+/** Which orders `ordersOfAll` lists: every condition given holds. */
+export interface OrderSelection {
+  statuses?: readonly SalesOrderStatus[];
+  orderDate?: DayRange;
+  requestedDelivery?: DayRange;
+  customerNumber?: string;
+  /** The salesperson code on the order. */
+  salesperson?: string;
+}
+
+export interface InvoiceSelection {
+  statuses?: readonly InvoiceStatus[];
+  onlyOpen?: boolean;
+  /** Only invoices with an amount left whose due date is before this day (today, for overdue). */
+  dueBefore?: string;
+  dueDate?: DayRange;
+  invoiceDate?: DayRange;
+  customerNumber?: string;
+  salesperson?: string;
+}
+
+export interface PaymentSelection {
+  postingDate?: DayRange;
+  customerNumber?: string;
+}
+
+/** BC's option values of the graph's enum values (the inverse of toModels.ts's translation). */
+function optionValues<T extends string>(map: Readonly<Record<string, T>>, values: readonly T[]): string[] {
+  return Object.entries(map)
+    .filter(([, value]) => values.includes(value))
+    .map(([option]) => option);
+}
+
+function dayRange(field: DateField, range: DayRange | undefined): string[] {
+  return [
+    ...(range?.from === undefined ? [] : [compareDate(field, 'ge', range.from)]),
+    ...(range?.to === undefined ? [] : [compareDate(field, 'le', range.to)]),
+  ];
+}
+
+function textEq(field: TextField, value: string | undefined): string[] {
+  return value === undefined ? [] : [eq({ kind: 'text', field, value })];
+}
+
+function oneOf(field: TextField, options: readonly string[] | undefined): string[] {
+  return options === undefined ? [] : [eqAny(field, 'text', options)];
+}
 
 /** GUIDs compare case-insensitively (BC answers them lower-case); text keys exactly. */
 const normaliserOf = (kind: 'guid' | 'text') => (kind === 'guid' ? anyCase : exact);
@@ -284,6 +368,9 @@ export class ErpReads {
       creditMemos: this.to.creditMemo,
       purchases: this.to.purchase,
       products: this.to.product,
+      allOrders: this.to.salesOrder,
+      allInvoices: this.to.invoice,
+      allPayments: this.to.payment,
     };
   }
 
@@ -415,6 +502,67 @@ export class ErpReads {
       requestId,
     );
     return { kind, link, customerId };
+  }
+
+  /** Sales orders of every customer, newest order date first, with their lines. */
+  ordersOfAll(selection: OrderSelection, requestId?: string): Promise<ErpList<'allOrders'>> {
+    const statuses = selection.statuses && optionValues(ORDER_STATUS, selection.statuses);
+    return this.ledger(
+      'allOrders',
+      [
+        ...oneOf('status', statuses),
+        ...dayRange('orderDate', selection.orderDate),
+        ...dayRange('requestedDeliveryDate', selection.requestedDelivery),
+        ...textEq('customerNumber', selection.customerNumber),
+        ...textEq('salesperson', selection.salesperson),
+      ],
+      requestId,
+    );
+  }
+
+  /** Posted invoices of every customer, earliest due date first. */
+  invoicesOfAll(selection: InvoiceSelection, requestId?: string): Promise<ErpList<'allInvoices'>> {
+    const statuses = selection.statuses && optionValues(INVOICE_STATUS, selection.statuses);
+    const open = selection.onlyOpen || selection.dueBefore !== undefined;
+    return this.ledger(
+      'allInvoices',
+      [
+        ...oneOf('status', statuses),
+        ...(open ? [OPEN_INVOICE] : []),
+        ...(selection.dueBefore === undefined ? [] : [compareDate('dueDate', 'lt', selection.dueBefore)]),
+        ...dayRange('dueDate', selection.dueDate),
+        ...dayRange('invoiceDate', selection.invoiceDate),
+        ...textEq('customerNumber', selection.customerNumber),
+        ...textEq('salesperson', selection.salesperson),
+      ],
+      requestId,
+    );
+  }
+
+  /** Customer payments of every customer, newest posting date first. */
+  paymentsOfAll(selection: PaymentSelection, requestId?: string): Promise<ErpList<'allPayments'>> {
+    return this.ledger(
+      'allPayments',
+      [
+        ...dayRange('postingDate', selection.postingDate),
+        ...textEq('customerNumber', selection.customerNumber),
+      ],
+      requestId,
+    );
+  }
+
+  private async ledger<K extends LedgerKind>(
+    kind: K,
+    conditions: readonly string[],
+    requestId: string | undefined,
+  ): Promise<ErpList<K>> {
+    const list = LEDGER_LISTS[kind];
+    const link = await this.client.collectionLink(
+      list.set,
+      { filter: allOf(conditions), orderby: orderbyOf(kind), expand: list.expand },
+      requestId,
+    );
+    return { kind, link };
   }
 
   /** Products by SKU; `search` keeps those whose name contains it. */

@@ -57,14 +57,14 @@ const CUSTOMER_BLOCK: Readonly<Record<string, CustomerBlock>> = {
   All: 'ALL',
 };
 
-const ORDER_STATUS: Readonly<Record<string, SalesOrderStatus>> = {
+export const ORDER_STATUS: Readonly<Record<string, SalesOrderStatus>> = {
   Draft: 'DRAFT',
   'In Review': 'IN_REVIEW',
   Open: 'OPEN',
   Released: 'RELEASED',
 };
 
-const INVOICE_STATUS: Readonly<Record<string, InvoiceStatus>> = {
+export const INVOICE_STATUS: Readonly<Record<string, InvoiceStatus>> = {
   Draft: 'DRAFT',
   'In Review': 'IN_REVIEW',
   Open: 'OPEN',

@@ -1,9 +1,11 @@
 import type { InvoiceLineResolvers, InvoiceResolvers } from '../__generated__/resolvers-types.js';
+import type { ErpContext } from '../context.js';
 import { MAX_CODE_LENGTH, referenceKey } from './input.js';
 import { inCurrency, productOfLine } from './lines.js';
 
-function todayUtc(): string {
-  return new Date().toISOString().slice(0, 10);
+/** Today as the ERP's dates are written (UTC), by the request's clock. */
+export function todayUtc(ctx: ErpContext): string {
+  return ctx.now().toISOString().slice(0, 10);
 }
 
 export const Invoice: InvoiceResolvers = {
@@ -21,7 +23,8 @@ export const Invoice: InvoiceResolvers = {
   tax: (invoice) => invoice.tax,
   total: (invoice) => invoice.total,
   remaining: (invoice) => invoice.remaining,
-  isOverdue: (invoice) => invoice.isOpen && invoice.dueDate !== null && invoice.dueDate < todayUtc(),
+  isOverdue: (invoice, _args, ctx) =>
+    invoice.isOpen && invoice.dueDate !== null && invoice.dueDate < todayUtc(ctx),
   lines: async (invoice, _args, ctx) =>
     (await ctx.loaders.linesOfInvoice.load(invoice.id)).map((line) => ({
       ...line,

@@ -2,10 +2,12 @@ import { appError } from '../../../lib/errors.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import { listConnection } from './connection.js';
 import { codeArgument } from './input.js';
+import { ledgerQueries } from './ledgers.js';
 
 const MAX_SEARCH_LENGTH = 100;
 
 export const Query: QueryResolvers = {
+  ...ledgerQueries,
   salesOrder: (_root, { number }, ctx) => ctx.loaders.orderByNumber.load(codeArgument(number, 'number')),
   invoice: (_root, { number }, ctx) => ctx.loaders.invoiceByNumber.load(codeArgument(number, 'number')),
   shipment: (_root, { number }, ctx) => ctx.loaders.shipmentByNumber.load(codeArgument(number, 'number')),

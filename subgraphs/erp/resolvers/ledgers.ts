@@ -1,0 +1,124 @@
+import { appError } from '../../../lib/errors.js';
+import type {
+  InvoiceFilter,
+  PaymentFilter,
+  QueryResolvers,
+  SalesOrderFilter,
+} from '../__generated__/resolvers-types.js';
+import { isDate } from '../client/odata.js';
+import type { DayRange, InvoiceSelection, OrderSelection, PaymentSelection } from '../client/reads.js';
+import type { ErpContext } from '../context.js';
+import { listConnection } from './connection.js';
+import { MAX_CODE_LENGTH } from './input.js';
+import { todayUtc } from './invoice.js';
+
+/**
+ * The lists of every customer's documents (`salesOrders`, `invoices`, `payments`): a filter is
+ * checked whole before any ERP call, then becomes the `$filter` of the one BC request per page
+ * (client/reads.ts), paged by keyset (client/lists.ts).
+ */
+
+type Reason = 'EMPTY' | 'TOO_LONG' | 'INVALID_FORMAT' | 'OUT_OF_RANGE';
+
+function invalid(field: string, reason: Reason, message: string) {
+  return appError('BAD_USER_INPUT', message, { argument: 'filter', field: `filter.${field}`, reason });
+}
+
+/** A from/to pair of days, both YYYY-MM-DD, from not after to. */
+function days(
+  fromName: string,
+  from: string | null | undefined,
+  toName: string,
+  to: string | null | undefined,
+): DayRange | undefined {
+  for (const [name, value] of [
+    [fromName, from],
+    [toName, to],
+  ] as const) {
+    if (value !== null && value !== undefined && !isDate(value)) {
+      throw invalid(name, 'INVALID_FORMAT', `\`${name}\` must be a day written YYYY-MM-DD; got "${value}".`);
+    }
+  }
+  const range: DayRange = { ...(from ? { from } : {}), ...(to ? { to } : {}) };
+  if (range.from !== undefined && range.to !== undefined && range.from > range.to) {
+    throw invalid(toName, 'OUT_OF_RANGE', `\`${toName}\` must not be before \`${fromName}\`.`);
+  }
+  return range.from === undefined && range.to === undefined ? undefined : range;
+}
+
+/** A customer number or salesperson code: one of the ERP's 20-character codes. */
+function code(name: string, value: string | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value.trim() === '') throw invalid(name, 'EMPTY', `\`${name}\` must not be empty.`);
+  if (value.length > MAX_CODE_LENGTH) {
+    throw invalid(name, 'TOO_LONG', `\`${name}\` must be at most ${MAX_CODE_LENGTH} characters.`);
+  }
+  return value;
+}
+
+/** A status list: absent means any status; an empty one would match nothing and is refused. */
+function statuses<T extends string>(value: readonly T[] | null | undefined): readonly T[] | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value.length === 0) throw invalid('status', 'EMPTY', '`status` must name at least one status.');
+  return [...new Set(value)];
+}
+
+/** Drops the conditions not given, so the selection holds only what narrows the list. */
+function given<T extends object>(selection: T): T {
+  return Object.fromEntries(Object.entries(selection).filter(([, value]) => value !== undefined)) as T;
+}
+
+export function orderSelection(filter: SalesOrderFilter | null | undefined): OrderSelection {
+  const f = filter ?? {};
+  return given({
+    statuses: statuses(f.status),
+    orderDate: days('orderDateFrom', f.orderDateFrom, 'orderDateTo', f.orderDateTo),
+    requestedDelivery: days(
+      'requestedDeliveryFrom',
+      f.requestedDeliveryFrom,
+      'requestedDeliveryTo',
+      f.requestedDeliveryTo,
+    ),
+    customerNumber: code('customerNumber', f.customerNumber),
+    salesperson: code('salespersonCode', f.salespersonCode),
+  });
+}
+
+export function invoiceSelection(
+  filter: InvoiceFilter | null | undefined,
+  ctx: ErpContext,
+): InvoiceSelection {
+  const f = filter ?? {};
+  return given({
+    statuses: statuses(f.status),
+    onlyOpen: f.onlyOpen === true ? true : undefined,
+    dueBefore: f.onlyOverdue === true ? todayUtc(ctx) : undefined,
+    dueDate: days('dueDateFrom', f.dueDateFrom, 'dueDateTo', f.dueDateTo),
+    invoiceDate: days('invoiceDateFrom', f.invoiceDateFrom, 'invoiceDateTo', f.invoiceDateTo),
+    customerNumber: code('customerNumber', f.customerNumber),
+    salesperson: code('salespersonCode', f.salespersonCode),
+  });
+}
+
+export function paymentSelection(filter: PaymentFilter | null | undefined): PaymentSelection {
+  const f = filter ?? {};
+  return given({
+    postingDate: days('postingDateFrom', f.postingDateFrom, 'postingDateTo', f.postingDateTo),
+    customerNumber: code('customerNumber', f.customerNumber),
+  });
+}
+
+export const ledgerQueries: Pick<QueryResolvers, 'salesOrders' | 'invoices' | 'payments'> = {
+  async salesOrders(_root, { filter, first, after }, ctx) {
+    const selection = orderSelection(filter);
+    return listConnection(await ctx.erp.ordersOfAll(selection, ctx.requestId), { first, after }, ctx);
+  },
+  async invoices(_root, { filter, first, after }, ctx) {
+    const selection = invoiceSelection(filter, ctx);
+    return listConnection(await ctx.erp.invoicesOfAll(selection, ctx.requestId), { first, after }, ctx);
+  },
+  async payments(_root, { filter, first, after }, ctx) {
+    const selection = paymentSelection(filter);
+    return listConnection(await ctx.erp.paymentsOfAll(selection, ctx.requestId), { first, after }, ctx);
+  },
+};
