@@ -2,12 +2,20 @@ import type { Database } from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
 import { type Row, Store } from '../erp/store.js';
 import { type ColumnKind, CRM_TABLES, createIndexesSql } from '../generator/model.js';
+import { aggregateTooLarge, MAX_AGGREGATE_ROWS } from './aggregates.js';
 import { CrmError } from './errors.js';
 import { FOLD_FUNCTION, registerFold } from './fold.js';
 import { salesforceId } from './ids.js';
 import { salesforceDateTime } from './literals.js';
 import { SOBJECTS, type SObjectDef } from './objects.js';
-import { compileSoql, type Join, type QueryPlan, type SelectedField, type SubqueryPlan } from './soql.js';
+import {
+  type AggregatePlan,
+  compileSoql,
+  type Join,
+  type QueryPlan,
+  type SelectedField,
+  type SubqueryPlan,
+} from './soql.js';
 
 export type SObjectRecord = Record<string, unknown>;
 
@@ -100,8 +108,25 @@ export class QueryEngine {
       const row = this.store.get(plan.countSql, plan.idsParams);
       return { totalSize: Number(row?.n ?? 0), done: true, records: [] };
     }
+    if (plan.aggregate) return this.aggregate(plan.aggregate);
     const ids = this.store.all(plan.idsSql, plan.idsParams).map((r) => String(r.id));
     return this.page({ plan, ids, batchSize }, 0, undefined);
+  }
+
+  /**
+   * An aggregate query's AggregateResult records, all in one answer: Salesforce gives aggregate
+   * results no query locator, and refuses a GROUP BY result larger than one batch (aggregates.ts).
+   * The batch size header does not shorten it; totalSize is the number of records.
+   */
+  private aggregate(plan: AggregatePlan): QueryResult {
+    const rows = this.store.all(plan.sql, plan.params);
+    if (plan.grouped && rows.length > MAX_AGGREGATE_ROWS) throw aggregateTooLarge();
+    const records = rows.map((row) => {
+      const record: SObjectRecord = { attributes: { type: 'AggregateResult' } };
+      for (const c of plan.columns) record[c.key] = jsonValue(c.kind, row[c.column]);
+      return record;
+    });
+    return { totalSize: records.length, done: true, records };
   }
 
   /** `query/{locator}-{position}`. */

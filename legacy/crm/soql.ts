@@ -7,6 +7,7 @@ import {
   type WhereClause,
 } from '@jetstreamapp/soql-parser-js';
 import type { ColumnKind } from '../generator/model.js';
+import { compileAggregate, isAggregateQuery } from './aggregates.js';
 import { CrmError, filterOperatorError, invalidType, malformedQuery, noSuchColumn } from './errors.js';
 import { FOLD_FUNCTION } from './fold.js';
 import { to18 } from './ids.js';
@@ -69,6 +70,8 @@ export interface SubqueryPlan {
 export interface QueryPlan {
   def: SObjectDef;
   count: boolean;
+  /** An aggregate query (aggregates.ts): one grouped statement instead of ids and rows. */
+  aggregate?: AggregatePlan;
   /** Ordered ids of every matching record (LIMIT/OFFSET applied). */
   idsSql: string;
   idsParams: SqlValue[];
@@ -83,12 +86,22 @@ export interface QueryPlan {
   order: string[];
 }
 
+/** An aggregate query compiled to one statement; its rows become AggregateResult records. */
+export interface AggregatePlan {
+  sql: string;
+  params: SqlValue[];
+  /** Each output key of a record, in SELECT order, with the column and type of its value. */
+  columns: { key: string; column: string; kind: ColumnKind }[];
+  /** Whether the query has a GROUP BY (the 2,000-row rule applies). */
+  grouped: boolean;
+}
+
 export const MAX_OFFSET = 2000;
 
-const quote = (name: string) => `"${name}"`;
+export const quote = (name: string) => `"${name}"`;
 
 /** A field path resolved against the model: where the value sits and its SQL expression. */
-interface ResolvedField {
+export interface ResolvedField {
   joins: Join[];
   field: string;
   kind: ColumnKind;
@@ -96,7 +109,7 @@ interface ResolvedField {
 }
 
 /** Collects the joins one SQL statement needs. */
-class Scope {
+export class Scope {
   readonly joins = new Map<string, Join>();
   private counter = 0;
   constructor(
@@ -157,7 +170,7 @@ class Scope {
   }
 }
 
-function asArray<T>(value: T | T[] | undefined): T[] {
+export function asArray<T>(value: T | T[] | undefined): T[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
 }
@@ -173,8 +186,9 @@ export function parseSoql(soql: string): Query {
   }
 }
 
-function rejectUnsupported(query: Query | Subquery, where: string): void {
-  if (query.groupBy || query.having) throw malformedQuery(`GROUP BY and HAVING are not supported ${where}`);
+export function rejectUnsupported(query: Query | Subquery, where: string, grouping = false): void {
+  if (!grouping && (query.groupBy || query.having))
+    throw malformedQuery(`GROUP BY and HAVING are not supported ${where}`);
   if (query.for || query.update || query.withDataCategory || query.usingScope) {
     throw malformedQuery(`FOR, UPDATE, WITH DATA CATEGORY and USING SCOPE are not supported ${where}`);
   }
@@ -214,29 +228,61 @@ function sharingCondition(def: SObjectDef, userId: string, params: SqlValue[]): 
   return undefined;
 }
 
+/**
+ * The root's WHERE clause as every top-level statement applies it: the query's filter, live
+ * records only (unless queryAll), and the session user's sharing.
+ */
+export function rootFilter(
+  def: SObjectDef,
+  where: WhereClause | undefined,
+  scope: Scope,
+  params: SqlValue[],
+  now: Date,
+  includeDeleted: boolean,
+  sharedWith: string | undefined,
+): { sql: string; bounds: Bounds } {
+  const { sql, bounds } = compileWhereWithBounds(where, scope, params, now);
+  const notDeleted = includeDeleted ? '1' : `${scope.rootAlias}."IsDeleted" IS NOT 1`;
+  let whereSql = sql ? `${notDeleted} AND (${sql})` : notDeleted;
+  const shared = sharedWith === undefined ? undefined : sharingCondition(def, sharedWith, params);
+  if (shared) whereSql += ` AND ${shared}`;
+  return { sql: whereSql, bounds };
+}
+
 function compileQuery(query: Query, now: Date, includeDeleted: boolean, sharedWith?: string): QueryPlan {
-  rejectUnsupported(query, 'by the stand-in');
+  const aggregate = isAggregateQuery(query);
+  rejectUnsupported(query, 'by the stand-in', aggregate);
   const def = query.sObject ? sobject(query.sObject) : undefined;
   if (!def) {
     throw invalidType(
       `sObject type '${query.sObject ?? ''}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`,
     );
   }
+  if (aggregate) {
+    return {
+      def,
+      count: false,
+      aggregate: compileAggregate(query, def, now, includeDeleted, sharedWith),
+      idsSql: '',
+      idsParams: [],
+      countSql: '',
+      rowsSql: '',
+      selected: [],
+      joinIdColumns: new Map(),
+      subqueries: [],
+      order: [],
+    };
+  }
   const fields = query.fields ?? [];
-  const isCount =
-    fields.length === 1 &&
-    fields[0]!.type === 'FieldFunctionExpression' &&
-    fields[0]!.functionName.toUpperCase() === 'COUNT' &&
-    (fields[0]!.parameters ?? []).length === 0;
+  // A lone COUNT() (isAggregateQuery sends every other function to aggregates.ts).
+  const isCount = fields.length === 1 && fields[0]!.type === 'FieldFunctionExpression';
 
   // Filters and order: their own joins; the page of rows: the select's joins.
   const filterScope = new Scope(def, 't0', 'w');
   const params: SqlValue[] = [];
-  const { sql: where, bounds } = compileWhereWithBounds(query.where, filterScope, params, now);
-  const notDeleted = includeDeleted ? '1' : `t0."IsDeleted" IS NOT 1`;
-  let whereSql = where ? `${notDeleted} AND (${where})` : notDeleted;
-  const shared = sharedWith === undefined ? undefined : sharingCondition(def, sharedWith, params);
-  if (shared) whereSql += ` AND ${shared}`;
+  const filtered = rootFilter(def, query.where, filterScope, params, now, includeDeleted, sharedWith);
+  const bounds = filtered.bounds;
+  let whereSql = filtered.sql;
 
   if (isCount) {
     if (query.orderBy) throw malformedQuery('ORDER BY cannot be used with COUNT()');
@@ -345,7 +391,7 @@ function fieldText(item: FieldType): string {
       return [...item.relationships, item.field].join('.');
     case 'FieldFunctionExpression':
       throw malformedQuery(
-        `The stand-in supports no functions in SELECT except a lone COUNT(): ${item.rawValue ?? item.functionName}`,
+        `Functions are not supported in a subquery by the stand-in: ${item.rawValue ?? item.functionName}`,
       );
     default:
       throw malformedQuery('TYPEOF is not supported by the stand-in');
@@ -457,7 +503,7 @@ function withIdLast(order: CompiledOrder, alias: string): string {
 }
 
 /** The SQL expression a field orders (and range-compares) by. */
-function orderKey(resolved: ResolvedField): string {
+export function orderKey(resolved: { kind: ColumnKind; sql: string }): string {
   return resolved.kind === 'text' ? `${FOLD_FUNCTION}(${resolved.sql})` : resolved.sql;
 }
 
@@ -502,9 +548,9 @@ function tokens(where: WhereClause): Token[] {
  * inclusive lower and upper bound; `never` when no live record can match (`Name = null` on a
  * required field). Only exact facts: a value that cannot be stated simply gives no bound.
  */
-type Bounds = 'never' | Map<string, { lo?: SqlValue; hi?: SqlValue }>;
+export type Bounds = 'never' | Map<string, { lo?: SqlValue; hi?: SqlValue }>;
 
-const NO_BOUNDS: Bounds = new Map();
+export const NO_BOUNDS: Bounds = new Map();
 
 function bothBounds(a: Bounds, b: Bounds): Bounds {
   if (a === 'never' || b === 'never') return 'never';
@@ -545,14 +591,26 @@ function compileWhereWithBounds(
   params: SqlValue[],
   now: Date,
 ): { sql: string; bounds: Bounds } {
+  return compileConditions(where, (cond) => condition(cond, scope, params, now));
+}
+
+export interface Compiled {
+  sql: string;
+  bounds: Bounds;
+}
+
+/**
+ * A WHERE or HAVING tree (AND, OR, NOT, parentheses) around conditions the caller compiles, in
+ * text order so parameters bind in the order their `?` appear.
+ */
+export function compileConditions(
+  where: WhereClause | undefined,
+  compileCondition: (cond: Record<string, unknown>) => Compiled,
+): Compiled {
   if (!where) return { sql: '', bounds: NO_BOUNDS };
   const list = tokens(where);
   let pos = 0;
   const peek = () => list[pos];
-  interface Compiled {
-    sql: string;
-    bounds: Bounds;
-  }
 
   // SOQL refuses AND and OR at one level without parentheses, so each level is one or the other.
   const expression = (): Compiled => {
@@ -584,7 +642,7 @@ function compileWhereWithBounds(
       if (list[pos++]?.t !== ')') throw malformedQuery("expecting ')' in WHERE clause");
       return inner;
     }
-    if (token.t === 'cond') return condition(token.cond, scope, params, now);
+    if (token.t === 'cond') return compileCondition(token.cond);
     throw malformedQuery(`unexpected token: '${token.t}'`);
   };
   const compiled = expression();
@@ -742,9 +800,22 @@ function conditionSql(cond: Record<string, unknown>, scope: Scope, params: SqlVa
   if (cond.fn !== undefined) throw malformedQuery('Functions in WHERE are not supported by the stand-in');
   if (cond.valueQuery !== undefined) return semiJoin(cond, scope, params, now);
   const resolved = scope.resolve(String(cond.field));
-  const { kind, field } = resolved;
+  return comparisonSql(cond, resolved, params, now);
+}
+
+/**
+ * One comparison of an expression (a field, or in HAVING an aggregate or a grouped value) with
+ * the condition's literal(s), typed by the expression's kind; values bound as parameters.
+ */
+export function comparisonSql(
+  cond: Record<string, unknown>,
+  target: { sql: string; kind: ColumnKind; field: string },
+  params: SqlValue[],
+  now: Date,
+): string {
+  const { kind, field } = target;
   // A checkbox is never null in Salesforce: a missing stored value reads (and filters) as false.
-  const column = kind === 'boolean' ? `COALESCE(${resolved.sql}, 0)` : resolved.sql;
+  const column = kind === 'boolean' ? `COALESCE(${target.sql}, 0)` : target.sql;
   const operator = String(cond.operator).toUpperCase();
   const literalTypes = cond.literalType;
   const ns = cond.dateLiteralVariable;

@@ -115,7 +115,7 @@ describe('compiling SOQL', () => {
     expect(codeOf(() => compileSoql('SELECT Who.Name FROM Task'))).toBe('INVALID_FIELD');
     expect(codeOf(() => compileSoql('SELECT Id, Id FROM Account'))).toBe('MALFORMED_QUERY');
     expect(codeOf(() => compileSoql('SELECT Id FROM Account GROUP BY Name'))).toBe('MALFORMED_QUERY');
-    expect(codeOf(() => compileSoql('SELECT MAX(Name) FROM Account'))).toBe('MALFORMED_QUERY');
+    expect(codeOf(() => compileSoql('SELECT MAX(Name) FROM Account LIMIT 1'))).toBe('MALFORMED_QUERY');
     expect(codeOf(() => compileSoql('SELECT Id FROM Account OFFSET 2001'))).toBe(
       'NUMBER_OUTSIDE_VALID_RANGE',
     );
