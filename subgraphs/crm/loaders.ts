@@ -4,7 +4,7 @@ import type { CacheTtls } from '../../lib/cacheConfig.js';
 import { readOneThroughCache } from '../../lib/cachedBatch.js';
 import { type LoaderScope, type LoaderSpec, type LoadersOf, loadersOf } from '../../lib/loaderTable.js';
 import { CRM_GENERATIONS, childListGenerations } from './client/cacheGenerations.js';
-import type { ChildListRead } from './client/lists.js';
+import type { ChildListRead, RootListRead } from './client/lists.js';
 import type { CrmAccount } from './client/models.js';
 import type { AccountsPage, CrmReads } from './client/reads.js';
 import type { CrmContext } from './context.js';
@@ -95,6 +95,22 @@ const LOADERS = {
     read: (crm, reads, { requestId }) => crm.childListReads(reads, requestId),
     keyOf: childListKey,
     cache: { type: 'crm.child-list', ttlMs: activityTtl, generationsOf: childListGenerations },
+  }),
+  /**
+   * Pages of the lists over every account (opportunities, cases, interactions' streams,
+   * campaigns): each its own statement, all of a tick in parallel, cached as child lists are.
+   */
+  rootListPage: loader({
+    read: (crm, reads: readonly RootListRead[], { requestId }) =>
+      Promise.all(reads.map((read) => crm.rootListPage(read, requestId))),
+    keyOf: (read: RootListRead) => JSON.stringify([read.list, read.where, read.limit, read.after ?? null]),
+    cache: { type: 'crm.list-page', ttlMs: activityTtl, generationsOf: () => [CRM_GENERATIONS.lists] },
+  }),
+  /** Campaigns by id: every campaign a request names (members' pages, opportunities') in one statement. */
+  campaignById: loader({
+    read: (crm, ids, { requestId }) => crm.campaignsById(ids, requestId),
+    keyOf: exact,
+    cache: { type: 'crm.campaign', ttlMs: activityTtl },
   }),
   interactionById: loader({
     read: (crm, ids, { requestId }) => crm.interactionsById(ids, requestId),
@@ -209,7 +225,7 @@ export async function readAccountsPage(
       ttlMs: (ttl) => (readAhead.length > 0 ? Math.min(ttl.customer, ttl.activity) : ttl.customer),
       generationsOf: () => [CRM_GENERATIONS.accounts, CRM_GENERATIONS.lists],
     },
-    JSON.stringify([args.search ?? null, args.after ?? null, args.limit, readAhead]),
+    JSON.stringify([args.search ?? null, args.after ?? null, args.limit, readAhead, args.ownerId ?? null]),
     () => crm.accountsPage(args, requestId),
   );
   for (const { read, rows } of page.readAhead) loaders.childList.prime(read, rows);

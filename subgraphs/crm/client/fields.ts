@@ -96,8 +96,36 @@ export const OPPORTUNITY_FIELDS = [
   'CloseDate',
   'IsClosed',
   'IsWon',
+  'CampaignId',
   'Owner.Id',
   'Owner.Email',
+] as const;
+
+export const CAMPAIGN_FIELDS = [
+  'Id',
+  'Name',
+  'Type',
+  'Status',
+  'StartDate',
+  'EndDate',
+  'IsActive',
+  'BudgetedCost',
+  'ActualCost',
+  'ExpectedRevenue',
+  'Owner.Id',
+  'Owner.Email',
+] as const;
+
+/** A member with its contact's account, so its customer needs no second read. */
+export const CAMPAIGN_MEMBER_FIELDS = [
+  'Id',
+  'CampaignId',
+  'ContactId',
+  'Status',
+  'HasResponded',
+  'CreatedDate',
+  'Contact.AccountId',
+  'Contact.Account.ERP_Customer_Id__c',
 ] as const;
 
 export const QUOTE_LINE_FIELDS = [
@@ -201,6 +229,10 @@ export interface ChildListSpec {
 const byId = (direction: 'ASC' | 'DESC'): OrderKey => ({ field: 'Id', direction });
 
 const ofAccount = { parent: 'Account', parentKey: 'Id', childParentKey: 'AccountId' } as const;
+const ofCampaign = { parent: 'Campaign', parentKey: 'Id', childParentKey: 'CampaignId' } as const;
+
+/** Earliest close date first: the opportunities still to come before those further out. */
+const EARLIEST_CLOSE_FIRST: readonly OrderKey[] = [{ field: 'CloseDate', direction: 'ASC' }, byId('ASC')];
 
 export const QUOTE_LINE_OF_PRODUCT_FIELDS = ['Id', 'QuoteId', 'CreatedDate'] as const;
 
@@ -265,15 +297,69 @@ export const CHILD_LISTS = {
     fields: QUOTE_LINE_OF_PRODUCT_FIELDS,
     orderBy: [{ field: 'CreatedDate', direction: 'DESC' }, byId('DESC')],
   },
+  /** A campaign's members in the order they joined it. */
+  campaignMembers: {
+    ...ofCampaign,
+    relationship: 'CampaignMembers',
+    object: 'CampaignMember',
+    fields: CAMPAIGN_MEMBER_FIELDS,
+    orderBy: [{ field: 'CreatedDate', direction: 'ASC' }, byId('ASC')],
+  },
+  /** The opportunities whose primary campaign source is the campaign. */
+  campaignOpportunities: {
+    ...ofCampaign,
+    relationship: 'Opportunities',
+    object: 'Opportunity',
+    fields: OPPORTUNITY_FIELDS,
+    orderBy: EARLIEST_CLOSE_FIRST,
+  },
 } as const satisfies Record<string, ChildListSpec>;
 
 export type ChildListName = keyof typeof CHILD_LISTS;
 
+/**
+ * How a list of records of every account (or of none: campaigns) is read: one statement per
+ * page over the object itself, filtered, keyset-paged in `orderBy`. `ofAccount`: the records
+ * belong to an account, so an owner-bound caller's statement carries `Account.OwnerId`.
+ */
+export interface RootListSpec {
+  object: SObjectName;
+  fields: readonly string[];
+  /** A total order: the last key is Id. */
+  orderBy: readonly OrderKey[];
+  ofAccount: boolean;
+}
+
+export const ROOT_LISTS = {
+  opportunities: {
+    object: 'Opportunity',
+    fields: OPPORTUNITY_FIELDS,
+    orderBy: EARLIEST_CLOSE_FIRST,
+    ofAccount: true,
+  },
+  cases: { object: 'Case', fields: CASE_FIELDS, orderBy: CHILD_LISTS.cases.orderBy, ofAccount: true },
+  // The two streams of interactions, ordered as an account's are, so one merge serves both.
+  tasks: { object: 'Task', fields: TASK_FIELDS, orderBy: CHILD_LISTS.tasks.orderBy, ofAccount: true },
+  events: { object: 'Event', fields: EVENT_FIELDS, orderBy: CHILD_LISTS.events.orderBy, ofAccount: true },
+  campaigns: {
+    object: 'Campaign',
+    fields: CAMPAIGN_FIELDS,
+    orderBy: [{ field: 'StartDate', direction: 'DESC' }, byId('DESC')],
+    ofAccount: false,
+  },
+} as const satisfies Record<string, RootListSpec>;
+
+export type RootListName = keyof typeof ROOT_LISTS;
+
 /** How each orderable field's values are written as literals. */
-export const FIELD_KINDS: Partial<Record<FilterField, 'date' | 'datetime' | 'string'>> = {
+export const FIELD_KINDS: Partial<Record<FilterField, 'date' | 'datetime' | 'boolean' | 'string'>> = {
   ActivityDate: 'date',
   CloseDate: 'date',
   PurchaseDate: 'date',
+  StartDate: 'date',
+  EndDate: 'date',
+  IsClosed: 'boolean',
+  IsWon: 'boolean',
   ActivityDateTime: 'datetime',
   CreatedDate: 'datetime',
 };

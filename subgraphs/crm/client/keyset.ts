@@ -1,9 +1,11 @@
 import { FIELD_KINDS } from './fields.js';
 import {
   and,
+  booleanLiteral,
   compare,
   dateLiteral,
   dateTimeLiteral,
+  type FilterField,
   NULL_LITERAL,
   type OrderKey,
   or,
@@ -15,8 +17,18 @@ import {
 /** A keyset position: the order-key values of the last row a page showed, in orderBy's order. */
 export type KeysetPosition = readonly (string | null)[];
 
-function literalFor(key: OrderKey, value: string): SoqlLiteral {
-  switch (FIELD_KINDS[key.field]) {
+/**
+ * A value of `field` as the literal its kind takes (fields.ts FIELD_KINDS). Throws TypeError
+ * when it does not fit (a forged cursor, an unchecked filter value).
+ */
+export function fieldLiteral(field: FilterField, value: string | boolean): SoqlLiteral {
+  const kind = FIELD_KINDS[field];
+  if (kind === 'boolean') {
+    if (typeof value !== 'boolean') throw new TypeError(`${field} takes true or false`);
+    return booleanLiteral(value);
+  }
+  if (typeof value !== 'string') throw new TypeError(`${field} takes a text value`);
+  switch (kind) {
     case 'date':
       return dateLiteral(value);
     case 'datetime':
@@ -24,6 +36,10 @@ function literalFor(key: OrderKey, value: string): SoqlLiteral {
     default:
       return stringLiteral(value);
   }
+}
+
+function literalFor(key: OrderKey, value: string): SoqlLiteral {
+  return fieldLiteral(key.field, value);
 }
 
 /**

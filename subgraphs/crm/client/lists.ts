@@ -1,7 +1,8 @@
-import { CHILD_LISTS, type ChildListName } from './fields.js';
+import { CHILD_LISTS, type ChildListName, ROOT_LISTS, type RootListName } from './fields.js';
 import { isKeysetFor, type KeysetPosition } from './keyset.js';
 import type {
   CrmAsset,
+  CrmCampaignMember,
   CrmContact,
   CrmInteraction,
   CrmOpportunity,
@@ -9,7 +10,7 @@ import type {
   CrmQuoteOfProduct,
   CrmSupportCase,
 } from './models.js';
-import type { OrderKey } from './soql.js';
+import type { FilterField, OrderKey } from './soql.js';
 import type { ChildListModel } from './toModels.js';
 
 /**
@@ -110,44 +111,73 @@ function timeOf(list: 'tasks' | 'events', position: KeysetPosition): number {
   return Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
 }
 
+/** Reads `limit` rows of one interaction stream after a position in it (none: from its start). */
+export type ReadInteractionStream = (
+  stream: InteractionStream,
+  limit: number,
+  after: KeysetPosition | undefined,
+) => Promise<Positioned<CrmInteraction>[]>;
+
+export type InteractionStream = 'tasks' | 'events';
+
+/** Whether a cursor's position is one of the interactions lists (an account's or everyone's). */
+export function isInteractionPosition(value: unknown): value is InteractionPosition {
+  if (typeof value !== 'object' || value === null) return false;
+  const { t, e } = value as Record<string, unknown>;
+  return (t === null || isTaskPosition(t)) && (e === null || isEventPosition(e));
+}
+
 /**
- * Tasks and events of an account, newest first: both streams are read with size + 1 rows and
- * merged; a position holds where each stream stopped, so the next page continues each there.
+ * Tasks and events newest first, whoever's they are: each stream read is size + 1 rows after
+ * where the last page left it, and the two are merged; a position holds where each stream
+ * stopped, so the next page continues each there. A stream not in `streams` (a filter on types
+ * that leaves it out) is not read at all.
  */
+export async function mergeInteractions(
+  size: number,
+  after: InteractionPosition | undefined,
+  read: ReadInteractionStream,
+  streams: readonly InteractionStream[] = ['tasks', 'events'],
+): Promise<ListSlice<CrmInteraction, InteractionPosition>> {
+  const none: Positioned<CrmInteraction>[] = [];
+  const [tasks, events] = await Promise.all([
+    streams.includes('tasks') ? read('tasks', size + 1, after?.t ?? undefined) : none,
+    streams.includes('events') ? read('events', size + 1, after?.e ?? undefined) : none,
+  ]);
+  const position: InteractionPosition = { t: after?.t ?? null, e: after?.e ?? null };
+  const edges: Positioned<CrmInteraction, InteractionPosition>[] = [];
+  let ti = 0;
+  let ei = 0;
+  while (edges.length < size && (ti < tasks.length || ei < events.length)) {
+    const task = tasks[ti];
+    const event = events[ei];
+    if (
+      task !== undefined &&
+      (event === undefined || timeOf('tasks', task.position) >= timeOf('events', event.position))
+    ) {
+      ti += 1;
+      position.t = task.position;
+      edges.push({ node: task.node, position: { ...position } });
+    } else if (event !== undefined) {
+      ei += 1;
+      position.e = event.position;
+      edges.push({ node: event.node, position: { ...position } });
+    }
+  }
+  return { edges, hasMore: ti < tasks.length || ei < events.length };
+}
+
+/** Tasks and events of an account, newest first: its two child lists merged. */
 const interactions: CrmList<CrmInteraction, InteractionPosition> = {
   kind: 'interactions',
-  isPosition(value): value is InteractionPosition {
-    if (typeof value !== 'object' || value === null) return false;
-    const { t, e } = value as Record<string, unknown>;
-    return (t === null || isTaskPosition(t)) && (e === null || isEventPosition(e));
-  },
-  async page(accountId, size, after, read) {
-    const [tasks = [], events = []] = (await Promise.all([
-      read({ parentId: accountId, list: 'tasks', limit: size + 1, after: after?.t ?? undefined }),
-      read({ parentId: accountId, list: 'events', limit: size + 1, after: after?.e ?? undefined }),
-    ])) as Positioned<CrmInteraction>[][];
-    const position: InteractionPosition = { t: after?.t ?? null, e: after?.e ?? null };
-    const edges: Positioned<CrmInteraction, InteractionPosition>[] = [];
-    let ti = 0;
-    let ei = 0;
-    while (edges.length < size && (ti < tasks.length || ei < events.length)) {
-      const task = tasks[ti];
-      const event = events[ei];
-      if (
-        task !== undefined &&
-        (event === undefined || timeOf('tasks', task.position) >= timeOf('events', event.position))
-      ) {
-        ti += 1;
-        position.t = task.position;
-        edges.push({ node: task.node, position: { ...position } });
-      } else if (event !== undefined) {
-        ei += 1;
-        position.e = event.position;
-        edges.push({ node: event.node, position: { ...position } });
-      }
-    }
-    return { edges, hasMore: ti < tasks.length || ei < events.length };
-  },
+  isPosition: isInteractionPosition,
+  page: (accountId, size, after, read) =>
+    mergeInteractions(
+      size,
+      after,
+      async (list, limit, position) =>
+        (await read({ parentId: accountId, list, limit, after: position })) as Positioned<CrmInteraction>[],
+    ),
   readAhead: (size) => [
     { list: 'tasks', limit: size + 1 },
     { list: 'events', limit: size + 1 },
@@ -172,3 +202,31 @@ export const ACCOUNT_LISTS = {
 
 /** The quotes that include a product (by SKU): its quote lines, newest first. */
 export const PRODUCT_QUOTES = childList<CrmQuoteOfProduct>('productQuotes', 'productQuoteLines');
+
+/** The lists of a campaign, by the Campaign field that pages each. */
+export const CAMPAIGN_LISTS = {
+  members: childList<CrmCampaignMember>('campaignMembers', 'campaignMembers'),
+  influencedOpportunities: childList<CrmOpportunity>('campaignOpportunities', 'campaignOpportunities'),
+};
+
+/**
+ * A condition of a root list's statement, as data: the resolvers say which fixed field and
+ * what value (checked), the client writes it with soql.ts's literals for the field's kind. Plain
+ * JSON, so a page's read is its own cache key.
+ */
+export type ListCondition =
+  | { field: FilterField; op: '=' | '<' | '<=' | '>='; value: string | boolean }
+  | { field: FilterField; op: 'IN' | 'NOT IN'; values: readonly string[] }
+  | { field: FilterField; op: 'CONTAINS'; text: string };
+
+/** One page of a list of every account's records (or of campaigns): its conditions, size and position. */
+export interface RootListRead {
+  list: RootListName;
+  where: readonly ListCondition[];
+  /** Rows to read: the page size plus one, to know whether more follow. */
+  limit: number;
+  after?: KeysetPosition;
+}
+
+/** Whether a cursor's position is one in a root list's order. */
+export const isRootListPosition = (list: RootListName) => isKeysetFor(ROOT_LISTS[list].orderBy);

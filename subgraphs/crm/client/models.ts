@@ -93,6 +93,33 @@ export interface CrmOpportunity {
   isWon: boolean;
   account: CrmAccountRef | null;
   owner: CrmUser | null;
+  /** The campaign the opportunity came from (its primary campaign source). */
+  campaignId: string | null;
+}
+
+/** A marketing campaign. Salesforce keeps its costs without a currency: the corporate one. */
+export interface CrmCampaign {
+  id: string;
+  name: string;
+  type: string | null;
+  status: string | null;
+  /** YYYY-MM-DD. */
+  startDate: string | null;
+  endDate: string | null;
+  isActive: boolean;
+  budgetedCost: Money | null;
+  actualCost: Money | null;
+  expectedRevenue: Money | null;
+  owner: CrmUser | null;
+}
+
+/** A contact a campaign reached, with the contact's account (what its customer is). */
+export interface CrmCampaignMember {
+  id: string;
+  status: string | null;
+  hasResponded: boolean;
+  contactId: string | null;
+  account: CrmAccountRef | null;
 }
 
 export interface CrmQuoteLine {

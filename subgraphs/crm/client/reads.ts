@@ -4,6 +4,7 @@ import type { CallContext, CrmClient } from './crmClient.js';
 import {
   ACCOUNT_FIELDS,
   ASSET_FIELDS,
+  CAMPAIGN_FIELDS,
   CASE_FIELDS,
   CHILD_LISTS,
   type ChildListName,
@@ -15,20 +16,25 @@ import {
   PRODUCT_FIELDS,
   QUOTE_FIELDS,
   QUOTE_LINE_FIELDS,
+  ROOT_LISTS,
+  type RootListName,
   TASK_FIELDS,
   USER_FIELDS,
 } from './fields.js';
-import { type KeysetPosition, keysetAfter, positionOf } from './keyset.js';
+import { fieldLiteral, type KeysetPosition, keysetAfter, positionOf } from './keyset.js';
 import {
   ACCOUNT_PAGE_ORDER,
   type ChildListRead,
   type ChildListRequest,
   type ChildListRow,
+  type ListCondition,
   type Positioned,
+  type RootListRead,
 } from './lists.js';
 import type {
   CrmAccount,
   CrmAsset,
+  CrmCampaign,
   CrmContact,
   CrmEntitlement,
   CrmInteraction,
@@ -44,7 +50,9 @@ import {
   compare,
   containsPattern,
   type FilterField,
+  inList,
   like,
+  notInList,
   type OrderKey,
   type SObjectName,
   type SoqlCondition,
@@ -55,12 +63,15 @@ import {
   accountOf,
   assetOf,
   CHILD_LIST_MODELS,
+  campaignOf,
   contactOf,
   entitlementOf,
   eventOf,
   opportunityOf,
   productOf,
   quoteOf,
+  ROOT_LIST_MODELS,
+  type RootListModel,
   supportCaseOf,
   taskOf,
   userOf,
@@ -69,6 +80,7 @@ import type {
   AccountChildrenRecord,
   AccountRecord,
   AssetRecord,
+  CampaignRecord,
   CaseRecord,
   ContactRecord,
   EntitlementRecord,
@@ -246,6 +258,13 @@ const LOOKUPS = {
     label: 'cases by asset',
     orderBy: newestBy('CreatedDate'),
   }),
+  campaignsById: lookup<CampaignRecord>({
+    object: 'Campaign',
+    fields: CAMPAIGN_FIELDS,
+    field: 'Id',
+    normalise: exact,
+    label: 'campaigns by id',
+  }),
   productsBySku: lookup<Product2Record>({
     object: 'Product2',
     fields: PRODUCT_FIELDS,
@@ -337,6 +356,8 @@ export class CrmReads {
   async accountsPage(
     args: {
       search?: string;
+      /** Only the accounts this CRM user owns (an employee's customers). */
+      ownerId?: string;
       after?: KeysetPosition;
       limit: number;
       readAhead?: readonly ChildListRequest[];
@@ -348,6 +369,7 @@ export class CrmReads {
     const conditions: SoqlCondition[] = [];
     const ownership = this.ownership();
     if (ownership) conditions.push(ownership);
+    if (args.ownerId !== undefined) conditions.push(compare('OwnerId', '=', stringLiteral(args.ownerId)));
     if (args.search !== undefined) conditions.push(like('Name', containsPattern(args.search)));
     if (args.after) conditions.push(keysetAfter(ACCOUNT_PAGE_ORDER, args.after));
     const soql = buildSelect({
@@ -504,6 +526,44 @@ export class CrmReads {
     return rowsOf(read.list, page.records);
   }
 
+  /**
+   * One page of a list over every account's records (or of campaigns): one statement, its
+   * conditions, the keyset after the last row shown, LIMIT the page plus one — never OFFSET, so
+   * a page costs the same at any depth. An owner-bound caller's statement carries
+   * `Account.OwnerId` as every statement over an account's records does.
+   */
+  async rootListPage<L extends RootListName>(
+    read: RootListRead & { list: L },
+    requestId?: string,
+  ): Promise<Positioned<RootListModel<L>>[]> {
+    const spec = ROOT_LISTS[read.list];
+    const conditions = read.where.map(conditionOf);
+    if (spec.ofAccount) {
+      if (this.ownsNothing) return [];
+      const ownership = this.accountOwnership();
+      if (ownership) conditions.push(ownership);
+    }
+    if (read.after) conditions.push(keysetAfter(spec.orderBy, read.after));
+    const soql = buildSelect({
+      object: spec.object,
+      fields: spec.fields,
+      where: conditions.length > 0 ? and(...conditions) : undefined,
+      orderBy: spec.orderBy,
+      limit: read.limit,
+    });
+    const page = await this.client.query<object>(soql, `${read.list} page`, this.call(requestId));
+    const toModel = ROOT_LIST_MODELS[read.list] as (record: object) => RootListModel<L>;
+    return page.records.map((record) => ({
+      node: toModel(record),
+      position: positionOf(record, spec.orderBy),
+    }));
+  }
+
+  /** Campaigns by id, in one statement per URL-bound chunk. */
+  campaignsById(ids: readonly string[], requestId?: string): Promise<(CrmCampaign | null)[]> {
+    return this.findEach(LOOKUPS.campaignsById, ids, campaignOf, requestId);
+  }
+
   /** Tasks and events by id (the key prefix says which), in one batch. */
   async interactionsById(ids: readonly string[], requestId?: string): Promise<(CrmInteraction | null)[]> {
     const [tasks, events] = await Promise.all([
@@ -653,6 +713,22 @@ export class CrmReads {
       ...(subqueries ? { subqueries } : {}),
       ...(also ? { also } : {}),
     });
+  }
+}
+
+/** A root list's condition in SOQL: its field from the fixed list, its value through the literal of the field's kind. */
+function conditionOf(condition: ListCondition): SoqlCondition {
+  switch (condition.op) {
+    case 'IN':
+    case 'NOT IN': {
+      const { field } = condition;
+      const literals = condition.values.map((value) => fieldLiteral(field, value));
+      return condition.op === 'IN' ? inList(field, literals) : notInList(field, literals);
+    }
+    case 'CONTAINS':
+      return like(condition.field, containsPattern(condition.text));
+    default:
+      return compare(condition.field, condition.op, fieldLiteral(condition.field, condition.value));
   }
 }
 

@@ -32,6 +32,19 @@ export const FILTER_FIELDS = [
   'PurchaseDate',
   'EndDate',
   'Account.OwnerId',
+  // The cross-customer lists' filters and orders (opportunities, cases, interactions, campaigns).
+  'Owner.Email',
+  'StageName',
+  'IsClosed',
+  'IsWon',
+  'CampaignId',
+  'Status',
+  'Priority',
+  'TaskSubtype',
+  'StartDate',
+  // Data quality: prospects left out of CRM-only accounts, an account's billing contact.
+  'Type',
+  'Contact_Role__c',
 ] as const;
 export type FilterField = (typeof FILTER_FIELDS)[number];
 
@@ -48,10 +61,12 @@ export const SOBJECTS = [
   'User',
   'Asset',
   'Entitlement',
+  'Campaign',
+  'CampaignMember',
 ] as const;
 export type SObjectName = (typeof SOBJECTS)[number];
 
-/** Child relationships we read as subqueries (Account's, and Quote's line items). */
+/** Child relationships we read as subqueries (Account's, Quote's line items, Campaign's members and opportunities). */
 export const CHILD_RELATIONSHIPS = [
   'Contacts',
   'Opportunities',
@@ -62,6 +77,7 @@ export const CHILD_RELATIONSHIPS = [
   'QuoteLineItems',
   'Assets',
   'Entitlements',
+  'CampaignMembers',
 ] as const;
 export type ChildRelationship = (typeof CHILD_RELATIONSHIPS)[number];
 
@@ -125,6 +141,11 @@ export function dateTimeLiteral(value: string): SoqlLiteral {
 
 export const NULL_LITERAL = 'null' as SoqlLiteral;
 
+/** A checkbox literal (unquoted). */
+export function booleanLiteral(value: boolean): SoqlLiteral {
+  return (value ? 'true' : 'false') as SoqlLiteral;
+}
+
 function assertField(field: string): asserts field is FilterField {
   if (!(FILTER_FIELDS as readonly string[]).includes(field))
     throw new TypeError(`field not allowed: ${field}`);
@@ -144,6 +165,13 @@ export function inList(field: FilterField, values: readonly SoqlLiteral[]): Soql
   assertField(field);
   if (values.length === 0) throw new TypeError('IN needs at least one value');
   return `${field} IN (${values.join(', ')})` as SoqlCondition;
+}
+
+/** `field NOT IN (…)`: as `!=`, it matches records whose field is empty too. */
+export function notInList(field: FilterField, values: readonly SoqlLiteral[]): SoqlCondition {
+  assertField(field);
+  if (values.length === 0) throw new TypeError('NOT IN needs at least one value');
+  return `${field} NOT IN (${values.join(', ')})` as SoqlCondition;
 }
 
 export function and(...conditions: SoqlCondition[]): SoqlCondition {

@@ -1,10 +1,12 @@
 import { formatAmount } from '../../../lib/domain.js';
 import { approvalOf } from './approvalFields.js';
-import type { ChildListName } from './fields.js';
+import type { ChildListName, RootListName } from './fields.js';
 import type {
   CrmAccount,
   CrmAccountRef,
   CrmAsset,
+  CrmCampaign,
+  CrmCampaignMember,
   CrmContact,
   CrmEntitlement,
   CrmInteraction,
@@ -22,6 +24,8 @@ import type {
   AccountRecord,
   AccountRef,
   AssetRecord,
+  CampaignMemberRecord,
+  CampaignRecord,
   CaseRecord,
   ContactRecord,
   EntitlementRecord,
@@ -157,6 +161,34 @@ export function opportunityOf(record: OpportunityRecord): CrmOpportunity {
     isWon: record.IsWon,
     account: accountRef(record.AccountId, record.Account),
     owner: userOf(record.Owner),
+    campaignId: record.CampaignId ?? null,
+  };
+}
+
+/** Campaign costs carry no CurrencyIsoCode in the org: they are in the corporate currency. */
+export function campaignOf(record: CampaignRecord): CrmCampaign {
+  return {
+    id: record.Id,
+    name: record.Name,
+    type: record.Type,
+    status: record.Status,
+    startDate: record.StartDate,
+    endDate: record.EndDate,
+    isActive: record.IsActive === true,
+    budgetedCost: money(record.BudgetedCost, null),
+    actualCost: money(record.ActualCost, null),
+    expectedRevenue: money(record.ExpectedRevenue, null),
+    owner: userOf(record.Owner),
+  };
+}
+
+export function campaignMemberOf(record: CampaignMemberRecord): CrmCampaignMember {
+  return {
+    id: record.Id,
+    status: record.Status,
+    hasResponded: record.HasResponded === true,
+    contactId: record.ContactId,
+    account: accountRef(record.Contact?.AccountId ?? null, record.Contact?.Account ?? null),
   };
 }
 
@@ -271,6 +303,19 @@ export const CHILD_LIST_MODELS = {
   cases: supportCaseOf,
   assets: assetOf,
   productQuoteLines: quoteOfProductOf,
+  campaignMembers: campaignMemberOf,
+  campaignOpportunities: opportunityOf,
 } as const satisfies Record<ChildListName, (record: never) => unknown>;
 
 export type ChildListModel = ReturnType<(typeof CHILD_LIST_MODELS)[ChildListName]>;
+
+/** What a row of each root list (fields.ts ROOT_LISTS) becomes. */
+export const ROOT_LIST_MODELS = {
+  opportunities: opportunityOf,
+  cases: supportCaseOf,
+  tasks: taskOf,
+  events: eventOf,
+  campaigns: campaignOf,
+} as const satisfies Record<RootListName, (record: never) => unknown>;
+
+export type RootListModel<L extends RootListName> = ReturnType<(typeof ROOT_LIST_MODELS)[L]>;

@@ -120,7 +120,29 @@ export interface OpportunityRecord extends SfRecord {
   CloseDate: string | null;
   IsClosed: boolean;
   IsWon: boolean;
+  CampaignId: string | null;
   Owner: UserRef | null;
+}
+
+export interface CampaignRecord extends SfRecord {
+  Name: string;
+  Type: string | null;
+  Status: string | null;
+  StartDate: string | null;
+  EndDate: string | null;
+  IsActive: boolean | null;
+  BudgetedCost: number | null;
+  ActualCost: number | null;
+  ExpectedRevenue: number | null;
+  Owner: UserRef | null;
+}
+
+export interface CampaignMemberRecord extends SfRecord {
+  CampaignId: string;
+  ContactId: string | null;
+  Status: string | null;
+  HasResponded: boolean | null;
+  Contact: { AccountId: string | null; Account: AccountRef | null } | null;
 }
 
 export interface QuoteLineItemRecord extends SfRecord {
