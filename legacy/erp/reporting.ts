@@ -506,7 +506,9 @@ export class Reporting {
           ]);
     const page = rows.slice(0, size);
     const result: CollectionResult = { entities: page.map((row) => this.entity(def, row, options.select)) };
-    if (rows.length > size && page.length > 0) {
+    // $top reached ends the collection even when more rows follow.
+    const more = rows.length > size && delivered + page.length < (options.top ?? Number.POSITIVE_INFINITY);
+    if (more && page.length > 0) {
       result.nextSkipToken = encodeToken({ n: delivered + page.length, o: offset + page.length });
     }
     if (options.count) {

@@ -264,26 +264,14 @@ export class Writer {
       lastModifiedDateTime: nowIso(),
     };
     this.insert(def.table, row);
-    // BC computes these per customer; the stand-in stores them, so a new customer gets its rows.
+    // BC computes this per customer; the stand-in stores it, so a new customer gets its row.
+    // (agedAccountsReceivables is computed when read: legacy/erp/reporting.ts.)
     this.insert(ENTITY_SETS.customerFinancialDetails.table, {
       id,
       number: row.number,
       balance: 0,
       totalSalesExcludingTax: 0,
       overdueAmount: 0,
-    });
-    this.insert(ENTITY_SETS.agedAccountsReceivables.table, {
-      customerId: id,
-      customerNumber: row.number,
-      name: row.displayName ?? '',
-      currencyCode: row.currencyCode ?? '',
-      balanceDue: 0,
-      currentAmount: 0,
-      period1Amount: 0,
-      period2Amount: 0,
-      period3Amount: 0,
-      agedAsOfDate: today(),
-      periodLengthFilter: '30D',
     });
     return this.row(def.table, id)!;
   }
@@ -326,6 +314,7 @@ export class Writer {
     }
     this.remove(def.table, 'id', id);
     this.remove(ENTITY_SETS.customerFinancialDetails.table, 'id', id);
+    // Nothing reads the generated aged rows any more (they are computed); drop the customer's.
     this.remove(ENTITY_SETS.agedAccountsReceivables.table, 'customerId', id);
   }
 
@@ -756,10 +745,6 @@ export class Writer {
     this.store.run(
       'UPDATE "customerFinancialDetails" SET "balance" = ROUND(COALESCE("balance", 0) + ?, 2), "totalSalesExcludingTax" = ROUND(COALESCE("totalSalesExcludingTax", 0) + ?, 2) WHERE "id" = ?',
       [total, round2(ex), order.customerId],
-    );
-    this.store.run(
-      'UPDATE "agedAccountsReceivables" SET "balanceDue" = ROUND(COALESCE("balanceDue", 0) + ?, 2), "currentAmount" = ROUND(COALESCE("currentAmount", 0) + ?, 2) WHERE "customerId" = ?',
-      [total, total, order.customerId],
     );
     return {
       shipment: this.row(shipmentTable, String(shipment.id))!,
