@@ -1,0 +1,301 @@
+import { anyCase } from '../../../lib/byKey.js';
+import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
+import { type CallContext, type CrmClient, describeSalesforceFailure } from './crmClient.js';
+import { ACCOUNT_FIELDS } from './fields.js';
+import { isKeysetFor, type KeysetPosition, keysetAfter, positionOf } from './keyset.js';
+import { ACCOUNT_PAGE_ORDER, type Positioned } from './lists.js';
+import type { CrmAccount } from './models.js';
+import { CONTACT_ROLE_VALUES } from './picklists.js';
+import {
+  and,
+  buildSelect,
+  compare,
+  encodeSoqlParameter,
+  NULL_LITERAL,
+  type OrderKey,
+  type SoqlCondition,
+  stringLiteral,
+} from './soql.js';
+import { accountOf } from './toModels.js';
+import type { AccountRecord, ContactRecord, SfQueryResult } from './types.js';
+
+/**
+ * How the CRM's accounts match the ERP's customers (ERP_Customer_Id__c), read for the
+ * data-quality reports: the accounts linked to none, which of some ERP customers are linked,
+ * the ERP customers several accounts are linked to (a SOQL aggregate), the linked accounts in
+ * an order that puts each customer's accounts together, and the counts of all of these. Every
+ * read is one statement (or one composite of statements), whatever the number of records.
+ */
+
+/** Account.Type of an account that is not a customer yet: it is expected to have no ERP customer. */
+export const PROSPECT_TYPE = 'Prospect';
+
+/** CRM-only accounts are listed as the accounts page is: by name, then id. */
+export const CRM_ONLY_ORDER = ACCOUNT_PAGE_ORDER;
+export const isCrmOnlyPosition = isKeysetFor(CRM_ONLY_ORDER);
+
+/**
+ * Linked accounts by ERP customer, then oldest first: a customer's accounts are neighbours, and
+ * the first of them is the one the graph reads the customer from (reads.ts OLDEST_FIRST), so a
+ * page knows which account speaks for its customer from the row before it alone.
+ */
+export const LINKED_ORDER: readonly OrderKey[] = [
+  { field: 'ERP_Customer_Id__c', direction: 'ASC' },
+  { field: 'CreatedDate', direction: 'ASC' },
+  { field: 'Id', direction: 'ASC' },
+];
+export const isLinkedPosition = isKeysetFor(LINKED_ORDER);
+
+/** Rows of an aggregate answer: Salesforce refuses an aggregate query past them (no queryMore). */
+export const MAX_AGGREGATE_ROWS = 2000;
+
+/** A linked account with what the CRM holds of the customer's e-mail. */
+export interface LinkedAccount {
+  account: CrmAccount;
+  /**
+   * The e-mail of its billing contact (the oldest contact in the Billing role that has one): the
+   * address onboarding gave the ERP customer. Null when it has no such contact.
+   */
+  billingEmail: string | null;
+}
+
+/** An ERP customer several accounts are linked to. */
+export interface DuplicateGroup {
+  erpCustomerId: string;
+  accounts: number;
+}
+
+export interface AccountMatchCounts {
+  /** Accounts with no ERP customer that are not prospects. */
+  crmOnly: number;
+  /** Prospects with no ERP customer. */
+  prospects: number;
+  /** ERP customers linked from more than one account. */
+  duplicateGroups: number;
+}
+
+type LinkedAccountRecord = AccountRecord & {
+  Contacts?: SfQueryResult<Pick<ContactRecord, 'Email'>> | null;
+};
+
+interface CompositeAnswer {
+  compositeResponse?: { referenceId?: string; httpStatusCode?: number; body?: unknown }[];
+}
+
+const isLinked = compare('ERP_Customer_Id__c', '!=', NULL_LITERAL);
+const isUnlinked = compare('ERP_Customer_Id__c', '=', NULL_LITERAL);
+const isProspect = compare('Type', '=', stringLiteral(PROSPECT_TYPE));
+// In SOQL an account without a Type is "not equal" to Prospect, as it should be here.
+const isNoProspect = compare('Type', '!=', stringLiteral(PROSPECT_TYPE));
+
+function checkedLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AGGREGATE_ROWS)
+    throw new TypeError(`bad LIMIT ${limit}`);
+  return limit;
+}
+
+/**
+ * `SELECT COUNT() FROM Account WHERE …`: Salesforce answers the count as totalSize, no records.
+ * (buildSelect knows field lists only; the condition still comes from soql.ts alone.)
+ */
+function countSoql(where: SoqlCondition): string {
+  return `SELECT COUNT() FROM Account WHERE ${where}`;
+}
+
+/**
+ * The ERP customers linked from more than one account, by id after `after`, at most `limit`
+ * (an aggregate answers in one batch: the keyset on the id pages on where LIMIT stopped).
+ */
+function duplicateGroupsSoql(limit: number, after: string | undefined): string {
+  const where =
+    after === undefined ? isLinked : and(isLinked, compare('ERP_Customer_Id__c', '>', stringLiteral(after)));
+  return (
+    `SELECT ERP_Customer_Id__c, COUNT(Id) accounts FROM Account WHERE ${where} ` +
+    `GROUP BY ERP_Customer_Id__c HAVING COUNT(Id) > 1 ORDER BY ERP_Customer_Id__c LIMIT ${checkedLimit(limit)}`
+  );
+}
+
+function groupsOf(result: SfQueryResult<unknown>, label: string): DuplicateGroup[] {
+  return result.records.map((record) => {
+    const { ERP_Customer_Id__c: id, accounts } = record as {
+      ERP_Customer_Id__c?: unknown;
+      accounts?: unknown;
+    };
+    if (typeof id !== 'string' || typeof accounts !== 'number')
+      throw badLegacyResponse('CRM', label, 'aggregate row');
+    return { erpCustomerId: id, accounts };
+  });
+}
+
+export class CrmAccountMatching {
+  constructor(private readonly client: CrmClient) {}
+
+  /** Accounts linked to no ERP customer, prospects only when asked, by name after `after`. */
+  async crmOnlyPage(
+    args: { includeProspects: boolean; limit: number; after?: KeysetPosition },
+    requestId?: string,
+  ): Promise<Positioned<CrmAccount>[]> {
+    const conditions = [isUnlinked];
+    if (!args.includeProspects) conditions.push(isNoProspect);
+    if (args.after) conditions.push(keysetAfter(CRM_ONLY_ORDER, args.after));
+    const records = await this.client.queryAll<AccountRecord>(
+      buildSelect({
+        object: 'Account',
+        fields: ACCOUNT_FIELDS,
+        where: and(...conditions),
+        orderBy: CRM_ONLY_ORDER,
+        limit: args.limit,
+      }),
+      'CRM-only accounts',
+      { requestId },
+    );
+    return records.map((record) => ({
+      node: accountOf(record),
+      position: positionOf(record, CRM_ONLY_ORDER),
+    }));
+  }
+
+  /** Which of these ERP customer ids some account is linked to (lower case, as the ERP writes them). */
+  async linkedAmong(erpCustomerIds: readonly string[], requestId?: string): Promise<Set<string>> {
+    if (erpCustomerIds.length === 0) return new Set();
+    const records = await this.client.recordsWhereIn<Pick<AccountRecord, 'Id' | 'ERP_Customer_Id__c'>>(
+      'Account',
+      ['Id', 'ERP_Customer_Id__c'],
+      'ERP_Customer_Id__c',
+      erpCustomerIds,
+      'accounts linked to ERP customers',
+      { requestId },
+    );
+    return new Set(
+      records.flatMap((record) => (record.ERP_Customer_Id__c ? [anyCase(record.ERP_Customer_Id__c)] : [])),
+    );
+  }
+
+  /** ERP customers linked from more than one account, by id after `after`: one aggregate query. */
+  async duplicateGroups(
+    args: { limit: number; after?: string },
+    requestId?: string,
+  ): Promise<DuplicateGroup[]> {
+    const label = 'duplicate accounts';
+    const result = await this.client.query<unknown>(duplicateGroupsSoql(args.limit, args.after), label, {
+      requestId,
+    });
+    return groupsOf(result, label);
+  }
+
+  /**
+   * Linked accounts in LINKED_ORDER after `after`, each with its billing contact's e-mail read
+   * in the same statement (a subquery).
+   */
+  async linkedPage(
+    args: { limit: number; after?: KeysetPosition },
+    requestId?: string,
+  ): Promise<Positioned<LinkedAccount>[]> {
+    const billing = CONTACT_ROLE_VALUES.BILLING as string;
+    const records = await this.client.queryAll<LinkedAccountRecord>(
+      buildSelect({
+        object: 'Account',
+        fields: ACCOUNT_FIELDS,
+        subqueries: [
+          {
+            relationship: 'Contacts',
+            fields: ['Id', 'Email'],
+            where: and(
+              compare('Contact_Role__c', '=', stringLiteral(billing)),
+              compare('Email', '!=', NULL_LITERAL),
+            ),
+            orderBy: [
+              { field: 'CreatedDate', direction: 'ASC' },
+              { field: 'Id', direction: 'ASC' },
+            ],
+            limit: 1,
+          },
+        ],
+        where: args.after ? and(isLinked, keysetAfter(LINKED_ORDER, args.after)) : isLinked,
+        orderBy: LINKED_ORDER,
+        limit: args.limit,
+      }),
+      'linked accounts',
+      { requestId },
+    );
+    return records.map((record) => ({
+      node: { account: accountOf(record), billingEmail: record.Contacts?.records[0]?.Email ?? null },
+      position: positionOf(record, LINKED_ORDER),
+    }));
+  }
+
+  /**
+   * The CRM's side of the data-quality counts in one composite request: COUNT() of the CRM-only
+   * accounts and of the prospects, and the first batch of duplicate groups. Only when there are
+   * more than an aggregate answer holds (2,000) does each further batch cost one more query.
+   */
+  async counts(requestId?: string): Promise<AccountMatchCounts> {
+    const label = 'account match counts';
+    const ctx: CallContext = { requestId };
+    const [crmOnly, prospects, firstGroups] = await this.compositeQueries(
+      [
+        countSoql(and(isUnlinked, isNoProspect)),
+        countSoql(and(isUnlinked, isProspect)),
+        duplicateGroupsSoql(MAX_AGGREGATE_ROWS, undefined),
+      ],
+      label,
+      ctx,
+    );
+    let groups = groupsOf(firstGroups!, label);
+    let duplicateGroups = groups.length;
+    while (groups.length === MAX_AGGREGATE_ROWS) {
+      groups = await this.duplicateGroups(
+        { limit: MAX_AGGREGATE_ROWS, after: groups.at(-1)!.erpCustomerId },
+        requestId,
+      );
+      duplicateGroups += groups.length;
+    }
+    return { crmOnly: crmOnly!.totalSize, prospects: prospects!.totalSize, duplicateGroups };
+  }
+
+  /** Queries as subrequests of one composite request (Salesforce runs up to 5 queries in one). */
+  private async compositeQueries(
+    statements: readonly string[],
+    label: string,
+    ctx: CallContext,
+  ): Promise<SfQueryResult<unknown>[]> {
+    const base = new URL(this.client.http.resolve('x')).pathname.replace(/\/x$/, '');
+    const response = await this.client.http.send<CompositeAnswer>({
+      method: 'POST',
+      path: 'composite',
+      body: {
+        allOrNone: false,
+        compositeRequest: statements.map((soql, index) => ({
+          method: 'GET',
+          url: `${base}/query?q=${encodeSoqlParameter(soql)}`,
+          referenceId: `q${index}`,
+        })),
+      },
+      // Only queries: safe to send again.
+      idempotent: true,
+      label,
+      requestId: ctx.requestId,
+    });
+    const parts = response.body?.compositeResponse;
+    if (!Array.isArray(parts)) throw badLegacyResponse('CRM', label, 'no compositeResponse');
+    return statements.map((_, index) => {
+      const part = parts.find((p) => p.referenceId === `q${index}`);
+      const status = part?.httpStatusCode;
+      if (typeof status !== 'number') throw badLegacyResponse('CRM', label, `no answer for q${index}`);
+      if (status >= 400) {
+        const described = describeSalesforceFailure(status, part?.body);
+        throw new LegacyError(
+          described.code ?? (status >= 500 ? 'LEGACY_UNAVAILABLE' : 'LEGACY_REJECTED'),
+          'CRM',
+          `The CRM refused a query (${label}).`,
+          { label, status, legacyCode: described.legacyCode, legacyMessage: described.legacyMessage },
+        );
+      }
+      const body = part?.body as SfQueryResult<unknown> | undefined;
+      if (!body || typeof body.totalSize !== 'number' || !Array.isArray(body.records)) {
+        throw badLegacyResponse('CRM', label, `q${index} is no query result`);
+      }
+      return body;
+    });
+  }
+}

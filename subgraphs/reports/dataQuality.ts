@@ -1,0 +1,446 @@
+import { anyCase } from '../../lib/byKey.js';
+import type { CacheScope } from '../../lib/cacheConfig.js';
+import { readOneThroughCache } from '../../lib/cachedBatch.js';
+import {
+  type Connection,
+  connectionOf,
+  decodeCursor,
+  encodeCursor,
+  foreignCursor,
+  pageSize,
+} from '../../lib/connections.js';
+import { addressLine, differingAddressParts, samePhone, sameText } from '../../lib/customerComparison.js';
+import { LegacyError } from '../../lib/errors.js';
+import {
+  CrmAccountMatching,
+  isCrmOnlyPosition,
+  isLinkedPosition,
+  type LinkedAccount,
+} from '../crm/client/accountMatching.js';
+import type { CrmClient } from '../crm/client/crmClient.js';
+import { customerIdOfAccount } from '../crm/client/ids.js';
+import type { KeysetPosition } from '../crm/client/keyset.js';
+import type { Positioned } from '../crm/client/lists.js';
+import { CrmReads } from '../crm/client/reads.js';
+import { ErpCustomerPages } from '../erp/client/customerPages.js';
+import type { ErpClient } from '../erp/client/erpClient.js';
+import { isPagePosition } from '../erp/client/lists.js';
+import type { ErpCustomer } from '../erp/client/models.js';
+import { ErpReads, isErpId } from '../erp/client/reads.js';
+
+/**
+ * Where the CRM and the ERP disagree about who the customers are and what they hold, as lists
+ * to work through and as counts. Each list page is a fixed number of legacy requests whatever
+ * its size (see each method); the counts are aggregate queries, except what needs every linked
+ * pair compared (one scan, cached for the customers' TTL).
+ *
+ * A linked customer is compared through the account the graph reads it from (its oldest linked
+ * account, as Customer.discrepancies does); further accounts on the same ERP customer are
+ * duplicates (`duplicateAccounts`), not a second set of conflicts.
+ */
+
+export type ConflictField = 'NAME' | 'BILLING_ADDRESS' | 'PHONE' | 'EMAIL';
+/** Every field compared, in the order a customer's conflicts are listed. */
+export const CONFLICT_FIELDS: readonly ConflictField[] = ['NAME', 'BILLING_ADDRESS', 'PHONE', 'EMAIL'];
+
+export interface CustomerRef {
+  id: string;
+}
+
+export interface UnmatchedCustomerModel {
+  customer: CustomerRef;
+  source: 'ERP' | 'CRM';
+  name: string | null;
+  number: string | null;
+}
+
+export interface DuplicateAccountsModel {
+  customer: CustomerRef;
+  crmAccountIds: string[];
+}
+
+export interface FieldConflictModel {
+  customer: CustomerRef;
+  field: ConflictField;
+  crmValue: string | null;
+  erpValue: string | null;
+}
+
+export interface DataQualityCountsModel {
+  crmOnlyAccounts: number;
+  prospects: number;
+  erpOnlyCustomers: number;
+  duplicateAccounts: number;
+  fieldConflicts: number;
+  readAt: string;
+}
+
+/** Which counts a request asks for: the scan of every linked pair only when one of its figures is. */
+export interface CountsWanted {
+  /** crmOnlyAccounts, prospects, duplicateAccounts (the CRM composite). */
+  accountCounts: boolean;
+  /** erpOnlyCustomers: the ERP's count less the linked customers the scan found in it. */
+  erpOnlyCustomers: boolean;
+  fieldConflicts: boolean;
+}
+
+export interface DataQualityDeps {
+  erpClient: ErpClient;
+  crmClient: CrmClient;
+  localCurrencyCode: string;
+  crmCache?: CacheScope;
+  erpCache?: CacheScope;
+  now: () => Date;
+}
+
+/** Where the conflicts list stands: after the linked row `k`, with `s` conflicts of account `a` (the next row) shown. */
+interface ConflictPosition {
+  k: KeysetPosition | null;
+  a: string | null;
+  s: number;
+}
+
+function isConflictPosition(value: unknown): value is ConflictPosition {
+  if (typeof value !== 'object' || value === null) return false;
+  const { k, a, s } = value as Record<string, unknown>;
+  return (
+    (k === null || isLinkedPosition(k)) &&
+    (a === null || (typeof a === 'string' && a.length <= 18)) &&
+    typeof s === 'number' &&
+    Number.isInteger(s) &&
+    s >= 0 &&
+    s < CONFLICT_FIELDS.length
+  );
+}
+
+const isErpCustomerIdPosition = (value: unknown): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= 255;
+
+/** Linked accounts per scan request: a Salesforce query batch, and one ERP `$batch` of lookups. */
+const SCAN_PAGE = 2000;
+
+/**
+ * Where a linked account and its ERP customer disagree, per field asked, by lib/customerComparison's
+ * rules. EMAIL compares the ERP customer's e-mail with the account's billing contact's (the
+ * address onboarding gave the ERP customer); an account without a billing contact with an
+ * e-mail holds none, which disagrees with nothing.
+ */
+export function conflictsOf(
+  linked: LinkedAccount,
+  erp: ErpCustomer,
+  fields: readonly ConflictField[],
+): FieldConflictModel[] {
+  const { account, billingEmail } = linked;
+  const customer = { id: customerIdOfAccount(account.crmAccountId, account.erpCustomerId) };
+  const found: FieldConflictModel[] = [];
+  const differ = (field: ConflictField, crmValue: string | null, erpValue: string | null) =>
+    found.push({ customer, field, crmValue, erpValue });
+  for (const field of fields) {
+    switch (field) {
+      case 'NAME':
+        if (!sameText(account.name, erp.name)) differ(field, account.name, erp.name);
+        break;
+      case 'BILLING_ADDRESS':
+        if (differingAddressParts(account.billingAddress, erp.billingAddress).length > 0) {
+          differ(field, addressLine(account.billingAddress), addressLine(erp.billingAddress));
+        }
+        break;
+      case 'PHONE':
+        if (!samePhone(account.phone, erp.phone)) differ(field, account.phone, erp.phone);
+        break;
+      case 'EMAIL':
+        if (billingEmail !== null && !sameText(billingEmail, erp.email))
+          differ(field, billingEmail, erp.email);
+        break;
+    }
+  }
+  return found;
+}
+
+/** A linked row as compared: whether it speaks for its customer, and its conflicts if so. */
+interface ComparedRow {
+  row: Positioned<LinkedAccount>;
+  /** The customer's oldest account (the one the graph reads), else a duplicate. */
+  first: boolean;
+  /** Null: not compared (a duplicate, or no such ERP customer). */
+  erp: ErpCustomer | null;
+  conflicts: FieldConflictModel[];
+}
+
+export class DataQuality {
+  private readonly matching: CrmAccountMatching;
+  private readonly crmReads: CrmReads;
+  private readonly erpReads: ErpReads;
+  private readonly erpCustomers: ErpCustomerPages;
+
+  constructor(private readonly deps: DataQualityDeps) {
+    this.matching = new CrmAccountMatching(deps.crmClient);
+    this.crmReads = new CrmReads(deps.crmClient);
+    this.erpReads = new ErpReads(deps.erpClient, { localCurrencyCode: deps.localCurrencyCode });
+    this.erpCustomers = new ErpCustomerPages(deps.erpClient);
+  }
+
+  /** CRM accounts with no ERP customer, by name: one CRM query per page. */
+  async crmOnlyAccounts(
+    args: { includeProspects?: boolean | null; first?: number | null; after?: string | null },
+    requestId?: string,
+  ): Promise<Connection<UnmatchedCustomerModel>> {
+    const includeProspects = args.includeProspects ?? false;
+    // With prospects it is another list: a cursor of one does not continue the other.
+    const kind = includeProspects ? 'dataQuality.crmOnlyWithProspects' : 'dataQuality.crmOnly';
+    const size = pageSize(args.first);
+    const after = decodeCursor(args.after, kind, isCrmOnlyPosition);
+    const rows = await this.matching.crmOnlyPage({ includeProspects, limit: size + 1, after }, requestId);
+    return connectionOf(
+      rows.slice(0, size).map(({ node, position }) => ({
+        cursor: encodeCursor(kind, position),
+        node: {
+          customer: { id: customerIdOfAccount(node.crmAccountId, null) },
+          source: 'CRM' as const,
+          name: node.name,
+          number: null,
+        },
+      })),
+      { hasNextPage: rows.length > size, hasPreviousPage: after !== undefined },
+    );
+  }
+
+  /**
+   * ERP customers no account is linked to, by number: one ERP page of `first` customers, then
+   * one CRM query for which of them are linked. The page holds the others, so it may hold fewer
+   * than `first` (none, even); the list goes on while the ERP's does.
+   */
+  async erpOnlyCustomers(
+    args: { first?: number | null; after?: string | null },
+    requestId?: string,
+  ): Promise<Connection<UnmatchedCustomerModel>> {
+    const kind = 'dataQuality.erpOnly';
+    const size = pageSize(args.first);
+    const after = decodeCursor(args.after, kind, isPagePosition);
+    const page = await this.erpCustomers.page(size, after, requestId);
+    if (page === undefined) throw foreignCursor();
+    const linked = await this.matching.linkedAmong(
+      page.rows.map((row) => row.customer.id),
+      requestId,
+    );
+    const unlinked = page.rows.filter((row) => !linked.has(anyCase(row.customer.id)));
+    const edges = unlinked.map(({ customer, position }, index) => ({
+      // The linked rows after the last one shown are passed too: it continues where the ERP does.
+      cursor: encodeCursor(kind, index === unlinked.length - 1 && page.next ? page.next : position),
+      node: {
+        customer: { id: customer.id },
+        source: 'ERP' as const,
+        name: customer.name,
+        number: customer.number,
+      },
+    }));
+    const end = page.next ?? page.rows.at(-1)?.position ?? after;
+    return connectionOf(edges, {
+      hasNextPage: page.next !== null,
+      hasPreviousPage: after !== undefined,
+      endCursor: end === undefined ? null : encodeCursor(kind, end),
+    });
+  }
+
+  /**
+   * ERP customers linked from more than one account, by id: one SOQL aggregate query, then the
+   * accounts of the page's customers (oldest first) in one more.
+   */
+  async duplicateAccounts(
+    args: { first?: number | null; after?: string | null },
+    requestId?: string,
+  ): Promise<Connection<DuplicateAccountsModel>> {
+    const kind = 'dataQuality.duplicates';
+    const size = pageSize(args.first);
+    const after = decodeCursor(args.after, kind, isErpCustomerIdPosition);
+    const groups = await this.matching.duplicateGroups(
+      { limit: size + 1, ...(after === undefined ? {} : { after }) },
+      requestId,
+    );
+    const shown = groups.slice(0, size);
+    const accounts = await this.crmReads.accountsOfErpCustomers(
+      shown.map((group) => group.erpCustomerId),
+      requestId,
+    );
+    return connectionOf(
+      shown.map((group, index) => ({
+        cursor: encodeCursor(kind, group.erpCustomerId),
+        node: {
+          customer: { id: group.erpCustomerId },
+          crmAccountIds: (accounts[index] ?? []).map((account) => account.crmAccountId),
+        },
+      })),
+      { hasNextPage: groups.length > size, hasPreviousPage: after !== undefined },
+    );
+  }
+
+  /**
+   * Conflicting fields of linked customers, one entry per field: each page reads `first` linked
+   * accounts (their billing contacts' e-mails in the same query) and then their ERP customers in
+   * one lookup. A customer with no conflict adds nothing, so a page may hold fewer than `first`.
+   */
+  async fieldConflicts(
+    args: { fields?: readonly ConflictField[] | null; first?: number | null; after?: string | null },
+    requestId?: string,
+  ): Promise<Connection<FieldConflictModel>> {
+    const fields = args.fields?.length
+      ? CONFLICT_FIELDS.filter((field) => args.fields!.includes(field))
+      : CONFLICT_FIELDS;
+    // The fields compared decide which entries there are: a cursor holds for the same fields only.
+    const kind = `dataQuality.fieldConflicts:${fields.join(',')}`;
+    const size = pageSize(args.first);
+    const after = decodeCursor(args.after, kind, isConflictPosition);
+    const rows = await this.matching.linkedPage({ limit: size, after: after?.k ?? undefined }, requestId);
+    const compared = await this.compare(rows, after?.k?.[0] ?? null, fields, requestId);
+    const edges: { cursor: string; node: FieldConflictModel }[] = [];
+    let before = after?.k ?? null;
+    let full = false;
+    for (const [index, { row, conflicts }] of compared.entries()) {
+      // A page that ended inside this account's conflicts showed the first `s` of them.
+      const skip = index === 0 && after?.a === row.node.account.crmAccountId ? after.s : 0;
+      for (let j = skip; j < conflicts.length; j += 1) {
+        if (edges.length === size) {
+          full = true;
+          break;
+        }
+        const last = j === conflicts.length - 1;
+        const position: ConflictPosition = last
+          ? { k: row.position, a: null, s: 0 }
+          : { k: before, a: row.node.account.crmAccountId, s: j + 1 };
+        edges.push({ cursor: encodeCursor(kind, position), node: conflicts[j]! });
+      }
+      if (full) break;
+      before = row.position;
+    }
+    const lastRead = rows.at(-1)?.position ?? after?.k ?? null;
+    return connectionOf(edges, {
+      hasNextPage: full || rows.length === size,
+      hasPreviousPage: after !== undefined,
+      endCursor: encodeCursor(kind, { k: lastRead, a: null, s: 0 } satisfies ConflictPosition),
+    });
+  }
+
+  /**
+   * The counts asked for. crmOnlyAccounts, prospects and duplicateAccounts: one CRM composite of
+   * aggregate queries. erpOnlyCustomers: the ERP's customer count ($count) less the linked
+   * customers the ERP holds, which only comparing every linked pair finds (a link may name a
+   * customer the ERP no longer has) — the same scan that counts fieldConflicts, cached.
+   */
+  async counts(wanted: CountsWanted, requestId?: string): Promise<DataQualityCountsModel> {
+    const needScan = wanted.erpOnlyCustomers || wanted.fieldConflicts;
+    const readAt = this.deps.now().toISOString();
+    const [accountCounts, erpCount, scan] = await Promise.all([
+      wanted.accountCounts ? this.matching.counts(requestId) : undefined,
+      wanted.erpOnlyCustomers ? this.erpCustomers.count(requestId) : undefined,
+      needScan ? this.cachedScan(requestId) : undefined,
+    ]);
+    return {
+      crmOnlyAccounts: accountCounts?.crmOnly ?? 0,
+      prospects: accountCounts?.prospects ?? 0,
+      duplicateAccounts: accountCounts?.duplicateGroups ?? 0,
+      erpOnlyCustomers: erpCount === undefined || scan === undefined ? 0 : erpCount - scan.linkedInErp,
+      fieldConflicts: scan?.fieldConflicts ?? 0,
+      // A cached scan is as old as its reading.
+      readAt: scan && scan.readAt < readAt ? scan.readAt : readAt,
+    };
+  }
+
+  /** The scan of every linked pair, through the shared cache for the customers' TTL. */
+  private cachedScan(requestId: string | undefined): Promise<ScanResult> {
+    const { crmCache, erpCache } = this.deps;
+    return readOneThroughCache(
+      crmCache,
+      { type: 'reports.dataQuality.scan', ttlMs: (ttl) => ttl.customer },
+      // Both systems decide the answer: the ERP's scope is part of the key.
+      erpCache?.scope ?? 'erp',
+      () => this.scan(requestId),
+    );
+  }
+
+  /**
+   * Every linked account, SCAN_PAGE at a time, compared with its ERP customer: one CRM query and
+   * one ERP lookup per page, the next page's query sent while this page's customers are looked up.
+   * Holds one page at a time.
+   */
+  private async scan(requestId: string | undefined): Promise<ScanResult> {
+    const readAt = this.deps.now().toISOString();
+    let linkedInErp = 0;
+    let fieldConflicts = 0;
+    let previousErpId: string | null = null;
+    let next: Promise<Positioned<LinkedAccount>[]> | undefined = this.matching.linkedPage(
+      { limit: SCAN_PAGE },
+      requestId,
+    );
+    while (next) {
+      const rows: Positioned<LinkedAccount>[] = await next;
+      const last = rows.at(-1);
+      next =
+        rows.length === SCAN_PAGE && last
+          ? this.matching.linkedPage({ limit: SCAN_PAGE, after: last.position }, requestId)
+          : undefined;
+      // Should this page's lookup fail, the read ahead must not fail unobserved.
+      next?.catch(() => undefined);
+      const compared = await this.compare(rows, previousErpId, CONFLICT_FIELDS, requestId);
+      for (const { first, erp, conflicts } of compared) {
+        if (first && erp) linkedInErp += 1;
+        fieldConflicts += conflicts.length;
+      }
+      previousErpId = last?.node.account.erpCustomerId ?? previousErpId;
+    }
+    return { readAt, linkedInErp, fieldConflicts };
+  }
+
+  /**
+   * Linked rows (in LINKED_ORDER) compared with their ERP customers, looked up in one batch:
+   * only each customer's first row (the row before the page had `previousErpId`). A link that
+   * is no ERP id, or names a customer the ERP does not hold, is compared with nothing.
+   */
+  private async compare(
+    rows: readonly Positioned<LinkedAccount>[],
+    previousErpId: string | null,
+    fields: readonly ConflictField[],
+    requestId: string | undefined,
+  ): Promise<ComparedRow[]> {
+    let previous = previousErpId === null ? null : anyCase(previousErpId);
+    const firsts = rows.map((row) => {
+      const id = anyCase(row.node.account.erpCustomerId ?? '');
+      const first = id !== previous;
+      previous = id;
+      return first;
+    });
+    const ids = [
+      ...new Set(
+        rows.flatMap((row, index) => {
+          const id = row.node.account.erpCustomerId;
+          return firsts[index] && id && isErpId(id) ? [anyCase(id)] : [];
+        }),
+      ),
+    ];
+    const found = await this.erpReads.customersById(ids, requestId);
+    const byId = new Map<string, ErpCustomer | null>();
+    ids.forEach((id, index) => {
+      const customer = found[index];
+      if (customer instanceof LegacyError) throw customer;
+      byId.set(id, customer ?? null);
+    });
+    return rows.map((row, index) => {
+      const erp = firsts[index] ? (byId.get(anyCase(row.node.account.erpCustomerId ?? '')) ?? null) : null;
+      return {
+        row,
+        first: firsts[index]!,
+        erp,
+        conflicts: erp ? conflictsOf(row.node, erp, fields) : [],
+      };
+    });
+  }
+}
+
+interface ScanResult {
+  readAt: string;
+  /** Linked customers the ERP holds (each counted once, however many accounts link it). */
+  linkedInErp: number;
+  fieldConflicts: number;
+}
+
+/** What Query.dataQuality resolves to: nothing of its own, each field reads what it is asked for. */
+export type DataQualityModel = Record<string, never>;
