@@ -20,14 +20,14 @@ export interface BenchPorts {
   subgraphs: Record<SubgraphName, number>;
 }
 
-/** The stand-ins on base+1 and base+2; a gateway and its subgraphs on block `n` (base+10n, +1, +2, +3). */
+/** The stand-ins on base+1 and base+2; a gateway and its subgraphs on block `n` (base+10n, +1 … +4). */
 function blockPorts(base: number, n: number): BenchPorts {
   const block = base + 10 * n;
   return {
     erpLegacy: base + 1,
     crmLegacy: base + 2,
     gateway: block,
-    subgraphs: { erp: block + 1, crm: block + 2, workflows: block + 3 },
+    subgraphs: { erp: block + 1, crm: block + 2, workflows: block + 3, reports: block + 4 },
   };
 }
 
@@ -179,6 +179,7 @@ export async function startConfigStack(options: {
       WORKFLOWS_SUBGRAPH_PORT: String(ports.subgraphs.workflows),
       WORKFLOWS_DB_PATH: join(options.logDir, `workflows-${config.id}.sqlite`),
     },
+    reports: { ERP_LOCAL_CURRENCY: LOCAL_CURRENCY, REPORTS_SUBGRAPH_PORT: String(ports.subgraphs.reports) },
   };
   const subgraphUrl = (name: SubgraphName) => `${origin(ports.subgraphs[name])}/graphql`;
   const subgraphs = options.subgraphs

@@ -9,13 +9,14 @@ import { type DemandControlConfig, demandControlConfigFromEnv } from './demandCo
  * Subgraphs the gateway knows a URL variable for (`<NAME>_SUBGRAPH_URL`), by service name. The
  * gateway serves those the supergraph names (join__Graph); a name without a URL fails at start.
  */
-export const SUBGRAPH_NAMES = ['erp', 'crm', 'workflows'] as const;
+export const SUBGRAPH_NAMES = ['erp', 'crm', 'workflows', 'reports'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 const DEFAULT_SUBGRAPH_URLS: Record<SubgraphName, string> = {
   erp: 'http://127.0.0.1:4001/graphql',
   crm: 'http://127.0.0.1:4002/graphql',
   workflows: 'http://127.0.0.1:4003/graphql',
+  reports: 'http://127.0.0.1:4004/graphql',
 };
 
 export interface OperationLimits {

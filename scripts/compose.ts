@@ -4,12 +4,12 @@ import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 
 /**
- * Composes schema/erp.graphql, schema/crm.graphql and schema/workflows.graphql into the supergraph the gateway loads.
+ * Composes schema/erp.graphql, crm.graphql, workflows.graphql and reports.graphql into the supergraph the gateway loads.
  * The subgraph URLs in the file are placeholders: the gateway's configuration decides where
- * each subgraph runs (ERP_SUBGRAPH_URL, CRM_SUBGRAPH_URL, WORKFLOWS_SUBGRAPH_URL), so one committed file serves every
+ * each subgraph runs (ERP_SUBGRAPH_URL, CRM_SUBGRAPH_URL, WORKFLOWS_SUBGRAPH_URL, REPORTS_SUBGRAPH_URL), so one committed file serves every
  * deployment.
  */
-export const SUBGRAPHS = ['erp', 'crm', 'workflows'] as const;
+export const SUBGRAPHS = ['erp', 'crm', 'workflows', 'reports'] as const;
 export const SUPERGRAPH_PATH = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
 
 export function composeSupergraph(): string {

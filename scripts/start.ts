@@ -20,6 +20,8 @@ import { readCrmSubgraphConfig } from '../subgraphs/crm/config.js';
 import { createCrmSubgraph } from '../subgraphs/crm/createCrmSubgraph.js';
 import { readErpSubgraphConfig } from '../subgraphs/erp/config.js';
 import { createErpSubgraph } from '../subgraphs/erp/createErpSubgraph.js';
+import { readReportsSubgraphConfig } from '../subgraphs/reports/config.js';
+import { createReportsSubgraph } from '../subgraphs/reports/createReportsSubgraph.js';
 import { readWorkflowsSubgraphConfig } from '../subgraphs/workflows/config.js';
 import { createWorkflowsSubgraph } from '../subgraphs/workflows/createWorkflowsSubgraph.js';
 import { standInSignIn } from './standInSignIn.js';
@@ -56,6 +58,7 @@ function readSettings() {
     erp: readErpSubgraphConfig(env),
     crm: readCrmSubgraphConfig(env),
     workflows: readWorkflowsSubgraphConfig(env),
+    reports: readReportsSubgraphConfig(env),
     gateway: gatewayConfigFromEnv(env),
     // The local issuer runs only when no identity provider is configured (never in production:
     // there the AUTH_* variables are required).
@@ -93,12 +96,12 @@ try {
     // Verified through its JWKS URL, as an identity provider's tokens are.
     auth = { ...auth, keys: { kind: 'jwks-url', url: `${devIssuerUrl}/.well-known/jwks.json` } };
   }
-  // One verifier for the four servers of this process: a token is checked once, not four times.
+  // One verifier for the servers of this process: a token is checked once, not once per server.
   const authenticator = createAuthenticator(auth);
   if (!realErp || !realCrm) standIns = await startStandIns(settings.standIns, logger);
   // The subgraphs sign in to a stand-in through its OAuth flow, as to the real system.
   const signIn = standInSignIn(env, settings.standIns, standIns, { crm: settings.crm.crmCredentials });
-  // One legacy cache for the three subgraphs of this process: the workflows' writes forget
+  // One legacy cache for the subgraphs of this process: the workflows' writes forget
   // what they make stale in the very cache the ERP and CRM subgraphs read through.
   const legacyCache = createConfiguredCache(settings.erp.cache, logger.child({ component: 'legacy-cache' }));
   if (legacyCache) closers.push(() => legacyCache.close());
@@ -143,12 +146,32 @@ try {
   closers.push(workflows.close);
   servers.push(workflows.server);
   const workflowsSubgraphUrl = `${await listenOn(workflows.server, settings.workflows.port, settings.workflows.host, 'WORKFLOWS_SUBGRAPH_PORT', 'the workflows subgraph')}/graphql`;
+  // The reports read both systems too, through the same cache (a write's invalidation reaches them).
+  const reports = createReportsSubgraph(
+    {
+      ...settings.reports,
+      auth,
+      ...(standIns?.erpUrl ? { erpUrl: standIns.erpUrl, erpCompanyId: standIns.companyId } : {}),
+      ...(standIns?.crmUrl ? { crmUrl: standIns.crmUrl } : {}),
+      ...signIn.erp,
+      ...signIn.crm,
+    },
+    { logger: logger.child({ component: 'reports-subgraph' }), authenticator, cache: legacyCache ?? null },
+  );
+  closers.push(reports.close);
+  servers.push(reports.server);
+  const reportsSubgraphUrl = `${await listenOn(reports.server, settings.reports.port, settings.reports.host, 'REPORTS_SUBGRAPH_PORT', 'the reports subgraph')}/graphql`;
 
   const gateway = createGateway(
     {
       ...settings.gateway,
       auth,
-      subgraphUrls: { erp: erpSubgraphUrl, crm: crmSubgraphUrl, workflows: workflowsSubgraphUrl },
+      subgraphUrls: {
+        erp: erpSubgraphUrl,
+        crm: crmSubgraphUrl,
+        workflows: workflowsSubgraphUrl,
+        reports: reportsSubgraphUrl,
+      },
     },
     { logger: logger.child({ component: 'gateway' }), authenticator },
   );
@@ -169,6 +192,7 @@ try {
       `  ERP: ${realErp ? 'ERP_URL (external)' : `stand-in ${standIns?.erpUrl}`}, subgraph ${erpSubgraphUrl}`,
       `  CRM: ${realCrm ? 'CRM_URL (external)' : `stand-in ${standIns?.crmUrl}`}, subgraph ${crmSubgraphUrl}`,
       `  workflows (writes across both): subgraph ${workflowsSubgraphUrl}, store ${settings.workflows.redisUrl ? 'Redis (WORKFLOWS_REDIS_URL)' : settings.workflows.dbPath}`,
+      `  reports (figures across both): subgraph ${reportsSubgraphUrl}`,
       `  callers: ${
         auth.mode === 'off'
           ? 'AUTH_MODE=off: not authenticated (development only)'

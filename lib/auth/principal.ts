@@ -38,6 +38,8 @@ export const SCOPES = {
   approvalsDirector: 'approvals:director',
   /** See the write-backs waiting for a legacy system. */
   opsRead: 'ops:read',
+  /** Figures across customers: sales summaries, forecasts, aging, campaign returns, data quality. */
+  reportsRead: 'reports:read',
 } as const;
 
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];

@@ -8,41 +8,23 @@ import {
   ConfigError,
   type Env,
   flag,
-  GUID_PATTERN,
-  httpUrl,
   integer,
   logLevel,
-  matching,
   redisUrl as readRedisUrl,
-  serviceRoot,
   text,
 } from '../../lib/env.js';
-import { fixedCredentials } from '../../lib/legacyCredentials.js';
-import { CRM_DEV_TOKEN, type CrmCredentialsConfig, readCrmCredentials } from '../crm/client/credentials.js';
-import { CRM_API_VERSION_PATTERN } from '../crm/client/crmClient.js';
-import { ERP_DEV_TOKEN, type ErpCredentialsConfig, readErpCredentials } from '../erp/client/credentials.js';
+import {
+  LEGACY_SYSTEMS_DEFAULTS,
+  type LegacySystemsConfig,
+  readLegacySystemsConfig,
+} from '../legacySystems.js';
 import { type ApprovalThresholds, readApprovalThresholds } from './approvalRules.js';
 
 /**
  * The workflows subgraph's configuration, read from the environment once (main.ts). A missing
  * or malformed variable throws a ConfigError naming it; main.ts turns that into exit code 2.
  */
-export interface WorkflowsSubgraphConfig {
-  /** ERP service root (the client appends /api/v2.0/…). */
-  erpUrl: string;
-  /** As the ERP subgraph's: ERP_TOKEN, or Entra client credentials. */
-  erpCredentials: ErpCredentialsConfig;
-  erpCompanyId?: string;
-  erpCompanyName?: string;
-  /** The ERP company's local currency (ERP_LOCAL_CURRENCY, as the ERP subgraph reads it): BC keeps it as a blank code. */
-  erpLocalCurrencyCode: string;
-  erpTimeoutMs: number;
-  /** Salesforce instance URL (origin). */
-  crmUrl: string;
-  /** As the CRM subgraph's: CRM_TOKEN, or a connected app. */
-  crmCredentials: CrmCredentialsConfig;
-  crmApiVersion: string;
-  crmTimeoutMs: number;
+export interface WorkflowsSubgraphConfig extends LegacySystemsConfig {
   /** Read retries per legacy call (writes are never retried by the HTTP layer). */
   maxRetries: number;
   maxConnections: number;
@@ -92,14 +74,7 @@ export interface WorkflowsSubgraphConfig {
 }
 
 export const WORKFLOWS_SUBGRAPH_DEFAULTS = {
-  erpUrl: 'http://127.0.0.1:4101',
-  erpCredentials: fixedCredentials(ERP_DEV_TOKEN),
-  erpLocalCurrencyCode: 'USD',
-  erpTimeoutMs: 10_000,
-  crmUrl: 'http://127.0.0.1:4102',
-  crmCredentials: fixedCredentials(CRM_DEV_TOKEN),
-  crmApiVersion: 'v62.0',
-  crmTimeoutMs: 10_000,
+  ...LEGACY_SYSTEMS_DEFAULTS,
   maxRetries: 2,
   maxConnections: 5,
   dbPath: '.data/workflows.sqlite',
@@ -136,32 +111,9 @@ export function readWorkflowsSubgraphConfig(env: Env = process.env): WorkflowsSu
       `must not be less than WORKFLOWS_RETRY_BASE_MS (${retryBaseDelayMs})`,
     );
   }
-  const erpCompanyId = matching(env, 'ERP_COMPANY_ID', GUID_PATTERN, 'a GUID');
-  const erpCompanyName = text(env, 'ERP_COMPANY_NAME');
   const redisUrl = readRedisUrl(env, 'WORKFLOWS_REDIS_URL');
   return {
-    erpUrl: serviceRoot(httpUrl(env, 'ERP_URL', d.erpUrl)),
-    erpCredentials: readErpCredentials(env),
-    ...(erpCompanyId ? { erpCompanyId: erpCompanyId.toLowerCase() } : {}),
-    ...(erpCompanyName ? { erpCompanyName } : {}),
-    erpLocalCurrencyCode: matching(
-      env,
-      'ERP_LOCAL_CURRENCY',
-      /^[A-Z]{3}$/,
-      'an ISO 4217 code such as USD',
-      d.erpLocalCurrencyCode,
-    ),
-    erpTimeoutMs: integer(env, 'ERP_TIMEOUT_MS', d.erpTimeoutMs, 1, 600_000),
-    crmUrl: serviceRoot(httpUrl(env, 'CRM_URL', d.crmUrl)),
-    crmCredentials: readCrmCredentials(env),
-    crmApiVersion: matching(
-      env,
-      'CRM_API_VERSION',
-      CRM_API_VERSION_PATTERN,
-      'a version like v62.0',
-      d.crmApiVersion,
-    ),
-    crmTimeoutMs: integer(env, 'CRM_TIMEOUT_MS', d.crmTimeoutMs, 1, 600_000),
+    ...readLegacySystemsConfig(env),
     maxRetries: integer(env, 'WORKFLOWS_MAX_RETRIES', d.maxRetries, 0, 10),
     maxConnections: integer(env, 'WORKFLOWS_MAX_CONNECTIONS', d.maxConnections, 1, 1000),
     dbPath: text(env, 'WORKFLOWS_DB_PATH', d.dbPath),

@@ -2,23 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { Authenticator } from '../../lib/auth/verifier.js';
-import { crmCacheScope, erpCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
+import { subgraphCache } from '../../lib/cacheConfig.js';
 import { LegacyError } from '../../lib/errors.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
 import { createSubgraphServer } from '../../lib/subgraphServer.js';
 import { CrmApprovalWrites } from '../crm/client/approvalWrites.js';
 import { CrmCaseWrites } from '../crm/client/caseWrites.js';
-import { crmTokenSource } from '../crm/client/credentials.js';
-import { CrmClient } from '../crm/client/crmClient.js';
+import type { CrmClient } from '../crm/client/crmClient.js';
 import { InvalidatingCrmWrites } from '../crm/client/invalidatingWrites.js';
 import { CrmOnboardingWrites } from '../crm/client/onboardingWrites.js';
-import { erpTokenSource } from '../erp/client/credentials.js';
 import { type ErpCustomerCreated, ErpCustomerWrites } from '../erp/client/customerWrites.js';
-import { ErpClient } from '../erp/client/erpClient.js';
+import type { ErpClient } from '../erp/client/erpClient.js';
 import { InvalidatingErpWrites } from '../erp/client/invalidatingWrites.js';
 import { ErpOrderWrites } from '../erp/client/orderWrites.js';
 import type { ErpOrderSummary } from '../erp/client/writeModels.js';
+import { createLegacyClients } from '../legacySystems.js';
 import type { WorkflowsSubgraphConfig } from './config.js';
 import { createContextFactory, type WorkflowsContext } from './context.js';
 import { CONVERT_OPERATION, QuoteConversion } from './convertQuoteToOrder.js';
@@ -94,52 +93,17 @@ export function createWorkflowsSubgraph(
       ? new RedisWorkflowStore(config.redisUrl, config.redisPrefix)
       : new SqliteWorkflowStore(config.dbPath));
   // The same credentials logic as the read subgraphs: their own token sources, same flows.
-  const erpCredentials = erpTokenSource(config.erpCredentials, {
-    timeoutMs: config.erpTimeoutMs,
-    logger: logger.child({ component: 'erp-credentials' }),
-  });
-  const crmCredentials = crmTokenSource(config.crmCredentials, {
-    timeoutMs: config.crmTimeoutMs,
-    instanceUrl: config.crmUrl,
-    logger: logger.child({ component: 'crm-credentials' }),
-  });
-  const erpClient = new ErpClient(
-    {
-      url: config.erpUrl,
-      credentials: erpCredentials,
-      ...(config.erpCompanyId ? { companyId: config.erpCompanyId } : {}),
-      ...(config.erpCompanyName ? { companyName: config.erpCompanyName } : {}),
-      timeoutMs: config.erpTimeoutMs,
-      maxRetries: config.maxRetries,
-      maxConnections: config.maxConnections,
-    },
+  const { erpClient, crmClient, erpScope, crmScope } = createLegacyClients(
+    config,
+    { maxRetries: config.maxRetries, maxConnections: config.maxConnections },
     logger,
   );
-  const crmClient = new CrmClient({
-    crmUrl: config.crmUrl,
-    credentials: crmCredentials,
-    apiVersion: config.crmApiVersion,
-    timeoutMs: config.crmTimeoutMs,
-    maxRetries: config.maxRetries,
-    maxConnections: config.maxConnections,
-  });
   // Without a shared cache only a Redis one of its own is made: a memory cache would reach no reader.
   const { cache, owned: ownsCache } = subgraphCache(
     config.cache,
     deps.cache ?? (config.cache.mode === 'redis' ? undefined : null),
     logger,
   );
-  const erpScope = erpCacheScope({
-    url: config.erpUrl,
-    companyId: config.erpCompanyId,
-    companyName: config.erpCompanyName,
-    visibility: erpCredentials.visibility,
-  });
-  const crmScope = crmCacheScope({
-    url: config.crmUrl,
-    apiVersion: config.crmApiVersion,
-    visibility: crmCredentials.visibility,
-  });
   const erp = new InvalidatingErpWrites(erpClient, cache, erpScope);
   const crm = new InvalidatingCrmWrites(crmClient, cache, crmScope);
   const coordinator = new Coordinator(store, {

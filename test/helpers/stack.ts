@@ -25,6 +25,12 @@ import { CRM_SUBGRAPH_DEFAULTS, type CrmSubgraphConfig } from '../../subgraphs/c
 import { createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
 import { type ErpSubgraphConfig, readErpSubgraphConfig } from '../../subgraphs/erp/config.js';
 import { createErpSubgraph } from '../../subgraphs/erp/createErpSubgraph.js';
+import { readReportsSubgraphConfig } from '../../subgraphs/reports/config.js';
+import {
+  createReportsSubgraph,
+  type ReportsSubgraph,
+  type ReportsSubgraphDeps,
+} from '../../subgraphs/reports/createReportsSubgraph.js';
 import {
   readWorkflowsSubgraphConfig,
   type WorkflowsSubgraphConfig,
@@ -64,6 +70,8 @@ export interface StackOptions {
   /** The workflows subgraph's settings (its store is a temporary file unless dbPath is given). */
   workflows?: Partial<WorkflowsSubgraphConfig>;
   workflowsDeps?: Omit<WorkflowsSubgraphDeps, 'logger'>;
+  /** The reports subgraph's seams (its clock). */
+  reportsDeps?: Pick<ReportsSubgraphDeps, 'now'>;
   logger?: Logger;
   /**
    * The legacy cache the three subgraphs share, as `npm start` runs them: a memory cache of
@@ -107,6 +115,8 @@ export interface Stack {
   crmSubgraphUrl: string;
   workflowsSubgraphUrl: string;
   workflows: WorkflowsSubgraph;
+  reportsSubgraphUrl: string;
+  reports: ReportsSubgraph;
   dataset: Dataset;
   erpSim: Simulator;
   crmSim: Simulator;
@@ -266,10 +276,34 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     cleanups.push(() => closeServer(workflows.server));
     const workflowsSubgraphUrl = `${await listen(workflows.server)}/graphql`;
 
+    const reports = createReportsSubgraph(
+      {
+        ...readReportsSubgraphConfig({}),
+        auth: authConfig,
+        erpUrl: erpLegacyUrl,
+        crmUrl: crmLegacyUrl,
+        erpCredentials: legacyCredentials.erp,
+        crmCredentials: legacyCredentials.crm,
+        erpCompanyId: dataset.summary.companyId,
+        maxRetries,
+        cache: cacheConfig,
+        port: 0,
+      },
+      { cache: legacyCache ?? null, authenticator, ...options.reportsDeps, logger },
+    );
+    cleanups.push(() => reports.close());
+    cleanups.push(() => closeServer(reports.server));
+    const reportsSubgraphUrl = `${await listen(reports.server)}/graphql`;
+
     const gateway = createGateway(
       gatewayConfig({
         port: 0,
-        subgraphUrls: { erp: erpSubgraphUrl, crm: crmSubgraphUrl, workflows: workflowsSubgraphUrl },
+        subgraphUrls: {
+          erp: erpSubgraphUrl,
+          crm: crmSubgraphUrl,
+          workflows: workflowsSubgraphUrl,
+          reports: reportsSubgraphUrl,
+        },
         ...(options.subgraphTimeoutMs === undefined ? {} : { subgraphTimeoutMs: options.subgraphTimeoutMs }),
         production: options.production ?? false,
         responseCache: { enabled: options.responseCache ?? false, ttlMs: 10_000 },
@@ -282,7 +316,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await gateway.ready();
     const gatewayUrl = `${await listen(gateway.server)}/graphql`;
     // Signed in before the test starts, so its counts are its queries' legacy calls, not a sign-in.
-    const clients = [erpSubgraph.client, crmSubgraph.client, workflows.erpClient, workflows.crmClient];
+    const clients = [
+      erpSubgraph.client,
+      crmSubgraph.client,
+      workflows.erpClient,
+      workflows.crmClient,
+      reports.erpClient,
+      reports.crmClient,
+    ];
     await Promise.all(clients.map((client) => client.http.credentials?.token().catch(() => undefined)));
     erpStandIn.sim.reset();
     crmStandIn.sim.reset();
@@ -301,6 +342,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       crmSubgraphUrl,
       workflowsSubgraphUrl,
       workflows,
+      reportsSubgraphUrl,
+      reports,
       dataset,
       erpSim: erpStandIn.sim,
       crmSim: crmStandIn.sim,

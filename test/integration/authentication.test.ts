@@ -83,7 +83,12 @@ describe('a subgraph trusts only the gateway, and only for an authenticated call
 
   it('refuses a request without the gateway secret, even with a valid token', async () => {
     const token = await stack.tokenFor();
-    for (const url of [stack.erpSubgraphUrl, stack.crmSubgraphUrl, stack.workflowsSubgraphUrl]) {
+    for (const url of [
+      stack.erpSubgraphUrl,
+      stack.crmSubgraphUrl,
+      stack.workflowsSubgraphUrl,
+      stack.reportsSubgraphUrl,
+    ]) {
       for (const secret of [undefined, 'not-the-secret']) {
         const response = await post(url, {
           authorization: `Bearer ${token}`,
@@ -99,7 +104,12 @@ describe('a subgraph trusts only the gateway, and only for an authenticated call
   it('refuses the right secret without a valid token', async () => {
     const tokens = await badTokens(stack.auth);
     await stack.resetCounts();
-    for (const url of [stack.erpSubgraphUrl, stack.crmSubgraphUrl, stack.workflowsSubgraphUrl]) {
+    for (const url of [
+      stack.erpSubgraphUrl,
+      stack.crmSubgraphUrl,
+      stack.workflowsSubgraphUrl,
+      stack.reportsSubgraphUrl,
+    ]) {
       expect((await post(url, stack.auth.subgraphHeaders(''))).status, url).toBe(401);
       for (const [name, token] of Object.entries(tokens)) {
         expect((await post(url, stack.auth.subgraphHeaders(token))).status, `${url} ${name}`).toBe(401);
@@ -112,7 +122,12 @@ describe('a subgraph trusts only the gateway, and only for an authenticated call
   it('answers what another gateway sends: the forwarded Authorization and the secret header', async () => {
     // This is all Hive Gateway (or any federation gateway) needs to be configured to send.
     const token = await stack.tokenFor();
-    for (const url of [stack.erpSubgraphUrl, stack.crmSubgraphUrl, stack.workflowsSubgraphUrl]) {
+    for (const url of [
+      stack.erpSubgraphUrl,
+      stack.crmSubgraphUrl,
+      stack.workflowsSubgraphUrl,
+      stack.reportsSubgraphUrl,
+    ]) {
       const response = await post(url, stack.auth.subgraphHeaders(token));
       expect(response.status, url).toBe(200);
       expect(await response.json()).toEqual({ data: { __typename: 'Query' } });

@@ -205,6 +205,7 @@ describe('rate limit shared through Redis by two gateways', async () => {
           erp: stack.erpSubgraphUrl,
           crm: stack.crmSubgraphUrl,
           workflows: stack.workflowsSubgraphUrl,
+          reports: stack.reportsSubgraphUrl,
         },
         auth: stack.auth.config,
         responseCache: { enabled: false, ttlMs: 0 },

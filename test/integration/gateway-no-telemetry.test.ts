@@ -82,6 +82,7 @@ describe('no telemetry, no usage reporting, no metadata probes', () => {
         stack.erpSubgraphUrl,
         stack.crmSubgraphUrl,
         stack.workflowsSubgraphUrl,
+        stack.reportsSubgraphUrl,
         stack.gatewayUrl,
       ].map(port),
     );

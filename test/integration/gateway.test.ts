@@ -48,7 +48,7 @@ async function deadUrl(): Promise<string> {
 
 /** A gateway of its own over the given subgraph URLs (the stack's unless replaced). */
 async function gatewayOver(
-  urls: Partial<Record<'erp' | 'crm' | 'workflows', string>>,
+  urls: Partial<Record<'erp' | 'crm' | 'workflows' | 'reports', string>>,
   overrides: Parameters<typeof gatewayConfig>[0] = {},
 ): Promise<{ url: string; gateway: Gateway }> {
   const gateway = createGateway(
@@ -57,6 +57,7 @@ async function gatewayOver(
         erp: stack.erpSubgraphUrl,
         crm: stack.crmSubgraphUrl,
         workflows: stack.workflowsSubgraphUrl,
+        reports: stack.reportsSubgraphUrl,
         ...urls,
       },
       production: true,
@@ -103,12 +104,12 @@ describe('health and readiness', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
-  it('GET /ready answers 200 when the supergraph is loaded and both subgraphs answer', async () => {
+  it('GET /ready answers 200 when the supergraph is loaded and every subgraph answers', async () => {
     const response = await fetch(`${origin()}/ready`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: 'ready',
-      subgraphs: { erp: 'ok', crm: 'ok', workflows: 'ok' },
+      subgraphs: { erp: 'ok', crm: 'ok', workflows: 'ok', reports: 'ok' },
     });
   });
 
@@ -120,7 +121,7 @@ describe('health and readiness', () => {
     expect(body).toEqual({
       status: 'not ready',
       notReady: ['erp'],
-      subgraphs: { erp: 'could not be reached', crm: 'ok', workflows: 'ok' },
+      subgraphs: { erp: 'could not be reached', crm: 'ok', workflows: 'ok', reports: 'ok' },
     });
     expect((await fetch(`${url}/health`)).status).toBe(200);
   });
@@ -132,6 +133,7 @@ describe('health and readiness', () => {
           erp: stack.erpSubgraphUrl,
           crm: stack.crmSubgraphUrl,
           workflows: stack.workflowsSubgraphUrl,
+          reports: stack.reportsSubgraphUrl,
         },
       }),
       { logger: silentLogger },

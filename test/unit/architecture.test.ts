@@ -80,7 +80,7 @@ describe('protocol knowledge lives in the clients', () => {
   const domainNames = new Set<string>();
   const extensions = /SAFE_EXTENSIONS = \[([^\]]*)\]/.exec(read('gateway/errors.ts'))?.[1] ?? '';
   for (const match of extensions.matchAll(/'(\w+)'/g)) domainNames.add(match[1]!);
-  for (const schema of ['erp', 'crm', 'workflows']) {
+  for (const schema of ['erp', 'crm', 'workflows', 'reports']) {
     const text = read(`schema/${schema}.graphql`);
     for (const match of text.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\b/g)) domainNames.add(match[1]!);
     parse(text);
