@@ -54,6 +54,22 @@ const DATE_FUNCTIONS: Record<string, (sql: string) => string> = {
   CALENDAR_MONTH: (sql) => `CAST(strftime('%m', ${sql}) AS INTEGER)`,
 };
 
+/**
+ * A date function over a resolved field as SQL (an integer), or undefined for another function.
+ * Also what WHERE compares (`WHERE CALENDAR_YEAR(CloseDate) = 2026`), as SOQL allows.
+ */
+export function dateFunctionSql(
+  name: string,
+  field: { sql: string; kind: ColumnKind; field: string },
+): string | undefined {
+  const dateFunction = DATE_FUNCTIONS[name.toUpperCase()];
+  if (!dateFunction) return undefined;
+  if (field.kind !== 'date' && field.kind !== 'datetime') {
+    throw malformedQuery(`${name.toUpperCase()} needs a date or dateTime field, not '${field.field}'`);
+  }
+  return dateFunction(field.sql);
+}
+
 const NUMERIC_KINDS: ReadonlySet<ColumnKind> = new Set(['integer', 'decimal']);
 
 /** Not a lone `COUNT()`: a GROUP BY, a HAVING or a function among the selected items. */
@@ -133,11 +149,8 @@ class AggregateCompiler {
       throw malformedQuery(`${name} takes one date or dateTime field: ${raw}`);
     }
     const resolved = this.scope.resolve(args[0]);
-    if (resolved.kind !== 'date' && resolved.kind !== 'datetime') {
-      throw malformedQuery(`${name} needs a date or dateTime field, not '${resolved.field}'`);
-    }
     return {
-      sql: DATE_FUNCTIONS[name]!(resolved.sql),
+      sql: dateFunctionSql(name, resolved)!,
       kind: 'integer',
       field: raw,
       identity: `${name}(${resolved.sql})`,

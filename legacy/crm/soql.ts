@@ -7,7 +7,7 @@ import {
   type WhereClause,
 } from '@jetstreamapp/soql-parser-js';
 import type { ColumnKind } from '../generator/model.js';
-import { compileAggregate, isAggregateQuery } from './aggregates.js';
+import { compileAggregate, dateFunctionSql, isAggregateQuery } from './aggregates.js';
 import { CrmError, filterOperatorError, invalidType, malformedQuery, noSuchColumn } from './errors.js';
 import { FOLD_FUNCTION } from './fold.js';
 import { to18 } from './ids.js';
@@ -797,10 +797,34 @@ function conditionBounds(cond: Record<string, unknown>, scope: Scope, now: Date)
 }
 
 function conditionSql(cond: Record<string, unknown>, scope: Scope, params: SqlValue[], now: Date): string {
-  if (cond.fn !== undefined) throw malformedQuery('Functions in WHERE are not supported by the stand-in');
+  if (cond.fn !== undefined) return functionConditionSql(cond, scope, params, now);
   if (cond.valueQuery !== undefined) return semiJoin(cond, scope, params, now);
   const resolved = scope.resolve(String(cond.field));
   return comparisonSql(cond, resolved, params, now);
+}
+
+/**
+ * `CALENDAR_YEAR(CloseDate) = 2026`: a date function compared with an integer, as SOQL's WHERE
+ * allows; aggregate functions belong in HAVING, as Salesforce answers.
+ */
+function functionConditionSql(
+  cond: Record<string, unknown>,
+  scope: Scope,
+  params: SqlValue[],
+  now: Date,
+): string {
+  const fn = cond.fn as { functionName?: string; parameters?: unknown[]; rawValue?: string };
+  const name = String(fn.functionName ?? '');
+  const args = fn.parameters ?? [];
+  if (args.length === 1 && typeof args[0] === 'string') {
+    const resolved = scope.resolve(args[0]);
+    const sql = dateFunctionSql(name, resolved);
+    if (sql !== undefined) return comparisonSql(cond, { sql, kind: 'integer', field: name }, params, now);
+  }
+  if (['COUNT', 'COUNT_DISTINCT', 'SUM', 'AVG', 'MIN', 'MAX'].includes(name.toUpperCase())) {
+    throw malformedQuery(`Aggregate functions are not allowed in WHERE; use HAVING: ${fn.rawValue ?? name}`);
+  }
+  throw malformedQuery(`The function ${fn.rawValue ?? name} is not supported in WHERE by the stand-in`);
 }
 
 /**
