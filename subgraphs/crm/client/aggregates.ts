@@ -1,0 +1,369 @@
+import { createHash } from 'node:crypto';
+import type { CacheScope, CacheTtls } from '../../../lib/cacheConfig.js';
+import { readThroughCache } from '../../../lib/cachedBatch.js';
+import { type Amount, formatAmount } from '../../../lib/domain.js';
+import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
+import type { CrmClient } from './crmClient.js';
+import { dateLiteral, encodeSoqlParameter, type SoqlLiteral, stringLiteral } from './soql.js';
+import type { SfQueryResult } from './types.js';
+
+/**
+ * The CRM's figures as Salesforce computes them: SOQL aggregate queries (SUM, COUNT, GROUP BY),
+ * never records read one by one. A request's statements go out together ({@link
+ * CrmAggregates.runAll}): one `composite` request of at most five queries (Salesforce's bound),
+ * more as several composites in parallel, a lone one as a plain query. Each answer is kept in the
+ * shared cache under its statement, so a report asked again within the TTL costs nothing.
+ * Values reach a statement only through soql.ts's literal functions; field names are fixed here.
+ */
+
+/** How opportunity figures are grouped (NONE: per currency only). */
+export type OpportunityGrouping = 'OWNER' | 'MONTH' | 'REGION' | 'CAMPAIGN' | 'NONE';
+
+export interface OpportunityTotal {
+  /** The owner's e-mail, the close month (YYYY-MM), the billing state (else country) or the campaign id; null: none. */
+  group: string | null;
+  currencyCode: string;
+  /** The probability (percent) the amounts were entered with; null for won figures, which are not weighted. */
+  probability: number | null;
+  amount: Amount;
+  opportunities: number;
+}
+
+export interface ProductTotal {
+  sku: string | null;
+  currencyCode: string;
+  probability: number | null;
+  amount: Amount;
+  opportunities: number;
+}
+
+export interface OwnerCount {
+  email: string;
+  count: number;
+}
+
+export interface CampaignMemberCount {
+  campaignId: string;
+  responded: boolean;
+  members: number;
+}
+
+/** A customer among a campaign's members: its account, and the ERP customer number when linked. */
+export interface CampaignMemberAccount {
+  campaignId: string;
+  accountId: string;
+  erpCustomerNumber: string | null;
+}
+
+export interface Read<T> {
+  rows: T[];
+  readAt: string;
+}
+
+export type Freshness = Extract<keyof CacheTtls, 'document' | 'master' | 'activity'>;
+
+/** One aggregate statement, to send with others. */
+export interface AggregateStatement<T> {
+  soql: string;
+  freshness: Freshness;
+  map: (row: Record<string, unknown>) => T;
+}
+
+type ReadsOf<Q extends readonly AggregateStatement<unknown>[]> = {
+  [K in keyof Q]: Q[K] extends AggregateStatement<infer T> ? Read<T> : never;
+};
+
+/** Salesforce runs at most five queries in one composite request. */
+export const MAX_QUERIES_PER_COMPOSITE = 5;
+
+const GROUP_FIELDS: Readonly<Record<Exclude<OpportunityGrouping, 'NONE'>, string>> = {
+  OWNER: 'Owner.Email',
+  MONTH: 'CALENDAR_YEAR(CloseDate) closeYear, CALENDAR_MONTH(CloseDate) closeMonth',
+  REGION: 'Account.BillingState, Account.BillingCountry',
+  CAMPAIGN: 'CampaignId',
+};
+const GROUP_BY: Readonly<Record<Exclude<OpportunityGrouping, 'NONE'>, string>> = {
+  OWNER: 'Owner.Email',
+  MONTH: 'CALENDAR_YEAR(CloseDate), CALENDAR_MONTH(CloseDate)',
+  REGION: 'Account.BillingState, Account.BillingCountry',
+  CAMPAIGN: 'CampaignId',
+};
+
+const text = (value: unknown): string | null =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+const number = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+const list = (values: readonly string[]): string => {
+  if (values.length === 0) throw new TypeError('an IN list needs at least one value');
+  return values.map((value): SoqlLiteral => stringLiteral(value)).join(', ');
+};
+
+export class CrmAggregates {
+  constructor(
+    private readonly client: CrmClient,
+    private readonly options: {
+      /** The currency of a record without CurrencyIsoCode (an org without multiple currencies). */
+      defaultCurrencyCode: string;
+      /** The shared cache under the CRM's scope; absent: every statement asks the CRM. */
+      cache?: CacheScope;
+    },
+  ) {}
+
+  private currency(value: unknown): string {
+    return text(value) ?? this.options.defaultCurrencyCode;
+  }
+
+  private groupOf(grouping: OpportunityGrouping, row: Record<string, unknown>): string | null {
+    switch (grouping) {
+      case 'OWNER':
+        return text(row.Email)?.toLowerCase() ?? null;
+      case 'MONTH': {
+        const year = number(row.closeYear);
+        const month = number(row.closeMonth);
+        return year > 0 && month > 0 ? `${year}-${String(month).padStart(2, '0')}` : null;
+      }
+      case 'REGION':
+        return text(row.BillingState) ?? text(row.BillingCountry);
+      case 'CAMPAIGN':
+        return text(row.CampaignId);
+      case 'NONE':
+        return null;
+    }
+  }
+
+  /**
+   * Open (with their probability, to weight) or won opportunities, summed per group and
+   * currency; restricted to a close-date range, to owners (by e-mail) or to campaigns.
+   */
+  opportunityTotals(
+    spec: {
+      state: 'OPEN' | 'WON';
+      groupBy: OpportunityGrouping;
+      close?: { from: string; to: string };
+      ownerEmails?: readonly string[];
+      campaignIds?: readonly string[];
+    },
+    freshness: Freshness,
+  ): AggregateStatement<OpportunityTotal> {
+    const open = spec.state === 'OPEN';
+    const selected = [
+      ...(spec.groupBy === 'NONE' ? [] : [GROUP_FIELDS[spec.groupBy]]),
+      'CurrencyIsoCode',
+      ...(open ? ['Probability'] : []),
+      'SUM(Amount) amount',
+      'COUNT(Id) records',
+    ];
+    const grouped = [
+      ...(spec.groupBy === 'NONE' ? [] : [GROUP_BY[spec.groupBy]]),
+      'CurrencyIsoCode',
+      ...(open ? ['Probability'] : []),
+    ];
+    const where = [open ? 'IsClosed = false' : 'IsWon = true'];
+    if (spec.close)
+      where.push(
+        `CloseDate >= ${dateLiteral(spec.close.from)}`,
+        `CloseDate <= ${dateLiteral(spec.close.to)}`,
+      );
+    if (spec.ownerEmails) where.push(`Owner.Email IN (${list(spec.ownerEmails)})`);
+    if (spec.campaignIds) where.push(`CampaignId IN (${list(spec.campaignIds)})`);
+    return {
+      soql: `SELECT ${selected.join(', ')} FROM Opportunity WHERE ${where.join(' AND ')} GROUP BY ${grouped.join(', ')}`,
+      freshness,
+      map: (row) => ({
+        group: this.groupOf(spec.groupBy, row),
+        currencyCode: this.currency(row.CurrencyIsoCode),
+        probability: open ? number(row.Probability) : null,
+        amount: formatAmount(number(row.amount), 'CRM'),
+        opportunities: number(row.records),
+      }),
+    };
+  }
+
+  /**
+   * The lines of the quotes of open (with probability) or won opportunities closing in the
+   * range, summed per product and currency; quotes refused by the customer or the approver are
+   * left out.
+   */
+  productTotals(
+    spec: { state: 'OPEN' | 'WON'; close: { from: string; to: string } },
+    freshness: Freshness,
+  ): AggregateStatement<ProductTotal> {
+    const open = spec.state === 'OPEN';
+    const selected = [
+      'Product2.ProductCode',
+      'Quote.CurrencyIsoCode',
+      ...(open ? ['Quote.Opportunity.Probability'] : []),
+      'SUM(TotalPrice) amount',
+      'COUNT_DISTINCT(Quote.OpportunityId) records',
+    ];
+    const grouped = [
+      'Product2.ProductCode',
+      'Quote.CurrencyIsoCode',
+      ...(open ? ['Quote.Opportunity.Probability'] : []),
+    ];
+    const where = [
+      open ? 'Quote.Opportunity.IsClosed = false' : 'Quote.Opportunity.IsWon = true',
+      `Quote.Opportunity.CloseDate >= ${dateLiteral(spec.close.from)}`,
+      `Quote.Opportunity.CloseDate <= ${dateLiteral(spec.close.to)}`,
+      `Quote.Status NOT IN (${list(['Rejected', 'Denied'])})`,
+    ];
+    return {
+      soql: `SELECT ${selected.join(', ')} FROM QuoteLineItem WHERE ${where.join(' AND ')} GROUP BY ${grouped.join(', ')}`,
+      freshness,
+      map: (row) => ({
+        sku: text(row.ProductCode),
+        currencyCode: this.currency(row.CurrencyIsoCode),
+        probability: open ? number(row.Probability) : null,
+        amount: formatAmount(number(row.amount), 'CRM'),
+        opportunities: number(row.records),
+      }),
+    };
+  }
+
+  /** Open support cases per owner (by e-mail). */
+  openCaseCounts(ownerEmails: readonly string[], freshness: Freshness): AggregateStatement<OwnerCount> {
+    return {
+      soql: `SELECT Owner.Email, COUNT(Id) records FROM Case WHERE IsClosed = false AND Owner.Email IN (${list(ownerEmails)}) GROUP BY Owner.Email`,
+      freshness,
+      map: (row) => ({ email: text(row.Email)?.toLowerCase() ?? '', count: number(row.records) }),
+    };
+  }
+
+  /** Members of each campaign, those who responded apart. */
+  campaignMemberCounts(
+    campaignIds: readonly string[],
+    freshness: Freshness,
+  ): AggregateStatement<CampaignMemberCount> {
+    return {
+      soql: `SELECT CampaignId, HasResponded, COUNT(Id) records FROM CampaignMember WHERE CampaignId IN (${list(campaignIds)}) GROUP BY CampaignId, HasResponded`,
+      freshness,
+      map: (row) => ({
+        campaignId: String(row.CampaignId ?? ''),
+        responded: row.HasResponded === true,
+        members: number(row.records),
+      }),
+    };
+  }
+
+  /**
+   * The distinct accounts among each campaign's members, with their ERP customer numbers; all
+   * campaigns when none are named.
+   */
+  campaignMemberAccounts(
+    campaignIds: readonly string[] | undefined,
+    freshness: Freshness,
+  ): AggregateStatement<CampaignMemberAccount> {
+    const where = ['Contact.AccountId != null'];
+    if (campaignIds) where.unshift(`CampaignId IN (${list(campaignIds)})`);
+    return {
+      soql: `SELECT CampaignId, Contact.AccountId, Contact.Account.AccountNumber FROM CampaignMember WHERE ${where.join(' AND ')} GROUP BY CampaignId, Contact.AccountId, Contact.Account.AccountNumber`,
+      freshness,
+      map: (row) => ({
+        campaignId: String(row.CampaignId ?? ''),
+        accountId: String(row.AccountId ?? ''),
+        erpCustomerNumber: text(row.AccountNumber),
+      }),
+    };
+  }
+
+  /**
+   * The statements' answers, in order: those the cache holds from it, the others in composites
+   * of at most five queries sent in parallel (a lone statement as a plain query).
+   */
+  async runAll<const Q extends readonly AggregateStatement<unknown>[]>(
+    statements: Q,
+    label: string,
+    requestId?: string,
+  ): Promise<ReadsOf<Q>> {
+    if (statements.length === 0) return [] as unknown as ReadsOf<Q>;
+    const load = readThroughCache<AggregateStatement<unknown>, Read<Record<string, unknown>>>(
+      this.options.cache,
+      {
+        type: 'crm.aggregate',
+        ttlMs: (ttl) => (statement) => ttl[statement.freshness],
+        keyOf: (statement) => createHash('sha256').update(statement.soql).digest('base64url'),
+        load: (missing) => this.fetch(missing, label, requestId),
+      },
+    );
+    const answers = await load(statements);
+    return answers.map((answer, index) => {
+      if (answer instanceof Error) throw answer;
+      const statement = statements[index]!;
+      return { rows: answer.rows.map((row) => statement.map(row)), readAt: answer.readAt };
+    }) as unknown as ReadsOf<Q>;
+  }
+
+  private async fetch(
+    statements: readonly AggregateStatement<unknown>[],
+    label: string,
+    requestId?: string,
+  ): Promise<(Read<Record<string, unknown>> | Error)[]> {
+    const readAt = new Date().toISOString();
+    if (statements.length === 1) {
+      try {
+        const result = await this.client.query<Record<string, unknown>>(statements[0]!.soql, label, {
+          requestId,
+        });
+        return [{ rows: result.records, readAt }];
+      } catch (error) {
+        if (error instanceof LegacyError) return [error];
+        throw error;
+      }
+    }
+    const groups: (readonly AggregateStatement<unknown>[])[] = [];
+    for (let i = 0; i < statements.length; i += MAX_QUERIES_PER_COMPOSITE) {
+      groups.push(statements.slice(i, i + MAX_QUERIES_PER_COMPOSITE));
+    }
+    const answered = await Promise.all(groups.map((group) => this.composite(group, label, requestId)));
+    return answered.flat().map((answer) => (answer instanceof Error ? answer : { rows: answer, readAt }));
+  }
+
+  /** One composite request of queries; each part answers alone (allOrNone false: nothing is written). */
+  private async composite(
+    statements: readonly AggregateStatement<unknown>[],
+    label: string,
+    requestId?: string,
+  ): Promise<(Record<string, unknown>[] | LegacyError)[]> {
+    const servicePath = new URL(this.client.http.resolve('x')).pathname.replace(/\/x$/, '');
+    const response = await this.client.http.send<{
+      compositeResponse?: { referenceId?: string; httpStatusCode?: number; body?: unknown }[];
+    }>({
+      method: 'POST',
+      path: 'composite',
+      body: {
+        allOrNone: false,
+        compositeRequest: statements.map((statement, index) => ({
+          method: 'GET',
+          url: `${servicePath}/query?q=${encodeSoqlParameter(statement.soql)}`,
+          referenceId: `q${index}`,
+        })),
+      },
+      // Only queries: safe to send again.
+      idempotent: true,
+      label: `${label} (composite)`,
+      requestId,
+    });
+    const parts = response.body?.compositeResponse;
+    if (!Array.isArray(parts)) throw badLegacyResponse('CRM', label, 'no compositeResponse');
+    const byId = new Map(parts.map((part) => [part.referenceId, part]));
+    return statements.map((_, index) => {
+      const part = byId.get(`q${index}`);
+      if (!part || typeof part.httpStatusCode !== 'number')
+        return badLegacyResponse('CRM', label, `no answer for q${index}`);
+      if (part.httpStatusCode >= 400) {
+        const first = Array.isArray(part.body)
+          ? (part.body[0] as { errorCode?: unknown; message?: unknown } | undefined)
+          : undefined;
+        return new LegacyError(
+          part.httpStatusCode >= 500 ? 'LEGACY_UNAVAILABLE' : 'LEGACY_REJECTED',
+          'CRM',
+          `The CRM refused the request (${label}).`,
+          { label, status: part.httpStatusCode, legacyCode: first?.errorCode, legacyMessage: first?.message },
+        );
+      }
+      const body = part.body as SfQueryResult<Record<string, unknown>> | undefined;
+      if (!body || !Array.isArray(body.records))
+        return badLegacyResponse('CRM', label, `q${index} has no records`);
+      return body.records;
+    });
+  }
+}
