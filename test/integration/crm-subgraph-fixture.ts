@@ -70,6 +70,8 @@ export async function startCrmFixture(
   return {
     dataset,
     crmUrl,
+    /** The stand-in's server, for tests that watch the requests it receives. */
+    standInServer: standIn.server,
     batched,
     startSubgraph,
     async resetStats(): Promise<void> {
