@@ -120,8 +120,11 @@ class AggregateCompiler {
     this.scope = new Scope(def, 't0', 'g');
   }
 
-  /** A field path or a date function over one, as GROUP BY takes it. */
-  groupKey(item: { field?: string; fn?: unknown }): GroupKey {
+  /**
+   * A field path or a date function over one, as GROUP BY takes it; `grouping` false: only to
+   * find the group an item names (its own refusal then says it is not grouped).
+   */
+  groupKey(item: { field?: string; fn?: unknown }, grouping = true): GroupKey {
     if (item.fn !== undefined) {
       const { name, args, raw } = functionCall(item.fn);
       if (name === 'ROLLUP' || name === 'CUBE') {
@@ -133,7 +136,7 @@ class AggregateCompiler {
     }
     const resolved = this.scope.resolve(String(item.field));
     // Salesforce's describe marks dateTime fields not groupable; their date functions are.
-    if (resolved.kind === 'datetime') {
+    if (grouping && resolved.kind === 'datetime') {
       throw malformedQuery(
         `field '${resolved.field}' can not be grouped in a query call (group by a date function such as CALENDAR_MONTH(${item.field}))`,
       );
@@ -167,7 +170,7 @@ class AggregateCompiler {
 
   /** The grouping an item names, or the error Salesforce gives for an ungrouped one. */
   grouping(item: { field?: string; fn?: unknown }, ordered = false): GroupKey {
-    const key = this.groupKey(item);
+    const key = this.groupKey(item, false);
     const group = this.groups.find((g) => g.identity === key.identity);
     if (!group) throw fieldMustBeGrouped(item.field ?? functionCall(item.fn).raw, ordered);
     return group;

@@ -255,6 +255,11 @@ describe('refusals', () => {
     ],
     ['SELECT Name, COUNT(Id) FROM Account GROUP BY ROLLUP(Name)', 'MALFORMED_QUERY', /ROLLUP/],
     [
+      'SELECT CreatedDate, COUNT(Id) FROM Account',
+      'MALFORMED_QUERY',
+      /^Field must be grouped or aggregated: CreatedDate$/,
+    ],
+    [
       'SELECT Owner.Name, Name, COUNT(Id) FROM Account GROUP BY Owner.Name, Name',
       'MALFORMED_QUERY',
       /duplicate alias: Name/,
