@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFilter } from '../../legacy/erp/odata.js';
+import { Reporting, reportSet } from '../../legacy/erp/reporting.js';
+import { Store } from '../../legacy/erp/store.js';
 import { openDataset } from '../../legacy/generator/open.js';
 import { type Json, type Running, start } from './erp-legacy-fixture.js';
 
@@ -627,6 +630,48 @@ describe('refusals', () => {
       const res = await erp.send(method, url, {}, { 'if-match': '*' });
       expect(res.status, `${method} ${url}`).toBe(405);
       expect(res.body.error.code).toBe('BadRequest_MethodNotAllowed');
+    }
+  });
+});
+
+describe('query plans (what keeps date-filtered reads flat as the data grows)', () => {
+  it('reads each source of a date-filtered query through a date index, never a full scan', () => {
+    const reporting = new Reporting(new Store(dataset.erp));
+    const cases: [string, string, string[]][] = [
+      [
+        'salesDocumentTotals',
+        'documentDate',
+        [
+          'ix_salesOrders_orderDate',
+          'ix_salesInvoices_invoiceDate',
+          'ix_salesCreditMemos_creditMemoDate',
+          'ix_customerPayments_postingDate',
+        ],
+      ],
+      ['salesLineTotals', 'documentDate', ['ix_salesOrders_orderDate', 'ix_salesInvoices_invoiceDate']],
+      ['openInvoiceTotals', 'dueDate', ['ix_salesInvoices_open_dueDate']],
+      ['salesBacklogTotals', 'requestedDeliveryDate', ['ix_salesOrders_backlogDate']],
+    ];
+    for (const [name, field, indexes] of cases) {
+      const def = reportSet('custom', name)!;
+      const { sql, params } = reporting.statement(
+        def,
+        parseFilter(`${field} ge 2026-06-01 and ${field} le 2026-06-30`),
+      );
+      const plan = (
+        dataset.erp.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as never[])) as { detail: string }[]
+      ).map((s) => s.detail);
+      for (const index of indexes) {
+        expect(
+          plan.some((d) => d.includes(`USING INDEX ${index} (`) && d.includes('>? AND')),
+          `${name} ${index}`,
+        ).toBe(true);
+      }
+      // Documents and lines are only ever searched (by date, or by their document's id).
+      expect(
+        plan.filter((d) => /^SCAN [dl]\b/.test(d)),
+        name,
+      ).toEqual([]);
     }
   });
 });
