@@ -115,7 +115,7 @@ export function createErpStandIn(options: ErpStandInOptions): ErpStandIn {
   }
   const store = new Store(options.db);
   const engine = new QueryEngine(store);
-  const reporting = new Reporting(store);
+  const reporting = new Reporting(engine);
   // customers({id})/agedAccountsReceivable and its $expand read the live computation too.
   const aged = reportSet('v2.0', 'agedAccountsReceivables')!;
   engine.computed.set(aged.table.name, (_column, keys) => reporting.rowsByKey(aged, keys));

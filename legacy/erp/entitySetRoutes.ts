@@ -98,7 +98,7 @@ export class EntitySetRoutes {
         if (!row) throw notFound(`The ${def.typeName} with id '${key}' does not exist.`);
         return json(200, {
           '@odata.context': contextUrl(req, apiPrefix, `${fragment}/$entity`),
-          ...this.reporting.entity(def, row, opts.select),
+          ...this.reporting.entities(def, [row], opts)[0],
         });
       },
     };

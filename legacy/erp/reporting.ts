@@ -1,9 +1,15 @@
 import { type ColumnKind, ERP_TABLES, type TableDef } from '../generator/model.js';
-import type { ApiRoute } from './entities.js';
+import { type ApiRoute, ENTITY_SETS, type EntitySetDef } from './entities.js';
 import { badRequest, invalidToken } from './errors.js';
 import { compileFilter, type FilterExpr, fieldsOf, type QueryTarget, quoteIdent } from './odata.js';
-import { type CollectionResult, decodeToken, encodeToken, type ReadOptions } from './query.js';
-import { jsonValue, type Row, type Store, toEntity } from './store.js';
+import {
+  type CollectionResult,
+  decodeToken,
+  encodeToken,
+  type QueryEngine,
+  type ReadOptions,
+} from './query.js';
+import { jsonValue, type Row, type Store } from './store.js';
 
 /**
  * The reporting entity sets: figures Business Central computes when they are read, never
@@ -64,6 +70,8 @@ export interface ReportSetDef extends QueryTarget {
   readonly table: TableDef;
   /** API pages have a key (and ETags); API queries have neither. */
   readonly key?: string;
+  /** An API page's navigation properties (`$expand=customer`); API queries have none. */
+  readonly navigation?: EntitySetDef['navigation'];
   /** Fields computed by aggregation; filters on them apply after grouping. */
   readonly aggregates: ReadonlySet<string>;
   /** Fields `$orderby` may name (an API query orders by its grouping columns). */
@@ -378,6 +386,7 @@ const agedAccountsReceivables: ReportSetDef = {
   typeName: 'agedAccountsReceivable',
   table: ERP_TABLES.agedAccountsReceivables,
   key: 'customerId',
+  navigation: ENTITY_SETS.agedAccountsReceivables.navigation,
   aggregates: new Set(['balanceDue', 'currentAmount', 'period1Amount', 'period2Amount', 'period3Amount']),
   orderable: new Set(['customerId', 'customerNumber', 'name', 'currencyCode']),
   // A customer's number is its primary key in BC (the stand-in refuses a duplicate), so it
@@ -473,11 +482,13 @@ export function reportSet(api: ApiRoute, name: string): ReportSetDef | undefined
 
 /** Reads pages of the reporting sets with the options of `parseReadOptions`. */
 export class Reporting {
-  constructor(private readonly store: Store) {}
+  private readonly store: Store;
+  constructor(private readonly engine: QueryEngine) {
+    this.store = engine.store;
+  }
 
   /** One page, ordered (made total by the set's own order) and paged by offset. */
   read(def: ReportSetDef, options: ReadOptions, pageSize: number): CollectionResult {
-    if (options.expand?.length) throw badRequest(`'${def.name}' has no navigation properties to expand.`);
     for (const o of options.orderby ?? []) {
       if (!def.orderable.has(o.field)) {
         throw badRequest(`The result of '${def.name}' cannot be ordered by '${o.field}'.`);
@@ -507,7 +518,7 @@ export class Reporting {
             offset,
           ]);
     const page = rows.slice(0, size);
-    const result: CollectionResult = { entities: page.map((row) => this.entity(def, row, options.select)) };
+    const result: CollectionResult = { entities: this.entities(def, page, options) };
     // $top reached ends the collection even when more rows follow.
     const more = rows.length > size && delivered + page.length < (options.top ?? Number.POSITIVE_INFINITY);
     if (more && page.length > 0) {
@@ -546,13 +557,18 @@ export class Reporting {
     return `SELECT * FROM (${inner}) WHERE ${having.join(' AND ')}`;
   }
 
-  /** An API page's row is an entity (with its ETag); an API query's row has no key nor ETag. */
-  entity(def: ReportSetDef, row: Row, select?: readonly string[]): Record<string, unknown> {
-    if (def.key) return toEntity(def.table, row, select);
-    const entity: Record<string, unknown> = {};
-    for (const field of select ?? Object.keys(def.table.columns)) {
-      entity[field] = jsonValue(def.table.columns[field]!, row[field]);
-    }
-    return entity;
+  /**
+   * An API page's rows are entities (ETags, $select, $expand as any entity set's); an API
+   * query's rows have no key, ETag nor navigation.
+   */
+  entities(def: ReportSetDef, rows: Row[], options: ReadOptions): Record<string, unknown>[] {
+    if (def.key) return this.engine.materialise(def, rows, options);
+    return rows.map((row) => {
+      const entity: Record<string, unknown> = {};
+      for (const field of options.select ?? Object.keys(def.table.columns)) {
+        entity[field] = jsonValue(def.table.columns[field]!, row[field]);
+      }
+      return entity;
+    });
   }
 }

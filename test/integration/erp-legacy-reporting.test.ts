@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFilter } from '../../legacy/erp/odata.js';
+import { QueryEngine } from '../../legacy/erp/query.js';
 import { Reporting, reportSet } from '../../legacy/erp/reporting.js';
 import { Store } from '../../legacy/erp/store.js';
 import { openDataset } from '../../legacy/generator/open.js';
@@ -413,7 +414,20 @@ describe('agedAccountsReceivables (standard API, computed live)', () => {
     const byKey = await erp.get(`/agedAccountsReceivables(${c.id})`);
     const nav = await erp.get(`/customers(${c.id})/agedAccountsReceivable`);
     const expanded = await erp.get(`/customers(${c.id})?$expand=agedAccountsReceivable`);
-    for (const body of [byKey.body, nav.body, expanded.body.agedAccountsReceivable]) {
+    const withCustomer = await erp.get(
+      `/agedAccountsReceivables${query({ $filter: `customerId eq ${c.id}`, $expand: 'customer', $select: 'customerId,balanceDue,period3Amount' })}`,
+    );
+    expect(withCustomer.body.value).toHaveLength(1);
+    expect(withCustomer.body.value[0].customer).toMatchObject({ id: c.id, number: c.number });
+    expect(Object.keys(withCustomer.body.value[0]).sort()).toEqual(
+      ['@odata.etag', 'balanceDue', 'customer', 'customerId', 'period3Amount'].sort(),
+    );
+    for (const body of [
+      byKey.body,
+      nav.body,
+      expanded.body.agedAccountsReceivable,
+      withCustomer.body.value[0],
+    ]) {
       expect(body.customerId).toBe(c.id);
       expect(body.balanceDue).toBe(round2(expected.balanceDue));
       expect(body.period3Amount).toBe(round2(expected.period3Amount));
@@ -602,6 +616,7 @@ describe('refusals', () => {
       ],
       [customPath(`salesLineTotals${query({ $orderby: 'quantity desc' })}`), 400, 'BadRequest'],
       [customPath(`salesLineTotals${query({ $expand: 'item' })}`), 400, 'BadRequest_InvalidToken'],
+      [`/agedAccountsReceivables${query({ $expand: 'salesInvoices' })}`, 400, 'BadRequest_InvalidToken'],
       [`/agedAccountsReceivables${query({ $filter: "periodLengthFilter eq 'soon'" })}`, 400, 'BadRequest'],
       [`/agedAccountsReceivables${query({ $filter: 'agedAsOfDate ge 2026-01-01' })}`, 400, 'BadRequest'],
       [
@@ -636,7 +651,7 @@ describe('refusals', () => {
 
 describe('query plans (what keeps date-filtered reads flat as the data grows)', () => {
   it('reads each source of a date-filtered query through a date index, never a full scan', () => {
-    const reporting = new Reporting(new Store(dataset.erp));
+    const reporting = new Reporting(new QueryEngine(new Store(dataset.erp)));
     const cases: [string, string, string[]][] = [
       [
         'salesDocumentTotals',
