@@ -114,7 +114,7 @@ class AggregateCompiler {
   private readonly groups: GroupKey[] = [];
 
   constructor(
-    readonly def: SObjectDef,
+    def: SObjectDef,
     private readonly grouped: boolean,
   ) {
     this.scope = new Scope(def, 't0', 'g');
@@ -141,8 +141,7 @@ class AggregateCompiler {
         `field '${resolved.field}' can not be grouped in a query call (group by a date function such as CALENDAR_MONTH(${item.field}))`,
       );
     }
-    // A checkbox is never null in Salesforce (see comparisonSql); text groups ignore case as
-    // SOQL's comparisons do, so `Email = 'a@x'` and the group of `a@x` hold the same records.
+    // A checkbox is never null in Salesforce (see comparisonSql): an empty one groups as false.
     const sql = resolved.kind === 'boolean' ? `COALESCE(${resolved.sql}, 0)` : resolved.sql;
     return { sql, kind: resolved.kind, field: resolved.field, identity: resolved.sql };
   }
@@ -164,6 +163,10 @@ class AggregateCompiler {
     if (!this.groups.some((g) => g.identity === key.identity)) this.groups.push(key);
   }
 
+  /**
+   * Text groups ignore case as SOQL's comparisons do, so `Email = 'a@x'` and the group of `a@x`
+   * hold the same records.
+   */
   groupBySql(): string {
     return this.groups.map((g) => (g.kind === 'text' ? `${g.sql} COLLATE NOCASE` : g.sql)).join(', ');
   }

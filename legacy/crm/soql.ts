@@ -101,7 +101,7 @@ export const MAX_OFFSET = 2000;
 export const quote = (name: string) => `"${name}"`;
 
 /** A field path resolved against the model: where the value sits and its SQL expression. */
-export interface ResolvedField {
+interface ResolvedField {
   joins: Join[];
   field: string;
   kind: ColumnKind;
@@ -186,7 +186,7 @@ export function parseSoql(soql: string): Query {
   }
 }
 
-export function rejectUnsupported(query: Query | Subquery, where: string, grouping = false): void {
+function rejectUnsupported(query: Query | Subquery, where: string, grouping = false): void {
   if (!grouping && (query.groupBy || query.having))
     throw malformedQuery(`GROUP BY and HAVING are not supported ${where}`);
   if (query.for || query.update || query.withDataCategory || query.usingScope) {
