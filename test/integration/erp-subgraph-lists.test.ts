@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dataset, openDataset } from '../../legacy/generator/open.js';
+import { erpCacheScope, readLegacyCacheConfig } from '../../lib/cacheConfig.js';
+import { INTEGRATION_VISIBILITY } from '../../lib/legacyCredentials.js';
+import { InvalidatingErpWrites } from '../../subgraphs/erp/client/invalidatingWrites.js';
 import {
   type Json,
   type Row,
@@ -465,5 +468,56 @@ describe('refusals', () => {
         next.body.data.salesOrders.edges.map((e: Json) => e.node),
       ),
     ).toEqual(expected.salesOrders("status = 'Open'").slice(2, 4));
+  });
+});
+
+describe('the shared cache', () => {
+  it('serves a repeated page from the cache until an order is created through the graph writes', async () => {
+    const cached = await startSubgraph(
+      erp.base,
+      { companyId: dataset.summary.companyId, cache: readLegacyCacheConfig({ LEGACY_CACHE: 'memory' }) },
+      { now: () => new Date(`${TODAY}T12:00:00Z`) },
+    );
+    try {
+      const page = () =>
+        cached.gql(listQuery('salesOrders', 'number'), { filter: { status: ['DRAFT'] }, first: 10 });
+      const cold = await costOf(erp, async () => {
+        expect((await page()).body.errors).toBeUndefined();
+      });
+      expect(cold.byRoute['GET /salesOrders']).toBe(1);
+      let before: Json;
+      const warm = await costOf(erp, async () => {
+        before = (await page()).body;
+      });
+      expect(warm.total).toBe(0);
+      // The order writes the workflows make, over the same cache and scope as the reads.
+      const writes = new InvalidatingErpWrites(
+        cached.subgraph.client,
+        cached.subgraph.cache,
+        erpCacheScope({
+          url: erp.base,
+          companyId: dataset.summary.companyId,
+          visibility: INTEGRATION_VISIBILITY,
+        }),
+      );
+      const customerId = all('SELECT id FROM customers ORDER BY number LIMIT 1')[0]!.id as string;
+      const created = await writes.createSalesOrder({
+        customerId,
+        externalDocumentNumber: 'LISTS-CACHE',
+        lines: [],
+      });
+      let after: Json;
+      const reread = await costOf(erp, async () => {
+        after = (await page()).body;
+      });
+      expect(reread.byRoute['GET /salesOrders']).toBe(1);
+      // A new order is a draft dated today (BC's clock), the newest of all.
+      expect(after.data.salesOrders.edges[0].node.number).toBe(created.number);
+      expect(after.data.salesOrders.edges.slice(1)).toEqual(
+        before.data.salesOrders.edges.slice(0, 9).map((e: Json) => ({ ...e, cursor: expect.any(String) })),
+      );
+    } finally {
+      await cached.close();
+    }
   });
 });

@@ -111,7 +111,10 @@ export interface ErpList<K extends ListKind = ListKind> {
 }
 
 export interface PagePosition {
-  /** `?…` query of the BC request that yields the rows after this position. */
+  /**
+   * `?…` query of the BC request that yields the rows after this position; in a keyset list,
+   * the list's own query, which the read bounds to `after`'s day.
+   */
   query: string;
   /**
    * Rows at the start of that request's answer that are before this position (0 for a page end);
