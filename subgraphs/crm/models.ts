@@ -1,6 +1,8 @@
 import type {
   CrmAccount,
   CrmAsset,
+  CrmCampaign,
+  CrmCampaignMember,
   CrmContact,
   CrmInteraction,
   CrmOpportunity,
@@ -79,3 +81,7 @@ export interface CreditMemoModel {
   number: string;
   externalDocumentNumber?: string | null;
 }
+
+/** A campaign as the CRM holds it (its lists are read per field). */
+export type CampaignModel = CrmCampaign;
+export type CampaignMemberModel = CrmCampaignMember;

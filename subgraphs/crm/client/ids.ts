@@ -35,7 +35,14 @@ export function toSalesforceId18(value: string): string | undefined {
  * The objects the graph takes CRM ids of as input, by their key prefix: the first three
  * characters of every id of that object.
  */
-const KEY_PREFIXES = { account: '001', contact: '003', quote: '0Q0', case: '500', asset: '02i' } as const;
+const KEY_PREFIXES = {
+  account: '001',
+  contact: '003',
+  quote: '0Q0',
+  case: '500',
+  asset: '02i',
+  campaign: '701',
+} as const;
 
 export type CrmIdKind = keyof typeof KEY_PREFIXES;
 

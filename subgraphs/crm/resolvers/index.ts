@@ -1,5 +1,6 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { Asset, Warranty } from './asset.js';
+import { Campaign, CampaignMember } from './campaign.js';
 import { Contact } from './contact.js';
 import { CreditMemo } from './creditMemo.js';
 import { Customer } from './customer.js';
@@ -14,6 +15,8 @@ import { SupportCase } from './supportCase.js';
 
 export const resolvers: Resolvers = {
   Query,
+  Campaign,
+  CampaignMember,
   Customer,
   Contact,
   CreditMemo,

@@ -18,4 +18,6 @@ export const Opportunity: OpportunityResolvers = {
   customer: (o) => o.account && customerOf(o.account),
   owner: (o) => o.owner,
   quotes: (o, _args, ctx) => ctx.loaders.quotesOfOpportunity.load(o.id),
+  // A page of opportunities names its campaigns once each: one batched lookup for them all.
+  campaign: (o, _args, ctx) => (o.campaignId ? ctx.loaders.campaignById.load(o.campaignId) : null),
 };

@@ -10,6 +10,14 @@ import { readAccountsPage } from '../loaders.js';
 import { childListsAhead } from '../selectionLookahead.js';
 import { loadAsset, serialNumberArgument } from './asset.js';
 import { customerFromAccount, loadCustomer } from './customer.js';
+import {
+  campaignConditions,
+  campaignId,
+  interactionConditions,
+  opportunityConditions,
+  supportCaseConditions,
+} from './listFilters.js';
+import { interactionsConnection, rootListConnection } from './rootLists.js';
 import { CASE_NUMBER } from './supportCase.js';
 
 const MAX_SEARCH_LENGTH = 200;
@@ -30,13 +38,16 @@ function crmRecordIdArgument(id: string, argument: string): string {
  * others show in its duplicateCrmAccountIds). Finding them costs one batched lookup of the
  * page's ERP ids, whatever the page size.
  */
-async function customersPage(
+export async function customersPage(
   args: { search?: string | null; first?: number | null; after?: string | null },
   ctx: CrmContext,
   info: GraphQLResolveInfo,
+  /** An employee's customers: only the accounts this CRM user owns, under cursors of their own kind. */
+  owned?: { ownerId: string; kind: string },
 ) {
+  const kind = owned?.kind ?? 'customers';
   const size = pageSize(args.first);
-  const after = decodeCursor(args.after, 'customers', isAccountPosition);
+  const after = decodeCursor(args.after, kind, isAccountPosition);
   let search: string | undefined;
   if (args.search !== null && args.search !== undefined) {
     search = args.search.trim();
@@ -50,7 +61,10 @@ async function customersPage(
   // accounts more than the page are read so that hidden duplicates rarely leave the page short.
   const readAhead = ctx.batching ? childListsAhead(info) : [];
   const limit = size + 1 + duplicateSlack(size);
-  const { accounts } = await readAccountsPage({ search, after, limit, readAhead }, ctx);
+  const { accounts } = await readAccountsPage(
+    { search, after, limit, readAhead, ...(owned ? { ownerId: owned.ownerId } : {}) },
+    ctx,
+  );
   const linked = [
     ...new Set(accounts.flatMap(({ node }) => (node.erpCustomerId ? [node.erpCustomerId] : []))),
   ];
@@ -66,7 +80,7 @@ async function customersPage(
     return oldest === undefined || oldest === node.crmAccountId;
   });
   const edges = visible.slice(0, size).map(({ node, position }) => ({
-    cursor: encodeCursor('customers', position),
+    cursor: encodeCursor(kind, position),
     node: customerFromAccount(node),
   }));
   const moreInCrm = accounts.length === limit;
@@ -77,7 +91,7 @@ async function customersPage(
   // A short page (only duplicates followed) continues after the last account read, not shown.
   const last = accounts.at(-1);
   if (visible.length <= size && moreInCrm && last) {
-    connection.pageInfo.endCursor = encodeCursor('customers', last.position);
+    connection.pageInfo.endCursor = encodeCursor(kind, last.position);
   }
   return connection;
 }
@@ -117,4 +131,14 @@ export const Query: QueryResolvers = {
   },
   asset: (_parent, { serialNumber }, ctx) =>
     loadAsset(serialNumberArgument(serialNumber, 'serialNumber'), ctx),
+  // The lists over every account: a sales:own caller's statements carry Account.OwnerId (reads.ts).
+  opportunities: (_parent, { filter, ...args }, ctx) =>
+    rootListConnection('opportunities', 'allOpportunities', opportunityConditions(filter), args, ctx),
+  supportCases: (_parent, { filter, ...args }, ctx) =>
+    rootListConnection('cases', 'allSupportCases', supportCaseConditions(filter), args, ctx),
+  interactions: (_parent, { filter, ...args }, ctx) =>
+    interactionsConnection('allInteractions', interactionConditions(filter), args, ctx),
+  campaigns: (_parent, { filter, ...args }, ctx) =>
+    rootListConnection('campaigns', 'campaigns', campaignConditions(filter), args, ctx),
+  campaign: (_parent, { id }, ctx) => ctx.loaders.campaignById.load(campaignId(id, 'id')),
 };

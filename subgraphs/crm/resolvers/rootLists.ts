@@ -1,0 +1,80 @@
+import {
+  type Connection,
+  connectionOf,
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+} from '../../../lib/connections.js';
+import type { RootListName } from '../client/fields.js';
+import {
+  isInteractionPosition,
+  isRootListPosition,
+  type ListCondition,
+  mergeInteractions,
+  type Positioned,
+} from '../client/lists.js';
+import type { CrmInteraction } from '../client/models.js';
+import type { RootListModel } from '../client/toModels.js';
+import type { CrmContext } from '../context.js';
+import type { InteractionConditions } from './listFilters.js';
+
+/**
+ * Pages of the lists over every account (and of campaigns) as Relay connections: one CRM
+ * statement per page (per stream for interactions), read through the request's `rootListPage`
+ * loader and the shared cache. Paging input is checked before any call; `kind` names the list
+ * in its cursors, so one list's cursor is refused by another even when their orders match.
+ */
+
+interface PagingArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+export async function rootListConnection<L extends RootListName>(
+  list: L,
+  kind: string,
+  where: readonly ListCondition[],
+  args: PagingArgs,
+  ctx: CrmContext,
+): Promise<Connection<RootListModel<L>>> {
+  const size = pageSize(args.first);
+  const after = decodeCursor(args.after, kind, isRootListPosition(list));
+  const rows = (await ctx.loaders.rootListPage.load({
+    list,
+    where,
+    limit: size + 1,
+    ...(after ? { after } : {}),
+  })) as Positioned<RootListModel<L>>[];
+  return connectionOf(
+    rows.slice(0, size).map(({ node, position }) => ({ node, cursor: encodeCursor(kind, position) })),
+    { hasNextPage: rows.length > size, hasPreviousPage: after !== undefined },
+  );
+}
+
+/** Tasks and events newest first: both streams' pages (those the filter keeps) merged. */
+export async function interactionsConnection(
+  kind: string,
+  where: InteractionConditions,
+  args: PagingArgs,
+  ctx: CrmContext,
+): Promise<Connection<CrmInteraction>> {
+  const size = pageSize(args.first);
+  const after = decodeCursor(args.after, kind, isInteractionPosition);
+  const streams = (['tasks', 'events'] as const).filter((stream) => where[stream] !== null);
+  const page = await mergeInteractions(
+    size,
+    after,
+    async (stream, limit, position) =>
+      (await ctx.loaders.rootListPage.load({
+        list: stream,
+        where: where[stream] ?? [],
+        limit,
+        ...(position ? { after: position } : {}),
+      })) as Positioned<CrmInteraction>[],
+    streams,
+  );
+  return connectionOf(
+    page.edges.map(({ node, position }) => ({ node, cursor: encodeCursor(kind, position) })),
+    { hasNextPage: page.hasMore, hasPreviousPage: after !== undefined },
+  );
+}
