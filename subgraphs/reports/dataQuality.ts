@@ -441,6 +441,3 @@ interface ScanResult {
   linkedInErp: number;
   fieldConflicts: number;
 }
-
-/** What Query.dataQuality resolves to: nothing of its own, each field reads what it is asked for. */
-export type DataQualityModel = Record<string, never>;
