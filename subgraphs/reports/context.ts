@@ -1,9 +1,19 @@
+import DataLoader from 'dataloader';
 import type { Principal } from '../../lib/auth/principal.js';
 import type { CacheScope } from '../../lib/cacheConfig.js';
+import type { Money } from '../../lib/domain.js';
 import type { RequestScope } from '../../lib/graphqlHttp.js';
 import type { Logger } from '../../lib/logger.js';
+import { CrmAggregates } from '../crm/client/aggregates.js';
 import type { CrmClient } from '../crm/client/crmClient.js';
+import { CrmReads } from '../crm/client/reads.js';
 import type { ErpClient } from '../erp/client/erpClient.js';
+import { ErpReads } from '../erp/client/reads.js';
+import { ErpReporting } from '../erp/client/reporting.js';
+import { type CampaignFigures, campaignFigures, invoicedRevenue, type RevenueKey } from './campaigns.js';
+import { freshnessOf } from './dates.js';
+import { type EmployeeFigures, employeeFigures, type InvoicedSalesKey, invoicedSales } from './employees.js';
+import type { ReportReaders } from './readers.js';
 
 /** What the reports read with, shared by every request (clients hold no per-request state). */
 export interface ReportsShared {
@@ -18,6 +28,14 @@ export interface ReportsShared {
   now: () => Date;
 }
 
+/** The per-request lookups of the entity figures: every parent of an answer in one batch each. */
+export interface ReportsLoaders {
+  campaignFigures: DataLoader<string, CampaignFigures>;
+  invoicedRevenue: DataLoader<RevenueKey, Money[], string>;
+  employeeFigures: DataLoader<string, EmployeeFigures>;
+  invoicedSales: DataLoader<InvoicedSalesKey, Money[], string>;
+}
+
 /** What every reports resolver receives (codegen `contextType`). */
 export interface ReportsContext extends ReportsShared {
   requestId: string;
@@ -25,10 +43,47 @@ export interface ReportsContext extends ReportsShared {
   logger: Logger;
   /** The authenticated caller (the gateway forwarded their token; this subgraph verified it). */
   principal: Principal;
+  /** Both systems' aggregate reads, for this request. */
+  readers: ReportReaders;
+  /** Record lookups (who a person is). */
+  erpReads: ErpReads;
+  crmReads: CrmReads;
+  loaders: ReportsLoaders;
 }
+
+/** A key list read in one batch (up to 100 parents: one IN list, one $batch). */
+const BATCH = { maxBatchSize: 100 };
 
 export function createContextFactory(
   shared: ReportsShared,
 ): (scope: RequestScope) => Promise<ReportsContext> {
-  return async ({ requestId, logger, principal }) => ({ ...shared, requestId, logger, principal });
+  const reporting = new ErpReporting(shared.erpClient, {
+    localCurrencyCode: shared.localCurrencyCode,
+    ...(shared.erpCache ? { cache: shared.erpCache } : {}),
+  });
+  const aggregates = new CrmAggregates(shared.crmClient, {
+    defaultCurrencyCode: shared.localCurrencyCode,
+    ...(shared.crmCache ? { cache: shared.crmCache } : {}),
+  });
+  const erpReads = new ErpReads(shared.erpClient, { localCurrencyCode: shared.localCurrencyCode });
+  const crmReads = new CrmReads(shared.crmClient);
+  return async ({ requestId, logger, principal }) => {
+    const readers: ReportReaders = { reporting, aggregates, now: shared.now, requestId };
+    const loaders: ReportsLoaders = {
+      campaignFigures: new DataLoader((ids) => campaignFigures(readers, ids), BATCH),
+      invoicedRevenue: new DataLoader((keys) => invoicedRevenue(readers, keys), {
+        ...BATCH,
+        cacheKeyFn: (key) => `${key.campaignId}|${key.startDate ?? ''}`,
+      }),
+      employeeFigures: new DataLoader((emails) => employeeFigures(readers, emails), {
+        ...BATCH,
+        cacheKeyFn: (email) => email.toLowerCase(),
+      }),
+      invoicedSales: new DataLoader(
+        (keys) => invoicedSales(readers, keys, (to) => freshnessOf(to, shared.now())),
+        { ...BATCH, cacheKeyFn: (key) => `${key.employeeNumber}|${key.from}|${key.to}` },
+      ),
+    };
+    return { ...shared, requestId, logger, principal, readers, erpReads, crmReads, loaders };
+  };
 }

@@ -1,0 +1,134 @@
+import type { Money } from '../../lib/domain.js';
+import type {
+  CampaignMemberAccount,
+  CampaignMemberCount,
+  OpportunityTotal,
+  Read,
+} from '../crm/client/aggregates.js';
+import type { CustomerCurrency, CustomerSalesTotal } from '../erp/client/reporting.js';
+import { isDay, today } from './dates.js';
+import { MoneyTotals } from './money.js';
+import type { ReportReaders } from './readers.js';
+
+/**
+ * A campaign's figures: what it reached and brought in the CRM (four aggregate statements for
+ * every campaign of a request, in one composite) and what the ERP invoiced its member customers
+ * since it started (customerSales, one request per campaign, all in one `$batch`).
+ */
+
+export interface CampaignFigures {
+  memberCount: number;
+  respondedCount: number;
+  memberCustomerCount: number;
+  pipeline: Money[];
+  wonAmount: Money[];
+  wonOpportunities: number;
+  /** The ERP customer numbers of the member customers linked to one. */
+  memberCustomerNumbers: string[];
+}
+
+export async function campaignFigures(
+  readers: ReportReaders,
+  campaignIds: readonly string[],
+): Promise<CampaignFigures[]> {
+  const { aggregates } = readers;
+  const ids = [...new Set(campaignIds)];
+  const [members, open, won, accounts] = (await aggregates.runAll(
+    [
+      aggregates.campaignMemberCounts(ids, 'document'),
+      aggregates.opportunityTotals({ state: 'OPEN', groupBy: 'CAMPAIGN', campaignIds: ids }, 'document'),
+      aggregates.opportunityTotals({ state: 'WON', groupBy: 'CAMPAIGN', campaignIds: ids }, 'document'),
+      aggregates.campaignMemberAccounts(ids, 'document'),
+    ],
+    'campaign figures',
+    readers.requestId,
+  )) as [
+    Read<CampaignMemberCount>,
+    Read<OpportunityTotal>,
+    Read<OpportunityTotal>,
+    Read<CampaignMemberAccount>,
+  ];
+  return campaignIds.map((id) => {
+    const pipeline = new MoneyTotals();
+    const wonAmount = new MoneyTotals();
+    let wonOpportunities = 0;
+    for (const row of open.rows) if (row.group === id) pipeline.add(row.amount, row.currencyCode);
+    for (const row of won.rows) {
+      if (row.group !== id) continue;
+      wonAmount.add(row.amount, row.currencyCode);
+      wonOpportunities += row.opportunities;
+    }
+    const mine = members.rows.filter((row) => row.campaignId === id);
+    const customers = accounts.rows.filter((row) => row.campaignId === id);
+    return {
+      memberCount: mine.reduce((sum, row) => sum + row.members, 0),
+      respondedCount: mine.reduce((sum, row) => sum + (row.responded ? row.members : 0), 0),
+      memberCustomerCount: new Set(customers.map((row) => row.accountId)).size,
+      pipeline: pipeline.list(),
+      wonAmount: wonAmount.list(),
+      wonOpportunities,
+      memberCustomerNumbers: [
+        ...new Set(customers.flatMap((row) => (row.erpCustomerNumber ? [row.erpCustomerNumber] : []))),
+      ],
+    };
+  });
+}
+
+export interface RevenueKey {
+  campaignId: string;
+  /** The campaign's first day; none (or a later day than today): nothing invoiced yet. */
+  startDate: string | null;
+  memberCustomerNumbers: readonly string[];
+}
+
+/** What the ERP invoiced each campaign's member customers from its start to today, in their currencies. */
+export async function invoicedRevenue(
+  readers: ReportReaders,
+  keys: readonly RevenueKey[],
+): Promise<Money[][]> {
+  const { reporting } = readers;
+  const day = today(readers.now());
+  const asked = keys.map((key) =>
+    key.startDate !== null &&
+    isDay(key.startDate) &&
+    key.startDate <= day &&
+    key.memberCustomerNumbers.length > 0
+      ? reporting.customerSales(key.memberCustomerNumbers, { from: key.startDate, to: day }, 'document')
+      : [],
+  );
+  const numbers = [...new Set(keys.flatMap((key) => key.memberCustomerNumbers))];
+  const currencies = reporting.customerCurrencies(numbers);
+  const sales = asked.flat();
+  if (sales.length === 0) return keys.map(() => []);
+  const reads = await reporting.readAll([...sales, ...currencies], 'campaign revenue', readers.requestId);
+  const currencyOf = new Map(
+    (reads.slice(sales.length).flatMap((read) => read.rows) as CustomerCurrency[]).map((row) => [
+      row.number,
+      row.currencyCode,
+    ]),
+  );
+  let next = 0;
+  return asked.map((queries) => {
+    const totals = new MoneyTotals();
+    for (const read of reads.slice(next, next + queries.length) as Read<CustomerSalesTotal>[]) {
+      for (const row of read.rows) {
+        const currency = currencyOf.get(row.customerNumber);
+        if (currency !== undefined) totals.add(row.amount, currency);
+      }
+    }
+    next += queries.length;
+    return totals.list();
+  });
+}
+
+/**
+ * (revenue − cost) ÷ cost, counting only the revenue in the cost's currency; null without a
+ * cost (or a cost of nothing).
+ */
+export function returnOnInvestment(revenue: readonly Money[], cost: Money | null | undefined): number | null {
+  if (!cost) return null;
+  const costCents = MoneyTotals.of([cost]).centsIn(cost.currencyCode);
+  if (costCents === 0n) return null;
+  const revenueCents = MoneyTotals.of(revenue).centsIn(cost.currencyCode);
+  return Number(revenueCents - costCents) / Number(costCents);
+}

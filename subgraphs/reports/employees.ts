@@ -1,0 +1,147 @@
+import { type Principal, SCOPES } from '../../lib/auth/principal.js';
+import type { Money } from '../../lib/domain.js';
+import { appError, LegacyError } from '../../lib/errors.js';
+import type { OpportunityTotal, OwnerCount, Read } from '../crm/client/aggregates.js';
+import type { CrmReads } from '../crm/client/reads.js';
+import type { ErpReads } from '../erp/client/reads.js';
+import type { DocumentTotal } from '../erp/client/reporting.js';
+import { MoneyTotals } from './money.js';
+import type { ReportReaders } from './readers.js';
+
+/**
+ * A person's figures: their open pipeline and open cases from CRM aggregates grouped by the
+ * owner's e-mail (two statements for every person of a request, in one composite), and what the
+ * ERP invoiced with them as salesperson (one aggregating query per period asked, in one `$batch`).
+ */
+
+export interface EmployeeFigures {
+  openPipeline: Money[];
+  weightedPipeline: Money[];
+  openOpportunities: number;
+  openCaseCount: number;
+}
+
+const MAX_EMAIL_LENGTH = 254;
+const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
+
+/** The e-mail a lookup is asked for, or BAD_USER_INPUT before any legacy call. */
+export function emailArgument(value: string): string {
+  const email = value.trim();
+  if (email.length === 0 || email.length > MAX_EMAIL_LENGTH || !EMAIL_RE.test(email))
+    throw appError('BAD_USER_INPUT', '`email` must be an e-mail address.', {
+      field: 'email',
+      reason: email.length > MAX_EMAIL_LENGTH ? 'TOO_LONG' : 'INVALID_FORMAT',
+    });
+  return email;
+}
+
+/**
+ * The person with this e-mail, as the ERP's employees or the CRM's users know it (one lookup in
+ * each, in parallel); null when neither does.
+ */
+export async function findEmployee(
+  reads: { erp: ErpReads; crm: CrmReads },
+  email: string,
+  requestId?: string,
+): Promise<{ email: string } | null> {
+  const [[employee], [user]] = await Promise.all([
+    reads.erp.employeesByEmail([email], requestId),
+    reads.crm.usersByEmail([email], requestId),
+  ]);
+  if (employee instanceof LegacyError) throw employee;
+  const found = employee?.email ?? user?.email ?? null;
+  return employee || user ? { email: (found ?? email).toLowerCase() } : null;
+}
+
+/**
+ * Whether the caller may see this person's figures: with reports:read anyone's, with sales:own
+ * only their own (the CRM user their token names).
+ */
+export function mayReadFiguresOf(principal: Principal, email: string): boolean {
+  if (principal.scopes.has(SCOPES.reportsRead)) return true;
+  return (
+    principal.scopes.has(SCOPES.salesOwn) &&
+    principal.crmUser !== undefined &&
+    principal.crmUser.toLowerCase() === email.toLowerCase()
+  );
+}
+
+export function refuseFigures(): never {
+  throw appError('UNAUTHORIZED_FIELD_OR_TYPE', "Not allowed to see this person's figures.");
+}
+
+export async function employeeFigures(
+  readers: ReportReaders,
+  emails: readonly string[],
+): Promise<EmployeeFigures[]> {
+  const { aggregates } = readers;
+  const owners = [...new Set(emails.map((email) => email.toLowerCase()))];
+  const [open, cases] = (await aggregates.runAll(
+    [
+      aggregates.opportunityTotals({ state: 'OPEN', groupBy: 'OWNER', ownerEmails: owners }, 'document'),
+      aggregates.openCaseCounts(owners, 'document'),
+    ],
+    'employee figures',
+    readers.requestId,
+  )) as [Read<OpportunityTotal>, Read<OwnerCount>];
+  return emails.map((email) => {
+    const key = email.toLowerCase();
+    const pipeline = new MoneyTotals();
+    const weighted = new MoneyTotals();
+    let openOpportunities = 0;
+    for (const row of open.rows) {
+      if (row.group !== key) continue;
+      pipeline.add(row.amount, row.currencyCode);
+      weighted.addWeighted(row.amount, row.currencyCode, row.probability ?? 0);
+      openOpportunities += row.opportunities;
+    }
+    return {
+      openPipeline: pipeline.list(),
+      weightedPipeline: weighted.list(),
+      openOpportunities,
+      openCaseCount: cases.rows.filter((row) => row.email === key).reduce((sum, row) => sum + row.count, 0),
+    };
+  });
+}
+
+export interface InvoicedSalesKey {
+  employeeNumber: string;
+  from: string;
+  to: string;
+}
+
+/** What the ERP invoiced with each salesperson over each period: one query per period, all in one `$batch`. */
+export async function invoicedSales(
+  readers: ReportReaders,
+  keys: readonly InvoicedSalesKey[],
+  freshnessOf: (to: string) => 'master' | 'document',
+): Promise<Money[][]> {
+  const { reporting } = readers;
+  const periods = new Map<string, { from: string; to: string; numbers: Set<string> }>();
+  for (const key of keys) {
+    const name = `${key.from}/${key.to}`;
+    const found = periods.get(name) ?? { from: key.from, to: key.to, numbers: new Set<string>() };
+    found.numbers.add(key.employeeNumber);
+    periods.set(name, found);
+  }
+  const list = [...periods.values()];
+  const reads = (await reporting.readAll(
+    list.map((p) =>
+      reporting.documentTotals(
+        { from: p.from, to: p.to, kind: 'INVOICE', salespeople: [...p.numbers].sort() },
+        freshnessOf(p.to),
+      ),
+    ),
+    'invoiced sales',
+    readers.requestId,
+  )) as Read<DocumentTotal>[];
+  return keys.map((key) => {
+    const index = list.findIndex((p) => p.from === key.from && p.to === key.to);
+    const totals = new MoneyTotals();
+    for (const row of reads[index]?.rows ?? []) {
+      if (row.kind === 'INVOICE' && row.salesperson === key.employeeNumber)
+        totals.add(row.amount, row.currencyCode);
+    }
+    return totals.list();
+  });
+}

@@ -1,0 +1,353 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Stack } from '../helpers/stack.js';
+import { startStack } from '../helpers/stack.js';
+
+/**
+ * The reports' figures through the whole stack, each held against the same figure computed
+ * here from the stand-ins' raw rows (SQL on the data sets, sums in integers), with the legacy
+ * calls each costs counted at the stand-ins: constant in the groups and the records, none for a
+ * repeat within the TTL, none for a refused argument or scope.
+ */
+
+// biome-ignore lint/suspicious/noExplicitAny: answers are indexed as their query shapes them
+type Loose = any;
+type MoneyList = { amount: string; currencyCode: string }[];
+
+let stack: Stack;
+let token: string;
+const LOCAL = 'USD';
+const REPORTER = ['reports:read', 'customer:read'];
+
+const todayUtc = () => new Date().toISOString().slice(0, 10);
+const addDays = (day: string, days: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+/** Sums per currency in millionths, so amount × percent ÷ 100 stays whole; rounded half away from zero when listed. */
+class Sums {
+  private readonly units = new Map<string, bigint>();
+  add(amount: number | null, currency: string | null, percent = 100): this {
+    const code = currency && currency.trim() !== '' ? currency : LOCAL;
+    const cents = BigInt(Math.round((amount ?? 0) * 100));
+    this.units.set(code, (this.units.get(code) ?? 0n) + cents * BigInt(Math.round(percent * 100)));
+    return this;
+  }
+  list(): MoneyList {
+    return [...this.units.keys()].sort().map((code) => {
+      const units = this.units.get(code)!;
+      const abs = units < 0n ? -units : units;
+      const cents = (abs + 5_000n) / 10_000n;
+      const text = `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`;
+      return { amount: units < 0n && cents !== 0n ? `-${text}` : text, currencyCode: code };
+    });
+  }
+}
+
+async function ask(query: string, variables?: Record<string, unknown>, scopes = REPORTER, email?: string) {
+  const bearer =
+    scopes === REPORTER && email === undefined
+      ? token
+      : await stack.tokenFor({ scopes, ...(email ? { email } : {}) });
+  const answer = await stack.query(query, variables, { authorization: `Bearer ${bearer}` });
+  return answer.body as Loose;
+}
+
+beforeAll(async () => {
+  stack = await startStack({});
+  token = await stack.tokenFor({ scopes: REPORTER });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+interface Figures {
+  pipeline: Sums;
+  weightedPipeline: Sums;
+  openOpportunities: number;
+  won: Sums;
+  wonOpportunities: number;
+  booked: Sums;
+  orders: number;
+  invoiced: Sums;
+  invoices: number;
+  paid: Sums;
+  overdue: Sums;
+}
+
+const emptyFigures = (): Figures => ({
+  pipeline: new Sums(),
+  weightedPipeline: new Sums(),
+  openOpportunities: 0,
+  won: new Sums(),
+  wonOpportunities: 0,
+  booked: new Sums(),
+  orders: 0,
+  invoiced: new Sums(),
+  invoices: 0,
+  paid: new Sums(),
+  overdue: new Sums(),
+});
+
+const listed = (f: Figures) => ({
+  pipeline: f.pipeline.list(),
+  weightedPipeline: f.weightedPipeline.list(),
+  openOpportunities: f.openOpportunities,
+  won: f.won.list(),
+  wonOpportunities: f.wonOpportunities,
+  booked: f.booked.list(),
+  orders: f.orders,
+  invoiced: f.invoiced.list(),
+  invoices: f.invoices,
+  paid: f.paid.list(),
+  overdue: f.overdue.list(),
+});
+
+interface OpportunityRow {
+  Amount: number | null;
+  Probability: number | null;
+  CurrencyIsoCode: string | null;
+  CloseDate: string;
+  IsClosed: number;
+  IsWon: number;
+  OwnerEmail: string | null;
+  Region: string | null;
+}
+
+interface DocumentRow {
+  kind: 'ORDER' | 'INVOICE' | 'PAYMENT';
+  day: string;
+  salesperson: string | null;
+  region: string | null;
+  currencyCode: string | null;
+  amount: number;
+}
+
+interface OpenInvoiceRow {
+  dueDate: string;
+  salesperson: string | null;
+  region: string | null;
+  currencyCode: string | null;
+  remaining: number;
+}
+
+const opportunities = (from: string, to: string): OpportunityRow[] =>
+  stack.dataset.crm
+    .prepare(
+      `SELECT o.Amount, o.Probability, o.CurrencyIsoCode, o.CloseDate, o.IsClosed, o.IsWon,
+         lower(u.Email) AS OwnerEmail,
+         CASE WHEN COALESCE(a.BillingState, '') <> '' THEN a.BillingState ELSE a.BillingCountry END AS Region
+       FROM Opportunity o LEFT JOIN User u ON u.Id = o.OwnerId LEFT JOIN Account a ON a.Id = o.AccountId
+       WHERE o.IsDeleted = 0 AND o.CloseDate >= ? AND o.CloseDate <= ?`,
+    )
+    .all(from, to) as OpportunityRow[];
+
+const REGION = `CASE WHEN COALESCE(c.state, '') <> '' THEN c.state ELSE COALESCE(c.country, '') END`;
+
+const documents = (from: string, to: string): DocumentRow[] =>
+  stack.dataset.erp
+    .prepare(
+      `SELECT 'ORDER' AS kind, d.orderDate AS day, d.salesperson, ${REGION} AS region, d.currencyCode, d.totalAmountExcludingTax AS amount
+         FROM salesOrders d JOIN customers c ON c.id = d.customerId WHERE d.orderDate >= ? AND d.orderDate <= ?
+       UNION ALL
+       SELECT 'INVOICE', d.invoiceDate, d.salesperson, ${REGION}, d.currencyCode, d.totalAmountExcludingTax
+         FROM salesInvoices d JOIN customers c ON c.id = d.customerId
+         WHERE COALESCE(d.status, '') <> 'Draft' AND d.invoiceDate >= ? AND d.invoiceDate <= ?
+       UNION ALL
+       SELECT 'PAYMENT', d.postingDate, c.salespersonCode, ${REGION}, c.currencyCode, ABS(d.amount)
+         FROM customerPayments d JOIN customers c ON c.id = d.customerId WHERE d.postingDate >= ? AND d.postingDate <= ?`,
+    )
+    .all(from, to, from, to, from, to) as DocumentRow[];
+
+const openInvoicesDueBefore = (day: string): OpenInvoiceRow[] =>
+  stack.dataset.erp
+    .prepare(
+      `SELECT d.dueDate, d.salesperson, ${REGION} AS region, d.currencyCode, d.remainingAmount AS remaining
+       FROM salesInvoices d JOIN customers c ON c.id = d.customerId
+       WHERE COALESCE(d.status, '') <> 'Draft' AND d.remainingAmount <> 0 AND d.dueDate < ?`,
+    )
+    .all(day) as OpenInvoiceRow[];
+
+const employeeEmails = (): Map<string, string> =>
+  new Map(
+    (
+      stack.dataset.erp.prepare('SELECT number, lower(email) AS email FROM employees').all() as {
+        number: string;
+        email: string;
+      }[]
+    ).map((row) => [row.number, row.email]),
+  );
+
+type Grouping = 'OWNER' | 'MONTH' | 'REGION';
+
+/** The summary computed from the raw rows, per group and in total. */
+function expectedSummary(groupBy: Grouping, from: string, to: string) {
+  const total = emptyFigures();
+  const groups = new Map<string, Figures>();
+  const of = (key: string | null | undefined) => {
+    const name = key === null || key === undefined || key === '' ? 'NONE' : key;
+    let figures = groups.get(name);
+    if (!figures) {
+      figures = emptyFigures();
+      groups.set(name, figures);
+    }
+    return figures;
+  };
+  const emails = employeeEmails();
+  const crmKey = (row: OpportunityRow) =>
+    groupBy === 'OWNER' ? row.OwnerEmail : groupBy === 'MONTH' ? row.CloseDate.slice(0, 7) : row.Region;
+  const erpKey = (row: { salesperson: string | null; region: string | null; day?: string }) =>
+    groupBy === 'OWNER'
+      ? (emails.get(row.salesperson ?? '') ?? null)
+      : groupBy === 'MONTH'
+        ? (row.day?.slice(0, 7) ?? null)
+        : row.region;
+  for (const row of opportunities(from, to)) {
+    for (const figures of [total, of(crmKey(row))]) {
+      if (!row.IsClosed) {
+        figures.pipeline.add(row.Amount, row.CurrencyIsoCode);
+        figures.weightedPipeline.add(row.Amount, row.CurrencyIsoCode, row.Probability ?? 0);
+        figures.openOpportunities += 1;
+      }
+      if (row.IsWon) {
+        figures.won.add(row.Amount, row.CurrencyIsoCode);
+        figures.wonOpportunities += 1;
+      }
+    }
+  }
+  for (const row of documents(from, to)) {
+    for (const figures of [total, of(erpKey(row))]) {
+      if (row.kind === 'ORDER') {
+        figures.booked.add(row.amount, row.currencyCode);
+        figures.orders += 1;
+      } else if (row.kind === 'INVOICE') {
+        figures.invoiced.add(row.amount, row.currencyCode);
+        figures.invoices += 1;
+      } else figures.paid.add(row.amount, row.currencyCode);
+    }
+  }
+  const asOf = to < todayUtc() ? to : todayUtc();
+  for (const row of openInvoicesDueBefore(asOf)) {
+    total.overdue.add(row.remaining, row.currencyCode);
+    if (groupBy !== 'MONTH') of(erpKey(row)).overdue.add(row.remaining, row.currencyCode);
+    else if (row.dueDate >= from) of(row.dueDate.slice(0, 7)).overdue.add(row.remaining, row.currencyCode);
+  }
+  return {
+    total: listed(total),
+    groups: [...groups.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, f]) => ({ key, figures: listed(f) })),
+  };
+}
+
+const MONEY = '{ amount currencyCode }';
+const FIGURES = `{ pipeline ${MONEY} weightedPipeline ${MONEY} openOpportunities won ${MONEY} wonOpportunities
+  booked ${MONEY} orders invoiced ${MONEY} invoices paid ${MONEY} overdue ${MONEY} }`;
+const SUMMARY = `query($from: String!, $to: String!, $groupBy: SalesSummaryGrouping!) {
+  salesSummary(from: $from, to: $to, groupBy: $groupBy) { from to groupBy readAt
+    groups { key employee { email } month region figures ${FIGURES} } total ${FIGURES} } }`;
+
+describe('salesSummary', () => {
+  const to = todayUtc();
+  const from = addDays(to, -200);
+
+  for (const groupBy of ['OWNER', 'MONTH', 'REGION'] as const) {
+    it(`by ${groupBy}: every group's figures and the total equal the raw rows' sums`, async () => {
+      const body = await ask(SUMMARY, { from, to, groupBy });
+      expect(body.errors).toBeUndefined();
+      const summary = body.data.salesSummary;
+      const expected = expectedSummary(groupBy, from, to);
+      expect(summary.total).toEqual(expected.total);
+      expect(summary.groups.map((g: Loose) => ({ key: g.key, figures: g.figures }))).toEqual(expected.groups);
+      expect(expected.groups.length).toBeGreaterThan(3);
+      expect(expected.total.invoices).toBeGreaterThan(0);
+      expect(expected.total.openOpportunities).toBeGreaterThan(0);
+      for (const group of summary.groups) {
+        if (groupBy === 'OWNER')
+          expect(group.employee).toEqual(group.key === 'NONE' ? null : { email: group.key });
+        if (groupBy === 'MONTH') expect(group.month).toBe(group.key === 'NONE' ? null : group.key);
+        if (groupBy === 'REGION') expect(group.region).toBe(group.key === 'NONE' ? null : group.key);
+      }
+    });
+  }
+
+  it('costs one CRM round trip and one ERP round trip for a month as for a year (more groups, more records)', async () => {
+    const costs: Loose[] = [];
+    // Each period its own, so no answer comes from the cache.
+    for (const [length, end] of [
+      [30, 10],
+      [360, 20],
+    ] as const) {
+      for (const [index, groupBy] of ['OWNER', 'MONTH', 'REGION', 'PRODUCT', 'CAMPAIGN'].entries()) {
+        await stack.resetCounts();
+        const last = addDays(to, -end - index);
+        const body = await ask(SUMMARY, { from: addDays(last, -length), to: last, groupBy });
+        expect(body.errors).toBeUndefined();
+        const { erp, crm } = await stack.legacyCalls();
+        costs.push({
+          groupBy,
+          groups: body.data.salesSummary.groups.length,
+          crm: crm.roundTrips,
+          erp: erp.roundTrips,
+          erpDepth: erp.sequentialDepth,
+        });
+      }
+    }
+    const month = costs.slice(0, 5);
+    const year = costs.slice(5);
+    for (const [index, cost] of month.entries()) {
+      expect(cost.crm).toBe(1);
+      // CAMPAIGN asks the ERP a second time, for what was invoiced to the members the CRM named.
+      expect(cost.erp).toBe(cost.groupBy === 'CAMPAIGN' ? 2 : 1);
+      expect({ ...year[index], groups: 0 }).toEqual({ ...cost, groups: 0 });
+    }
+    // The year has more groups (months) than the month: the cost did not follow them.
+    expect(year[1].groups).toBeGreaterThan(month[1].groups);
+  });
+
+  it('a repeat within the TTL makes no legacy call and says when its figures were read', async () => {
+    const variables = { from: addDays(to, -90), to, groupBy: 'OWNER' };
+    const first = await ask(SUMMARY, variables);
+    await stack.resetCounts();
+    const again = await ask(SUMMARY, variables);
+    const { erp, crm } = await stack.legacyCalls();
+    expect(erp.total + crm.total).toBe(0);
+    expect(again.data.salesSummary).toEqual(first.data.salesSummary);
+    expect(Date.parse(first.data.salesSummary.readAt)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('refuses bad periods with BAD_USER_INPUT, field and reason, before any legacy call', async () => {
+    const cases = [
+      [{ from: '2026-13-01', to: '2026-12-31' }, 'from', 'INVALID_FORMAT'],
+      [{ from: '2026-02-30', to: '2026-03-31' }, 'from', 'INVALID_FORMAT'],
+      [{ from: '2026-01-01', to: '31.12.2026' }, 'to', 'INVALID_FORMAT'],
+      [{ from: '2026-06-01', to: '2026-05-31' }, 'to', 'OUT_OF_RANGE'],
+      [{ from: '2025-01-01', to: '2026-01-02' }, 'to', 'OUT_OF_RANGE'],
+    ] as const;
+    await stack.resetCounts();
+    for (const [period, field, reason] of cases) {
+      const body = await ask(SUMMARY, { ...period, groupBy: 'MONTH' });
+      expect(body.data?.salesSummary ?? null).toBeNull();
+      expect(body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field, reason });
+    }
+    const forecast = await ask(`{ salesForecast(from: "2026-01-01", to: "2028-01-31") { from } }`);
+    expect(forecast.errors[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'to',
+      reason: 'OUT_OF_RANGE',
+    });
+    const { erp, crm } = await stack.legacyCalls();
+    expect(erp.total + crm.total).toBe(0);
+  });
+
+  it('without reports:read the summary is refused and nothing is read', async () => {
+    await stack.resetCounts();
+    const body = await ask(SUMMARY, { from: addDays(to, -10), to, groupBy: 'OWNER' }, [
+      'customer:read',
+      'finance:read',
+    ]);
+    expect(body.data?.salesSummary ?? null).toBeNull();
+    expect(body.errors.map((e: Loose) => e.extensions.code)).toContain('UNAUTHORIZED_FIELD_OR_TYPE');
+    const { erp, crm } = await stack.legacyCalls();
+    expect(erp.total + crm.total).toBe(0);
+  });
+});
