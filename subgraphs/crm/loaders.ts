@@ -99,12 +99,18 @@ const LOADERS = {
   /**
    * Pages of the lists over every account (opportunities, cases, interactions' streams,
    * campaigns): each its own statement, all of a tick in parallel, cached as child lists are.
+   * Any account's record may be on any page, so every CRM write through the graph (each bumps
+   * `accounts`) drops them, not only those that name no account (`lists`).
    */
   rootListPage: loader({
     read: (crm, reads: readonly RootListRead[], { requestId }) =>
       Promise.all(reads.map((read) => crm.rootListPage(read, requestId))),
     keyOf: (read: RootListRead) => JSON.stringify([read.list, read.where, read.limit, read.after ?? null]),
-    cache: { type: 'crm.list-page', ttlMs: activityTtl, generationsOf: () => [CRM_GENERATIONS.lists] },
+    cache: {
+      type: 'crm.list-page',
+      ttlMs: activityTtl,
+      generationsOf: () => [CRM_GENERATIONS.accounts, CRM_GENERATIONS.lists],
+    },
   }),
   /** Campaigns by id: every campaign a request names (members' pages, opportunities') in one statement. */
   campaignById: loader({

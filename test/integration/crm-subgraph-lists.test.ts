@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readLegacyCacheConfig } from '../../lib/cacheConfig.js';
 import { type CrmFixture, startCrmFixture } from './crm-subgraph-fixture.js';
 import {
   createRecord,
@@ -463,5 +464,30 @@ describe('bad input', () => {
     const cursor = page.data.supportCases.pageInfo.endCursor;
     const answer = await ask(OPPORTUNITIES, { first: 1, after: cursor });
     expect(answer.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+});
+
+describe('the shared cache', () => {
+  it("keeps a page as child lists are kept, each caller's visibility apart", async () => {
+    const cached = await fixture.startSubgraph({ cache: readLegacyCacheConfig({ LEGACY_CACHE: 'memory' }) });
+    const owner = busiestOwner();
+    const rep = await repToken(owner.Email);
+    const trips = async (query: string, token: string) => {
+      await fixture.resetStats();
+      const answer = await queryAs(cached.url, token, query, { first: 10 });
+      expect(answer.errors).toBeUndefined();
+      return { trips: (await fixture.stats()).roundTrips, data: answer.data };
+    };
+    for (const query of [OPPORTUNITIES, CASES, INTERACTIONS]) {
+      const first = await trips(query, reader);
+      expect(first.trips).toBeGreaterThan(0);
+      const again = await trips(query, reader);
+      expect(again.trips).toBe(0);
+      expect(again.data).toEqual(first.data);
+      // The rep's statements carry their ownership: never the reader's cached page.
+      const asRep = await trips(query, rep);
+      expect(asRep.trips).toBeGreaterThan(0);
+      expect(asRep.data).not.toEqual(first.data);
+    }
   });
 });
