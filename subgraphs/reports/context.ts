@@ -12,7 +12,13 @@ import { ErpReads } from '../erp/client/reads.js';
 import { ErpReporting } from '../erp/client/reporting.js';
 import { type CampaignFigures, campaignFigures, invoicedRevenue, type RevenueKey } from './campaigns.js';
 import { freshnessOf } from './dates.js';
-import { type EmployeeFigures, employeeFigures, type InvoicedSalesKey, invoicedSales } from './employees.js';
+import {
+  type EmployeeFigures,
+  employeeFigures,
+  findEmployees,
+  type InvoicedSalesKey,
+  invoicedSales,
+} from './employees.js';
 import type { ReportReaders } from './readers.js';
 
 /** What the reports read with, shared by every request (clients hold no per-request state). */
@@ -30,6 +36,8 @@ export interface ReportsShared {
 
 /** The per-request lookups of the entity figures: every parent of an answer in one batch each. */
 export interface ReportsLoaders {
+  /** A person by e-mail (any case): every address of a request looked up together. */
+  people: DataLoader<string, { email: string } | null>;
   campaignFigures: DataLoader<string, CampaignFigures>;
   invoicedRevenue: DataLoader<RevenueKey, Money[], string>;
   employeeFigures: DataLoader<string, EmployeeFigures>;
@@ -70,6 +78,10 @@ export function createContextFactory(
   return async ({ requestId, logger, principal }) => {
     const readers: ReportReaders = { reporting, aggregates, now: shared.now, requestId };
     const loaders: ReportsLoaders = {
+      people: new DataLoader((emails) => findEmployees({ erp: erpReads, crm: crmReads }, emails, requestId), {
+        ...BATCH,
+        cacheKeyFn: (email) => email.toLowerCase(),
+      }),
       campaignFigures: new DataLoader((ids) => campaignFigures(readers, ids), BATCH),
       invoicedRevenue: new DataLoader((keys) => invoicedRevenue(readers, keys), {
         ...BATCH,

@@ -36,21 +36,25 @@ export function emailArgument(value: string): string {
 }
 
 /**
- * The person with this e-mail, as the ERP's employees or the CRM's users know it (one lookup in
- * each, in parallel); null when neither does.
+ * The people with these e-mails, as the ERP's employees or the CRM's users know them (one lookup
+ * in each, in parallel, for every address of a request); null where neither does.
  */
-export async function findEmployee(
+export async function findEmployees(
   reads: { erp: ErpReads; crm: CrmReads },
-  email: string,
+  emails: readonly string[],
   requestId?: string,
-): Promise<{ email: string } | null> {
-  const [[employee], [user]] = await Promise.all([
-    reads.erp.employeesByEmail([email], requestId),
-    reads.crm.usersByEmail([email], requestId),
+): Promise<({ email: string } | null)[]> {
+  const [employees, users] = await Promise.all([
+    reads.erp.employeesByEmail(emails, requestId),
+    reads.crm.usersByEmail(emails, requestId),
   ]);
-  if (employee instanceof LegacyError) throw employee;
-  const found = employee?.email ?? user?.email ?? null;
-  return employee || user ? { email: (found ?? email).toLowerCase() } : null;
+  return emails.map((email, index) => {
+    const employee = employees[index];
+    if (employee instanceof LegacyError) throw employee;
+    const user = users[index];
+    if (!employee && !user) return null;
+    return { email: (employee?.email ?? user?.email ?? email).toLowerCase() };
+  });
 }
 
 /**

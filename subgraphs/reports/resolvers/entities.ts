@@ -2,7 +2,7 @@ import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { returnOnInvestment } from '../campaigns.js';
 import type { ReportsContext } from '../context.js';
 import { day, period, today } from '../dates.js';
-import { emailArgument, findEmployee, mayReadFiguresOf, refuseFigures } from '../employees.js';
+import { emailArgument, mayReadFiguresOf, refuseFigures } from '../employees.js';
 import type { CampaignModel, EmployeeModel } from '../models.js';
 
 /** The campaign's figures (every campaign of the answer in one batch). */
@@ -24,8 +24,7 @@ function employeeFiguresOf(employee: EmployeeModel, ctx: ReportsContext) {
   return ctx.loaders.employeeFigures.load(employee.email);
 }
 
-const person = (ctx: ReportsContext, email: string) =>
-  findEmployee({ erp: ctx.erpReads, crm: ctx.crmReads }, emailArgument(email), ctx.requestId);
+const person = (ctx: ReportsContext, email: string) => ctx.loaders.people.load(emailArgument(email));
 
 export const entityResolvers: Pick<Resolvers, 'Query' | 'Campaign' | 'Employee'> = {
   Query: {
