@@ -30,12 +30,12 @@ type PagingArgs = { first?: number | null; after?: string | null };
 async function ownedList<T>(
   employee: EmployeeModel,
   args: PagingArgs,
-  check: { kind: string; isPosition: (value: unknown) => boolean },
+  check: { kind: string; isPosition: (value: unknown) => value is unknown },
   ctx: CrmContext,
   read: (userId: string) => Promise<T>,
 ): Promise<T | null> {
   pageSize(args.first);
-  decodeCursor(args.after, check.kind, (value): value is unknown => check.isPosition(value));
+  decodeCursor(args.after, check.kind, check.isPosition);
   const userId = await userField(employee, 'crmUserId', ctx);
   return userId ? read(userId) : null;
 }
