@@ -59,7 +59,7 @@ export async function receivablesAging(
   );
   const buckets = new Map(AGING_PERIODS.map((p) => [p, { amount: new MoneyTotals(), invoices: 0 }]));
   const total = new MoneyTotals();
-  for (const row of open.rows) {
+  for (const row of open.figures) {
     const bucket = buckets.get(agingPeriodOf(row.dueDate, asOf))!;
     bucket.amount.add(row.remaining, row.currencyCode);
     bucket.invoices += row.invoices;

@@ -52,14 +52,14 @@ export async function campaignFigures(
     const pipeline = new MoneyTotals();
     const wonAmount = new MoneyTotals();
     let wonOpportunities = 0;
-    for (const row of open.rows) if (row.group === id) pipeline.add(row.amount, row.currencyCode);
-    for (const row of won.rows) {
+    for (const row of open.figures) if (row.group === id) pipeline.add(row.amount, row.currencyCode);
+    for (const row of won.figures) {
       if (row.group !== id) continue;
       wonAmount.add(row.amount, row.currencyCode);
       wonOpportunities += row.opportunities;
     }
-    const mine = members.rows.filter((row) => row.campaignId === id);
-    const customers = accounts.rows.filter((row) => row.campaignId === id);
+    const mine = members.figures.filter((row) => row.campaignId === id);
+    const customers = accounts.figures.filter((row) => row.campaignId === id);
     return {
       memberCount: mine.reduce((sum, row) => sum + row.members, 0),
       respondedCount: mine.reduce((sum, row) => sum + (row.responded ? row.members : 0), 0),
@@ -102,7 +102,7 @@ export async function invoicedRevenue(
   if (sales.length === 0) return keys.map(() => []);
   const reads = await reporting.readAll([...sales, ...currencies], 'campaign revenue', readers.requestId);
   const currencyOf = new Map(
-    (reads.slice(sales.length).flatMap((read) => read.rows) as CustomerCurrency[]).map((row) => [
+    (reads.slice(sales.length).flatMap((read) => read.figures) as CustomerCurrency[]).map((row) => [
       row.number,
       row.currencyCode,
     ]),
@@ -111,7 +111,7 @@ export async function invoicedRevenue(
   return asked.map((queries) => {
     const totals = new MoneyTotals();
     for (const read of reads.slice(next, next + queries.length) as Read<CustomerSalesTotal>[]) {
-      for (const row of read.rows) {
+      for (const row of read.figures) {
         const currency = currencyOf.get(row.customerNumber);
         if (currency !== undefined) totals.add(row.amount, currency);
       }

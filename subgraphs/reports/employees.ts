@@ -93,7 +93,7 @@ export async function employeeFigures(
     const pipeline = new MoneyTotals();
     const weighted = new MoneyTotals();
     let openOpportunities = 0;
-    for (const row of open.rows) {
+    for (const row of open.figures) {
       if (row.group !== key) continue;
       pipeline.add(row.amount, row.currencyCode);
       weighted.addWeighted(row.amount, row.currencyCode, row.probability ?? 0);
@@ -103,7 +103,9 @@ export async function employeeFigures(
       openPipeline: pipeline.list(),
       weightedPipeline: weighted.list(),
       openOpportunities,
-      openCaseCount: cases.rows.filter((row) => row.email === key).reduce((sum, row) => sum + row.count, 0),
+      openCaseCount: cases.figures
+        .filter((row) => row.email === key)
+        .reduce((sum, row) => sum + row.count, 0),
     };
   });
 }
@@ -142,7 +144,7 @@ export async function invoicedSales(
   return keys.map((key) => {
     const index = list.findIndex((p) => p.from === key.from && p.to === key.to);
     const totals = new MoneyTotals();
-    for (const row of reads[index]?.rows ?? []) {
+    for (const row of reads[index]?.figures ?? []) {
       if (row.kind === 'INVOICE' && row.salesperson === key.employeeNumber)
         totals.add(row.amount, row.currencyCode);
     }

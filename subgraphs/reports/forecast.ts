@@ -51,13 +51,13 @@ export async function salesForecast(
       { pipeline: new MoneyTotals(), weighted: new MoneyTotals(), booked: new MoneyTotals() },
     ]),
   );
-  for (const row of open.rows) {
+  for (const row of open.figures) {
     const month = row.group === null ? undefined : months.get(row.group);
     if (!month) continue;
     month.pipeline.add(row.amount, row.currencyCode);
     month.weighted.addWeighted(row.amount, row.currencyCode, row.probability ?? 0);
   }
-  for (const row of backlog.rows) {
+  for (const row of backlog.figures) {
     const month = row.deliveryDate === null ? undefined : months.get(row.deliveryDate.slice(0, 7));
     month?.booked.add(row.notInvoiced, row.currencyCode);
   }

@@ -101,10 +101,10 @@ export async function salesSummary(
 
   const total = new FigureSums();
   const groups = new GroupedFigures();
-  for (const row of open.rows) total.addOpen(row);
-  for (const row of won.rows) total.addWon(row);
-  for (const row of documents.rows) addDocument(total, row);
-  for (const row of openInvoices.rows) total.overdue.add(row.remaining, row.currencyCode);
+  for (const row of open.figures) total.addOpen(row);
+  for (const row of won.figures) total.addWon(row);
+  for (const row of documents.figures) addDocument(total, row);
+  for (const row of openInvoices.figures) total.overdue.add(row.remaining, row.currencyCode);
 
   const keyOfErp = erpGroupKey(args.groupBy, erpExtra);
   if (args.groupBy === 'PRODUCT') {
@@ -113,21 +113,21 @@ export async function salesSummary(
       Read<ProductTotal>,
       Read<ProductTotal>,
     ];
-    for (const row of openLines.rows) groups.of(row.sku ?? NONE).addOpen(row);
-    for (const row of wonLines.rows) groups.of(row.sku ?? NONE).addWon(row);
+    for (const row of openLines.figures) groups.of(row.sku ?? NONE).addOpen(row);
+    for (const row of wonLines.figures) groups.of(row.sku ?? NONE).addWon(row);
     const lines = erpExtra[0] as Read<LineTotal>;
-    for (const row of lines.rows) {
+    for (const row of lines.figures) {
       const sums = groups.of(row.sku ?? NONE);
       if (row.kind === 'ORDER') sums.booked.add(row.amount, row.currencyCode);
       else sums.invoiced.add(row.amount, row.currencyCode);
     }
   } else {
-    for (const row of open.rows) groups.of(row.group ?? NONE).addOpen(row);
-    for (const row of won.rows) groups.of(row.group ?? NONE).addWon(row);
+    for (const row of open.figures) groups.of(row.group ?? NONE).addOpen(row);
+    for (const row of won.figures) groups.of(row.group ?? NONE).addWon(row);
   }
   if (keyOfErp) {
-    for (const row of documents.rows) addDocument(groups.of(keyOfErp(row)), row);
-    for (const row of openInvoices.rows) {
+    for (const row of documents.figures) addDocument(groups.of(keyOfErp(row)), row);
+    for (const row of openInvoices.figures) {
       const key = overdueKey(args.groupBy, row, keyOfErp, { from, to });
       if (key !== null) groups.of(key).overdue.add(row.remaining, row.currencyCode);
     }
@@ -135,7 +135,7 @@ export async function salesSummary(
   if (args.groupBy === 'CAMPAIGN') {
     const members = crmExtra[0] as Read<CampaignMemberAccount>;
     reads.push(members);
-    const invoiced = await invoicedToMembers(readers, members.rows, { from, to }, freshness);
+    const invoiced = await invoicedToMembers(readers, members.figures, { from, to }, freshness);
     reads.push(invoiced);
     for (const [campaignId, sums] of invoiced.byCampaign) {
       const group = groups.of(campaignId);
@@ -177,13 +177,13 @@ function addDocument(sums: FigureSums, row: DocumentTotal): void {
  */
 function erpGroupKey(
   groupBy: SalesSummaryGrouping,
-  extra: readonly { rows: unknown[] }[],
+  extra: readonly { figures: unknown[] }[],
 ):
   | ((row: { salesperson: string | null; region: string | null; date?: string | null }) => string)
   | undefined {
   switch (groupBy) {
     case 'OWNER': {
-      const people = (extra[0]?.rows ?? []) as SalespersonRef[];
+      const people = (extra[0]?.figures ?? []) as SalespersonRef[];
       const emailOf = new Map(people.map((person) => [person.number, person.email?.toLowerCase() ?? null]));
       return (row) => (row.salesperson === null ? NONE : (emailOf.get(row.salesperson) ?? NONE));
     }
@@ -229,8 +229,8 @@ async function invoicedToMembers(
     'sales summary',
     readers.requestId,
   );
-  const salesRows = reads.slice(0, sales.length).flatMap((read) => read.rows) as CustomerSalesTotal[];
-  const currencyRows = reads.slice(sales.length).flatMap((read) => read.rows) as CustomerCurrency[];
+  const salesRows = reads.slice(0, sales.length).flatMap((read) => read.figures) as CustomerSalesTotal[];
+  const currencyRows = reads.slice(sales.length).flatMap((read) => read.figures) as CustomerCurrency[];
   const currencyOf = new Map(currencyRows.map((row) => [row.number, row.currencyCode]));
   const amountOf = new Map(salesRows.map((row) => [row.customerNumber, row.amount]));
   for (const member of members) {

@@ -56,7 +56,7 @@ export interface CampaignMemberAccount {
 }
 
 export interface Read<T> {
-  rows: T[];
+  figures: T[];
   readAt: string;
 }
 
@@ -288,7 +288,7 @@ export class CrmAggregates {
     return answers.map((answer, index) => {
       if (answer instanceof Error) throw answer;
       const statement = statements[index]!;
-      return { rows: answer.rows.map((row) => statement.map(row)), readAt: answer.readAt };
+      return { figures: answer.figures.map((row) => statement.map(row)), readAt: answer.readAt };
     }) as unknown as ReadsOf<Q>;
   }
 
@@ -303,7 +303,7 @@ export class CrmAggregates {
         const result = await this.client.query<Record<string, unknown>>(statements[0]!.soql, label, {
           requestId,
         });
-        return [{ rows: result.records, readAt }];
+        return [{ figures: result.records, readAt }];
       } catch (error) {
         if (error instanceof LegacyError) return [error];
         throw error;
@@ -314,7 +314,7 @@ export class CrmAggregates {
       groups.push(statements.slice(i, i + MAX_QUERIES_PER_COMPOSITE));
     }
     const answered = await Promise.all(groups.map((group) => this.composite(group, label, requestId)));
-    return answered.flat().map((answer) => (answer instanceof Error ? answer : { rows: answer, readAt }));
+    return answered.flat().map((answer) => (answer instanceof Error ? answer : { figures: answer, readAt }));
   }
 
   /** One composite request of queries; each part answers alone (allOrNone false: nothing is written). */

@@ -90,9 +90,9 @@ export interface CustomerCurrency {
   currencyCode: string;
 }
 
-/** A read's rows and when they were read from BC (earlier than now when they came from the cache). */
+/** A read's figures (rows) and when they were read from BC (earlier than now when they came from the cache). */
 export interface Read<T> {
-  rows: T[];
+  figures: T[];
   readAt: string;
 }
 
@@ -336,7 +336,7 @@ export class ErpReporting {
     return answers.map((answer, index) => {
       if (answer instanceof Error) throw answer;
       const query = queries[index]!;
-      return { rows: answer.rows.map((row) => query.map(row)), readAt: answer.readAt };
+      return { figures: answer.figures.map((row) => query.map(row)), readAt: answer.readAt };
     }) as unknown as ReadsOf<Q>;
   }
 
@@ -362,7 +362,7 @@ export class ErpReporting {
                 ...page.rows,
                 ...(await this.client.getAll<Record<string, unknown>>(page.nextLink, label, requestId)),
               ];
-        return { rows, readAt };
+        return { figures: rows, readAt };
       }),
     );
   }
