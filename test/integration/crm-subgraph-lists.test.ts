@@ -305,15 +305,18 @@ describe("an employee's own lists", () => {
         (d) => d._entities[0][field],
       );
     const customers = await pageOf('customers', 'id crmAccountId', 7);
-    // Customers without duplicates: each owned account, the oldest of a duplicate pair only.
+    // Each owned account once, but a duplicate: one whose ERP customer an older account also links to.
     const owned = idsOf(
       fixture.dataset.crm,
-      'SELECT Id FROM Account WHERE IsDeleted = 0 AND OwnerId = ?',
+      `SELECT a.Id FROM Account a WHERE a.IsDeleted = 0 AND a.OwnerId = ? AND (a.ERP_Customer_Id__c IS NULL
+         OR NOT EXISTS (SELECT 1 FROM Account b WHERE b.IsDeleted = 0
+           AND lower(b.ERP_Customer_Id__c) = lower(a.ERP_Customer_Id__c)
+           AND (b.CreatedDate < a.CreatedDate OR (b.CreatedDate = a.CreatedDate AND b.Id < a.Id))))`,
       owner.Id,
     );
     const seenAccounts = customers.nodes.map((n) => n.crmAccountId);
-    expect(new Set(seenAccounts).size).toBe(seenAccounts.length);
-    for (const id of seenAccounts) expect(owned).toContain(id);
+    expect(seenAccounts).toHaveLength(owned.length);
+    expect(new Set(seenAccounts)).toEqual(new Set(owned));
     const openCases = await pageOf('openCases', 'id', 7);
     expect(ids(openCases.nodes)).toEqual(
       idsOf(
@@ -388,6 +391,33 @@ describe('a sales:own caller', () => {
     const listStatements = soql.filter((q) => /FROM (Opportunity|Case|Task|Event)\b/.test(q));
     expect(listStatements.length).toBeGreaterThan(3);
     for (const q of listStatements) expect(q).toContain(`Account.OwnerId = '${owner.Id}'`);
+  });
+
+  it('gets their own open cases as an employee: their cases on accounts they own, both conditions in the SOQL', async () => {
+    const owner = busiestOwner();
+    const token = await repToken(owner.Email);
+    const soql = recordSoql(fixture);
+    const paged = await pageToEnd(
+      fixture,
+      (after) => ask(employeeList('openCases', 'id'), { email: owner.Email, first: 5, after }, token),
+      (d) => d._entities[0].openCases,
+    );
+    expect(ids(paged.nodes)).toEqual(
+      idsOf(
+        fixture.dataset.crm,
+        `SELECT c.Id FROM "Case" c JOIN Account a ON a.Id = c.AccountId
+         WHERE c.IsDeleted = 0 AND c.OwnerId = ? AND c.IsClosed = 0 AND a.OwnerId = ?
+         ORDER BY c.CreatedDate DESC, c.Id DESC`,
+        owner.Id,
+        owner.Id,
+      ),
+    );
+    const statements = soql.filter((q) => q.includes('FROM Case'));
+    expect(statements.length).toBeGreaterThan(0);
+    for (const q of statements) {
+      expect(q).toContain(`OwnerId = '${owner.Id}'`);
+      expect(q).toContain(`Account.OwnerId = '${owner.Id}'`);
+    }
   });
 
   it('who is no CRM user gets empty lists without any list statement', async () => {
