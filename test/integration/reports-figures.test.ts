@@ -270,6 +270,119 @@ describe('salesSummary', () => {
     });
   }
 
+  it("by PRODUCT: each product's pipeline and won from its quote lines, booked and invoiced from its ERP lines", async () => {
+    const body = await ask(SUMMARY, { from, to, groupBy: 'PRODUCT' });
+    expect(body.errors).toBeUndefined();
+    const groups = new Map<string, Figures>();
+    const of = (sku: string | null) => {
+      const key = sku && sku !== '' ? sku : 'NONE';
+      const figures = groups.get(key) ?? emptyFigures();
+      groups.set(key, figures);
+      return figures;
+    };
+    const opportunitiesOf = new Map<string, { open: Set<string>; won: Set<string> }>();
+    for (const line of stack.dataset.crm
+      .prepare(
+        `SELECT p.ProductCode AS sku, q.CurrencyIsoCode AS currency, l.TotalPrice AS amount, o.Id AS opportunity,
+           o.Probability AS probability, o.IsClosed AS closed, o.IsWon AS won
+         FROM QuoteLineItem l JOIN Quote q ON q.Id = l.QuoteId JOIN Opportunity o ON o.Id = q.OpportunityId
+         LEFT JOIN Product2 p ON p.Id = l.Product2Id
+         WHERE l.IsDeleted = 0 AND q.IsDeleted = 0 AND o.IsDeleted = 0 AND o.CloseDate >= ? AND o.CloseDate <= ?
+           AND COALESCE(q.Status, '') NOT IN ('Rejected', 'Denied')`,
+      )
+      .all(from, to) as Loose[]) {
+      const figures = of(line.sku);
+      const seen = opportunitiesOf.get(line.sku ?? 'NONE') ?? { open: new Set(), won: new Set() };
+      opportunitiesOf.set(line.sku ?? 'NONE', seen);
+      if (!line.closed) {
+        figures.pipeline.add(line.amount, line.currency);
+        figures.weightedPipeline.add(line.amount, line.currency, line.probability ?? 0);
+        seen.open.add(line.opportunity);
+        figures.openOpportunities = seen.open.size;
+      }
+      if (line.won) {
+        figures.won.add(line.amount, line.currency);
+        seen.won.add(line.opportunity);
+        figures.wonOpportunities = seen.won.size;
+      }
+    }
+    const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+    for (const [lines, header, date, kind] of [
+      ['salesOrderLines', 'salesOrders', 'orderDate', 'booked'],
+      ['salesInvoiceLines', 'salesInvoices', 'invoiceDate', 'invoiced'],
+    ] as const) {
+      for (const line of stack.dataset.erp
+        .prepare(
+          `SELECT l.lineObjectNumber AS sku, d.currencyCode AS currency, l.amountExcludingTax AS amount
+           FROM ${lines} l JOIN ${header} d ON d.id = l.documentId
+           WHERE l.itemId IS NOT NULL AND l.itemId NOT IN ('', '${EMPTY_GUID}') AND d.${date} >= ? AND d.${date} <= ?
+             ${header === 'salesInvoices' ? "AND COALESCE(d.status, '') <> 'Draft'" : ''}`,
+        )
+        .all(from, to) as Loose[])
+        of(line.sku)[kind].add(line.amount, line.currency);
+    }
+    const expected = [...groups.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, f]) => ({ key, figures: listed(f) }));
+    expect(body.data.salesSummary.groups.map((g: Loose) => ({ key: g.key, figures: g.figures }))).toEqual(
+      expected,
+    );
+    expect(expected.length).toBeGreaterThan(5);
+    expect(body.data.salesSummary.total).toEqual(expectedSummary('OWNER', from, to).total);
+  });
+
+  it("by CAMPAIGN: pipeline and won by primary campaign, invoiced in the period to each campaign's member customers", async () => {
+    const body = await ask(SUMMARY, { from, to, groupBy: 'CAMPAIGN' });
+    expect(body.errors).toBeUndefined();
+    const groups = new Map<string, Figures>();
+    const of = (id: string | null) => {
+      const key = id ?? 'NONE';
+      const figures = groups.get(key) ?? emptyFigures();
+      groups.set(key, figures);
+      return figures;
+    };
+    for (const row of stack.dataset.crm
+      .prepare(
+        `SELECT CampaignId, Amount, Probability, CurrencyIsoCode, IsClosed, IsWon FROM Opportunity
+         WHERE IsDeleted = 0 AND CloseDate >= ? AND CloseDate <= ?`,
+      )
+      .all(from, to) as Loose[]) {
+      const figures = of(row.CampaignId);
+      if (!row.IsClosed) {
+        figures.pipeline.add(row.Amount, row.CurrencyIsoCode);
+        figures.weightedPipeline.add(row.Amount, row.CurrencyIsoCode, row.Probability ?? 0);
+        figures.openOpportunities += 1;
+      }
+      if (row.IsWon) {
+        figures.won.add(row.Amount, row.CurrencyIsoCode);
+        figures.wonOpportunities += 1;
+      }
+    }
+    const members = stack.dataset.crm
+      .prepare(
+        `SELECT DISTINCT m.CampaignId, a.AccountNumber FROM CampaignMember m JOIN Contact c ON c.Id = m.ContactId
+         JOIN Account a ON a.Id = c.AccountId WHERE m.IsDeleted = 0 AND a.AccountNumber IS NOT NULL AND a.AccountNumber <> ''`,
+      )
+      .all() as { CampaignId: string; AccountNumber: string }[];
+    const sold = stack.dataset.erp.prepare(
+      `SELECT c.currencyCode AS currency,
+         (SELECT TOTAL(totalAmountExcludingTax) FROM salesInvoices WHERE customerId = c.id AND COALESCE(status, '') <> 'Draft' AND postingDate >= ? AND postingDate <= ?)
+         - (SELECT TOTAL(totalAmountExcludingTax) FROM salesCreditMemos WHERE customerId = c.id AND COALESCE(status, '') <> 'Draft' AND postingDate >= ? AND postingDate <= ?) AS amount
+       FROM customers c WHERE c.number = ?`,
+    );
+    for (const member of members) {
+      const row = sold.get(from, to, from, to, member.AccountNumber) as Loose;
+      if (row) of(member.CampaignId).invoiced.add(row.amount, row.currency);
+    }
+    const expected = [...groups.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, f]) => ({ key, figures: listed(f) }));
+    expect(body.data.salesSummary.groups.map((g: Loose) => ({ key: g.key, figures: g.figures }))).toEqual(
+      expected,
+    );
+    expect(expected.filter((g) => g.figures.invoiced.length > 0).length).toBeGreaterThan(2);
+  });
+
   it('costs one CRM round trip and one ERP round trip for a month as for a year (more groups, more records)', async () => {
     const costs: Loose[] = [];
     // Each period its own, so no answer comes from the cache.
