@@ -11,5 +11,6 @@ export interface ReportReaders {
 
 /** The earliest of the reads' times: how old the oldest figure of an answer is. */
 export function earliest(...reads: readonly { readAt: string }[]): string {
-  return reads.reduce((min, read) => (read.readAt < min ? read.readAt : min), reads[0]?.readAt ?? '');
+  // ISO 8601 times in UTC sort as text.
+  return reads.map((read) => read.readAt).sort()[0] ?? '';
 }

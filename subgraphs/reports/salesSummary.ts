@@ -66,7 +66,7 @@ export async function salesSummary(
   const freshness = freshnessOf(to, now);
   const close = { from, to };
   // Overdue as of the period's last day, or today if that is earlier: due before that day.
-  const asOf = to < today(now) ? to : today(now);
+  const asOf = [to, today(now)].sort()[0]!;
   const grouping: OpportunityGrouping = args.groupBy === 'PRODUCT' ? 'NONE' : args.groupBy;
 
   const crm = aggregates.runAll(
