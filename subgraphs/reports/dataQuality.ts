@@ -9,7 +9,13 @@ import {
   foreignCursor,
   pageSize,
 } from '../../lib/connections.js';
-import { addressLine, differingAddressParts, samePhone, sameText } from '../../lib/customerComparison.js';
+import {
+  addressLine,
+  type ComparableAddress,
+  differingAddressParts,
+  samePhone,
+  sameText,
+} from '../../lib/customerComparison.js';
 import { LegacyError } from '../../lib/errors.js';
 import {
   CrmAccountMatching,
@@ -79,7 +85,7 @@ export interface DataQualityCountsModel {
 export interface CountsWanted {
   /** crmOnlyAccounts, prospects, duplicateAccounts (the CRM composite). */
   accountCounts: boolean;
-  /** erpOnlyCustomers: the ERP's count less the linked customers the scan found in it. */
+  /** erpOnlyCustomers: the ERP's customers less the linked ones it holds (the pair scan). */
   erpOnlyCustomers: boolean;
   fieldConflicts: boolean;
 }
@@ -116,41 +122,66 @@ function isConflictPosition(value: unknown): value is ConflictPosition {
 const isErpCustomerIdPosition = (value: unknown): value is string =>
   typeof value === 'string' && value.length > 0 && value.length <= 255;
 
-/** Linked accounts per scan request: a Salesforce query batch, and one ERP `$batch` of lookups. */
+/** ERP customers per scan request (Salesforce answers the accounts in batches of as many). */
 const SCAN_PAGE = 2000;
 
+/** What is compared of a customer, as one system holds it. */
+export interface ComparedValues {
+  name: string | null;
+  billingAddress: ComparableAddress;
+  phone: string | null;
+  /** The CRM's: its billing contact's (null: none, so nothing to compare). */
+  email: string | null;
+}
+
 /**
- * Where a linked account and its ERP customer disagree, per field asked, by lib/customerComparison's
- * rules. EMAIL compares the ERP customer's e-mail with the account's billing contact's (the
- * address onboarding gave the ERP customer); an account without a billing contact with an
- * e-mail holds none, which disagrees with nothing.
+ * What the CRM holds of a linked account's customer. A Salesforce account has no e-mail: the
+ * CRM's is its billing contact's (the oldest contact in the Billing role that has one), the
+ * address onboarding gave the ERP customer.
+ */
+export function crmValuesOf({ account, billingEmail }: LinkedAccount): ComparedValues {
+  return {
+    name: account.name,
+    billingAddress: account.billingAddress,
+    phone: account.phone,
+    email: billingEmail,
+  };
+}
+
+export function erpValuesOf(customer: ErpCustomer): ComparedValues {
+  const { name, billingAddress, phone, email } = customer;
+  return { name, billingAddress, phone, email };
+}
+
+/**
+ * Where a customer's CRM and ERP values disagree, per field asked, by lib/customerComparison's
+ * rules; EMAIL only when the CRM holds one (no billing contact disagrees with nothing).
  */
 export function conflictsOf(
-  linked: LinkedAccount,
-  erp: ErpCustomer,
+  customerId: string,
+  crm: ComparedValues,
+  erp: ComparedValues,
   fields: readonly ConflictField[],
 ): FieldConflictModel[] {
-  const { account, billingEmail } = linked;
-  const customer = { id: customerIdOfAccount(account.crmAccountId, account.erpCustomerId) };
+  const customer = { id: customerId };
   const found: FieldConflictModel[] = [];
   const differ = (field: ConflictField, crmValue: string | null, erpValue: string | null) =>
     found.push({ customer, field, crmValue, erpValue });
   for (const field of fields) {
     switch (field) {
       case 'NAME':
-        if (!sameText(account.name, erp.name)) differ(field, account.name, erp.name);
+        if (!sameText(crm.name, erp.name)) differ(field, crm.name, erp.name);
         break;
       case 'BILLING_ADDRESS':
-        if (differingAddressParts(account.billingAddress, erp.billingAddress).length > 0) {
-          differ(field, addressLine(account.billingAddress), addressLine(erp.billingAddress));
+        if (differingAddressParts(crm.billingAddress, erp.billingAddress).length > 0) {
+          differ(field, addressLine(crm.billingAddress), addressLine(erp.billingAddress));
         }
         break;
       case 'PHONE':
-        if (!samePhone(account.phone, erp.phone)) differ(field, account.phone, erp.phone);
+        if (!samePhone(crm.phone, erp.phone)) differ(field, crm.phone, erp.phone);
         break;
       case 'EMAIL':
-        if (billingEmail !== null && !sameText(billingEmail, erp.email))
-          differ(field, billingEmail, erp.email);
+        if (crm.email !== null && !sameText(crm.email, erp.email)) differ(field, crm.email, erp.email);
         break;
     }
   }
@@ -177,7 +208,7 @@ export class DataQuality {
     this.matching = new CrmAccountMatching(deps.crmClient);
     this.crmReads = new CrmReads(deps.crmClient);
     this.erpReads = new ErpReads(deps.erpClient, { localCurrencyCode: deps.localCurrencyCode });
-    this.erpCustomers = new ErpCustomerPages(deps.erpClient);
+    this.erpCustomers = new ErpCustomerPages(deps.erpClient, deps.localCurrencyCode);
   }
 
   /** CRM accounts with no ERP customer, by name: one CRM query per page. */
@@ -322,23 +353,21 @@ export class DataQuality {
 
   /**
    * The counts asked for. crmOnlyAccounts, prospects and duplicateAccounts: one CRM composite of
-   * aggregate queries. erpOnlyCustomers: the ERP's customer count ($count) less the linked
-   * customers the ERP holds, which only comparing every linked pair finds (a link may name a
-   * customer the ERP no longer has) — the same scan that counts fieldConflicts, cached.
+   * aggregate queries. erpOnlyCustomers (the ERP's customers less the linked ones it holds: a
+   * link may name a customer the ERP no longer has) and fieldConflicts: one comparison of every
+   * linked pair, cached.
    */
   async counts(wanted: CountsWanted, requestId?: string): Promise<DataQualityCountsModel> {
-    const needScan = wanted.erpOnlyCustomers || wanted.fieldConflicts;
     const readAt = this.deps.now().toISOString();
-    const [accountCounts, erpCount, scan] = await Promise.all([
+    const [accountCounts, scan] = await Promise.all([
       wanted.accountCounts ? this.matching.counts(requestId) : undefined,
-      wanted.erpOnlyCustomers ? this.erpCustomers.count(requestId) : undefined,
-      needScan ? this.cachedScan(requestId) : undefined,
+      wanted.erpOnlyCustomers || wanted.fieldConflicts ? this.cachedScan(requestId) : undefined,
     ]);
     return {
       crmOnlyAccounts: accountCounts?.crmOnly ?? 0,
       prospects: accountCounts?.prospects ?? 0,
       duplicateAccounts: accountCounts?.duplicateGroups ?? 0,
-      erpOnlyCustomers: erpCount === undefined || scan === undefined ? 0 : erpCount - scan.linkedInErp,
+      erpOnlyCustomers: scan ? scan.erpCustomers - scan.linkedInErp : 0,
       fieldConflicts: scan?.fieldConflicts ?? 0,
       // A cached scan is as old as its reading.
       readAt: scan && scan.readAt < readAt ? scan.readAt : readAt,
@@ -358,36 +387,34 @@ export class DataQuality {
   }
 
   /**
-   * Every linked account, SCAN_PAGE at a time, compared with its ERP customer: one CRM query and
-   * one ERP lookup per page, the next page's query sent while this page's customers are looked up.
-   * Holds one page at a time.
+   * Every linked pair compared: the ERP's customers, SCAN_PAGE a request, kept by id (only what
+   * is compared), then the linked accounts in LINKED_ORDER, a Salesforce batch (2,000) a request,
+   * each customer's oldest account compared as it passes. Looking the customers up by id instead
+   * would cost the ERP a filter of 2,000 ids per 2,000 accounts, and a keyset per page would have
+   * Salesforce sort the accounts again for each: both several times slower over 100,000.
    */
   private async scan(requestId: string | undefined): Promise<ScanResult> {
     const readAt = this.deps.now().toISOString();
+    const erp = new Map<string, ComparedValues>();
+    for await (const customers of this.erpCustomers.allCustomers(SCAN_PAGE, requestId)) {
+      for (const customer of customers) erp.set(anyCase(customer.id), erpValuesOf(customer));
+    }
     let linkedInErp = 0;
     let fieldConflicts = 0;
-    let previousErpId: string | null = null;
-    let next: Promise<Positioned<LinkedAccount>[]> | undefined = this.matching.linkedPage(
-      { limit: SCAN_PAGE },
-      requestId,
-    );
-    while (next) {
-      const rows: Positioned<LinkedAccount>[] = await next;
-      const last = rows.at(-1);
-      next =
-        rows.length === SCAN_PAGE && last
-          ? this.matching.linkedPage({ limit: SCAN_PAGE, after: last.position }, requestId)
-          : undefined;
-      // Should this page's lookup fail, the read ahead must not fail unobserved.
-      next?.catch(() => undefined);
-      const compared = await this.compare(rows, previousErpId, CONFLICT_FIELDS, requestId);
-      for (const { first, erp, conflicts } of compared) {
-        if (first && erp) linkedInErp += 1;
-        fieldConflicts += conflicts.length;
+    let previous: string | null = null;
+    for await (const batch of this.matching.allLinked(requestId)) {
+      for (const linked of batch) {
+        const id = anyCase(linked.account.erpCustomerId ?? '');
+        // Further accounts of a customer are duplicates, not the customer's values.
+        if (id === previous) continue;
+        previous = id;
+        const values = erp.get(id);
+        if (!values) continue;
+        linkedInErp += 1;
+        fieldConflicts += conflictsOf(id, crmValuesOf(linked), values, CONFLICT_FIELDS).length;
       }
-      previousErpId = last?.node.account.erpCustomerId ?? previousErpId;
     }
-    return { readAt, linkedInErp, fieldConflicts };
+    return { readAt, erpCustomers: erp.size, linkedInErp, fieldConflicts };
   }
 
   /**
@@ -429,7 +456,14 @@ export class DataQuality {
         row,
         first: firsts[index]!,
         erp,
-        conflicts: erp ? conflictsOf(row.node, erp, fields) : [],
+        conflicts: erp
+          ? conflictsOf(
+              customerIdOfAccount(row.node.account.crmAccountId, row.node.account.erpCustomerId),
+              crmValuesOf(row.node),
+              erpValuesOf(erp),
+              fields,
+            )
+          : [],
       };
     });
   }
@@ -437,6 +471,7 @@ export class DataQuality {
 
 interface ScanResult {
   readAt: string;
+  erpCustomers: number;
   /** Linked customers the ERP holds (each counted once, however many accounts link it). */
   linkedInErp: number;
   fieldConflicts: number;

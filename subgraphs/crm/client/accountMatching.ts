@@ -127,6 +127,36 @@ function groupsOf(result: SfQueryResult<unknown>, label: string): DuplicateGroup
   });
 }
 
+/** Linked accounts in LINKED_ORDER with their billing contact's e-mail (a subquery). */
+function linkedSoql(limit?: number, after?: KeysetPosition): string {
+  return buildSelect({
+    object: 'Account',
+    fields: ACCOUNT_FIELDS,
+    subqueries: [
+      {
+        relationship: 'Contacts',
+        fields: ['Id', 'Email'],
+        where: and(
+          compare('Contact_Role__c', '=', stringLiteral(CONTACT_ROLE_VALUES.BILLING as string)),
+          compare('Email', '!=', NULL_LITERAL),
+        ),
+        orderBy: [
+          { field: 'CreatedDate', direction: 'ASC' },
+          { field: 'Id', direction: 'ASC' },
+        ],
+        limit: 1,
+      },
+    ],
+    where: after ? and(isLinked, keysetAfter(LINKED_ORDER, after)) : isLinked,
+    orderBy: LINKED_ORDER,
+    ...(limit === undefined ? {} : { limit }),
+  });
+}
+
+function linkedOf(record: LinkedAccountRecord): LinkedAccount {
+  return { account: accountOf(record), billingEmail: record.Contacts?.records[0]?.Email ?? null };
+}
+
 export class CrmAccountMatching {
   constructor(private readonly client: CrmClient) {}
 
@@ -191,37 +221,28 @@ export class CrmAccountMatching {
     args: { limit: number; after?: KeysetPosition },
     requestId?: string,
   ): Promise<Positioned<LinkedAccount>[]> {
-    const billing = CONTACT_ROLE_VALUES.BILLING as string;
     const records = await this.client.queryAll<LinkedAccountRecord>(
-      buildSelect({
-        object: 'Account',
-        fields: ACCOUNT_FIELDS,
-        subqueries: [
-          {
-            relationship: 'Contacts',
-            fields: ['Id', 'Email'],
-            where: and(
-              compare('Contact_Role__c', '=', stringLiteral(billing)),
-              compare('Email', '!=', NULL_LITERAL),
-            ),
-            orderBy: [
-              { field: 'CreatedDate', direction: 'ASC' },
-              { field: 'Id', direction: 'ASC' },
-            ],
-            limit: 1,
-          },
-        ],
-        where: args.after ? and(isLinked, keysetAfter(LINKED_ORDER, args.after)) : isLinked,
-        orderBy: LINKED_ORDER,
-        limit: args.limit,
-      }),
+      linkedSoql(args.limit, args.after),
       'linked accounts',
       { requestId },
     );
-    return records.map((record) => ({
-      node: { account: accountOf(record), billingEmail: record.Contacts?.records[0]?.Email ?? null },
-      position: positionOf(record, LINKED_ORDER),
-    }));
+    return records.map((record) => ({ node: linkedOf(record), position: positionOf(record, LINKED_ORDER) }));
+  }
+
+  /**
+   * Every linked account in LINKED_ORDER, a Salesforce batch (up to 2,000) at a time: one
+   * statement, then its query locator (nextRecordsUrl), which Salesforce keeps for the query
+   * instead of sorting again per page as a keyset would.
+   */
+  async *allLinked(requestId?: string): AsyncGenerator<LinkedAccount[]> {
+    const label = 'all linked accounts';
+    const ctx: CallContext = { requestId };
+    let batch = await this.client.query<LinkedAccountRecord>(linkedSoql(), label, ctx);
+    yield batch.records.map(linkedOf);
+    while (!batch.done && batch.nextRecordsUrl) {
+      batch = await this.client.queryMore<LinkedAccountRecord>(batch.nextRecordsUrl, label, ctx);
+      yield batch.records.map(linkedOf);
+    }
   }
 
   /**

@@ -1,12 +1,14 @@
 import { badLegacyResponse } from '../../../lib/errors.js';
 import type { ErpClient } from './erpClient.js';
 import { continuationLink, type PagePosition } from './lists.js';
-import type { BcCustomer } from './types.js';
+import type { ErpCustomer } from './models.js';
+import { modelsOf } from './toModels.js';
+import type { BcCustomer, Page } from './types.js';
 
 /**
  * The ERP's customers as a list of their own, by number, paged as Business Central pages
- * (`@odata.nextLink`), and how many there are (`$count`): what the data-quality reports read to
- * find the customers no CRM account is linked to. Positions are lists.ts's (a BC request's query
+ * (`@odata.nextLink`): what the data-quality reports read to find the customers no CRM account
+ * is linked to, and to compare every linked pair. Positions are lists.ts's (a BC request's query
  * plus rows of it already shown), so a cursor can only continue this list.
  */
 
@@ -45,7 +47,15 @@ function entryOf(row: Partial<BcCustomer>, label: string): ErpCustomerEntry {
 }
 
 export class ErpCustomerPages {
-  constructor(private readonly client: ErpClient) {}
+  private readonly customerOf: (record: BcCustomer) => ErpCustomer;
+
+  constructor(
+    private readonly client: ErpClient,
+    /** ISO 4217 code of the company's local currency, which BC leaves blank. */
+    localCurrencyCode: string,
+  ) {
+    this.customerOf = modelsOf(localCurrencyCode).customer;
+  }
 
   /** The BC request of the first page: every customer, by number. */
   private firstLink(requestId?: string): Promise<string> {
@@ -86,21 +96,21 @@ export class ErpCustomerPages {
     };
   }
 
-  /** How many customers the ERP holds: one request (`$count=true`, no rows). */
-  async count(requestId?: string): Promise<number> {
-    const label = 'customer count';
-    // collectionLink knows no $count/$top: they only size the answer, never choose its rows.
-    const link = `${await this.client.collectionLink('customers', { select: ['id'] }, requestId)}&$count=true&$top=0`;
-    const response = await this.client.http.send<{ '@odata.count'?: unknown }>({
-      method: 'GET',
-      path: link,
-      label,
-      requestId,
-    });
-    const count = response.body?.['@odata.count'];
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
-      throw badLegacyResponse('ERP', label, 'no @odata.count');
+  /**
+   * Every customer, `pageSize` at a time by number, as the graph's customer models (one request
+   * per page, following BC's nextLink): what a comparison of every linked pair reads.
+   */
+  async *allCustomers(pageSize: number, requestId?: string): AsyncGenerator<ErpCustomer[]> {
+    const label = 'all customers';
+    let link: string | null = await this.client.collectionLink('customers', { orderby: 'number' }, requestId);
+    while (link !== null) {
+      const page: Page<BcCustomer> = await this.client.getPage<BcCustomer>(
+        { link, pageSize },
+        label,
+        requestId,
+      );
+      yield page.rows.map(this.customerOf);
+      link = page.nextLink;
     }
-    return count;
   }
 }
