@@ -64,3 +64,27 @@ export interface OperationInstance {
 export function instanceKey(instance: OperationInstance): string {
   return `${instance.kind}:${JSON.stringify(instance.variables)}`;
 }
+
+/**
+ * The reporting section's operations (issue 11). readAt is left out: it says when the figures
+ * were read, which differs between any two answers.
+ */
+const SALES_FIGURES = `pipeline { amount currencyCode } weightedPipeline { amount currencyCode } openOpportunities
+  won { amount currencyCode } wonOpportunities booked { amount currencyCode } orders
+  invoiced { amount currencyCode } invoices paid { amount currencyCode } overdue { amount currencyCode }`;
+
+export const SALES_SUMMARY = `query SalesSummary($from: String!, $to: String!, $groupBy: SalesSummaryGrouping!) {
+  salesSummary(from: $from, to: $to, groupBy: $groupBy) {
+    from to groupBy
+    groups { key month figures { ${SALES_FIGURES} } }
+    total { ${SALES_FIGURES} }
+  }
+}`;
+
+/** One page of every customer's open invoices, earliest due date first. */
+export const OPEN_INVOICES_PAGE = `query OpenInvoices($first: Int!, $after: String) {
+  invoices(filter: { onlyOpen: true }, first: $first, after: $after) {
+    edges { node { number dueDate remaining { amount currencyCode } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;

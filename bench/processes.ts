@@ -3,7 +3,7 @@
  * (so its memory and event loop are its own), logs to a file, and is stopped by its pid.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -124,6 +124,19 @@ export function peakRssMiB(pid: number): number | null {
     return match ? Number(match[1]) / 1024 : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Resets a live process's peak resident set (VmHWM) to what it holds now (Linux: clear_refs 5),
+ * so the next peakRssMiB is the peak since this call; false when it could not.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
   }
 }
 

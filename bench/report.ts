@@ -86,6 +86,8 @@ export interface BenchResult {
   rows: Row[];
   /** Configuration A with and without authentication, measured side by side (issue 9). */
   authCost: AuthCostRow[];
+  /** The reporting scenario (issue 11): the graph and a REST client side by side. */
+  reporting: ReportingRow[];
   targets: TargetCheck[];
   notes: string[];
 }
@@ -179,7 +181,11 @@ const find = (rows: readonly Row[], config: ConfigId, scenario: ScenarioId) =>
   rows.find((r) => r.config === config && r.scenario === scenario);
 
 /** The issues' targets, each met, short (with the figures), or not measured in this run. */
-export function checkTargets(rows: readonly Row[], authCost: readonly AuthCostRow[] = []): TargetCheck[] {
+export function checkTargets(
+  rows: readonly Row[],
+  authCost: readonly AuthCostRow[] = [],
+  reporting: readonly ReportingRow[] = [],
+): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const a10 = find(rows, 'A', 'c360-10');
   const a100 = find(rows, 'A', 'c360-100');
@@ -305,6 +311,7 @@ export function checkTargets(rows: readonly Row[], authCost: readonly AuthCostRo
   }
 
   checks.push(authCostTarget(summarizeAuthCost(authCost)));
+  checks.push(...reportingTargets(reporting));
 
   const labelled = [
     ...rows.map((row) => ({ label: `${row.config}/${row.scenario}`, row })),
@@ -590,7 +597,7 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
     '',
     ...s.configs.map((id) => `- **${id}**: ${configTitles[id]}`),
     '',
-    '## Targets (issues 5 and 9)',
+    '## Targets (issues 5, 9 and 11)',
     '',
     '| target | verdict | figures |',
     '|---|---|---|',
@@ -613,6 +620,349 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
     hot: s.authCostHot,
   });
   if (authCost.length > 0) lines.push('', ...authCost);
+  const reporting = reportingMarkdown(result.reporting ?? [], { quick: s.quick });
+  if (reporting.length > 0) lines.push('', ...reporting);
   if (result.notes.length > 0) lines.push('', '## Notes', '', ...result.notes.map((n) => `- ${n}`));
   return `${lines.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting (issue 11): salesSummary and the walk through every open invoice, the graph against
+// a client assembling the same from the two REST APIs, side by side in the same run.
+
+export type ReportingOperation = 'summary-owner' | 'summary-month' | 'open-invoices';
+
+/**
+ * Who answered: the graph with every request cold (A's processes with the caches off, as B),
+ * the graph warm (A as shipped, after one request that filled its caches), or the client
+ * calling the REST APIs itself.
+ */
+export type ReportingSide = 'graph-cold' | 'graph-warm' | 'client';
+
+export const REPORTING_OPERATION_TITLES: Readonly<Record<ReportingOperation, string>> = {
+  'summary-owner': 'salesSummary, one month, by OWNER',
+  'summary-month': 'salesSummary, one month, by MONTH',
+  'open-invoices': 'every open invoice, pages of 100',
+};
+
+const SIDE_TITLES: Readonly<Record<ReportingSide, string>> = {
+  'graph-cold': 'graph, cold',
+  'graph-warm': 'graph, warm (A)',
+  client: 'client (REST)',
+};
+
+/** One repetition of an operation, alone, the stand-ins' counters reset before it. */
+export interface ReportingRun {
+  latencyMs: number;
+  erpRoundTrips: number;
+  crmRoundTrips: number;
+  erpRequests: number;
+  crmRequests: number;
+  /** Legacy round trips in sequence over both systems (the critical path). */
+  depth: number;
+  /** answerHash of the answer (a walk: the digest of every record in order). */
+  answer: string | null;
+  /** A walk's pages and records. */
+  pages: number | null;
+  records: number | null;
+  error: string | null;
+}
+
+/** Peak resident memory over a row's repetitions, MiB. */
+export interface ReportingMemory {
+  /** The process running the operation's client (each side's own), and its resident set before. */
+  clientPeakMiB: number | null;
+  clientBaseMiB: number | null;
+  /** Our gateway and the subgraph that answers (reports for salesSummary, ERP for invoices); null for the client. */
+  gatewayPeakMiB: number | null;
+  subgraphPeakMiB: number | null;
+}
+
+export interface ReportingRow {
+  operation: ReportingOperation;
+  customers: number;
+  side: ReportingSide;
+  /** Which stack ran it: A as shipped, A with the caches off (B's settings), or none. */
+  stack: 'A' | 'B' | null;
+  /** The period (salesSummary) or the page size and page bound (the walk). */
+  variables: Record<string, unknown>;
+  /** Repetitions measured (a warm row's first, cache-filling request is not among them). */
+  repetitions: number;
+  /** Means over the measured repetitions. */
+  erpRoundTrips: number;
+  crmRoundTrips: number;
+  erpRequests: number;
+  crmRequests: number;
+  depth: number;
+  p50Ms: number | null;
+  minMs: number | null;
+  maxMs: number | null;
+  pages: number | null;
+  records: number | null;
+  /** A warm row: the request before, which found the caches empty (A as shipped, cold). */
+  firstRequest: Pick<ReportingRun, 'erpRoundTrips' | 'crmRoundTrips' | 'depth' | 'latencyMs'> | null;
+  memory: ReportingMemory;
+  /** The reference every answer of the operation must equal: the graph's cold answer. */
+  reference: string | null;
+  /** Repetitions (the first request included) that failed or answered other data than the reference. */
+  failures: number;
+  failureSamples: string[];
+}
+
+/**
+ * A row from its repetitions: failures against the reference, means of the legacy calls and
+ * the p50 latency (nearest rank) over the measured ones; `warm` leaves the first out of them
+ * (it filled the caches) and keeps its figures apart.
+ */
+export function reportingRow(
+  meta: Pick<ReportingRow, 'operation' | 'customers' | 'side' | 'stack' | 'variables'>,
+  runs: readonly ReportingRun[],
+  options: { reference: string | null; warm: boolean; memory: ReportingMemory },
+): ReportingRow {
+  const failureSamples: string[] = [];
+  let failures = 0;
+  for (const [index, run] of runs.entries()) {
+    const problem =
+      run.error ??
+      (run.answer === null
+        ? 'no answer'
+        : options.reference !== null && run.answer !== options.reference
+          ? `answer ${run.answer} differs from the reference ${options.reference}`
+          : null);
+    if (problem !== null) {
+      failures += 1;
+      if (failureSamples.length < 3) failureSamples.push(`repetition ${index + 1}: ${problem}`);
+    }
+  }
+  const first = options.warm ? (runs[0] ?? null) : null;
+  const measured = options.warm ? runs.slice(1) : [...runs];
+  const ok = measured.filter((run) => run.error === null);
+  const meanOf = (pick: (run: ReportingRun) => number) =>
+    ok.length === 0 ? Number.NaN : ok.reduce((sum, run) => sum + pick(run), 0) / ok.length;
+  const latencies = ok.map((run) => run.latencyMs).sort((a, b) => a - b);
+  const walked = ok.find((run) => run.pages !== null);
+  return {
+    ...meta,
+    repetitions: measured.length,
+    erpRoundTrips: meanOf((r) => r.erpRoundTrips),
+    crmRoundTrips: meanOf((r) => r.crmRoundTrips),
+    erpRequests: meanOf((r) => r.erpRequests),
+    crmRequests: meanOf((r) => r.crmRequests),
+    depth: meanOf((r) => r.depth),
+    p50Ms: latencies.length === 0 ? null : (latencies[Math.ceil(latencies.length / 2) - 1] as number),
+    minMs: latencies[0] ?? null,
+    maxMs: latencies.at(-1) ?? null,
+    pages: walked?.pages ?? null,
+    records: walked?.records ?? null,
+    firstRequest: first
+      ? {
+          erpRoundTrips: first.erpRoundTrips,
+          crmRoundTrips: first.crmRoundTrips,
+          depth: first.depth,
+          latencyMs: first.latencyMs,
+        }
+      : null,
+    memory: options.memory,
+    reference: options.reference,
+    failures,
+    failureSamples,
+  };
+}
+
+const dataSize = (customers: number) => (customers >= 1000 ? `${customers / 1000}k` : String(customers));
+const calls = (row: ReportingRow) => row.erpRoundTrips + row.crmRoundTrips;
+const ratio = (a: number | null, b: number | null) =>
+  a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b) || b === 0
+    ? '—'
+    : `${(a / b).toFixed(1)}×`;
+
+/** The graph's cold row of the same operation and data: what the client's row is compared with. */
+function graphColdOf(rows: readonly ReportingRow[], row: ReportingRow): ReportingRow | undefined {
+  return rows.find(
+    (r) => r.operation === row.operation && r.customers === row.customers && r.side === 'graph-cold',
+  );
+}
+
+export const REPORTING_HEADER = [
+  'operation',
+  'data',
+  'side',
+  'ERP calls',
+  'CRM calls',
+  'depth',
+  'p50 ms',
+  'reps',
+  'pages',
+  'client RSS MiB',
+  'gateway RSS MiB',
+  'subgraph RSS MiB',
+  'client ÷ graph cold (calls, p50)',
+  'failed',
+] as const;
+
+export function reportingCells(row: ReportingRow, rows: readonly ReportingRow[]): string[] {
+  const cold = row.side === 'client' ? graphColdOf(rows, row) : undefined;
+  const m = row.memory;
+  return [
+    row.operation,
+    dataSize(row.customers),
+    SIDE_TITLES[row.side],
+    fixed(row.erpRoundTrips, 1),
+    fixed(row.crmRoundTrips, 1),
+    fixed(row.depth, 1),
+    fixed(row.p50Ms),
+    String(row.repetitions),
+    row.pages === null ? '—' : String(row.pages),
+    m.clientPeakMiB === null ? '—' : `${fixed(m.clientPeakMiB)} (${fixed(m.clientBaseMiB)} before)`,
+    fixed(m.gatewayPeakMiB),
+    fixed(m.subgraphPeakMiB),
+    cold ? `${ratio(calls(row), calls(cold))}, ${ratio(row.p50Ms, cold.p50Ms)}` : '—',
+    String(row.failures),
+  ];
+}
+
+export function reportingTable(rows: readonly ReportingRow[]): string {
+  const lines = [
+    `| ${REPORTING_HEADER.join(' | ')} |`,
+    `|${REPORTING_HEADER.map((_, i) => (i < 3 ? '---' : '---:')).join('|')}|`,
+  ];
+  for (const row of rows) lines.push(`| ${reportingCells(row, rows).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+/** Columns padded for a terminal. */
+export function reportingTextTable(rows: readonly ReportingRow[]): string {
+  if (rows.length === 0) return '';
+  const cells = [REPORTING_HEADER as readonly string[], ...rows.map((row) => reportingCells(row, rows))];
+  const widths = REPORTING_HEADER.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells
+    .map((r) =>
+      r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '),
+    )
+    .join('\n');
+}
+
+/**
+ * The issue's reporting targets: salesSummary in a constant number of legacy calls, far fewer
+ * than the client's (and the same on 100k customers as on 1k), nothing when warm; the walk one
+ * ERP call per page; every answer equal to the graph's cold one.
+ */
+export function reportingTargets(rows: readonly ReportingRow[]): TargetCheck[] {
+  const summaryTarget =
+    "salesSummary: a constant number of legacy calls (the same at every data size), far fewer than the client's, none when warm";
+  const walkTarget = 'Paging every open invoice: one ERP call per page';
+  const answersTarget =
+    "Reporting answers: the client's figures and the warm ones equal the graph's cold answer";
+  if (rows.length === 0) {
+    return [summaryTarget, walkTarget, answersTarget].map((target) => ({
+      target,
+      met: null,
+      detail: 'not measured in this run',
+    }));
+  }
+  const checks: TargetCheck[] = [];
+  const summaries = rows.filter((r) => r.operation !== 'open-invoices');
+  const coldSummaries = summaries.filter((r) => r.side === 'graph-cold');
+  if (coldSummaries.length > 0) {
+    const shortfalls: string[] = [];
+    const details: string[] = [];
+    for (const operation of ['summary-owner', 'summary-month'] as const) {
+      const cold = coldSummaries.filter((r) => r.operation === operation);
+      const sizes = [...new Set(cold.map((r) => calls(r)))];
+      if (sizes.length > 1) {
+        shortfalls.push(
+          `${operation}: ${cold.map((r) => `${fixed(calls(r), 1)} at ${dataSize(r.customers)}`).join(' vs ')}`,
+        );
+      }
+      for (const row of cold) {
+        const client = rows.find(
+          (r) => r.operation === operation && r.customers === row.customers && r.side === 'client',
+        );
+        const warm = rows.find(
+          (r) => r.operation === operation && r.customers === row.customers && r.side === 'graph-warm',
+        );
+        const clientCalls = client ? calls(client) : null;
+        if (clientCalls !== null && !(calls(row) * 2 <= clientCalls)) {
+          shortfalls.push(
+            `${operation} ${dataSize(row.customers)}: ${fixed(calls(row), 1)} calls vs the client's ${fixed(clientCalls, 1)}`,
+          );
+        }
+        if (warm && calls(warm) > 0) {
+          shortfalls.push(`${operation} ${dataSize(row.customers)} warm: ${fixed(calls(warm), 1)} calls`);
+        }
+        details.push(
+          `${operation} ${dataSize(row.customers)}: ${fixed(row.erpRoundTrips, 1)} ERP + ${fixed(row.crmRoundTrips, 1)} CRM calls (depth ${fixed(row.depth, 1)}), p50 ${fixed(row.p50Ms)} ms cold${warm ? `, ${fixed(warm.p50Ms)} ms and ${fixed(calls(warm), 1)} calls warm` : ''}; client ${client ? `${fixed(client.erpRoundTrips, 1)} ERP + ${fixed(client.crmRoundTrips, 1)} CRM calls (depth ${fixed(client.depth, 1)}), p50 ${fixed(client.p50Ms)} ms, client RSS ${fixed(client.memory.clientPeakMiB)} MiB vs ${fixed(row.memory.clientPeakMiB)} MiB` : 'not measured'}`,
+        );
+      }
+    }
+    checks.push({
+      target: summaryTarget,
+      met: shortfalls.length === 0,
+      detail: `${shortfalls.length === 0 ? '' : `short: ${shortfalls.join('; ')}. `}${details.join('; ')}`,
+    });
+  } else {
+    checks.push({ target: summaryTarget, met: null, detail: 'not measured in this run' });
+  }
+
+  const walks = rows.filter(
+    (r) => r.operation === 'open-invoices' && r.side === 'graph-cold' && r.pages !== null,
+  );
+  if (walks.length > 0) {
+    const off = walks.filter((r) => r.erpRoundTrips !== r.pages || r.crmRoundTrips !== 0);
+    checks.push({
+      target: walkTarget,
+      met: off.length === 0,
+      detail: walks
+        .map((r) => {
+          const client = rows.find(
+            (c) => c.operation === r.operation && c.customers === r.customers && c.side === 'client',
+          );
+          const perPage = r.pages ? (r.p50Ms ?? Number.NaN) / r.pages : Number.NaN;
+          const bound = r.variables.maxPages ? ` (the first ${r.variables.maxPages} pages)` : ' (to the end)';
+          return `${dataSize(r.customers)}: ${r.records} invoices in ${r.pages} pages${bound}, ${fixed(r.erpRoundTrips, 1)} ERP calls, ${fixed(perPage, 1)} ms a page, gateway ${fixed(r.memory.gatewayPeakMiB)} MiB, ERP subgraph ${fixed(r.memory.subgraphPeakMiB)} MiB${client ? `; client directly against BC: ${fixed(client.erpRoundTrips, 1)} calls, p50 ${fixed(client.p50Ms)} vs ${fixed(r.p50Ms)} ms` : ''}`;
+        })
+        .join('; '),
+    });
+  } else {
+    checks.push({ target: walkTarget, met: null, detail: 'not measured in this run' });
+  }
+
+  const failed = rows.filter((r) => r.failures > 0);
+  checks.push({
+    target: answersTarget,
+    met: failed.length === 0,
+    detail:
+      failed.length === 0
+        ? `${rows.reduce((n, r) => n + r.repetitions + (r.firstRequest ? 1 : 0), 0)} answers matched`
+        : failed
+            .map(
+              (r) =>
+                `${r.operation} ${dataSize(r.customers)} ${SIDE_TITLES[r.side]}: ${r.failures} failed (${r.failureSamples.join('; ')})`,
+            )
+            .join('; '),
+  });
+  return checks;
+}
+
+/** The section of latest.md. */
+export function reportingMarkdown(rows: readonly ReportingRow[], options: { quick: boolean }): string[] {
+  if (rows.length === 0) return [];
+  const summary = rows.find((r) => r.operation !== 'open-invoices');
+  const period = summary ? `${summary.variables.from}..${summary.variables.to}` : '';
+  const lines = [
+    '## Reporting (issue 11)',
+    '',
+    `A month's \`salesSummary\` (${period}, by OWNER and by MONTH) and a walk through every open invoice (\`invoices(filter: {onlyOpen: true}, first: 100)\` to its end), each run alone, the stand-ins' counters reset before every repetition. **graph, cold**: A's processes with the caches off (LEGACY_CACHE=off, RESPONSE_CACHE=off, as B): every repetition finds nothing cached. **graph, warm (A)**: A as shipped, after one request that filled its caches (that request, cold as shipped, is in the JSON as firstRequest). Each stack and the client process are warmed first with another month's summary and a page of another size, which share nothing cached with the rows. **client (REST)**: the same answer assembled by a client from the two REST APIs (bench/direct-reports.ts): SOQL for the month's open and won opportunities (paged by nextRecordsUrl), BC's salesOrders, salesInvoices and customerPayments of the month and the open invoices past due (paged by nextLink, the server's page size, only the fields needed), summed in the client; the walk pages BC's salesInvoices directly with the same filter, order and page size. Every answer must equal the graph's cold one (figures compared, not only counts).`,
+    '',
+    reportingTable(rows),
+    '',
+    "Columns: legacy round trips per operation (a `$batch` or composite counts once), depth = round trips in sequence over both systems, p50 over the repetitions (lone, not under load), reps measured, pages walked; RSS = peak resident memory during the row's repetitions: of the process running the client (each side's own process; in brackets its resident set before), of our gateway and of the subgraph that answers (reports for salesSummary, ERP for invoices), each process's peak reset before the row (`/proc/<pid>/clear_refs`). The ratio compares the client with the graph's cold row: legacy calls and p50.",
+  ];
+  if (options.quick) {
+    lines.push(
+      '',
+      'Quick run: one or two repetitions per row; the figures show the section runs and the answers agree, not latencies to quote.',
+    );
+  }
+  return lines;
 }

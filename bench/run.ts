@@ -23,7 +23,7 @@ import {
 } from './configs.js';
 import { createDirectClient, type DirectClientConfig } from './direct-client.js';
 import type { LoadJob, LoadReport } from './loadgen.js';
-import { answerHash, criticalPathFloor, type RoundTripInterval } from './measure.js';
+import { answerHash, criticalPathFloor } from './measure.js';
 import { instanceKey, type OperationInstance, QUERIES } from './operations.js';
 import { assertPortsFree, peakRssMiB, stopAllServices } from './processes.js';
 import {
@@ -32,12 +32,16 @@ import {
   type BenchResult,
   type Calibration,
   checkTargets,
+  type ReportingRow,
   type Row,
   renderMarkdown,
+  reportingTextTable,
   summarizeAuthCost,
   textTable,
 } from './report.js';
+import { countOpenInvoices, measureReporting } from './reporting.js';
 import { buildScenario, type Pools, readPools, type Scenario, type ScenarioId } from './scenarios.js';
+import { erpCompanyId, simConfigure, simReset, simStats, simTrace } from './sim.js';
 import {
   allPorts,
   authVariantPorts,
@@ -136,6 +140,8 @@ export interface Settings {
    * AUTH_COST_SCENARIOS, order reversed every other round); 0 skips it. Needs configuration A.
    */
   authCostRounds: number;
+  /** Whether the reporting section (issue 11) runs, on every data size measured. */
+  reporting: boolean;
 }
 
 /** A flag the benchmark does not understand, or a bad value: printed, exit code 2. */
@@ -144,7 +150,7 @@ export class FlagError extends Error {}
 const USAGE = `usage: npm run bench -- [--quick] [--latency MS] [--jitter MS] [--concurrency N]
   [--requests N] [--duration S] [--grace S] [--customers N] [--scale-customers N | --no-scale]
   [--configs A,B,C,D,E] [--scenarios c360-1,c360-10,c360-100,deep,search,repeat,mixed]
-  [--auth-rounds N] [--seed N] [--port-base P] [--out DIR]`;
+  [--auth-rounds N] [--no-reporting] [--seed N] [--port-base P] [--out DIR]`;
 
 export function parseFlags(argv: readonly string[]): Settings {
   const quick = argv.includes('--quick');
@@ -166,6 +172,7 @@ export function parseFlags(argv: readonly string[]): Settings {
     outDir: join(REPO_ROOT, 'bench/results'),
     poolSize: quick ? 12 : 400,
     authCostRounds: quick ? 1 : 2,
+    reporting: true,
   };
   const integer = (flag: string, raw: string | undefined, min: number, max: number) => {
     const value = Number(raw);
@@ -206,6 +213,9 @@ export function parseFlags(argv: readonly string[]): Settings {
         break;
       case '--no-scale':
         settings.scaleCustomers = null;
+        break;
+      case '--no-reporting':
+        settings.reporting = false;
         break;
       case '--auth-rounds':
         settings.authCostRounds = integer(flag, value(), 0, 20);
@@ -249,37 +259,6 @@ const log = (line: string) =>
 
 // ---------------------------------------------------------------------------------------------
 // Talking to the stand-ins' control API and to the system under test.
-
-interface SimStats {
-  total: number;
-  roundTrips: number;
-}
-
-async function simJson<T>(url: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(url, init);
-  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url} answered ${response.status}`);
-  return (await response.json()) as T;
-}
-
-const simReset = (origin: string) => simJson(`${origin}/__sim/reset`, { method: 'POST' });
-const simStats = (origin: string) => simJson<SimStats>(`${origin}/__sim/stats`);
-const simTrace = async (origin: string) =>
-  (await simJson<{ roundTrips: RoundTripInterval[] }>(`${origin}/__sim/trace`)).roundTrips;
-const simConfigure = (origin: string, patch: Record<string, unknown>) =>
-  simJson(`${origin}/__sim/config`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(patch),
-  });
-
-async function erpCompanyId(erpUrl: string): Promise<string> {
-  const body = await simJson<{ value: { id: string }[] }>(`${erpUrl}/api/v2.0/companies`, {
-    headers: { authorization: `Bearer ${ERP_TOKEN}` },
-  });
-  const id = body.value[0]?.id;
-  if (!id) throw new Error('the ERP stand-in lists no company');
-  return id;
-}
 
 /** One operation through a GraphQL endpoint; the parsed answer or a transport/HTTP error. */
 async function postGraphql(
@@ -683,6 +662,8 @@ interface Phase {
   scenarios: ScenarioId[];
   /** Whether this phase also measures authentication's cost (AUTH_COST_SCENARIOS on A). */
   authCost: boolean;
+  /** Whether this phase also runs the reporting section (issue 11). */
+  reporting: boolean;
 }
 
 async function runPhase(
@@ -693,15 +674,17 @@ async function runPhase(
   hiveSupergraphPath: string,
   auth: BenchAuth,
   notes: string[],
-): Promise<{ rows: Row[]; authCost: AuthCostRow[] }> {
+): Promise<{ rows: Row[]; authCost: AuthCostRow[]; reporting: ReportingRow[] }> {
   log(`\n== data set: ${phase.customers} customers (seed ${settings.seed})`);
   // Read now, not at start-up: the supergraph is what the gateways will load.
   const subgraphs = supergraphSubgraphs(REPO_ROOT);
   const openedAt = performance.now();
   const dataset = openDataset({ seed: settings.seed, customers: phase.customers });
   let pools: Pools;
+  let openInvoices = 0;
   try {
     pools = readPools(dataset.erp, dataset.crm, settings.poolSize);
+    if (phase.reporting) openInvoices = countOpenInvoices(dataset.erp);
   } finally {
     dataset.close();
   }
@@ -718,6 +701,7 @@ async function runPhase(
   });
   const rows: Row[] = [];
   const authCost: AuthCostRow[] = [];
+  const reporting: ReportingRow[] = [];
   try {
     for (const origin of [standIns.erpUrl, standIns.crmUrl]) {
       await simConfigure(origin, { latencyMs: settings.latencyMs, jitterMs: settings.jitterMs });
@@ -816,13 +800,28 @@ async function runPhase(
         stacks.delete(id);
       }
       if (phase.authCost) authCost.push(...(await measureAuthCost(context, timed)));
+      if (phase.reporting) {
+        reporting.push(
+          ...(await measureReporting({
+            repoRoot: REPO_ROOT,
+            quick: settings.quick,
+            customers: phase.customers,
+            latencyMs: settings.latencyMs,
+            auth,
+            direct: context.direct,
+            openInvoices,
+            start: (config) => timed(config),
+            log,
+          })),
+        );
+      }
     } finally {
       await Promise.all([...stacks.values()].map((stack) => stack.stop()));
     }
   } finally {
     await standIns.stop();
   }
-  return { rows, authCost };
+  return { rows, authCost, reporting };
 }
 
 function logRow(row: Row, label: string = row.scenario): void {
@@ -979,18 +978,30 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
     );
   }
   const phases: Phase[] = [
-    { customers: settings.customers, scenarios: settings.scenarios, authCost: authCostMeasured },
+    {
+      customers: settings.customers,
+      scenarios: settings.scenarios,
+      authCost: authCostMeasured,
+      reporting: settings.reporting,
+    },
   ];
   if (settings.scaleCustomers !== null)
-    phases.push({ customers: settings.scaleCustomers, scenarios: ['scale'], authCost: false });
+    phases.push({
+      customers: settings.scaleCustomers,
+      scenarios: ['scale'],
+      authCost: false,
+      reporting: settings.reporting,
+    });
   const rows: Row[] = [];
   const authCost: AuthCostRow[] = [];
+  const reporting: ReportingRow[] = [];
   const loadgen = startLoadGenerator();
   try {
     for (const phase of phases) {
       const measured = await runPhase(settings, loadgen, phase, logDir, hiveSupergraphPath, auth, notes);
       rows.push(...measured.rows);
       authCost.push(...measured.authCost);
+      reporting.push(...measured.reporting);
     }
   } finally {
     await loadgen.close();
@@ -1033,7 +1044,8 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
     finishedAt: new Date().toISOString(),
     rows,
     authCost,
-    targets: checkTargets(rows, authCost),
+    reporting,
+    targets: checkTargets(rows, authCost, reporting),
     notes,
   };
 }
@@ -1066,6 +1078,7 @@ async function main(): Promise<void> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`\n${textTable(result.rows)}\n`);
   for (const line of authCostLines(summarizeAuthCost(result.authCost))) out(line);
+  if (result.reporting.length > 0) out(`\nreporting (issue 11):\n${reportingTextTable(result.reporting)}\n`);
   for (const t of result.targets) out(`${t.met === null ? '·' : t.met ? '✓' : '✗'} ${t.target}: ${t.detail}`);
   out(`\nwritten: ${join(settings.outDir, 'latest.md')} and latest.json`);
   log('done');

@@ -53,10 +53,11 @@ export const allPorts = (ports: BenchPorts): number[] => [
 ];
 
 /**
- * The subgraphs the benchmark's operations reach. The others (workflows: it owns mutations only)
- * are not started: the gateways get their URL, a bench port nothing listens on, and never call it.
+ * The subgraphs the benchmark's operations reach (reports: the reporting section's salesSummary).
+ * The others (workflows: it owns mutations only) are not started: the gateways get their URL, a
+ * bench port nothing listens on, and never call it.
  */
-export const QUERIED_SUBGRAPHS: readonly SubgraphName[] = ['erp', 'crm'];
+export const QUERIED_SUBGRAPHS: readonly SubgraphName[] = ['erp', 'crm', 'reports'];
 
 /** The subgraphs schema/supergraph.graphql names (its `@join__graph` entries). */
 export function supergraphSubgraphs(repoRoot: string): SubgraphName[] {
@@ -126,6 +127,8 @@ export interface ConfigStack {
   url: string;
   gateway: Service;
   subgraphs: Service[];
+  /** The same processes by subgraph (those started). */
+  subgraphByName: Partial<Record<SubgraphName, Service>>;
   stop(): Promise<void>;
 }
 
@@ -254,7 +257,13 @@ export async function startConfigStack(options: {
     await stop();
     throw error;
   }
-  return { url, gateway, subgraphs: subgraphs.map((s) => s.service), stop };
+  return {
+    url,
+    gateway,
+    subgraphs: subgraphs.map((s) => s.service),
+    subgraphByName: Object.fromEntries(subgraphs.map((s) => [s.name, s.service])),
+    stop,
+  };
 }
 
 /**

@@ -17,6 +17,13 @@ import {
 import { AUTH_VARIANTS, type AuthVariantId, CONFIG_IDS } from '../../bench/configs.js';
 import { escapeSoqlLike, formatAmount, mergeInteractions } from '../../bench/direct-client.js';
 import {
+  CurrencySums,
+  type OpportunityRecord,
+  overdueBefore,
+  SalesSummaryTally,
+  WalkDigest,
+} from '../../bench/direct-reports.js';
+import {
   answerHash,
   canonicalize,
   criticalPathFloor,
@@ -28,11 +35,18 @@ import {
   type AuthCostRow,
   authCostMarkdown,
   checkTargets,
+  type ReportingOperation,
+  type ReportingRun,
+  type ReportingSide,
   type Row,
   readAuthRatio,
+  reportingMarkdown,
+  reportingRow,
+  reportingTargets,
   summarizeAuthCost,
   twoStandardErrors,
 } from '../../bench/report.js';
+import { firstDifference, reportingPlan } from '../../bench/reporting.js';
 import {
   AUTH_COST_MAX_REQUESTS,
   AUTH_COST_SCENARIOS,
@@ -538,6 +552,298 @@ describe('targets', () => {
       );
       expect(new Set(variantPorts).size).toBe(variantPorts.length);
       expect(variantPorts.filter((p) => configPorts.has(p))).toEqual([]);
+    });
+  });
+});
+
+describe('the reporting section (issue 11)', () => {
+  const usd = (amount: string) => ({ amount, currencyCode: 'USD' });
+  const empty = {
+    pipeline: [],
+    weightedPipeline: [],
+    openOpportunities: 0,
+    won: [],
+    wonOpportunities: 0,
+    booked: [],
+    orders: 0,
+    invoiced: [],
+    invoices: 0,
+    paid: [],
+    overdue: [],
+  };
+
+  describe("the REST client's sums", () => {
+    const opportunity = (over: Partial<OpportunityRecord>): OpportunityRecord => ({
+      Amount: 0,
+      Probability: null,
+      CurrencyIsoCode: 'USD',
+      CloseDate: '2026-05-10',
+      Owner: { Email: 'Ann@Example.com ' },
+      ...over,
+    });
+
+    it('joins the ERP salespeople to the CRM owners by e-mail, weighting exactly and rounding once', () => {
+      const tally = new SalesSummaryTally({
+        from: '2026-05-01',
+        to: '2026-05-31',
+        groupBy: 'OWNER',
+        localCurrencyCode: 'USD',
+      });
+      tally.addOpenOpportunity(opportunity({ Amount: 100.1, Probability: 25 }));
+      tally.addOpenOpportunity(opportunity({ Amount: 33.33, Probability: 33.33 }));
+      tally.addWonOpportunity(opportunity({ Amount: 200, CurrencyIsoCode: 'EUR', Owner: null }));
+      tally.addOrder({
+        orderDate: '2026-05-03',
+        salesperson: 'SP1',
+        currencyCode: '',
+        totalAmountExcludingTax: 50.5,
+      });
+      tally.addInvoice({
+        invoiceDate: '2026-05-04',
+        salesperson: 'SP1',
+        currencyCode: 'USD',
+        totalAmountExcludingTax: 999,
+        status: 'Draft',
+      });
+      tally.addInvoice({
+        invoiceDate: '2026-05-04',
+        salesperson: 'SP9',
+        currencyCode: 'GBP',
+        totalAmountExcludingTax: 70,
+        status: 'Paid',
+      });
+      tally.addPayment({
+        postingDate: '2026-05-05',
+        amount: -20,
+        customer: { salespersonCode: 'SP1', currencyCode: 'CAD' },
+      });
+      tally.addPayment({ postingDate: '2026-05-06', amount: 5, customer: null });
+      tally.addOverdueInvoice({
+        dueDate: '2026-01-15',
+        salesperson: 'SP1',
+        currencyCode: null,
+        remainingAmount: 10,
+        status: 'Open',
+      });
+      const answer = tally.answer([
+        { number: 'SP1', email: 'ann@example.COM' },
+        { number: 'SP2', email: 'bob@example.com' },
+      ]).salesSummary;
+      expect(answer.groups.map((g) => g.key)).toEqual(['NONE', 'ann@example.com']);
+      expect(answer.groups[1]).toEqual({
+        key: 'ann@example.com',
+        month: null,
+        figures: {
+          ...empty,
+          pipeline: [usd('133.43')],
+          // 100.10 × 25% + 33.33 × 33.33% = 25.025 + 11.108889: rounded once, not per record (36.14).
+          weightedPipeline: [usd('36.13')],
+          openOpportunities: 2,
+          booked: [usd('50.50')],
+          orders: 1,
+          paid: [{ amount: '20.00', currencyCode: 'CAD' }],
+          overdue: [usd('10.00')],
+        },
+      });
+      // No owner, an unknown salesperson, a payment without a customer: NONE, in the local currency.
+      expect(answer.groups[0]?.figures).toEqual({
+        ...empty,
+        won: [{ amount: '200.00', currencyCode: 'EUR' }],
+        wonOpportunities: 1,
+        invoiced: [{ amount: '70.00', currencyCode: 'GBP' }],
+        invoices: 1,
+        paid: [usd('5.00')],
+      });
+      expect(answer.total.paid).toEqual([{ amount: '20.00', currencyCode: 'CAD' }, usd('5.00')]);
+      expect(answer.total.invoices).toBe(1);
+    });
+
+    it('puts by MONTH what fell due in the period under its month, what fell due before in the total only', () => {
+      const tally = new SalesSummaryTally({
+        from: '2026-05-01',
+        to: '2026-05-31',
+        groupBy: 'MONTH',
+        localCurrencyCode: 'USD',
+      });
+      const open = { salesperson: null, currencyCode: 'USD', status: 'Open' };
+      tally.addOverdueInvoice({ ...open, dueDate: '2026-04-30', remainingAmount: 1 });
+      tally.addOverdueInvoice({ ...open, dueDate: '2026-05-02', remainingAmount: 2 });
+      tally.addOverdueInvoice({ ...open, dueDate: '0001-01-01', remainingAmount: 4 });
+      tally.addWonOpportunity(opportunity({ Amount: 8, CloseDate: '2026-05-31' }));
+      const answer = tally.answer().salesSummary;
+      expect(answer.total.overdue).toEqual([usd('7.00')]);
+      expect(answer.groups).toEqual([
+        {
+          key: '2026-05',
+          month: '2026-05',
+          figures: { ...empty, overdue: [usd('2.00')], won: [usd('8.00')], wonOpportunities: 1 },
+        },
+      ]);
+      expect(overdueBefore('2026-05-31', '2026-12-03')).toBe('2026-05-30');
+      expect(overdueBefore('2026-12-31', '2026-12-03')).toBe('2026-12-02');
+    });
+
+    it('sums money per currency exactly, rounding half away from zero', () => {
+      const sums = new CurrencySums();
+      for (let i = 0; i < 10; i += 1) sums.add(0.1, 'USD');
+      sums.addWeighted(0.01, 50, 'EUR');
+      sums.addWeighted(-0.01, 50, 'GBP');
+      expect(sums.list()).toEqual([
+        { amount: '0.01', currencyCode: 'EUR' },
+        { amount: '-0.01', currencyCode: 'GBP' },
+        usd('1.00'),
+      ]);
+    });
+
+    it('compares walks by their records in order, not by how they were paged or keyed', () => {
+      const a = new WalkDigest();
+      a.addPage([{ number: 'I1', dueDate: '2026-01-01', remaining: usd('1.00') }]);
+      a.addPage([{ number: 'I2', dueDate: null, remaining: usd('2.00') }]);
+      const b = new WalkDigest();
+      b.addPage([
+        { remaining: { currencyCode: 'USD', amount: '1.00' }, dueDate: '2026-01-01', number: 'I1' },
+        { number: 'I2', dueDate: null, remaining: usd('2.00') },
+      ]);
+      const c = new WalkDigest();
+      c.addPage([
+        { number: 'I2', dueDate: null, remaining: usd('2.00') },
+        { number: 'I1', dueDate: '2026-01-01', remaining: usd('1.00') },
+      ]);
+      expect([a.pages, a.records, b.pages, b.records]).toEqual([2, 2, 1, 2]);
+      const digest = a.digest();
+      expect(b.digest()).toBe(digest);
+      expect(c.digest()).not.toBe(digest);
+    });
+
+    it('names where two answers first differ', () => {
+      expect(firstDifference({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] })).toBeNull();
+      expect(firstDifference({ a: [1, { b: 2 }] }, { a: [1, { b: 3 }] })).toBe('$.a[1].b: 2 vs 3');
+      expect(firstDifference({ a: [1] }, { a: [1, 2] })).toBe('$.a has 1 vs 2 items');
+    });
+  });
+
+  describe('rows and targets', () => {
+    const run = (over: Partial<ReportingRun>): ReportingRun => ({
+      latencyMs: 100,
+      erpRoundTrips: 1,
+      crmRoundTrips: 1,
+      erpRequests: 3,
+      crmRequests: 1,
+      depth: 1,
+      answer: 'ref',
+      pages: null,
+      records: null,
+      error: null,
+      ...over,
+    });
+    const memory = { clientPeakMiB: 80, clientBaseMiB: 60, gatewayPeakMiB: 150, subgraphPeakMiB: 120 };
+    const rowOf = (
+      operation: ReportingOperation,
+      side: ReportingSide,
+      runs: ReportingRun[],
+      customers = 1000,
+      variables: Record<string, unknown> = { from: '2026-05-01', to: '2026-05-31' },
+    ) =>
+      reportingRow({ operation, customers, side, stack: side === 'client' ? null : 'A', variables }, runs, {
+        reference: 'ref',
+        warm: side === 'graph-warm',
+        memory,
+      });
+
+    it('takes the p50 and mean calls over the repetitions, a warm row without its cache-filling first', () => {
+      const warm = rowOf('summary-owner', 'graph-warm', [
+        run({ latencyMs: 300 }),
+        run({ latencyMs: 5, erpRoundTrips: 0, crmRoundTrips: 0, depth: 0 }),
+        run({ latencyMs: 7, erpRoundTrips: 0, crmRoundTrips: 0, depth: 0 }),
+        run({ latencyMs: 6, erpRoundTrips: 0, crmRoundTrips: 0, depth: 0 }),
+      ]);
+      expect(warm.repetitions).toBe(3);
+      expect(warm.p50Ms).toBe(6);
+      expect([warm.erpRoundTrips, warm.crmRoundTrips, warm.depth]).toEqual([0, 0, 0]);
+      expect(warm.firstRequest).toEqual({ erpRoundTrips: 1, crmRoundTrips: 1, depth: 1, latencyMs: 300 });
+      const wrong = rowOf('summary-owner', 'client', [
+        run({}),
+        run({ answer: 'other' }),
+        run({ error: 'boom' }),
+      ]);
+      expect(wrong.failures).toBe(2);
+      expect(wrong.failureSamples.join(' ')).toContain('differs from the reference');
+      expect(wrong.failureSamples.join(' ')).toContain('boom');
+    });
+
+    const section = (clientErpCalls: number, walkCalls: number, clientAnswer = 'ref') => {
+      const walk = { first: 100, maxPages: null };
+      return [
+        rowOf('summary-owner', 'graph-cold', [run({}), run({ latencyMs: 120 })]),
+        rowOf('summary-owner', 'graph-warm', [
+          run({}),
+          run({ erpRoundTrips: 0, crmRoundTrips: 0, latencyMs: 4 }),
+        ]),
+        rowOf('summary-owner', 'client', [
+          run({ erpRoundTrips: clientErpCalls, crmRoundTrips: 2, latencyMs: 400, answer: clientAnswer }),
+        ]),
+        rowOf('summary-owner', 'graph-cold', [run({})], 100_000),
+        rowOf(
+          'open-invoices',
+          'graph-cold',
+          [run({ erpRoundTrips: walkCalls, crmRoundTrips: 0, pages: 11, records: 1093 })],
+          1000,
+          walk,
+        ),
+        rowOf(
+          'open-invoices',
+          'client',
+          [run({ erpRoundTrips: 11, crmRoundTrips: 0, pages: 11, records: 1093 })],
+          1000,
+          walk,
+        ),
+      ];
+    };
+
+    it("is met when salesSummary's calls stay constant and far below the client's and a page costs one ERP call", () => {
+      const checks = reportingTargets(section(7, 11));
+      expect(checks.map((c) => c.met)).toEqual([true, true, true]);
+      expect(checks[0]?.detail).toContain('summary-owner 1k: 1.0 ERP + 1.0 CRM calls');
+      expect(checks[0]?.detail).toContain('client 7.0 ERP + 2.0 CRM calls');
+      expect(checks[1]?.detail).toContain('1093 invoices in 11 pages (to the end), 11.0 ERP calls');
+    });
+
+    it('says short, with the figures, when the client is not far behind, a page costs more, or an answer differs', () => {
+      const checks = reportingTargets(section(1, 22, 'other'));
+      expect(checks.map((c) => c.met)).toEqual([false, false, false]);
+      expect(checks[0]?.detail).toContain("2.0 calls vs the client's 3.0");
+      expect(checks[2]?.detail).toContain('summary-owner 1k client (REST): 1 failed');
+      expect(reportingTargets([]).map((c) => c.met)).toEqual([null, null, null]);
+      expect(checkTargets([], [], section(7, 11)).filter((c) => c.target.startsWith('Paging'))).toHaveLength(
+        1,
+      );
+    });
+
+    it('lays the rows out with the ratio of the client to the graph cold, and says how each side was measured', () => {
+      const rows = section(7, 11);
+      const md = reportingMarkdown(rows, { quick: false }).join('\n');
+      expect(md).toContain('## Reporting (issue 11)');
+      expect(md).toContain('2026-05-01..2026-05-31');
+      expect(md).toContain(
+        '| summary-owner | 1k | client (REST) | 7.0 | 2.0 | 1.0 | 400 | 1 | — | 80 (60 before) | 150 | 120 | 4.5×, 4.0× | 0 |',
+      );
+      expect(md).toContain('| open-invoices | 1k | graph, cold | 11.0 | 0.0 | 1.0 | 100 | 1 | 11 |');
+      expect(md).not.toContain('Quick run');
+      expect(reportingMarkdown(rows, { quick: true }).join('\n')).toContain('Quick run');
+      expect(reportingMarkdown([], { quick: false })).toEqual([]);
+    });
+
+    it('runs small in a quick run and bounds the walk on the large data set', () => {
+      expect(reportingPlan(true, 1000)).toEqual({
+        summaryRepetitions: 2,
+        walkRepetitions: 1,
+        maxPages: null,
+      });
+      expect(reportingPlan(false, 1000).maxPages).toBeNull();
+      expect(reportingPlan(false, 100_000).maxPages).toBe(30);
+      expect(parseFlags([]).reporting).toBe(true);
+      expect(parseFlags(['--quick']).reporting).toBe(true);
+      expect(parseFlags(['--no-reporting']).reporting).toBe(false);
     });
   });
 });

@@ -1,0 +1,289 @@
+/**
+ * The reporting section of the benchmark (issue 11): a month's `salesSummary` by OWNER and by
+ * MONTH and a walk through every open invoice, run through the graph cold and warm and by a
+ * client assembling the same from the two REST APIs (direct-reports.ts), side by side in one
+ * run on the same stand-ins. Every repetition runs alone in reporting-client.ts's process, the
+ * stand-ins' counters reset before it; every answer must equal the graph's cold one.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Database } from 'better-sqlite3';
+import { type BenchAuth, callerHeaders } from './auth.js';
+import { type BenchConfig, CONFIGS } from './configs.js';
+import type { DirectClientConfig } from './direct-client.js';
+import { peakRssMiB, resetPeakRss } from './processes.js';
+import {
+  type ReportingMemory,
+  type ReportingOperation,
+  type ReportingRow,
+  type ReportingSide,
+  reportingRow,
+} from './report.js';
+import type { ReportingJob, ReportingReport } from './reporting-client.js';
+import type { ConfigStack } from './stack.js';
+
+/**
+ * The month summed: the generator dates its documents up to 2026-06-30, and May is a whole
+ * month with plenty of them (about 320 orders, 370 invoices and 330 payments per 1,000
+ * customers; its opportunities are closed by then, so its pipeline is empty and its won figures
+ * are not).
+ */
+export const REPORTING_PERIOD = { from: '2026-05-01', to: '2026-05-31' } as const;
+/**
+ * What warms each process before it is measured (code, connections, the company's id), touching
+ * nothing a measured row reads: another month's summary by MONTH (no salespeople: OWNER would
+ * cache them), and a page of another size (a page is cached by its request, size included).
+ */
+export const WARM_UP_PERIOD = { from: '2025-07-01', to: '2025-07-31' } as const;
+const WARM_UP_PAGE_SIZE = 10;
+/** The walk's page: `invoices(first: 100)`, and BC's Prefer: odata.maxpagesize=100 for the client. */
+export const WALK_PAGE_SIZE = 100;
+
+export const REPORTING_OPERATIONS: readonly ReportingOperation[] = [
+  'summary-owner',
+  'summary-month',
+  'open-invoices',
+];
+
+export interface ReportingPlan {
+  /** Measured repetitions per row of salesSummary and of the walk. */
+  summaryRepetitions: number;
+  walkRepetitions: number;
+  /** The walk's bound in pages (null: to the end). */
+  maxPages: number | null;
+}
+
+/**
+ * How much each data size gets. The walk to the end on the large data set would be about 1,100
+ * pages per walk: it walks the first 30 there, enough to show a page costs the same as on 1k.
+ */
+export function reportingPlan(quick: boolean, customers: number): ReportingPlan {
+  if (quick) return { summaryRepetitions: 2, walkRepetitions: 1, maxPages: null };
+  const large = customers > 10_000;
+  return { summaryRepetitions: large ? 3 : 5, walkRepetitions: large ? 2 : 3, maxPages: large ? 30 : null };
+}
+
+/** Open invoices in the data set (remainingAmount > 0, as `onlyOpen` selects): a full walk must see them all. */
+export function countOpenInvoices(erp: Database): number {
+  return (
+    erp.prepare('SELECT count(*) AS n FROM salesInvoices WHERE remainingAmount > 0').get() as { n: number }
+  ).n;
+}
+
+/**
+ * Where two answers first differ (a path and both values), for the log; null when they are
+ * the same JSON.
+ */
+export function firstDifference(a: unknown, b: unknown, path = '$'): string | null {
+  if (a === b) return null;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
+      if (i >= a.length || i >= b.length) return `${path} has ${a.length} vs ${b.length} items`;
+      const diff = firstDifference(a[i], b[i], `${path}[${i}]`);
+      if (diff !== null) return diff;
+    }
+    return null;
+  }
+  if (
+    a !== null &&
+    b !== null &&
+    typeof a === 'object' &&
+    typeof b === 'object' &&
+    !Array.isArray(a) &&
+    !Array.isArray(b)
+  ) {
+    const x = a as Record<string, unknown>;
+    const y = b as Record<string, unknown>;
+    for (const key of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) {
+      const diff = firstDifference(x[key], y[key], `${path}.${key}`);
+      if (diff !== null) return diff;
+    }
+    return null;
+  }
+  return `${path}: ${JSON.stringify(a)?.slice(0, 200)} vs ${JSON.stringify(b)?.slice(0, 200)}`;
+}
+
+/** reporting-client.ts in its own process, one job at a time. */
+interface ClientProcess {
+  run(job: ReportingJob): Promise<ReportingReport>;
+  close(): Promise<void>;
+}
+
+function startClientProcess(repoRoot: string): ClientProcess {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/reporting-client.ts'], {
+    cwd: repoRoot,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
+  const waiting: { resolve: (report: ReportingReport) => void; reject: (error: Error) => void }[] = [];
+  lines.on('line', (line) => {
+    const next = waiting.shift();
+    try {
+      next?.resolve(JSON.parse(line) as ReportingReport);
+    } catch (error) {
+      next?.reject(error as Error);
+    }
+  });
+  const exited = new Promise<void>((resolveExit) => {
+    child.once('exit', (code) => {
+      for (const next of waiting.splice(0)) next.reject(new Error(`reporting-client exited with ${code}`));
+      resolveExit();
+    });
+  });
+  return {
+    run(job) {
+      return new Promise<ReportingReport>((resolveReport, reject) => {
+        waiting.push({ resolve: resolveReport, reject });
+        child.stdin.write(`${JSON.stringify(job)}\n`);
+      });
+    },
+    async close() {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
+export interface ReportingContext {
+  repoRoot: string;
+  quick: boolean;
+  customers: number;
+  latencyMs: number;
+  auth: BenchAuth;
+  direct: DirectClientConfig;
+  /** Open invoices in the data set (countOpenInvoices). */
+  openInvoices: number;
+  /** Starts a configuration's stack on its own ports. */
+  start: (config: BenchConfig) => Promise<ConfigStack>;
+  log: (line: string) => void;
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** Runs the section on one data size: its rows, in the order of REPORTING_OPERATIONS, cold, warm, client. */
+export async function measureReporting(context: ReportingContext): Promise<ReportingRow[]> {
+  const plan = reportingPlan(context.quick, context.customers);
+  const { log } = context;
+  log(
+    `  reporting: salesSummary ${REPORTING_PERIOD.from}..${REPORTING_PERIOD.to} by OWNER and MONTH ×${plan.summaryRepetitions}, open invoices (${context.openInvoices}) in pages of ${WALK_PAGE_SIZE}${plan.maxPages === null ? ' to the end' : `, the first ${plan.maxPages} pages`} ×${plan.walkRepetitions}`,
+  );
+  const client = startClientProcess(context.repoRoot);
+  const stacks: ConfigStack[] = [];
+  const rows: ReportingRow[] = [];
+  try {
+    // A as shipped answers warm; A's processes with the caches off (B's settings) cold, every
+    // time. Started one after the other: side by side on a busy 2-core machine each took 3× longer.
+    const warmStack = await context.start(CONFIGS.A);
+    stacks.push(warmStack);
+    const coldStack = await context.start(CONFIGS.B);
+    stacks.push(coldStack);
+    for (const side of ['graph', 'client'] as const) {
+      for (const stack of side === 'graph' ? [warmStack, coldStack] : [null]) {
+        for (const operation of ['summary-month', 'open-invoices'] as const) {
+          await client.run({
+            side,
+            operation,
+            repetitions: 1,
+            period: { ...WARM_UP_PERIOD, today: today() },
+            pageSize: WARM_UP_PAGE_SIZE,
+            maxPages: 1,
+            ...(stack ? { graphql: { url: stack.url, headers: callerHeaders(context.auth) } } : {}),
+            direct: context.direct,
+            latencyMs: context.latencyMs,
+            timeoutMs: 600_000,
+          });
+        }
+      }
+    }
+    for (const operation of REPORTING_OPERATIONS) {
+      const walk = operation === 'open-invoices';
+      const repetitions = walk ? plan.walkRepetitions : plan.summaryRepetitions;
+      const variables: Record<string, unknown> = walk
+        ? { first: WALK_PAGE_SIZE, maxPages: plan.maxPages }
+        : { ...REPORTING_PERIOD, groupBy: operation === 'summary-owner' ? 'OWNER' : 'MONTH' };
+      const job = (side: 'graph' | 'client', stack: ConfigStack | null, reps: number): ReportingJob => ({
+        side,
+        operation,
+        repetitions: reps,
+        period: { ...REPORTING_PERIOD, today: today() },
+        pageSize: WALK_PAGE_SIZE,
+        maxPages: plan.maxPages,
+        ...(stack ? { graphql: { url: stack.url, headers: callerHeaders(context.auth) } } : {}),
+        direct: context.direct,
+        latencyMs: context.latencyMs,
+        timeoutMs: 600_000,
+      });
+      const meta = (side: ReportingSide, stack: 'A' | 'B' | null) => ({
+        operation,
+        customers: context.customers,
+        side,
+        stack,
+        variables,
+      });
+      const answering = walk ? 'erp' : 'reports';
+      /** Runs a job with the stack's peaks reset before it; its report and the row's memory. */
+      const measured = async (j: ReportingJob, stack: ConfigStack | null) => {
+        const processes = stack ? [stack.gateway, stack.subgraphByName[answering]] : [];
+        for (const p of processes) if (p) resetPeakRss(p.pid);
+        const report = await client.run(j);
+        const memory: ReportingMemory = {
+          clientPeakMiB: report.peakRssMiB,
+          clientBaseMiB: report.baseRssMiB,
+          gatewayPeakMiB: stack ? peakRssMiB(stack.gateway.pid) : null,
+          subgraphPeakMiB: stack?.subgraphByName[answering]
+            ? peakRssMiB((stack.subgraphByName[answering] as { pid: number }).pid)
+            : null,
+        };
+        return { report, memory };
+      };
+
+      // The graph cold: the reference every other answer of the operation must equal.
+      const cold = await measured(job('graph', coldStack, repetitions), coldStack);
+      const reference = cold.report.runs.find((r) => r.error === null)?.answer ?? null;
+      const sample = cold.report.sample;
+      const coldRow = reportingRow(meta('graph-cold', 'B'), cold.report.runs, {
+        reference,
+        warm: false,
+        memory: cold.memory,
+      });
+      const warm = await measured(job('graph', warmStack, repetitions + 1), warmStack);
+      const warmRow = reportingRow(meta('graph-warm', 'A'), warm.report.runs, {
+        reference,
+        warm: true,
+        memory: warm.memory,
+      });
+      const direct = await measured(job('client', null, repetitions), null);
+      const clientRow = reportingRow(meta('client', null), direct.report.runs, {
+        reference,
+        warm: false,
+        memory: direct.memory,
+      });
+      if (
+        walk &&
+        plan.maxPages === null &&
+        coldRow.records !== null &&
+        coldRow.records !== context.openInvoices
+      ) {
+        coldRow.failures += 1;
+        coldRow.failureSamples.push(
+          `the walk gave ${coldRow.records} invoices; the data set holds ${context.openInvoices} open ones`,
+        );
+      }
+      if (clientRow.failures > 0 && !walk && sample && direct.report.sample) {
+        const diff = firstDifference(sample, direct.report.sample);
+        if (diff !== null) clientRow.failureSamples.push(`first difference (graph vs client): ${diff}`);
+      }
+      for (const row of [coldRow, warmRow, clientRow]) {
+        rows.push(row);
+        log(
+          `    ${operation.padEnd(14)} ${row.side.padEnd(10)} ERP ${row.erpRoundTrips.toFixed(1).padStart(6)}  CRM ${row.crmRoundTrips.toFixed(1).padStart(4)}  depth ${row.depth.toFixed(1).padStart(6)}  p50 ${(row.p50Ms ?? Number.NaN).toFixed(0).padStart(6)} ms${row.pages === null ? '' : `  ${row.pages} pages`}  client RSS ${(row.memory.clientPeakMiB ?? Number.NaN).toFixed(0)} MiB  failed ${row.failures}`,
+        );
+        for (const failure of row.failureSamples) log(`      ${failure}`);
+      }
+    }
+  } finally {
+    await Promise.all(stacks.map((stack) => stack.stop()));
+    await client.close();
+  }
+  return rows;
+}
