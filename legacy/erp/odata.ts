@@ -450,12 +450,20 @@ function escapeGlob(s: string): string {
  * `alias` prefixes each column (`"o".`), or maps a field to the SQL expression that computes it
  * (the reporting sets, whose fields are expressions over joined tables; those are compared as
  * computed, a NULL matching only `eq null`).
+ *
+ * `holdsNull` says whether a stored column may hold a NULL right now (the default: it may). A
+ * blank stored as NULL matches whatever its empty value matches, through an `IS NULL OR` branch;
+ * SQLite plans that branch as a second index read whose rows it must sort, so a date range
+ * ordered by its date reads and sorts the whole range. Without NULLs in the column the branch
+ * can match nothing and is left out; so it is when the filter's own conjuncts keep the blank out
+ * (`postingDate ge 2025-06-01 and postingDate le 2026-06-30`: a NULL fails the first).
  */
 export function compileFilter(
   expr: FilterExpr,
   target: QueryTarget,
   params: unknown[],
   alias: string | ((field: string) => string) = '',
+  holdsNull: (field: string) => boolean = () => true,
 ): string {
   const column = (field: string): ColumnKind => {
     const kind = target.table.columns[field];
@@ -463,6 +471,8 @@ export function compileFilter(
     return kind;
   };
   const ref = typeof alias === 'function' ? alias : (field: string) => `${alias}${quoteIdent(field)}`;
+  const excludesBlank = blankExcluded(expr, target);
+  const mayBeNull = (field: string) => !excludesBlank.has(field) && holdsNull(field);
 
   const walk = (e: FilterExpr): string => {
     switch (e.kind) {
@@ -514,6 +524,7 @@ export function compileFilter(
           // BC has no nulls: `eq null` means "has no value", which is also how it renders one.
           if (e.op === 'eq') {
             params.push(emptyBound);
+            if (!mayBeNull(e.field)) return `${ref(e.field)} = ?`;
             return `(${ref(e.field)} IS NULL OR ${ref(e.field)} = ?)`;
           }
           if (e.op === 'ne') {
@@ -528,11 +539,43 @@ export function compileFilter(
         // An expression (the reporting sets) is compared as it is, so a date range stays a range
         // on the date's index.
         if (typeof alias === 'function') return sql;
-        return compare(emptyBound, value, e.op) ? `(${ref(e.field)} IS NULL OR ${sql})` : sql;
+        return compare(emptyBound, value, e.op) && mayBeNull(e.field)
+          ? `(${ref(e.field)} IS NULL OR ${sql})`
+          : sql;
       }
     }
   };
   return walk(expr);
+}
+
+/**
+ * Fields that one of the filter's top-level conjuncts compares to a value their blank does not
+ * meet: a row with a NULL there fails the whole filter, whatever the other conjuncts say.
+ * A conjunct in error is skipped here; compiling it reports the error.
+ */
+function blankExcluded(expr: FilterExpr, target: QueryTarget): Set<string> {
+  const fields = new Set<string>();
+  const visit = (e: FilterExpr): void => {
+    if (e.kind === 'and') {
+      visit(e.left);
+      visit(e.right);
+      return;
+    }
+    if (e.kind !== 'cmp') return;
+    const kind = target.table.columns[e.field];
+    if (kind === undefined) return;
+    try {
+      const value = bindValue(kind, e.value, e.op);
+      const empty = EMPTY_VALUE[kind];
+      if (value !== null && !compare(typeof empty === 'boolean' ? (empty ? 1 : 0) : empty, value, e.op)) {
+        fields.add(e.field);
+      }
+    } catch {
+      // Reported by the compilation itself.
+    }
+  };
+  visit(expr);
+  return fields;
 }
 
 // ---------------------------------------------------------------- $select, $orderby, $expand

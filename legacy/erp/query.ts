@@ -158,7 +158,43 @@ export class QueryEngine {
    */
   readonly computed = new Map<string, (column: string, values: readonly unknown[]) => Row[]>();
 
+  /** Per table, the columns that lead a full index (a NULL probe on them is one seek). */
+  private readonly indexLeads = new Map<string, ReadonlySet<string>>();
+
   constructor(readonly store: Store) {}
+
+  /**
+   * Whether a column holds a NULL now, asked at each read because a write may store one. Only
+   * asked of a column an index leads (elsewhere the probe would scan the table, and the answer is
+   * "maybe").
+   */
+  holdsNull(table: string, column: string): boolean {
+    let leads = this.indexLeads.get(table);
+    if (leads === undefined) {
+      leads = this.leadingColumns(table);
+      this.indexLeads.set(table, leads);
+    }
+    if (!leads.has(column)) return true;
+    const probe = `SELECT 1 AS found FROM ${quoteIdent(table)} WHERE ${quoteIdent(column)} IS NULL LIMIT 1`;
+    return this.store.get(probe) !== undefined;
+  }
+
+  private leadingColumns(table: string): ReadonlySet<string> {
+    const leads = new Set<string>();
+    const indexes = this.store.all(`PRAGMA index_list(${quoteIdent(table)})`) as {
+      name: string;
+      partial: number;
+    }[];
+    for (const index of indexes) {
+      // A partial index holds only some rows, so it cannot say there is no NULL.
+      if (index.partial) continue;
+      const first = this.store.all(`PRAGMA index_info(${quoteIdent(index.name)})`)[0] as
+        | { name: string | null }
+        | undefined;
+      if (first?.name) leads.add(first.name);
+    }
+    return leads;
+  }
 
   private whereClause(
     target: QueryTarget,
@@ -171,8 +207,12 @@ export class QueryEngine {
       where.push(`${quoteIdent(s.column)} = ?`);
       params.push(s.value);
     }
-    if (filter) where.push(compileFilter(filter, target, params));
+    if (filter) where.push(this.compileFilter(filter, target, params));
     return where;
+  }
+
+  private compileFilter(filter: FilterExpr, target: QueryTarget, params: unknown[]): string {
+    return compileFilter(filter, target, params, '', (field) => this.holdsNull(target.table.name, field));
   }
 
   readCollection(
@@ -301,7 +341,7 @@ export class QueryEngine {
       const chunk = values.slice(i, i + CHUNK);
       const params: unknown[] = [...chunk];
       let sql = `SELECT * FROM ${quoteIdent(table.name)} WHERE ${quoteIdent(item.nav.to)} IN (${chunk.map(() => '?').join(', ')})`;
-      if (item.options.filter) sql += ` AND ${compileFilter(item.options.filter, item.target, params)}`;
+      if (item.options.filter) sql += ` AND ${this.compileFilter(item.options.filter, item.target, params)}`;
       sql += ` ORDER BY ${orderSql}`;
       // A computed set is reached by single-valued navigation only, which takes no $filter.
       const rows = computed ? computed(item.nav.to, chunk) : this.store.all(sql, params);

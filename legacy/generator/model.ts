@@ -245,8 +245,13 @@ export const ERP_TABLES = {
       lastModifiedDateTime: 'datetime',
     },
     ['number', 'customerId', 'externalDocumentNumber', 'orderDate'],
-    // A customer's orders newest first (the ERP subgraph's per-customer page).
-    [['customerId', 'orderDate DESC', 'number DESC', 'id']],
+    // A customer's orders newest first (the ERP subgraph's per-customer page); every customer's,
+    // and those of one customer number, in the same order (the root list salesOrders).
+    [
+      ['customerId', 'orderDate DESC', 'number DESC', 'id'],
+      ['orderDate DESC', 'number DESC', 'id'],
+      ['customerNumber', 'orderDate DESC', 'number DESC', 'id'],
+    ],
   ),
   salesOrderLines: table(
     'salesOrderLines',
@@ -296,7 +301,12 @@ export const ERP_TABLES = {
       lastModifiedDateTime: 'datetime',
     },
     ['number', 'customerId', 'orderId', 'dueDate', 'invoiceDate'],
-    [['customerId', 'invoiceDate DESC', 'number DESC', 'id']],
+    // A customer's newest first; the root list invoices: earliest due first, of all customers or one number.
+    [
+      ['customerId', 'invoiceDate DESC', 'number DESC', 'id'],
+      ['dueDate', 'number', 'id'],
+      ['customerNumber', 'dueDate', 'number', 'id'],
+    ],
   ),
   salesInvoiceLines: table('salesInvoiceLines', 'id', { ...salesDocumentLine, shipmentDate: 'date' }, [
     'documentId',
@@ -420,6 +430,11 @@ export const ERP_TABLES = {
       lastModifiedDateTime: 'datetime',
     },
     ['customerId', 'appliesToInvoiceId', 'postingDate'],
+    // The root list payments: newest first, of all customers or one customer number.
+    [
+      ['postingDate DESC', 'id DESC'],
+      ['customerNumber', 'postingDate DESC', 'id DESC'],
+    ],
   ),
   employees: table(
     'employees',

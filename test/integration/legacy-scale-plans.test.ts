@@ -257,3 +257,201 @@ describe('a data file from before an index joined the model', () => {
     }
   });
 });
+
+/** Runs `fn` while recording every statement the ERP stand-in's store reads with. */
+async function statementsOf(fn: () => Promise<void>): Promise<{ sql: string; params: readonly unknown[] }[]> {
+  const seen: { sql: string; params: readonly unknown[] }[] = [];
+  const spy = vi.spyOn(Store.prototype, 'all').mockImplementation(function (
+    this: Store,
+    sql: string,
+    params: readonly unknown[] = [],
+  ) {
+    seen.push({ sql, params });
+    return this.db.prepare(sql).all(...(params as never[])) as Record<string, unknown>[];
+  });
+  try {
+    await fn();
+  } finally {
+    spy.mockRestore();
+  }
+  return seen;
+}
+
+async function erpRows(base: string, path: string, pageSize = 7): Promise<Record<string, string>[]> {
+  const res = await fetch(`${base}/${path}`, {
+    headers: { authorization: `Bearer ${erpToken}`, prefer: `odata.maxpagesize=${pageSize}` },
+  });
+  expect(res.status, path).toBe(200);
+  return ((await res.json()) as { value: Record<string, string>[] }).value;
+}
+
+/** The root lists' requests (subgraphs/erp/client/lists.ts): every customer's documents by a day, then a tie-break. */
+const ROOT_LISTS = [
+  {
+    set: 'salesOrders',
+    date: 'orderDate',
+    orderby: 'orderDate desc,number desc',
+    tieBreak: 'number',
+    desc: true,
+  },
+  { set: 'salesInvoices', date: 'dueDate', orderby: 'dueDate,number', tieBreak: 'number', desc: false },
+  {
+    set: 'customerPayments',
+    date: 'postingDate',
+    orderby: 'postingDate desc,id desc',
+    tieBreak: 'id',
+    desc: true,
+  },
+] as const;
+
+describe('ERP documents of every customer (the root lists)', () => {
+  /** The list's rows as SQL on the raw table gives them: a blank date is 0001-01-01. */
+  const expected = (list: (typeof ROOT_LISTS)[number], where: string, params: unknown[]) => {
+    const dir = list.desc ? 'DESC' : '';
+    return (
+      dataset.erp
+        .prepare(
+          `SELECT id FROM "${list.set}" WHERE ${where} ORDER BY coalesce("${list.date}", '0001-01-01') ${dir}, "${list.tieBreak}" ${dir}, id LIMIT 7`,
+        )
+        .all(...(params as never[])) as { id: string }[]
+    ).map((r) => r.id);
+  };
+  const middleDate = (list: (typeof ROOT_LISTS)[number]) =>
+    (
+      dataset.erp
+        .prepare(
+          `SELECT "${list.date}" AS d FROM "${list.set}" ORDER BY "${list.date}" LIMIT 1 OFFSET (SELECT count(*) / 2 FROM "${list.set}")`,
+        )
+        .get() as { d: string }
+    ).d;
+
+  it('pages a date range and a continuation page ("<date> le <day>") from an index in the list’s order, with no OR branch and no sort', async () => {
+    for (const list of ROOT_LISTS) {
+      const day = middleDate(list);
+      const from = `${Number(day.slice(0, 4)) - 1}${day.slice(4)}`;
+      const cases = [
+        {
+          filter: `${list.date} ge ${from} and ${list.date} le ${day}`,
+          where: `"${list.date}" >= ? AND "${list.date}" <= ?`,
+          params: [from, day],
+          range: '>? AND',
+        },
+        // A continuation of a newest-first list bounds the day from above, one of the earliest-due list from below.
+        list.desc
+          ? {
+              filter: `${list.date} le ${day}`,
+              where: `coalesce("${list.date}", '0001-01-01') <= ?`,
+              params: [day],
+              range: '<?',
+            }
+          : { filter: `${list.date} ge ${day}`, where: `"${list.date}" >= ?`, params: [day], range: '>?' },
+      ];
+      for (const c of cases) {
+        let rows: Record<string, string>[] = [];
+        const seen = await statementsOf(async () => {
+          rows = await erpRows(
+            erpBase,
+            `${list.set}?$filter=${encodeURIComponent(c.filter)}&$orderby=${encodeURIComponent(list.orderby)}`,
+          );
+        });
+        expect(
+          rows.map((r) => r.id),
+          c.filter,
+        ).toEqual(expected(list, c.where, c.params));
+        expect(rows.length).toBe(7);
+        const statement = seen.find((s) => s.sql.startsWith(`SELECT * FROM "${list.set}"`))!;
+        expect(statement.sql, c.filter).not.toMatch(/IS NULL/);
+        const steps = planOf(dataset.erp, statement.sql, statement.params);
+        expect(steps, c.filter).toMatch(
+          new RegExp(
+            `^SEARCH ${list.set} USING INDEX ix_${list.set}_${list.date}_${list.tieBreak} \\(${list.date}${c.range.replace('?', '\\?')}`,
+          ),
+        );
+        expect(steps, c.filter).not.toMatch(/MULTI-INDEX OR|TEMP B-TREE/);
+      }
+    }
+  });
+
+  it('reads one customer number’s documents from a (customerNumber, date, tie-break) index, in the list’s order', async () => {
+    for (const list of ROOT_LISTS) {
+      const customerNumber = (
+        dataset.erp
+          .prepare(
+            `SELECT customerNumber FROM "${list.set}" GROUP BY customerNumber ORDER BY count(*) DESC LIMIT 1`,
+          )
+          .get() as { customerNumber: string }
+      ).customerNumber;
+      let rows: Record<string, string>[] = [];
+      const seen = await statementsOf(async () => {
+        rows = await erpRows(
+          erpBase,
+          `${list.set}?$filter=${encodeURIComponent(`customerNumber eq '${customerNumber}'`)}&$orderby=${encodeURIComponent(list.orderby)}`,
+        );
+      });
+      expect(rows.length).toBeGreaterThan(1);
+      expect(rows.map((r) => r.id)).toEqual(expected(list, '"customerNumber" = ?', [customerNumber]));
+      const statement = seen.find((s) => s.sql.startsWith(`SELECT * FROM "${list.set}"`))!;
+      const steps = planOf(dataset.erp, statement.sql, statement.params);
+      expect(steps).toMatch(
+        new RegExp(
+          `^SEARCH ${list.set} USING INDEX ix_${list.set}_customerNumber_${list.date} \\(customerNumber=\\?\\)`,
+        ),
+      );
+      expect(steps).not.toMatch(/TEMP B-TREE/);
+    }
+  });
+
+  it('still matches a blank (NULL) date as 0001-01-01 once a document has one, and leaves the branch out where the filter excludes it', async () => {
+    const own = openDataset({ customers: 20 });
+    const erp = createErpStandIn({ db: own.erp, companyId: own.summary.companyId, token: erpToken });
+    await new Promise<void>((resolve) => erp.server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(erp.server.address() as AddressInfo).port}/api/v2.0/companies(${own.summary.companyId})`;
+    try {
+      const blank = own.erp
+        .prepare('SELECT id, postingDate FROM customerPayments ORDER BY id LIMIT 1')
+        .get() as {
+        id: string;
+        postingDate: string;
+      };
+      const ask = async (filter: string) => {
+        let rows: Record<string, string>[] = [];
+        const seen = await statementsOf(async () => {
+          rows = await erpRows(
+            base,
+            `customerPayments?$filter=${encodeURIComponent(filter)}&$orderby=${encodeURIComponent('postingDate desc,id desc')}`,
+            100_000,
+          );
+        });
+        const statement = seen.find((s) => s.sql.startsWith('SELECT * FROM "customerPayments"'))!;
+        return { ids: rows.map((r) => r.id), rows, sql: statement.sql };
+      };
+      const through = '2099-12-31';
+      const before = await ask(`postingDate le ${through}`);
+      expect(before.sql).not.toMatch(/IS NULL/);
+
+      own.erp.prepare('UPDATE customerPayments SET postingDate = NULL WHERE id = ?').run(blank.id);
+      const withBlank = await ask(`postingDate le ${through}`);
+      expect(withBlank.sql).toMatch(/"postingDate" IS NULL OR/);
+      expect(withBlank.ids).toContain(blank.id);
+      // Newest first: the blank date is the oldest of all, so it comes last.
+      expect(withBlank.rows.at(-1)).toMatchObject({ id: blank.id, postingDate: '0001-01-01' });
+      expect(await ask('postingDate eq 0001-01-01')).toMatchObject({ ids: [blank.id] });
+
+      // A lower bound above the blank keeps it out on its own, so the upper bound needs no branch.
+      const ranged = await ask(`postingDate ge 2000-01-01 and postingDate le ${through}`);
+      expect(ranged.sql).not.toMatch(/IS NULL/);
+      expect(ranged.ids).not.toContain(blank.id);
+      expect(ranged.ids).toHaveLength(withBlank.ids.length - 1);
+
+      own.erp
+        .prepare('UPDATE customerPayments SET postingDate = ? WHERE id = ?')
+        .run(blank.postingDate, blank.id);
+      const restored = await ask(`postingDate le ${through}`);
+      expect(restored.sql).not.toMatch(/IS NULL/);
+      expect(restored.ids.sort()).toEqual(before.ids.sort());
+    } finally {
+      await new Promise<void>((resolve) => erp.server.close(() => resolve()));
+      own.close();
+    }
+  });
+});
