@@ -1,4 +1,4 @@
-import type { Connection } from '../../../lib/connections.js';
+import { type Connection, connectionOf } from '../../../lib/connections.js';
 import type { CampaignMemberResolvers, CampaignResolvers } from '../__generated__/resolvers-types.js';
 import { parseCrmId } from '../client/ids.js';
 import { CAMPAIGN_LISTS, type CrmList } from '../client/lists.js';
@@ -19,12 +19,7 @@ async function campaignList<N, P>(
 ): Promise<Connection<N>> {
   // A campaign read from the CRM always has an id: the list is never "no parent".
   const page = await listConnection({ list, parentId: campaign.id }, args, ctx);
-  return (
-    page ?? {
-      edges: [],
-      pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
-    }
-  );
+  return page ?? connectionOf([], { hasNextPage: false, hasPreviousPage: false });
 }
 
 export const Campaign: CampaignResolvers = {
