@@ -46,14 +46,17 @@ describe('imports', () => {
     expect(offending).toEqual([]);
   });
 
-  it('the workflows subgraph reaches the ERP and CRM only through their clients', () => {
-    const offending = sourceFiles('subgraphs/workflows').flatMap((file) =>
-      importsOf(file)
-        .filter((target) => /^subgraphs\/(erp|crm)\//.test(target) && !isClient(target))
-        .map((target) => `${file} → ${target}`),
-    );
-    expect(offending).toEqual([]);
-  });
+  it.each(['workflows', 'reports'])(
+    'the %s subgraph reaches the ERP and CRM only through their clients',
+    (subgraph) => {
+      const offending = sourceFiles(`subgraphs/${subgraph}`).flatMap((file) =>
+        importsOf(file)
+          .filter((target) => /^subgraphs\/(erp|crm)\//.test(target) && !isClient(target))
+          .map((target) => `${file} → ${target}`),
+      );
+      expect(offending).toEqual([]);
+    },
+  );
 
   it('the legacy record shapes are read only inside their client', () => {
     const product = ['gateway', 'subgraphs', 'lib', 'scripts'].flatMap(sourceFiles);
