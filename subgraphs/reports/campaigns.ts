@@ -1,5 +1,6 @@
 import type { Money } from '../../lib/domain.js';
 import type {
+  CampaignCustomerCount,
   CampaignMemberAccount,
   CampaignMemberCount,
   OpportunityTotal,
@@ -8,7 +9,7 @@ import type {
 import type { CustomerCurrency, CustomerSalesTotal } from '../erp/client/reporting.js';
 import { isDay, today } from './dates.js';
 import { MoneyTotals } from './money.js';
-import type { ReportReaders } from './readers.js';
+import { earliest, type ReportReaders } from './readers.js';
 
 /**
  * A campaign's figures: what it reached and brought in the CRM (four aggregate statements for
@@ -23,8 +24,6 @@ export interface CampaignFigures {
   pipeline: Money[];
   wonAmount: Money[];
   wonOpportunities: number;
-  /** The ERP customer numbers of the member customers linked to one. */
-  memberCustomerNumbers: string[];
 }
 
 export async function campaignFigures(
@@ -38,7 +37,7 @@ export async function campaignFigures(
       aggregates.campaignMemberCounts(ids, 'document'),
       aggregates.opportunityTotals({ state: 'OPEN', groupBy: 'CAMPAIGN', campaignIds: ids }, 'document'),
       aggregates.opportunityTotals({ state: 'WON', groupBy: 'CAMPAIGN', campaignIds: ids }, 'document'),
-      aggregates.campaignMemberAccounts(ids, 'document'),
+      aggregates.campaignCustomerCounts(ids, 'document'),
     ],
     'campaign figures',
     readers.requestId,
@@ -46,7 +45,7 @@ export async function campaignFigures(
     Read<CampaignMemberCount>,
     Read<OpportunityTotal>,
     Read<OpportunityTotal>,
-    Read<CampaignMemberAccount>,
+    Read<CampaignCustomerCount>,
   ];
   return campaignIds.map((id) => {
     const pipeline = new MoneyTotals();
@@ -59,17 +58,15 @@ export async function campaignFigures(
       wonOpportunities += row.opportunities;
     }
     const mine = members.figures.filter((row) => row.campaignId === id);
-    const customers = accounts.figures.filter((row) => row.campaignId === id);
     return {
       memberCount: mine.reduce((sum, row) => sum + row.members, 0),
       respondedCount: mine.reduce((sum, row) => sum + (row.responded ? row.members : 0), 0),
-      memberCustomerCount: new Set(customers.map((row) => row.accountId)).size,
+      memberCustomerCount: accounts.figures
+        .filter((row) => row.campaignId === id)
+        .reduce((sum, row) => sum + row.accounts, 0),
       pipeline: pipeline.list(),
       wonAmount: wonAmount.list(),
       wonOpportunities,
-      memberCustomerNumbers: [
-        ...new Set(customers.flatMap((row) => (row.erpCustomerNumber ? [row.erpCustomerNumber] : []))),
-      ],
     };
   });
 }
@@ -78,7 +75,34 @@ export interface RevenueKey {
   campaignId: string;
   /** The campaign's first day; none (or a later day than today): nothing invoiced yet. */
   startDate: string | null;
-  memberCustomerNumbers: readonly string[];
+  /** Distinct accounts among its members (memberCustomerCount). */
+  memberCustomers: number;
+}
+
+/**
+ * The ERP customer numbers of each campaign's members: as many statements as keep each answer
+ * within Salesforce's 2,000 rows, in one composite (several beyond five statements, in parallel).
+ */
+export async function memberCustomers(
+  readers: ReportReaders,
+  counts: readonly CampaignCustomerCount[],
+  freshness: 'master' | 'document',
+  label: string,
+): Promise<{ readAt: string | null; numbers: Map<string, string[]> }> {
+  const statements = readers.aggregates.campaignMemberCustomers(counts, freshness);
+  const reads = (await readers.aggregates.runAll(
+    statements,
+    label,
+    readers.requestId,
+  )) as Read<CampaignMemberAccount>[];
+  const numbers = new Map<string, string[]>();
+  for (const row of reads.flatMap((read) => read.figures)) {
+    if (!row.erpCustomerNumber) continue;
+    const list = numbers.get(row.campaignId) ?? [];
+    list.push(row.erpCustomerNumber);
+    numbers.set(row.campaignId, list);
+  }
+  return { readAt: reads.length === 0 ? null : earliest(...reads), numbers };
 }
 
 /** What the ERP invoiced each campaign's member customers from its start to today, in their currencies. */
@@ -88,15 +112,22 @@ export async function invoicedRevenue(
 ): Promise<Money[][]> {
   const { reporting } = readers;
   const day = today(readers.now());
-  const asked = keys.map((key) =>
-    key.startDate !== null &&
-    isDay(key.startDate) &&
-    key.startDate <= day &&
-    key.memberCustomerNumbers.length > 0
-      ? reporting.customerSales(key.memberCustomerNumbers, { from: key.startDate, to: day }, 'document')
-      : [],
+  const started = keys.filter(
+    (key) => key.startDate !== null && isDay(key.startDate) && key.startDate <= day,
   );
-  const numbers = [...new Set(keys.flatMap((key) => key.memberCustomerNumbers))];
+  const { numbers: membersOf } = await memberCustomers(
+    readers,
+    started.map((key) => ({ campaignId: key.campaignId, accounts: key.memberCustomers })),
+    'document',
+    'campaign revenue',
+  );
+  const asked = keys.map((key) => {
+    const members = membersOf.get(key.campaignId) ?? [];
+    return started.includes(key) && members.length > 0
+      ? reporting.customerSales(members, { from: key.startDate!, to: day }, 'document')
+      : [];
+  });
+  const numbers = [...new Set([...membersOf.values()].flat())];
   const currencies = reporting.customerCurrencies(numbers);
   const sales = asked.flat();
   if (sales.length === 0) return keys.map(() => []);

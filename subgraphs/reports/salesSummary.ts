@@ -1,5 +1,5 @@
 import type {
-  CampaignMemberAccount,
+  CampaignCustomerCount,
   OpportunityGrouping,
   ProductTotal,
   Read,
@@ -12,6 +12,7 @@ import type {
   OpenInvoiceTotal,
   SalespersonRef,
 } from '../erp/client/reporting.js';
+import { memberCustomers } from './campaigns.js';
 import { addDays, freshnessOf, type Period, period, today } from './dates.js';
 import { FigureSums, GroupedFigures, type SalesFiguresModel } from './figures.js';
 import { MoneyTotals } from './money.js';
@@ -20,8 +21,8 @@ import { earliest, type ReportReaders } from './readers.js';
 /**
  * salesSummary: pipeline and won from the CRM's aggregate queries beside booked, invoiced, paid
  * and overdue from the ERP's aggregating queries, joined here per group. The CRM statements go
- * in one composite and the ERP reads in one `$batch`, in parallel; only CAMPAIGN needs a second
- * ERP `$batch` (what was invoiced to the members the CRM names). None of it grows with the
+ * in one composite and the ERP reads in one `$batch`, in parallel; only CAMPAIGN asks each once
+ * more, in sequence (the members' customers, then what was invoiced to them). None of it grows with the
  * records or the groups: the systems sum, this adds up their sums.
  */
 
@@ -79,7 +80,7 @@ export async function salesSummary(
             aggregates.productTotals({ state: 'WON', close }, freshness),
           ]
         : []),
-      ...(args.groupBy === 'CAMPAIGN' ? [aggregates.campaignMemberAccounts(undefined, freshness)] : []),
+      ...(args.groupBy === 'CAMPAIGN' ? [aggregates.campaignCustomerCounts(undefined, freshness)] : []),
     ],
     'sales summary',
     requestId,
@@ -133,10 +134,18 @@ export async function salesSummary(
     }
   }
   if (args.groupBy === 'CAMPAIGN') {
-    const members = crmExtra[0] as Read<CampaignMemberAccount>;
-    reads.push(members);
-    const invoiced = await invoicedToMembers(readers, members.figures, { from, to }, freshness);
-    reads.push(invoiced);
+    const counts = crmExtra[0] as Read<CampaignCustomerCount>;
+    const members = await memberCustomers(readers, counts.figures, freshness, 'sales summary');
+    if (members.readAt !== null) reads.push({ readAt: members.readAt });
+    const invoiced = await invoicedToMembers(
+      readers,
+      [...members.numbers].flatMap(([campaignId, numbers]) =>
+        numbers.map((erpCustomerNumber) => ({ campaignId, erpCustomerNumber })),
+      ),
+      { from, to },
+      freshness,
+    );
+    if (invoiced.readAt !== null) reads.push({ readAt: invoiced.readAt });
     for (const [campaignId, sums] of invoiced.byCampaign) {
       const group = groups.of(campaignId);
       group.invoiced.addAll(sums);
@@ -218,10 +227,10 @@ async function invoicedToMembers(
   members: readonly { campaignId: string; erpCustomerNumber: string | null }[],
   within: Period,
   freshness: 'master' | 'document',
-): Promise<{ readAt: string; byCampaign: Map<string, MoneyTotals> }> {
+): Promise<{ readAt: string | null; byCampaign: Map<string, MoneyTotals> }> {
   const numbers = [...new Set(members.flatMap((m) => (m.erpCustomerNumber ? [m.erpCustomerNumber] : [])))];
   const byCampaign = new Map<string, MoneyTotals>();
-  if (numbers.length === 0) return { readAt: new Date().toISOString(), byCampaign };
+  if (numbers.length === 0) return { readAt: null, byCampaign };
   const sales = readers.reporting.customerSales(numbers, within, freshness);
   const currencies = readers.reporting.customerCurrencies(numbers);
   const reads = await readers.reporting.readAll(

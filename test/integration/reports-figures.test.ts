@@ -383,7 +383,7 @@ describe('salesSummary', () => {
     expect(expected.filter((g) => g.figures.invoiced.length > 0).length).toBeGreaterThan(2);
   });
 
-  it('costs one CRM round trip and one ERP round trip for a month as for a year (more groups, more records)', async () => {
+  it('costs the same few round trips (one CRM, one ERP) for a month as for a year (more groups, more records)', async () => {
     const costs: Loose[] = [];
     // Each period its own, so no answer comes from the cache.
     for (const [length, end] of [
@@ -408,8 +408,11 @@ describe('salesSummary', () => {
     const month = costs.slice(0, 5);
     const year = costs.slice(5);
     for (const [index, cost] of month.entries()) {
-      expect(cost.crm).toBe(1);
-      // CAMPAIGN asks the ERP a second time, for what was invoiced to the members the CRM named.
+      // CAMPAIGN asks each system once more, in sequence: the campaigns' member customers (as
+      // many statements as keep each within Salesforce's 2,000 rows; the same for any period, so
+      // possibly cached from the test before), then what was invoiced to them in the period.
+      if (cost.groupBy === 'CAMPAIGN') expect([1, 2]).toContain(cost.crm);
+      else expect(cost.crm).toBe(1);
       expect(cost.erp).toBe(cost.groupBy === 'CAMPAIGN' ? 2 : 1);
       expect({ ...year[index], groups: 0 }).toEqual({ ...cost, groups: 0 });
     }

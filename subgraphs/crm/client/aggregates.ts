@@ -48,11 +48,16 @@ export interface CampaignMemberCount {
   members: number;
 }
 
-/** A customer among a campaign's members: its account, and the ERP customer number when linked. */
+/** A customer among a campaign's members, by its ERP customer number. */
 export interface CampaignMemberAccount {
   campaignId: string;
-  accountId: string;
   erpCustomerNumber: string | null;
+}
+
+export interface CampaignCustomerCount {
+  campaignId: string;
+  /** Distinct accounts among the members. */
+  accounts: number;
 }
 
 export interface Read<T> {
@@ -75,6 +80,10 @@ type ReadsOf<Q extends readonly AggregateStatement<unknown>[]> = {
 
 /** Salesforce runs at most five queries in one composite request. */
 export const MAX_QUERIES_PER_COMPOSITE = 5;
+/** Salesforce answers a GROUP BY with at most one batch of 2,000 rows (no queryMore). */
+export const MAX_AGGREGATE_ROWS = 2000;
+/** Ids per IN list, so a statement stays well within the URL bound. */
+const MAX_IDS_PER_STATEMENT = 300;
 
 const GROUP_FIELDS: Readonly<Record<Exclude<OpportunityGrouping, 'NONE'>, string>> = {
   OWNER: 'Owner.Email',
@@ -244,25 +253,52 @@ export class CrmAggregates {
     };
   }
 
-  /**
-   * The distinct accounts among each campaign's members, with their ERP customer numbers; all
-   * campaigns when none are named.
-   */
-  campaignMemberAccounts(
+  /** Distinct accounts among each campaign's members (all campaigns when none are named): one row per campaign. */
+  campaignCustomerCounts(
     campaignIds: readonly string[] | undefined,
     freshness: Freshness,
-  ): AggregateStatement<CampaignMemberAccount> {
-    const where = ['Contact.AccountId != null'];
-    if (campaignIds) where.unshift(`CampaignId IN (${list(campaignIds)})`);
+  ): AggregateStatement<CampaignCustomerCount> {
+    const where = campaignIds ? ` WHERE CampaignId IN (${list(campaignIds)})` : '';
     return {
-      soql: `SELECT CampaignId, Contact.AccountId, Contact.Account.AccountNumber FROM CampaignMember WHERE ${where.join(' AND ')} GROUP BY CampaignId, Contact.AccountId, Contact.Account.AccountNumber`,
+      soql: `SELECT CampaignId, COUNT_DISTINCT(Contact.AccountId) accounts FROM CampaignMember${where} GROUP BY CampaignId`,
+      freshness,
+      map: (row) => ({ campaignId: String(row.CampaignId ?? ''), accounts: number(row.accounts) }),
+    };
+  }
+
+  /**
+   * The ERP customer numbers of each campaign's member accounts, in as few statements as keep
+   * every answer within the 2,000 rows Salesforce returns for a GROUP BY (campaigns packed by
+   * their account counts) and every statement's URL short.
+   */
+  campaignMemberCustomers(
+    counts: readonly CampaignCustomerCount[],
+    freshness: Freshness,
+  ): AggregateStatement<CampaignMemberAccount>[] {
+    const packs: string[][] = [];
+    let pack: string[] = [];
+    let rows = 0;
+    for (const { campaignId, accounts } of [...counts].sort((a, b) =>
+      a.campaignId < b.campaignId ? -1 : 1,
+    )) {
+      if (accounts === 0) continue;
+      if (pack.length > 0 && (rows + accounts > MAX_AGGREGATE_ROWS || pack.length >= MAX_IDS_PER_STATEMENT)) {
+        packs.push(pack);
+        pack = [];
+        rows = 0;
+      }
+      pack.push(campaignId);
+      rows += accounts;
+    }
+    if (pack.length > 0) packs.push(pack);
+    return packs.map((ids) => ({
+      soql: `SELECT CampaignId, Contact.Account.AccountNumber FROM CampaignMember WHERE CampaignId IN (${list(ids)}) AND Contact.Account.AccountNumber != null GROUP BY CampaignId, Contact.Account.AccountNumber`,
       freshness,
       map: (row) => ({
         campaignId: String(row.CampaignId ?? ''),
-        accountId: String(row.AccountId ?? ''),
         erpCustomerNumber: text(row.AccountNumber),
       }),
-    };
+    }));
   }
 
   /**

@@ -14,7 +14,7 @@ async function revenueOf(campaign: CampaignModel, ctx: ReportsContext) {
   return ctx.loaders.invoicedRevenue.load({
     campaignId: campaign.id,
     startDate: campaign.startDate ?? null,
-    memberCustomerNumbers: figures.memberCustomerNumbers,
+    memberCustomers: figures.memberCustomerCount,
   });
 }
 
