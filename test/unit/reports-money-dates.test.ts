@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { packCampaigns } from '../../subgraphs/crm/client/aggregates.js';
 import { agingPeriodOf } from '../../subgraphs/reports/aging.js';
 import { returnOnInvestment } from '../../subgraphs/reports/campaigns.js';
 import { monthsIn, period } from '../../subgraphs/reports/dates.js';
@@ -123,5 +124,21 @@ describe('returnOnInvestment', () => {
     expect(returnOnInvestment(revenue, { amount: '0.00', currencyCode: 'USD' })).toBeNull();
     expect(returnOnInvestment(revenue, null)).toBeNull();
     expect(returnOnInvestment([], { amount: '50.00', currencyCode: 'GBP' })).toBe(-1);
+  });
+});
+
+describe('packCampaigns', () => {
+  it("packs campaigns so no statement's answer passes Salesforce's 2,000 aggregate rows", () => {
+    const counts = [
+      { campaignId: 'c3', accounts: 600 },
+      { campaignId: 'c1', accounts: 1500 },
+      { campaignId: 'c2', accounts: 500 },
+      { campaignId: 'c4', accounts: 0 },
+      { campaignId: 'c5', accounts: 2500 },
+      { campaignId: 'c6', accounts: 10 },
+    ];
+    expect(packCampaigns(counts, 2000, 300)).toEqual([['c1', 'c2'], ['c3'], ['c5'], ['c6']]);
+    expect(packCampaigns(counts, 10_000, 2)).toEqual([['c1', 'c2'], ['c3', 'c5'], ['c6']]);
+    expect(packCampaigns([], 2000, 300)).toEqual([]);
   });
 });

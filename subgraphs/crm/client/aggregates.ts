@@ -98,6 +98,33 @@ const GROUP_BY: Readonly<Record<Exclude<OpportunityGrouping, 'NONE'>, string>> =
   CAMPAIGN: 'CampaignId',
 };
 
+/**
+ * Campaign ids in groups whose account counts add up to at most `maxRows` (a campaign larger than
+ * that alone) and of at most `maxIds` ids, in id order so the same campaigns make the same
+ * statements (and cache keys); campaigns without accounts are left out.
+ */
+export function packCampaigns(
+  counts: readonly CampaignCustomerCount[],
+  maxRows: number,
+  maxIds: number,
+): string[][] {
+  const packs: string[][] = [];
+  let pack: string[] = [];
+  let rows = 0;
+  for (const { campaignId, accounts } of [...counts].sort((a, b) => (a.campaignId < b.campaignId ? -1 : 1))) {
+    if (accounts === 0) continue;
+    if (pack.length > 0 && (rows + accounts > maxRows || pack.length >= maxIds)) {
+      packs.push(pack);
+      pack = [];
+      rows = 0;
+    }
+    pack.push(campaignId);
+    rows += accounts;
+  }
+  if (pack.length > 0) packs.push(pack);
+  return packs;
+}
+
 const text = (value: unknown): string | null =>
   typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 const number = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
@@ -275,22 +302,7 @@ export class CrmAggregates {
     counts: readonly CampaignCustomerCount[],
     freshness: Freshness,
   ): AggregateStatement<CampaignMemberAccount>[] {
-    const packs: string[][] = [];
-    let pack: string[] = [];
-    let rows = 0;
-    for (const { campaignId, accounts } of [...counts].sort((a, b) =>
-      a.campaignId < b.campaignId ? -1 : 1,
-    )) {
-      if (accounts === 0) continue;
-      if (pack.length > 0 && (rows + accounts > MAX_AGGREGATE_ROWS || pack.length >= MAX_IDS_PER_STATEMENT)) {
-        packs.push(pack);
-        pack = [];
-        rows = 0;
-      }
-      pack.push(campaignId);
-      rows += accounts;
-    }
-    if (pack.length > 0) packs.push(pack);
+    const packs = packCampaigns(counts, MAX_AGGREGATE_ROWS, MAX_IDS_PER_STATEMENT);
     return packs.map((ids) => ({
       soql: `SELECT CampaignId, Contact.Account.AccountNumber FROM CampaignMember WHERE CampaignId IN (${list(ids)}) AND Contact.Account.AccountNumber != null GROUP BY CampaignId, Contact.Account.AccountNumber`,
       freshness,
