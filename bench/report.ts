@@ -710,9 +710,9 @@ export interface ReportingRow {
 }
 
 /**
- * A row from its repetitions: failures against the reference, means of the legacy calls and
- * the p50 latency (nearest rank) over the measured ones; `warm` leaves the first out of them
- * (it filled the caches) and keeps its figures apart.
+ * A row from its repetitions: failures against the reference, means of the legacy calls over
+ * the measured ones and the p50 latency (nearest rank) over those that answered; `warm` leaves
+ * the first out of them (it filled the caches) and keeps its figures apart.
  */
 export function reportingRow(
   meta: Pick<ReportingRow, 'operation' | 'customers' | 'side' | 'stack' | 'variables'>,
@@ -736,9 +736,10 @@ export function reportingRow(
   }
   const first = options.warm ? (runs[0] ?? null) : null;
   const measured = options.warm ? runs.slice(1) : [...runs];
+  // A failed repetition's legacy calls were made all the same: they count; its latency does not.
   const ok = measured.filter((run) => run.error === null);
   const meanOf = (pick: (run: ReportingRun) => number) =>
-    ok.length === 0 ? Number.NaN : ok.reduce((sum, run) => sum + pick(run), 0) / ok.length;
+    measured.length === 0 ? Number.NaN : measured.reduce((sum, run) => sum + pick(run), 0) / measured.length;
   const latencies = ok.map((run) => run.latencyMs).sort((a, b) => a - b);
   const walked = ok.find((run) => run.pages !== null);
   return {
@@ -882,6 +883,11 @@ export function reportingTargets(rows: readonly ReportingRow[]): TargetCheck[] {
           (r) => r.operation === operation && r.customers === row.customers && r.side === 'graph-warm',
         );
         const clientCalls = client ? calls(client) : null;
+        if (row.failures > 0) {
+          shortfalls.push(
+            `${operation} ${dataSize(row.customers)}: ${row.failures} of ${row.repetitions} cold answers failed (${row.failureSamples[0] ?? ''})`,
+          );
+        }
         if (clientCalls !== null && !(calls(row) * 2 <= clientCalls)) {
           shortfalls.push(
             `${operation} ${dataSize(row.customers)}: ${fixed(calls(row), 1)} calls vs the client's ${fixed(clientCalls, 1)}`,

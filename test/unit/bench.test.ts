@@ -814,6 +814,13 @@ describe('the reporting section (issue 11)', () => {
       expect(checks[0]?.detail).toContain("2.0 calls vs the client's 3.0");
       expect(checks[2]?.detail).toContain('summary-owner 1k client (REST): 1 failed');
       expect(reportingTargets([]).map((c) => c.met)).toEqual([null, null, null]);
+      const refused = section(7, 11);
+      refused[0] = rowOf('summary-owner', 'graph-cold', [run({ error: 'LEGACY_REJECTED', answer: null })]);
+      const summary = reportingTargets(refused)[0];
+      expect(summary?.met).toBe(false);
+      expect(summary?.detail).toContain('1 of 1 cold answers failed (repetition 1: LEGACY_REJECTED)');
+      // The calls of a failed repetition were made: they count.
+      expect(refused[0]?.erpRoundTrips).toBe(1);
       expect(checkTargets([], [], section(7, 11)).filter((c) => c.target.startsWith('Paging'))).toHaveLength(
         1,
       );
@@ -840,7 +847,11 @@ describe('the reporting section (issue 11)', () => {
         maxPages: null,
       });
       expect(reportingPlan(false, 1000).maxPages).toBeNull();
-      expect(reportingPlan(false, 100_000).maxPages).toBe(30);
+      expect(reportingPlan(false, 100_000)).toEqual({
+        summaryRepetitions: 1,
+        walkRepetitions: 1,
+        maxPages: 20,
+      });
       expect(parseFlags([]).reporting).toBe(true);
       expect(parseFlags(['--quick']).reporting).toBe(true);
       expect(parseFlags(['--no-reporting']).reporting).toBe(false);
