@@ -901,10 +901,12 @@ export function reportingTargets(rows: readonly ReportingRow[]): TargetCheck[] {
         );
       }
     }
+    const sizes = new Set(coldSummaries.map((r) => r.customers));
+    const oneSize = sizes.size === 1 ? ' (one data size measured: constancy across sizes not checked)' : '';
     checks.push({
       target: summaryTarget,
       met: shortfalls.length === 0,
-      detail: `${shortfalls.length === 0 ? '' : `short: ${shortfalls.join('; ')}. `}${details.join('; ')}`,
+      detail: `${shortfalls.length === 0 ? '' : `short: ${shortfalls.join('; ')}. `}${details.join('; ')}${oneSize}`,
     });
   } else {
     checks.push({ target: summaryTarget, met: null, detail: 'not measured in this run' });
