@@ -125,6 +125,9 @@ const isErpCustomerIdPosition = (value: unknown): value is string =>
 /** ERP customers per scan request (Salesforce answers the accounts in batches of as many). */
 const SCAN_PAGE = 2000;
 
+/** Pair scans running in this process, by the systems they read. */
+const scansInFlight = new Map<string, Promise<ScanResult>>();
+
 /** What is compared of a customer, as one system holds it. */
 export interface ComparedValues {
   name: string | null;
@@ -377,42 +380,64 @@ export class DataQuality {
   /** The scan of every linked pair, through the shared cache for the customers' TTL. */
   private cachedScan(requestId: string | undefined): Promise<ScanResult> {
     const { crmCache, erpCache } = this.deps;
+    // Both systems decide the answer: the ERP's scope is part of the key.
+    const key = erpCache?.scope ?? 'erp';
     return readOneThroughCache(
       crmCache,
       { type: 'reports.dataQuality.scan', ttlMs: (ttl) => ttl.customer },
-      // Both systems decide the answer: the ERP's scope is part of the key.
-      erpCache?.scope ?? 'erp',
-      () => this.scan(requestId),
+      key,
+      () => {
+        // Callers asking while a scan runs wait for it rather than start another.
+        const running = `${crmCache?.scope ?? 'crm'}:${key}`;
+        let scan = scansInFlight.get(running);
+        if (!scan) {
+          scan = this.scan(requestId).finally(() => scansInFlight.delete(running));
+          scansInFlight.set(running, scan);
+        }
+        return scan;
+      },
     );
   }
 
   /**
-   * Every linked pair compared: the ERP's customers, SCAN_PAGE a request, kept by id (only what
-   * is compared), then the linked accounts in LINKED_ORDER, a Salesforce batch (2,000) a request,
-   * each customer's oldest account compared as it passes. Looking the customers up by id instead
-   * would cost the ERP a filter of 2,000 ids per 2,000 accounts, and a keyset per page would have
-   * Salesforce sort the accounts again for each: both several times slower over 100,000.
+   * Every linked pair compared: the ERP's customers (SCAN_PAGE a request, by number) and the
+   * linked accounts in LINKED_ORDER (one statement, then Salesforce's batches of 2,000 through
+   * its query locator) read side by side, each side keeping only what is compared, then joined
+   * by ERP id: each customer's oldest account against its ERP customer. Looking the customers up
+   * by id instead would cost the ERP a filter of 2,000 ids per 2,000 accounts, and a keyset per
+   * page would have Salesforce sort the accounts again for each: both several times slower over
+   * 100,000 customers. Memory: the compared values of every customer (tens of MB at 100,000).
    */
   private async scan(requestId: string | undefined): Promise<ScanResult> {
     const readAt = this.deps.now().toISOString();
-    const erp = new Map<string, ComparedValues>();
-    for await (const customers of this.erpCustomers.allCustomers(SCAN_PAGE, requestId)) {
-      for (const customer of customers) erp.set(anyCase(customer.id), erpValuesOf(customer));
-    }
+    const readErp = async () => {
+      const erp = new Map<string, ComparedValues>();
+      for await (const customers of this.erpCustomers.allCustomers(SCAN_PAGE, requestId)) {
+        for (const customer of customers) erp.set(anyCase(customer.id), erpValuesOf(customer));
+      }
+      return erp;
+    };
+    const readCrm = async () => {
+      const firsts: { id: string; values: ComparedValues }[] = [];
+      let previous: string | null = null;
+      for await (const batch of this.matching.allLinked(requestId)) {
+        for (const linked of batch) {
+          const id = anyCase(linked.account.erpCustomerId ?? '');
+          // Further accounts of a customer are duplicates, not the customer's values.
+          if (id !== previous) firsts.push({ id, values: crmValuesOf(linked) });
+          previous = id;
+        }
+      }
+      return firsts;
+    };
+    const [erp, crm] = await Promise.all([readErp(), readCrm()]);
     let linkedInErp = 0;
     let fieldConflicts = 0;
-    let previous: string | null = null;
-    for await (const batch of this.matching.allLinked(requestId)) {
-      for (const linked of batch) {
-        const id = anyCase(linked.account.erpCustomerId ?? '');
-        // Further accounts of a customer are duplicates, not the customer's values.
-        if (id === previous) continue;
-        previous = id;
-        const values = erp.get(id);
-        if (!values) continue;
-        linkedInErp += 1;
-        fieldConflicts += conflictsOf(id, crmValuesOf(linked), values, CONFLICT_FIELDS).length;
-      }
+    for (const { id, values } of crm) {
+      const customer = erp.get(id);
+      if (!customer) continue;
+      linkedInErp += 1;
+      fieldConflicts += conflictsOf(id, values, customer, CONFLICT_FIELDS).length;
     }
     return { readAt, erpCustomers: erp.size, linkedInErp, fieldConflicts };
   }
