@@ -69,9 +69,41 @@ export type Freshness = Extract<keyof CacheTtls, 'document' | 'master' | 'activi
 
 /** One aggregate statement, to send with others. */
 export interface AggregateStatement<T> {
+  /** The statement (of its first page, when paged): also its cache key. */
   soql: string;
   freshness: Freshness;
   map: (row: Record<string, unknown>) => T;
+  /**
+   * For a statement whose groups may pass the rows Salesforce answers at once: it is ordered by
+   * its first grouped field and read in pages of whole groups, each after the last key of the
+   * page before (`render(after)`).
+   */
+  page?: { column: string; render: (after: string | null, limit: number) => string };
+}
+
+/** A GROUP BY statement, paged by its first grouped field when `pageBy` names it. */
+function grouped(
+  spec: {
+    select: string;
+    from: string;
+    where: readonly string[];
+    groupBy: string;
+    pageBy?: { path: string; column: string };
+  },
+  maxRows: number,
+): Pick<AggregateStatement<unknown>, 'soql' | 'page'> {
+  const render = (after: string | null, limit?: number) => {
+    const where = [...spec.where];
+    if (after !== null && spec.pageBy) where.push(`${spec.pageBy.path} >= ${stringLiteral(after)}`);
+    const clause = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
+    const order =
+      spec.pageBy && limit !== undefined
+        ? ` ORDER BY ${spec.pageBy.path} ASC NULLS FIRST LIMIT ${limit}`
+        : '';
+    return `SELECT ${spec.select} FROM ${spec.from}${clause} GROUP BY ${spec.groupBy}${order}`;
+  };
+  if (!spec.pageBy) return { soql: render(null) };
+  return { soql: render(null, maxRows), page: { column: spec.pageBy.column, render } };
 }
 
 type ReadsOf<Q extends readonly AggregateStatement<unknown>[]> = {
@@ -125,6 +157,13 @@ export function packCampaigns(
   return packs;
 }
 
+/** The grouped field a grouping's statements are paged by, and its column in the answer. */
+const PAGE_BY: Readonly<Record<'OWNER' | 'REGION' | 'CAMPAIGN', { path: string; column: string }>> = {
+  OWNER: { path: 'Owner.Email', column: 'Email' },
+  REGION: { path: 'Account.BillingState', column: 'BillingState' },
+  CAMPAIGN: { path: 'CampaignId', column: 'CampaignId' },
+};
+
 const text = (value: unknown): string | null =>
   typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 const number = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
@@ -141,8 +180,14 @@ export class CrmAggregates {
       defaultCurrencyCode: string;
       /** The shared cache under the CRM's scope; absent: every statement asks the CRM. */
       cache?: CacheScope;
+      /** Rows per page of a paged statement: Salesforce's bound unless a test asks for less. */
+      maxRows?: number;
     },
-  ) {}
+  ) {
+    this.maxRows = options.maxRows ?? MAX_AGGREGATE_ROWS;
+  }
+
+  private readonly maxRows: number;
 
   private currency(value: unknown): string {
     return text(value) ?? this.options.defaultCurrencyCode;
@@ -188,7 +233,7 @@ export class CrmAggregates {
       'SUM(Amount) amount',
       'COUNT(Id) records',
     ];
-    const grouped = [
+    const groupedBy = [
       ...(spec.groupBy === 'NONE' ? [] : [GROUP_BY[spec.groupBy]]),
       'CurrencyIsoCode',
       ...(open ? ['Probability'] : []),
@@ -202,7 +247,16 @@ export class CrmAggregates {
     if (spec.ownerEmails) where.push(`Owner.Email IN (${list(spec.ownerEmails)})`);
     if (spec.campaignIds) where.push(`CampaignId IN (${list(spec.campaignIds)})`);
     return {
-      soql: `SELECT ${selected.join(', ')} FROM Opportunity WHERE ${where.join(' AND ')} GROUP BY ${grouped.join(', ')}`,
+      ...grouped(
+        {
+          select: selected.join(', '),
+          from: 'Opportunity',
+          where,
+          groupBy: groupedBy.join(', '),
+          ...(spec.groupBy === 'NONE' || spec.groupBy === 'MONTH' ? {} : { pageBy: PAGE_BY[spec.groupBy] }),
+        },
+        this.maxRows,
+      ),
       freshness,
       map: (row) => ({
         group: this.groupOf(spec.groupBy, row),
@@ -231,7 +285,7 @@ export class CrmAggregates {
       'SUM(TotalPrice) amount',
       'COUNT_DISTINCT(Quote.OpportunityId) records',
     ];
-    const grouped = [
+    const groupedBy = [
       'Product2.ProductCode',
       'Quote.CurrencyIsoCode',
       ...(open ? ['Quote.Opportunity.Probability'] : []),
@@ -243,7 +297,16 @@ export class CrmAggregates {
       `Quote.Status NOT IN (${list(['Rejected', 'Denied'])})`,
     ];
     return {
-      soql: `SELECT ${selected.join(', ')} FROM QuoteLineItem WHERE ${where.join(' AND ')} GROUP BY ${grouped.join(', ')}`,
+      ...grouped(
+        {
+          select: selected.join(', '),
+          from: 'QuoteLineItem',
+          where,
+          groupBy: groupedBy.join(', '),
+          pageBy: { path: 'Product2.ProductCode', column: 'ProductCode' },
+        },
+        this.maxRows,
+      ),
       freshness,
       map: (row) => ({
         sku: text(row.ProductCode),
@@ -285,9 +348,17 @@ export class CrmAggregates {
     campaignIds: readonly string[] | undefined,
     freshness: Freshness,
   ): AggregateStatement<CampaignCustomerCount> {
-    const where = campaignIds ? ` WHERE CampaignId IN (${list(campaignIds)})` : '';
     return {
-      soql: `SELECT CampaignId, COUNT_DISTINCT(Contact.AccountId) accounts FROM CampaignMember${where} GROUP BY CampaignId`,
+      ...grouped(
+        {
+          select: 'CampaignId, COUNT_DISTINCT(Contact.AccountId) accounts',
+          from: 'CampaignMember',
+          where: campaignIds ? [`CampaignId IN (${list(campaignIds)})`] : [],
+          groupBy: 'CampaignId',
+          pageBy: PAGE_BY.CAMPAIGN,
+        },
+        this.maxRows,
+      ),
       freshness,
       map: (row) => ({ campaignId: String(row.CampaignId ?? ''), accounts: number(row.accounts) }),
     };
@@ -340,34 +411,89 @@ export class CrmAggregates {
     }) as unknown as ReadsOf<Q>;
   }
 
+  /**
+   * The statements' rows: all sent together, then the next page of each paged statement whose
+   * page came back full, all of those together, until none does. A page drops the groups of its
+   * last key (they may go on) and the next starts at that key, so each group is read whole once.
+   */
   private async fetch(
     statements: readonly AggregateStatement<unknown>[],
     label: string,
     requestId?: string,
   ): Promise<(Read<Record<string, unknown>> | Error)[]> {
     const readAt = new Date().toISOString();
-    if (statements.length === 1) {
+    const results: (Read<Record<string, unknown>> | Error)[] = statements.map(() => ({
+      figures: [],
+      readAt,
+    }));
+    let pending = statements.map((statement, index) => ({ index, soql: statement.soql }));
+    while (pending.length > 0) {
+      const answers = await this.send(
+        pending.map((p) => p.soql),
+        label,
+        requestId,
+      );
+      const next: typeof pending = [];
+      pending.forEach(({ index }, position) => {
+        const answer = answers[position]!;
+        const result = results[index]!;
+        if (result instanceof Error) return;
+        if (answer instanceof Error) {
+          results[index] = answer;
+          return;
+        }
+        const page = statements[index]!.page;
+        if (!page || answer.length < this.maxRows) {
+          result.figures.push(...answer);
+          return;
+        }
+        const keyOf = (row: Record<string, unknown> | undefined) => text(row?.[page.column]);
+        const last = keyOf(answer.at(-1));
+        const whole = answer.filter((row) => keyOf(row) !== last);
+        if (last === null || whole.length === 0) {
+          results[index] = new LegacyError(
+            'LEGACY_REJECTED',
+            'CRM',
+            `The CRM refused the request (${label}).`,
+            {
+              label,
+              why: `one group of ${page.column} has more rows than an aggregate answer holds`,
+            },
+          );
+          return;
+        }
+        result.figures.push(...whole);
+        next.push({ index, soql: page.render(last, this.maxRows) });
+      });
+      pending = next;
+    }
+    return results;
+  }
+
+  /** Statements' answers: a lone one as a plain query, more in composites of five, in parallel. */
+  private async send(
+    soqls: readonly string[],
+    label: string,
+    requestId?: string,
+  ): Promise<(Record<string, unknown>[] | LegacyError)[]> {
+    if (soqls.length === 1) {
       try {
-        const result = await this.client.query<Record<string, unknown>>(statements[0]!.soql, label, {
-          requestId,
-        });
-        return [{ figures: result.records, readAt }];
+        return [(await this.client.query<Record<string, unknown>>(soqls[0]!, label, { requestId })).records];
       } catch (error) {
         if (error instanceof LegacyError) return [error];
         throw error;
       }
     }
-    const groups: (readonly AggregateStatement<unknown>[])[] = [];
-    for (let i = 0; i < statements.length; i += MAX_QUERIES_PER_COMPOSITE) {
-      groups.push(statements.slice(i, i + MAX_QUERIES_PER_COMPOSITE));
+    const groups: string[][] = [];
+    for (let i = 0; i < soqls.length; i += MAX_QUERIES_PER_COMPOSITE) {
+      groups.push(soqls.slice(i, i + MAX_QUERIES_PER_COMPOSITE));
     }
-    const answered = await Promise.all(groups.map((group) => this.composite(group, label, requestId)));
-    return answered.flat().map((answer) => (answer instanceof Error ? answer : { figures: answer, readAt }));
+    return (await Promise.all(groups.map((group) => this.composite(group, label, requestId)))).flat();
   }
 
   /** One composite request of queries; each part answers alone (allOrNone false: nothing is written). */
   private async composite(
-    statements: readonly AggregateStatement<unknown>[],
+    statements: readonly string[],
     label: string,
     requestId?: string,
   ): Promise<(Record<string, unknown>[] | LegacyError)[]> {
@@ -381,7 +507,7 @@ export class CrmAggregates {
         allOrNone: false,
         compositeRequest: statements.map((statement, index) => ({
           method: 'GET',
-          url: `${servicePath}/query?q=${encodeSoqlParameter(statement.soql)}`,
+          url: `${servicePath}/query?q=${encodeSoqlParameter(statement)}`,
           referenceId: `q${index}`,
         })),
       },
