@@ -105,7 +105,7 @@ const LOADERS = {
   rootListPage: loader({
     read: (crm, reads: readonly RootListRead[], { requestId }) =>
       Promise.all(reads.map((read) => crm.rootListPage(read, requestId))),
-    keyOf: (read: RootListRead) => JSON.stringify([read.list, read.where, read.limit, read.after ?? null]),
+    keyOf: (read: RootListRead) => JSON.stringify([read.list, read.filter, read.limit, read.after ?? null]),
     cache: {
       type: 'crm.list-page',
       ttlMs: activityTtl,

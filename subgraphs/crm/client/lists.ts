@@ -1,5 +1,6 @@
 import { CHILD_LISTS, type ChildListName, ROOT_LISTS, type RootListName } from './fields.js';
 import { isKeysetFor, type KeysetPosition } from './keyset.js';
+import type { RootListFilters } from './listFilters.js';
 import type {
   CrmAsset,
   CrmCampaignMember,
@@ -210,19 +211,20 @@ export const CAMPAIGN_LISTS = {
 };
 
 /**
- * A condition of a root list's statement, as data: the resolvers say which fixed field and
- * what value (checked), the client writes it with soql.ts's literals for the field's kind. Plain
- * JSON, so a page's read is its own cache key.
+ * A condition of a root list's statement, as data: a fixed field and a checked value
+ * (listFilters.ts derives them from a list's filter), written by reads.ts with soql.ts's literal
+ * for the field's kind.
  */
 export type ListCondition =
   | { field: FilterField; op: '=' | '<' | '<=' | '>='; value: string | boolean }
   | { field: FilterField; op: 'IN' | 'NOT IN'; values: readonly string[] }
   | { field: FilterField; op: 'CONTAINS'; text: string };
 
-/** One page of a list of every account's records (or of campaigns): its conditions, size and position. */
-export interface RootListRead {
-  list: RootListName;
-  where: readonly ListCondition[];
+/** One page of a list of every account's records (or of campaigns): its filter, size and position. */
+export interface RootListRead<L extends RootListName = RootListName> {
+  list: L;
+  /** In the graph's words (listFilters.ts); plain JSON, so the read is its own cache key. */
+  filter: RootListFilters[L];
   /** Rows to read: the page size plus one, to know whether more follow. */
   limit: number;
   after?: KeysetPosition;

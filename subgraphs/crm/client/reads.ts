@@ -22,6 +22,7 @@ import {
   USER_FIELDS,
 } from './fields.js';
 import { fieldLiteral, type KeysetPosition, keysetAfter, positionOf } from './keyset.js';
+import { listConditions } from './listFilters.js';
 import {
   ACCOUNT_PAGE_ORDER,
   type ChildListRead,
@@ -533,11 +534,13 @@ export class CrmReads {
    * `Account.OwnerId` as every statement over an account's records does.
    */
   async rootListPage<L extends RootListName>(
-    read: RootListRead & { list: L },
+    read: RootListRead<L>,
     requestId?: string,
   ): Promise<Positioned<RootListModel<L>>[]> {
     const spec = ROOT_LISTS[read.list];
-    const conditions = read.where.map(conditionOf);
+    const where = listConditions(read.list, read.filter);
+    if (where === null) return [];
+    const conditions = where.map(conditionOf);
     if (spec.ofAccount) {
       if (this.ownsNothing) return [];
       const ownership = this.accountOwnership();

@@ -59,25 +59,10 @@ export const Employee: EmployeeResolvers = {
     ),
   openCases: (e, args, ctx) =>
     ownedList(e, args, OWNED.openCases, ctx, (ownerId) =>
-      rootListConnection(
-        'cases',
-        OWNED.openCases.kind,
-        [
-          { field: 'OwnerId', op: '=', value: ownerId },
-          { field: 'IsClosed', op: '=', value: false },
-        ],
-        args,
-        ctx,
-      ),
+      rootListConnection('cases', OWNED.openCases.kind, { ownerId, isClosed: false }, args, ctx),
     ),
   recentInteractions: (e, args, ctx) =>
-    ownedList(e, args, OWNED.recentInteractions, ctx, (ownerId) => {
-      const owner = [{ field: 'OwnerId', op: '=', value: ownerId } as const];
-      return interactionsConnection(
-        OWNED.recentInteractions.kind,
-        { tasks: owner, events: owner },
-        args,
-        ctx,
-      );
-    }),
+    ownedList(e, args, OWNED.recentInteractions, ctx, (ownerId) =>
+      interactionsConnection(OWNED.recentInteractions.kind, { ownerId }, args, ctx),
+    ),
 };

@@ -11,11 +11,11 @@ import { childListsAhead } from '../selectionLookahead.js';
 import { loadAsset, serialNumberArgument } from './asset.js';
 import { customerFromAccount, loadCustomer } from './customer.js';
 import {
-  campaignConditions,
+  campaignFilter,
   campaignId,
-  interactionConditions,
-  opportunityConditions,
-  supportCaseConditions,
+  interactionFilter,
+  opportunityFilter,
+  supportCaseFilter,
 } from './listFilters.js';
 import { interactionsConnection, rootListConnection } from './rootLists.js';
 import { CASE_NUMBER } from './supportCase.js';
@@ -133,12 +133,12 @@ export const Query: QueryResolvers = {
     loadAsset(serialNumberArgument(serialNumber, 'serialNumber'), ctx),
   // The lists over every account: a sales:own caller's statements carry Account.OwnerId (reads.ts).
   opportunities: (_parent, { filter, ...args }, ctx) =>
-    rootListConnection('opportunities', 'allOpportunities', opportunityConditions(filter), args, ctx),
+    rootListConnection('opportunities', 'allOpportunities', opportunityFilter(filter), args, ctx),
   supportCases: (_parent, { filter, ...args }, ctx) =>
-    rootListConnection('cases', 'allSupportCases', supportCaseConditions(filter), args, ctx),
+    rootListConnection('cases', 'allSupportCases', supportCaseFilter(filter), args, ctx),
   interactions: (_parent, { filter, ...args }, ctx) =>
-    interactionsConnection('allInteractions', interactionConditions(filter), args, ctx),
+    interactionsConnection('allInteractions', interactionFilter(filter), args, ctx),
   campaigns: (_parent, { filter, ...args }, ctx) =>
-    rootListConnection('campaigns', 'campaigns', campaignConditions(filter), args, ctx),
+    rootListConnection('campaigns', 'campaigns', campaignFilter(filter), args, ctx),
   campaign: (_parent, { id }, ctx) => ctx.loaders.campaignById.load(campaignId(id, 'id')),
 };

@@ -7,16 +7,19 @@ import {
 } from '../../../lib/connections.js';
 import type { RootListName } from '../client/fields.js';
 import {
+  type InteractionListFilter,
+  interactionStreams,
+  type RootListFilters,
+} from '../client/listFilters.js';
+import {
   isInteractionPosition,
   isRootListPosition,
-  type ListCondition,
   mergeInteractions,
   type Positioned,
 } from '../client/lists.js';
 import type { CrmInteraction } from '../client/models.js';
 import type { RootListModel } from '../client/toModels.js';
 import type { CrmContext } from '../context.js';
-import type { InteractionConditions } from './listFilters.js';
 
 /**
  * Pages of the lists over every account (and of campaigns) as Relay connections: one CRM
@@ -33,7 +36,7 @@ interface PagingArgs {
 export async function rootListConnection<L extends RootListName>(
   list: L,
   kind: string,
-  where: readonly ListCondition[],
+  filter: RootListFilters[L],
   args: PagingArgs,
   ctx: CrmContext,
 ): Promise<Connection<RootListModel<L>>> {
@@ -41,7 +44,7 @@ export async function rootListConnection<L extends RootListName>(
   const after = decodeCursor(args.after, kind, isRootListPosition(list));
   const rows = (await ctx.loaders.rootListPage.load({
     list,
-    where,
+    filter,
     limit: size + 1,
     ...(after ? { after } : {}),
   })) as Positioned<RootListModel<L>>[];
@@ -54,24 +57,23 @@ export async function rootListConnection<L extends RootListName>(
 /** Tasks and events newest first: both streams' pages (those the filter keeps) merged. */
 export async function interactionsConnection(
   kind: string,
-  where: InteractionConditions,
+  filter: InteractionListFilter,
   args: PagingArgs,
   ctx: CrmContext,
 ): Promise<Connection<CrmInteraction>> {
   const size = pageSize(args.first);
   const after = decodeCursor(args.after, kind, isInteractionPosition);
-  const streams = (['tasks', 'events'] as const).filter((stream) => where[stream] !== null);
   const page = await mergeInteractions(
     size,
     after,
     async (stream, limit, position) =>
       (await ctx.loaders.rootListPage.load({
         list: stream,
-        where: where[stream] ?? [],
+        filter,
         limit,
         ...(position ? { after: position } : {}),
       })) as Positioned<CrmInteraction>[],
-    streams,
+    interactionStreams(filter),
   );
   return connectionOf(
     page.edges.map(({ node, position }) => ({ node, cursor: encodeCursor(kind, position) })),
