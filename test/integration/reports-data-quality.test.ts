@@ -54,9 +54,8 @@ function insertAccount(from: string, changes: Record<string, unknown>): string {
   return id;
 }
 
-function insertErpCustomer(number: string, name: string): string {
+function insertErpCustomer(number: string, name: string, id: string = randomUUID()): string {
   const row = stack.dataset.erp.prepare('SELECT * FROM customers LIMIT 1').get() as Record<string, unknown>;
-  const id = randomUUID();
   const copy: Record<string, unknown> = { ...row, id, number, displayName: name };
   const columns = Object.keys(copy);
   stack.dataset.erp
@@ -215,6 +214,38 @@ describe('lists paged to their end hold each record exactly once', () => {
         .sort(),
     );
     for (const id of addedCustomers) expect(erpIds).toContain(id);
+
+    // Another account on the customer with the highest linked id: a duplicate group ahead of
+    // every cursor after the first page.
+    const duplicated = expectedDuplicates(stack.dataset);
+    const single = accounts(stack.dataset)
+      .filter((a) => a.ERP_Customer_Id__c && !duplicated.has(lower(a.ERP_Customer_Id__c)))
+      .sort((a, b) => lower(a.ERP_Customer_Id__c).localeCompare(lower(b.ERP_Customer_Id__c)))
+      .at(-1)!;
+    const groups = await reporter.pageToEnd('duplicates', { first: 1 }, (index) => {
+      if (index === 0) insertAccount(single.Id, { CreatedDate: '2099-06-01T00:00:00.000Z' });
+    });
+    expect(new Map(groups.map((node) => [lower(node.customer.id), node.crmAccountIds]))).toEqual(
+      expectedDuplicates(stack.dataset),
+    );
+    expect(groups.map((node) => lower(node.customer.id))).toContain(lower(single.ERP_Customer_Id__c));
+
+    // A new linked pair whose names disagree, its id sorting last.
+    const lastId = 'ffffffff-ffff-4fff-8fff-fffffffffff0';
+    const conflicts = await reporter.pageToEnd('conflicts', { first: 5 }, (index) => {
+      if (index === 0) {
+        insertErpCustomer('ZZ9', 'Added Pair Ltd', lastId);
+        insertAccount(single.Id, { ERP_Customer_Id__c: lastId, Name: 'Added Pair Holdings' });
+      }
+    });
+    const keys = conflicts.map((node) => `${lower(node.customer.id)}|${node.field}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.sort()).toEqual(
+      expectedConflicts(stack.dataset)
+        .map((c) => `${lower(c.customerId)}|${c.field}`)
+        .sort(),
+    );
+    expect(keys).toContain(`${lastId}|NAME`);
   });
 });
 
@@ -320,7 +351,7 @@ describe('access', () => {
     );
   });
 
-  it('refuses a cursor of another list, or no cursor at all, with BAD_USER_INPUT', async () => {
+  it('refuses a cursor of another list, a forged one, or a page size out of range, with BAD_USER_INPUT', async () => {
     const crmOnly = await reporter.page('crmOnly', { first: 1 });
     for (const [list, after] of [
       ['erpOnly', crmOnly.pageInfo.endCursor],
@@ -332,6 +363,13 @@ describe('access', () => {
       expect(
         answer.body.errors?.map((e: Loose) => e.extensions?.code),
         list,
+      ).toEqual(['BAD_USER_INPUT']);
+    }
+    for (const first of [0, 101]) {
+      const answer = await reporter.query(LISTS.conflicts, { first });
+      expect(
+        answer.body.errors?.map((e: Loose) => e.extensions?.code),
+        String(first),
       ).toEqual(['BAD_USER_INPUT']);
     }
     // A cursor of the list with prospects does not continue the one without.
