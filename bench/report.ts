@@ -957,10 +957,15 @@ export function reportingMarkdown(rows: readonly ReportingRow[], options: { quic
   if (rows.length === 0) return [];
   const summary = rows.find((r) => r.operation !== 'open-invoices');
   const period = summary ? `${summary.variables.from}..${summary.variables.to}` : '';
+  const bounded = rows.find((r) => r.operation === 'open-invoices' && r.variables.maxPages);
+  const whole = rows.find((r) => r.operation === 'open-invoices' && !r.variables.maxPages);
+  const walkEnd = bounded
+    ? `${whole ? `to its end on ${dataSize(whole.customers)}, ` : ''}its first ${bounded.variables.maxPages} pages on ${dataSize(bounded.customers)}`
+    : 'to its end';
   const lines = [
     '## Reporting (issue 11)',
     '',
-    `A month's \`salesSummary\` (${period}, by OWNER and by MONTH) and a walk through every open invoice (\`invoices(filter: {onlyOpen: true}, first: 100)\` to its end), each run alone, the stand-ins' counters reset before every repetition. **graph, cold**: A's processes with the caches off (LEGACY_CACHE=off, RESPONSE_CACHE=off, as B): every repetition finds nothing cached. **graph, warm (A)**: A as shipped, after one request that filled its caches (that request, cold as shipped, is in the JSON as firstRequest). Each stack and the client process are warmed first with another month's summary and a page of another size, which share nothing cached with the rows. **client (REST)**: the same answer assembled by a client from the two REST APIs (bench/direct-reports.ts): SOQL for the month's open and won opportunities (paged by nextRecordsUrl), BC's salesOrders, salesInvoices and customerPayments of the month and the open invoices past due (paged by nextLink, the server's page size, only the fields needed), summed in the client; the walk pages BC's salesInvoices directly with the same filter, order and page size. Every answer must equal the graph's cold one (figures compared, not only counts).`,
+    `A month's \`salesSummary\` (${period}, by OWNER and by MONTH) and a walk through every open invoice (\`invoices(filter: {onlyOpen: true}, first: 100)\` ${walkEnd}), each run alone, the stand-ins' counters reset before every repetition. **graph, cold**: A's processes with the caches off (LEGACY_CACHE=off, RESPONSE_CACHE=off, as B): every repetition finds nothing cached. **graph, warm (A)**: A as shipped, after one request that filled its caches (that request, cold as shipped, is in the JSON as firstRequest). Each stack and the client process are warmed first with another month's summary and a page of another size, which share nothing cached with the rows. **client (REST)**: the same answer assembled by a client from the two REST APIs (bench/direct-reports.ts): SOQL for the month's open and won opportunities (paged by nextRecordsUrl), BC's salesOrders, salesInvoices and customerPayments of the month and the open invoices past due (paged by nextLink, the server's page size, only the fields needed), summed in the client; the walk pages BC's salesInvoices directly with the same filter, order and page size. Every answer must equal the graph's cold one (figures compared, not only counts).`,
     '',
     reportingTable(rows),
     '',

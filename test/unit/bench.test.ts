@@ -831,6 +831,14 @@ describe('the reporting section (issue 11)', () => {
       const md = reportingMarkdown(rows, { quick: false }).join('\n');
       expect(md).toContain('## Reporting (issue 11)');
       expect(md).toContain('2026-05-01..2026-05-31');
+      expect(md).toContain('first: 100)` to its end)');
+      const large = rowOf('open-invoices', 'graph-cold', [run({ pages: 20 })], 100_000, {
+        first: 100,
+        maxPages: 20,
+      });
+      expect(reportingMarkdown([...rows, large], { quick: false }).join('\n')).toContain(
+        'to its end on 1k, its first 20 pages on 100k',
+      );
       expect(md).toContain(
         '| summary-owner | 1k | client (REST) | 7.0 | 2.0 | 1.0 | 400 | 1 | — | 80 (60 before) | 150 | 120 | 4.5×, 4.0× | 0 |',
       );
