@@ -59,7 +59,7 @@ describe('paged aggregate statements', () => {
         ),
         aggregates.campaignCustomerCounts(undefined, 'document'),
       ] as const;
-    const sorted = <T>(rows: readonly T[]) => [...rows].map((row) => JSON.stringify(row)).sort();
+    const sorted = (rows: readonly unknown[]) => rows.map((row) => JSON.stringify(row)).sort();
 
     await reset();
     const once = await whole.runAll(statements(whole), 'test');
