@@ -191,13 +191,9 @@ export function conflictsOf(
   return found;
 }
 
-/** A linked row as compared: whether it speaks for its customer, and its conflicts if so. */
+/** A linked account as compared: its conflicts, none for a duplicate or a link to no ERP customer. */
 interface ComparedRow {
   row: Positioned<LinkedAccount>;
-  /** The customer's oldest account (the one the graph reads), else a duplicate. */
-  first: boolean;
-  /** Null: not compared (a duplicate, or no such ERP customer). */
-  erp: ErpCustomer | null;
   conflicts: FieldConflictModel[];
 }
 
@@ -254,10 +250,10 @@ export class DataQuality {
     const page = await this.erpCustomers.page(size, after, requestId);
     if (page === undefined) throw foreignCursor();
     const linked = await this.matching.linkedAmong(
-      page.rows.map((row) => row.customer.id),
+      page.customers.map((row) => row.customer.id),
       requestId,
     );
-    const unlinked = page.rows.filter((row) => !linked.has(anyCase(row.customer.id)));
+    const unlinked = page.customers.filter((row) => !linked.has(anyCase(row.customer.id)));
     const edges = unlinked.map(({ customer, position }, index) => ({
       // The linked rows after the last one shown are passed too: it continues where the ERP does.
       cursor: encodeCursor(kind, index === unlinked.length - 1 && page.next ? page.next : position),
@@ -268,7 +264,7 @@ export class DataQuality {
         number: customer.number,
       },
     }));
-    const end = page.next ?? page.rows.at(-1)?.position ?? after;
+    const end = page.next ?? page.customers.at(-1)?.position ?? after;
     return connectionOf(edges, {
       hasNextPage: page.next !== null,
       hasPreviousPage: after !== undefined,
@@ -443,31 +439,25 @@ export class DataQuality {
   }
 
   /**
-   * Linked rows (in LINKED_ORDER) compared with their ERP customers, looked up in one batch:
-   * only each customer's first row (the row before the page had `previousErpId`). A link that
-   * is no ERP id, or names a customer the ERP does not hold, is compared with nothing.
+   * A page of linked accounts (in LINKED_ORDER) compared with their ERP customers, looked up in
+   * one batch: only each customer's first account (the account before the page had
+   * `previousErpId`). A link that is no ERP id, or names a customer the ERP does not hold, is
+   * compared with nothing.
    */
   private async compare(
-    rows: readonly Positioned<LinkedAccount>[],
+    page: readonly Positioned<LinkedAccount>[],
     previousErpId: string | null,
     fields: readonly ConflictField[],
     requestId: string | undefined,
   ): Promise<ComparedRow[]> {
     let previous = previousErpId === null ? null : anyCase(previousErpId);
-    const firsts = rows.map((row) => {
+    const firstIds = page.map((row) => {
       const id = anyCase(row.node.account.erpCustomerId ?? '');
       const first = id !== previous;
       previous = id;
-      return first;
+      return first && isErpId(id) ? id : null;
     });
-    const ids = [
-      ...new Set(
-        rows.flatMap((row, index) => {
-          const id = row.node.account.erpCustomerId;
-          return firsts[index] && id && isErpId(id) ? [anyCase(id)] : [];
-        }),
-      ),
-    ];
+    const ids = [...new Set(firstIds.filter((id) => id !== null))];
     const found = await this.erpReads.customersById(ids, requestId);
     const byId = new Map<string, ErpCustomer | null>();
     ids.forEach((id, index) => {
@@ -475,15 +465,15 @@ export class DataQuality {
       if (customer instanceof LegacyError) throw customer;
       byId.set(id, customer ?? null);
     });
-    return rows.map((row, index) => {
-      const erp = firsts[index] ? (byId.get(anyCase(row.node.account.erpCustomerId ?? '')) ?? null) : null;
+    return page.map((row, index) => {
+      const id = firstIds[index];
+      const erp = id ? byId.get(id) : null;
+      const { account } = row.node;
       return {
         row,
-        first: firsts[index]!,
-        erp,
         conflicts: erp
           ? conflictsOf(
-              customerIdOfAccount(row.node.account.crmAccountId, row.node.account.erpCustomerId),
+              customerIdOfAccount(account.crmAccountId, account.erpCustomerId),
               crmValuesOf(row.node),
               erpValuesOf(erp),
               fields,

@@ -26,7 +26,7 @@ export interface PositionedCustomer {
 }
 
 export interface CustomerPage {
-  rows: PositionedCustomer[];
+  customers: PositionedCustomer[];
   /** Where BC goes on after this page; null at the end of the customers. */
   next: PagePosition | null;
 }
@@ -85,7 +85,7 @@ export class ErpCustomerPages {
     const next = page.nextLink === null ? null : { query: queryOf(page.nextLink), skip: 0 };
     const rows = page.rows.slice(skip, skip + size).map((row) => entryOf(row, label));
     return {
-      rows: rows.map((customer, index) => ({
+      customers: rows.map((customer, index) => ({
         customer,
         position:
           index === rows.length - 1 && next !== null
