@@ -9,12 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import type { DirectClientConfig } from './direct-client.js';
-import {
-  createDirectReports,
-  type SummaryGrouping,
-  WalkDigest as Walk,
-  type WalkDigest,
-} from './direct-reports.js';
+import { createDirectReports, type SummaryGrouping, WalkDigest } from './direct-reports.js';
 import { answerHash, criticalPathFloor } from './measure.js';
 import { OPEN_INVOICES_PAGE, SALES_SUMMARY } from './operations.js';
 import type { ReportingOperation, ReportingRun } from './report.js';
@@ -95,7 +90,7 @@ async function postGraphql(
 
 /** Every page of the graph's open invoices, each digested and dropped before the next is asked for. */
 async function walkGraph(job: ReportingJob, signal: AbortSignal): Promise<WalkDigest> {
-  const walk = new Walk();
+  const walk = new WalkDigest();
   let after: string | null = null;
   for (;;) {
     const data = (await postGraphql(job, OPEN_INVOICES_PAGE, { first: job.pageSize, after }, signal)) as {
