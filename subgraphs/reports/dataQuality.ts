@@ -125,8 +125,8 @@ const isErpCustomerIdPosition = (value: unknown): value is string =>
 /** ERP customers per scan request (Salesforce answers the accounts in batches of as many). */
 const SCAN_PAGE = 2000;
 
-/** Pair scans running in this process, by the systems they read. */
-const scansInFlight = new Map<string, Promise<ScanResult>>();
+/** Pair scans running in this process, by the clients (the systems) they read. */
+const scansInFlight = new WeakMap<CrmClient, WeakMap<ErpClient, Promise<ScanResult>>>();
 
 /** What is compared of a customer, as one system holds it. */
 export interface ComparedValues {
@@ -384,11 +384,16 @@ export class DataQuality {
       key,
       () => {
         // Callers asking while a scan runs wait for it rather than start another.
-        const running = `${crmCache?.scope ?? 'crm'}:${key}`;
-        let scan = scansInFlight.get(running);
+        const { crmClient, erpClient } = this.deps;
+        let running = scansInFlight.get(crmClient);
+        if (!running) {
+          running = new WeakMap();
+          scansInFlight.set(crmClient, running);
+        }
+        let scan = running.get(erpClient);
         if (!scan) {
-          scan = this.scan(requestId).finally(() => scansInFlight.delete(running));
-          scansInFlight.set(running, scan);
+          scan = this.scan(requestId).finally(() => running.delete(erpClient));
+          running.set(erpClient, scan);
         }
         return scan;
       },
