@@ -418,14 +418,21 @@ export function createDirectReports(config: DirectClientConfig): DirectReports {
   const crmOrigin = config.crmUrl.replace(/\/$/, '');
 
   async function getJson<T>(url: string, token: string, signal: AbortSignal, what: string, prefer?: string) {
-    const response = await fetch(url, {
-      headers: {
-        authorization: `Bearer ${token}`,
-        accept: 'application/json',
-        ...(prefer ? { prefer } : {}),
-      },
-      signal,
-      dispatcher: agent,
+    const send = () =>
+      fetch(url, {
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          ...(prefer ? { prefer } : {}),
+        },
+        signal,
+        dispatcher: agent,
+      });
+    // A keep-alive connection the server closed as it was reused fails before the request is
+    // sent; a client sends a read again once, as browsers and HTTP libraries do.
+    const response = await send().catch((error: unknown) => {
+      if (signal.aborted) throw error;
+      return send();
     });
     const text = await response.text();
     if (response.status !== 200) throw new DirectCallError(response.status, what);

@@ -134,7 +134,9 @@ export async function runReportingJob(job: ReportingJob): Promise<ReportingRepor
           answer = answerHash(data);
         }
       } catch (caught) {
-        error = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
+        const cause =
+          caught instanceof Error && caught.cause instanceof Error ? ` (${caught.cause.message})` : '';
+        error = caught instanceof Error ? `${caught.name}: ${caught.message}${cause}` : String(caught);
       }
       const latencyMs = performance.now() - started;
       const [erp, crm, erpTrace, crmTrace] = await Promise.all([
