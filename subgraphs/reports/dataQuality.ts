@@ -18,21 +18,23 @@ import {
 } from '../../lib/customerComparison.js';
 import { LegacyError } from '../../lib/errors.js';
 import {
+  accountCountStatements,
   CrmAccountMatching,
   isCrmOnlyPosition,
   isLinkedPosition,
   type LinkedAccount,
 } from '../crm/client/accountMatching.js';
+import type { CrmAggregates } from '../crm/client/aggregates.js';
 import type { CrmClient } from '../crm/client/crmClient.js';
 import { customerIdOfAccount } from '../crm/client/ids.js';
 import type { KeysetPosition } from '../crm/client/keyset.js';
 import type { Positioned } from '../crm/client/lists.js';
-import { CrmReads } from '../crm/client/reads.js';
+import type { CrmReads } from '../crm/client/reads.js';
 import { ErpCustomerPages } from '../erp/client/customerPages.js';
 import type { ErpClient } from '../erp/client/erpClient.js';
 import { isPagePosition } from '../erp/client/lists.js';
 import type { ErpCustomer } from '../erp/client/models.js';
-import { ErpReads, isErpId } from '../erp/client/reads.js';
+import { type ErpReads, isErpId } from '../erp/client/reads.js';
 
 /**
  * Where the CRM and the ERP disagree about who the customers are and what they hold, as lists
@@ -93,6 +95,10 @@ export interface CountsWanted {
 export interface DataQualityDeps {
   erpClient: ErpClient;
   crmClient: CrmClient;
+  /** The request's CRM aggregate reader (composites, cached per statement). */
+  aggregates: CrmAggregates;
+  erpReads: ErpReads;
+  crmReads: CrmReads;
   localCurrencyCode: string;
   crmCache?: CacheScope;
   erpCache?: CacheScope;
@@ -205,8 +211,8 @@ export class DataQuality {
 
   constructor(private readonly deps: DataQualityDeps) {
     this.matching = new CrmAccountMatching(deps.crmClient);
-    this.crmReads = new CrmReads(deps.crmClient);
-    this.erpReads = new ErpReads(deps.erpClient, { localCurrencyCode: deps.localCurrencyCode });
+    this.crmReads = deps.crmReads;
+    this.erpReads = deps.erpReads;
     this.erpCustomers = new ErpCustomerPages(deps.erpClient, deps.localCurrencyCode);
   }
 
@@ -359,17 +365,23 @@ export class DataQuality {
   async counts(wanted: CountsWanted, requestId?: string): Promise<DataQualityCountsModel> {
     const readAt = this.deps.now().toISOString();
     const [accountCounts, scan] = await Promise.all([
-      wanted.accountCounts ? this.matching.counts(requestId) : undefined,
+      wanted.accountCounts
+        ? this.deps.aggregates.runAll(accountCountStatements(), 'data-quality counts', requestId)
+        : undefined,
       wanted.erpOnlyCustomers || wanted.fieldConflicts ? this.cachedScan(requestId) : undefined,
     ]);
+    const [crmOnly, prospects, duplicates] = accountCounts ?? [];
+    // An answer is as old as its oldest figure (a cached one is older than this reading).
+    const oldest = [readAt, scan?.readAt, ...(accountCounts ?? []).map((read) => read.readAt)]
+      .filter((time) => time !== undefined)
+      .sort()[0]!;
     return {
-      crmOnlyAccounts: accountCounts?.crmOnly ?? 0,
-      prospects: accountCounts?.prospects ?? 0,
-      duplicateAccounts: accountCounts?.duplicateGroups ?? 0,
+      crmOnlyAccounts: crmOnly?.figures[0] ?? 0,
+      prospects: prospects?.figures[0] ?? 0,
+      duplicateAccounts: duplicates?.figures.length ?? 0,
       erpOnlyCustomers: scan ? scan.erpCustomers - scan.linkedInErp : 0,
       fieldConflicts: scan?.fieldConflicts ?? 0,
-      // A cached scan is as old as its reading.
-      readAt: scan && scan.readAt < readAt ? scan.readAt : readAt,
+      readAt: oldest,
     };
   }
 

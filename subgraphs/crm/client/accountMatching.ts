@@ -1,6 +1,7 @@
 import { anyCase } from '../../../lib/byKey.js';
-import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
-import { type CallContext, type CrmClient, describeSalesforceFailure } from './crmClient.js';
+import { badLegacyResponse } from '../../../lib/errors.js';
+import { type AggregateStatement, MAX_AGGREGATE_ROWS } from './aggregates.js';
+import type { CallContext, CrmClient } from './crmClient.js';
 import { ACCOUNT_FIELDS } from './fields.js';
 import { isKeysetFor, type KeysetPosition, keysetAfter, positionOf } from './keyset.js';
 import { ACCOUNT_PAGE_ORDER, type Positioned } from './lists.js';
@@ -10,7 +11,6 @@ import {
   and,
   buildSelect,
   compare,
-  encodeSoqlParameter,
   NULL_LITERAL,
   type OrderKey,
   type SoqlCondition,
@@ -46,9 +46,6 @@ export const LINKED_ORDER: readonly OrderKey[] = [
 ];
 export const isLinkedPosition = isKeysetFor(LINKED_ORDER);
 
-/** Rows of an aggregate answer: Salesforce refuses an aggregate query past them (no queryMore). */
-export const MAX_AGGREGATE_ROWS = 2000;
-
 /** A linked account with what the CRM holds of the customer's e-mail. */
 export interface LinkedAccount {
   account: CrmAccount;
@@ -65,22 +62,9 @@ export interface DuplicateGroup {
   accounts: number;
 }
 
-export interface AccountMatchCounts {
-  /** Accounts with no ERP customer that are not prospects. */
-  crmOnly: number;
-  /** Prospects with no ERP customer. */
-  prospects: number;
-  /** ERP customers linked from more than one account. */
-  duplicateGroups: number;
-}
-
 type LinkedAccountRecord = AccountRecord & {
   Contacts?: SfQueryResult<Pick<ContactRecord, 'Email'>> | null;
 };
-
-interface CompositeAnswer {
-  compositeResponse?: { referenceId?: string; httpStatusCode?: number; body?: unknown }[];
-}
 
 const isLinked = compare('ERP_Customer_Id__c', '!=', NULL_LITERAL);
 const isUnlinked = compare('ERP_Customer_Id__c', '=', NULL_LITERAL);
@@ -95,24 +79,53 @@ function checkedLimit(limit: number): number {
 }
 
 /**
- * `SELECT COUNT() FROM Account WHERE …`: Salesforce answers the count as totalSize, no records.
- * (buildSelect knows field lists only; the condition still comes from soql.ts alone.)
+ * The ERP customers linked from more than one account, by id after `after` (from it on with
+ * `from`), at most `limit`: an aggregate answers in one batch, so a keyset on the id pages on
+ * where LIMIT stopped.
  */
-function countSoql(where: SoqlCondition): string {
-  return `SELECT COUNT() FROM Account WHERE ${where}`;
-}
-
-/**
- * The ERP customers linked from more than one account, by id after `after`, at most `limit`
- * (an aggregate answers in one batch: the keyset on the id pages on where LIMIT stopped).
- */
-function duplicateGroupsSoql(limit: number, after: string | undefined): string {
+function duplicateGroupsSoql(limit: number, after: string | null, from = false): string {
   const where =
-    after === undefined ? isLinked : and(isLinked, compare('ERP_Customer_Id__c', '>', stringLiteral(after)));
+    after === null
+      ? isLinked
+      : and(isLinked, compare('ERP_Customer_Id__c', from ? '>=' : '>', stringLiteral(after)));
   return (
     `SELECT ERP_Customer_Id__c, COUNT(Id) accounts FROM Account WHERE ${where} ` +
     `GROUP BY ERP_Customer_Id__c HAVING COUNT(Id) > 1 ORDER BY ERP_Customer_Id__c LIMIT ${checkedLimit(limit)}`
   );
+}
+
+/** `SELECT COUNT(Id) … FROM Account WHERE …`: one aggregate row. */
+function countStatement(where: SoqlCondition): AggregateStatement<number> {
+  return {
+    soql: `SELECT COUNT(Id) accounts FROM Account WHERE ${where}`,
+    freshness: 'activity',
+    map: (row) => (typeof row.accounts === 'number' ? row.accounts : 0),
+  };
+}
+
+/**
+ * The CRM's side of the data-quality counts, as statements for CrmAggregates.runAll (one
+ * composite; the duplicate groups paged 2,000 at a time on the ERP id, as an aggregate answers
+ * no more): the CRM-only accounts that are no prospects, the prospects, and the duplicate groups.
+ */
+export function accountCountStatements(): [
+  AggregateStatement<number>,
+  AggregateStatement<number>,
+  AggregateStatement<string>,
+] {
+  return [
+    countStatement(and(isUnlinked, isNoProspect)),
+    countStatement(and(isUnlinked, isProspect)),
+    {
+      soql: duplicateGroupsSoql(MAX_AGGREGATE_ROWS, null),
+      freshness: 'activity',
+      map: (row) => String(row.ERP_Customer_Id__c),
+      page: {
+        column: 'ERP_Customer_Id__c',
+        render: (after, limit) => duplicateGroupsSoql(limit, after, true),
+      },
+    },
+  ];
 }
 
 function groupsOf(result: SfQueryResult<unknown>, label: string): DuplicateGroup[] {
@@ -207,9 +220,13 @@ export class CrmAccountMatching {
     requestId?: string,
   ): Promise<DuplicateGroup[]> {
     const label = 'duplicate accounts';
-    const result = await this.client.query<unknown>(duplicateGroupsSoql(args.limit, args.after), label, {
-      requestId,
-    });
+    const result = await this.client.query<unknown>(
+      duplicateGroupsSoql(args.limit, args.after ?? null),
+      label,
+      {
+        requestId,
+      },
+    );
     return groupsOf(result, label);
   }
 
@@ -243,80 +260,5 @@ export class CrmAccountMatching {
       batch = await this.client.queryMore<LinkedAccountRecord>(batch.nextRecordsUrl, label, ctx);
       yield batch.records.map(linkedOf);
     }
-  }
-
-  /**
-   * The CRM's side of the data-quality counts in one composite request: COUNT() of the CRM-only
-   * accounts and of the prospects, and the first batch of duplicate groups. Only when there are
-   * more than an aggregate answer holds (2,000) does each further batch cost one more query.
-   */
-  async counts(requestId?: string): Promise<AccountMatchCounts> {
-    const label = 'account match counts';
-    const ctx: CallContext = { requestId };
-    const [crmOnly, prospects, firstGroups] = await this.compositeQueries(
-      [
-        countSoql(and(isUnlinked, isNoProspect)),
-        countSoql(and(isUnlinked, isProspect)),
-        duplicateGroupsSoql(MAX_AGGREGATE_ROWS, undefined),
-      ],
-      label,
-      ctx,
-    );
-    let groups = groupsOf(firstGroups!, label);
-    let duplicateGroups = groups.length;
-    while (groups.length === MAX_AGGREGATE_ROWS) {
-      groups = await this.duplicateGroups(
-        { limit: MAX_AGGREGATE_ROWS, after: groups.at(-1)!.erpCustomerId },
-        requestId,
-      );
-      duplicateGroups += groups.length;
-    }
-    return { crmOnly: crmOnly!.totalSize, prospects: prospects!.totalSize, duplicateGroups };
-  }
-
-  /** Queries as subrequests of one composite request (Salesforce runs up to 5 queries in one). */
-  private async compositeQueries(
-    statements: readonly string[],
-    label: string,
-    ctx: CallContext,
-  ): Promise<SfQueryResult<unknown>[]> {
-    const base = new URL(this.client.http.resolve('x')).pathname.replace(/\/x$/, '');
-    const response = await this.client.http.send<CompositeAnswer>({
-      method: 'POST',
-      path: 'composite',
-      body: {
-        allOrNone: false,
-        compositeRequest: statements.map((soql, index) => ({
-          method: 'GET',
-          url: `${base}/query?q=${encodeSoqlParameter(soql)}`,
-          referenceId: `q${index}`,
-        })),
-      },
-      // Only queries: safe to send again.
-      idempotent: true,
-      label,
-      requestId: ctx.requestId,
-    });
-    const parts = response.body?.compositeResponse;
-    if (!Array.isArray(parts)) throw badLegacyResponse('CRM', label, 'no compositeResponse');
-    return statements.map((_, index) => {
-      const part = parts.find((p) => p.referenceId === `q${index}`);
-      const status = part?.httpStatusCode;
-      if (typeof status !== 'number') throw badLegacyResponse('CRM', label, `no answer for q${index}`);
-      if (status >= 400) {
-        const described = describeSalesforceFailure(status, part?.body);
-        throw new LegacyError(
-          described.code ?? (status >= 500 ? 'LEGACY_UNAVAILABLE' : 'LEGACY_REJECTED'),
-          'CRM',
-          `The CRM refused a query (${label}).`,
-          { label, status, legacyCode: described.legacyCode, legacyMessage: described.legacyMessage },
-        );
-      }
-      const body = part?.body as SfQueryResult<unknown> | undefined;
-      if (!body || typeof body.totalSize !== 'number' || !Array.isArray(body.records)) {
-        throw badLegacyResponse('CRM', label, `q${index} is no query result`);
-      }
-      return body;
-    });
   }
 }

@@ -3,11 +3,14 @@ import type { Resolvers } from '../__generated__/resolvers-types.js';
 import type { ReportsContext } from '../context.js';
 import { type CountsWanted, DataQuality } from '../dataQuality.js';
 
-/** The data-quality reads of a request (they hold no state of their own: the clients do). */
+/** The data-quality reads of a request, with the request's readers (they hold no state of their own). */
 function dataQualityOf(ctx: ReportsContext): DataQuality {
   return new DataQuality({
     erpClient: ctx.erpClient,
     crmClient: ctx.crmClient,
+    aggregates: ctx.readers.aggregates,
+    erpReads: ctx.erpReads,
+    crmReads: ctx.crmReads,
     localCurrencyCode: ctx.localCurrencyCode,
     ...(ctx.crmCache ? { crmCache: ctx.crmCache } : {}),
     ...(ctx.erpCache ? { erpCache: ctx.erpCache } : {}),
