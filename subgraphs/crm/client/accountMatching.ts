@@ -23,8 +23,9 @@ import type { AccountRecord, ContactRecord, SfQueryResult } from './types.js';
  * How the CRM's accounts match the ERP's customers (ERP_Customer_Id__c), read for the
  * data-quality reports: the accounts linked to none, which of some ERP customers are linked,
  * the ERP customers several accounts are linked to (a SOQL aggregate), the linked accounts in
- * an order that puts each customer's accounts together, and the counts of all of these. Every
- * read is one statement (or one composite of statements), whatever the number of records.
+ * an order that puts each customer's accounts together, and the aggregate statements of their
+ * counts (run by aggregates.ts). Every read is one statement per page, whatever the number of
+ * records.
  */
 
 /** Account.Type of an account that is not a customer yet: it is expected to have no ERP customer. */
@@ -220,13 +221,8 @@ export class CrmAccountMatching {
     requestId?: string,
   ): Promise<DuplicateGroup[]> {
     const label = 'duplicate accounts';
-    const result = await this.client.query<unknown>(
-      duplicateGroupsSoql(args.limit, args.after ?? null),
-      label,
-      {
-        requestId,
-      },
-    );
+    const soql = duplicateGroupsSoql(args.limit, args.after ?? null);
+    const result = await this.client.query<unknown>(soql, label, { requestId });
     return groupsOf(result, label);
   }
 
