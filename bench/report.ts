@@ -78,6 +78,8 @@ export interface BenchResult {
     authCostRounds: number;
     /** Its hot path: warmUpMs of unmeasured load per variant, then passes of sliceMs on each. */
     authCostHot: { passes: number; sliceMs: number; warmUpMs: number };
+    /** Whether the reporting section (issue 11) ran; absent in results from before it. */
+    reporting?: boolean;
   };
   /** The commit measured, and files outside bench/ with uncommitted changes at the start. */
   code: { commit: string; uncommitted: string[] };

@@ -1038,6 +1038,7 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
       scenarios: [...settings.scenarios, ...(settings.scaleCustomers === null ? [] : (['scale'] as const))],
       authCostRounds: authCostMeasured ? settings.authCostRounds : 0,
       authCostHot: authCostMeasured ? hotPathSlices(settings) : { passes: 0, sliceMs: 0, warmUpMs: 0 },
+      reporting: settings.reporting,
     },
     code,
     startedAt,
