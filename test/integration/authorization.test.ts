@@ -163,6 +163,12 @@ beforeAll(async () => {
         .pluck()
         .get(),
     },
+    campaign: {
+      id: stack.dataset.crm.prepare('SELECT Id FROM Campaign ORDER BY Id LIMIT 1').pluck().get(),
+    },
+    salesSummary: { from: '2026-05-01', to: '2026-05-31', groupBy: 'OWNER' },
+    salesForecast: { from: '2026-07-01', to: '2026-09-30' },
+    employee: { email: rich.owner.email },
     writeBack: { id: writeBack.id },
     owner: { crmUser: rich.owner.email },
     customers: { first: 1 },
@@ -215,6 +221,10 @@ const ENTRY_ROOTS = new Set([
   'supportCase',
   'asset',
   'creditMemo',
+  'campaign',
+  'salesSummary',
+  'salesForecast',
+  'employee',
   'writeBack',
   'pendingWriteBacks',
 ]);
