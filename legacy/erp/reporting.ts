@@ -532,12 +532,21 @@ export class Reporting {
     return result;
   }
 
-  /** Rows of an API page by its key (a navigation or `$expand` from customers), defaults applied. */
+  /**
+   * Rows of an API page by its key (a navigation or `$expand` from customers), defaults applied.
+   * The keys go into the computation as a filter, so only their customers are aged (outside the
+   * GROUP BY, SQLite would age every customer and then pick these).
+   */
   rowsByKey(def: ReportSetDef, keys: readonly unknown[]): Row[] {
-    if (!def.key || keys.length === 0) return [];
+    const key = def.key;
+    if (!key || keys.length === 0) return [];
+    const byKey = keys
+      .map(
+        (k): FilterExpr => ({ kind: 'cmp', op: 'eq', field: key, value: { type: 'guid', value: String(k) } }),
+      )
+      .reduce((left, right) => ({ kind: 'or', left, right }));
     const params: unknown[] = [];
-    const sql = `SELECT * FROM (${def.build(new Map(), params)}) WHERE ${quoteIdent(def.key)} IN (${keys.map(() => '?').join(', ')})`;
-    return this.store.all(sql, [...params, ...keys]);
+    return this.store.all(def.build(new Map([[key, [byKey]]]), params), params);
   }
 
   /** The statement behind a read (without order and paging): for plan assertions. */

@@ -696,4 +696,27 @@ describe('query plans (what keeps date-filtered reads flat as the data grows)', 
       ).toEqual([]);
     }
   });
+
+  it('ages only the customers asked for by key (a navigation or $expand), never every customer', () => {
+    const store = new Store(dataset.erp);
+    const statements: { sql: string; params: readonly unknown[] }[] = [];
+    const all = store.all.bind(store);
+    store.all = (sql, params = []) => {
+      statements.push({ sql, params });
+      return all(sql, params);
+    };
+    const reporting = new Reporting(new QueryEngine(store));
+    const ids = raw('customers')
+      .slice(3, 6)
+      .map((c) => String(c.id));
+    const rows = reporting.rowsByKey(reportSet('v2.0', 'agedAccountsReceivables')!, ids);
+    expect(rows.map((r) => r.customerId).sort()).toEqual([...ids].sort());
+    expect(statements).toHaveLength(1);
+    const { sql, params } = statements[0]!;
+    const plan = (
+      dataset.erp.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as never[])) as { detail: string }[]
+    ).map((s) => s.detail);
+    expect(plan.some((d) => /^SEARCH c USING .*\(id=\?\)/.test(d))).toBe(true);
+    expect(plan.filter((d) => /^SCAN c\b/.test(d))).toEqual([]);
+  });
 });
