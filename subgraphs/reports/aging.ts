@@ -1,6 +1,6 @@
 import type { Money } from '../../lib/domain.js';
+import { MoneyTotals } from '../../lib/money.js';
 import { day, daysIn, today } from './dates.js';
-import { MoneyTotals } from './money.js';
 import type { ReportReaders } from './readers.js';
 
 /**

@@ -1,4 +1,5 @@
 import type { Money } from '../../lib/domain.js';
+import { centsOf, MoneyTotals } from '../../lib/money.js';
 import type {
   CampaignCustomerCount,
   CampaignMemberAccount,
@@ -8,7 +9,6 @@ import type {
 } from '../crm/client/aggregates.js';
 import type { CustomerCurrency, CustomerSalesTotal } from '../erp/client/reporting.js';
 import { isDay, today } from './dates.js';
-import { MoneyTotals } from './money.js';
 import { earliest, type ReportReaders } from './readers.js';
 
 /**
@@ -158,7 +158,7 @@ export async function invoicedRevenue(
  */
 export function returnOnInvestment(revenue: readonly Money[], cost: Money | null | undefined): number | null {
   if (!cost) return null;
-  const costCents = MoneyTotals.of([cost]).centsIn(cost.currencyCode);
+  const costCents = centsOf(cost.amount);
   if (costCents === 0n) return null;
   const revenueCents = MoneyTotals.of(revenue).centsIn(cost.currencyCode);
   return Number(revenueCents - costCents) / Number(costCents);

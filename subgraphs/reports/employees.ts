@@ -1,11 +1,11 @@
 import { type Principal, SCOPES } from '../../lib/auth/principal.js';
 import type { Money } from '../../lib/domain.js';
 import { appError, LegacyError } from '../../lib/errors.js';
+import { MoneyTotals } from '../../lib/money.js';
 import type { OpportunityTotal, OwnerCount, Read } from '../crm/client/aggregates.js';
 import type { CrmReads } from '../crm/client/reads.js';
 import type { ErpReads } from '../erp/client/reads.js';
 import type { DocumentTotal } from '../erp/client/reporting.js';
-import { MoneyTotals } from './money.js';
 import type { ReportReaders } from './readers.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Money } from '../../lib/domain.js';
+import { MoneyTotals } from '../../lib/money.js';
 import type { OpportunityTotal, ProductTotal } from '../crm/client/aggregates.js';
-import { MoneyTotals } from './money.js';
 
 /** A period's figures as SalesFigures answers them. */
 export interface SalesFiguresModel {

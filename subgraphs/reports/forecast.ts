@@ -1,6 +1,6 @@
 import type { Money } from '../../lib/domain.js';
+import { MoneyTotals } from '../../lib/money.js';
 import { freshnessOf, monthsIn, type Period, period } from './dates.js';
-import { MoneyTotals } from './money.js';
 import { earliest, type ReportReaders } from './readers.js';
 
 /**

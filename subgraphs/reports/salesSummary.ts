@@ -1,3 +1,4 @@
+import { MoneyTotals } from '../../lib/money.js';
 import type {
   CampaignCustomerCount,
   OpportunityGrouping,
@@ -15,7 +16,6 @@ import type {
 import { memberCustomers } from './campaigns.js';
 import { addDays, freshnessOf, type Period, period, today } from './dates.js';
 import { FigureSums, GroupedFigures, type SalesFiguresModel } from './figures.js';
-import { MoneyTotals } from './money.js';
 import { earliest, type ReportReaders } from './readers.js';
 
 /**

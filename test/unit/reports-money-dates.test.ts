@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { centsOf, formatCents, MoneyTotals } from '../../lib/money.js';
 import { packCampaigns } from '../../subgraphs/crm/client/aggregates.js';
 import { agingPeriodOf } from '../../subgraphs/reports/aging.js';
 import { returnOnInvestment } from '../../subgraphs/reports/campaigns.js';
 import { monthsIn, period } from '../../subgraphs/reports/dates.js';
-import { centsOf, formatCents, MoneyTotals } from '../../subgraphs/reports/money.js';
 
 /** The reports' exact money sums, period checks and aging buckets, without a network. */
 

@@ -1,3 +1,4 @@
+import { centsOf, formatCents } from '../../../lib/money.js';
 import type {
   AssetResolvers,
   PurchasedProductResolvers,
@@ -75,10 +76,12 @@ export const Asset: AssetResolvers = {
   shippedOn: fromSale((sale) => sale.shippedOn),
 };
 
-/** The sum of amounts in one currency, in cents so it is exact. */
+/** The sum of amounts in one currency (0.00 when there are none). */
 function total(amounts: readonly Money[], currencyCode: string): Money {
-  const cents = amounts.reduce((sum, money) => sum + Math.round(Number(money.amount) * 100), 0);
-  return { amount: (cents / 100).toFixed(2), currencyCode };
+  return {
+    amount: formatCents(amounts.reduce((sum, money) => sum + centsOf(money.amount), 0n)),
+    currencyCode,
+  };
 }
 
 const costsOf = (serialNumber: string, ctx: ErpContext) =>

@@ -1,9 +1,10 @@
-import type { Money } from '../../lib/domain.js';
+import type { Money } from './domain.js';
 
 /**
- * Sums of money per currency, exact: the clients hand amounts out as decimal text with two
- * places, and they are added here as integers, never as binary floats. A weighted amount
- * (amount × probability %) is kept to the millionth and rounded to the cent only when read.
+ * Sums of money, exact: the clients hand amounts out as decimal text with two places
+ * (lib/domain.ts Amount), and every sum of them is made here in integers, never in binary
+ * floats. A weighted amount (amount × probability %) is kept to the millionth and rounded to the
+ * cent only when read.
  */
 
 /** Units per cent: amount × (a percent with two decimals) ÷ 100 stays whole in them. */
@@ -77,11 +78,5 @@ export class MoneyTotals {
 
   static of(money: readonly Money[]): MoneyTotals {
     return new MoneyTotals().addMoney(money);
-  }
-
-  static sum(...lists: (readonly Money[])[]): Money[] {
-    const totals = new MoneyTotals();
-    for (const money of lists) totals.addMoney(money);
-    return totals.list();
   }
 }
