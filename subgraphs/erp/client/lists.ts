@@ -7,7 +7,7 @@ import type {
   ErpSalesOrder,
   ErpShipment,
 } from './models.js';
-import { type DateField, dateLiteral, isDate } from './odata.js';
+import { compareDate, type DateField, isDate } from './odata.js';
 import type { Page } from './types.js';
 
 /**
@@ -236,10 +236,9 @@ function keysetRequest<K extends ListKind>(
   const day = position.after?.[0];
   if (position.query !== queryOf(list.link) || day === undefined || !isDate(day)) return undefined;
   const order = KEYSET_ORDERS[list.kind as LedgerKind];
-  const bound = `${order.date} ${order.desc ? 'le' : 'ge'} ${dateLiteral(day)}`;
   return {
     ...list,
-    link: withCondition(list.link, bound),
+    link: withCondition(list.link, compareDate(order.date, order.desc ? 'le' : 'ge', day)),
     pageSize: size + position.skip,
     skip: position.skip,
     keyset: { listLink: list.link, after: position.after },
