@@ -89,34 +89,29 @@ function ownerEmail(value: string): string {
 const spanOf = (span: DaySpan): DaySpan | undefined =>
   span.from !== undefined || span.to !== undefined ? span : undefined;
 
-/** The filter without the parts left out, so equal filters are equal cache keys. */
-function given<F extends object>(filter: F): F {
-  return Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined)) as F;
-}
-
 // Each filter checks its fields in the schema's order, so the first bad one is the one refused.
 
 export function opportunityFilter(filter: OpportunityFilter | null | undefined): OpportunityListFilter {
   if (!filter) return {};
-  return given<OpportunityListFilter>({
+  return {
     stages: filter.stages != null ? values('stages', filter.stages) : undefined,
     ownerEmail: filter.ownerEmail != null ? ownerEmail(filter.ownerEmail) : undefined,
     closeDate: spanOf(days('closeDateFrom', filter.closeDateFrom, 'closeDateTo', filter.closeDateTo)),
     isClosed: filter.isClosed ?? undefined,
     isWon: filter.isWon ?? undefined,
     campaignId: filter.campaignId != null ? campaignId(filter.campaignId, 'filter.campaignId') : undefined,
-  });
+  };
 }
 
 export function supportCaseFilter(filter: SupportCaseFilter | null | undefined): SupportCaseListFilter {
   if (!filter) return {};
-  return given<SupportCaseListFilter>({
+  return {
     statuses: filter.statuses != null ? values('statuses', filter.statuses) : undefined,
     priorities: filter.priorities != null ? values('priorities', filter.priorities) : undefined,
     ownerEmail: filter.ownerEmail != null ? ownerEmail(filter.ownerEmail) : undefined,
     isClosed: filter.isClosed ?? undefined,
     opened: spanOf(days('openedFrom', filter.openedFrom, 'openedTo', filter.openedTo)),
-  });
+  };
 }
 
 export function interactionFilter(filter: InteractionFilter | null | undefined): InteractionListFilter {
@@ -126,20 +121,20 @@ export function interactionFilter(filter: InteractionFilter | null | undefined):
   if (filter.types != null && filter.types.length === 0) {
     throw invalid('types', 'EMPTY', '"types" must name at least one type.');
   }
-  return given<InteractionListFilter>({
+  return {
     types: filter.types != null ? [...new Set(filter.types)] : undefined,
     ownerEmail: ownerFilter,
     occurred,
-  });
+  };
 }
 
 export function campaignFilter(filter: CampaignFilter | null | undefined): CampaignListFilter {
   if (!filter) return {};
-  return given<CampaignListFilter>({
+  return {
     statuses: filter.statuses != null ? values('statuses', filter.statuses) : undefined,
     activeOn: filter.activeOn != null ? day('activeOn', filter.activeOn) : undefined,
     search: filter.search != null ? searchText(filter.search) : undefined,
-  });
+  };
 }
 
 function searchText(value: string): string {

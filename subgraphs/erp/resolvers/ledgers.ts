@@ -63,14 +63,9 @@ function statuses<T extends string>(value: readonly T[] | null | undefined): rea
   return [...new Set(value)];
 }
 
-/** Drops the conditions not given, so the selection holds only what narrows the list. */
-function given<T extends object>(selection: T): T {
-  return Object.fromEntries(Object.entries(selection).filter(([, value]) => value !== undefined)) as T;
-}
-
-export function orderSelection(filter: SalesOrderFilter | null | undefined): OrderSelection {
+function orderSelection(filter: SalesOrderFilter | null | undefined): OrderSelection {
   const f = filter ?? {};
-  return given({
+  return {
     statuses: statuses(f.status),
     orderDate: days('orderDateFrom', f.orderDateFrom, 'orderDateTo', f.orderDateTo),
     requestedDelivery: days(
@@ -81,31 +76,28 @@ export function orderSelection(filter: SalesOrderFilter | null | undefined): Ord
     ),
     customerNumber: code('customerNumber', f.customerNumber),
     salesperson: code('salespersonCode', f.salespersonCode),
-  });
+  };
 }
 
-export function invoiceSelection(
-  filter: InvoiceFilter | null | undefined,
-  ctx: ErpContext,
-): InvoiceSelection {
+function invoiceSelection(filter: InvoiceFilter | null | undefined, ctx: ErpContext): InvoiceSelection {
   const f = filter ?? {};
-  return given({
+  return {
     statuses: statuses(f.status),
-    onlyOpen: f.onlyOpen === true ? true : undefined,
+    onlyOpen: f.onlyOpen === true,
     dueBefore: f.onlyOverdue === true ? todayUtc(ctx) : undefined,
     dueDate: days('dueDateFrom', f.dueDateFrom, 'dueDateTo', f.dueDateTo),
     invoiceDate: days('invoiceDateFrom', f.invoiceDateFrom, 'invoiceDateTo', f.invoiceDateTo),
     customerNumber: code('customerNumber', f.customerNumber),
     salesperson: code('salespersonCode', f.salespersonCode),
-  });
+  };
 }
 
-export function paymentSelection(filter: PaymentFilter | null | undefined): PaymentSelection {
+function paymentSelection(filter: PaymentFilter | null | undefined): PaymentSelection {
   const f = filter ?? {};
-  return given({
+  return {
     postingDate: days('postingDateFrom', f.postingDateFrom, 'postingDateTo', f.postingDateTo),
     customerNumber: code('customerNumber', f.customerNumber),
-  });
+  };
 }
 
 export const ledgerQueries: Pick<QueryResolvers, 'salesOrders' | 'invoices' | 'payments'> = {
