@@ -38,10 +38,6 @@ export function fieldLiteral(field: FilterField, value: string | boolean): SoqlL
   }
 }
 
-function literalFor(key: OrderKey, value: string): SoqlLiteral {
-  return fieldLiteral(key.field, value);
-}
-
 /**
  * The rows after `position` in the order `orderBy` (every key NULLS LAST, as soql.ts orders):
  * for some key i, the keys before it equal the position and key i is strictly after it. A null
@@ -58,7 +54,7 @@ export function keysetAfter(orderBy: readonly OrderKey[], position: KeysetPositi
       equalSoFar.push(compare(key.field, '=', NULL_LITERAL));
       return;
     }
-    const literal = literalFor(key, value);
+    const literal = fieldLiteral(key.field, value);
     const after = or(
       compare(key.field, key.direction === 'ASC' ? '>' : '<', literal),
       compare(key.field, '=', NULL_LITERAL),
