@@ -487,24 +487,43 @@ export class Reporting {
     this.store = engine.store;
   }
 
-  /** One page, ordered (made total by the set's own order) and paged by offset. */
+  /**
+   * One page, ordered (made total by the set's own order). Ordered by a set's one-column order
+   * alone (the customer number of the API pages), a page continues after the previous page's
+   * last value, a seek into the computation as readCollection's keyset; any other order is an
+   * offset, which computes the skipped rows again.
+   */
   read(def: ReportSetDef, options: ReadOptions, pageSize: number): CollectionResult {
-    for (const o of options.orderby ?? []) {
+    const orderby = options.orderby ?? [];
+    for (const o of orderby) {
       if (!def.orderable.has(o.field)) {
         throw badRequest(`The result of '${def.name}' cannot be ordered by '${o.field}'.`);
       }
     }
+    const [keyField] = def.order;
+    const keyset =
+      def.order.length === 1 &&
+      (orderby.length === 0 || (orderby.length === 1 && orderby[0]!.field === keyField && !orderby[0]!.desc));
     const token = options.skiptoken === undefined ? undefined : decodeToken(options.skiptoken);
-    if (token && token.o === undefined)
+    if (token && (keyset ? token.k : token.o) === undefined)
       throw invalidToken(`The skip token value '${options.skiptoken}' is not valid.`);
     const delivered = token?.n ?? 0;
     const remaining = options.top === undefined ? Number.POSITIVE_INFINITY : options.top - delivered;
     const size = Math.max(0, Math.min(pageSize, remaining));
-    const offset = token ? token.o! : (options.skip ?? 0);
+    const offset = token ? (token.o ?? 0) : (options.skip ?? 0);
+    let filter = options.filter;
+    if (token?.k !== undefined) {
+      const after: FilterExpr = {
+        kind: 'cmp',
+        op: 'gt',
+        field: keyField!,
+        value: { type: 'string', value: token.k },
+      };
+      filter = filter ? { kind: 'and', left: filter, right: after } : after;
+    }
 
     const params: unknown[] = [];
-    const sql = this.select(def, options.filter, params);
-    const orderby = options.orderby ?? [];
+    const sql = this.select(def, filter, params);
     const order = [
       ...orderby.map((o) => `${quoteIdent(o.field)}${o.desc ? ' DESC' : ''}`),
       ...def.order.filter((f) => !orderby.some((o) => o.field === f)).map(quoteIdent),
@@ -522,7 +541,10 @@ export class Reporting {
     // $top reached ends the collection even when more rows follow.
     const more = rows.length > size && delivered + page.length < (options.top ?? Number.POSITIVE_INFINITY);
     if (more && page.length > 0) {
-      result.nextSkipToken = encodeToken({ n: delivered + page.length, o: offset + page.length });
+      const n = delivered + page.length;
+      result.nextSkipToken = encodeToken(
+        keyset ? { n, k: String(page.at(-1)![keyField!]) } : { n, o: offset + page.length },
+      );
     }
     if (options.count) {
       const countParams: unknown[] = [];

@@ -697,7 +697,8 @@ describe('query plans (what keeps date-filtered reads flat as the data grows)', 
     }
   });
 
-  it('ages only the customers asked for by key (a navigation or $expand), never every customer', () => {
+  /** A Reporting whose statements are recorded, and the plan SQLite makes of one. */
+  function recorded() {
     const store = new Store(dataset.erp);
     const statements: { sql: string; params: readonly unknown[] }[] = [];
     const all = store.all.bind(store);
@@ -705,18 +706,47 @@ describe('query plans (what keeps date-filtered reads flat as the data grows)', 
       statements.push({ sql, params });
       return all(sql, params);
     };
-    const reporting = new Reporting(new QueryEngine(store));
+    const planOf = ({ sql, params }: { sql: string; params: readonly unknown[] }) =>
+      (
+        dataset.erp.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as never[])) as { detail: string }[]
+      ).map((s) => s.detail);
+    return { reporting: new Reporting(new QueryEngine(store)), statements, planOf };
+  }
+
+  it('ages only the customers asked for by key (a navigation or $expand), never every customer', () => {
+    const { reporting, statements, planOf } = recorded();
     const ids = raw('customers')
       .slice(3, 6)
       .map((c) => String(c.id));
     const rows = reporting.rowsByKey(reportSet('v2.0', 'agedAccountsReceivables')!, ids);
     expect(rows.map((r) => r.customerId).sort()).toEqual([...ids].sort());
     expect(statements).toHaveLength(1);
-    const { sql, params } = statements[0]!;
-    const plan = (
-      dataset.erp.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as never[])) as { detail: string }[]
-    ).map((s) => s.detail);
+    const plan = planOf(statements[0]!);
     expect(plan.some((d) => /^SEARCH c USING .*\(id=\?\)/.test(d))).toBe(true);
     expect(plan.filter((d) => /^SCAN c\b/.test(d))).toEqual([]);
+  });
+
+  it('continues a page of the customer sets after the last customer number, not by skipping the rows before', () => {
+    for (const name of ['agedAccountsReceivables', 'customerSales']) {
+      const { reporting, statements, planOf } = recorded();
+      const def = reportSet('v2.0', name)!;
+      const first = reporting.read(def, {}, 10);
+      const second = reporting.read(def, { skiptoken: first.nextSkipToken! }, 10);
+      const numbers = [...first.entities, ...second.entities].map((e) => e.customerNumber);
+      expect(numbers, name).toEqual(
+        raw('customers')
+          .map((c) => c.number)
+          .sort()
+          .slice(0, 20),
+      );
+      expect(statements, name).toHaveLength(2);
+      // Nothing skipped: the statement ends `LIMIT ? OFFSET ?` with an offset of 0.
+      expect(statements[1]!.sql, name).toMatch(/OFFSET \?$/);
+      expect(statements[1]!.params.at(-1), name).toBe(0);
+      expect(
+        planOf(statements[1]!).some((d) => /^SEARCH c USING INDEX ix_customers_number \(number>\?\)/.test(d)),
+        name,
+      ).toBe(true);
+    }
   });
 });
