@@ -1,6 +1,7 @@
 import { badLegacyResponse } from '../../../lib/errors.js';
 import type { ErpClient } from './erpClient.js';
-import { continuationLink, type PagePosition } from './lists.js';
+import { readLinkPage } from './linkPages.js';
+import type { PagePosition } from './lists.js';
 import type { ErpCustomer } from './models.js';
 import { modelsOf } from './toModels.js';
 import type { BcCustomer, Page } from './types.js';
@@ -8,8 +9,8 @@ import type { BcCustomer, Page } from './types.js';
 /**
  * The ERP's customers as a list of their own, by number, paged as Business Central pages
  * (`@odata.nextLink`): what the data-quality reports read to find the customers no CRM account
- * is linked to, and to compare every linked pair. Positions are lists.ts's (a BC request's query
- * plus rows of it already shown), so a cursor can only continue this list.
+ * is linked to, and to compare every linked pair. Paged as linkPages.ts reads, so a cursor can
+ * only continue this list.
  */
 
 /** An ERP customer as the data-quality lists show it. */
@@ -32,11 +33,6 @@ export interface CustomerPage {
 }
 
 const SELECTED: readonly (keyof BcCustomer)[] = ['id', 'number', 'displayName'];
-
-/** The `?…` part of a same-origin link. */
-function queryOf(link: string): string {
-  return new URL(link, 'http://link.invalid').search;
-}
 
 function entryOf(row: Partial<BcCustomer>, label: string): ErpCustomerEntry {
   if (typeof row.id !== 'string' || typeof row.number !== 'string') {
@@ -71,28 +67,19 @@ export class ErpCustomerPages {
     after: PagePosition | undefined,
     requestId?: string,
   ): Promise<CustomerPage | undefined> {
-    const first = await this.firstLink(requestId);
-    const link = after === undefined ? first : continuationLink(after, first);
-    if (link === undefined) return undefined;
-    const skip = after?.skip ?? 0;
     const label = 'customers by number';
-    // BC pages from the start of the request: the rows the position passed come first.
-    const page = await this.client.getPage<Partial<BcCustomer>>(
-      { link, pageSize: size + skip },
+    const page = await readLinkPage<Partial<BcCustomer>>(
+      this.client,
+      await this.firstLink(requestId),
+      size,
+      after,
       label,
       requestId,
     );
-    const next = page.nextLink === null ? null : { query: queryOf(page.nextLink), skip: 0 };
-    const rows = page.rows.slice(skip, skip + size).map((row) => entryOf(row, label));
+    if (page === undefined) return undefined;
     return {
-      customers: rows.map((customer, index) => ({
-        customer,
-        position:
-          index === rows.length - 1 && next !== null
-            ? next
-            : { query: queryOf(link), skip: skip + index + 1 },
-      })),
-      next,
+      customers: page.edges.map(({ node, position }) => ({ customer: entryOf(node, label), position })),
+      next: page.next,
     };
   }
 

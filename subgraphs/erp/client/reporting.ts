@@ -4,9 +4,9 @@ import { readThroughCache } from '../../../lib/cachedBatch.js';
 import { type Amount, formatAmount, type Money } from '../../../lib/domain.js';
 import { LegacyError } from '../../../lib/errors.js';
 import { type EntitySet, type ErpClient, MAX_FILTER_CHARS } from './erpClient.js';
-import { continuationLink, isPagePosition, type PagePosition } from './lists.js';
+import { readLinkPage } from './linkPages.js';
+import type { PagePosition } from './lists.js';
 import { chunkByEncodedLength, dateLiteral, eqAny, stringLiteral } from './odata.js';
-import type { Page } from './types.js';
 
 /**
  * The ERP's figures as Business Central computes them: its reporting entity sets
@@ -389,28 +389,19 @@ export class ErpReporting {
       },
       requestId,
     );
-    const link = position === undefined ? first : continuationLink(position, first);
-    if (link === undefined) return undefined;
-    const skip = position?.skip ?? 0;
-    const page: Page<Record<string, unknown>> = await this.client.getPage(
-      { link, pageSize: size + skip },
+    const page = await readLinkPage<Record<string, unknown>>(
+      this.client,
+      first,
+      size,
+      position,
       'aged accounts receivable',
       requestId,
     );
-    const readAt = new Date().toISOString();
-    const queryOf = (l: string) => new URL(l, 'http://link.invalid').search;
-    const next = page.nextLink === null ? null : { query: queryOf(page.nextLink), skip: 0 };
-    const rows = page.rows.slice(skip, skip + size);
+    if (page === undefined) return undefined;
     return {
-      edges: rows.map((row, index) => ({
-        node: this.agedReceivable(row),
-        position:
-          index === rows.length - 1 && next !== null
-            ? next
-            : { query: queryOf(link), skip: skip + index + 1 },
-      })),
-      next,
-      readAt,
+      edges: page.edges.map(({ node, position }) => ({ node: this.agedReceivable(node), position })),
+      next: page.next,
+      readAt: new Date().toISOString(),
     };
   }
 
@@ -429,5 +420,3 @@ export class ErpReporting {
     };
   }
 }
-
-export { isPagePosition };
