@@ -6,7 +6,7 @@ import type { ReportReaders } from './readers.js';
 /**
  * receivablesAging: what customers owe by how long it is past due as of a day, from the ERP's
  * open invoices summed by due date (one aggregating query); its `customers` page Business
- * Central's own agedAccountsReceivables (resolvers/aging.ts).
+ * Central's own agedAccountsReceivables (resolvers/reports.ts).
  */
 
 export type AgingPeriod = 'CURRENT' | 'DAYS_1_TO_30' | 'DAYS_31_TO_60' | 'DAYS_61_TO_90' | 'OVER_90_DAYS';

@@ -35,6 +35,7 @@ import type { ErpClient } from '../erp/client/erpClient.js';
 import { isPagePosition } from '../erp/client/lists.js';
 import type { ErpCustomer } from '../erp/client/models.js';
 import { type ErpReads, isErpId } from '../erp/client/reads.js';
+import { earliest } from './readers.js';
 
 /**
  * Where the CRM and the ERP disagree about who the customers are and what they hold, as lists
@@ -371,17 +372,14 @@ export class DataQuality {
       wanted.erpOnlyCustomers || wanted.fieldConflicts ? this.cachedScan(requestId) : undefined,
     ]);
     const [crmOnly, prospects, duplicates] = accountCounts ?? [];
-    // An answer is as old as its oldest figure (a cached one is older than this reading).
-    const oldest = [readAt, scan?.readAt, ...(accountCounts ?? []).map((read) => read.readAt)]
-      .filter((time) => time !== undefined)
-      .sort()[0]!;
     return {
       crmOnlyAccounts: crmOnly?.figures[0] ?? 0,
       prospects: prospects?.figures[0] ?? 0,
       duplicateAccounts: duplicates?.figures.length ?? 0,
       erpOnlyCustomers: scan ? scan.erpCustomers - scan.linkedInErp : 0,
       fieldConflicts: scan?.fieldConflicts ?? 0,
-      readAt: oldest,
+      // An answer is as old as its oldest figure (a cached one is older than this reading).
+      readAt: earliest({ readAt }, ...(scan ? [scan] : []), ...(accountCounts ?? [])),
     };
   }
 
