@@ -40,7 +40,14 @@ export const aggregateTooLarge = () =>
     'Aggregate query does not support queryMore(), use LIMIT to restrict the results to a single batch',
   );
 
-const AGGREGATE_FUNCTIONS = new Set(['COUNT', 'COUNT_DISTINCT', 'SUM', 'AVG', 'MIN', 'MAX']);
+export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set([
+  'COUNT',
+  'COUNT_DISTINCT',
+  'SUM',
+  'AVG',
+  'MIN',
+  'MAX',
+]);
 
 /**
  * The date functions the stand-in knows (Salesforce has more: FISCAL_*, DAY_IN_*, WEEK_IN_*…).
@@ -102,7 +109,8 @@ interface GroupKey extends Expr {
 const fieldMustBeGrouped = (what: string, ordered = false) =>
   malformedQuery(`${ordered ? 'Ordered field' : 'Field'} must be grouped or aggregated: ${what}`);
 
-function functionCall(fn: unknown): { name: string; args: unknown[]; raw: string } {
+/** A parsed function call: its name upper-cased, its arguments and its text for messages. */
+export function functionCall(fn: unknown): { name: string; args: unknown[]; raw: string } {
   const f = fn as { functionName?: string; parameters?: unknown[]; rawValue?: string };
   const name = String(f.functionName ?? '').toUpperCase();
   const args = f.parameters ?? [];

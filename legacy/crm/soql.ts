@@ -7,7 +7,13 @@ import {
   type WhereClause,
 } from '@jetstreamapp/soql-parser-js';
 import type { ColumnKind } from '../generator/model.js';
-import { compileAggregate, dateFunctionSql, isAggregateQuery } from './aggregates.js';
+import {
+  AGGREGATE_FUNCTIONS,
+  compileAggregate,
+  dateFunctionSql,
+  functionCall,
+  isAggregateQuery,
+} from './aggregates.js';
 import { CrmError, filterOperatorError, invalidType, malformedQuery, noSuchColumn } from './errors.js';
 import { FOLD_FUNCTION } from './fold.js';
 import { to18 } from './ids.js';
@@ -813,18 +819,16 @@ function functionConditionSql(
   params: SqlValue[],
   now: Date,
 ): string {
-  const fn = cond.fn as { functionName?: string; parameters?: unknown[]; rawValue?: string };
-  const name = String(fn.functionName ?? '');
-  const args = fn.parameters ?? [];
+  const { name, args, raw } = functionCall(cond.fn);
   if (args.length === 1 && typeof args[0] === 'string') {
     const resolved = scope.resolve(args[0]);
     const sql = dateFunctionSql(name, resolved);
     if (sql !== undefined) return comparisonSql(cond, { sql, kind: 'integer', field: name }, params, now);
   }
-  if (['COUNT', 'COUNT_DISTINCT', 'SUM', 'AVG', 'MIN', 'MAX'].includes(name.toUpperCase())) {
-    throw malformedQuery(`Aggregate functions are not allowed in WHERE; use HAVING: ${fn.rawValue ?? name}`);
+  if (AGGREGATE_FUNCTIONS.has(name)) {
+    throw malformedQuery(`Aggregate functions are not allowed in WHERE; use HAVING: ${raw}`);
   }
-  throw malformedQuery(`The function ${fn.rawValue ?? name} is not supported in WHERE by the stand-in`);
+  throw malformedQuery(`The function ${raw} is not supported in WHERE by the stand-in`);
 }
 
 /**
