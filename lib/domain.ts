@@ -35,6 +35,15 @@ export function formatAmount(amount: number, system: LegacySystem): Amount {
   return text === '-0.00' ? '0.00' : text;
 }
 
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Whether `value` is a calendar day written YYYY-MM-DD (2026-02-30 is not), as both systems write days. */
+export function isDay(value: string): boolean {
+  if (!DAY_RE.test(value)) return false;
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value;
+}
+
 /** A postal address as a write gives it: a street, an optional second line, the rest checked. */
 export interface PostalAddress {
   street: string;

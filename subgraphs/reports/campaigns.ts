@@ -1,4 +1,4 @@
-import type { Money } from '../../lib/domain.js';
+import { isDay, type Money } from '../../lib/domain.js';
 import { centsOf, MoneyTotals } from '../../lib/money.js';
 import type {
   CampaignCustomerCount,
@@ -8,7 +8,7 @@ import type {
   Read,
 } from '../crm/client/aggregates.js';
 import type { CustomerCurrency, CustomerSalesTotal } from '../erp/client/reporting.js';
-import { isDay, today } from './dates.js';
+import { today } from './dates.js';
 import { earliest, type ReportReaders } from './readers.js';
 
 /**

@@ -1,4 +1,5 @@
 import type { GraphQLError } from 'graphql';
+import { isDay } from '../../lib/domain.js';
 import { appError } from '../../lib/errors.js';
 
 /**
@@ -7,7 +8,6 @@ import { appError } from '../../lib/errors.js';
  * every input refusal of the graph gives them.
  */
 
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 86_400_000;
 
 export function invalidDate(
@@ -16,13 +16,6 @@ export function invalidDate(
   message: string,
 ): GraphQLError {
   return appError('BAD_USER_INPUT', message, { field, reason });
-}
-
-/** Whether `value` is a calendar day written YYYY-MM-DD (2026-02-30 is not). */
-export function isDay(value: string): boolean {
-  if (!DATE_RE.test(value)) return false;
-  const ms = Date.parse(`${value}T00:00:00Z`);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value;
 }
 
 export function day(field: string, value: string): string {

@@ -5,6 +5,8 @@
  * calendar day, sent bare); field names come only from the fixed unions below, never from input.
  */
 
+import { isDay } from '../../../lib/domain.js';
+
 export const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export function isGuid(value: string): boolean {
@@ -22,14 +24,8 @@ export function guidLiteral(value: string): string {
   return value.toLowerCase();
 }
 
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
-
 /** Whether `value` is a calendar day written YYYY-MM-DD (2026-02-30 is not). */
-export function isDate(value: string): boolean {
-  if (!DATE_RE.test(value)) return false;
-  const ms = Date.parse(`${value}T00:00:00Z`);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value;
-}
+export const isDate = isDay;
 
 /** An Edm.Date literal, which OData (and BC) write bare: `2026-06-30`. Anything else is refused rather than sent. */
 export function dateLiteral(value: string): string {
