@@ -165,37 +165,26 @@ describe('ERP documents of one customer, newest first', () => {
       ).customerId;
     const customerId = busiest('salesOrders');
     const customApi = erpBase.replace('/api/v2.0/', '/api/contoso/customerGraph/v1.0/');
-    const seen: { sql: string; params: readonly unknown[] }[] = [];
-    const spy = vi.spyOn(Store.prototype, 'all').mockImplementation(function (
-      this: Store,
-      sql: string,
-      params: readonly unknown[] = [],
-    ) {
-      seen.push({ sql, params });
-      return this.db.prepare(sql).all(...(params as never[])) as Record<string, unknown>[];
-    });
-    try {
-      for (const [base, set, date, number, customer] of [
-        [erpBase, 'salesOrders', 'orderDate', 'number', customerId],
-        [erpBase, 'salesInvoices', 'invoiceDate', 'number', customerId],
-        [erpBase, 'salesCreditMemos', 'creditMemoDate', 'number', busiest('salesCreditMemos')],
-        [customApi, 'itemLedgerEntries', 'postingDate', 'entryNumber', busiest('itemLedgerEntries')],
-      ] as const) {
-        seen.length = 0;
-        const url = `${base}/${set}?$filter=${encodeURIComponent(`customerId eq ${customer}`)}&$orderby=${encodeURIComponent(`${date} desc,${number} desc`)}&$top=6`;
+    for (const [base, set, date, number, customer] of [
+      [erpBase, 'salesOrders', 'orderDate', 'number', customerId],
+      [erpBase, 'salesInvoices', 'invoiceDate', 'number', customerId],
+      [erpBase, 'salesCreditMemos', 'creditMemoDate', 'number', busiest('salesCreditMemos')],
+      [customApi, 'itemLedgerEntries', 'postingDate', 'entryNumber', busiest('itemLedgerEntries')],
+    ] as const) {
+      const url = `${base}/${set}?$filter=${encodeURIComponent(`customerId eq ${customer}`)}&$orderby=${encodeURIComponent(`${date} desc,${number} desc`)}&$top=6`;
+      let rows: Record<string, string>[] = [];
+      const seen = await statementsOf(async () => {
         const res = await fetch(url, { headers: { authorization: `Bearer ${erpToken}` } });
         expect(res.status).toBe(200);
-        const rows = ((await res.json()) as { value: Record<string, string>[] }).value;
-        expect(rows.length).toBeGreaterThan(1);
-        const dates = rows.map((r) => r[date]!);
-        expect([...dates].sort().reverse()).toEqual(dates);
-        const statement = seen.find((s) => s.sql.includes(`FROM "${set}"`))!;
-        const steps = planOf(dataset.erp, statement.sql, statement.params);
-        expect(steps).toMatch(new RegExp(`USING INDEX ix_${set}_customerId_${date}`));
-        expect(steps).not.toMatch(/TEMP B-TREE/);
-      }
-    } finally {
-      spy.mockRestore();
+        rows = ((await res.json()) as { value: Record<string, string>[] }).value;
+      });
+      expect(rows.length).toBeGreaterThan(1);
+      const dates = rows.map((r) => r[date]!);
+      expect([...dates].sort().reverse()).toEqual(dates);
+      const statement = seen.find((s) => s.sql.includes(`FROM "${set}"`))!;
+      const steps = planOf(dataset.erp, statement.sql, statement.params);
+      expect(steps).toMatch(new RegExp(`USING INDEX ix_${set}_customerId_${date}`));
+      expect(steps).not.toMatch(/TEMP B-TREE/);
     }
   });
 });
@@ -207,27 +196,16 @@ describe('ERP bill of materials by parent item number', () => {
         parentItemNumber: string;
       }
     ).parentItemNumber;
-    const seen: { sql: string; params: readonly unknown[] }[] = [];
-    const spy = vi.spyOn(Store.prototype, 'all').mockImplementation(function (
-      this: Store,
-      sql: string,
-      params: readonly unknown[] = [],
-    ) {
-      seen.push({ sql, params });
-      return this.db.prepare(sql).all(...(params as never[])) as Record<string, unknown>[];
-    });
-    try {
-      const url = `${erpBase.replace('/api/v2.0/', '/api/contoso/customerGraph/v1.0/')}/bomComponents?$filter=${encodeURIComponent(`parentItemNumber eq '${parent}'`)}&$orderby=lineNumber`;
+    const url = `${erpBase.replace('/api/v2.0/', '/api/contoso/customerGraph/v1.0/')}/bomComponents?$filter=${encodeURIComponent(`parentItemNumber eq '${parent}'`)}&$orderby=lineNumber`;
+    const seen = await statementsOf(async () => {
       const res = await fetch(url, { headers: { authorization: `Bearer ${erpToken}` } });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { value: unknown[] }).value.length).toBeGreaterThan(0);
-      const statement = seen.find((s) => s.sql.includes('FROM "bomComponents"'))!;
-      expect(planOf(dataset.erp, statement.sql, statement.params)).toMatch(
-        /SEARCH bomComponents USING INDEX ix_bomComponents_parentItemNumber/,
-      );
-    } finally {
-      spy.mockRestore();
-    }
+    });
+    const statement = seen.find((s) => s.sql.includes('FROM "bomComponents"'))!;
+    expect(planOf(dataset.erp, statement.sql, statement.params)).toMatch(
+      /SEARCH bomComponents USING INDEX ix_bomComponents_parentItemNumber/,
+    );
   });
 });
 
