@@ -102,14 +102,10 @@ function supportCaseConditions(filter: SupportCaseListFilter): ListCondition[] {
 const TASK_TYPES = ['TASK', 'CALL', 'EMAIL'] as const;
 type TaskType = (typeof TASK_TYPES)[number];
 
-/** The interaction streams a filter reads: a stream none of whose kinds it lists is not read. */
-export function interactionStreams(filter: InteractionListFilter): InteractionStream[] {
-  const types = filter.types;
-  if (!types) return ['tasks', 'events'];
-  return [
-    ...(TASK_TYPES.some((type) => types.includes(type)) ? (['tasks'] as const) : []),
-    ...(types.includes('EVENT') ? (['events'] as const) : []),
-  ];
+/** Whether a filter's types name a kind the stream holds (no types: every kind). */
+function keepsStream(stream: InteractionStream, types: readonly CrmInteractionType[] | undefined): boolean {
+  if (!types) return true;
+  return stream === 'events' ? types.includes('EVENT') : TASK_TYPES.some((type) => types.includes(type));
 }
 
 /**
@@ -120,7 +116,7 @@ function interactionConditions(
   stream: InteractionStream,
   filter: InteractionListFilter,
 ): ListCondition[] | null {
-  if (!interactionStreams(filter).includes(stream)) return null;
+  if (!keepsStream(stream, filter.types)) return null;
   const where: ListCondition[] = [];
   if (filter.ownerEmail !== undefined)
     where.push({ field: 'Owner.Email', op: '=', value: filter.ownerEmail });

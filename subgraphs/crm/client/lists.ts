@@ -131,19 +131,16 @@ export function isInteractionPosition(value: unknown): value is InteractionPosit
 /**
  * Tasks and events newest first, whoever's they are: each stream read is size + 1 rows after
  * where the last page left it, and the two are merged; a position holds where each stream
- * stopped, so the next page continues each there. A stream not in `streams` (a filter on types
- * that leaves it out) is not read at all.
+ * stopped, so the next page continues each there.
  */
 export async function mergeInteractions(
   size: number,
   after: InteractionPosition | undefined,
   read: ReadInteractionStream,
-  streams: readonly InteractionStream[] = ['tasks', 'events'],
 ): Promise<ListSlice<CrmInteraction, InteractionPosition>> {
-  const none: Positioned<CrmInteraction>[] = [];
   const [tasks, events] = await Promise.all([
-    streams.includes('tasks') ? read('tasks', size + 1, after?.t ?? undefined) : none,
-    streams.includes('events') ? read('events', size + 1, after?.e ?? undefined) : none,
+    read('tasks', size + 1, after?.t ?? undefined),
+    read('events', size + 1, after?.e ?? undefined),
   ]);
   const position: InteractionPosition = { t: after?.t ?? null, e: after?.e ?? null };
   const edges: Positioned<CrmInteraction, InteractionPosition>[] = [];

@@ -6,11 +6,7 @@ import {
   pageSize,
 } from '../../../lib/connections.js';
 import type { RootListName } from '../client/fields.js';
-import {
-  type InteractionListFilter,
-  interactionStreams,
-  type RootListFilters,
-} from '../client/listFilters.js';
+import type { InteractionListFilter, RootListFilters } from '../client/listFilters.js';
 import {
   isInteractionPosition,
   isRootListPosition,
@@ -54,7 +50,7 @@ export async function rootListConnection<L extends RootListName>(
   );
 }
 
-/** Tasks and events newest first: both streams' pages (those the filter keeps) merged. */
+/** Tasks and events newest first: both streams' pages merged (a stream the filter's types leave out reads nothing). */
 export async function interactionsConnection(
   kind: string,
   filter: InteractionListFilter,
@@ -73,7 +69,6 @@ export async function interactionsConnection(
         limit,
         ...(position ? { after: position } : {}),
       })) as Positioned<CrmInteraction>[],
-    interactionStreams(filter),
   );
   return connectionOf(
     page.edges.map(({ node, position }) => ({ node, cursor: encodeCursor(kind, position) })),
