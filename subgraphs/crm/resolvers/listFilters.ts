@@ -148,7 +148,7 @@ function searchText(value: string): string {
 
 /** A campaign's 18-character id, or a refusal naming the input path (`id`, `filter.campaignId`). */
 export function campaignId(value: string, path: string): string {
-  const id = typeof value === 'string' ? parseCrmId('campaign', value) : null;
+  const id = parseCrmId('campaign', value);
   if (!id) {
     throw appError('BAD_USER_INPUT', `"${path}" must be a CRM campaign id (15 or 18 characters).`, {
       argument: path.split('.')[0],
