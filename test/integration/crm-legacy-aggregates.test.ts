@@ -1,10 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_AGGREGATE_ROWS } from '../../legacy/crm/aggregates.js';
-import { createCrmStandIn } from '../../legacy/crm/createCrmStandIn.js';
 import { salesforceId } from '../../legacy/crm/ids.js';
 import { API_PREFIX } from '../../legacy/crm/protocol.js';
 import { openDataset } from '../../legacy/generator/open.js';
+import { type Running, start } from '../helpers/crm-legacy-fixture.js';
 
 /**
  * SOQL aggregate queries over HTTP against the generated data set: every figure the stand-in
@@ -12,48 +11,22 @@ import { openDataset } from '../../legacy/generator/open.js';
  * and inside `composite`; the refusals are Salesforce's.
  */
 const dataset = openDataset({ customers: 300 });
-let base = '';
-let close: () => Promise<void>;
+let crm: Running;
 
 beforeAll(async () => {
-  const { server } = createCrmStandIn({ db: dataset.crm });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  crm = await start(dataset.crm);
 });
 afterAll(async () => {
-  await close();
+  await crm.close();
   dataset.close();
 });
 
 type Row = Record<string, unknown>;
 type AggregateRecord = { attributes: { type: string } } & Record<string, unknown>;
-interface Answer {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field
-  body: any;
-}
 
-async function send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: 'Bearer crm-dev-token',
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: await res.json() } as Answer;
-}
-
+const send: Running['send'] = (...args) => crm.send(...args);
 const queryPath = (soql: string) => `${API_PREFIX}/query?q=${encodeURIComponent(soql)}`;
-const query = (soql: string, headers?: Record<string, string>) =>
-  send('GET', queryPath(soql), undefined, headers);
+const query: Running['query'] = (...args) => crm.query(...args);
 
 /** The records of an aggregate answer, checked for Salesforce's shape. */
 async function aggregate(soql: string): Promise<AggregateRecord[]> {
@@ -64,15 +37,6 @@ async function aggregate(soql: string): Promise<AggregateRecord[]> {
   expect(res.body.totalSize).toBe(res.body.records.length);
   for (const record of res.body.records) expect(record.attributes).toEqual({ type: 'AggregateResult' });
   return res.body.records;
-}
-
-async function stats(): Promise<Record<string, number>> {
-  const res = await fetch(`${base}/__sim/stats`);
-  return ((await res.json()) as { byRoute: Record<string, number> }).byRoute;
-}
-
-async function resetStats(): Promise<void> {
-  await fetch(`${base}/__sim/reset`, { method: 'POST' });
 }
 
 const rows = (table: string): Row[] =>
@@ -296,7 +260,7 @@ describe('aggregate queries over the generated data set', () => {
       'SELECT COUNT() FROM Campaign',
     ];
     const direct = await Promise.all(soqls.map((soql) => query(soql)));
-    await resetStats();
+    await crm.reset();
     const res = await send('POST', `${API_PREFIX}/composite`, {
       compositeRequest: soqls.map((soql, i) => ({
         method: 'GET',
@@ -322,7 +286,7 @@ describe('aggregate queries over the generated data set', () => {
     for (const [stage, n] of stages) expect(answeredStages.get(stage)!.expr0).toBe(n);
     expect(res.body.compositeResponse[4].body.totalSize).toBe(rows('Campaign').length);
     // One API call for five aggregates; the subrequests are counted per route besides.
-    const counted = await stats();
+    const counted = await crm.stats();
     expect(counted.composite).toBe(1);
     expect(counted.query).toBe(soqls.length);
 
