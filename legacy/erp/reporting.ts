@@ -27,7 +27,7 @@ import { jsonValue, type Row, type Store } from './store.js';
  *   totals column does (SQL HAVING).
  */
 
-export const today = () => new Date().toISOString().slice(0, 10);
+const today = () => new Date().toISOString().slice(0, 10);
 
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 
@@ -311,7 +311,7 @@ const salesBacklogTotals = apiQuery({
 
 // ---------------------------------------------------------------- API pages (standard API)
 
-/** BC's filter-only fields take `eq` and one value; `name` says which field in the refusal. */
+/** The value of one of BC's filter-only fields, which take a single `eq` comparison. */
 function parameter(conjuncts: Map<string, FilterExpr[]>, field: string): string | undefined {
   const list = conjuncts.get(field);
   conjuncts.delete(field);
@@ -569,12 +569,6 @@ export class Reporting {
       .reduce((left, right) => ({ kind: 'or', left, right }));
     const params: unknown[] = [];
     return this.store.all(def.build(new Map([[key, [byKey]]]), params), params);
-  }
-
-  /** The statement behind a read (without order and paging): for plan assertions. */
-  statement(def: ReportSetDef, filter: FilterExpr | undefined): { sql: string; params: unknown[] } {
-    const params: unknown[] = [];
-    return { sql: this.select(def, filter, params), params };
   }
 
   /** The SELECT of all rows the filter keeps. */

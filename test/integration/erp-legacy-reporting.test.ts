@@ -655,8 +655,23 @@ describe('refusals', () => {
 });
 
 describe('query plans (what keeps date-filtered reads flat as the data grows)', () => {
+  /** A Reporting whose statements are recorded, and the plan SQLite makes of one. */
+  function recorded() {
+    const store = new Store(dataset.erp);
+    const statements: { sql: string; params: readonly unknown[] }[] = [];
+    const all = store.all.bind(store);
+    store.all = (sql, params = []) => {
+      statements.push({ sql, params });
+      return all(sql, params);
+    };
+    const planOf = ({ sql, params }: { sql: string; params: readonly unknown[] }) =>
+      (
+        dataset.erp.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as never[])) as { detail: string }[]
+      ).map((s) => s.detail);
+    return { reporting: new Reporting(new QueryEngine(store)), statements, planOf };
+  }
+
   it('reads each source of a date-filtered query through a date index, never a full scan', () => {
-    const reporting = new Reporting(new QueryEngine(new Store(dataset.erp)));
     const cases: [string, string, string[]][] = [
       [
         'salesDocumentTotals',
@@ -673,14 +688,14 @@ describe('query plans (what keeps date-filtered reads flat as the data grows)', 
       ['salesBacklogTotals', 'requestedDeliveryDate', ['ix_salesOrders_backlogDate']],
     ];
     for (const [name, field, indexes] of cases) {
-      const def = reportSet('custom', name)!;
-      const { sql, params } = reporting.statement(
-        def,
-        parseFilter(`${field} ge 2026-06-01 and ${field} le 2026-06-30`),
+      const { reporting, statements, planOf } = recorded();
+      reporting.read(
+        reportSet('custom', name)!,
+        { filter: parseFilter(`${field} ge 2026-06-01 and ${field} le 2026-06-30`) },
+        100,
       );
-      const plan = (
-        dataset.erp.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as never[])) as { detail: string }[]
-      ).map((s) => s.detail);
+      expect(statements, name).toHaveLength(1);
+      const plan = planOf(statements[0]!);
       for (const index of indexes) {
         // The date's own index or a wider one it leads (the root lists' order indexes).
         const led = new RegExp(`USING INDEX ${index}(_\\w+)? \\(`);
@@ -696,22 +711,6 @@ describe('query plans (what keeps date-filtered reads flat as the data grows)', 
       ).toEqual([]);
     }
   });
-
-  /** A Reporting whose statements are recorded, and the plan SQLite makes of one. */
-  function recorded() {
-    const store = new Store(dataset.erp);
-    const statements: { sql: string; params: readonly unknown[] }[] = [];
-    const all = store.all.bind(store);
-    store.all = (sql, params = []) => {
-      statements.push({ sql, params });
-      return all(sql, params);
-    };
-    const planOf = ({ sql, params }: { sql: string; params: readonly unknown[] }) =>
-      (
-        dataset.erp.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as never[])) as { detail: string }[]
-      ).map((s) => s.detail);
-    return { reporting: new Reporting(new QueryEngine(store)), statements, planOf };
-  }
 
   it('ages only the customers asked for by key (a navigation or $expand), never every customer', () => {
     const { reporting, statements, planOf } = recorded();
