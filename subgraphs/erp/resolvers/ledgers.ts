@@ -24,22 +24,21 @@ function invalid(field: string, reason: Reason, message: string) {
   return appError('BAD_USER_INPUT', message, { argument: 'filter', field: `filter.${field}`, reason });
 }
 
-/** A from/to pair of days, both YYYY-MM-DD, from not after to. */
+/** A day written YYYY-MM-DD, or nothing when not given. */
+function day(name: string, value: string | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (!isDate(value)) throw invalid(name, 'INVALID_FORMAT', `\`${name}\` must be a day written YYYY-MM-DD.`);
+  return value;
+}
+
+/** A from/to pair of days, from not after to; nothing when neither is given. */
 function days(
   fromName: string,
   from: string | null | undefined,
   toName: string,
   to: string | null | undefined,
 ): DayRange | undefined {
-  for (const [name, value] of [
-    [fromName, from],
-    [toName, to],
-  ] as const) {
-    if (value !== null && value !== undefined && !isDate(value)) {
-      throw invalid(name, 'INVALID_FORMAT', `\`${name}\` must be a day written YYYY-MM-DD; got "${value}".`);
-    }
-  }
-  const range: DayRange = { ...(from ? { from } : {}), ...(to ? { to } : {}) };
+  const range = { from: day(fromName, from), to: day(toName, to) };
   if (range.from !== undefined && range.to !== undefined && range.from > range.to) {
     throw invalid(toName, 'OUT_OF_RANGE', `\`${toName}\` must not be before \`${fromName}\`.`);
   }
