@@ -51,7 +51,7 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDe
     context: createContextFactory({
       reads: new ErpReads(client, { localCurrencyCode: config.localCurrencyCode }),
       batching: config.batching,
-      ...(deps.now ? { now: deps.now } : {}),
+      now: deps.now,
       cache: readCacheScope(
         cache,
         config.cache,
