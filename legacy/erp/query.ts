@@ -339,12 +339,8 @@ export class QueryEngine {
     const computed = this.computed.get(table.name);
     for (let i = 0; i < values.length; i += CHUNK) {
       const chunk = values.slice(i, i + CHUNK);
-      const params: unknown[] = [...chunk];
-      let sql = `SELECT * FROM ${quoteIdent(table.name)} WHERE ${quoteIdent(item.nav.to)} IN (${chunk.map(() => '?').join(', ')})`;
-      if (item.options.filter) sql += ` AND ${this.compileFilter(item.options.filter, item.target, params)}`;
-      sql += ` ORDER BY ${orderSql}`;
       // A computed set is reached by single-valued navigation only, which takes no $filter.
-      const rows = computed ? computed(item.nav.to, chunk) : this.store.all(sql, params);
+      const rows = computed ? computed(item.nav.to, chunk) : this.storedRows(item, chunk, orderSql);
       for (const row of rows) {
         const k = row[item.nav.to];
         let list = grouped.get(k);
@@ -356,6 +352,14 @@ export class QueryEngine {
       }
     }
     return grouped;
+  }
+
+  /** The stored rows of an expanded set whose navigation column holds one of `values`. */
+  private storedRows(item: ExpandItem, values: unknown[], orderSql: string): Row[] {
+    const params: unknown[] = [...values];
+    let sql = `SELECT * FROM ${quoteIdent(item.target.table.name)} WHERE ${quoteIdent(item.nav.to)} IN (${values.map(() => '?').join(', ')})`;
+    if (item.options.filter) sql += ` AND ${this.compileFilter(item.options.filter, item.target, params)}`;
+    return this.store.all(`${sql} ORDER BY ${orderSql}`, params);
   }
 }
 
