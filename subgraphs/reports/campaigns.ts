@@ -9,6 +9,7 @@ import type {
 } from '../crm/client/aggregates.js';
 import type { CustomerCurrency, CustomerSalesTotal } from '../erp/client/reporting.js';
 import { today } from './dates.js';
+import { FigureSums } from './figures.js';
 import { earliest, type ReportReaders } from './readers.js';
 
 /**
@@ -48,15 +49,9 @@ export async function campaignFigures(
     Read<CampaignCustomerCount>,
   ];
   return campaignIds.map((id) => {
-    const pipeline = new MoneyTotals();
-    const wonAmount = new MoneyTotals();
-    let wonOpportunities = 0;
-    for (const row of open.figures) if (row.group === id) pipeline.add(row.amount, row.currencyCode);
-    for (const row of won.figures) {
-      if (row.group !== id) continue;
-      wonAmount.add(row.amount, row.currencyCode);
-      wonOpportunities += row.opportunities;
-    }
+    const sums = new FigureSums();
+    for (const row of open.figures) if (row.group === id) sums.pipeline.add(row.amount, row.currencyCode);
+    for (const row of won.figures) if (row.group === id) sums.addWon(row);
     const mine = members.figures.filter((row) => row.campaignId === id);
     return {
       memberCount: mine.reduce((sum, row) => sum + row.members, 0),
@@ -64,9 +59,9 @@ export async function campaignFigures(
       memberCustomerCount: accounts.figures
         .filter((row) => row.campaignId === id)
         .reduce((sum, row) => sum + row.accounts, 0),
-      pipeline: pipeline.list(),
-      wonAmount: wonAmount.list(),
-      wonOpportunities,
+      pipeline: sums.pipeline.list(),
+      wonAmount: sums.won.list(),
+      wonOpportunities: sums.wonOpportunities,
     };
   });
 }

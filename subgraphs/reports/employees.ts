@@ -6,6 +6,7 @@ import type { OpportunityTotal, OwnerCount, Read } from '../crm/client/aggregate
 import type { CrmReads } from '../crm/client/reads.js';
 import type { ErpReads } from '../erp/client/reads.js';
 import type { DocumentTotal } from '../erp/client/reporting.js';
+import { FigureSums } from './figures.js';
 import type { ReportReaders } from './readers.js';
 
 /**
@@ -90,19 +91,12 @@ export async function employeeFigures(
   )) as [Read<OpportunityTotal>, Read<OwnerCount>];
   return emails.map((email) => {
     const key = email.toLowerCase();
-    const pipeline = new MoneyTotals();
-    const weighted = new MoneyTotals();
-    let openOpportunities = 0;
-    for (const row of open.figures) {
-      if (row.group !== key) continue;
-      pipeline.add(row.amount, row.currencyCode);
-      weighted.addWeighted(row.amount, row.currencyCode, row.probability ?? 0);
-      openOpportunities += row.opportunities;
-    }
+    const sums = new FigureSums();
+    for (const row of open.figures) if (row.group === key) sums.addOpen(row);
     return {
-      openPipeline: pipeline.list(),
-      weightedPipeline: weighted.list(),
-      openOpportunities,
+      openPipeline: sums.pipeline.list(),
+      weightedPipeline: sums.weightedPipeline.list(),
+      openOpportunities: sums.openOpportunities,
       openCaseCount: cases.figures
         .filter((row) => row.email === key)
         .reduce((sum, row) => sum + row.count, 0),
