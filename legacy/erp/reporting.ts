@@ -36,8 +36,12 @@ const posted = (alias: string) => `COALESCE(${alias}."status", '') <> 'Draft'`;
 /** The customer's state, else its country (the contract's "region"). */
 const REGION = `CASE WHEN COALESCE(c."state", '') <> '' THEN c."state" ELSE COALESCE(c."country", '') END`;
 const text = (sql: string) => `COALESCE(${sql}, '')`;
-/** An order's requested delivery date, its order date when blank (BC's 0D is blank). */
-const BACKLOG_DATE = `CASE WHEN d."requestedDeliveryDate" IS NULL OR d."requestedDeliveryDate" IN ('', '0001-01-01') THEN d."orderDate" ELSE d."requestedDeliveryDate" END`;
+/**
+ * An order's requested delivery date, its order date when blank (BC's 0D is blank); `d` is the
+ * order's alias and the prefix of its columns (empty in the index, which names bare columns).
+ */
+const backlogDate = (d: string) =>
+  `CASE WHEN ${d}"requestedDeliveryDate" IS NULL OR ${d}"requestedDeliveryDate" IN ('', '0001-01-01') THEN ${d}"orderDate" ELSE ${d}"requestedDeliveryDate" END`;
 
 /**
  * Indexes the reporting reads need beyond the model's, created when the stand-in opens a
@@ -46,7 +50,7 @@ const BACKLOG_DATE = `CASE WHEN d."requestedDeliveryDate" IS NULL OR d."requeste
  */
 export const REPORTING_INDEXES_SQL = [
   // salesBacklogTotals filtered on requestedDeliveryDate: a range on the expression itself.
-  `CREATE INDEX IF NOT EXISTS "ix_salesOrders_backlogDate" ON "salesOrders" (${BACKLOG_DATE.replaceAll('d.', '')})`,
+  `CREATE INDEX IF NOT EXISTS "ix_salesOrders_backlogDate" ON "salesOrders" (${backlogDate('')})`,
   // openInvoiceTotals: only open invoices, by due date (a partial index holds only those).
   `CREATE INDEX IF NOT EXISTS "ix_salesInvoices_open_dueDate" ON "salesInvoices" ("dueDate") WHERE "remainingAmount" <> 0`,
   // customerSales sums one customer's posted documents by posting date.
@@ -296,7 +300,7 @@ const salesBacklogTotals = apiQuery({
       from: linesOf('salesOrderLines', 'salesOrders'),
       where: ['l."quantity" > COALESCE(l."invoicedQuantity", 0)'],
       columns: {
-        requestedDeliveryDate: BACKLOG_DATE,
+        requestedDeliveryDate: backlogDate('d.'),
         salespersonCode: text('d."salesperson"'),
         currencyCode: text('d."currencyCode"'),
       },
