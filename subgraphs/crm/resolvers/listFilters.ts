@@ -1,4 +1,5 @@
 import type { GraphQLError } from 'graphql';
+import { isDay } from '../../../lib/domain.js';
 import { appError } from '../../../lib/errors.js';
 import type {
   CampaignFilter,
@@ -28,7 +29,6 @@ function invalid(field: string, reason: Reason, message: string): GraphQLError {
   return appError('BAD_USER_INPUT', message, { argument: 'filter', field: `filter.${field}`, reason });
 }
 
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Salesforce's picklist values are at most 255 characters; a filter lists a few of them. */
 const MAX_VALUE_LENGTH = 255;
@@ -38,11 +38,7 @@ const MAX_SEARCH_LENGTH = 200;
 
 /** A calendar day (YYYY-MM-DD that names a real day), or a refusal. */
 function day(field: string, value: string): string {
-  const m = DATE_RE.exec(value);
-  const time = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : Number.NaN;
-  if (!m || Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== value) {
-    throw invalid(field, 'INVALID_FORMAT', `"${field}" must be a date as YYYY-MM-DD.`);
-  }
+  if (!isDay(value)) throw invalid(field, 'INVALID_FORMAT', `"${field}" must be a date as YYYY-MM-DD.`);
   return value;
 }
 

@@ -1,3 +1,4 @@
+import { isDay } from '../../../lib/domain.js';
 import { appError } from '../../../lib/errors.js';
 import type {
   InvoiceFilter,
@@ -5,7 +6,6 @@ import type {
   QueryResolvers,
   SalesOrderFilter,
 } from '../__generated__/resolvers-types.js';
-import { isDate } from '../client/odata.js';
 import type { DayRange, InvoiceSelection, OrderSelection, PaymentSelection } from '../client/reads.js';
 import type { ErpContext } from '../context.js';
 import { listConnection } from './connection.js';
@@ -27,7 +27,7 @@ function invalid(field: string, reason: Reason, message: string) {
 /** A day written YYYY-MM-DD, or nothing when not given. */
 function day(name: string, value: string | null | undefined): string | undefined {
   if (value === null || value === undefined) return undefined;
-  if (!isDate(value)) throw invalid(name, 'INVALID_FORMAT', `\`${name}\` must be a day written YYYY-MM-DD.`);
+  if (!isDay(value)) throw invalid(name, 'INVALID_FORMAT', `\`${name}\` must be a day written YYYY-MM-DD.`);
   return value;
 }
 
