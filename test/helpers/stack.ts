@@ -329,7 +329,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     crmStandIn.sim.reset();
 
     const sim = async (base: string, path: string, method = 'GET') => {
-      const response = await fetch(`${base}/__sim/${path}`, { method });
+      // Sent again once on a network error: after a long legacy read the stand-in may have closed
+      // the kept-alive socket the fetch reuses (ECONNRESET), and the control API is idempotent.
+      const send = () => fetch(`${base}/__sim/${path}`, { method });
+      const response = await send().catch(send);
       if (!response.ok) throw new Error(`${method} ${base}/__sim/${path} answered ${response.status}`);
       return response.json() as Promise<SimStats>;
     };

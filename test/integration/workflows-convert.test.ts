@@ -45,8 +45,8 @@ describe('convertQuoteToOrder', () => {
   it('creates exactly one ERP order for 50 concurrent calls with one key, and links the quote', async () => {
     const quote = convertibleQuote();
     // A legacy latency, so that calls made side by side overlap and the critical path shows.
-    legacy.erpSim.setConfig({ latencyMs: 20 });
-    legacy.crmSim.setConfig({ latencyMs: 20 });
+    legacy.erpSim.setConfig({ latencyMs: 60 });
+    legacy.crmSim.setConfig({ latencyMs: 60 });
     const answers = await Promise.all(
       Array.from({ length: 50 }, () =>
         workflows.gql(CONVERT, { quoteId: quote.Id, key: `k-50-${quote.Id}` }),
