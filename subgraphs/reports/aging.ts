@@ -53,7 +53,7 @@ export async function receivablesAging(
   const asOf = agingDay(args.asOf, readers.now());
   const { reporting, requestId } = readers;
   const [open] = await reporting.readAll(
-    [reporting.openInvoiceTotals({}, 'document')],
+    [reporting.openInvoiceTotals({}, 'document', asOf)],
     'receivables aging',
     requestId,
   );

@@ -417,8 +417,10 @@ describe('Employee figures', () => {
     for (const employee of employees)
       expect(employee).toEqual(expectedFigures(employee.email, numbers.get(employee.email)!, from, to));
     // The summary's composite and $batch, then one composite and one query for all the people.
+    // Each of the two ERP reads of the period's documents goes as one request a day (46 days),
+    // inside its `$batch`.
     expect(crmCalls.byRoute.composite).toBe(2);
-    expect(erpCalls.byRoute['GET /salesDocumentTotals']).toBe(2);
+    expect(erpCalls.byRoute['GET /salesDocumentTotals']).toBe(2 * 46);
   });
 
   it('is null for an address neither system knows, and refuses one that is no address', async () => {

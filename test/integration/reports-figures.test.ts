@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Stack } from '../helpers/stack.js';
 import { startStack } from '../helpers/stack.js';
 
@@ -385,6 +385,12 @@ describe('salesSummary', () => {
 
   it('costs the same few round trips (one CRM, one ERP) for a month as for a year (more groups, more records)', async () => {
     const costs: Loose[] = [];
+    // A year's reads go as more parts than one `$batch` holds, in envelopes sent side by side:
+    // with latency at the stand-in, calls sent together overlap and count as one in depth.
+    stack.erpSim.setConfig({ latencyMs: 60 });
+    onTestFinished(() => {
+      stack.erpSim.setConfig({ latencyMs: 0 });
+    });
     // Each period its own, so no answer comes from the cache.
     for (const [length, end] of [
       [30, 10],
@@ -414,7 +420,10 @@ describe('salesSummary', () => {
       if (cost.groupBy === 'CAMPAIGN') expect([1, 2]).toContain(cost.crm);
       else expect(cost.crm).toBe(1);
       expect(cost.erp).toBe(cost.groupBy === 'CAMPAIGN' ? 2 : 1);
-      expect({ ...year[index], groups: 0 }).toEqual({ ...cost, groups: 0 });
+      expect(cost.erpDepth).toBe(cost.erp);
+      // The year: its parts may fill more envelopes, never more calls in sequence.
+      expect(year[index].erp).toBeGreaterThanOrEqual(cost.erp);
+      expect({ ...year[index], groups: 0, erp: 0 }).toEqual({ ...cost, groups: 0, erp: 0 });
     }
     // The year has more groups (months) than the month: the cost did not follow them.
     expect(year[1].groups).toBeGreaterThan(month[1].groups);

@@ -110,6 +110,13 @@ export interface ReportQuery<T> {
   orderby?: string;
   freshness: Freshness;
   map: (row: Record<string, unknown>) => T;
+  /**
+   * Conditions that cut the read into parts, each ANDed to `filter` and sent as a request of its
+   * own in the same `$batch` round trip, their rows put together in this order. They must not
+   * overlap and must cover what the read asks for. A long aggregate answer would otherwise come
+   * back 20,000 rows a page, nextLink after nextLink, one round trip each.
+   */
+  parts?: readonly string[];
 }
 
 type ReadsOf<Q extends readonly ReportQuery<unknown>[]> = {
@@ -126,6 +133,40 @@ type ReportDateField = 'documentDate' | 'dueDate' | 'requestedDeliveryDate' | 'd
 
 const between = (field: ReportDateField, from: string, to: string) =>
   `${field} ge ${dateLiteral(from)} and ${field} le ${dateLiteral(to)}`;
+
+/**
+ * Parts a ranged read is cut into at most. A day of the aggregating queries is some thousand rows
+ * at 100,000 customers (day × salesperson × region × currency), well under BC's 20,000-row page,
+ * so a part is a day; only a range longer than this many days takes several days a part, which
+ * keeps a read within one `$batch` envelope (100 requests).
+ */
+const MAX_PARTS_PER_READ = 100;
+const DAY_MS = 86_400_000;
+const dayIndex = (value: string) => Math.floor(Date.parse(`${value}T00:00:00Z`) / DAY_MS);
+const dayAt = (index: number) => new Date(index * DAY_MS).toISOString().slice(0, 10);
+const addDays = (value: string, days: number) => dayAt(dayIndex(value) + days);
+
+/** `from`..`to` as consecutive ranges of `daysPerPart` days (by default: a day, or as many as keep it within MAX_PARTS_PER_READ). */
+function dayParts(field: ReportDateField, from: string, to: string, daysPerPart?: number): string[] {
+  const first = dayIndex(from);
+  const last = dayIndex(to);
+  // A reversed range selects nothing whole as well as cut: one request, as asked.
+  if (!(last >= first)) return [between(field, from, to)];
+  const size = daysPerPart ?? Math.ceil((last - first + 1) / MAX_PARTS_PER_READ);
+  const parts: string[] = [];
+  for (let start = first; start <= last; start += size)
+    parts.push(between(field, dayAt(start), dayAt(Math.min(start + size - 1, last))));
+  return parts;
+}
+
+/**
+ * Open invoices gather in the year before today (overdue or about to be due); older or later due
+ * dates are few. The year is read two weeks a part (some thousand rows at
+ * 100,000 customers), what lies outside it as one part each side.
+ */
+const OPEN_INVOICE_WINDOW_DAYS = 365;
+const OPEN_INVOICE_AHEAD_DAYS = 120;
+const OPEN_INVOICE_PART_DAYS = 14;
 
 const DOCUMENT_KINDS: Readonly<Record<string, ReportDocumentKind>> = {
   Order: 'ORDER',
@@ -174,7 +215,7 @@ export class ErpReporting {
     period: { from: string; to: string; kind?: ReportDocumentKind; salespeople?: readonly string[] },
     freshness: Freshness,
   ): ReportQuery<DocumentTotal> {
-    const conditions = [between('documentDate', period.from, period.to)];
+    const conditions: string[] = [];
     if (period.kind) conditions.push(`documentType eq ${stringLiteral(BC_DOCUMENT_TYPE[period.kind])}`);
     if (period.salespeople && period.salespeople.length > 0)
       conditions.push(
@@ -182,7 +223,8 @@ export class ErpReporting {
       );
     return {
       set: 'salesDocumentTotals',
-      filter: conditions.join(' and '),
+      ...(conditions.length > 0 ? { filter: conditions.join(' and ') } : {}),
+      parts: dayParts('documentDate', period.from, period.to),
       freshness,
       map: (row) => ({
         kind: DOCUMENT_KINDS[String(row.documentType)] ?? 'ORDER',
@@ -200,7 +242,7 @@ export class ErpReporting {
   lineTotals(period: { from: string; to: string }, freshness: Freshness): ReportQuery<LineTotal> {
     return {
       set: 'salesLineTotals',
-      filter: between('documentDate', period.from, period.to),
+      parts: dayParts('documentDate', period.from, period.to),
       freshness,
       map: (row) => ({
         kind: row.documentType === 'Invoice' ? 'INVOICE' : 'ORDER',
@@ -213,17 +255,18 @@ export class ErpReporting {
     };
   }
 
-  /** What is still open on posted invoices, by due date (all of them, or those due in a range). */
+  /**
+   * What is still open on posted invoices, by due date (all of them, or those due in a range).
+   * `today` (when no bound says where the open invoices are) places the year read a week a part.
+   */
   openInvoiceTotals(
     due: { from?: string; to?: string },
     freshness: Freshness,
+    today?: string,
   ): ReportQuery<OpenInvoiceTotal> {
-    const conditions: string[] = [];
-    if (due.from !== undefined) conditions.push(`dueDate ge ${dateLiteral(due.from)}`);
-    if (due.to !== undefined) conditions.push(`dueDate le ${dateLiteral(due.to)}`);
     return {
       set: 'openInvoiceTotals',
-      ...(conditions.length > 0 ? { filter: conditions.join(' and ') } : {}),
+      ...this.openInvoiceRange(due, today),
       freshness,
       map: (row) => ({
         dueDate: day(row.dueDate),
@@ -236,11 +279,33 @@ export class ErpReporting {
     };
   }
 
+  private openInvoiceRange(
+    due: { from?: string; to?: string },
+    today: string | undefined,
+  ): { filter?: string; parts?: string[] } {
+    if (due.from !== undefined && due.to !== undefined)
+      return { parts: dayParts('dueDate', due.from, due.to, OPEN_INVOICE_PART_DAYS) };
+    const anchor = due.to ?? today;
+    if (anchor === undefined)
+      return due.from === undefined ? {} : { filter: `dueDate ge ${dateLiteral(due.from)}` };
+    const from = due.from ?? addDays(anchor, -OPEN_INVOICE_WINDOW_DAYS);
+    const to = due.to ?? addDays(anchor, OPEN_INVOICE_AHEAD_DAYS);
+    // Only when `from` is given and lies past the window: everything due from it on.
+    if (from > to) return { filter: `dueDate ge ${dateLiteral(from)}` };
+    return {
+      parts: [
+        ...(due.from === undefined ? [`dueDate lt ${dateLiteral(from)}`] : []),
+        ...dayParts('dueDate', from, to, OPEN_INVOICE_PART_DAYS),
+        ...(due.to === undefined ? [`dueDate gt ${dateLiteral(to)}`] : []),
+      ],
+    };
+  }
+
   /** Order lines not yet invoiced, by requested delivery date within the range. */
   backlogTotals(delivery: { from: string; to: string }, freshness: Freshness): ReportQuery<BacklogTotal> {
     return {
       set: 'salesBacklogTotals',
-      filter: between('requestedDeliveryDate', delivery.from, delivery.to),
+      parts: dayParts('requestedDeliveryDate', delivery.from, delivery.to),
       freshness,
       map: (row) => ({
         deliveryDate: day(row.requestedDeliveryDate),
@@ -312,12 +377,20 @@ export class ErpReporting {
     requestId?: string,
   ): Promise<ReadsOf<Q>> {
     if (queries.length === 0) return [] as unknown as ReadsOf<Q>;
+    // Every part of every read is one request; `owner` says whose rows it brings.
+    const requests = queries.flatMap((query, owner) =>
+      (query.parts ?? [undefined]).map((part) => ({
+        owner,
+        query,
+        filter: [query.filter, part].filter((c) => c !== undefined).join(' and ') || undefined,
+      })),
+    );
     const links = await Promise.all(
-      queries.map((query) =>
+      requests.map(({ query, filter }) =>
         this.client.collectionLink(
           query.set,
           {
-            ...(query.filter === undefined ? {} : { filter: query.filter }),
+            ...(filter === undefined ? {} : { filter }),
             ...(query.select === undefined ? {} : { select: query.select }),
             ...(query.orderby === undefined ? {} : { orderby: query.orderby }),
           },
@@ -325,7 +398,7 @@ export class ErpReporting {
         ),
       ),
     );
-    const keys = queries.map((query, index) => ({ link: links[index]!, freshness: query.freshness }));
+    const keys = requests.map(({ query }, index) => ({ link: links[index]!, freshness: query.freshness }));
     const load = readThroughCache<(typeof keys)[number], Read<Record<string, unknown>>>(this.options.cache, {
       type: 'erp.report',
       ttlMs: (ttl) => (key) => ttl[key.freshness],
@@ -333,11 +406,16 @@ export class ErpReporting {
       load: (missing) => this.fetch(missing, label, requestId),
     });
     const answers = await load(keys);
-    return answers.map((answer, index) => {
+    const reads = queries.map(() => ({ figures: [] as unknown[], readAt: '' }));
+    answers.forEach((answer, index) => {
       if (answer instanceof Error) throw answer;
-      const query = queries[index]!;
-      return { figures: answer.figures.map((row) => query.map(row)), readAt: answer.readAt };
-    }) as unknown as ReadsOf<Q>;
+      const { owner, query } = requests[index]!;
+      const read = reads[owner]!;
+      for (const row of answer.figures) read.figures.push(query.map(row));
+      // A read is as old as its oldest part (parts may come from the cache at different times).
+      if (read.readAt === '' || answer.readAt < read.readAt) read.readAt = answer.readAt;
+    });
+    return reads as unknown as ReadsOf<Q>;
   }
 
   private async fetch(
