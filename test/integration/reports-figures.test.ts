@@ -476,3 +476,93 @@ describe('salesSummary', () => {
     expect(erp.total + crm.total).toBe(0);
   });
 });
+
+describe('salesSummary over more rows than one BC page', () => {
+  // The data set's last month of orders (it need not reach today).
+  let to = '';
+  let from = '';
+  beforeAll(() => {
+    const { last } = stack.dataset.erp
+      .prepare('SELECT substr(max(orderDate), 1, 10) AS last FROM salesOrders')
+      .get() as {
+      last: string;
+    };
+    to = [last, addDays(todayUtc(), -1)].sort()[0]!;
+    from = addDays(to, -30);
+  });
+
+  /** What bounds each part's rows from above, from the raw rows: a part never groups more rows than it has documents. */
+  function largestPart(): number {
+    const perDay = new Map<string, number>();
+    for (const row of documents(from, to)) perDay.set(row.day, (perDay.get(row.day) ?? 0) + 1);
+    // Overdue as of `to` (before today): the open invoices due before it, two weeks a part over
+    // the year before and one part for what is older. Any 14 days hold at most the busiest 14.
+    const dueBefore = to;
+    const windowStart = addDays(dueBefore, -366);
+    const due = openInvoicesDueBefore(dueBefore).map((row) => row.dueDate.slice(0, 10));
+    const older = due.filter((d) => d < windowStart).length;
+    let busiestFortnight = 0;
+    for (let start = windowStart; start < dueBefore; start = addDays(start, 1)) {
+      const end = addDays(start, 13);
+      busiestFortnight = Math.max(busiestFortnight, due.filter((d) => d >= start && d <= end).length);
+    }
+    return Math.max(...perDay.values(), older, busiestFortnight);
+  }
+
+  it("answers the raw rows' sums in one ERP round trip in depth when a page holds less than the period (one request a day in one $batch)", async () => {
+    const pageSize = largestPart();
+    // Unsplit, the month's document totals (at least one row per day and kind) would take pages.
+    const dayKinds = new Set(documents(from, to).map((row) => `${row.day}/${row.kind}`)).size;
+    expect(dayKinds).toBeGreaterThan(pageSize);
+    const small = await startStack({ erpMaxPageSize: pageSize, erpSim: { latencyMs: 60 } });
+    try {
+      const bearer = await small.tokenFor({ scopes: REPORTER });
+      const answer = await small.query(
+        SUMMARY,
+        { from, to, groupBy: 'MONTH' },
+        { authorization: `Bearer ${bearer}` },
+      );
+      expect(answer.body.errors).toBeUndefined();
+      const expected = expectedSummary('MONTH', from, to);
+      expect(answer.body.data.salesSummary.total).toEqual(expected.total);
+      expect(
+        answer.body.data.salesSummary.groups.map((g: Loose) => ({ key: g.key, figures: g.figures })),
+      ).toEqual(expected.groups);
+      expect(expected.total.orders).toBeGreaterThan(0);
+      expect(expected.total.overdue.length).toBeGreaterThan(0);
+      const { erp } = await small.legacyCalls();
+      expect(erp.sequentialDepth).toBe(1);
+      expect(erp.roundTrips).toBe(1);
+      expect(erp.byRoute['GET /salesDocumentTotals']).toBe(31);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('still answers them when a single day passes the page: that part follows its nextLink', async () => {
+    const perDay = new Map<string, number>();
+    for (const row of documents(from, to)) perDay.set(row.day, (perDay.get(row.day) ?? 0) + 1);
+    const busiest = Math.max(...perDay.values());
+    const pageSize = Math.max(1, Math.floor(busiest / 3));
+    const small = await startStack({ erpMaxPageSize: pageSize });
+    try {
+      const bearer = await small.tokenFor({ scopes: REPORTER });
+      const answer = await small.query(
+        SUMMARY,
+        { from, to, groupBy: 'MONTH' },
+        { authorization: `Bearer ${bearer}` },
+      );
+      expect(answer.body.errors).toBeUndefined();
+      const expected = expectedSummary('MONTH', from, to);
+      expect(answer.body.data.salesSummary.total).toEqual(expected.total);
+      expect(
+        answer.body.data.salesSummary.groups.map((g: Loose) => ({ key: g.key, figures: g.figures })),
+      ).toEqual(expected.groups);
+      const { erp } = await small.legacyCalls();
+      // The $batch, then the busiest parts' next pages.
+      expect(erp.roundTrips).toBeGreaterThan(1);
+    } finally {
+      await small.close();
+    }
+  });
+});
