@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Agent, fetch } from 'undici';
+import { MoneyTotals } from '../lib/money.js';
 import { DirectCallError, type DirectClientConfig, formatAmount } from './direct-client.js';
 import { canonicalize } from './measure.js';
 
@@ -57,16 +58,16 @@ export interface SalesSummaryAnswer {
   };
 }
 
-/** Hundredths of a cent: an amount × a percent with two decimals ÷ 100 stays whole in them. */
-const UNITS_PER_CENT = 10_000n;
-
-/** Money per currency, summed exactly in hundredths of cents and rounded half away from zero when read. */
+/**
+ * Money per currency as the client adds the REST APIs' JSON numbers: each amount taken to its two
+ * places, then summed exactly by lib/money.ts, the graph's own sum (the figures compared are the
+ * systems' records, read independently; how two-place amounts add up needs no second copy).
+ */
 export class CurrencySums {
-  private readonly units = new Map<string, bigint>();
+  private readonly totals = new MoneyTotals();
 
-  /** An amount as a number the API answered (two places): to whole cents first, as the systems keep it. */
   add(amount: number | null | undefined, currencyCode: string): void {
-    this.addUnits(centsOf(amount) * UNITS_PER_CENT, currencyCode);
+    this.totals.add(amountText(amount), currencyCode);
   }
 
   /** amount × percent ÷ 100 (the percent kept to two decimals). */
@@ -75,40 +76,21 @@ export class CurrencySums {
     percent: number | null | undefined,
     currencyCode: string,
   ): void {
-    this.addUnits(centsOf(amount) * BigInt(Math.round((percent ?? 0) * 100)), currencyCode);
+    this.totals.addWeighted(amountText(amount), currencyCode, percent ?? 0);
   }
 
   merge(other: CurrencySums): void {
-    for (const [currencyCode, units] of other.units) this.addUnits(units, currencyCode);
-  }
-
-  private addUnits(units: bigint, currencyCode: string): void {
-    this.units.set(currencyCode, (this.units.get(currencyCode) ?? 0n) + units);
+    this.totals.addAll(other.totals);
   }
 
   list(): MoneyOut[] {
-    return [...this.units.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([currencyCode, units]) => ({ amount: centsText(roundUnits(units)), currencyCode }));
+    return this.totals.list();
   }
 }
 
-function centsOf(amount: number | null | undefined): bigint {
-  return BigInt(Math.round((typeof amount === 'number' && Number.isFinite(amount) ? amount : 0) * 100));
-}
-
-function roundUnits(units: bigint): bigint {
-  const negative = units < 0n;
-  const abs = negative ? -units : units;
-  const cents = (abs + UNITS_PER_CENT / 2n) / UNITS_PER_CENT;
-  return negative ? -cents : cents;
-}
-
-function centsText(cents: bigint): string {
-  const negative = cents < 0n;
-  const abs = negative ? -cents : cents;
-  const text = `${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
-  return negative && abs !== 0n ? `-${text}` : text;
+/** A number the API answered as decimal text with two places (missing or not finite: 0). */
+function amountText(amount: number | null | undefined): string {
+  return typeof amount === 'number' && Number.isFinite(amount) ? formatAmount(amount) : '0.00';
 }
 
 /** The figures of one group (or of the whole period) while the records are added. */
