@@ -3,6 +3,7 @@ import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { LRUCache } from 'lru-cache';
 import { type Logger, silentLogger } from './logger.js';
+import { DEFAULT_REFRESH_AHEAD, RefreshAhead } from './refreshAhead.js';
 
 /**
  * The shared cache of legacy answers. In memory by default (bounded in bytes, least recently
@@ -20,6 +21,14 @@ export interface LegacyCacheOptions {
   /** A store operation slower than this counts as a miss. Default 250 ms. */
   operationTimeoutMs?: number;
   logger?: Logger;
+  /**
+   * Refresh ahead of expiry (lib/refreshAhead.ts) of what is read through this cache: the part of
+   * the TTL in which a read refreshes (percent, 0 = off) and the background refreshes at once.
+   * Default {@link DEFAULT_REFRESH_AHEAD}.
+   */
+  refreshAhead?: { percent: number; maxConcurrent: number };
+  /** Which cache this is, in logs and metrics. Default "legacy". */
+  name?: 'legacy' | 'response';
 }
 
 export interface CacheStats {
@@ -38,6 +47,8 @@ export class LegacyCache {
     private readonly operationTimeoutMs: number,
     /** Where the entries live, for logs and /ready: "memory" or "redis". */
     readonly kind: 'memory' | 'redis',
+    /** The background refreshes of entries read shortly before they expire (one per process and cache). */
+    readonly refreshAhead: RefreshAhead,
   ) {}
 
   async getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
@@ -88,6 +99,7 @@ export class LegacyCache {
   }
 
   async close(): Promise<void> {
+    await this.refreshAhead.settled();
     await this.guard(() => this.keyv.disconnect(), undefined);
   }
 
@@ -117,11 +129,16 @@ export function createLegacyCache(options: LegacyCacheOptions = {}): LegacyCache
   const logger = options.logger ?? silentLogger;
   const namespace = options.namespace ?? 'customer-graph';
   const timeout = options.operationTimeoutMs ?? 250;
+  const refreshAhead = new RefreshAhead({
+    ...(options.refreshAhead ?? DEFAULT_REFRESH_AHEAD),
+    cache: options.name ?? 'legacy',
+    logger,
+  });
   if (options.redisUrl) {
     const store = new KeyvRedis(options.redisUrl, { throwOnConnectError: false, connectionTimeout: 2000 });
     const keyv = new Keyv({ store, namespace, useKeyPrefix: false });
     keyv.on('error', (error: unknown) => logger.warn({ err: error }, 'redis cache error'));
-    return new LegacyCache(keyv, logger, timeout, 'redis');
+    return new LegacyCache(keyv, logger, timeout, 'redis', refreshAhead);
   }
   const lru = new LRUCache<string, string>({
     maxSize: options.maxMemoryBytes ?? 64 * 1024 * 1024,
@@ -140,7 +157,7 @@ export function createLegacyCache(options: LegacyCacheOptions = {}): LegacyCache
     clear: () => lru.clear(),
     has: (key: string) => lru.has(key),
   };
-  return new LegacyCache(new Keyv({ store, namespace }), logger, timeout, 'memory');
+  return new LegacyCache(new Keyv({ store, namespace }), logger, timeout, 'memory', refreshAhead);
 }
 
 /**

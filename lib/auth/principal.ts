@@ -57,3 +57,14 @@ export function seesOnlyOwnCustomers(principal: Principal | undefined): boolean 
     principal.scopes.has(SCOPES.salesOwn)
   );
 }
+
+/**
+ * What decides which answer a caller gets, as one string for keys (never the token: tokens
+ * rotate): the scopes (which fields they may see) and their CRM user (whose customers a sales:own
+ * caller sees, and who `me` is). Callers with the same visibility get the same answer to the same
+ * operation, so their answers may be cached and their identical operations in flight shared.
+ */
+export function callerVisibility(principal: Principal | undefined): string {
+  if (principal === undefined) return 'anonymous';
+  return JSON.stringify([[...principal.scopes].sort(), principal.crmUser ?? null]);
+}

@@ -1,0 +1,100 @@
+import type { Logger } from './logger.js';
+
+/**
+ * Refresh ahead: an entry read shortly before it expires is served as it is, and reloaded in
+ * the background so that the next reads find a fresh one instead of a miss — a popular answer
+ * never goes cold under load. Bounded: one refresh per key at a time, and at most
+ * `maxConcurrent` refreshes at once in this process (more are skipped and counted: the entry
+ * then expires and is loaded as a miss, as without refresh ahead).
+ *
+ * Written here rather than taken from a library: the caches (Keyv over memory or Redis) have no
+ * refresh-ahead of their own, and the refresh must run the caller's own loader (a DataLoader
+ * batch, a gateway operation) under the caller's visibility, which no generic cache knows.
+ */
+export interface RefreshAheadOptions {
+  /**
+   * The last part of each entry's TTL in which a read starts a refresh, in percent of the TTL
+   * (CACHE_REFRESH_AHEAD_PERCENT, default 20: a 10 s entry is refreshed when read in its last
+   * 2 s). 0 turns refresh ahead off.
+   */
+  percent: number;
+  /** Refreshes running at once in this process (CACHE_REFRESH_MAX_CONCURRENT, default 4). */
+  maxConcurrent: number;
+  /** Which cache, in the logs and metrics: "response" or "legacy". */
+  cache: string;
+  logger: Logger;
+  /** The clock; tests may move it. Default Date.now. */
+  now?: () => number;
+}
+
+export interface RefreshStats {
+  /** Refreshes started. */
+  started: number;
+  /** Refreshes that stored a new value. */
+  succeeded: number;
+  /** Refreshes whose load failed (the old value is kept until it expires; nothing is cached). */
+  failed: number;
+  /** Reads in the refresh window that found the cap of background work reached: no refresh. */
+  skipped: number;
+}
+
+export const DEFAULT_REFRESH_AHEAD = { percent: 20, maxConcurrent: 4 } as const;
+
+export class RefreshAhead {
+  readonly stats: RefreshStats = { started: 0, succeeded: 0, failed: 0, skipped: 0 };
+  private readonly running = new Map<string, Promise<void>>();
+  readonly now: () => number;
+
+  constructor(private readonly options: RefreshAheadOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  get enabled(): boolean {
+    return this.options.percent > 0 && this.options.maxConcurrent > 0;
+  }
+
+  /** The absolute time an entry stored now for `ttlMs` expires: what the entry keeps beside its value. */
+  expiresAt(ttlMs: number): number {
+    return this.now() + ttlMs;
+  }
+
+  /** True when an entry that expires at `expiresAt` (stored for `ttlMs`) is in its refresh window. */
+  due(expiresAt: number | undefined, ttlMs: number): boolean {
+    if (!this.enabled || expiresAt === undefined || ttlMs <= 0) return false;
+    return expiresAt - this.now() <= (ttlMs * this.options.percent) / 100;
+  }
+
+  /**
+   * Runs `refresh` in the background unless one for `key` is running or the cap is reached.
+   * Never throws and never makes the reader wait; a failure is logged and counted.
+   */
+  schedule(key: string, refresh: () => Promise<void>): 'started' | 'running' | 'skipped' {
+    if (this.running.has(key)) return 'running';
+    if (this.running.size >= this.options.maxConcurrent) {
+      this.stats.skipped += 1;
+      this.options.logger.debug({ cache: this.options.cache, key }, 'refresh ahead skipped: at the cap');
+      return 'skipped';
+    }
+    this.stats.started += 1;
+    const work = Promise.resolve()
+      .then(refresh)
+      .then(
+        () => {
+          this.stats.succeeded += 1;
+          this.options.logger.debug({ cache: this.options.cache, key }, 'refreshed ahead of expiry');
+        },
+        (error: unknown) => {
+          this.stats.failed += 1;
+          this.options.logger.warn({ cache: this.options.cache, key, err: error }, 'refresh ahead failed');
+        },
+      )
+      .finally(() => this.running.delete(key));
+    this.running.set(key, work);
+    return 'started';
+  }
+
+  /** Waits for the refreshes running now (close, tests). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.running.values()]);
+  }
+}
