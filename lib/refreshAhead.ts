@@ -1,3 +1,4 @@
+import { type Env, integer } from './env.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -11,7 +12,7 @@ import type { Logger } from './logger.js';
  * refresh-ahead of their own, and the refresh must run the caller's own loader (a DataLoader
  * batch, a gateway operation) under the caller's visibility, which no generic cache knows.
  */
-export interface RefreshAheadOptions {
+export interface RefreshAheadOptions extends RefreshAheadConfig {
   /**
    * The last part of each entry's TTL in which a read starts a refresh, in percent of the TTL
    * (CACHE_REFRESH_AHEAD_PERCENT, default 20: a 10 s entry is refreshed when read in its last
@@ -39,6 +40,23 @@ export interface RefreshStats {
 }
 
 export const DEFAULT_REFRESH_AHEAD = { percent: 20, maxConcurrent: 4 } as const;
+
+export interface RefreshAheadConfig {
+  percent: number;
+  maxConcurrent: number;
+}
+
+/**
+ * CACHE_REFRESH_AHEAD_PERCENT (0..90, default 20; 0 = off) and CACHE_REFRESH_MAX_CONCURRENT
+ * (1..64, default 4): read alike by the gateway (its response cache) and the subgraphs (their
+ * legacy caches); a bad value is a ConfigError naming the variable.
+ */
+export function refreshAheadConfigFromEnv(env: Env): RefreshAheadConfig {
+  return {
+    percent: integer(env, 'CACHE_REFRESH_AHEAD_PERCENT', DEFAULT_REFRESH_AHEAD.percent, 0, 90),
+    maxConcurrent: integer(env, 'CACHE_REFRESH_MAX_CONCURRENT', DEFAULT_REFRESH_AHEAD.maxConcurrent, 1, 64),
+  };
+}
 
 export class RefreshAhead {
   readonly stats: RefreshStats = { started: 0, succeeded: 0, failed: 0, skipped: 0 };
