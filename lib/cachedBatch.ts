@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { CacheScope, CacheTtls } from './cacheConfig.js';
 import type { LegacyCache } from './legacyCache.js';
 
@@ -6,7 +6,9 @@ import type { LegacyCache } from './legacyCache.js';
  * A DataLoader batch function that asks the shared cache first and the legacy system only for
  * what the cache does not hold, then stores what came back for `ttlMs`. Errors are never cached;
  * a record the legacy system does not have (null) is, so repeated lookups of a missing id cost
- * nothing either — a write through the graph deletes the key (see {@link cacheKey}).
+ * nothing either — a write through the graph deletes the key (see {@link cacheKey}). A hit in the
+ * last part of its TTL is answered as it is and reloaded in the background (refresh ahead, the
+ * cache's RefreshAhead), so a key read again and again never goes cold.
  *
  * Keys carry the caller's visibility scope (system, company, credentials: see
  * `visibilityScope`), so one caller's entries never answer another caller.
@@ -35,9 +37,14 @@ export interface CachedBatchOptions<K, V> {
   load: (keys: readonly K[]) => Promise<readonly (V | Error)[]>;
 }
 
-/** Entries are wrapped so that a cached null (known missing) differs from a miss. */
+/**
+ * Entries are wrapped so that a cached null (known missing) differs from a miss, and keep when
+ * they expire: a hit shortly before that is refreshed ahead ({@link refreshDueEntries}).
+ */
 interface Entry<V> {
   value: V;
+  /** Absolute time (the cache's RefreshAhead clock) the entry expires. */
+  expiresAt: number;
 }
 
 export function cacheKey(scope: string, type: string, key: string): string {
@@ -159,24 +166,117 @@ export function cachedBatch<K, V>(
     const cached = await cache.getMany<Entry<V>>(cacheKeys);
     const results: (V | Error)[] = new Array(keys.length);
     const missing: number[] = [];
+    const due: number[] = [];
     cached.forEach((entry, index) => {
       if (entry === undefined) missing.push(index);
-      else results[index] = entry.value;
+      else {
+        results[index] = entry.value;
+        if (cache.refreshAhead.due(entry.expiresAt, ttlOf(keys[index] as K))) due.push(index);
+      }
     });
+    if (due.length > 0)
+      refreshDueEntries(
+        cache,
+        type,
+        due.map((index) => ({ key: keys[index] as K, cacheKey: cacheKeys[index] as string })),
+        ttlOf,
+        load,
+      );
     if (missing.length === 0) return results;
 
     const loaded = await load(missing.map((index) => keys[index] as K));
-    const toStore: { key: string; value: Entry<V>; ttlMs: number }[] = [];
-    missing.forEach((index, position) => {
-      const value = loaded[position] as V | Error;
-      results[index] = value;
-      const entryTtl = ttlOf(keys[index] as K);
-      if (!(value instanceof Error) && entryTtl > 0)
-        toStore.push({ key: cacheKeys[index] as string, value: { value }, ttlMs: entryTtl });
-    });
+    const toStore = entriesToStore(
+      cache,
+      missing.map((index, position) => {
+        const value = loaded[position] as V | Error;
+        results[index] = value;
+        return { cacheKey: cacheKeys[index] as string, ttlMs: ttlOf(keys[index] as K), value };
+      }),
+    );
     await cache.setMany(toStore);
     return results;
   };
+}
+
+/** What a load gave, as entries to store: errors and keys whose TTL is 0 are not. */
+function entriesToStore<V>(
+  cache: LegacyCache,
+  answers: readonly { cacheKey: string; ttlMs: number; value: V | Error }[],
+): { key: string; value: Entry<V>; ttlMs: number }[] {
+  return answers
+    .filter(({ value, ttlMs }) => !(value instanceof Error) && ttlMs > 0)
+    .map(({ cacheKey: key, ttlMs, value }) => ({
+      key,
+      value: { value: value as V, expiresAt: cache.refreshAhead.expiresAt(ttlMs) },
+      ttlMs,
+    }));
+}
+
+/**
+ * Full cache keys being refreshed in this process, per cache: a key already on its way is left
+ * out of another batch's refresh, so each key is reloaded once at a time even when different
+ * batches (requests) find it due.
+ */
+const refreshing = new WeakMap<LegacyCache, Set<string>>();
+
+/**
+ * Reloads entries a read found in their refresh window, in the background, with one `load` of
+ * those keys (one legacy call for a batch, as the miss was): the read has already been answered
+ * with the entries as they are. The new values are stored with a fresh TTL under the same cache
+ * keys — generations included, so a key whose generation a write bumped meanwhile lands where
+ * no read looks any more. A key whose load fails keeps its entry until it expires, and the
+ * refresh counts as failed.
+ *
+ * `load` is the request's own (a DataLoader batch function of lib/loaderTable.ts, a page read):
+ * it still holds after the request has ended, because what it closes over lives as long as the
+ * subgraph — the client with its connection pool and its token source (which renews its own
+ * tokens; a per-user source stays valid when evicted from CrmUserTokens), the reads' ownership
+ * condition and the request id (sent as X-Request-Id, naming the request that made the refresh
+ * due). It logs nothing itself; RefreshAhead logs with the cache's logger. Priming the ended
+ * request's loaders with what the reload found only fills a map nobody reads again.
+ */
+function refreshDueEntries<K, V>(
+  cache: LegacyCache,
+  type: string,
+  due: readonly { key: K; cacheKey: string }[],
+  ttlOf: (key: K) => number,
+  load: (keys: readonly K[]) => Promise<readonly (V | Error)[]>,
+): void {
+  let inFlight = refreshing.get(cache);
+  if (inFlight === undefined) {
+    inFlight = new Set();
+    refreshing.set(cache, inFlight);
+  }
+  const running = inFlight;
+  const toRefresh = due.filter(({ cacheKey: key }) => !running.has(key));
+  if (toRefresh.length === 0) return;
+  const cacheKeys = toRefresh.map(({ cacheKey: key }) => key);
+  // The schedule's key names the set: a lone entry by its own key, a set by a digest of its keys.
+  const refreshKey =
+    cacheKeys.length === 1
+      ? (cacheKeys[0] as string)
+      : `${type}:${createHash('sha256').update(cacheKeys.join('\n')).digest('base64url')}`;
+  const outcome = cache.refreshAhead.schedule(refreshKey, async () => {
+    try {
+      const loaded = await load(toRefresh.map(({ key }) => key));
+      const answers = toRefresh.map(({ key, cacheKey: entryKey }, index) => ({
+        cacheKey: entryKey,
+        ttlMs: ttlOf(key),
+        value: loaded[index] as V | Error,
+      }));
+      await cache.setMany(entriesToStore(cache, answers));
+      const failed = answers.filter(({ value }) => value instanceof Error);
+      if (failed.length > 0) {
+        throw new AggregateError(
+          failed.map(({ value }) => value),
+          `${failed.length} of ${answers.length} ${type} entries not refreshed`,
+        );
+      }
+    } finally {
+      for (const key of cacheKeys) running.delete(key);
+    }
+  });
+  if (outcome === 'started') for (const key of cacheKeys) running.add(key);
 }
 
 /**
