@@ -1,6 +1,7 @@
 import { ConfigError, type Env, integer, oneOf, redisUrl as readRedisUrl } from './env.js';
 import { createLegacyCache, type LegacyCache, visibilityScope } from './legacyCache.js';
 import type { Logger } from './logger.js';
+import { type RefreshAheadConfig, refreshAheadConfigFromEnv } from './refreshAhead.js';
 
 /**
  * How the subgraphs cache legacy answers, read from the environment once (each subgraph's
@@ -42,6 +43,11 @@ export interface LegacyCacheConfig {
   /** Bound of the in-memory store: LEGACY_CACHE_MAX_BYTES (64 MiB). */
   maxBytes: number;
   ttlMs: CacheTtls;
+  /**
+   * Refresh ahead of expiry of the entries read through it: CACHE_REFRESH_AHEAD_PERCENT and
+   * CACHE_REFRESH_MAX_CONCURRENT, read as the gateway reads them for its response cache.
+   */
+  refreshAhead: RefreshAheadConfig;
 }
 
 export const DEFAULT_CACHE_TTL_SECONDS: Readonly<CacheTtls> = {
@@ -73,7 +79,13 @@ export function readLegacyCacheConfig(env: Env): LegacyCacheConfig {
   for (const kind of Object.keys(TTL_VARIABLES) as (keyof CacheTtls)[]) {
     ttlMs[kind] = integer(env, TTL_VARIABLES[kind], DEFAULT_CACHE_TTL_SECONDS[kind], 0, 86_400) * 1000;
   }
-  return { mode, ...(mode === 'redis' ? { redisUrl } : {}), maxBytes, ttlMs };
+  return {
+    mode,
+    ...(mode === 'redis' ? { redisUrl } : {}),
+    maxBytes,
+    ttlMs,
+    refreshAhead: refreshAheadConfigFromEnv(env),
+  };
 }
 
 /** The default settings (memory, default TTLs): what an empty environment gives. */
@@ -87,6 +99,8 @@ export function createConfiguredCache(config: LegacyCacheConfig, logger?: Logger
   return createLegacyCache({
     ...(config.mode === 'redis' && config.redisUrl ? { redisUrl: config.redisUrl } : {}),
     maxMemoryBytes: config.maxBytes,
+    refreshAhead: config.refreshAhead,
+    name: 'legacy',
     ...(logger ? { logger } : {}),
   });
 }
@@ -132,9 +146,10 @@ function canonicalUrl(url: string): string {
 /**
  * The shape of what the clients cache (their domain models). Part of every scope, so replicas of
  * different versions sharing one Redis during a rolling deploy never read each other's entries:
- * raise it whenever a cached model changes shape.
+ * raise it whenever a cached model changes shape (models-4: each entry keeps its expiry beside its
+ * value, which refresh ahead reads; an older replica's entries have none).
  */
-const CACHED_MODEL_VERSION = 'models-3';
+const CACHED_MODEL_VERSION = 'models-4';
 
 /**
  * The visibility scope of ERP entries: the service, the company (configured id, else the name

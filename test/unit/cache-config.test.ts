@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  createConfiguredCache,
   crmCacheScope,
   DEFAULT_CACHE_TTL_SECONDS,
   erpCacheScope,
@@ -19,6 +20,7 @@ describe('LEGACY_CACHE and its variables', () => {
       mode: 'memory',
       maxBytes: 64 * 1024 * 1024,
       ttlMs: { master: 300_000, customer: 60_000, volatile: 10_000, document: 30_000, activity: 30_000 },
+      refreshAhead: { percent: 20, maxConcurrent: 4 },
     });
     expect(DEFAULT_CACHE_TTL_SECONDS.master).toBe(300);
     expect(readLegacyCacheConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toMatchObject({
@@ -49,6 +51,11 @@ describe('LEGACY_CACHE and its variables', () => {
     [{ CACHE_TTL_VOLATILE_S: 'ten' }, 'CACHE_TTL_VOLATILE_S'],
     [{ CACHE_TTL_DOCUMENT_S: '999999999' }, 'CACHE_TTL_DOCUMENT_S'],
     [{ CACHE_TTL_ACTIVITY_S: 'x' }, 'CACHE_TTL_ACTIVITY_S'],
+    [{ CACHE_REFRESH_AHEAD_PERCENT: '91' }, 'CACHE_REFRESH_AHEAD_PERCENT'],
+    [{ CACHE_REFRESH_AHEAD_PERCENT: '-5' }, 'CACHE_REFRESH_AHEAD_PERCENT'],
+    [{ CACHE_REFRESH_AHEAD_PERCENT: '20%' }, 'CACHE_REFRESH_AHEAD_PERCENT'],
+    [{ CACHE_REFRESH_MAX_CONCURRENT: '0' }, 'CACHE_REFRESH_MAX_CONCURRENT'],
+    [{ CACHE_REFRESH_MAX_CONCURRENT: '65' }, 'CACHE_REFRESH_MAX_CONCURRENT'],
   ])('refuses %o naming %s, in every subgraph', (env, variable) => {
     expect(() => readLegacyCacheConfig(env)).toThrow(ConfigError);
     for (const read of [readErpSubgraphConfig, readCrmSubgraphConfig, readWorkflowsSubgraphConfig]) {
@@ -61,6 +68,27 @@ describe('LEGACY_CACHE and its variables', () => {
       expect(thrown).toBeInstanceOf(ConfigError);
       expect((thrown as { variable: string }).variable).toBe(variable);
     }
+  });
+});
+
+describe('refresh ahead of the legacy cache', () => {
+  it('reads CACHE_REFRESH_AHEAD_PERCENT and CACHE_REFRESH_MAX_CONCURRENT into the cache it makes', async () => {
+    const config = readLegacyCacheConfig({
+      CACHE_REFRESH_AHEAD_PERCENT: '50',
+      CACHE_REFRESH_MAX_CONCURRENT: '64',
+    });
+    expect(config.refreshAhead).toEqual({ percent: 50, maxConcurrent: 64 });
+    const cache = createConfiguredCache(config);
+    // Half of a 10 s TTL: due with 5 s left, not with 6 s.
+    const now = cache?.refreshAhead.now() ?? 0;
+    expect(cache?.refreshAhead.due(now + 5_000, 10_000)).toBe(true);
+    expect(cache?.refreshAhead.due(now + 6_000, 10_000)).toBe(false);
+    await cache?.close();
+
+    const off = createConfiguredCache(readLegacyCacheConfig({ CACHE_REFRESH_AHEAD_PERCENT: '0' }));
+    expect(off?.refreshAhead.enabled).toBe(false);
+    await off?.close();
+    expect(readLegacyCacheConfig({ CACHE_REFRESH_AHEAD_PERCENT: '90' }).refreshAhead.percent).toBe(90);
   });
 });
 

@@ -38,6 +38,7 @@ describe('CRM subgraph configuration', () => {
         mode: 'off',
         maxBytes: 64 * 1024 * 1024,
         ttlMs: { master: 300_000, customer: 60_000, volatile: 10_000, document: 30_000, activity: 5_000 },
+        refreshAhead: { percent: 20, maxConcurrent: 4 },
       },
       port: 0,
       host: '0.0.0.0',
