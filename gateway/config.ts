@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { type AuthConfig, authConfigFromEnv } from '../lib/auth/config.js';
 import { type CorsConfig, corsConfigFromEnv } from '../lib/cors.js';
 import { type Env, flag, httpUrl, integer, logLevel, redisUrl, text } from '../lib/env.js';
+import { type RefreshAheadConfig, refreshAheadConfigFromEnv } from '../lib/refreshAhead.js';
 import { type DemandControlConfig, demandControlConfigFromEnv } from './demandControlConfig.js';
 
 /**
@@ -44,8 +45,17 @@ export interface GatewayConfig {
   logLevel: string;
   supergraphPath: string;
   limits: OperationLimits;
-  /** Whole answers of identical queries (gateway/plugins/responseCache.ts); ttlMs 0 or enabled false: off. */
-  responseCache: { enabled: boolean; ttlMs: number };
+  /**
+   * Whole answers of identical queries (gateway/plugins/responseCache.ts); ttlMs 0 or enabled
+   * false: off. A hot answer read in the last part of its TTL is refreshed in the background
+   * (CACHE_REFRESH_AHEAD_PERCENT, CACHE_REFRESH_MAX_CONCURRENT).
+   */
+  responseCache: { enabled: boolean; ttlMs: number; refreshAhead: RefreshAheadConfig };
+  /**
+   * Identical work in flight done once (gateway/coalescing.ts): identical queries of callers who
+   * see the same (GATEWAY_COALESCING) and identical subgraph fetches (SUBGRAPH_FETCH_DEDUP).
+   */
+  sharing: { coalesceOperations: boolean; deduplicateFetches: boolean };
   /** Per-caller rate limit and operation cost limit (gateway/plugins/demandControl.ts). */
   demandControl: DemandControlConfig;
   /** Browser front ends allowed to call from other origins (lib/cors.ts); none by default. */
@@ -93,6 +103,11 @@ export function gatewayConfigFromEnv(env: Env = process.env): GatewayConfig {
     responseCache: {
       enabled: flag(env, 'RESPONSE_CACHE', true),
       ttlMs: integer(env, 'RESPONSE_CACHE_TTL_S', 10, 0, 86_400) * 1000,
+      refreshAhead: refreshAheadConfigFromEnv(env),
+    },
+    sharing: {
+      coalesceOperations: flag(env, 'GATEWAY_COALESCING', true),
+      deduplicateFetches: flag(env, 'SUBGRAPH_FETCH_DEDUP', true),
     },
     demandControl: demandControlConfigFromEnv(env),
     cors: corsConfigFromEnv(env),

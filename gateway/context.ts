@@ -6,4 +6,6 @@ export interface GatewayContext {
   requestId: string;
   logger: Logger;
   principal: Principal;
+  /** Set on a background refresh of a cached answer (plugins/responseCache.ts): not the caller's own request. */
+  refreshing?: boolean;
 }

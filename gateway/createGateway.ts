@@ -11,9 +11,18 @@ import {
 import { readAccessRules } from '../lib/auth/requirements.js';
 import { type Authenticator, createAuthenticator } from '../lib/auth/verifier.js';
 import { createGraphQLHttpServer, sendJson } from '../lib/graphqlHttp.js';
+import { InFlight } from '../lib/inFlight.js';
 import { createLegacyCache, type LegacyCache } from '../lib/legacyCache.js';
 import { createLogger, type Logger } from '../lib/logger.js';
+import {
+  cacheMetrics,
+  createMetricsRegistry,
+  type MetricSource,
+  metricsRoute,
+  refreshMetrics,
+} from '../lib/metrics.js';
 import { authorizingGateway, executableSupergraph } from './authorization.js';
+import { coalescingGateway, type OperationSharingStats } from './coalescing.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { costModelFromSupergraph } from './cost.js';
@@ -51,7 +60,12 @@ export function createGateway(
   const ownsResponseCache = cachesResponses && deps.responseCache === undefined;
   const responseCache = cachesResponses
     ? (deps.responseCache ??
-      createLegacyCache({ ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), logger }))
+      createLegacyCache({
+        ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+        logger,
+        name: 'response',
+        refreshAhead: config.responseCache.refreshAhead,
+      }))
     : undefined;
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
   const rateLimiter =
@@ -76,6 +90,8 @@ export function createGateway(
       url,
       timeoutMs: config.subgraphTimeoutMs,
       dispatcher: subgraphAgent(config.subgraphMaxConnections),
+      ...(config.sharing.deduplicateFetches ? { fetchesInFlight: new InFlight() } : {}),
+      fetchesSent: 0,
     });
   }
 
@@ -92,9 +108,13 @@ export function createGateway(
     },
   });
 
-  const gateway = authorizingGateway(apolloGateway, accessRules);
+  const operationStats: OperationSharingStats = { executed: 0, coalesced: 0 };
+  const gateway = coalescingGateway(authorizingGateway(apolloGateway, accessRules), {
+    coalesce: config.sharing.coalesceOperations,
+    stats: operationStats,
+  });
 
-  const apollo = new ApolloServer<GatewayContext>({
+  const apollo: ApolloServer<GatewayContext> = new ApolloServer<GatewayContext>({
     gateway,
     logger,
     introspection: !config.production,
@@ -120,10 +140,26 @@ export function createGateway(
         ...(rateLimiter ? { rateLimiter } : {}),
       }),
       ...(responseCache
-        ? [responseCachePlugin({ cache: responseCache, ttlMs: config.responseCache.ttlMs })]
+        ? [
+            responseCachePlugin({
+              cache: responseCache,
+              ttlMs: config.responseCache.ttlMs,
+              refresh: ({ query, variables, operationName }, contextValue) =>
+                apollo.executeOperation(
+                  { query, ...(variables ? { variables } : {}), ...(operationName ? { operationName } : {}) },
+                  { contextValue },
+                ),
+            }),
+          ]
         : []),
     ],
   });
+
+  const metrics = createMetricsRegistry([
+    ...sharingMetrics(operationStats, [...connections.values()]),
+    ...cacheMetrics(responseCache, 'response'),
+    ...refreshMetrics(responseCache?.refreshAhead, 'response'),
+  ]);
 
   let started: Promise<void> | undefined;
   let loaded = false;
@@ -140,6 +176,7 @@ export function createGateway(
     }),
     routes: {
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+      '/metrics': metricsRoute(metrics),
       '/ready': async (_req, res) => {
         if (!loaded) return sendJson(res, 503, { status: 'not ready', notReady: ['supergraph'] });
         const problems = await Promise.all(
@@ -178,6 +215,8 @@ export function createGateway(
         await closed;
       }
       if (started) await started.catch(() => undefined);
+      // A refresh ahead runs through Apollo: let those under way finish before it stops.
+      await responseCache?.refreshAhead.settled();
       if (loaded) await apollo.stop();
       loaded = false;
       await Promise.all([...connections.values()].map((connection) => connection.dispatcher.close()));
@@ -185,6 +224,40 @@ export function createGateway(
       await rateLimiter?.close();
     },
   };
+}
+
+/** Operations executed and coalesced, subgraph fetches sent and deduplicated. */
+function sharingMetrics(stats: OperationSharingStats, connections: SubgraphConnection[]): MetricSource[] {
+  const perSubgraph = (count: (connection: SubgraphConnection) => number) => () =>
+    connections.map((connection) => ({ labels: { subgraph: connection.name }, value: count(connection) }));
+  return [
+    {
+      name: 'customer_graph_operations_executed_total',
+      help: 'Operations the gateway planned and fetched for.',
+      type: 'counter',
+      read: () => stats.executed,
+    },
+    {
+      name: 'customer_graph_operations_coalesced_total',
+      help: 'Queries answered by an identical one already in flight (same document, variables and caller view).',
+      type: 'counter',
+      read: () => stats.coalesced,
+    },
+    {
+      name: 'customer_graph_subgraph_fetches_total',
+      help: 'Fetches sent to each subgraph.',
+      type: 'counter',
+      labelNames: ['subgraph'],
+      read: perSubgraph((connection) => connection.fetchesSent),
+    },
+    {
+      name: 'customer_graph_subgraph_fetches_deduplicated_total',
+      help: 'Subgraph fetches answered by an identical one already in flight, not sent.',
+      type: 'counter',
+      labelNames: ['subgraph'],
+      read: perSubgraph((connection) => connection.fetchesInFlight?.shared ?? 0),
+    },
+  ];
 }
 
 /** The subgraph service names the supergraph declares (`join__Graph` values' `@join__graph(name:)`). */

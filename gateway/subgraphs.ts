@@ -1,7 +1,8 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { Kind, parse, type SelectionSetNode } from 'graphql';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent, Response, fetch as undiciFetch } from 'undici';
 import { appError } from '../lib/errors.js';
+import type { InFlight } from '../lib/inFlight.js';
 import type { GatewayContext } from './context.js';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
@@ -12,6 +13,18 @@ export interface SubgraphConnection {
   url: string;
   timeoutMs: number;
   dispatcher: Agent;
+  /** Identical fetches in flight sent once (SUBGRAPH_FETCH_DEDUP); absent: every fetch is sent. */
+  fetchesInFlight?: InFlight<SharedAnswer>;
+  /** Fetches sent to the subgraph (deduplicated ones are `fetchesInFlight.shared`). */
+  fetchesSent: number;
+}
+
+/** A subgraph's answer as identical fetches share it: the body as text, so each gets its own parse. */
+interface SharedAnswer {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  body: string;
 }
 
 /** One bounded keep-alive pool per subgraph: a slow subgraph cannot take the other's connections. */
@@ -22,17 +35,49 @@ export function subgraphAgent(maxConnections: number): Agent {
 /**
  * The subgraph fetch: undici over the subgraph's own pool, the whole exchange (connect,
  * headers, body) bounded by the subgraph timeout.
+ *
+ * Identical query fetches in flight at the same moment (same URL, same body — operation and
+ * variables, entity representations included — and same caller's token) are sent once and the
+ * answer's text shared; each gets a Response of its own to parse, so no two operations hold the
+ * same objects (the gateway merges into what it parsed). Apollo Gateway does not do this itself;
+ * it catches the same fetch in the plans of different operations, too. A mutation's fetch, or any
+ * body that is not plainly a query, is always sent.
  */
 export function subgraphFetcher(connection: SubgraphConnection): Fetcher {
-  return async (url, init) => {
-    const response = await undiciFetch(url, {
+  const send = async (url: string, init: Parameters<Fetcher>[1]) => {
+    connection.fetchesSent += 1;
+    return undiciFetch(url, {
       method: init?.method ?? 'POST',
       headers: init?.headers,
       body: init?.body,
       dispatcher: connection.dispatcher,
       signal: AbortSignal.timeout(connection.timeoutMs),
     });
-    return response as unknown as FetcherResponse;
+  };
+  return async (url, init) => {
+    const body = init?.body;
+    const inFlight = connection.fetchesInFlight;
+    // RemoteGraphQLDataSource sends JSON.stringify({ query, variables, operationName }): the
+    // plan's subgraph operations start with their keyword.
+    if (inFlight === undefined || typeof body !== 'string' || !body.startsWith('{"query":"query')) {
+      return (await send(url, init)) as unknown as FetcherResponse;
+    }
+    const headers = (init?.headers ?? {}) as Record<string, string>;
+    const key = JSON.stringify([url, headers.authorization ?? null, body]);
+    const { value } = await inFlight.run(key, async () => {
+      const response = await send(url, init);
+      return {
+        status: response.status,
+        statusText: response.statusText,
+        headers: [...response.headers],
+        body: await response.text(),
+      };
+    });
+    return new Response(value.body, {
+      status: value.status,
+      statusText: value.statusText,
+      headers: value.headers,
+    }) as unknown as FetcherResponse;
   };
 }
 

@@ -90,7 +90,10 @@ export function cacheMetrics(cache: LegacyCache | undefined, name: 'response' | 
 }
 
 /** Refreshes ahead of expiry of a cache, by outcome (started, succeeded, failed, skipped at the cap). */
-export function refreshMetrics(refresher: RefreshAhead | undefined, name: 'response' | 'legacy'): MetricSource[] {
+export function refreshMetrics(
+  refresher: RefreshAhead | undefined,
+  name: 'response' | 'legacy',
+): MetricSource[] {
   if (refresher === undefined) return [];
   return [
     {

@@ -34,7 +34,8 @@ export function demandControlPlugin(options: DemandControlOptions): ApolloServer
         async didResolveOperation({ operation, document, request, contextValue, operationName }) {
           const subject = contextValue.principal?.subject ?? ANONYMOUS;
           const logger = contextValue.logger;
-          if (rateLimiter) {
+          // A background refresh is the gateway's work, not the caller's: it is not counted.
+          if (rateLimiter && !contextValue.refreshing) {
             const decision = await rateLimiter.take(subject);
             if (!decision.allowed) {
               const { requests, windowS } = config.rateLimit;

@@ -1,6 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { ApolloServerPlugin, GraphQLRequestContext, GraphQLResponse } from '@apollo/server';
-import { type Principal, seesOnlyOwnCustomers } from '../../lib/auth/principal.js';
+import type {
+  ApolloServerPlugin,
+  GraphQLRequest,
+  GraphQLRequestContext,
+  GraphQLResponse,
+} from '@apollo/server';
+import { callerVisibility } from '../../lib/auth/principal.js';
 import { type LegacyCache, visibilityScope } from '../../lib/legacyCache.js';
 import type { GatewayContext } from '../context.js';
 
@@ -11,10 +16,14 @@ import type { GatewayContext } from '../context.js';
  *
  * What is never cached: mutations, answers with any error (a partial answer during an outage
  * must not outlive it), and answers for a caller who may see something else — the key holds
- * what decides the caller's view (their scopes, and who they are when they see only their own
- * customers), never the token, so the callers of one role share answers and a new token of the
- * same caller hits. Every mutation through the gateway starts a new generation, so answers
- * cached before a write are not served after it (on every replica, when the cache is Redis).
+ * what decides the caller's view (their scopes and their CRM user: whose customers a sales:own
+ * caller sees, who `me` is), never the token, so the callers of one view share answers and a new
+ * token of the same caller hits. Every mutation through the gateway starts a new generation, so
+ * answers cached before a write are not served after it (on every replica, when the cache is Redis).
+ *
+ * Refresh ahead: an answer read in the last part of its TTL (the cache's `refreshAhead`) is
+ * served, and the operation is run again in the background for the caller who read it, so a
+ * popular answer is replaced before it expires instead of going cold for everyone at once.
  */
 export interface ResponseCacheOptions {
   /** Where answers and the current generation live: memory, or Redis shared by every replica. No default. */
@@ -25,6 +34,18 @@ export interface ResponseCacheOptions {
    * answer is never staler than what the subgraphs' own cache would give.
    */
   ttlMs: number;
+  /**
+   * Runs the operation again for the same caller, in the background (a refresh ahead of expiry):
+   * through the whole gateway, with `refreshing` set in the context so that it reads no cached
+   * answer and stores what it gets. Absent: no refresh ahead.
+   */
+  refresh?: (request: GraphQLRequest, context: GatewayContext) => Promise<GraphQLResponse>;
+}
+
+/** What is stored: the answer and when it expires (for refresh ahead). */
+interface CachedAnswer {
+  body: GraphQLResponse['body'] & { kind: 'single' };
+  expiresAt: number;
 }
 
 const GENERATION_KEY = 'gateway:response-generation';
@@ -35,7 +56,8 @@ const GENERATION_TTL_MS = 24 * 60 * 60 * 1000;
 export const RESPONSE_CACHE_HEADER = 'x-response-cache';
 
 export function responseCachePlugin(options: ResponseCacheOptions): ApolloServerPlugin<GatewayContext> {
-  const { cache, ttlMs } = options;
+  const { cache, ttlMs, refresh } = options;
+  const { refreshAhead } = cache;
 
   async function currentGeneration(): Promise<string> {
     const existing = await cache.get<string>(GENERATION_KEY);
@@ -47,11 +69,11 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
 
   async function keyOf(context: GraphQLRequestContext<GatewayContext>): Promise<string> {
     const { request } = context;
-    const caller = visibilityScope(...visibilityOf(context.contextValue.principal));
+    const caller = visibilityScope(callerVisibility(context.contextValue.principal));
     const operation = createHash('sha256')
       .update(JSON.stringify([request.query ?? '', request.operationName ?? null, request.variables ?? {}]))
       .digest('base64url');
-    return `gateway:response:${await currentGeneration()}:${caller}:${operation}`;
+    return `gateway:response:v2:${await currentGeneration()}:${caller}:${operation}`;
   }
 
   return {
@@ -61,13 +83,29 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
         async responseForOperation(context): Promise<GraphQLResponse | null> {
           if (context.operation.operation !== 'query') return null;
           const key = await keyOf(context);
-          const cached = await cache.get<GraphQLResponse['body'] & { kind: 'single' }>(key);
-          if (cached === undefined) {
-            storeUnder = key;
-            return null;
+          storeUnder = key;
+          // A refresh runs the operation for real: it stores what it gets, whatever is cached.
+          if (context.contextValue.refreshing) return null;
+          const cached = await cache.get<CachedAnswer>(key);
+          if (cached === undefined) return null;
+          storeUnder = undefined;
+          if (refresh && refreshAhead.due(cached.expiresAt, ttlMs)) {
+            const { request, contextValue } = context;
+            refreshAhead.schedule(key, async () => {
+              const refreshed = await refresh(request, {
+                ...contextValue,
+                logger: contextValue.logger.child({ refreshAhead: true }),
+                refreshing: true,
+              });
+              const { body } = refreshed;
+              // An answer with errors is not stored (see willSendResponse): a failed refresh.
+              if (body.kind !== 'single' || (body.singleResult.errors?.length ?? 0) > 0) {
+                throw new Error('the refreshed answer has errors; the cached one stays until it expires');
+              }
+            });
           }
           context.response.http.headers.set(RESPONSE_CACHE_HEADER, 'hit');
-          return { http: context.response.http, body: cached };
+          return { http: context.response.http, body: cached.body };
         },
         async willSendResponse(context) {
           if (context.operation?.operation === 'mutation') {
@@ -78,15 +116,13 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
           if (storeUnder === undefined || body.kind !== 'single') return;
           if (body.singleResult.errors !== undefined && body.singleResult.errors.length > 0) return;
           context.response.http.headers.set(RESPONSE_CACHE_HEADER, 'miss');
-          await cache.set(storeUnder, body, ttlMs);
+          await cache.set(
+            storeUnder,
+            { body, expiresAt: refreshAhead.expiresAt(ttlMs) } satisfies CachedAnswer,
+            ttlMs,
+          );
         },
       };
     },
   };
-}
-
-/** What decides which answer a caller gets: the scopes (the fields they may see) and, for sales:own, whose customers. */
-function visibilityOf(principal: Principal): string[] {
-  const scopes = [...principal.scopes].sort();
-  return seesOnlyOwnCustomers(principal) ? [...scopes, `owner:${principal.crmUser ?? ''}`] : scopes;
 }

@@ -20,6 +20,7 @@ import type { LegacyCache } from '../../lib/legacyCache.js';
 import { fixedCredentials } from '../../lib/legacyCredentials.js';
 import type { Logger } from '../../lib/logger.js';
 import { silentLogger } from '../../lib/logger.js';
+import { DEFAULT_REFRESH_AHEAD } from '../../lib/refreshAhead.js';
 import { crmStandInCredentials, erpStandInCredentials } from '../../scripts/standInSignIn.js';
 import { CRM_SUBGRAPH_DEFAULTS, type CrmSubgraphConfig } from '../../subgraphs/crm/config.js';
 import { createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
@@ -306,7 +307,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         },
         ...(options.subgraphTimeoutMs === undefined ? {} : { subgraphTimeoutMs: options.subgraphTimeoutMs }),
         production: options.production ?? false,
-        responseCache: { enabled: options.responseCache ?? false, ttlMs: 10_000 },
+        responseCache: {
+          enabled: options.responseCache ?? false,
+          ttlMs: 10_000,
+          refreshAhead: DEFAULT_REFRESH_AHEAD,
+        },
         auth: authConfig,
         ...options.gateway,
       }),

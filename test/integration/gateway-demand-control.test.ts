@@ -7,6 +7,7 @@ import { createGateway, type Gateway } from '../../gateway/createGateway.js';
 import { DEFAULT_DEMAND_CONTROL, type DemandControlConfig } from '../../gateway/demandControlConfig.js';
 import type { RateLimitSettings } from '../../gateway/rateLimit.js';
 import { createLogger, silentLogger } from '../../lib/logger.js';
+import { DEFAULT_REFRESH_AHEAD } from '../../lib/refreshAhead.js';
 import { CUSTOMER_360 } from '../helpers/expected.js';
 import { redisAvailable } from '../helpers/redis.js';
 import { listen } from '../helpers/servers.js';
@@ -208,7 +209,7 @@ describe('rate limit shared through Redis by two gateways', async () => {
           reports: stack.reportsSubgraphUrl,
         },
         auth: stack.auth.config,
-        responseCache: { enabled: false, ttlMs: 0 },
+        responseCache: { enabled: false, ttlMs: 0, refreshAhead: DEFAULT_REFRESH_AHEAD },
         redisUrl: REDIS_URL,
         demandControl: shared,
       }),

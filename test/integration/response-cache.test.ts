@@ -98,3 +98,22 @@ it('does not keep an answer with errors: after an outage the next answer is whol
   expect(whole.body.errors).toBeUndefined();
   expect(whole.headers.get(RESPONSE_CACHE_HEADER)).toBe('miss');
 });
+
+it('answers `me` for each caller: callers with the same scopes but another CRM user never share an answer', async () => {
+  const [first, second] = stack.dataset.erp
+    .prepare('SELECT lower(email) AS email FROM employees ORDER BY number LIMIT 2')
+    .all() as { email: string }[];
+  const asPerson = async (email: string) => ({
+    authorization: `Bearer ${await stack.tokenFor({ sub: email, email })}`,
+  });
+  const me = '{ me { email } }';
+  const mine = await stack.query(me, {}, await asPerson(first!.email));
+  expect(mine.body.data.me.email).toBe(first!.email);
+  const theirs = await stack.query(me, {}, await asPerson(second!.email));
+  expect(theirs.headers.get(RESPONSE_CACHE_HEADER)).toBe('miss');
+  expect(theirs.body.data.me.email).toBe(second!.email);
+  // The same person again (a new token): their own answer, from the cache.
+  const again = await stack.query(me, {}, await asPerson(first!.email));
+  expect(again.headers.get(RESPONSE_CACHE_HEADER)).toBe('hit');
+  expect(again.body.data.me.email).toBe(first!.email);
+});

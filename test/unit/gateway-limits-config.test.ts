@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { gatewayConfigFromEnv } from '../../gateway/config.js';
 import { DEFAULT_DEMAND_CONTROL, demandControlConfigFromEnv } from '../../gateway/demandControlConfig.js';
 import { corsConfigFromEnv } from '../../lib/cors.js';
 import { ConfigError } from '../../lib/env.js';
@@ -77,5 +78,36 @@ describe('CORS configuration', () => {
 
   it('refuses a bad CORS_MAX_AGE_S', () => {
     expect(refusal(() => corsConfigFromEnv({ CORS_MAX_AGE_S: 'forever' })).variable).toBe('CORS_MAX_AGE_S');
+  });
+});
+
+describe('identical work done once: configuration', () => {
+  it('defaults: coalescing and fetch deduplication on, refresh in the last 20 % of a TTL, 4 at once', () => {
+    const config = gatewayConfigFromEnv({});
+    expect(config.sharing).toEqual({ coalesceOperations: true, deduplicateFetches: true });
+    expect(config.responseCache.refreshAhead).toEqual({ percent: 20, maxConcurrent: 4 });
+  });
+
+  it('reads each variable', () => {
+    const config = gatewayConfigFromEnv({
+      GATEWAY_COALESCING: 'off',
+      SUBGRAPH_FETCH_DEDUP: 'false',
+      CACHE_REFRESH_AHEAD_PERCENT: '0',
+      CACHE_REFRESH_MAX_CONCURRENT: '16',
+    });
+    expect(config.sharing).toEqual({ coalesceOperations: false, deduplicateFetches: false });
+    expect(config.responseCache.refreshAhead).toEqual({ percent: 0, maxConcurrent: 16 });
+  });
+
+  it('refuses a bad value, naming the variable', () => {
+    expect(refusal(() => gatewayConfigFromEnv({ GATEWAY_COALESCING: 'sometimes' })).variable).toBe(
+      'GATEWAY_COALESCING',
+    );
+    expect(refusal(() => gatewayConfigFromEnv({ CACHE_REFRESH_AHEAD_PERCENT: '95' })).variable).toBe(
+      'CACHE_REFRESH_AHEAD_PERCENT',
+    );
+    expect(refusal(() => gatewayConfigFromEnv({ CACHE_REFRESH_MAX_CONCURRENT: '0' })).variable).toBe(
+      'CACHE_REFRESH_MAX_CONCURRENT',
+    );
   });
 });
