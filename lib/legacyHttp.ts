@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher, request, errors as undiciErrors } from 'undici';
 import { LegacyError, type LegacySystem, legacyFailure, legacyFailureMessage } from './errors.js';
+import { InFlight } from './inFlight.js';
 import type { AccessTokenSource } from './legacyCredentials.js';
 
 /**
@@ -80,10 +81,8 @@ export class LegacyHttp {
   private readonly sleep: (ms: number) => Promise<void>;
   /** Legacy calls made, including retries: tests and metrics read it. */
   callCount = 0;
-  /** Reads that found an identical read already on its way and shared its answer. */
-  sharedReads = 0;
-  /** Identical reads in flight share one call: key is method, URL, body and request headers. */
-  private readonly readsInFlight = new Map<string, Promise<LegacyResponse<unknown>>>();
+  /** Identical reads in flight share one call: key is method, URL, body, request headers and visibility. */
+  private readonly readsInFlight = new InFlight<LegacyResponse<unknown>>();
 
   constructor(private readonly options: LegacyHttpOptions) {
     const url = new URL(options.baseUrl);
@@ -133,19 +132,21 @@ export class LegacyHttp {
       req.headers ?? null,
       visibility,
     ]);
-    const inFlight = this.readsInFlight.get(key);
-    if (inFlight) {
-      this.sharedReads += 1;
-      // Each sharer gets its own copy: resolvers may sort or annotate what they receive.
-      return structuredClone(await inFlight) as LegacyResponse<T>;
-    }
-    const call = this.sendWithRetries<T>(req, true);
-    this.readsInFlight.set(key, call);
-    try {
-      return await call;
-    } finally {
-      this.readsInFlight.delete(key);
-    }
+    const { value, shared } = await this.readsInFlight.run(key, () =>
+      this.sendWithRetries<unknown>(req, true),
+    );
+    // Each sharer gets its own copy: resolvers may sort or annotate what they receive.
+    return (shared ? structuredClone(value) : value) as LegacyResponse<T>;
+  }
+
+  /** Reads that found an identical read already on its way and shared its answer: tests and metrics read it. */
+  get sharedReads(): number {
+    return this.readsInFlight.shared;
+  }
+
+  /** Which legacy system this client calls (the label of its metrics). */
+  get system(): LegacySystem {
+    return this.options.system;
   }
 
   private async sendWithRetries<T>(req: LegacyRequest, idempotent: boolean): Promise<LegacyResponse<T>> {
