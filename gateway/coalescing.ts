@@ -52,6 +52,8 @@ export function coalescingGateway(
       const { value, shared } = await inFlight.run(key, () => executor(requestContext));
       if (!shared) return value;
       stats.coalesced += 1;
+      // The first of them stores the answer in the response cache; the others need not again.
+      (requestContext.context as { coalesced?: boolean }).coalesced = true;
       // A result object of its own (Apollo Server and plugins may set fields on it); the data
       // inside is only read and serialized, so it is shared as it is.
       return { ...value };

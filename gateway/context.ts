@@ -8,4 +8,6 @@ export interface GatewayContext {
   principal: Principal;
   /** Set on a background refresh of a cached answer (plugins/responseCache.ts): not the caller's own request. */
   refreshing?: boolean;
+  /** Set when an identical query in flight answered this one (gateway/coalescing.ts). */
+  coalesced?: boolean;
 }

@@ -52,7 +52,10 @@ const GENERATION_KEY = 'gateway:response-generation';
 /** A generation key lives long enough to outlast every answer cached under it. */
 const GENERATION_TTL_MS = 24 * 60 * 60 * 1000;
 
-/** Marks an answer as served from the cache (tests and operators read it). */
+/**
+ * Says where an answer came from (tests and operators read it): `hit` from the cache, `miss`
+ * executed and stored, `coalesced` shared from an identical query in flight (stored by that one).
+ */
 export const RESPONSE_CACHE_HEADER = 'x-response-cache';
 
 export function responseCachePlugin(options: ResponseCacheOptions): ApolloServerPlugin<GatewayContext> {
@@ -114,6 +117,10 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
           }
           const { body } = context.response;
           if (storeUnder === undefined || body.kind !== 'single') return;
+          if (context.contextValue.coalesced) {
+            context.response.http.headers.set(RESPONSE_CACHE_HEADER, 'coalesced');
+            return;
+          }
           if (body.singleResult.errors !== undefined && body.singleResult.errors.length > 0) return;
           context.response.http.headers.set(RESPONSE_CACHE_HEADER, 'miss');
           await cache.set(
