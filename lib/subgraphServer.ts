@@ -19,6 +19,7 @@ import {
 import { createGraphQLHttpServer, type RequestScope, sendJson } from './graphqlHttp.js';
 import type { LegacyCache } from './legacyCache.js';
 import type { Logger } from './logger.js';
+import { createMetricsRegistry, type MetricSource, metricsRoute } from './metrics.js';
 import { type SubgraphErrorOptions, subgraphErrorHandling } from './subgraphErrors.js';
 
 /** buildSubgraphSchema's module shape (its resolver map type is not exported). */
@@ -75,6 +76,11 @@ export interface SubgraphServerOptions<TContext> extends SubgraphApolloOptions {
   auth: AuthConfig;
   /** Shared with the gateway in one process (`npm start`, tests); else made from `auth`. */
   authenticator?: Authenticator | undefined;
+  /**
+   * What GET /metrics serves (Prometheus text, unauthenticated like /health): the subgraph's
+   * cache, refreshes and legacy calls (lib/legacyMetrics.ts). Absent: no /metrics route.
+   */
+  metrics?: readonly MetricSource[];
 }
 
 export interface SubgraphServer {
@@ -86,8 +92,8 @@ export interface SubgraphServer {
 
 /**
  * The skeleton every subgraph factory shares: its Apollo server, a node:http server answering
- * GraphQL and `/health`, and an ordered close. A factory adds only what is its own: clients,
- * loaders, resolvers, background work.
+ * GraphQL, `/health` and `/metrics`, and an ordered close. A factory adds only what is its own:
+ * clients, loaders, resolvers, background work, the metrics it keeps.
  */
 export function createSubgraphServer<TContext extends { logger: Logger }>(
   options: SubgraphServerOptions<TContext>,
@@ -111,7 +117,10 @@ export function createSubgraphServer<TContext extends { logger: Logger }>(
     },
     realm: 'customer-graph-subgraph',
     context: options.context,
-    routes: { '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }) },
+    routes: {
+      '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+      ...(options.metrics ? { '/metrics': metricsRoute(createMetricsRegistry(options.metrics)) } : {}),
+    },
   });
   let closing: Promise<void> | undefined;
   return {

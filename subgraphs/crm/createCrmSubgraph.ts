@@ -1,4 +1,5 @@
 import { crmCacheScope, readCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
+import { legacySubgraphMetrics } from '../../lib/legacyMetrics.js';
 import { silentLogger } from '../../lib/logger.js';
 import { representationError } from '../../lib/subgraphErrors.js';
 import {
@@ -54,6 +55,7 @@ export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDe
     logger,
     auth: config.auth,
     authenticator: deps.authenticator,
+    metrics: legacySubgraphMetrics(cache, [client.http]),
     context: createContextFactory({
       reads: new CrmReads(client),
       batching: config.batching,
@@ -70,6 +72,8 @@ export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDe
       ),
     }),
     async release() {
+      // Refreshes ahead of expiry run in the background on this subgraph's clients: they finish first.
+      await cache?.refreshAhead.settled();
       await client.close();
       if (owned) await cache?.close();
     },

@@ -1,4 +1,5 @@
 import { erpCacheScope, readCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
+import { legacySubgraphMetrics } from '../../lib/legacyMetrics.js';
 import { silentLogger } from '../../lib/logger.js';
 import { representationError } from '../../lib/subgraphErrors.js';
 import {
@@ -48,6 +49,7 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDe
     logger,
     auth: config.auth,
     authenticator: deps.authenticator,
+    metrics: legacySubgraphMetrics(cache, [client.http]),
     context: createContextFactory({
       reads: new ErpReads(client, { localCurrencyCode: config.localCurrencyCode }),
       batching: config.batching,
@@ -64,6 +66,8 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDe
       ),
     }),
     async release() {
+      // Refreshes ahead of expiry run in the background on this subgraph's clients: they finish first.
+      await cache?.refreshAhead.settled();
       await client.close();
       if (owned) await cache?.close();
     },

@@ -1,6 +1,7 @@
 import type { Authenticator } from '../../lib/auth/verifier.js';
 import { readCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
+import { legacySubgraphMetrics } from '../../lib/legacyMetrics.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
 import { createSubgraphServer, type SubgraphServer } from '../../lib/subgraphServer.js';
 import type { CrmClient } from '../crm/client/crmClient.js';
@@ -51,6 +52,7 @@ export function createReportsSubgraph(
     logger,
     auth: config.auth,
     authenticator: deps.authenticator,
+    metrics: legacySubgraphMetrics(cache, [erpClient.http, crmClient.http]),
     context: createContextFactory({
       erpClient,
       crmClient,
@@ -60,6 +62,8 @@ export function createReportsSubgraph(
       now: deps.now ?? (() => new Date()),
     }),
     async release() {
+      // Refreshes ahead of expiry run in the background on this subgraph's clients: they finish first.
+      await cache?.refreshAhead.settled();
       await Promise.all([erpClient.close(), crmClient.close()]);
       if (owned) await cache?.close();
     },

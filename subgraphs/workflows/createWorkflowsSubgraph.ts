@@ -5,6 +5,7 @@ import type { Authenticator } from '../../lib/auth/verifier.js';
 import { subgraphCache } from '../../lib/cacheConfig.js';
 import { LegacyError } from '../../lib/errors.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
+import { legacySubgraphMetrics } from '../../lib/legacyMetrics.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
 import { createSubgraphServer } from '../../lib/subgraphServer.js';
 import { CrmApprovalWrites } from '../crm/client/approvalWrites.js';
@@ -185,6 +186,7 @@ export function createWorkflowsSubgraph(
     logger,
     auth: config.auth,
     authenticator: deps.authenticator,
+    metrics: legacySubgraphMetrics(cache, [erpClient.http, crmClient.http]),
     context: createContextFactory({ workflows, store }),
     async release() {
       await Promise.all([erpClient.close(), crmClient.close()]);
