@@ -198,7 +198,8 @@ function createSender(job: LoadJob): Sender {
   return sender;
 }
 
-function checkAnswer(answer: { data?: unknown; errors?: unknown[] }, instance: LoadInstance): Outcome {
+/** An answer's outcome: errors, no data, or data other than the reference are failures. */
+export function checkAnswer(answer: { data?: unknown; errors?: unknown[] }, instance: LoadInstance): Outcome {
   if (Array.isArray(answer.errors) && answer.errors.length > 0) {
     return { kind: 'error', detail: `GraphQL errors: ${JSON.stringify(answer.errors).slice(0, 300)}` };
   }

@@ -128,3 +128,23 @@ export function weightedSequence(weights: readonly number[]): () => number {
     return best;
   };
 }
+
+/** The median (the mean of the two middle values for an even count); null for no values. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/**
+ * The herd's figure: the wall time of `size` identical operations sent at once (first start →
+ * last answer) ÷ the latency of one such operation alone. 1 means the burst cost what one
+ * operation costs (the work was done once); `size` means it was done `size` times in sequence.
+ */
+export function herdRatio(burstWallMs: number, loneMs: number): number {
+  if (!(loneMs > 0) || !(burstWallMs >= 0)) throw new RangeError('herd ratio needs a positive lone latency');
+  return burstWallMs / loneMs;
+}

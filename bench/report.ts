@@ -3,7 +3,8 @@
  * to bench/results/latest.md, and the issue's targets checked against the rows.
  */
 import { AUTH_VARIANTS, type AuthVariantId, type ConfigId } from './configs.js';
-import type { LatencySummary } from './measure.js';
+import { type LatencySummary, median } from './measure.js';
+import type { WorkCounters } from './metrics.js';
 import type { ScenarioId } from './scenarios.js';
 
 export interface Calibration {
@@ -48,6 +49,43 @@ export interface Row {
   p50OverFloor: number | null;
   /** VmHWM of the gateway process (Hive's for D); null for E (no gateway). */
   gatewayPeakRssMiB: number | null;
+  /**
+   * Identical work done once while under load (issue 14), from the servers' /metrics read
+   * before and after the load: null for E (no servers); absent in results from before it.
+   */
+  work?: WorkCounters | null;
+}
+
+/** One round of the herd: a cold operation alone, then its cold twin sent `size` times at once. */
+export interface HerdRoundResult {
+  loneVariables: Record<string, unknown>;
+  burstVariables: Record<string, unknown>;
+  /** Latency of the lone operation. */
+  loneMs: number;
+  /** First request of the burst started → last answer in. */
+  burstWallMs: number;
+  /** burstWallMs ÷ loneMs. */
+  ratio: number;
+  /** Legacy round trips (ERP + CRM) of the lone operation and of the whole burst. */
+  loneRoundTrips: number;
+  burstRoundTrips: number;
+  /** Answers equal to the reference, of 1 + size. */
+  ok: number;
+  failures: number;
+  failureSamples: string[];
+}
+
+export interface HerdRow {
+  config: ConfigId;
+  customers: number;
+  /** Identical operations sent at once. */
+  size: number;
+  rounds: HerdRoundResult[];
+  /** The median of the rounds' ratios: the figure the target is judged on. */
+  medianRatio: number | null;
+  failures: number;
+  /** The servers' counts over all rounds (null for a configuration without servers). */
+  work: WorkCounters | null;
 }
 
 export interface BenchResult {
@@ -90,6 +128,8 @@ export interface BenchResult {
   authCost: AuthCostRow[];
   /** The reporting scenario (issue 11): the graph and a REST client side by side. */
   reporting: ReportingRow[];
+  /** The herd (issue 14): identical cold operations at once; absent in results from before it. */
+  herd?: HerdRow[];
   targets: TargetCheck[];
   notes: string[];
 }
@@ -187,6 +227,7 @@ export function checkTargets(
   rows: readonly Row[],
   authCost: readonly AuthCostRow[] = [],
   reporting: readonly ReportingRow[] = [],
+  herd: readonly HerdRow[] = [],
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const a10 = find(rows, 'A', 'c360-10');
@@ -314,28 +355,218 @@ export function checkTargets(
 
   checks.push(authCostTarget(summarizeAuthCost(authCost)));
   checks.push(...reportingTargets(reporting));
+  checks.push(dashboardTarget(rows), herdTarget(herd));
 
   const labelled = [
     ...rows.map((row) => ({ label: `${row.config}/${row.scenario}`, row })),
     ...authCost.map((a) => ({ label: `A/${a.row.scenario} ${a.variant} round ${a.round + 1}`, row: a.row })),
   ];
-  const wrong = labelled.filter(
-    ({ row: r }) => r.load.mismatches > 0 || r.load.errors > 0 || r.calibration.failures > 0,
-  );
+  const wrong = labelled
+    .filter(({ row: r }) => r.load.mismatches > 0 || r.load.errors > 0 || r.calibration.failures > 0)
+    .map(
+      ({ label, row: r }) =>
+        `${label}: ${r.load.errors} errors, ${r.load.mismatches} wrong, ${r.calibration.failures} lone failures`,
+    );
+  for (const h of herd.filter((h) => h.failures > 0)) {
+    wrong.push(
+      `${h.config}/herd: ${h.failures} failed or wrong answers (${h.rounds.flatMap((r) => r.failureSamples)[0] ?? ''})`,
+    );
+  }
   checks.push({
     target: 'Every answer correct (no errors, same data as the reference)',
     met: wrong.length === 0,
-    detail:
-      wrong.length === 0
-        ? 'all answers matched'
-        : wrong
-            .map(
-              ({ label, row: r }) =>
-                `${label}: ${r.load.errors} errors, ${r.load.mismatches} wrong, ${r.calibration.failures} lone failures`,
-            )
-            .join('; '),
+    detail: wrong.length === 0 ? 'all answers matched' : wrong.join('; '),
   });
   return checks;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identical work done once (issue 14): the dashboard, the herd, and the servers' own counts.
+
+const workCells = (work: WorkCounters | null | undefined) => [
+  fixed(work?.coalesced),
+  fixed(work?.executed),
+  fixed(work?.deduplicatedFetches),
+  fixed(work?.refreshes),
+];
+
+const workSummary = (work: WorkCounters | null | undefined) =>
+  `coalesced ${fixed(work?.coalesced)}, executed ${fixed(work?.executed)}, deduplicated fetches ${fixed(work?.deduplicatedFetches)}, refreshes ${fixed(work?.refreshes)}`;
+
+/** The dashboard target: A at least half its own hot path (repeat) and ahead of Hive Gateway (D). */
+export function dashboardTarget(rows: readonly Row[]): TargetCheck {
+  const target =
+    "Dashboard (16 connections, 40 variants): A's req/s at least half of A's repeat, and ahead of D";
+  const a = find(rows, 'A', 'dashboard');
+  const repeat = find(rows, 'A', 'repeat');
+  const d = find(rows, 'D', 'dashboard');
+  if (!a || (!repeat && !d)) return { target, met: null, detail: 'not measured in this run' };
+  const rate = (row: Row) => row.load.okPerSecond;
+  const parts: string[] = [
+    `A ${fixed(rate(a), 1)} req/s (p99 ${fixed(a.load.latency?.p99)} ms; ${workSummary(a.work)})`,
+  ];
+  const verdicts: boolean[] = [];
+  if (repeat) {
+    verdicts.push(rate(a) * 2 >= rate(repeat));
+    parts.push(
+      `repeat ${fixed(rate(repeat), 1)} req/s: ${rate(repeat) > 0 ? (rate(a) / rate(repeat)).toFixed(2) : '—'}× (target ≥ 0.5×)`,
+    );
+  } else parts.push('repeat not measured');
+  if (d) {
+    verdicts.push(rate(a) > rate(d));
+    parts.push(`D ${fixed(rate(d), 1)} req/s (p99 ${fixed(d.load.latency?.p99)} ms)`);
+  } else parts.push('D not measured');
+  return { target, met: verdicts.every(Boolean), detail: parts.join('; ') };
+}
+
+/** The herd target: A's burst within 1.5× of one operation alone (median over the rounds). */
+export function herdTarget(herd: readonly HerdRow[]): TargetCheck {
+  const target = `Herd (${herd[0]?.size ?? 16} identical cold operations at once): A's wall time within 1.5× of one alone`;
+  const a = herd.find((h) => h.config === 'A');
+  if (!a || a.medianRatio === null) return { target, met: null, detail: 'not measured in this run' };
+  const detail = herd
+    .map(
+      (h) =>
+        `${h.config}: median ${times(h.medianRatio)} (rounds ${h.rounds.map((r) => times(r.ratio)).join(', ')}; lone ${h.rounds.map((r) => fixed(r.loneMs)).join('/')} ms, at once ${h.rounds.map((r) => fixed(r.burstWallMs)).join('/')} ms)`,
+    )
+    .join('; ');
+  return {
+    target,
+    met: a.medianRatio <= 1.5 && a.failures === 0,
+    detail: a.failures > 0 ? `${a.failures} failed answers on A; ${detail}` : detail,
+  };
+}
+
+/** A herd row from its rounds: the median ratio and the failures over them. */
+export function herdRow(
+  meta: Pick<HerdRow, 'config' | 'customers' | 'size'>,
+  rounds: readonly HerdRoundResult[],
+  work: WorkCounters | null,
+): HerdRow {
+  return {
+    ...meta,
+    rounds: [...rounds],
+    medianRatio: median(rounds.map((r) => r.ratio)),
+    failures: rounds.reduce((sum, r) => sum + r.failures, 0),
+    work,
+  };
+}
+
+export const HERD_HEADER = [
+  'cfg',
+  'lone ms',
+  'at once ms',
+  'ratio per round',
+  'median ratio',
+  'legacy rt lone / at once',
+  'coalesced',
+  'executed',
+  'dedup fetches',
+  'refreshes',
+  'ok',
+  'failed',
+] as const;
+
+export function herdCells(row: HerdRow): string[] {
+  const perRound = (pick: (r: HerdRoundResult) => string) => row.rounds.map(pick).join(', ') || '—';
+  return [
+    row.config,
+    perRound((r) => fixed(r.loneMs)),
+    perRound((r) => fixed(r.burstWallMs)),
+    perRound((r) => times(r.ratio)),
+    times(row.medianRatio),
+    perRound((r) => `${r.loneRoundTrips} / ${r.burstRoundTrips}`),
+    ...workCells(row.work),
+    String(row.rounds.reduce((sum, r) => sum + r.ok, 0)),
+    String(row.failures),
+  ];
+}
+
+export const WORK_HEADER = [
+  'scenario',
+  'data',
+  'cfg',
+  'answers',
+  'coalesced',
+  'executed',
+  'dedup fetches',
+  'refreshes',
+] as const;
+
+/** The rows whose servers were asked (A–D; E has none). */
+const withServers = (rows: readonly Row[]) => rows.filter((r) => r.work !== null && r.work !== undefined);
+
+export function workRowCells(row: Row): string[] {
+  return [
+    row.scenario,
+    row.customers >= 1000 ? `${row.customers / 1000}k` : String(row.customers),
+    row.config,
+    String(row.load.completed),
+    ...workCells(row.work),
+  ];
+}
+
+function markdownGrid(header: readonly string[], body: readonly string[][], leftColumns: number): string[] {
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i < leftColumns ? '---' : '---:')).join('|')}|`,
+    ...body.map((cells) => `| ${cells.join(' | ')} |`),
+  ];
+}
+
+function paddedGrid(header: readonly string[], body: readonly string[][], leftColumns: number): string {
+  const cells = [header, ...body];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells
+    .map((r) =>
+      r
+        .map((cell, i) => (i < leftColumns ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+        .join('  '),
+    )
+    .join('\n');
+}
+
+/** The section's tables for the terminal. */
+export function workTextTables(rows: readonly Row[], herd: readonly HerdRow[]): string {
+  const parts: string[] = [];
+  if (herd.length > 0) parts.push(paddedGrid(HERD_HEADER, herd.map(herdCells), 1));
+  const counted = withServers(rows);
+  if (counted.length > 0) parts.push(paddedGrid(WORK_HEADER, counted.map(workRowCells), 3));
+  return parts.join('\n\n');
+}
+
+/** The section of latest.md (issue 14). */
+export function workMarkdown(
+  rows: readonly Row[],
+  herd: readonly HerdRow[],
+  options: { quick: boolean },
+): string[] {
+  const counted = withServers(rows);
+  if (herd.length === 0 && counted.length === 0) return [];
+  const lines = ['## Identical work done once (issue 14)', ''];
+  if (herd.length > 0) {
+    const size = herd[0]?.size ?? 16;
+    lines.push(
+      `**Herd**: per round, a Customer360 search (first 10) nobody asked before is run alone, then its twin (the same operation over another ten accounts, as cold) is sent ${size} times at once on ${size} open connections; the figure is the burst's wall time (first request started → last answer in) ÷ the lone latency, ${herd[0]?.rounds.length ?? 0} rounds, the median judged. A caching stack starts fresh before it; no two variants share an account (products are shared between customers, so some product reads may be cached from an earlier round). Every answer is checked against the reference.`,
+      '',
+      ...markdownGrid(HERD_HEADER, herd.map(herdCells), 1),
+      '',
+    );
+  }
+  if (counted.length > 0) {
+    lines.push(
+      "**The servers' counts per row**, while under load (each server's `GET /metrics` read before and after the load): operations the gateway answered from an identical one in flight (coalesced) and operations it executed (planned and fetched), subgraph fetches it answered from an identical one in flight (summed over subgraphs), and refreshes ahead of expiry started (the response cache plus every subgraph's legacy cache). D: Hive Gateway's own counts are not these, so only its subgraphs' refreshes; — where the server has no such count (no /metrics, or the cache is off).",
+      '',
+      ...markdownGrid(WORK_HEADER, counted.map(workRowCells), 3),
+    );
+  }
+  if (options.quick) {
+    lines.push(
+      '',
+      'Quick run: a herd round and a dashboard of a second or two show the scenarios run and the answers agree; the ratios are not figures to quote.',
+    );
+  }
+  return lines;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -599,7 +830,7 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
     '',
     ...s.configs.map((id) => `- **${id}**: ${configTitles[id]}`),
     '',
-    '## Targets (issues 5, 9 and 11)',
+    '## Targets (issues 5, 9, 11 and 14)',
     '',
     '| target | verdict | figures |',
     '|---|---|---|',
@@ -622,6 +853,8 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
     hot: s.authCostHot,
   });
   if (authCost.length > 0) lines.push('', ...authCost);
+  const work = workMarkdown(result.rows, result.herd ?? [], { quick: s.quick });
+  if (work.length > 0) lines.push('', ...work);
   const reporting = reportingMarkdown(result.reporting ?? [], { quick: s.quick });
   if (reporting.length > 0) lines.push('', ...reporting);
   if (result.notes.length > 0) lines.push('', '## Notes', '', ...result.notes.map((n) => `- ${n}`));

@@ -10,6 +10,7 @@ import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Pool } from 'undici';
 import { openDataset } from '../legacy/generator/open.js';
 import { type BenchAuth, callerHeaders, openBenchAuth } from './auth.js';
 import {
@@ -22,8 +23,9 @@ import {
   REFERENCE_CONFIG,
 } from './configs.js';
 import { createDirectClient, type DirectClientConfig } from './direct-client.js';
-import type { LoadJob, LoadReport } from './loadgen.js';
-import { answerHash, criticalPathFloor } from './measure.js';
+import { checkAnswer, type LoadJob, type LoadReport } from './loadgen.js';
+import { answerHash, criticalPathFloor, herdRatio } from './measure.js';
+import { readWorkCounters, type WorkCounters, workDone } from './metrics.js';
 import { instanceKey, type OperationInstance, QUERIES } from './operations.js';
 import { assertPortsFree, peakRssMiB, stopAllServices } from './processes.js';
 import {
@@ -32,12 +34,16 @@ import {
   type BenchResult,
   type Calibration,
   checkTargets,
+  type HerdRoundResult,
+  type HerdRow,
+  herdRow,
   type ReportingRow,
   type Row,
   renderMarkdown,
   reportingTextTable,
   summarizeAuthCost,
   textTable,
+  workTextTables,
 } from './report.js';
 import { countOpenInvoices, measureReporting } from './reporting.js';
 import { buildScenario, type Pools, readPools, type Scenario, type ScenarioId } from './scenarios.js';
@@ -67,9 +73,21 @@ const ALL_SCENARIOS: readonly ScenarioId[] = [
   'search',
   'repeat',
   'mixed',
+  'dashboard',
+  'herd',
 ];
-/** c360-100 last: the naive configurations' requests may be cut there, which costs a restart. */
-const QUICK_SCENARIOS: readonly ScenarioId[] = ['c360-1', 'c360-10', 'search', 'c360-100'];
+/**
+ * The herd first: every stack is fresh for it without a restart (a quick run restarts nothing
+ * else). c360-100 last: the naive configurations' requests may be cut there, which costs a restart.
+ */
+const QUICK_SCENARIOS: readonly ScenarioId[] = [
+  'herd',
+  'c360-1',
+  'c360-10',
+  'search',
+  'dashboard',
+  'c360-100',
+];
 /**
  * Where authentication's cost is measured (A with and without it): the hot path, where the cache
  * answers and authentication is the largest share of the work, and one cold scenario, where the
@@ -149,7 +167,7 @@ export class FlagError extends Error {}
 
 const USAGE = `usage: npm run bench -- [--quick] [--latency MS] [--jitter MS] [--concurrency N]
   [--requests N] [--duration S] [--grace S] [--customers N] [--scale-customers N | --no-scale]
-  [--configs A,B,C,D,E] [--scenarios c360-1,c360-10,c360-100,deep,search,repeat,mixed]
+  [--configs A,B,C,D,E] [--scenarios c360-1,c360-10,c360-100,deep,search,repeat,mixed,dashboard,herd]
   [--auth-rounds N] [--no-reporting] [--seed N] [--port-base P] [--out DIR]`;
 
 export function parseFlags(argv: readonly string[]): Settings {
@@ -542,19 +560,23 @@ async function loadRow(
       return expectedHash === undefined ? [] : [{ ...instance, expectedHash }];
     }),
   }));
+  const concurrency = scenario.concurrency ?? settings.concurrency;
+  const origins = stack ? workOrigins(config, stack) : null;
+  const workBefore = origins ? await readWorkCounters(origins) : null;
   await Promise.all([simReset(standIns.erpUrl), simReset(standIns.crmUrl)]);
   const report = await context.loadgen.run({
     target: stack
       ? { kind: 'graphql', url: stack.url, headers: callerHeaders(context.auth) }
       : { kind: 'direct', legacy: context.direct },
     operations,
-    concurrency: settings.concurrency,
+    concurrency,
     maxRequests: settings.maxRequests,
     maxDurationMs: settings.maxDurationMs,
     graceMs: settings.graceMs,
     requestTimeoutMs: 120_000,
   });
   const [erp, crm] = await Promise.all([simStats(standIns.erpUrl), simStats(standIns.crmUrl)]);
+  const work = origins && workBefore ? workDone(workBefore, await readWorkCounters(origins)) : null;
   for (const sample of report.failureSamples) log(`    ${sample}`);
   const p50 = report.latency?.p50;
   return {
@@ -563,7 +585,7 @@ async function loadRow(
     customers: context.customers,
     calibration,
     load: {
-      concurrency: settings.concurrency,
+      concurrency,
       started: report.started,
       completed: report.completed,
       ok: report.ok,
@@ -579,8 +601,152 @@ async function loadRow(
     },
     p50OverFloor: p50 !== undefined && calibration.floorMs > 0 ? p50 / calibration.floorMs : null,
     gatewayPeakRssMiB: stack ? peakRssMiB(stack.gateway.pid) : null,
+    work,
   };
 }
+
+/**
+ * Where a stack's counts of identical work done once are read: our gateway's /metrics and every
+ * subgraph's. Hive Gateway (D) counts other things, if anything: only its subgraphs are asked.
+ */
+function workOrigins(config: BenchConfig, stack: ConfigStack) {
+  return {
+    gatewayOrigin: config.gateway === 'apollo' ? stack.gatewayOrigin : null,
+    subgraphOrigins: stack.subgraphOrigins,
+  };
+}
+
+/** One request on the herd's pool: when it started and when its whole answer was in. */
+interface TimedAnswer {
+  startedAt: number;
+  endedAt: number;
+  outcome: ReturnType<typeof checkAnswer>;
+}
+
+async function timedRequest(
+  pool: Pool,
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  check: (answer: { data?: unknown; errors?: unknown[] }) => ReturnType<typeof checkAnswer>,
+): Promise<TimedAnswer> {
+  const startedAt = performance.now();
+  let text: string;
+  let status: number;
+  try {
+    const response = await pool.request({
+      method: 'POST',
+      path: url.pathname,
+      headers,
+      body,
+      signal: AbortSignal.timeout(120_000),
+    });
+    text = await response.body.text();
+    status = response.statusCode;
+  } catch (error) {
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { startedAt, endedAt: performance.now(), outcome: { kind: 'error', detail } };
+  }
+  // The answer is in: checking it is the bench's work, not the system's.
+  const endedAt = performance.now();
+  if (status !== 200) {
+    return {
+      startedAt,
+      endedAt,
+      outcome: { kind: 'error', detail: `HTTP ${status}: ${text.slice(0, 200)}` },
+    };
+  }
+  try {
+    return { startedAt, endedAt, outcome: check(JSON.parse(text) as { data?: unknown; errors?: unknown[] }) };
+  } catch (error) {
+    return { startedAt, endedAt, outcome: { kind: 'error', detail: String(error) } };
+  }
+}
+
+const legacyRoundTrips = async (standIns: StandIns) => {
+  const [erp, crm] = await Promise.all([simStats(standIns.erpUrl), simStats(standIns.crmUrl)]);
+  return erp.roundTrips + crm.roundTrips;
+};
+
+/**
+ * The herd (issue 14) on a stack that has answered nothing but its warm-up: per round, the
+ * round's lone operation alone (cold), then `size` connections opened with a request that reads
+ * no data, then its twin sent `size` times at once. Ratio: the burst's wall time (first request
+ * started → last answer in) ÷ the lone latency. Every answer is checked against the reference.
+ * The servers' counts are read before the first round and after the last.
+ */
+async function measureHerd(
+  context: PhaseContext,
+  config: BenchConfig,
+  scenario: Scenario,
+  stack: ConfigStack,
+): Promise<HerdRow> {
+  const plan = scenario.herd ?? { size: 0, rounds: [] };
+  const { auth, standIns } = context;
+  await warmUp(graphqlRunner(stack.url, auth), `${stack.gateway.pid}`, context.pools, context.settings);
+  const url = new URL(stack.url);
+  const headers = { ...callerHeaders(auth), 'content-type': 'application/json', accept: 'application/json' };
+  const pool = new Pool(url.origin, { connections: plan.size, pipelining: 1, keepAliveTimeout: 60_000 });
+  const send = (instance: OperationInstance) => {
+    const expectedHash = context.references.get(instanceKey(instance)) ?? 'no reference answer';
+    const body = JSON.stringify({ query: QUERIES[instance.kind], variables: instance.variables });
+    return timedRequest(pool, url, headers, body, (answer) =>
+      checkAnswer(answer, { ...instance, expectedHash }),
+    );
+  };
+  const origins = workOrigins(config, stack);
+  const before = await readWorkCounters(origins);
+  const rounds: HerdRoundResult[] = [];
+  try {
+    for (const round of plan.rounds) {
+      await Promise.all([simReset(standIns.erpUrl), simReset(standIns.crmUrl)]);
+      const lone = await send(round.lone);
+      const loneRoundTrips = await legacyRoundTrips(standIns);
+      // The burst's connections open first, so it measures the work and not TCP handshakes.
+      await Promise.all(
+        Array.from({ length: plan.size }, () =>
+          timedRequest(pool, url, headers, OPEN_CONNECTION, () => ({ kind: 'ok' })),
+        ),
+      );
+      await Promise.all([simReset(standIns.erpUrl), simReset(standIns.crmUrl)]);
+      const firstStart = performance.now();
+      const burst = await Promise.all(Array.from({ length: plan.size }, () => send(round.burst)));
+      const burstWallMs = Math.max(...burst.map((answer) => answer.endedAt)) - firstStart;
+      const burstRoundTrips = await legacyRoundTrips(standIns);
+      const loneMs = lone.endedAt - lone.startedAt;
+      const failed = [
+        ...(lone.outcome.kind === 'ok'
+          ? []
+          : [`lone ${JSON.stringify(round.lone.variables)}: ${lone.outcome.detail}`]),
+        ...burst.flatMap((answer) =>
+          answer.outcome.kind === 'ok'
+            ? []
+            : [`at once ${JSON.stringify(round.burst.variables)}: ${answer.outcome.detail}`],
+        ),
+      ];
+      for (const sample of failed.slice(0, 3)) log(`    herd ${sample}`);
+      rounds.push({
+        loneVariables: round.lone.variables,
+        burstVariables: round.burst.variables,
+        loneMs,
+        burstWallMs,
+        ratio: herdRatio(burstWallMs, loneMs),
+        loneRoundTrips,
+        burstRoundTrips,
+        ok: 1 + plan.size - failed.length,
+        failures: failed.length,
+        failureSamples: failed.slice(0, 3),
+      });
+    }
+  } finally {
+    await pool.close();
+  }
+  const work = workDone(before, await readWorkCounters(origins));
+  return herdRow({ config: config.id, customers: context.customers, size: plan.size }, rounds, work);
+}
+
+/** Opens a connection without reading any data (answered by the gateway alone). */
+const OPEN_CONNECTION = JSON.stringify({ query: '{ __typename }' });
 
 /**
  * In a quick run, an operation that alone takes longer than the time bound cannot be measured
@@ -602,7 +768,7 @@ function skippedLoadRow(
     customers: context.customers,
     calibration,
     load: {
-      concurrency: context.settings.concurrency,
+      concurrency: scenario.concurrency ?? context.settings.concurrency,
       started: 0,
       completed: 0,
       ok: 0,
@@ -674,7 +840,7 @@ async function runPhase(
   hiveSupergraphPath: string,
   auth: BenchAuth,
   notes: string[],
-): Promise<{ rows: Row[]; authCost: AuthCostRow[]; reporting: ReportingRow[] }> {
+): Promise<{ rows: Row[]; authCost: AuthCostRow[]; reporting: ReportingRow[]; herd: HerdRow[] }> {
   log(`\n== data set: ${phase.customers} customers (seed ${settings.seed})`);
   // Read now, not at start-up: the supergraph is what the gateways will load.
   const subgraphs = supergraphSubgraphs(REPO_ROOT);
@@ -702,6 +868,7 @@ async function runPhase(
   const rows: Row[] = [];
   const authCost: AuthCostRow[] = [];
   const reporting: ReportingRow[] = [];
+  const herd: HerdRow[] = [];
   try {
     for (const origin of [standIns.erpUrl, standIns.crmUrl]) {
       await simConfigure(origin, { latencyMs: settings.latencyMs, jitterMs: settings.jitterMs });
@@ -762,26 +929,25 @@ async function runPhase(
           const previous = rows.at(-1);
           // A stack that keeps answers starts fresh for each scenario (its lone operations are
           // cold); any stack starts fresh after requests were cut, which may still be running.
+          // The herd's variants must be cold in every configuration: its stack has answered
+          // nothing but the warm-up, in a quick run too.
           const restart =
             (index > 0 && config.caches && !settings.quick) ||
+            (index > 0 && scenario.herd !== undefined) ||
             (previous !== undefined && previous.config === id && previous.load.unfinished > 0);
-          if (config.gateway !== 'none' && (restart || !stacks.has(id))) {
+          const start = async () => {
             await stacks.get(id)?.stop();
             stacks.delete(id);
             stacks.set(id, await timed(config));
-          }
-          const stack = stacks.get(id) ?? null;
+          };
+          if (config.gateway !== 'none' && (restart || !stacks.has(id))) await start();
           if (id === REFERENCE_CONFIG && index === 0) {
-            await warmUp(
-              graphqlRunner((stack as ConfigStack).url, auth),
-              `${stack?.gateway.pid}`,
-              pools,
-              settings,
-            );
+            const stack = stacks.get(id) as ConfigStack;
+            await warmUp(graphqlRunner(stack.url, auth), `${stack.gateway.pid}`, pools, settings);
             const instances = distinctInstances([...scenarios, ...authCostScenarios]);
             const t = performance.now();
             context.references = await computeReferences(
-              (stack as ConfigStack).url,
+              stack.url,
               auth,
               instances,
               settings.concurrency,
@@ -790,8 +956,23 @@ async function runPhase(
             log(
               `    reference answers: ${context.references.size} in ${((performance.now() - t) / 1000).toFixed(1)} s`,
             );
+            // The references asked the herd's variants: it needs a stack that never did.
+            if (scenario.herd && reported) await start();
           }
           if (!reported) continue;
+          const stack = stacks.get(id) ?? null;
+          if (scenario.herd) {
+            if (!stack || scenario.herd.rounds.length === 0) {
+              log(`    herd: ${stack ? 'no variants in this data set' : 'not measured without a gateway'}`);
+              continue;
+            }
+            const row = await measureHerd(context, config, scenario, stack);
+            herd.push(row);
+            log(
+              `    herd     median ${row.medianRatio?.toFixed(2)}× (${row.rounds.map((r) => `${r.loneMs.toFixed(0)} ms alone, ${r.burstWallMs.toFixed(0)} ms ${row.size} at once`).join('; ')}) failed ${row.failures}${workLine(row.work)}`,
+            );
+            continue;
+          }
           const row = await measure(context, config, scenario, stack);
           rows.push(row);
           logRow(row);
@@ -821,14 +1002,22 @@ async function runPhase(
   } finally {
     await standIns.stop();
   }
-  return { rows, authCost, reporting };
+  return { rows, authCost, reporting, herd };
 }
 
 function logRow(row: Row, label: string = row.scenario): void {
   const l = row.load;
   log(
-    `    ${label.padEnd(8)} ${l.okPerSecond.toFixed(1).padStart(7)} req/s  p50 ${(l.latency?.p50 ?? Number.NaN).toFixed(0).padStart(5)} ms  p99 ${(l.latency?.p99 ?? Number.NaN).toFixed(0).padStart(5)} ms  rt/op ${(row.calibration.erpRoundTrips + row.calibration.crmRoundTrips).toFixed(1)}  floor ${row.calibration.floorMs.toFixed(0)} ms  ok ${l.ok} err ${l.errors} wrong ${l.mismatches} cut ${l.unfinished}`,
+    `    ${label.padEnd(8)} ${l.okPerSecond.toFixed(1).padStart(7)} req/s  p50 ${(l.latency?.p50 ?? Number.NaN).toFixed(0).padStart(5)} ms  p99 ${(l.latency?.p99 ?? Number.NaN).toFixed(0).padStart(5)} ms  rt/op ${(row.calibration.erpRoundTrips + row.calibration.crmRoundTrips).toFixed(1)}  floor ${row.calibration.floorMs.toFixed(0)} ms  ok ${l.ok} err ${l.errors} wrong ${l.mismatches} cut ${l.unfinished}${workLine(row.work)}`,
   );
+}
+
+const count = (value: number | null) => (value === null ? '–' : String(value));
+
+/** The servers' counts for a progress line (nothing for E, which has no servers). */
+function workLine(work: WorkCounters | null | undefined): string {
+  if (!work) return '';
+  return `  coalesced ${count(work.coalesced)} executed ${count(work.executed)} dedup ${count(work.deduplicatedFetches)} refreshes ${count(work.refreshes)}`;
 }
 
 /**
@@ -995,6 +1184,7 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
   const rows: Row[] = [];
   const authCost: AuthCostRow[] = [];
   const reporting: ReportingRow[] = [];
+  const herd: HerdRow[] = [];
   const loadgen = startLoadGenerator();
   try {
     for (const phase of phases) {
@@ -1002,6 +1192,7 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
       rows.push(...measured.rows);
       authCost.push(...measured.authCost);
       reporting.push(...measured.reporting);
+      herd.push(...measured.herd);
     }
   } finally {
     await loadgen.close();
@@ -1046,7 +1237,8 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
     rows,
     authCost,
     reporting,
-    targets: checkTargets(rows, authCost, reporting),
+    herd,
+    targets: checkTargets(rows, authCost, reporting, herd),
     notes,
   };
 }
@@ -1078,6 +1270,8 @@ async function main(): Promise<void> {
   writeFileSync(join(settings.outDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`\n${textTable(result.rows)}\n`);
+  const work = workTextTables(result.rows, result.herd ?? []);
+  if (work !== '') out(`identical work done once (issue 14):\n${work}\n`);
   for (const line of authCostLines(summarizeAuthCost(result.authCost))) out(line);
   if (result.reporting.length > 0) out(`\nreporting (issue 11):\n${reportingTextTable(result.reporting)}\n`);
   for (const t of result.targets) out(`${t.met === null ? '·' : t.met ? '✓' : '✗'} ${t.target}: ${t.detail}`);

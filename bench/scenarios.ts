@@ -6,7 +6,17 @@
 import type { Database } from 'better-sqlite3';
 import type { OperationInstance } from './operations.js';
 
-export type ScenarioId = 'c360-1' | 'c360-10' | 'c360-100' | 'deep' | 'search' | 'repeat' | 'mixed' | 'scale';
+export type ScenarioId =
+  | 'c360-1'
+  | 'c360-10'
+  | 'c360-100'
+  | 'deep'
+  | 'search'
+  | 'repeat'
+  | 'mixed'
+  | 'dashboard'
+  | 'herd'
+  | 'scale';
 
 export interface ScenarioOperation {
   weight: number;
@@ -17,7 +27,26 @@ export interface ScenarioOperation {
 export interface Scenario {
   id: ScenarioId;
   title: string;
+  /** For `herd`: every variant of its rounds (each needs a reference answer like any other). */
   operations: ScenarioOperation[];
+  /** Requests in flight under load when the scenario fixes its own (dashboard); else --concurrency. */
+  concurrency?: number;
+  /** Only `herd`: its rounds, measured apart from the load generator. */
+  herd?: HerdPlan;
+}
+
+/**
+ * One round of the herd: `lone` alone first (cold), then `burst` (its twin: the same operation
+ * over other customers, just as cold) sent `size` times at once.
+ */
+export interface HerdRound {
+  lone: OperationInstance;
+  burst: OperationInstance;
+}
+
+export interface HerdPlan {
+  size: number;
+  rounds: HerdRound[];
 }
 
 export interface Pools {
@@ -32,12 +61,32 @@ export interface Pools {
    * search term: the warm-up's Customer360 searches.
    */
   warmUpSearchTerms: string[];
+  /** The dashboard's customer details: customers with orders after the deep pool. */
+  dashboardCustomerIds: string[];
+  /** The dashboard's Customer360 searches: each matches a full page (CUSTOMER_360_PAGE) of accounts. */
+  dashboardSearchTerms: string[];
+  /**
+   * The herd's Customer360 searches, two a round: each a full page, and no two (nor any with a
+   * warm-up search) sharing an account, so a round's variants find nothing an earlier one cached.
+   */
+  herdSearchTerms: string[];
 }
 
 const WARM_UP_POOL = 24;
 const WARM_UP_TERMS = 8;
 /** The largest Customer360 page a scenario reads: warm-up searches stay after it. */
 const LARGEST_PAGE = 100;
+/**
+ * The dashboard (issue 14): many people opening the same screens at once, 16 connections over 20
+ * Customer360 searches and 20 customer details (the deep operation), in turn.
+ */
+export const DASHBOARD_CONCURRENCY = 16;
+export const DASHBOARD_VARIANTS_PER_KIND = 20;
+/** The herd (issue 14): this many identical cold operations at once, in this many rounds. */
+export const HERD_SIZE = 16;
+export const HERD_ROUNDS = 3;
+/** The page of a Customer360 search variant: every variant is a full page, so all cost alike. */
+export const CUSTOMER_360_PAGE = 10;
 
 export const SCENARIO_TITLES: Readonly<Record<ScenarioId, string>> = {
   'c360-1': 'Customer360, first 1',
@@ -47,6 +96,8 @@ export const SCENARIO_TITLES: Readonly<Record<ScenarioId, string>> = {
   search: 'customer search (name contains), distinct terms, first 10',
   repeat: 'the same deep operation repeated (cache warm)',
   mixed: 'mix: c360-1 ×3, c360-10 ×2, c360-100 ×1, deep ×3, search ×3',
+  dashboard: `dashboard: ${DASHBOARD_CONCURRENCY} connections over ${DASHBOARD_VARIANTS_PER_KIND} Customer360 searches and ${DASHBOARD_VARIANTS_PER_KIND} customer details, in turn`,
+  herd: `herd: ${HERD_SIZE} identical cold Customer360 searches at once vs one alone`,
   scale: 'Customer360, first 10, on the large data set',
 };
 
@@ -54,6 +105,41 @@ const c360 = (first: number): ScenarioOperation => ({
   weight: 1,
   instances: [{ kind: 'customer360', variables: { first } }],
 });
+
+const c360Search = (search: string): OperationInstance => ({
+  kind: 'customer360Search',
+  variables: { search, first: CUSTOMER_360_PAGE },
+});
+
+/**
+ * The dashboard's two operations, weight 1 each, so the load alternates between them and each
+ * goes through its 20 variants in turn: 40 distinct variants in all (the lone figures run the
+ * first of each).
+ */
+export function dashboardOperations(pools: Pools): ScenarioOperation[] {
+  return [
+    {
+      weight: 1,
+      instances: pools.dashboardSearchTerms.slice(0, DASHBOARD_VARIANTS_PER_KIND).map(c360Search),
+    },
+    {
+      weight: 1,
+      instances: pools.dashboardCustomerIds
+        .slice(0, DASHBOARD_VARIANTS_PER_KIND)
+        .map((id) => ({ kind: 'customerDeep', variables: { id } })),
+    },
+  ];
+}
+
+/** The herd's rounds: each takes the next two searches, the first alone, the second as the burst. */
+export function herdPlan(pools: Pools): HerdPlan {
+  const rounds: HerdRound[] = [];
+  const terms = pools.herdSearchTerms;
+  for (let i = 0; i + 1 < terms.length && rounds.length < HERD_ROUNDS; i += 2) {
+    rounds.push({ lone: c360Search(terms[i] as string), burst: c360Search(terms[i + 1] as string) });
+  }
+  return { size: HERD_SIZE, rounds };
+}
 
 export function buildScenario(id: ScenarioId, pools: Pools, weightScale = 1): Scenario {
   const deep: ScenarioOperation = {
@@ -85,6 +171,13 @@ export function buildScenario(id: ScenarioId, pools: Pools, weightScale = 1): Sc
       return { id, title, operations: [search] };
     case 'repeat':
       return { id, title, operations: [{ weight: 1, instances: deep.instances.slice(0, 1) }] };
+    case 'dashboard':
+      return { id, title, operations: dashboardOperations(pools), concurrency: DASHBOARD_CONCURRENCY };
+    case 'herd': {
+      const herd = herdPlan(pools);
+      const instances = herd.rounds.flatMap((round) => [round.lone, round.burst]);
+      return { id, title, operations: instances.length > 0 ? [{ weight: 1, instances }] : [], herd };
+    }
     case 'mixed':
       return {
         id,
@@ -155,5 +248,61 @@ export function readPools(erp: Database, crm: Database, size: number): Pools {
   const searchTerms = terms.filter((term) => !warmUpSearchTerms.includes(term)).slice(0, size);
   if (deepCustomerIds.length === 0) throw new Error('the data set has no customer with orders');
   if (searchTerms.length === 0) throw new Error('the data set has no account name to search for');
-  return { deepCustomerIds, searchTerms, warmUpCustomerIds, warmUpSearchTerms };
+
+  // The first page of a Customer360 search: the accounts it reads (the CRM subgraph pages by
+  // Name, then Id).
+  const pageOf = crm.prepare(
+    "SELECT Id AS id FROM Account WHERE Name LIKE '%' || ? || '%' ORDER BY Name COLLATE NOCASE, Id LIMIT ?",
+  );
+  const accountsOf = (term: string) =>
+    (pageOf.all(term, CUSTOMER_360_PAGE) as { id: string }[]).map((row) => row.id);
+  // From the end of the list: a quick run's search pool is its beginning.
+  const fullPages = terms
+    .filter((term) => !warmUpSearchTerms.includes(term) && accountsOf(term).length === CUSTOMER_360_PAGE)
+    .reverse();
+  const herdSearchTerms = disjointPages(
+    fullPages,
+    accountsOf,
+    warmUpSearchTerms.flatMap(accountsOf),
+    2 * HERD_ROUNDS,
+  );
+  const dashboardSearchTerms = fullPages
+    .filter((term) => !herdSearchTerms.includes(term))
+    .slice(0, DASHBOARD_VARIANTS_PER_KIND);
+  const dashboardCustomerIds = [
+    ...withOrders.slice(size).filter((id) => !warmUpCustomerIds.includes(id)),
+    ...deepCustomerIds,
+  ].slice(0, DASHBOARD_VARIANTS_PER_KIND);
+  return {
+    deepCustomerIds,
+    searchTerms,
+    warmUpCustomerIds,
+    warmUpSearchTerms,
+    dashboardCustomerIds,
+    dashboardSearchTerms,
+    herdSearchTerms,
+  };
+}
+
+/**
+ * Up to `count` terms, in order, whose pages share no account with each other nor with `taken`:
+ * the legacy cache keeps records per customer, so a term whose page overlaps an earlier one's
+ * would find part of its answer cached.
+ */
+export function disjointPages(
+  terms: readonly string[],
+  accountsOf: (term: string) => readonly string[],
+  taken: readonly string[],
+  count: number,
+): string[] {
+  const used = new Set(taken);
+  const chosen: string[] = [];
+  for (const term of terms) {
+    if (chosen.length === count) break;
+    const accounts = accountsOf(term);
+    if (accounts.some((id) => used.has(id))) continue;
+    for (const id of accounts) used.add(id);
+    chosen.push(term);
+  }
+  return chosen;
 }

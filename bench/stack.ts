@@ -129,6 +129,9 @@ export interface ConfigStack {
   subgraphs: Service[];
   /** The same processes by subgraph (those started). */
   subgraphByName: Partial<Record<SubgraphName, Service>>;
+  /** Where each process answers `GET /metrics` (issue 14): the gateway's origin and the subgraphs'. */
+  gatewayOrigin: string;
+  subgraphOrigins: string[];
   stop(): Promise<void>;
 }
 
@@ -262,6 +265,8 @@ export async function startConfigStack(options: {
     gateway,
     subgraphs: subgraphs.map((s) => s.service),
     subgraphByName: Object.fromEntries(subgraphs.map((s) => [s.name, s.service])),
+    gatewayOrigin: origin(ports.gateway),
+    subgraphOrigins: subgraphs.map((s) => origin(ports.subgraphs[s.name])),
     stop,
   };
 }

@@ -27,14 +27,22 @@ import {
   answerHash,
   canonicalize,
   criticalPathFloor,
+  herdRatio,
+  median,
   percentile,
   summarizeLatencies,
   weightedSequence,
 } from '../../bench/measure.js';
+import { parsePrometheusText, sumOf, workCounters, workDone } from '../../bench/metrics.js';
+import { instanceKey } from '../../bench/operations.js';
 import {
   type AuthCostRow,
   authCostMarkdown,
   checkTargets,
+  dashboardTarget,
+  type HerdRoundResult,
+  herdRow,
+  herdTarget,
   type ReportingOperation,
   type ReportingRun,
   type ReportingSide,
@@ -55,7 +63,7 @@ import {
   hotPathSlices,
   parseFlags,
 } from '../../bench/run.js';
-import { buildScenario } from '../../bench/scenarios.js';
+import { buildScenario, disjointPages } from '../../bench/scenarios.js';
 import {
   allPorts,
   authVariantPorts,
@@ -203,11 +211,15 @@ describe('weighted mix', () => {
 });
 
 describe('scenarios', () => {
+  const numbered = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
   const pools = {
     deepCustomerIds: ['c1', 'c2', 'c3'],
     searchTerms: ['alpha', 'beta'],
     warmUpCustomerIds: ['w1'],
     warmUpSearchTerms: ['omega'],
+    dashboardCustomerIds: numbered('d', 25),
+    dashboardSearchTerms: numbered('s', 25),
+    herdSearchTerms: numbered('h', 7),
   };
 
   it('sends the exact Customer360 operation and pools of distinct variables', () => {
@@ -223,6 +235,155 @@ describe('scenarios', () => {
       { kind: 'customerDeep', variables: { id: 'c1' } },
     ]);
     expect(buildScenario('mixed', pools).operations.map((op) => op.weight)).toEqual([3, 2, 1, 3, 3]);
+  });
+
+  it('gives the dashboard 16 connections over 40 distinct variants: 20 Customer360 searches, 20 customer details', () => {
+    const dashboard = buildScenario('dashboard', pools);
+    expect(dashboard.concurrency).toBe(16);
+    const instances = dashboard.operations.flatMap((op) => op.instances);
+    expect(new Set(instances.map(instanceKey)).size).toBe(40);
+    expect(dashboard.operations.map((op) => [op.weight, op.instances.length])).toEqual([
+      [1, 20],
+      [1, 20],
+    ]);
+    expect(dashboard.operations[0]?.instances[0]).toEqual({
+      kind: 'customer360Search',
+      variables: { search: 's0', first: 10 },
+    });
+    expect(dashboard.operations[1]?.instances[0]).toEqual({ kind: 'customerDeep', variables: { id: 'd0' } });
+  });
+
+  it('gives the herd three rounds of 16, each a lone variant and a twin no round asked before', () => {
+    const herd = buildScenario('herd', pools);
+    expect(herd.herd?.size).toBe(16);
+    expect(herd.herd?.rounds.map((r) => [r.lone.variables.search, r.burst.variables.search])).toEqual([
+      ['h0', 'h1'],
+      ['h2', 'h3'],
+      ['h4', 'h5'],
+    ]);
+    // Every variant is among the operations, so each gets a reference answer.
+    expect(herd.operations[0]?.instances).toHaveLength(6);
+    expect(buildScenario('herd', { ...pools, herdSearchTerms: ['x'] }).herd?.rounds).toEqual([]);
+  });
+
+  it("picks herd searches whose pages share no account with each other's or the warm-up's", () => {
+    const pages: Record<string, string[]> = { a: ['1', '2'], b: ['2', '3'], c: ['4'], d: ['9'], e: ['5'] };
+    expect(disjointPages(['a', 'b', 'c', 'd', 'e'], (term) => pages[term] ?? [], ['9'], 3)).toEqual([
+      'a',
+      'c',
+      'e',
+    ]);
+  });
+});
+
+describe("the servers' counts of identical work done once (issue 14)", () => {
+  const gatewayText = [
+    '# HELP customer_graph_operations_executed_total Operations the gateway executed.',
+    '# TYPE customer_graph_operations_executed_total counter',
+    'customer_graph_operations_executed_total 12',
+    'customer_graph_operations_coalesced_total 30',
+    'customer_graph_subgraph_fetches_deduplicated_total{subgraph="erp"} 4',
+    'customer_graph_subgraph_fetches_deduplicated_total{subgraph="crm"} 5 1700000000000',
+    'customer_graph_response_cache_refreshes_total{outcome="started"} 2',
+    'customer_graph_response_cache_refreshes_total{outcome="succeeded"} 2',
+    'not a sample line {',
+  ].join('\n');
+  const legacyText = (started: number) =>
+    `customer_graph_legacy_cache_refreshes_total{outcome="started"} ${started}\ncustomer_graph_legacy_cache_refreshes_total{outcome="skipped"} 7\n`;
+
+  it('parses Prometheus text: labels with escapes, timestamps, special values; skips comments and bad lines', () => {
+    expect(
+      parsePrometheusText(
+        'a_total{path="x\\"y\\\\z",b="1"} 3\n# comment\nb NaN\nc{} +Inf\nbroken{x="1} 2\nd 1e3 123\n',
+      ),
+    ).toEqual([
+      { name: 'a_total', labels: { path: 'x"y\\z', b: '1' }, value: 3 },
+      { name: 'b', labels: {}, value: Number.NaN },
+      { name: 'c', labels: {}, value: Number.POSITIVE_INFINITY },
+      { name: 'd', labels: {}, value: 1000 },
+    ]);
+  });
+
+  it('sums a metric over its labels, and says null for a metric the server does not have', () => {
+    const samples = parsePrometheusText(gatewayText);
+    expect(sumOf(samples, 'customer_graph_subgraph_fetches_deduplicated_total')).toBe(9);
+    expect(sumOf(samples, 'customer_graph_response_cache_refreshes_total', { outcome: 'started' })).toBe(2);
+    expect(sumOf(samples, 'customer_graph_response_cache_refreshes_total', { outcome: 'failed' })).toBe(0);
+    expect(sumOf(samples, 'customer_graph_nothing_total')).toBeNull();
+  });
+
+  it('reads the gateway and every subgraph; refreshes are the response cache plus each legacy cache, started', () => {
+    const counters = workCounters({
+      gateway: parsePrometheusText(gatewayText),
+      subgraphs: [parsePrometheusText(legacyText(3)), parsePrometheusText(legacyText(1)), null],
+    });
+    expect(counters).toEqual({ coalesced: 30, executed: 12, deduplicatedFetches: 9, refreshes: 6 });
+  });
+
+  it('says null where nobody counts: no gateway /metrics yet (404), Hive Gateway, caches off', () => {
+    expect(workCounters({ gateway: null, subgraphs: [parsePrometheusText(legacyText(2))] })).toEqual({
+      coalesced: null,
+      executed: null,
+      deduplicatedFetches: null,
+      refreshes: 2,
+    });
+    expect(workCounters({ gateway: [], subgraphs: [[], null] }).refreshes).toBeNull();
+  });
+
+  it("gives a row's work as after − before, null where either end is unknown", () => {
+    expect(
+      workDone(
+        { coalesced: 3, executed: 10, deduplicatedFetches: null, refreshes: 0 },
+        { coalesced: 18, executed: 11, deduplicatedFetches: 4, refreshes: 2 },
+      ),
+    ).toEqual({ coalesced: 15, executed: 1, deduplicatedFetches: null, refreshes: 2 });
+  });
+});
+
+describe('the herd (issue 14)', () => {
+  const round = (loneMs: number, burstWallMs: number, failures = 0): HerdRoundResult => ({
+    loneVariables: { search: 'a', first: 10 },
+    burstVariables: { search: 'b', first: 10 },
+    loneMs,
+    burstWallMs,
+    ratio: herdRatio(burstWallMs, loneMs),
+    loneRoundTrips: 9,
+    burstRoundTrips: 9,
+    ok: 17 - failures,
+    failures,
+    failureSamples: failures > 0 ? ['at once: wrong'] : [],
+  });
+
+  it('divides the burst wall time by the lone latency, and refuses a lone latency of 0', () => {
+    expect(herdRatio(1156, 179)).toBeCloseTo(6.46, 2);
+    expect(herdRatio(200, 200)).toBe(1);
+    expect(() => herdRatio(100, 0)).toThrow(RangeError);
+  });
+
+  it('takes the median of the rounds (the mean of the middle two for an even count)', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNull();
+  });
+
+  it("judges A's median ratio against 1.5×, and a failed answer as short", () => {
+    const work = { coalesced: 45, executed: 6, deduplicatedFetches: 0, refreshes: 0 };
+    const a = herdRow(
+      { config: 'A', customers: 1000, size: 16 },
+      [round(180, 200), round(170, 400), round(190, 210)],
+      work,
+    );
+    expect(a.medianRatio).toBeCloseTo(200 / 180, 5);
+    const b = herdRow({ config: 'B', customers: 1000, size: 16 }, [round(180, 1100)], null);
+    const met = herdTarget([a, b]);
+    expect(met.met).toBe(true);
+    expect(met.detail).toContain('B: median 6.11×');
+    const failing = herdRow({ config: 'A', customers: 1000, size: 16 }, [round(180, 200, 1)], work);
+    expect(herdTarget([failing]).met).toBe(false);
+    expect(herdTarget([b]).met).toBeNull();
+    expect(checkTargets([], [], [], [failing]).find((c) => c.target.startsWith('Every answer'))?.met).toBe(
+      false,
+    );
   });
 });
 
@@ -261,7 +422,8 @@ describe('flags', () => {
     expect(full.configs).toEqual(['A', 'B', 'C', 'D', 'E']);
     const quick = parseFlags(['--quick', '--configs', 'a,e', '--latency', '10']);
     expect(quick.scaleCustomers).toBeNull();
-    expect(quick.scenarios).toEqual(['c360-1', 'c360-10', 'search', 'c360-100']);
+    // The herd first: every stack is fresh for it without a restart.
+    expect(quick.scenarios).toEqual(['herd', 'c360-1', 'c360-10', 'search', 'dashboard', 'c360-100']);
     expect(quick.configs).toEqual(['A', 'E']);
     expect(quick.latencyMs).toBe(10);
   });
@@ -425,6 +587,21 @@ describe('targets', () => {
     },
     p50OverFloor: 130 / 120,
     gatewayPeakRssMiB: 150,
+  });
+
+  it("judges the dashboard against half of A's repeat and against D, with the servers' counts", () => {
+    const work = { coalesced: 120, executed: 40, deduplicatedFetches: 7, refreshes: null };
+    const dashboardA = { ...row('A', 'dashboard', { okPerSecond: 600 }), work };
+    const repeatA = row('A', 'repeat', { okPerSecond: 1000 });
+    const dashboardD = row('D', 'dashboard', { okPerSecond: 90 });
+    const met = dashboardTarget([dashboardA, repeatA, dashboardD]);
+    expect(met.met).toBe(true);
+    expect(met.detail).toContain('0.60×');
+    expect(met.detail).toContain('coalesced 120, executed 40, deduplicated fetches 7, refreshes —');
+    const slowA = { ...dashboardA, load: { ...dashboardA.load, okPerSecond: 400 } };
+    expect(dashboardTarget([slowA, repeatA]).met).toBe(false);
+    expect(dashboardTarget([dashboardA, row('D', 'dashboard', { okPerSecond: 700 })]).met).toBe(false);
+    expect(dashboardTarget([repeatA, dashboardD]).met).toBeNull();
   });
 
   it('reports where A is behind, with the figures, and what was not measured', () => {
