@@ -69,6 +69,8 @@ export interface HerdRoundResult {
   /** Legacy round trips (ERP + CRM) of the lone operation and of the whole burst. */
   loneRoundTrips: number;
   burstRoundTrips: number;
+  /** Connections open to the gateway when the burst started (one per request of it). */
+  openConnections: number;
   /** Answers equal to the reference, of 1 + size. */
   ok: number;
   failures: number;

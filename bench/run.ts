@@ -23,7 +23,7 @@ import {
   REFERENCE_CONFIG,
 } from './configs.js';
 import { createDirectClient, type DirectClientConfig } from './direct-client.js';
-import { checkAnswer, type LoadJob, type LoadReport } from './loadgen.js';
+import { checkAnswer, type LoadInstance, type LoadJob, type LoadReport } from './loadgen.js';
 import { answerHash, criticalPathFloor, herdRatio } from './measure.js';
 import { readWorkCounters, type WorkCounters, workDone } from './metrics.js';
 import { instanceKey, type OperationInstance, QUERIES } from './operations.js';
@@ -616,23 +616,24 @@ function workOrigins(config: BenchConfig, stack: ConfigStack) {
   };
 }
 
-/** One request on the herd's pool: when it started and when its whole answer was in. */
+/** One request on the herd's pool: when it started, when its whole answer was in, and the answer. */
 interface TimedAnswer {
   startedAt: number;
   endedAt: number;
-  outcome: ReturnType<typeof checkAnswer>;
+  answer: { status: number; text: string } | { error: string };
 }
 
+/**
+ * Sends one request and keeps its answer unread: the herd checks answers after the whole burst
+ * is in, so parsing one answer never delays taking the time of another.
+ */
 async function timedRequest(
   pool: Pool,
   url: URL,
   headers: Record<string, string>,
   body: string,
-  check: (answer: { data?: unknown; errors?: unknown[] }) => ReturnType<typeof checkAnswer>,
 ): Promise<TimedAnswer> {
   const startedAt = performance.now();
-  let text: string;
-  let status: number;
   try {
     const response = await pool.request({
       method: 'POST',
@@ -641,25 +642,24 @@ async function timedRequest(
       body,
       signal: AbortSignal.timeout(120_000),
     });
-    text = await response.body.text();
-    status = response.statusCode;
+    const text = await response.body.text();
+    return { startedAt, endedAt: performance.now(), answer: { status: response.statusCode, text } };
   } catch (error) {
     const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return { startedAt, endedAt: performance.now(), outcome: { kind: 'error', detail } };
+    return { startedAt, endedAt: performance.now(), answer: { error: detail } };
   }
-  // The answer is in: checking it is the bench's work, not the system's.
-  const endedAt = performance.now();
-  if (status !== 200) {
-    return {
-      startedAt,
-      endedAt,
-      outcome: { kind: 'error', detail: `HTTP ${status}: ${text.slice(0, 200)}` },
-    };
-  }
+}
+
+/** A herd answer against the reference, as the load generator checks its answers. */
+function checkTimed(timed: TimedAnswer, instance: LoadInstance): ReturnType<typeof checkAnswer> {
+  const { answer } = timed;
+  if ('error' in answer) return { kind: 'error', detail: answer.error };
+  if (answer.status !== 200)
+    return { kind: 'error', detail: `HTTP ${answer.status}: ${answer.text.slice(0, 200)}` };
   try {
-    return { startedAt, endedAt, outcome: check(JSON.parse(text) as { data?: unknown; errors?: unknown[] }) };
+    return checkAnswer(JSON.parse(answer.text) as { data?: unknown; errors?: unknown[] }, instance);
   } catch (error) {
-    return { startedAt, endedAt, outcome: { kind: 'error', detail: String(error) } };
+    return { kind: 'error', detail: `not JSON: ${String(error)}` };
   }
 }
 
@@ -687,13 +687,17 @@ async function measureHerd(
   const url = new URL(stack.url);
   const headers = { ...callerHeaders(auth), 'content-type': 'application/json', accept: 'application/json' };
   const pool = new Pool(url.origin, { connections: plan.size, pipelining: 1, keepAliveTimeout: 60_000 });
-  const send = (instance: OperationInstance) => {
-    const expectedHash = context.references.get(instanceKey(instance)) ?? 'no reference answer';
-    const body = JSON.stringify({ query: QUERIES[instance.kind], variables: instance.variables });
-    return timedRequest(pool, url, headers, body, (answer) =>
-      checkAnswer(answer, { ...instance, expectedHash }),
+  const withReference = (instance: OperationInstance): LoadInstance => ({
+    ...instance,
+    expectedHash: context.references.get(instanceKey(instance)) ?? 'no reference answer',
+  });
+  const send = (instance: OperationInstance) =>
+    timedRequest(
+      pool,
+      url,
+      headers,
+      JSON.stringify({ query: QUERIES[instance.kind], variables: instance.variables }),
     );
-  };
   const origins = workOrigins(config, stack);
   const before = await readWorkCounters(origins);
   const rounds: HerdRoundResult[] = [];
@@ -704,25 +708,26 @@ async function measureHerd(
       const loneRoundTrips = await legacyRoundTrips(standIns);
       // The burst's connections open first, so it measures the work and not TCP handshakes.
       await Promise.all(
-        Array.from({ length: plan.size }, () =>
-          timedRequest(pool, url, headers, OPEN_CONNECTION, () => ({ kind: 'ok' })),
-        ),
+        Array.from({ length: plan.size }, () => timedRequest(pool, url, headers, OPEN_CONNECTION)),
       );
+      const openConnections = pool.stats.connected;
       await Promise.all([simReset(standIns.erpUrl), simReset(standIns.crmUrl)]);
       const firstStart = performance.now();
       const burst = await Promise.all(Array.from({ length: plan.size }, () => send(round.burst)));
       const burstWallMs = Math.max(...burst.map((answer) => answer.endedAt)) - firstStart;
       const burstRoundTrips = await legacyRoundTrips(standIns);
       const loneMs = lone.endedAt - lone.startedAt;
+      const loneOutcome = checkTimed(lone, withReference(round.lone));
       const failed = [
-        ...(lone.outcome.kind === 'ok'
+        ...(loneOutcome.kind === 'ok'
           ? []
-          : [`lone ${JSON.stringify(round.lone.variables)}: ${lone.outcome.detail}`]),
-        ...burst.flatMap((answer) =>
-          answer.outcome.kind === 'ok'
+          : [`lone ${JSON.stringify(round.lone.variables)}: ${loneOutcome.detail}`]),
+        ...burst.flatMap((answer) => {
+          const outcome = checkTimed(answer, withReference(round.burst));
+          return outcome.kind === 'ok'
             ? []
-            : [`at once ${JSON.stringify(round.burst.variables)}: ${answer.outcome.detail}`],
-        ),
+            : [`at once ${JSON.stringify(round.burst.variables)}: ${outcome.detail}`];
+        }),
       ];
       for (const sample of failed.slice(0, 3)) log(`    herd ${sample}`);
       rounds.push({
@@ -733,6 +738,7 @@ async function measureHerd(
         ratio: herdRatio(burstWallMs, loneMs),
         loneRoundTrips,
         burstRoundTrips,
+        openConnections,
         ok: 1 + plan.size - failed.length,
         failures: failed.length,
         failureSamples: failed.slice(0, 3),
@@ -969,7 +975,7 @@ async function runPhase(
             const row = await measureHerd(context, config, scenario, stack);
             herd.push(row);
             log(
-              `    herd     median ${row.medianRatio?.toFixed(2)}× (${row.rounds.map((r) => `${r.loneMs.toFixed(0)} ms alone, ${r.burstWallMs.toFixed(0)} ms ${row.size} at once`).join('; ')}) failed ${row.failures}${workLine(row.work)}`,
+              `    herd     median ${row.medianRatio?.toFixed(2)}× (${row.rounds.map((r) => `${r.loneMs.toFixed(0)} ms alone, ${r.burstWallMs.toFixed(0)} ms ${row.size} at once on ${r.openConnections} connections`).join('; ')}) failed ${row.failures}${workLine(row.work)}`,
             );
             continue;
           }

@@ -349,6 +349,7 @@ describe('the herd (issue 14)', () => {
     ratio: herdRatio(burstWallMs, loneMs),
     loneRoundTrips: 9,
     burstRoundTrips: 9,
+    openConnections: 16,
     ok: 17 - failures,
     failures,
     failureSamples: failures > 0 ? ['at once: wrong'] : [],
