@@ -168,6 +168,20 @@ export function workDone(before: WorkCounters, after: WorkCounters): WorkCounter
   };
 }
 
+/** Counts of several windows added up; null where any window's is unknown (or there is none). */
+export function sumWork(windows: readonly WorkCounters[]): WorkCounters {
+  const total = (key: keyof WorkCounters) =>
+    windows.length === 0 || windows.some((w) => w[key] === null)
+      ? null
+      : windows.reduce((sum, w) => sum + (w[key] as number), 0);
+  return {
+    coalesced: total('coalesced'),
+    executed: total('executed'),
+    deduplicatedFetches: total('deduplicatedFetches'),
+    refreshes: total('refreshes'),
+  };
+}
+
 /** GET <origin>/metrics: the parsed samples, or null when the server has none (any non-200). */
 export async function scrapeMetrics(origin: string): Promise<PrometheusSample[] | null> {
   try {

@@ -86,7 +86,7 @@ export interface HerdRow {
   /** The median of the rounds' ratios: the figure the target is judged on. */
   medianRatio: number | null;
   failures: number;
-  /** The servers' counts over all rounds (null for a configuration without servers). */
+  /** The servers' counts over the bursts, added up (the lone operations not among them). */
   work: WorkCounters | null;
 }
 
@@ -549,7 +549,7 @@ export function workMarkdown(
   if (herd.length > 0) {
     const size = herd[0]?.size ?? 16;
     lines.push(
-      `**Herd**: per round, a Customer360 search (first 10) nobody asked before is run alone, then its twin (the same operation over another ten accounts, as cold) is sent ${size} times at once on ${size} open connections; the figure is the burst's wall time (first request started → last answer in) ÷ the lone latency, ${herd[0]?.rounds.length ?? 0} rounds, the median judged. A caching stack starts fresh before it; no two variants share an account (products are shared between customers, so some product reads may be cached from an earlier round). Every answer is checked against the reference.`,
+      `**Herd**: per round, a Customer360 search (first 10) nobody asked before is run alone, then its twin (the same operation over another ten accounts, as cold) is sent ${size} times at once on ${size} open connections; the figure is the burst's wall time (first request started → last answer in) ÷ the lone latency, ${herd[0]?.rounds.length ?? 0} rounds, the median judged. Every stack starts fresh before it; no two variants share an account (products are shared between customers, so some product reads may be cached from an earlier round). Every answer is checked against the reference. The counts (coalesced, executed, …) are those of the bursts alone, added up over the rounds: one execution per burst means its ${size} operations were done once.`,
       '',
       ...markdownGrid(HERD_HEADER, herd.map(herdCells), 1),
       '',

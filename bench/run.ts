@@ -25,7 +25,7 @@ import {
 import { createDirectClient, type DirectClientConfig } from './direct-client.js';
 import { checkAnswer, type LoadInstance, type LoadJob, type LoadReport } from './loadgen.js';
 import { answerHash, criticalPathFloor, herdRatio } from './measure.js';
-import { readWorkCounters, type WorkCounters, workDone } from './metrics.js';
+import { readWorkCounters, sumWork, type WorkCounters, workDone } from './metrics.js';
 import { instanceKey, type OperationInstance, QUERIES } from './operations.js';
 import { assertPortsFree, peakRssMiB, stopAllServices } from './processes.js';
 import {
@@ -673,7 +673,8 @@ const legacyRoundTrips = async (standIns: StandIns) => {
  * round's lone operation alone (cold), then `size` connections opened with a request that reads
  * no data, then its twin sent `size` times at once. Ratio: the burst's wall time (first request
  * started → last answer in) ÷ the lone latency. Every answer is checked against the reference.
- * The servers' counts are read before the first round and after the last.
+ * The servers' counts are those of the bursts (read before and after each), so the lone
+ * operations and the requests that open connections are not among them.
  */
 async function measureHerd(
   context: PhaseContext,
@@ -699,7 +700,7 @@ async function measureHerd(
       JSON.stringify({ query: QUERIES[instance.kind], variables: instance.variables }),
     );
   const origins = workOrigins(config, stack);
-  const before = await readWorkCounters(origins);
+  const burstWork: WorkCounters[] = [];
   const rounds: HerdRoundResult[] = [];
   try {
     for (const round of plan.rounds) {
@@ -711,11 +712,13 @@ async function measureHerd(
         Array.from({ length: plan.size }, () => timedRequest(pool, url, headers, OPEN_CONNECTION)),
       );
       const openConnections = pool.stats.connected;
+      const before = await readWorkCounters(origins);
       await Promise.all([simReset(standIns.erpUrl), simReset(standIns.crmUrl)]);
       const firstStart = performance.now();
       const burst = await Promise.all(Array.from({ length: plan.size }, () => send(round.burst)));
       const burstWallMs = Math.max(...burst.map((answer) => answer.endedAt)) - firstStart;
       const burstRoundTrips = await legacyRoundTrips(standIns);
+      burstWork.push(workDone(before, await readWorkCounters(origins)));
       const loneMs = lone.endedAt - lone.startedAt;
       const loneOutcome = checkTimed(lone, withReference(round.lone));
       const failed = [
@@ -747,8 +750,11 @@ async function measureHerd(
   } finally {
     await pool.close();
   }
-  const work = workDone(before, await readWorkCounters(origins));
-  return herdRow({ config: config.id, customers: context.customers, size: plan.size }, rounds, work);
+  return herdRow(
+    { config: config.id, customers: context.customers, size: plan.size },
+    rounds,
+    sumWork(burstWork),
+  );
 }
 
 /** Opens a connection without reading any data (answered by the gateway alone). */

@@ -33,7 +33,7 @@ import {
   summarizeLatencies,
   weightedSequence,
 } from '../../bench/measure.js';
-import { parsePrometheusText, sumOf, workCounters, workDone } from '../../bench/metrics.js';
+import { parsePrometheusText, sumOf, sumWork, workCounters, workDone } from '../../bench/metrics.js';
 import { instanceKey } from '../../bench/operations.js';
 import {
   type AuthCostRow,
@@ -328,6 +328,17 @@ describe("the servers' counts of identical work done once (issue 14)", () => {
       refreshes: 2,
     });
     expect(workCounters({ gateway: [], subgraphs: [[], null] }).refreshes).toBeNull();
+  });
+
+  it("adds up the herd's bursts, null where any burst's count is unknown", () => {
+    const burst = { coalesced: 15, executed: 1, deduplicatedFetches: 0, refreshes: null };
+    expect(sumWork([burst, burst, burst])).toEqual({
+      coalesced: 45,
+      executed: 3,
+      deduplicatedFetches: 0,
+      refreshes: null,
+    });
+    expect(sumWork([]).executed).toBeNull();
   });
 
   it("gives a row's work as after − before, null where either end is unknown", () => {
