@@ -613,6 +613,8 @@ describe('targets', () => {
     const slowA = { ...dashboardA, load: { ...dashboardA.load, okPerSecond: 400 } };
     expect(dashboardTarget([slowA, repeatA]).met).toBe(false);
     expect(dashboardTarget([dashboardA, row('D', 'dashboard', { okPerSecond: 700 })]).met).toBe(false);
+    // Ahead of D but repeat not measured (a run without it): not judged.
+    expect(dashboardTarget([dashboardA, dashboardD]).met).toBeNull();
     expect(dashboardTarget([repeatA, dashboardD]).met).toBeNull();
   });
 
