@@ -1215,6 +1215,7 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
       scenarioOrder.indexOf(a.scenario) - scenarioOrder.indexOf(b.scenario) ||
       CONFIG_IDS.indexOf(a.config) - CONFIG_IDS.indexOf(b.config),
   );
+  herd.sort((a, b) => CONFIG_IDS.indexOf(a.config) - CONFIG_IDS.indexOf(b.config));
   const cpu = cpus();
   return {
     machine: {
