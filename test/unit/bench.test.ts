@@ -251,6 +251,7 @@ describe('scenarios', () => {
       variables: { search: 's0', first: 10 },
     });
     expect(dashboard.operations[1]?.instances[0]).toEqual({ kind: 'customerDeep', variables: { id: 'd0' } });
+    expect(buildScenario('dashboard', { ...pools, dashboardSearchTerms: [] }).operations).toHaveLength(1);
   });
 
   it('gives the herd three rounds of 16, each a lone variant and a twin no round asked before', () => {
