@@ -1024,12 +1024,12 @@ function logRow(row: Row, label: string = row.scenario): void {
   );
 }
 
-const count = (value: number | null) => (value === null ? '–' : String(value));
+const countCell = (value: number | null) => (value === null ? '—' : String(value));
 
 /** The servers' counts for a progress line (nothing for E, which has no servers). */
 function workLine(work: WorkCounters | null | undefined): string {
   if (!work) return '';
-  return `  coalesced ${count(work.coalesced)} executed ${count(work.executed)} dedup ${count(work.deduplicatedFetches)} refreshes ${count(work.refreshes)}`;
+  return `  coalesced ${countCell(work.coalesced)} executed ${countCell(work.executed)} dedup ${countCell(work.deduplicatedFetches)} refreshes ${countCell(work.refreshes)}`;
 }
 
 /**
