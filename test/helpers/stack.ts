@@ -20,7 +20,7 @@ import type { LegacyCache } from '../../lib/legacyCache.js';
 import { fixedCredentials } from '../../lib/legacyCredentials.js';
 import type { Logger } from '../../lib/logger.js';
 import { silentLogger } from '../../lib/logger.js';
-import { DEFAULT_REFRESH_AHEAD } from '../../lib/refreshAhead.js';
+import { DEFAULT_REFRESH_AHEAD, type RefreshAheadConfig } from '../../lib/refreshAhead.js';
 import { crmStandInCredentials, erpStandInCredentials } from '../../scripts/standInSignIn.js';
 import { CRM_SUBGRAPH_DEFAULTS, type CrmSubgraphConfig } from '../../subgraphs/crm/config.js';
 import { createCrmSubgraph } from '../../subgraphs/crm/createCrmSubgraph.js';
@@ -81,6 +81,11 @@ export interface StackOptions {
   legacyCache?: 'memory' | 'off' | LegacyCache;
   /** TTLs of that cache (default: the product's defaults). */
   cacheTtlMs?: Partial<CacheTtls>;
+  /**
+   * Refresh ahead of the legacy cache and the response cache. Off unless given: a background
+   * reload started by one test's read would land in the next test's counts of legacy calls.
+   */
+  refreshAhead?: RefreshAheadConfig;
   /**
    * The gateway's cache of whole answers (on in the product). Off by default here: most tests
    * repeat a query to count what it costs the legacy systems.
@@ -202,8 +207,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ? { erp: options.batching.erp ?? true, crm: options.batching.crm ?? true }
         : { erp: options.batching ?? true, crm: options.batching ?? true };
     const maxRetries = options.legacyMaxRetries ?? 0;
+    const refreshAhead = options.refreshAhead ?? { ...DEFAULT_REFRESH_AHEAD, percent: 0 };
     const cacheConfig: LegacyCacheConfig = {
       ...readLegacyCacheConfig({ LEGACY_CACHE: options.legacyCache === 'off' ? 'off' : 'memory' }),
+      refreshAhead,
     };
     cacheConfig.ttlMs = { ...cacheConfig.ttlMs, ...options.cacheTtlMs };
     const legacyCache =
@@ -310,7 +317,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         responseCache: {
           enabled: options.responseCache ?? false,
           ttlMs: 10_000,
-          refreshAhead: DEFAULT_REFRESH_AHEAD,
+          refreshAhead,
         },
         auth: authConfig,
         ...options.gateway,
