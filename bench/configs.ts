@@ -114,3 +114,24 @@ export const AUTH_VARIANTS: readonly AuthVariant[] = [
     setting: { mode: 'off', nodeEnv: 'development' },
   },
 ];
+
+/**
+ * Configuration A with issue 14's three mechanisms off, everything else as shipped (caches on):
+ * identical queries in flight each executed (GATEWAY_COALESCING=off), identical subgraph fetches
+ * in flight each sent (SUBGRAPH_FETCH_DEDUP=off), and no refresh ahead of expiry
+ * (CACHE_REFRESH_AHEAD_PERCENT=0 on the gateway's response cache and the subgraphs' legacy
+ * caches). Measured on the herd and the dashboard beside A, it shows what the sharing buys. The
+ * subgraphs still share identical legacy reads in flight (LegacyHttp, from before issue 14: it
+ * has no switch), so this is not the whole of the issue's "before".
+ */
+export const A_WITHOUT_SHARING: Readonly<BenchConfig> = {
+  ...CONFIGS.A,
+  title: 'A without sharing: coalescing, fetch deduplication and refresh ahead off',
+  subgraphEnv: { ...CONFIGS.A.subgraphEnv, CACHE_REFRESH_AHEAD_PERCENT: '0' },
+  gatewayEnv: {
+    ...CONFIGS.A.gatewayEnv,
+    GATEWAY_COALESCING: 'off',
+    SUBGRAPH_FETCH_DEDUP: 'off',
+    CACHE_REFRESH_AHEAD_PERCENT: '0',
+  },
+};

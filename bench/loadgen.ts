@@ -61,6 +61,11 @@ export interface LoadReport {
   okPerSecond: number;
   /** Latency of the correct answers. */
   latency: LatencySummary | null;
+  /**
+   * Correct answers by the second (since the load started) in which each arrived: a second in
+   * which the answers slowed down (entries expiring at once, say) shows as a low count.
+   */
+  okPerWindow: number[];
   /** The first few failures, for the log. */
   failureSamples: string[];
 }
@@ -68,6 +73,8 @@ export interface LoadReport {
 type Outcome = { kind: 'ok' } | { kind: 'error'; detail: string } | { kind: 'mismatch'; detail: string };
 
 const MAX_FAILURE_SAMPLES = 5;
+/** okPerWindow counts per second. */
+const WINDOW_MS = 1000;
 
 export async function runLoad(job: LoadJob): Promise<LoadReport> {
   validateJob(job);
@@ -83,6 +90,7 @@ export async function runLoad(job: LoadJob): Promise<LoadReport> {
 
   const send = createSender(job);
   const latencies: number[] = [];
+  const okPerWindow: number[] = [];
   const failureSamples: string[] = [];
   const counts = { started: 0, completed: 0, ok: 0, errors: 0, mismatches: 0, unfinished: 0 };
   const abort = new AbortController();
@@ -106,6 +114,9 @@ export async function runLoad(job: LoadJob): Promise<LoadReport> {
       if (outcome.kind === 'ok') {
         counts.ok += 1;
         latencies.push(end - begin);
+        const window = Math.floor((end - startedAt) / WINDOW_MS);
+        while (okPerWindow.length <= window) okPerWindow.push(0);
+        okPerWindow[window] = (okPerWindow[window] as number) + 1;
       } else {
         if (outcome.kind === 'error') counts.errors += 1;
         else counts.mismatches += 1;
@@ -132,6 +143,7 @@ export async function runLoad(job: LoadJob): Promise<LoadReport> {
     durationMs,
     okPerSecond: (counts.ok * 1000) / durationMs,
     latency: summarizeLatencies(latencies),
+    okPerWindow,
     failureSamples,
   };
 }

@@ -148,3 +148,24 @@ export function herdRatio(burstWallMs: number, loneMs: number): number {
   if (!(loneMs > 0) || !(burstWallMs >= 0)) throw new RangeError('herd ratio needs a positive lone latency');
   return burstWallMs / loneMs;
 }
+
+/** The slowest second of a row under load, and which second it was (0 = the first). */
+export interface WorstWindow {
+  second: number;
+  reqPerSecond: number;
+}
+
+/**
+ * The slowest whole second after the first, from the correct answers counted per second of load
+ * (loadgen's okPerWindow): the first second is the cold start (every variant read for the first time), and the last one
+ * (cut by the end of the load) is not whole, so neither is a dip. null when no window qualifies.
+ */
+export function worstWindow(okPerWindow: readonly number[], durationMs: number): WorstWindow | null {
+  const whole = Math.floor(durationMs / 1000);
+  let worst: WorstWindow | null = null;
+  for (let second = 1; second < whole; second += 1) {
+    const reqPerSecond = okPerWindow[second] ?? 0;
+    if (worst === null || reqPerSecond < worst.reqPerSecond) worst = { second, reqPerSecond };
+  }
+  return worst;
+}

@@ -127,7 +127,26 @@ export interface WorkCounters {
   deduplicatedFetches: number | null;
   /** Refreshes started: the gateway's response cache plus every subgraph's legacy cache. */
   refreshes: number | null;
+  /**
+   * The same two parts apart (the dashboard reports them side by side): the gateway's response
+   * cache, and every subgraph's legacy cache added up. Absent in results from before them.
+   */
+  responseRefreshes?: number | null;
+  legacyRefreshes?: number | null;
 }
+
+const WORK_KEYS = [
+  'coalesced',
+  'executed',
+  'deduplicatedFetches',
+  'refreshes',
+  'responseRefreshes',
+  'legacyRefreshes',
+] as const satisfies readonly (keyof WorkCounters)[];
+
+/** Builds a WorkCounters from one function of each key. */
+const eachCounter = (value: (key: keyof WorkCounters) => number | null): WorkCounters =>
+  Object.fromEntries(WORK_KEYS.map((key) => [key, value(key)])) as unknown as WorkCounters;
 
 /** Adds what is known; null only when every part is. */
 const sumKnown = (values: readonly (number | null)[]): number | null => {
@@ -140,46 +159,39 @@ export function workCounters(scrape: MetricsScrape): WorkCounters {
   const fromGateway = (name: string, where?: Record<string, string>) =>
     gateway === null ? null : sumOf(gateway, name, where);
   const started = { outcome: 'started' };
+  const responseRefreshes = fromGateway(METRICS.responseCacheRefreshes, started);
+  const legacyRefreshes = sumKnown(
+    scrape.subgraphs.map((samples) =>
+      samples === null ? null : sumOf(samples, METRICS.legacyCacheRefreshes, started),
+    ),
+  );
   return {
     coalesced: fromGateway(METRICS.coalesced),
     executed: fromGateway(METRICS.executed),
     deduplicatedFetches: fromGateway(METRICS.deduplicatedFetches),
-    refreshes: sumKnown([
-      fromGateway(METRICS.responseCacheRefreshes, started),
-      ...scrape.subgraphs.map((samples) =>
-        samples === null ? null : sumOf(samples, METRICS.legacyCacheRefreshes, started),
-      ),
-    ]),
+    refreshes: sumKnown([responseRefreshes, legacyRefreshes]),
+    responseRefreshes,
+    legacyRefreshes,
   };
 }
 
 /** What a row did: after − before, counter by counter; null where either end is unknown. */
 export function workDone(before: WorkCounters, after: WorkCounters): WorkCounters {
-  const delta = (key: keyof WorkCounters) => {
-    const a = before[key];
-    const b = after[key];
+  return eachCounter((key) => {
+    // Results written before a count existed lack it: unknown, like a count nobody keeps.
+    const a = before[key] ?? null;
+    const b = after[key] ?? null;
     return a === null || b === null ? null : b - a;
-  };
-  return {
-    coalesced: delta('coalesced'),
-    executed: delta('executed'),
-    deduplicatedFetches: delta('deduplicatedFetches'),
-    refreshes: delta('refreshes'),
-  };
+  });
 }
 
 /** Counts of several windows added up; null where any window's is unknown (or there is none). */
 export function sumWork(windows: readonly WorkCounters[]): WorkCounters {
-  const total = (key: keyof WorkCounters) =>
-    windows.length === 0 || windows.some((w) => w[key] === null)
+  return eachCounter((key) =>
+    windows.length === 0 || windows.some((w) => (w[key] ?? null) === null)
       ? null
-      : windows.reduce((sum, w) => sum + (w[key] as number), 0);
-  return {
-    coalesced: total('coalesced'),
-    executed: total('executed'),
-    deduplicatedFetches: total('deduplicatedFetches'),
-    refreshes: total('refreshes'),
-  };
+      : windows.reduce((sum, w) => sum + (w[key] as number), 0),
+  );
 }
 
 /** GET <origin>/metrics: the parsed samples, or null when the server has none (any non-200). */

@@ -3,9 +3,9 @@
  * to bench/results/latest.md, and the issue's targets checked against the rows.
  */
 import { AUTH_VARIANTS, type AuthVariantId, type ConfigId } from './configs.js';
-import { type LatencySummary, median } from './measure.js';
+import { type LatencySummary, median, worstWindow } from './measure.js';
 import type { WorkCounters } from './metrics.js';
-import type { ScenarioId } from './scenarios.js';
+import { DASHBOARD_BOUNDS, type ScenarioId } from './scenarios.js';
 
 export interface Calibration {
   /** Operations run one at a time, each alone against freshly reset stand-in counters. */
@@ -41,6 +41,8 @@ export interface Row {
     durationMs: number;
     okPerSecond: number;
     latency: LatencySummary | null;
+    /** Correct answers per second of load (loadgen's okPerWindow); absent in results from before it. */
+    okPerWindow?: number[];
     /** Legacy round trips (ERP + CRM) per completed operation while under load. */
     roundTripsPerOperation: number | null;
     failureSamples: string[];
@@ -90,6 +92,15 @@ export interface HerdRow {
   work: WorkCounters | null;
 }
 
+/**
+ * Configuration A with coalescing, fetch deduplication and refresh ahead off (issue 14), measured
+ * on the herd and the dashboard in the same run as A: what the sharing buys.
+ */
+export interface WithoutSharing {
+  rows: Row[];
+  herd: HerdRow | null;
+}
+
 export interface BenchResult {
   machine: {
     cpu: string;
@@ -132,6 +143,8 @@ export interface BenchResult {
   reporting: ReportingRow[];
   /** The herd (issue 14): identical cold operations at once; absent in results from before it. */
   herd?: HerdRow[];
+  /** A without sharing (issue 14); absent when A was not measured, and in results from before it. */
+  withoutSharing?: WithoutSharing;
   targets: TargetCheck[];
   notes: string[];
 }
@@ -530,10 +543,121 @@ function paddedGrid(header: readonly string[], body: readonly string[][], leftCo
     .join('\n');
 }
 
+export const DASHBOARD_HEADER = [
+  'cfg',
+  'answers',
+  'load s',
+  'req/s',
+  'worst second: req/s (when)',
+  'p50 ms',
+  'p95 ms',
+  'p99 ms',
+  'refreshes: response',
+  'refreshes: legacy',
+] as const;
+
+/** The label of A without sharing in the tables. */
+export const WITHOUT_SHARING_LABEL = 'A without sharing';
+
+/** A dashboard row under `label` (its configuration, or A without sharing). */
+export function dashboardCells(row: Row, label: string = row.config): string[] {
+  const worst = worstWindow(row.load.okPerWindow ?? [], row.load.durationMs);
+  const latency = row.load.latency;
+  return [
+    label,
+    String(row.load.ok),
+    fixed(row.load.durationMs / 1000, 1),
+    fixed(row.load.okPerSecond, 1),
+    worst ? `${worst.reqPerSecond} (${worst.second}–${worst.second + 1} s)` : '—',
+    fixed(latency?.p50),
+    fixed(latency?.p95),
+    fixed(latency?.p99),
+    fixed(row.work?.responseRefreshes),
+    fixed(row.work?.legacyRefreshes),
+  ];
+}
+
+/** The dashboard's rows in configuration order, A without sharing right after A. */
+function dashboardTableRows(rows: readonly Row[], withoutSharing: WithoutSharing | null): string[][] {
+  const off = withoutSharing?.rows.find((r) => r.scenario === 'dashboard');
+  return rows
+    .filter((r) => r.scenario === 'dashboard')
+    .flatMap((r) =>
+      r.config === 'A' && off
+        ? [dashboardCells(r), dashboardCells(off, WITHOUT_SHARING_LABEL)]
+        : [dashboardCells(r)],
+    );
+}
+
+export const SHARING_HEADER = [
+  'measure',
+  'A as shipped',
+  WITHOUT_SHARING_LABEL,
+  'shipped ÷ without',
+] as const;
+
+const divided = (a: number | null | undefined, b: number | null | undefined) =>
+  a === null || a === undefined || b === null || b === undefined || !(b > 0) ? null : a / b;
+
+/**
+ * A as shipped beside A without sharing, one line per figure: the herd's median ratio (their
+ * ratio: below 1, sharing made the burst cheaper relative to one alone), its executions and
+ * legacy round trips over the bursts; the dashboard's req/s, p50, p99 and worst second, and its
+ * refreshes started. Empty when the run has no pair to compare.
+ */
+export function sharingTableRows(
+  rows: readonly Row[],
+  herd: readonly HerdRow[],
+  withoutSharing: WithoutSharing | null,
+): string[][] {
+  if (!withoutSharing) return [];
+  const lines: string[][] = [];
+  const line = (measure: string, a: number | null | undefined, b: number | null | undefined, digits = 0) =>
+    lines.push([measure, fixed(a, digits), fixed(b, digits), times(divided(a, b))]);
+  const herdA = herd.find((h) => h.config === 'A');
+  const herdOff = withoutSharing.herd;
+  if (herdA && herdOff) {
+    const burstRoundTrips = (h: HerdRow) => h.rounds.reduce((sum, r) => sum + r.burstRoundTrips, 0);
+    lines.push([
+      'herd: at once ÷ alone (median)',
+      times(herdA.medianRatio),
+      times(herdOff.medianRatio),
+      times(divided(herdA.medianRatio, herdOff.medianRatio)),
+    ]);
+    line(`herd: executed (${herdA.rounds.length} bursts)`, herdA.work?.executed, herdOff.work?.executed);
+    line('herd: legacy round trips (bursts)', burstRoundTrips(herdA), burstRoundTrips(herdOff));
+  }
+  const dashA = find(rows, 'A', 'dashboard');
+  const dashOff = withoutSharing.rows.find((r) => r.scenario === 'dashboard');
+  if (dashA && dashOff) {
+    const worst = (r: Row) => worstWindow(r.load.okPerWindow ?? [], r.load.durationMs)?.reqPerSecond;
+    line('dashboard: req/s', dashA.load.okPerSecond, dashOff.load.okPerSecond, 1);
+    line('dashboard: p50 ms', dashA.load.latency?.p50, dashOff.load.latency?.p50);
+    line('dashboard: p99 ms', dashA.load.latency?.p99, dashOff.load.latency?.p99);
+    line('dashboard: worst second, req/s', worst(dashA), worst(dashOff));
+    const refreshes = (r: Row) => `${fixed(r.work?.responseRefreshes)} + ${fixed(r.work?.legacyRefreshes)}`;
+    lines.push([
+      'dashboard: refreshes started (response + legacy)',
+      refreshes(dashA),
+      refreshes(dashOff),
+      '—',
+    ]);
+  }
+  return lines;
+}
+
 /** The section's tables for the terminal. */
-export function workTextTables(rows: readonly Row[], herd: readonly HerdRow[]): string {
+export function workTextTables(
+  rows: readonly Row[],
+  herd: readonly HerdRow[],
+  withoutSharing: WithoutSharing | null = null,
+): string {
   const parts: string[] = [];
   if (herd.length > 0) parts.push(paddedGrid(HERD_HEADER, herd.map(herdCells), 1));
+  const dashboard = dashboardTableRows(rows, withoutSharing);
+  if (dashboard.length > 0) parts.push(paddedGrid(DASHBOARD_HEADER, dashboard, 1));
+  const sharing = sharingTableRows(rows, herd, withoutSharing);
+  if (sharing.length > 0) parts.push(paddedGrid(SHARING_HEADER, sharing, 1));
   const counted = withServers(rows);
   if (counted.length > 0) parts.push(paddedGrid(WORK_HEADER, counted.map(workRowCells), 3));
   return parts.join('\n\n');
@@ -543,9 +667,10 @@ export function workTextTables(rows: readonly Row[], herd: readonly HerdRow[]): 
 export function workMarkdown(
   rows: readonly Row[],
   herd: readonly HerdRow[],
-  options: { quick: boolean },
+  options: { quick: boolean; withoutSharing?: WithoutSharing | null },
 ): string[] {
   const counted = withServers(rows);
+  const withoutSharing = options.withoutSharing ?? null;
   if (herd.length === 0 && counted.length === 0) return [];
   const lines = ['## Identical work done once (issue 14)', ''];
   if (herd.length > 0) {
@@ -554,6 +679,27 @@ export function workMarkdown(
       `**Herd**: per round, a Customer360 search (first 10) nobody asked before is run alone, then its twin (the same operation over another ten accounts, as cold) is sent ${size} times at once on ${size} open connections; the figure is the burst's wall time (first request started → last answer in) ÷ the lone latency, ${herd[0]?.rounds.length ?? 0} rounds, the median judged. Every stack starts fresh before it; no two variants share an account (products are shared between customers, so some product reads may be cached from an earlier round). Every answer is checked against the reference. The counts (coalesced, executed, …) are those of the bursts alone, added up over the rounds: one execution per burst means its ${size} operations were done once.`,
       '',
       ...markdownGrid(HERD_HEADER, herd.map(herdCells), 1),
+      '',
+    );
+  }
+  const dashboard = dashboardTableRows(rows, withoutSharing);
+  if (dashboard.length > 0) {
+    const bounds = options.quick
+      ? "a quick run's small bounds, far shorter than any TTL"
+      : `bounds of its own, ${DASHBOARD_BOUNDS.maxDurationMs / 1000} s (and at most ${DASHBOARD_BOUNDS.maxRequests.toLocaleString('en')} requests, only so that it stays finite), past the response cache's TTL and the legacy volatile TTL (10 s each by default): entries read in the first seconds enter their refresh window (the last 20 %) from 8 s and would expire from 10 s, under the load`;
+    lines.push(
+      `**Dashboard over a TTL**: the dashboard runs on ${bounds}. Refreshes started are the gateway's response cache's and the subgraphs' legacy caches' (added up), while under load. Worst second: the fewest correct answers in one whole second after the first (the first is the cold pass over the 40 variants), and which second it was; a cold dip at a TTL boundary would show there, beside the mean req/s of the whole row. — where not counted (D's gateway is not ours; E has no servers).`,
+      '',
+      ...markdownGrid(DASHBOARD_HEADER, dashboard, 1),
+      '',
+    );
+  }
+  const sharing = sharingTableRows(rows, herd, withoutSharing);
+  if (sharing.length > 0) {
+    lines.push(
+      `**What sharing buys: A as shipped ÷ ${WITHOUT_SHARING_LABEL}.** The same run measures A a second time with issue 14's three mechanisms off: coalescing of identical queries (GATEWAY_COALESCING=off), deduplication of identical subgraph fetches (SUBGRAPH_FETCH_DEDUP=off) and refresh ahead (CACHE_REFRESH_AHEAD_PERCENT=0 on the gateway and the subgraphs), on the herd and the dashboard only, on ports of its own, right after A's rows and measured as they were (a fresh stack per scenario, the same references, the same bounds). Herd: the ratio of the two median ratios (below 1: with sharing, 16 at once cost less relative to one alone). Dashboard: the ratios of req/s (above 1: faster with sharing) and of latency (below 1: faster with sharing). What it shows: the three mechanisms' share, on this machine, in this run. What it does not: the issue's "before" — both keep the response cache and the legacy caches on, and the subgraphs still share identical legacy reads in flight (older than issue 14, without a switch), which is why the herd's legacy round trips hardly differ; and the two were measured one after the other, not alternated, one dashboard row each (the herd: ${herd[0]?.rounds.length ?? 0} rounds each), so a change in the machine's other load between them lands in the ratios and the run gives no error estimate for them.`,
+      '',
+      ...markdownGrid(SHARING_HEADER, sharing, 1),
       '',
     );
   }
@@ -857,7 +1003,10 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
     hot: s.authCostHot,
   });
   if (authCost.length > 0) lines.push('', ...authCost);
-  const work = workMarkdown(result.rows, result.herd ?? [], { quick: s.quick });
+  const work = workMarkdown(result.rows, result.herd ?? [], {
+    quick: s.quick,
+    withoutSharing: result.withoutSharing ?? null,
+  });
   if (work.length > 0) lines.push('', ...work);
   const reporting = reportingMarkdown(result.reporting ?? [], { quick: s.quick });
   if (reporting.length > 0) lines.push('', ...reporting);

@@ -14,6 +14,7 @@ import { Pool } from 'undici';
 import { openDataset } from '../legacy/generator/open.js';
 import { type BenchAuth, callerHeaders, openBenchAuth } from './auth.js';
 import {
+  A_WITHOUT_SHARING,
   AUTH_VARIANTS,
   type AuthVariant,
   type BenchConfig,
@@ -43,14 +44,23 @@ import {
   reportingTextTable,
   summarizeAuthCost,
   textTable,
+  type WithoutSharing,
   workTextTables,
 } from './report.js';
 import { countOpenInvoices, measureReporting } from './reporting.js';
-import { buildScenario, type Pools, readPools, type Scenario, type ScenarioId } from './scenarios.js';
+import {
+  buildScenario,
+  type LoadBounds,
+  type Pools,
+  readPools,
+  type Scenario,
+  type ScenarioId,
+} from './scenarios.js';
 import { erpCompanyId, simConfigure, simReset, simStats, simTrace } from './sim.js';
 import {
   allPorts,
   authVariantPorts,
+  type BenchPorts,
   type ConfigStack,
   CRM_TOKEN,
   ERP_TOKEN,
@@ -61,6 +71,7 @@ import {
   startConfigStack,
   startStandIns,
   supergraphSubgraphs,
+  withoutSharingPorts,
   writeHiveSupergraph,
 } from './stack.js';
 
@@ -101,6 +112,29 @@ export const AUTH_COST_SCENARIOS: readonly ScenarioId[] = [AUTH_COLD_SCENARIO, A
  * (--requests, 1500) in a second or two (a quick run keeps its small bounds).
  */
 export const AUTH_COST_MAX_REQUESTS = 1_000_000;
+/**
+ * Where A without sharing (issue 14) is measured beside A: the scenarios where identical work
+ * meets in flight (herd) and where hot entries cross their TTL under load (dashboard).
+ */
+export const WITHOUT_SHARING_SCENARIOS: readonly ScenarioId[] = ['herd', 'dashboard'];
+
+/**
+ * A row's load bounds: the flags', or the scenario's own where it needs more (the dashboard must
+ * run past a TTL), each bound the larger of the two, so a longer --duration still lengthens it.
+ * A quick run keeps its small bounds: it is a smoke run.
+ */
+export function rowBounds(
+  settings: Pick<Settings, 'quick' | 'maxRequests' | 'maxDurationMs'>,
+  scenario: Pick<Scenario, 'bounds'>,
+): LoadBounds {
+  const flags = { maxRequests: settings.maxRequests, maxDurationMs: settings.maxDurationMs };
+  if (settings.quick || !scenario.bounds) return flags;
+  return {
+    maxRequests: Math.max(flags.maxRequests, scenario.bounds.maxRequests),
+    maxDurationMs: Math.max(flags.maxDurationMs, scenario.bounds.maxDurationMs),
+  };
+}
+
 /** The hot path's slices: each variant in turn for this long, the order reversed every pass. */
 export const HOT_SLICE_MS = 1000;
 /**
@@ -561,6 +595,7 @@ async function loadRow(
     }),
   }));
   const concurrency = scenario.concurrency ?? settings.concurrency;
+  const bounds = rowBounds(settings, scenario);
   const origins = stack ? workOrigins(config, stack) : null;
   const workBefore = origins ? await readWorkCounters(origins) : null;
   await Promise.all([simReset(standIns.erpUrl), simReset(standIns.crmUrl)]);
@@ -570,8 +605,7 @@ async function loadRow(
       : { kind: 'direct', legacy: context.direct },
     operations,
     concurrency,
-    maxRequests: settings.maxRequests,
-    maxDurationMs: settings.maxDurationMs,
+    ...bounds,
     graceMs: settings.graceMs,
     requestTimeoutMs: 120_000,
   });
@@ -595,6 +629,7 @@ async function loadRow(
       durationMs: report.durationMs,
       okPerSecond: report.okPerSecond,
       latency: report.latency,
+      okPerWindow: report.okPerWindow,
       roundTripsPerOperation:
         report.completed > 0 ? (erp.roundTrips + crm.roundTrips) / report.completed : null,
       failureSamples: report.failureSamples,
@@ -790,6 +825,7 @@ function skippedLoadRow(
       durationMs: 0,
       okPerSecond: 0,
       latency: null,
+      okPerWindow: [],
       roundTripsPerOperation: null,
       failureSamples: [],
     },
@@ -852,7 +888,13 @@ async function runPhase(
   hiveSupergraphPath: string,
   auth: BenchAuth,
   notes: string[],
-): Promise<{ rows: Row[]; authCost: AuthCostRow[]; reporting: ReportingRow[]; herd: HerdRow[] }> {
+): Promise<{
+  rows: Row[];
+  authCost: AuthCostRow[];
+  reporting: ReportingRow[];
+  herd: HerdRow[];
+  withoutSharing: WithoutSharing | null;
+}> {
   log(`\n== data set: ${phase.customers} customers (seed ${settings.seed})`);
   // Read now, not at start-up: the supergraph is what the gateways will load.
   const subgraphs = supergraphSubgraphs(REPO_ROOT);
@@ -881,6 +923,7 @@ async function runPhase(
   const authCost: AuthCostRow[] = [];
   const reporting: ReportingRow[] = [];
   const herd: HerdRow[] = [];
+  let withoutSharing: WithoutSharing | null = null;
   try {
     for (const origin of [standIns.erpUrl, standIns.crmUrl]) {
       await simConfigure(origin, { latencyMs: settings.latencyMs, jitterMs: settings.jitterMs });
@@ -905,7 +948,12 @@ async function runPhase(
     };
     const scenarios = phase.scenarios.map((id) => buildScenario(id, pools));
     const authCostScenarios = phase.authCost ? AUTH_COST_SCENARIOS.map((id) => buildScenario(id, pools)) : [];
-    const timed = async (config: BenchConfig, variant?: AuthVariant) => {
+    /** Starts a stack: a configuration's, an authentication variant's, or one placed apart (`apart`). */
+    const timed = async (
+      config: BenchConfig,
+      variant?: AuthVariant,
+      apart?: { ports: BenchPorts; label: string },
+    ) => {
       const startedAt = performance.now();
       const variantIndex = variant ? AUTH_VARIANTS.indexOf(variant) : -1;
       const stack = await startConfigStack({
@@ -913,18 +961,21 @@ async function runPhase(
         repoRoot: REPO_ROOT,
         logDir,
         ports:
-          variantIndex >= 0
+          apart?.ports ??
+          (variantIndex >= 0
             ? authVariantPorts(settings.portBase, variantIndex)
-            : portsFor(settings.portBase, config.id),
+            : portsFor(settings.portBase, config.id)),
         standIns,
         subgraphs,
         hiveSupergraphPath,
         startTimeoutMs: 60_000,
         auth,
         ...(variant ? { authSetting: variant.setting, nameSuffix: `-auth-${variant.id}` } : {}),
+        ...(apart ? { nameSuffix: `-${apart.label.replaceAll(' ', '-')}` } : {}),
       });
+      const label = variant?.id ?? apart?.label;
       log(
-        `  ${config.id}${variant ? ` (${variant.id})` : ''} started in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
+        `  ${config.id}${label ? ` (${label})` : ''} started in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
       );
       return stack;
     };
@@ -980,9 +1031,7 @@ async function runPhase(
             }
             const row = await measureHerd(context, config, scenario, stack);
             herd.push(row);
-            log(
-              `    herd     median ${row.medianRatio?.toFixed(2)}× (${row.rounds.map((r) => `${r.loneMs.toFixed(0)} ms alone, ${r.burstWallMs.toFixed(0)} ms ${row.size} at once on ${r.openConnections} connections`).join('; ')}) failed ${row.failures}${workLine(row.work)}`,
-            );
+            logHerd(row);
             continue;
           }
           const row = await measure(context, config, scenario, stack);
@@ -991,6 +1040,17 @@ async function runPhase(
         }
         await stacks.get(id)?.stop();
         stacks.delete(id);
+        if (id === 'A' && reported) {
+          const measured = scenarios.filter((s) => WITHOUT_SHARING_SCENARIOS.includes(s.id));
+          if (measured.length > 0) {
+            withoutSharing = await measureWithoutSharing(context, measured, () =>
+              timed(A_WITHOUT_SHARING, undefined, {
+                ports: withoutSharingPorts(settings.portBase, AUTH_VARIANTS.length),
+                label: 'without sharing',
+              }),
+            );
+          }
+        }
       }
       if (phase.authCost) authCost.push(...(await measureAuthCost(context, timed)));
       if (phase.reporting) {
@@ -1014,7 +1074,7 @@ async function runPhase(
   } finally {
     await standIns.stop();
   }
-  return { rows, authCost, reporting, herd };
+  return { rows, authCost, reporting, herd, withoutSharing };
 }
 
 function logRow(row: Row, label: string = row.scenario): void {
@@ -1022,6 +1082,43 @@ function logRow(row: Row, label: string = row.scenario): void {
   log(
     `    ${label.padEnd(8)} ${l.okPerSecond.toFixed(1).padStart(7)} req/s  p50 ${(l.latency?.p50 ?? Number.NaN).toFixed(0).padStart(5)} ms  p99 ${(l.latency?.p99 ?? Number.NaN).toFixed(0).padStart(5)} ms  rt/op ${(row.calibration.erpRoundTrips + row.calibration.crmRoundTrips).toFixed(1)}  floor ${row.calibration.floorMs.toFixed(0)} ms  ok ${l.ok} err ${l.errors} wrong ${l.mismatches} cut ${l.unfinished}${workLine(row.work)}`,
   );
+}
+
+function logHerd(row: HerdRow, label = 'herd'): void {
+  log(
+    `    ${label.padEnd(8)} median ${row.medianRatio?.toFixed(2)}× (${row.rounds.map((r) => `${r.loneMs.toFixed(0)} ms alone, ${r.burstWallMs.toFixed(0)} ms ${row.size} at once on ${r.openConnections} connections`).join('; ')}) failed ${row.failures}${workLine(row.work)}`,
+  );
+}
+
+/**
+ * A without sharing (issue 14): the herd and the dashboard on A with coalescing, fetch
+ * deduplication and refresh ahead off (A_WITHOUT_SHARING), on ports of its own, right after A's
+ * own rows and measured as they were: a fresh stack per scenario, the same references, the same
+ * bounds.
+ */
+async function measureWithoutSharing(
+  context: PhaseContext,
+  scenarios: readonly Scenario[],
+  start: () => Promise<ConfigStack>,
+): Promise<WithoutSharing> {
+  const measured: WithoutSharing = { rows: [], herd: null };
+  for (const scenario of scenarios) {
+    if (scenario.herd && scenario.herd.rounds.length === 0) continue;
+    const stack = await start();
+    try {
+      if (scenario.herd) {
+        measured.herd = await measureHerd(context, A_WITHOUT_SHARING, scenario, stack);
+        logHerd(measured.herd, 'herd, A without sharing');
+      } else {
+        const row = await measure(context, A_WITHOUT_SHARING, scenario, stack);
+        measured.rows.push(row);
+        logRow(row, `${scenario.id}, A without sharing`);
+      }
+    } finally {
+      await stack.stop();
+    }
+  }
+  return measured;
 }
 
 const countCell = (value: number | null) => (value === null ? '—' : String(value));
@@ -1154,6 +1251,9 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
   const ports = new Set([
     ...CONFIG_IDS.flatMap((id) => allPorts(portsFor(settings.portBase, id))),
     ...AUTH_VARIANTS.flatMap((_, index) => allPorts(authVariantPorts(settings.portBase, index))),
+    ...(settings.configs.includes('A')
+      ? allPorts(withoutSharingPorts(settings.portBase, AUTH_VARIANTS.length))
+      : []),
   ]);
   await assertPortsFree([...ports]);
   const logDir = join(REPO_ROOT, '.data/bench-logs');
@@ -1197,6 +1297,7 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
   const authCost: AuthCostRow[] = [];
   const reporting: ReportingRow[] = [];
   const herd: HerdRow[] = [];
+  let withoutSharing: WithoutSharing | null = null;
   const loadgen = startLoadGenerator();
   try {
     for (const phase of phases) {
@@ -1205,6 +1306,7 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
       authCost.push(...measured.authCost);
       reporting.push(...measured.reporting);
       herd.push(...measured.herd);
+      withoutSharing ??= measured.withoutSharing;
     }
   } finally {
     await loadgen.close();
@@ -1251,6 +1353,7 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
     authCost,
     reporting,
     herd,
+    ...(withoutSharing ? { withoutSharing } : {}),
     targets: checkTargets(rows, authCost, reporting, herd),
     notes,
   };
@@ -1283,7 +1386,7 @@ async function main(): Promise<void> {
   writeFileSync(join(settings.outDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`\n${textTable(result.rows)}\n`);
-  const work = workTextTables(result.rows, result.herd ?? []);
+  const work = workTextTables(result.rows, result.herd ?? [], result.withoutSharing ?? null);
   if (work !== '') out(`identical work done once (issue 14):\n${work}\n`);
   for (const line of authCostLines(summarizeAuthCost(result.authCost))) out(line);
   if (result.reporting.length > 0) out(`\nreporting (issue 11):\n${reportingTextTable(result.reporting)}\n`);

@@ -45,6 +45,10 @@ export const portsFor = (base: number, config: ConfigId): BenchPorts =>
 export const authVariantPorts = (base: number, variantIndex: number): BenchPorts =>
   blockPorts(base, CONFIG_IDS.length + 1 + variantIndex);
 
+/** The block after the authentication variants' (base+90..): A without sharing (issue 14). */
+export const withoutSharingPorts = (base: number, authVariants: number): BenchPorts =>
+  blockPorts(base, CONFIG_IDS.length + 1 + authVariants);
+
 export const allPorts = (ports: BenchPorts): number[] => [
   ports.erpLegacy,
   ports.crmLegacy,

@@ -14,7 +14,13 @@ import {
   openBenchAuth,
   subgraphHeaders,
 } from '../../bench/auth.js';
-import { AUTH_VARIANTS, type AuthVariantId, CONFIG_IDS } from '../../bench/configs.js';
+import {
+  A_WITHOUT_SHARING,
+  AUTH_VARIANTS,
+  type AuthVariantId,
+  CONFIG_IDS,
+  CONFIGS,
+} from '../../bench/configs.js';
 import { escapeSoqlLike, formatAmount, mergeInteractions } from '../../bench/direct-client.js';
 import {
   CurrencySums,
@@ -32,13 +38,22 @@ import {
   percentile,
   summarizeLatencies,
   weightedSequence,
+  worstWindow,
 } from '../../bench/measure.js';
-import { parsePrometheusText, sumOf, sumWork, workCounters, workDone } from '../../bench/metrics.js';
+import {
+  parsePrometheusText,
+  sumOf,
+  sumWork,
+  type WorkCounters,
+  workCounters,
+  workDone,
+} from '../../bench/metrics.js';
 import { instanceKey } from '../../bench/operations.js';
 import {
   type AuthCostRow,
   authCostMarkdown,
   checkTargets,
+  dashboardCells,
   dashboardTarget,
   type HerdRoundResult,
   herdRow,
@@ -51,8 +66,10 @@ import {
   reportingMarkdown,
   reportingRow,
   reportingTargets,
+  sharingTableRows,
   summarizeAuthCost,
   twoStandardErrors,
+  workMarkdown,
 } from '../../bench/report.js';
 import { firstDifference, reportingPlan } from '../../bench/reporting.js';
 import {
@@ -62,8 +79,10 @@ import {
   FlagError,
   hotPathSlices,
   parseFlags,
+  rowBounds,
+  WITHOUT_SHARING_SCENARIOS,
 } from '../../bench/run.js';
-import { buildScenario, disjointPages } from '../../bench/scenarios.js';
+import { buildScenario, DASHBOARD_BOUNDS, disjointPages } from '../../bench/scenarios.js';
 import {
   allPorts,
   authVariantPorts,
@@ -71,11 +90,14 @@ import {
   HIVE_CONFIG,
   portsFor,
   stackEnv,
+  withoutSharingPorts,
 } from '../../bench/stack.js';
+import { gatewayConfigFromEnv } from '../../gateway/config.js';
 import { Simulator } from '../../legacy/sim/simulator.js';
 import { authConfigFromEnv } from '../../lib/auth/config.js';
 import { SCOPES } from '../../lib/auth/principal.js';
 import { createAuthenticator, secretMatches } from '../../lib/auth/verifier.js';
+import { readLegacyCacheConfig } from '../../lib/cacheConfig.js';
 import { ConfigError } from '../../lib/env.js';
 
 describe('percentiles', () => {
@@ -254,6 +276,20 @@ describe('scenarios', () => {
     expect(buildScenario('dashboard', { ...pools, dashboardSearchTerms: [] }).operations).toHaveLength(1);
   });
 
+  it("runs the dashboard past a TTL (10 s) on bounds of its own, the flags' elsewhere and in a quick run", () => {
+    const dashboard = buildScenario('dashboard', pools);
+    expect(DASHBOARD_BOUNDS.maxDurationMs).toBeGreaterThan(10_000);
+    expect(rowBounds(parseFlags([]), dashboard)).toEqual({ maxRequests: 40_000, maxDurationMs: 15_000 });
+    expect(rowBounds(parseFlags([]), buildScenario('repeat', pools))).toEqual({
+      maxRequests: 1500,
+      maxDurationMs: 6000,
+    });
+    expect(rowBounds(parseFlags(['--quick']), dashboard)).toEqual({ maxRequests: 32, maxDurationMs: 1000 });
+    // A longer --duration still lengthens it; a shorter one does not cut it before the TTL.
+    expect(rowBounds(parseFlags(['--duration', '30']), dashboard).maxDurationMs).toBe(30_000);
+    expect(rowBounds(parseFlags(['--duration', '2']), dashboard).maxDurationMs).toBe(15_000);
+  });
+
   it('gives the herd three rounds of 16, each a lone variant and a twin no round asked before', () => {
     const herd = buildScenario('herd', pools);
     expect(herd.herd?.size).toBe(16);
@@ -318,7 +354,14 @@ describe("the servers' counts of identical work done once (issue 14)", () => {
       gateway: parsePrometheusText(gatewayText),
       subgraphs: [parsePrometheusText(legacyText(3)), parsePrometheusText(legacyText(1)), null],
     });
-    expect(counters).toEqual({ coalesced: 30, executed: 12, deduplicatedFetches: 9, refreshes: 6 });
+    expect(counters).toEqual({
+      coalesced: 30,
+      executed: 12,
+      deduplicatedFetches: 9,
+      refreshes: 6,
+      responseRefreshes: 2,
+      legacyRefreshes: 4,
+    });
   });
 
   it('says null where nobody counts: no gateway /metrics yet (404), Hive Gateway, caches off', () => {
@@ -327,6 +370,8 @@ describe("the servers' counts of identical work done once (issue 14)", () => {
       executed: null,
       deduplicatedFetches: null,
       refreshes: 2,
+      responseRefreshes: null,
+      legacyRefreshes: 2,
     });
     expect(workCounters({ gateway: [], subgraphs: [[], null] }).refreshes).toBeNull();
   });
@@ -338,6 +383,8 @@ describe("the servers' counts of identical work done once (issue 14)", () => {
       executed: 3,
       deduplicatedFetches: 0,
       refreshes: null,
+      responseRefreshes: null,
+      legacyRefreshes: null,
     });
     expect(sumWork([]).executed).toBeNull();
   });
@@ -348,7 +395,15 @@ describe("the servers' counts of identical work done once (issue 14)", () => {
         { coalesced: 3, executed: 10, deduplicatedFetches: null, refreshes: 0 },
         { coalesced: 18, executed: 11, deduplicatedFetches: 4, refreshes: 2 },
       ),
-    ).toEqual({ coalesced: 15, executed: 1, deduplicatedFetches: null, refreshes: 2 });
+    ).toEqual({
+      coalesced: 15,
+      executed: 1,
+      deduplicatedFetches: null,
+      refreshes: 2,
+      // Counts a result from before them lacks are unknown, not 0.
+      responseRefreshes: null,
+      legacyRefreshes: null,
+    });
   });
 });
 
@@ -371,6 +426,16 @@ describe('the herd (issue 14)', () => {
     expect(herdRatio(1156, 179)).toBeCloseTo(6.46, 2);
     expect(herdRatio(200, 200)).toBe(1);
     expect(() => herdRatio(100, 0)).toThrow(RangeError);
+  });
+
+  it('finds the slowest whole second after the first: the cold first second and the cut last one are no dip', () => {
+    // 4.5 s of load: seconds 0..3 are whole, second 4 is cut by the end.
+    expect(worstWindow([40, 300, 250, 310, 10], 4500)).toEqual({ second: 2, reqPerSecond: 250 });
+    // A second in which nothing was answered counts 0.
+    expect(worstWindow([40, 300, 0, 310], 4000)).toEqual({ second: 2, reqPerSecond: 0 });
+    expect(worstWindow([40, 300, 250, 310], 4000)).toEqual({ second: 2, reqPerSecond: 250 });
+    expect(worstWindow([40, 300, 5], 1999)).toBeNull();
+    expect(worstWindow([], 0)).toBeNull();
   });
 
   it('takes the median of the rounds (the mean of the middle two for an even count)', () => {
@@ -619,6 +684,118 @@ describe('targets', () => {
     expect(dashboardTarget([repeatA, dashboardD]).met).toBeNull();
   });
 
+  describe('A without sharing (issue 14)', () => {
+    const counts = (over: Partial<WorkCounters>): WorkCounters => ({
+      coalesced: 0,
+      executed: 0,
+      deduplicatedFetches: 0,
+      refreshes: 0,
+      responseRefreshes: 0,
+      legacyRefreshes: 0,
+      ...over,
+    });
+    const herdRound = (loneMs: number, burstWallMs: number): HerdRoundResult => ({
+      loneVariables: { search: 'a', first: 10 },
+      burstVariables: { search: 'b', first: 10 },
+      loneMs,
+      burstWallMs,
+      ratio: herdRatio(burstWallMs, loneMs),
+      loneRoundTrips: 9,
+      burstRoundTrips: 10,
+      openConnections: 16,
+      ok: 17,
+      failures: 0,
+      failureSamples: [],
+    });
+    const meta = { config: 'A', customers: 1000, size: 16 } as const;
+    const herdA = herdRow(meta, [herdRound(200, 220), herdRound(200, 240)], counts({ executed: 2 }));
+    const herdOff = herdRow(meta, [herdRound(200, 1100), herdRound(200, 1300)], counts({ executed: 32 }));
+    const dashboardA = {
+      ...row('A', 'dashboard', {
+        okPerSecond: 600,
+        durationMs: 15_020,
+        okPerWindow: [200, 650, 640, 630, 620, 610, 600, 650, 640, 630, 580, 640, 650, 640, 630, 20],
+        latency: { count: 9000, min: 2, mean: 25, p50: 20, p95: 60, p99: 100, max: 300 },
+      }),
+      work: counts({ refreshes: 30, responseRefreshes: 10, legacyRefreshes: 20 }),
+    };
+    const dashboardOff = {
+      ...row('A', 'dashboard', {
+        okPerSecond: 400,
+        durationMs: 15_020,
+        okPerWindow: [200, 450, 440, 430, 420, 410, 400, 450, 440, 430, 150, 440, 450, 440, 430, 20],
+        latency: { count: 6000, min: 2, mean: 40, p50: 25, p95: 150, p99: 400, max: 900 },
+      }),
+      work: counts({ refreshes: 0, responseRefreshes: 0, legacyRefreshes: 0 }),
+    };
+
+    it('turns off exactly the three mechanisms, as the gateway and the subgraphs read them; the caches stay on', () => {
+      const gateway = gatewayConfigFromEnv(A_WITHOUT_SHARING.gatewayEnv);
+      expect(gateway.sharing).toEqual({ coalesceOperations: false, deduplicateFetches: false });
+      expect(gateway.responseCache.enabled).toBe(true);
+      expect(gateway.responseCache.refreshAhead.percent).toBe(0);
+      const shipped = gatewayConfigFromEnv(CONFIGS.A.gatewayEnv);
+      expect(shipped.sharing).toEqual({ coalesceOperations: true, deduplicateFetches: true });
+      expect(shipped.responseCache.refreshAhead.percent).toBeGreaterThan(0);
+      const legacy = readLegacyCacheConfig(A_WITHOUT_SHARING.subgraphEnv);
+      expect(legacy.mode).toBe('memory');
+      expect(legacy.refreshAhead.percent).toBe(0);
+      expect(readLegacyCacheConfig(CONFIGS.A.subgraphEnv).refreshAhead.percent).toBeGreaterThan(0);
+      expect(WITHOUT_SHARING_SCENARIOS).toEqual(['herd', 'dashboard']);
+    });
+
+    it('gives the dashboard per configuration: req/s, its worst second and when, percentiles, refreshes by cache', () => {
+      expect(dashboardCells(dashboardA)).toEqual([
+        'A',
+        '10',
+        '15.0',
+        '600.0',
+        '580 (10–11 s)',
+        '20',
+        '60',
+        '100',
+        '10',
+        '20',
+      ]);
+      // D: its gateway's counts are not ours; a result from before the windows has none.
+      const d = { ...row('D', 'dashboard', {}), work: { ...counts({}), responseRefreshes: null } };
+      expect(dashboardCells(d).slice(4)).toEqual(['—', '130', '140', '150', '—', '0']);
+    });
+
+    it('compares A as shipped with A without sharing: the herd ratios, the dashboard req/s and p99', () => {
+      const table = sharingTableRows([dashboardA], [herdA], { rows: [dashboardOff], herd: herdOff });
+      const byMeasure = Object.fromEntries(table.map(([measure, ...cells]) => [measure, cells]));
+      // Medians 1.15× and 6.00×: their ratio is 0.19×.
+      expect(byMeasure['herd: at once ÷ alone (median)']).toEqual(['1.15×', '6.00×', '0.19×']);
+      expect(byMeasure['herd: executed (2 bursts)']).toEqual(['2', '32', '0.06×']);
+      expect(byMeasure['dashboard: req/s']).toEqual(['600.0', '400.0', '1.50×']);
+      expect(byMeasure['dashboard: p99 ms']).toEqual(['100', '400', '0.25×']);
+      expect(byMeasure['dashboard: worst second, req/s']).toEqual(['580', '150', '3.87×']);
+      expect(byMeasure['dashboard: refreshes started (response + legacy)']).toEqual([
+        '10 + 20',
+        '0 + 0',
+        '—',
+      ]);
+      // Nothing to compare: no variant measured (A not in --configs), or only one side of a pair.
+      expect(sharingTableRows([dashboardA], [herdA], null)).toEqual([]);
+      expect(sharingTableRows([], [], { rows: [dashboardOff], herd: herdOff })).toEqual([]);
+    });
+
+    it('writes both tables into the issue-14 section, the variant right after A, and says what it does not show', () => {
+      const text = workMarkdown([dashboardA], [herdA], {
+        quick: false,
+        withoutSharing: { rows: [dashboardOff], herd: herdOff },
+      }).join('\n');
+      expect(text).toContain('**Dashboard over a TTL**');
+      expect(text).toContain('| A without sharing | 10 | 15.0 | 400.0 | 150 (10–11 s) |');
+      expect(text).toContain('A as shipped ÷ A without sharing');
+      expect(text).toContain('What it does not: the issue\'s "before"');
+      expect(workMarkdown([dashboardA], [herdA], { quick: false }).join('\n')).not.toContain(
+        'What sharing buys',
+      );
+    });
+  });
+
   it('reports where A is behind, with the figures, and what was not measured', () => {
     const checks = checkTargets([
       row('A', 'c360-10', { okPerSecond: 50 }),
@@ -733,6 +910,18 @@ describe('targets', () => {
       });
       // Bounded by time only: the hot path would reach the usual request bound within seconds.
       expect(AUTH_COST_MAX_REQUESTS).toBeGreaterThanOrEqual(100_000);
+    });
+
+    it('puts A without sharing on ports of its own, after the authentication variants', () => {
+      const others = new Set(
+        [
+          ...CONFIG_IDS.flatMap((id) => allPorts(portsFor(4700, id))),
+          ...AUTH_VARIANTS.flatMap((_, i) => allPorts(authVariantPorts(4700, i))),
+        ].filter((p) => p > 4702),
+      );
+      const own = allPorts(withoutSharingPorts(4700, AUTH_VARIANTS.length)).filter((p) => p > 4702);
+      expect(own.filter((p) => others.has(p))).toEqual([]);
+      expect(Math.max(...own)).toBeLessThan(4800);
     });
 
     it('puts the variant stacks on ports of their own, after the configurations', () => {
