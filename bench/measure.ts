@@ -156,14 +156,20 @@ export interface WorstWindow {
 }
 
 /**
- * The slowest whole second after the first, from the correct answers counted per second of load
- * (loadgen's okPerWindow): the first second is the cold start (every variant read for the first time), and the last one
- * (cut by the end of the load) is not whole, so neither is a dip. null when no window qualifies.
+ * The slowest whole second of load from `fromSecond` on (0 = the first second), from the correct
+ * answers counted per second (loadgen's okPerWindow). The last second, cut by the end of the
+ * load, is not whole, so it is no dip. Starting after the cold start matters: on a busy machine
+ * the first pass over every variant takes a second or two and would always be the worst. null
+ * when no whole second is that late.
  */
-export function worstWindow(okPerWindow: readonly number[], durationMs: number): WorstWindow | null {
+export function worstWindow(
+  okPerWindow: readonly number[],
+  durationMs: number,
+  fromSecond = 1,
+): WorstWindow | null {
   const whole = Math.floor(durationMs / 1000);
   let worst: WorstWindow | null = null;
-  for (let second = 1; second < whole; second += 1) {
+  for (let second = Math.max(0, fromSecond); second < whole; second += 1) {
     const reqPerSecond = okPerWindow[second] ?? 0;
     if (worst === null || reqPerSecond < worst.reqPerSecond) worst = { second, reqPerSecond };
   }
