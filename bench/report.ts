@@ -616,8 +616,8 @@ const divided = (a: number | null | undefined, b: number | null | undefined) =>
 /**
  * A as shipped beside A without sharing, one line per figure: the herd's median ratio (their
  * ratio: below 1, sharing made the burst cheaper relative to one alone), its executions and
- * legacy round trips over the bursts; the dashboard's req/s, p50, p99 and worst second, and its
- * refreshes started. Empty when the run has no pair to compare.
+ * legacy round trips over the bursts; the dashboard's req/s, p50, p99, executions and worst
+ * second, and its refreshes started. Empty when the run has no pair to compare.
  */
 export function sharingTableRows(
   rows: readonly Row[],
@@ -648,6 +648,7 @@ export function sharingTableRows(
     line('dashboard: req/s', dashA.load.okPerSecond, dashOff.load.okPerSecond, 1);
     line('dashboard: p50 ms', dashA.load.latency?.p50, dashOff.load.latency?.p50);
     line('dashboard: p99 ms', dashA.load.latency?.p99, dashOff.load.latency?.p99);
+    line('dashboard: executed', dashA.work?.executed, dashOff.work?.executed);
     line(`dashboard: worst second from ${DASHBOARD_TTL_WATCH_FROM_S} s, req/s`, worst(dashA), worst(dashOff));
     const refreshes = (r: Row) => `${fixed(r.work?.responseRefreshes)} + ${fixed(r.work?.legacyRefreshes)}`;
     lines.push([

@@ -722,7 +722,7 @@ describe('targets', () => {
         okPerWindow: [200, 650, 640, 630, 620, 610, 600, 650, 640, 630, 580, 640, 650, 640, 630, 20],
         latency: { count: 9000, min: 2, mean: 25, p50: 20, p95: 60, p99: 100, max: 300 },
       }),
-      work: counts({ refreshes: 30, responseRefreshes: 10, legacyRefreshes: 20 }),
+      work: counts({ executed: 78, refreshes: 30, responseRefreshes: 10, legacyRefreshes: 20 }),
     };
     const dashboardOff = {
       ...row('A', 'dashboard', {
@@ -731,7 +731,7 @@ describe('targets', () => {
         okPerWindow: [200, 450, 440, 430, 420, 410, 400, 450, 440, 430, 150, 440, 450, 440, 430, 20],
         latency: { count: 6000, min: 2, mean: 40, p50: 25, p95: 150, p99: 400, max: 900 },
       }),
-      work: counts({ refreshes: 0, responseRefreshes: 0, legacyRefreshes: 0 }),
+      work: counts({ executed: 124, refreshes: 0, responseRefreshes: 0, legacyRefreshes: 0 }),
     };
 
     it('turns off exactly the three mechanisms, as the gateway and the subgraphs read them; the caches stay on', () => {
@@ -775,6 +775,7 @@ describe('targets', () => {
       expect(byMeasure['herd: executed (2 bursts)']).toEqual(['2', '32', '0.06×']);
       expect(byMeasure['dashboard: req/s']).toEqual(['600.0', '400.0', '1.50×']);
       expect(byMeasure['dashboard: p99 ms']).toEqual(['100', '400', '0.25×']);
+      expect(byMeasure['dashboard: executed']).toEqual(['78', '124', '0.63×']);
       expect(byMeasure['dashboard: worst second from 8 s, req/s']).toEqual(['580', '150', '3.87×']);
       expect(byMeasure['dashboard: refreshes started (response + legacy)']).toEqual([
         '10 + 20',
