@@ -13,14 +13,6 @@ import type { Logger } from './logger.js';
  * batch, a gateway operation) under the caller's visibility, which no generic cache knows.
  */
 export interface RefreshAheadOptions extends RefreshAheadConfig {
-  /**
-   * The last part of each entry's TTL in which a read starts a refresh, in percent of the TTL
-   * (CACHE_REFRESH_AHEAD_PERCENT, default 20: a 10 s entry is refreshed when read in its last
-   * 2 s). 0 turns refresh ahead off.
-   */
-  percent: number;
-  /** Refreshes running at once in this process (CACHE_REFRESH_MAX_CONCURRENT, default 4). */
-  maxConcurrent: number;
   /** Which cache, in the logs and metrics: "response" or "legacy". */
   cache: string;
   logger: Logger;
@@ -42,7 +34,13 @@ export interface RefreshStats {
 export const DEFAULT_REFRESH_AHEAD = { percent: 20, maxConcurrent: 4 } as const;
 
 export interface RefreshAheadConfig {
+  /**
+   * The last part of each entry's TTL in which a read starts a refresh, in percent of the TTL
+   * (CACHE_REFRESH_AHEAD_PERCENT, default 20: a 10 s entry is refreshed when read in its last
+   * 2 s). 0 turns refresh ahead off.
+   */
   percent: number;
+  /** Refreshes running at once in this process and cache (CACHE_REFRESH_MAX_CONCURRENT, default 4). */
   maxConcurrent: number;
 }
 
