@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { CacheScope, CacheTtls } from './cacheConfig.js';
 import type { LegacyCache } from './legacyCache.js';
 
@@ -213,13 +213,6 @@ function entriesToStore<V>(
 }
 
 /**
- * Full cache keys being refreshed in this process, per cache: a key already on its way is left
- * out of another batch's refresh, so each key is reloaded once at a time even when different
- * batches (requests) find it due.
- */
-const refreshing = new WeakMap<LegacyCache, Set<string>>();
-
-/**
  * Reloads entries a read found in their refresh window, in the background, with one `load` of
  * those keys (one legacy call for a batch, as the miss was): the read has already been answered
  * with the entries as they are. The new values are stored with a fresh TTL under the same cache
@@ -242,41 +235,25 @@ function refreshDueEntries<K, V>(
   ttlOf: (key: K) => number,
   load: (keys: readonly K[]) => Promise<readonly (V | Error)[]>,
 ): void {
-  let inFlight = refreshing.get(cache);
-  if (inFlight === undefined) {
-    inFlight = new Set();
-    refreshing.set(cache, inFlight);
-  }
-  const running = inFlight;
-  const toRefresh = due.filter(({ cacheKey: key }) => !running.has(key));
-  if (toRefresh.length === 0) return;
-  const cacheKeys = toRefresh.map(({ cacheKey: key }) => key);
-  // The schedule's key names the set: a lone entry by its own key, a set by a digest of its keys.
-  const refreshKey =
-    cacheKeys.length === 1
-      ? (cacheKeys[0] as string)
-      : `${type}:${createHash('sha256').update(cacheKeys.join('\n')).digest('base64url')}`;
-  const outcome = cache.refreshAhead.schedule(refreshKey, async () => {
-    try {
-      const loaded = await load(toRefresh.map(({ key }) => key));
-      const answers = toRefresh.map(({ key, cacheKey: entryKey }, index) => ({
-        cacheKey: entryKey,
-        ttlMs: ttlOf(key),
-        value: loaded[index] as V | Error,
-      }));
-      await cache.setMany(entriesToStore(cache, answers));
-      const failed = answers.filter(({ value }) => value instanceof Error);
-      if (failed.length > 0) {
-        throw new AggregateError(
-          failed.map(({ value }) => value),
-          `${failed.length} of ${answers.length} ${type} entries not refreshed`,
-        );
-      }
-    } finally {
-      for (const key of cacheKeys) running.delete(key);
+  const byCacheKey = new Map(due.map((entry) => [entry.cacheKey, entry.key]));
+  // A key already being refreshed (found due by another request) is left out by the schedule.
+  cache.refreshAhead.schedule([...byCacheKey.keys()], async (cacheKeys) => {
+    const keys = cacheKeys.map((cacheKey) => byCacheKey.get(cacheKey) as K);
+    const loaded = await load(keys);
+    const answers = keys.map((key, index) => ({
+      cacheKey: cacheKeys[index] as string,
+      ttlMs: ttlOf(key),
+      value: loaded[index] as V | Error,
+    }));
+    await cache.setMany(entriesToStore(cache, answers));
+    const failed = answers.filter(({ value }) => value instanceof Error);
+    if (failed.length > 0) {
+      throw new AggregateError(
+        failed.map(({ value }) => value),
+        `${failed.length} of ${answers.length} ${type} entries not refreshed`,
+      );
     }
   });
-  if (outcome === 'started') for (const key of cacheKeys) running.add(key);
 }
 
 /**

@@ -58,7 +58,10 @@ export function refreshAheadConfigFromEnv(env: Env): RefreshAheadConfig {
 
 export class RefreshAhead {
   readonly stats: RefreshStats = { started: 0, succeeded: 0, failed: 0, skipped: 0 };
-  private readonly running = new Map<string, Promise<void>>();
+  /** Keys being refreshed now: a key on its way is left out of any other refresh. */
+  private readonly refreshingKeys = new Set<string>();
+  /** Refreshes running now (one may cover several keys: a DataLoader batch is one legacy call). */
+  private readonly running = new Set<Promise<void>>();
   readonly now: () => number;
 
   constructor(private readonly options: RefreshAheadOptions) {
@@ -81,36 +84,47 @@ export class RefreshAhead {
   }
 
   /**
-   * Runs `refresh` in the background unless one for `key` is running or the cap is reached.
-   * Never throws and never makes the reader wait; a failure is logged and counted.
+   * Runs `refresh` in the background for those of `keys` not already being refreshed (all of
+   * them at once: one refresh may reload a batch), unless every key is on its way or the cap of
+   * refreshes running is reached. Never throws and never makes the reader wait; a failure is
+   * logged and counted.
    */
-  schedule(key: string, refresh: () => Promise<void>): 'started' | 'running' | 'skipped' {
-    if (this.running.has(key)) return 'running';
-    if (this.running.size >= this.options.maxConcurrent) {
+  schedule(
+    keys: readonly string[],
+    refresh: (keys: readonly string[]) => Promise<void>,
+  ): 'started' | 'running' | 'skipped' {
+    const toRefresh = keys.filter((key) => !this.refreshingKeys.has(key));
+    if (toRefresh.length === 0) return 'running';
+    const { cache, logger, maxConcurrent } = this.options;
+    if (this.running.size >= maxConcurrent) {
       this.stats.skipped += 1;
-      this.options.logger.debug({ cache: this.options.cache, key }, 'refresh ahead skipped: at the cap');
+      logger.debug({ cache, keys: toRefresh }, 'refresh ahead skipped: at the cap');
       return 'skipped';
     }
     this.stats.started += 1;
-    const work = Promise.resolve()
-      .then(refresh)
+    for (const key of toRefresh) this.refreshingKeys.add(key);
+    const work: Promise<void> = Promise.resolve()
+      .then(() => refresh(toRefresh))
       .then(
         () => {
           this.stats.succeeded += 1;
-          this.options.logger.debug({ cache: this.options.cache, key }, 'refreshed ahead of expiry');
+          logger.debug({ cache, keys: toRefresh }, 'refreshed ahead of expiry');
         },
         (error: unknown) => {
           this.stats.failed += 1;
-          this.options.logger.warn({ cache: this.options.cache, key, err: error }, 'refresh ahead failed');
+          logger.warn({ cache, keys: toRefresh, err: error }, 'refresh ahead failed');
         },
       )
-      .finally(() => this.running.delete(key));
-    this.running.set(key, work);
+      .finally(() => {
+        for (const key of toRefresh) this.refreshingKeys.delete(key);
+        this.running.delete(work);
+      });
+    this.running.add(work);
     return 'started';
   }
 
   /** Waits for the refreshes running now (close, tests). */
   async settled(): Promise<void> {
-    await Promise.all([...this.running.values()]);
+    await Promise.all([...this.running]);
   }
 }

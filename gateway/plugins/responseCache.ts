@@ -94,7 +94,7 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
           storeUnder = undefined;
           if (refresh && refreshAhead.due(cached.expiresAt, ttlMs)) {
             const { request, contextValue } = context;
-            refreshAhead.schedule(key, async () => {
+            refreshAhead.schedule([key], async () => {
               const refreshed = await refresh(request, {
                 ...contextValue,
                 logger: contextValue.logger.child({ refreshAhead: true }),
