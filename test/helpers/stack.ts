@@ -258,19 +258,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const erpSubgraphUrl = `${await listen(erpSubgraph.server)}/graphql`;
     const crmSubgraphUrl = `${await listen(crmSubgraph.server)}/graphql`;
 
+    // The workflows and reports subgraphs both call both systems, with the same settings.
+    const bothSystems = {
+      auth: authConfig,
+      erpUrl: erpLegacyUrl,
+      crmUrl: crmLegacyUrl,
+      erpCredentials: legacyCredentials.erp,
+      crmCredentials: legacyCredentials.crm,
+      erpCompanyId: dataset.summary.companyId,
+      maxRetries,
+    };
     const workflowsDir = mkdtempSync(join(tmpdir(), 'stack-workflows-'));
     cleanups.push(() => rmSync(workflowsDir, { recursive: true, force: true }));
     const workflows = createWorkflowsSubgraph(
       {
         ...readWorkflowsSubgraphConfig({}),
-        auth: authConfig,
-        erpUrl: erpLegacyUrl,
-        crmUrl: crmLegacyUrl,
-        erpCredentials: legacyCredentials.erp,
-        crmCredentials: legacyCredentials.crm,
-        erpCompanyId: dataset.summary.companyId,
+        ...bothSystems,
         dbPath: join(workflowsDir, 'workflows.sqlite'),
-        maxRetries,
         retryIntervalMs: 100,
         retryBaseDelayMs: 100,
         retryMaxDelayMs: 1000,
@@ -287,13 +291,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const reports = createReportsSubgraph(
       {
         ...readReportsSubgraphConfig({}),
-        auth: authConfig,
-        erpUrl: erpLegacyUrl,
-        crmUrl: crmLegacyUrl,
-        erpCredentials: legacyCredentials.erp,
-        crmCredentials: legacyCredentials.crm,
-        erpCompanyId: dataset.summary.companyId,
-        maxRetries,
+        ...bothSystems,
         cache: cacheConfig,
         port: 0,
       },
