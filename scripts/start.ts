@@ -127,15 +127,19 @@ try {
   servers.push(erp.server, crm.server);
   const erpSubgraphUrl = `${await listenOn(erp.server, settings.erp.port, settings.erp.host, 'ERP_SUBGRAPH_PORT', 'the ERP subgraph')}/graphql`;
   const crmSubgraphUrl = `${await listenOn(crm.server, settings.crm.port, settings.crm.host, 'CRM_SUBGRAPH_PORT', 'the CRM subgraph')}/graphql`;
-  // The workflows subgraph writes to both systems: it follows the same stand-ins or real URLs.
+  // The workflows subgraph writes to both systems, the reports subgraph reads both: they follow
+  // the same stand-ins or real URLs, with the same sign-in.
+  const bothSystems = {
+    auth,
+    ...(standIns?.erpUrl ? { erpUrl: standIns.erpUrl, erpCompanyId: standIns.companyId } : {}),
+    ...(standIns?.crmUrl ? { crmUrl: standIns.crmUrl } : {}),
+    ...signIn.erp,
+    ...signIn.crm,
+  };
   const workflows = createWorkflowsSubgraph(
     {
       ...settings.workflows,
-      auth,
-      ...(standIns?.erpUrl ? { erpUrl: standIns.erpUrl, erpCompanyId: standIns.companyId } : {}),
-      ...(standIns?.crmUrl ? { crmUrl: standIns.crmUrl } : {}),
-      ...signIn.erp,
-      ...signIn.crm,
+      ...bothSystems,
     },
     {
       logger: logger.child({ component: 'workflows-subgraph' }),
@@ -150,11 +154,7 @@ try {
   const reports = createReportsSubgraph(
     {
       ...settings.reports,
-      auth,
-      ...(standIns?.erpUrl ? { erpUrl: standIns.erpUrl, erpCompanyId: standIns.companyId } : {}),
-      ...(standIns?.crmUrl ? { crmUrl: standIns.crmUrl } : {}),
-      ...signIn.erp,
-      ...signIn.crm,
+      ...bothSystems,
     },
     { logger: logger.child({ component: 'reports-subgraph' }), authenticator, cache: legacyCache ?? null },
   );
