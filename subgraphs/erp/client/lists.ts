@@ -214,12 +214,33 @@ export function pageRequest<K extends ListKind>(
   position?: PagePosition,
 ): ListPageRequest<K> | undefined {
   if (isLedgerKind(list.kind)) return keysetRequest(list, size, position);
-  if (position === undefined) return { ...list, pageSize: size, skip: 0 };
-  if (position.after !== undefined) return undefined;
-  const link = continuationLink(position, list.link);
+  if (position?.after !== undefined) return undefined;
+  const request = offsetRequest(list.link, size, position);
+  return request && { ...list, ...request };
+}
+
+/** A request of a list BC pages by nextLink: the BC request, sized to cover the rows skipped and the page. */
+export interface OffsetRequest {
+  link: string;
+  pageSize: number;
+  skip: number;
+}
+
+/**
+ * The request for `size` rows of the nextLink-paged collection whose first request is
+ * `firstLink`, after `position` (from the start without one); undefined when the position is
+ * not one of this collection's.
+ */
+export function offsetRequest(
+  firstLink: string,
+  size: number,
+  position: PagePosition | undefined,
+): OffsetRequest | undefined {
+  if (position === undefined) return { link: firstLink, pageSize: size, skip: 0 };
+  const link = continuationLink(position, firstLink);
   if (link === undefined) return undefined;
   // BC pages from the start of the request: the rows the position passed come first.
-  return { ...list, link, pageSize: size + position.skip, skip: position.skip };
+  return { link, pageSize: size + position.skip, skip: position.skip };
 }
 
 /**
@@ -294,18 +315,23 @@ function keysetSliceOf<K extends ListKind>(
   return { edges, next: more ? last : null };
 }
 
-/**
- * The page `request` asked for out of BC's answer: the last row's position is BC's next link,
- * the others' the same request with more rows skipped.
- */
+/** The page `request` asked for out of BC's answer (a keyset list's, or offsetSlice's). */
 export function sliceOf<K extends ListKind>(
   request: ListPageRequest<K>,
   page: ListPage,
 ): ListSlice<ListModels[K]> {
   if (request.keyset !== undefined) return keysetSliceOf(request, page);
+  return offsetSlice(request, page as Page<ListModels[K]>);
+}
+
+/**
+ * The page an {@link OffsetRequest} asked for out of BC's answer: the last row's position is
+ * BC's next link, the others' the same request with more rows skipped.
+ */
+export function offsetSlice<T>(request: OffsetRequest, page: Page<T>): ListSlice<T> {
   const size = request.pageSize - request.skip;
   const next = page.nextLink === null ? null : { query: queryOf(page.nextLink), skip: 0 };
-  const rows = page.rows.slice(request.skip, request.skip + size) as ListModels[K][];
+  const rows = page.rows.slice(request.skip, request.skip + size);
   return {
     edges: rows.map((node, index) => ({
       node,
