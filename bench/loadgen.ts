@@ -10,12 +10,12 @@
  * and counted as unfinished. Every answer is checked: HTTP 200, no `errors`, and the canonical
  * hash of its data equal to the reference answer for that request.
  */
-import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
 import { createDirectClient, type DirectClient, type DirectClientConfig } from './direct-client.js';
 import { answerHash, type LatencySummary, summarizeLatencies, weightedSequence } from './measure.js';
 import { type OperationInstance, QUERIES } from './operations.js';
+import { serveJobs } from './processes.js';
 
 export interface LoadInstance extends OperationInstance {
   /** answerHash of the reference answer; a different answer is a mismatch. */
@@ -70,7 +70,10 @@ export interface LoadReport {
   failureSamples: string[];
 }
 
-type Outcome = { kind: 'ok' } | { kind: 'error'; detail: string } | { kind: 'mismatch'; detail: string };
+export type Outcome =
+  | { kind: 'ok' }
+  | { kind: 'error'; detail: string }
+  | { kind: 'mismatch'; detail: string };
 
 const MAX_FAILURE_SAMPLES = 5;
 /** okPerWindow counts per second. */
@@ -156,31 +159,19 @@ interface Sender {
 function createSender(job: LoadJob): Sender {
   if (job.target.kind === 'graphql') {
     const url = new URL(job.target.url);
-    const headers = {
-      ...job.target.headers,
-      'content-type': 'application/json',
-      accept: 'application/json',
-    };
+    const headers = graphqlHeaders(job.target.headers);
     const pool = new Pool(url.origin, {
       connections: job.concurrency,
       pipelining: 1,
       keepAliveTimeout: 30_000,
     });
     const sender = (async (_workerIndex, instance, signal) => {
-      const body = JSON.stringify({ query: QUERIES[instance.kind], variables: instance.variables });
       try {
-        const response = await pool.request({
-          method: 'POST',
-          path: url.pathname,
-          headers,
-          body,
-          signal: AbortSignal.any([signal, AbortSignal.timeout(job.requestTimeoutMs)]),
-        });
-        const text = await response.body.text();
-        if (response.statusCode !== 200) {
-          return { kind: 'error', detail: `HTTP ${response.statusCode}: ${text.slice(0, 200)}` };
-        }
-        return checkAnswer(JSON.parse(text) as { data?: unknown; errors?: unknown[] }, instance);
+        const signals = AbortSignal.any([signal, AbortSignal.timeout(job.requestTimeoutMs)]);
+        return checkHttpAnswer(
+          await postOnPool(pool, url, headers, operationBody(instance), signals),
+          instance,
+        );
       } catch (error) {
         return { kind: 'error', detail: describe(error) };
       }
@@ -208,6 +199,43 @@ function createSender(job: LoadJob): Sender {
     await Promise.all(clients.map((client) => client.close()));
   };
   return sender;
+}
+
+/** A GraphQL request's headers: the caller's, and JSON both ways. */
+export const graphqlHeaders = (caller: Record<string, string>): Record<string, string> => ({
+  ...caller,
+  'content-type': 'application/json',
+  accept: 'application/json',
+});
+
+/** The body of one operation's request. */
+export const operationBody = (instance: OperationInstance): string =>
+  JSON.stringify({ query: QUERIES[instance.kind], variables: instance.variables });
+
+/** An HTTP answer, read whole. */
+export interface HttpAnswer {
+  status: number;
+  text: string;
+}
+
+/** POSTs a body to the endpoint on a pool: its status and text (a transport failure throws). */
+export async function postOnPool(
+  pool: Pool,
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  signal: AbortSignal,
+): Promise<HttpAnswer> {
+  const response = await pool.request({ method: 'POST', path: url.pathname, headers, body, signal });
+  return { status: response.statusCode, text: await response.body.text() };
+}
+
+/** An HTTP answer's outcome: a status other than 200 is an error; text that is not JSON throws. */
+export function checkHttpAnswer(answer: HttpAnswer, instance: LoadInstance): Outcome {
+  if (answer.status !== 200) {
+    return { kind: 'error', detail: `HTTP ${answer.status}: ${answer.text.slice(0, 200)}` };
+  }
+  return checkAnswer(JSON.parse(answer.text) as { data?: unknown; errors?: unknown[] }, instance);
 }
 
 /** An answer's outcome: errors, no data, or data other than the reference are failures. */
@@ -243,18 +271,6 @@ function validateJob(job: LoadJob): void {
   }
 }
 
-async function main(): Promise<void> {
-  const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    const report = await runLoad(JSON.parse(line) as LoadJob);
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-  }
-}
-
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`loadgen: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
+  serveJobs('loadgen', runLoad);
 }

@@ -5,7 +5,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 export interface Service {
   readonly name: string;
@@ -116,16 +117,21 @@ export async function waitUntil(
   throw new Error(`${service.name}: ${what} not reached in ${timeoutMs} ms:\n${logTail(service)}`);
 }
 
-/** Peak resident set size (VmHWM) of a live process, in MiB; null when unreadable. */
-export function peakRssMiB(pid: number): number | null {
+/** A live process's resident set (VmRSS) or its peak (VmHWM), in MiB; null when unreadable. */
+function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
     return match ? Number(match[1]) / 1024 : null;
   } catch {
     return null;
   }
 }
+
+/** Peak resident set size (VmHWM) of a live process, in MiB; null when unreadable. */
+export const peakRssMiB = (pid: number) => statusMiB(pid, 'VmHWM');
+/** Resident set size (VmRSS) of a live process now, in MiB; null when unreadable. */
+export const rssMiB = (pid: number) => statusMiB(pid, 'VmRSS');
 
 /**
  * Resets a live process's peak resident set (VmHWM) to what it holds now (Linux: clear_refs 5),
@@ -152,3 +158,87 @@ export async function assertPortsFree(ports: readonly number[]): Promise<void> {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A bench script in a process of its own, given one job at a time: a JSON line on its stdin,
+ * answered by one JSON line (the report) on its stdout (serveJobs is the script's side).
+ */
+export interface JobProcess<Job, Report> {
+  run(job: Job): Promise<Report>;
+  close(): Promise<void>;
+}
+
+export function startJobProcess<Job, Report>(options: {
+  /** The script, relative to `cwd`; its name (without .ts) names it in errors. */
+  script: string;
+  cwd: string;
+  /** Node's flags before tsx's loader (e.g. --expose-gc). */
+  nodeFlags?: readonly string[];
+  /** How long a job may take before the process is killed (its run then fails); none: no limit. */
+  killAfterMs?: (job: Job) => number;
+}): JobProcess<Job, Report> {
+  const name = basename(options.script, '.ts');
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', options.script], {
+    cwd: options.cwd,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
+  const waiting: { resolve: (report: Report) => void; reject: (error: Error) => void }[] = [];
+  lines.on('line', (line) => {
+    const next = waiting.shift();
+    try {
+      next?.resolve(JSON.parse(line) as Report);
+    } catch (error) {
+      next?.reject(error as Error);
+    }
+  });
+  const exited = new Promise<void>((resolveExit) => {
+    child.once('exit', (code) => {
+      for (const next of waiting.splice(0)) next.reject(new Error(`${name} exited with ${code}`));
+      resolveExit();
+    });
+  });
+  return {
+    run(job) {
+      return new Promise<Report>((resolveReport, reject) => {
+        const killer = options.killAfterMs
+          ? setTimeout(() => child.kill('SIGKILL'), options.killAfterMs(job))
+          : undefined;
+        waiting.push({
+          resolve: (report) => {
+            clearTimeout(killer);
+            resolveReport(report);
+          },
+          reject: (error) => {
+            clearTimeout(killer);
+            reject(error);
+          },
+        });
+        child.stdin.write(`${JSON.stringify(job)}\n`);
+      });
+    },
+    async close() {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
+/**
+ * The script's side of startJobProcess: each job line on stdin run in turn, its report written
+ * as one line on stdout, until stdin closes; a failure ends the process with code 1.
+ */
+export function serveJobs<Job, Report>(name: string, run: (job: Job) => Promise<Report>): void {
+  const serve = async () => {
+    const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      const report = await run(JSON.parse(line) as Job);
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+    }
+  };
+  serve().catch((error: unknown) => {
+    process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

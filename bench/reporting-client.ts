@@ -5,13 +5,12 @@
  * A process of its own so that what a client needs in memory for the operation is measured
  * apart from the bench. Jobs and reports are JSON lines on stdin and stdout, as loadgen.ts.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import type { DirectClientConfig } from './direct-client.js';
 import { createDirectReports, type SummaryGrouping, WalkDigest } from './direct-reports.js';
 import { answerHash, criticalPathFloor } from './measure.js';
 import { OPEN_INVOICES_PAGE, SALES_SUMMARY } from './operations.js';
+import { peakRssMiB, resetPeakRss, rssMiB, serveJobs } from './processes.js';
 import type { ReportingOperation, ReportingRun } from './report.js';
 import { simReset, simStats, simTrace } from './sim.js';
 
@@ -45,26 +44,6 @@ const GROUPING: Readonly<Record<Exclude<ReportingOperation, 'open-invoices'>, Su
   'summary-owner': 'OWNER',
   'summary-month': 'MONTH',
 };
-
-function statusKiB(field: 'VmRSS' | 'VmHWM'): number | null {
-  try {
-    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(
-      readFileSync('/proc/self/status', 'utf8'),
-    );
-    return match ? Number(match[1]) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Resets this process's peak resident set to what it holds now (Linux: clear_refs 5). */
-function resetPeak(): void {
-  try {
-    writeFileSync('/proc/self/clear_refs', '5');
-  } catch {
-    // not Linux: the peak is the process's since it started
-  }
-}
 
 async function postGraphql(
   job: ReportingJob,
@@ -109,8 +88,9 @@ export async function runReportingJob(job: ReportingJob): Promise<ReportingRepor
   const runs: ReportingRun[] = [];
   let sample: unknown = null;
   (globalThis as { gc?: () => void }).gc?.();
-  resetPeak();
-  const base = statusKiB('VmRSS');
+  // This process's own: not Linux, the peak is the process's since it started.
+  resetPeakRss(process.pid);
+  const baseRssMiB = rssMiB(process.pid);
   try {
     for (let i = 0; i < job.repetitions; i += 1) {
       await Promise.all([simReset(erpUrl), simReset(crmUrl)]);
@@ -161,27 +141,9 @@ export async function runReportingJob(job: ReportingJob): Promise<ReportingRepor
   } finally {
     await direct?.close();
   }
-  const peak = statusKiB('VmHWM');
-  return {
-    runs,
-    baseRssMiB: base === null ? null : base / 1024,
-    peakRssMiB: peak === null ? null : peak / 1024,
-    sample,
-  };
-}
-
-async function main(): Promise<void> {
-  const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    const report = await runReportingJob(JSON.parse(line) as ReportingJob);
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-  }
+  return { runs, baseRssMiB, peakRssMiB: peakRssMiB(process.pid), sample };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`reporting-client: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
+  serveJobs('reporting-client', runReportingJob);
 }

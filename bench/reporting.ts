@@ -5,13 +5,11 @@
  * run on the same stand-ins. Every repetition runs alone in reporting-client.ts's process, the
  * stand-ins' counters reset before it; every answer must equal the graph's cold one.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type { Database } from 'better-sqlite3';
 import { type BenchAuth, callerHeaders } from './auth.js';
 import { type BenchConfig, CONFIGS } from './configs.js';
 import type { DirectClientConfig } from './direct-client.js';
-import { peakRssMiB, resetPeakRss } from './processes.js';
+import { peakRssMiB, resetPeakRss, startJobProcess } from './processes.js';
 import {
   type ReportingMemory,
   type ReportingOperation,
@@ -105,47 +103,6 @@ export function firstDifference(a: unknown, b: unknown, path = '$'): string | nu
   return `${path}: ${JSON.stringify(a)?.slice(0, 200)} vs ${JSON.stringify(b)?.slice(0, 200)}`;
 }
 
-/** reporting-client.ts in its own process, one job at a time. */
-interface ClientProcess {
-  run(job: ReportingJob): Promise<ReportingReport>;
-  close(): Promise<void>;
-}
-
-function startClientProcess(repoRoot: string): ClientProcess {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/reporting-client.ts'], {
-    cwd: repoRoot,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
-  const waiting: { resolve: (report: ReportingReport) => void; reject: (error: Error) => void }[] = [];
-  lines.on('line', (line) => {
-    const next = waiting.shift();
-    try {
-      next?.resolve(JSON.parse(line) as ReportingReport);
-    } catch (error) {
-      next?.reject(error as Error);
-    }
-  });
-  const exited = new Promise<void>((resolveExit) => {
-    child.once('exit', (code) => {
-      for (const next of waiting.splice(0)) next.reject(new Error(`reporting-client exited with ${code}`));
-      resolveExit();
-    });
-  });
-  return {
-    run(job) {
-      return new Promise<ReportingReport>((resolveReport, reject) => {
-        waiting.push({ resolve: resolveReport, reject });
-        child.stdin.write(`${JSON.stringify(job)}\n`);
-      });
-    },
-    async close() {
-      child.stdin.end();
-      await exited;
-    },
-  };
-}
-
 export interface ReportingContext {
   repoRoot: string;
   quick: boolean;
@@ -169,7 +126,12 @@ export async function measureReporting(context: ReportingContext): Promise<Repor
   log(
     `  reporting: salesSummary ${REPORTING_PERIOD.from}..${REPORTING_PERIOD.to} by OWNER and MONTH ×${plan.summaryRepetitions}, open invoices (${context.openInvoices}) in pages of ${WALK_PAGE_SIZE}${plan.maxPages === null ? ' to the end' : `, the first ${plan.maxPages} pages`} ×${plan.walkRepetitions}`,
   );
-  const client = startClientProcess(context.repoRoot);
+  // reporting-client.ts in its own process, one job at a time.
+  const client = startJobProcess<ReportingJob, ReportingReport>({
+    script: 'bench/reporting-client.ts',
+    cwd: context.repoRoot,
+    nodeFlags: ['--expose-gc'],
+  });
   const stacks: ConfigStack[] = [];
   const rows: ReportingRow[] = [];
   try {

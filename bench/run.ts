@@ -4,11 +4,10 @@
  * the critical-path floor, then load from a separate process), and writes the table to
  * bench/results/latest.md and latest.json. bench/README.md explains the flags and the columns.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
 import { openDataset } from '../legacy/generator/open.js';
@@ -24,11 +23,27 @@ import {
   REFERENCE_CONFIG,
 } from './configs.js';
 import { createDirectClient, type DirectClientConfig } from './direct-client.js';
-import { checkAnswer, type LoadInstance, type LoadJob, type LoadReport } from './loadgen.js';
+import {
+  checkHttpAnswer,
+  graphqlHeaders,
+  type HttpAnswer,
+  type LoadInstance,
+  type LoadJob,
+  type LoadReport,
+  type Outcome,
+  operationBody,
+  postOnPool,
+} from './loadgen.js';
 import { answerHash, criticalPathFloor, herdRatio } from './measure.js';
 import { readWorkCounters, sumWork, type WorkCounters, workDone } from './metrics.js';
-import { instanceKey, type OperationInstance, QUERIES } from './operations.js';
-import { assertPortsFree, peakRssMiB, stopAllServices } from './processes.js';
+import { instanceKey, type OperationInstance } from './operations.js';
+import {
+  assertPortsFree,
+  type JobProcess,
+  peakRssMiB,
+  startJobProcess,
+  stopAllServices,
+} from './processes.js';
 import {
   type AuthCostRow,
   authCostLines,
@@ -320,8 +335,8 @@ async function postGraphql(
 ): Promise<{ data?: unknown; errors?: unknown[] }> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { ...callerHeaders(auth), 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ query: QUERIES[instance.kind], variables: instance.variables }),
+    headers: graphqlHeaders(callerHeaders(auth)),
+    body: operationBody(instance),
     signal: AbortSignal.timeout(120_000),
   });
   const text = await response.text();
@@ -451,54 +466,14 @@ function describeFailure(
 }
 
 /** bench/loadgen.ts in its own process, started once per run, given one job at a time. */
-export interface LoadGenerator {
-  run(job: LoadJob): Promise<LoadReport>;
-  close(): Promise<void>;
-}
+export type LoadGenerator = JobProcess<LoadJob, LoadReport>;
 
 function startLoadGenerator(): LoadGenerator {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/loadgen.ts'], {
+  return startJobProcess({
+    script: 'bench/loadgen.ts',
     cwd: REPO_ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
+    killAfterMs: (job) => job.maxDurationMs + job.graceMs + 30_000,
   });
-  const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
-  const waiting: { resolve: (report: LoadReport) => void; reject: (error: Error) => void }[] = [];
-  lines.on('line', (line) => {
-    const next = waiting.shift();
-    try {
-      next?.resolve(JSON.parse(line) as LoadReport);
-    } catch (error) {
-      next?.reject(error as Error);
-    }
-  });
-  const exited = new Promise<void>((resolveExit) => {
-    child.once('exit', (code) => {
-      for (const next of waiting.splice(0)) next.reject(new Error(`loadgen exited with ${code}`));
-      resolveExit();
-    });
-  });
-  return {
-    run(job) {
-      return new Promise<LoadReport>((resolveReport, reject) => {
-        const killer = setTimeout(() => child.kill('SIGKILL'), job.maxDurationMs + job.graceMs + 30_000);
-        waiting.push({
-          resolve: (report) => {
-            clearTimeout(killer);
-            resolveReport(report);
-          },
-          reject: (error) => {
-            clearTimeout(killer);
-            reject(error);
-          },
-        });
-        child.stdin.write(`${JSON.stringify(job)}\n`);
-      });
-    },
-    async close() {
-      child.stdin.end();
-      await exited;
-    },
-  };
 }
 
 /**
@@ -655,7 +630,7 @@ function workOrigins(config: BenchConfig, stack: ConfigStack) {
 interface TimedAnswer {
   startedAt: number;
   endedAt: number;
-  answer: { status: number; text: string } | { error: string };
+  answer: HttpAnswer | { error: string };
 }
 
 /**
@@ -670,15 +645,8 @@ async function timedRequest(
 ): Promise<TimedAnswer> {
   const startedAt = performance.now();
   try {
-    const response = await pool.request({
-      method: 'POST',
-      path: url.pathname,
-      headers,
-      body,
-      signal: AbortSignal.timeout(120_000),
-    });
-    const text = await response.body.text();
-    return { startedAt, endedAt: performance.now(), answer: { status: response.statusCode, text } };
+    const answer = await postOnPool(pool, url, headers, body, AbortSignal.timeout(120_000));
+    return { startedAt, endedAt: performance.now(), answer };
   } catch (error) {
     const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return { startedAt, endedAt: performance.now(), answer: { error: detail } };
@@ -686,13 +654,11 @@ async function timedRequest(
 }
 
 /** A herd answer against the reference, as the load generator checks its answers. */
-function checkTimed(timed: TimedAnswer, instance: LoadInstance): ReturnType<typeof checkAnswer> {
+function checkTimed(timed: TimedAnswer, instance: LoadInstance): Outcome {
   const { answer } = timed;
   if ('error' in answer) return { kind: 'error', detail: answer.error };
-  if (answer.status !== 200)
-    return { kind: 'error', detail: `HTTP ${answer.status}: ${answer.text.slice(0, 200)}` };
   try {
-    return checkAnswer(JSON.parse(answer.text) as { data?: unknown; errors?: unknown[] }, instance);
+    return checkHttpAnswer(answer, instance);
   } catch (error) {
     return { kind: 'error', detail: `not JSON: ${String(error)}` };
   }
@@ -721,19 +687,13 @@ async function measureHerd(
   const { auth, standIns } = context;
   await warmUp(graphqlRunner(stack.url, auth), `${stack.gateway.pid}`, context.pools, context.settings);
   const url = new URL(stack.url);
-  const headers = { ...callerHeaders(auth), 'content-type': 'application/json', accept: 'application/json' };
+  const headers = graphqlHeaders(callerHeaders(auth));
   const pool = new Pool(url.origin, { connections: plan.size, pipelining: 1, keepAliveTimeout: 60_000 });
   const withReference = (instance: OperationInstance): LoadInstance => ({
     ...instance,
     expectedHash: context.references.get(instanceKey(instance)) ?? 'no reference answer',
   });
-  const send = (instance: OperationInstance) =>
-    timedRequest(
-      pool,
-      url,
-      headers,
-      JSON.stringify({ query: QUERIES[instance.kind], variables: instance.variables }),
-    );
+  const send = (instance: OperationInstance) => timedRequest(pool, url, headers, operationBody(instance));
   const origins = workOrigins(config, stack);
   const burstWork: WorkCounters[] = [];
   const rounds: HerdRoundResult[] = [];
