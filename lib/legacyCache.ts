@@ -3,7 +3,7 @@ import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { LRUCache } from 'lru-cache';
 import { type Logger, silentLogger } from './logger.js';
-import { DEFAULT_REFRESH_AHEAD, RefreshAhead } from './refreshAhead.js';
+import { DEFAULT_REFRESH_AHEAD, RefreshAhead, type RefreshAheadConfig } from './refreshAhead.js';
 
 /**
  * The shared cache of legacy answers. In memory by default (bounded in bytes, least recently
@@ -26,7 +26,7 @@ export interface LegacyCacheOptions {
    * the TTL in which a read refreshes (percent, 0 = off) and the background refreshes at once.
    * Default {@link DEFAULT_REFRESH_AHEAD}.
    */
-  refreshAhead?: { percent: number; maxConcurrent: number };
+  refreshAhead?: RefreshAheadConfig;
   /** Which cache this is, in logs and metrics. Default "legacy". */
   name?: 'legacy' | 'response';
 }
