@@ -132,6 +132,18 @@ export async function measureReporting(context: ReportingContext): Promise<Repor
     cwd: context.repoRoot,
     nodeFlags: ['--expose-gc'],
   });
+  /** A job of the client process: through a stack's gateway, or (no stack) as the REST client. */
+  const jobFor = (
+    stack: ConfigStack | null,
+    job: Pick<ReportingJob, 'operation' | 'repetitions' | 'period' | 'pageSize' | 'maxPages'>,
+  ): ReportingJob => ({
+    side: stack ? 'graph' : 'client',
+    ...job,
+    ...(stack ? { graphql: { url: stack.url, headers: callerHeaders(context.auth) } } : {}),
+    direct: context.direct,
+    latencyMs: context.latencyMs,
+    timeoutMs: 600_000,
+  });
   const stacks: ConfigStack[] = [];
   const rows: ReportingRow[] = [];
   try {
@@ -141,26 +153,21 @@ export async function measureReporting(context: ReportingContext): Promise<Repor
     stacks.push(warmStack);
     const coldStack = await context.start(CONFIGS.B);
     stacks.push(coldStack);
-    for (const side of ['graph', 'client'] as const) {
-      for (const stack of side === 'graph' ? [warmStack, coldStack] : [null]) {
-        // The client's summary of another month would read as much as a measured one (25 s on
-        // 100k): its process warms on a page, the summing code is too simple to need more.
-        for (const operation of side === 'graph'
-          ? (['summary-month', 'open-invoices'] as const)
-          : (['open-invoices'] as const)) {
-          await client.run({
-            side,
+    for (const stack of [warmStack, coldStack, null]) {
+      // The client's summary of another month would read as much as a measured one (25 s on
+      // 100k): its process warms on a page, the summing code is too simple to need more.
+      for (const operation of stack
+        ? (['summary-month', 'open-invoices'] as const)
+        : (['open-invoices'] as const)) {
+        await client.run(
+          jobFor(stack, {
             operation,
             repetitions: 1,
             period: { ...WARM_UP_PERIOD, today: today() },
             pageSize: WARM_UP_PAGE_SIZE,
             maxPages: 1,
-            ...(stack ? { graphql: { url: stack.url, headers: callerHeaders(context.auth) } } : {}),
-            direct: context.direct,
-            latencyMs: context.latencyMs,
-            timeoutMs: 600_000,
-          });
-        }
+          }),
+        );
       }
     }
     for (const operation of REPORTING_OPERATIONS) {
@@ -169,63 +176,47 @@ export async function measureReporting(context: ReportingContext): Promise<Repor
       const variables: Record<string, unknown> = walk
         ? { first: WALK_PAGE_SIZE, maxPages: plan.maxPages }
         : { ...REPORTING_PERIOD, groupBy: operation === 'summary-owner' ? 'OWNER' : 'MONTH' };
-      const job = (side: 'graph' | 'client', stack: ConfigStack | null, reps: number): ReportingJob => ({
-        side,
-        operation,
-        repetitions: reps,
-        period: { ...REPORTING_PERIOD, today: today() },
-        pageSize: WALK_PAGE_SIZE,
-        maxPages: plan.maxPages,
-        ...(stack ? { graphql: { url: stack.url, headers: callerHeaders(context.auth) } } : {}),
-        direct: context.direct,
-        latencyMs: context.latencyMs,
-        timeoutMs: 600_000,
-      });
-      const meta = (side: ReportingSide, stack: 'A' | 'B' | null) => ({
-        operation,
-        customers: context.customers,
-        side,
-        stack,
-        variables,
-      });
       const answering = walk ? 'erp' : 'reports';
-      /** Runs a job with the stack's peaks reset before it; its report and the row's memory. */
-      const measured = async (j: ReportingJob, stack: ConfigStack | null) => {
-        const processes = stack ? [stack.gateway, stack.subgraphByName[answering]] : [];
-        for (const p of processes) if (p) resetPeakRss(p.pid);
-        const report = await client.run(j);
+      /** Runs the operation's job with the stack's peaks reset before it; its report and the row's memory. */
+      const measured = async (stack: ConfigStack | null, reps: number) => {
+        const subgraph = stack?.subgraphByName[answering];
+        for (const p of stack ? [stack.gateway, subgraph] : []) if (p) resetPeakRss(p.pid);
+        const report = await client.run(
+          jobFor(stack, {
+            operation,
+            repetitions: reps,
+            period: { ...REPORTING_PERIOD, today: today() },
+            pageSize: WALK_PAGE_SIZE,
+            maxPages: plan.maxPages,
+          }),
+        );
         const memory: ReportingMemory = {
           clientPeakMiB: report.peakRssMiB,
           clientBaseMiB: report.baseRssMiB,
           gatewayPeakMiB: stack ? peakRssMiB(stack.gateway.pid) : null,
-          subgraphPeakMiB: stack?.subgraphByName[answering]
-            ? peakRssMiB((stack.subgraphByName[answering] as { pid: number }).pid)
-            : null,
+          subgraphPeakMiB: subgraph ? peakRssMiB(subgraph.pid) : null,
         };
         return { report, memory };
       };
 
       // The graph cold: the reference every other answer of the operation must equal.
-      const cold = await measured(job('graph', coldStack, repetitions), coldStack);
+      const cold = await measured(coldStack, repetitions);
       const reference = cold.report.runs.find((r) => r.error === null)?.answer ?? null;
       const sample = cold.report.sample;
-      const coldRow = reportingRow(meta('graph-cold', 'B'), cold.report.runs, {
-        reference,
-        warm: false,
-        memory: cold.memory,
-      });
-      const warm = await measured(job('graph', warmStack, repetitions + 1), warmStack);
-      const warmRow = reportingRow(meta('graph-warm', 'A'), warm.report.runs, {
-        reference,
-        warm: true,
-        memory: warm.memory,
-      });
-      const direct = await measured(job('client', null, repetitions), null);
-      const clientRow = reportingRow(meta('client', null), direct.report.runs, {
-        reference,
-        warm: false,
-        memory: direct.memory,
-      });
+      const rowOf = (
+        side: ReportingSide,
+        stack: 'A' | 'B' | null,
+        { report, memory }: Awaited<ReturnType<typeof measured>>,
+      ) =>
+        reportingRow({ operation, customers: context.customers, side, stack, variables }, report.runs, {
+          reference,
+          warm: side === 'graph-warm',
+          memory,
+        });
+      const coldRow = rowOf('graph-cold', 'B', cold);
+      const warmRow = rowOf('graph-warm', 'A', await measured(warmStack, repetitions + 1));
+      const direct = await measured(null, repetitions);
+      const clientRow = rowOf('client', null, direct);
       if (
         walk &&
         plan.maxPages === null &&
