@@ -1,6 +1,4 @@
-import type { GraphQLError } from 'graphql';
-import { isDay } from '../../lib/domain.js';
-import { appError } from '../../lib/errors.js';
+import { type DayWords, dayInput, dayRangeInput, invalidArgument } from '../../lib/input.js';
 
 /**
  * The report periods as the schema takes them (YYYY-MM-DD, inclusive), checked before any legacy
@@ -10,18 +8,16 @@ import { appError } from '../../lib/errors.js';
 
 const DAY_MS = 86_400_000;
 
-export function invalidDate(
-  field: string,
-  reason: 'INVALID_FORMAT' | 'OUT_OF_RANGE',
-  message: string,
-): GraphQLError {
-  return appError('BAD_USER_INPUT', message, { field, reason });
-}
+/** The reports' days: a reversed period is refused at its `to`. */
+const DAYS: DayWords = {
+  refuse: invalidArgument,
+  notADay: (field) => `\`${field}\` must be a day written YYYY-MM-DD.`,
+  reversedAt: 'to',
+  reversed: (fromField, toField) => `\`${toField}\` must not be before \`${fromField}\`.`,
+};
 
 export function day(field: string, value: string): string {
-  if (!isDay(value))
-    throw invalidDate(field, 'INVALID_FORMAT', `\`${field}\` must be a day written YYYY-MM-DD.`);
-  return value;
+  return dayInput(field, value, DAYS);
 }
 
 /** Today in UTC, as the ERP's aging and "current month" are judged. */
@@ -63,14 +59,12 @@ export interface Period {
 
 /** `from`..`to`, both days, in order, and within `limit` (days, or months the period touches). */
 export function period(from: string, to: string, limit: { days: number } | { months: number }): Period {
-  const first = day('from', from);
-  const last = day('to', to);
-  if (first > last) throw invalidDate('to', 'OUT_OF_RANGE', '`to` must not be before `from`.');
-  if ('days' in limit && daysIn(first, last) > limit.days)
-    throw invalidDate('to', 'OUT_OF_RANGE', `The period may span at most ${limit.days} days.`);
-  if ('months' in limit && monthsIn(first, last).length > limit.months)
-    throw invalidDate('to', 'OUT_OF_RANGE', `The period may span at most ${limit.months} months.`);
-  return { from: first, to: last };
+  const within = dayRangeInput('from', from, 'to', to, DAYS);
+  if ('days' in limit && daysIn(within.from, within.to) > limit.days)
+    throw invalidArgument('to', 'OUT_OF_RANGE', `The period may span at most ${limit.days} days.`);
+  if ('months' in limit && monthsIn(within.from, within.to).length > limit.months)
+    throw invalidArgument('to', 'OUT_OF_RANGE', `The period may span at most ${limit.months} months.`);
+  return within;
 }
 
 /**

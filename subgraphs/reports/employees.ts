@@ -1,6 +1,7 @@
 import { type Principal, SCOPES } from '../../lib/auth/principal.js';
 import type { Money } from '../../lib/domain.js';
 import { appError, LegacyError } from '../../lib/errors.js';
+import { emailProblem, invalidArgument } from '../../lib/input.js';
 import { MoneyTotals } from '../../lib/money.js';
 import type { OpportunityTotal, OwnerCount, Read } from '../crm/client/aggregates.js';
 import type { CrmReads } from '../crm/client/reads.js';
@@ -22,17 +23,11 @@ export interface EmployeeFigures {
   openCaseCount: number;
 }
 
-const MAX_EMAIL_LENGTH = 254;
-const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
-
 /** The e-mail a lookup is asked for, or BAD_USER_INPUT before any legacy call. */
 export function emailArgument(value: string): string {
   const email = value.trim();
-  if (email.length === 0 || email.length > MAX_EMAIL_LENGTH || !EMAIL_RE.test(email))
-    throw appError('BAD_USER_INPUT', '`email` must be an e-mail address.', {
-      field: 'email',
-      reason: email.length > MAX_EMAIL_LENGTH ? 'TOO_LONG' : 'INVALID_FORMAT',
-    });
+  const problem = emailProblem(email, 'any');
+  if (problem !== undefined) throw invalidArgument('email', problem, '`email` must be an e-mail address.');
   return email;
 }
 

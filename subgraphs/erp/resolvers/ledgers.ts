@@ -1,5 +1,4 @@
-import { isDay } from '../../../lib/domain.js';
-import { appError } from '../../../lib/errors.js';
+import { type DayWords, dayRangeInput, invalidFilter } from '../../../lib/input.js';
 import type {
   InvoiceFilter,
   PaymentFilter,
@@ -18,18 +17,13 @@ import { todayUtc } from './invoice.js';
  * (client/reads.ts), paged by keyset (client/lists.ts).
  */
 
-type Reason = 'EMPTY' | 'TOO_LONG' | 'INVALID_FORMAT' | 'OUT_OF_RANGE';
-
-function invalid(field: string, reason: Reason, message: string) {
-  return appError('BAD_USER_INPUT', message, { argument: 'filter', field: `filter.${field}`, reason });
-}
-
-/** A day written YYYY-MM-DD, or nothing when not given. */
-function day(name: string, value: string | null | undefined): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (!isDay(value)) throw invalid(name, 'INVALID_FORMAT', `\`${name}\` must be a day written YYYY-MM-DD.`);
-  return value;
-}
+/** A filter's days, as this subgraph has always refused them: a reversed range at its `…To` end. */
+const DAYS: DayWords = {
+  refuse: invalidFilter,
+  notADay: (name) => `\`${name}\` must be a day written YYYY-MM-DD.`,
+  reversedAt: 'to',
+  reversed: (fromName, toName) => `\`${toName}\` must not be before \`${fromName}\`.`,
+};
 
 /** A from/to pair of days, from not after to; nothing when neither is given. */
 function days(
@@ -38,19 +32,15 @@ function days(
   toName: string,
   to: string | null | undefined,
 ): DayRange | undefined {
-  const range = { from: day(fromName, from), to: day(toName, to) };
-  if (range.from !== undefined && range.to !== undefined && range.from > range.to) {
-    throw invalid(toName, 'OUT_OF_RANGE', `\`${toName}\` must not be before \`${fromName}\`.`);
-  }
-  return range.from === undefined && range.to === undefined ? undefined : range;
+  return dayRangeInput(fromName, from, toName, to, DAYS);
 }
 
 /** A customer number or salesperson code: one of the ERP's 20-character codes. */
 function code(name: string, value: string | null | undefined): string | undefined {
   if (value === null || value === undefined) return undefined;
-  if (value.trim() === '') throw invalid(name, 'EMPTY', `\`${name}\` must not be empty.`);
+  if (value.trim() === '') throw invalidFilter(name, 'EMPTY', `\`${name}\` must not be empty.`);
   if (value.length > MAX_CODE_LENGTH) {
-    throw invalid(name, 'TOO_LONG', `\`${name}\` must be at most ${MAX_CODE_LENGTH} characters.`);
+    throw invalidFilter(name, 'TOO_LONG', `\`${name}\` must be at most ${MAX_CODE_LENGTH} characters.`);
   }
   return value;
 }
@@ -58,7 +48,7 @@ function code(name: string, value: string | null | undefined): string | undefine
 /** A status list: absent means any status; an empty one would match nothing and is refused. */
 function statuses<T extends string>(value: readonly T[] | null | undefined): readonly T[] | undefined {
   if (value === null || value === undefined) return undefined;
-  if (value.length === 0) throw invalid('status', 'EMPTY', '`status` must name at least one status.');
+  if (value.length === 0) throw invalidFilter('status', 'EMPTY', '`status` must name at least one status.');
   return [...new Set(value)];
 }
 
