@@ -1,7 +1,7 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { returnOnInvestment } from '../campaigns.js';
 import type { ReportsContext } from '../context.js';
-import { day, period, today } from '../dates.js';
+import { period, today } from '../dates.js';
 import { emailArgument, mayReadFiguresOf, refuseFigures } from '../employees.js';
 import type { CampaignModel, EmployeeModel } from '../models.js';
 
@@ -63,7 +63,7 @@ export const entityResolvers: Pick<Resolvers, 'Query' | 'Campaign' | 'Employee'>
       const now = today(ctx.now());
       const from = args.from ?? `${now.slice(0, 7)}-01`;
       const to = args.to ?? now;
-      const within = period(day('from', from), day('to', to), { days: 366 });
+      const within = period(from, to, { days: 366 });
       if (!employee.employeeNumber) return [];
       return ctx.loaders.invoicedSales.load({ employeeNumber: employee.employeeNumber, ...within });
     },
