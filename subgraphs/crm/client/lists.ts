@@ -67,6 +67,11 @@ export interface ListSlice<N, P> {
   hasMore: boolean;
 }
 
+/** The first `size` of rows read one past the page (`limit: size + 1`): the extra row only says more follow. */
+export function sliceOf<N, P>(rows: readonly Positioned<N, P>[], size: number): ListSlice<N, P> {
+  return { edges: rows.slice(0, size), hasMore: rows.length > size };
+}
+
 /** A list the graph pages: its cursor kind, its positions, and how a page of one parent's is read. */
 export interface CrmList<N, P> {
   /** Names the list in its cursors, so one list's cursor is refused by another. */
@@ -83,8 +88,7 @@ function childList<N>(kind: string, list: ChildListName): CrmList<N, KeysetPosit
     kind,
     isPosition: isKeysetFor(CHILD_LISTS[list].orderBy),
     async page(parentId, size, after, read) {
-      const rows = (await read({ parentId, list, limit: size + 1, after })) as Positioned<N>[];
-      return { edges: rows.slice(0, size), hasMore: rows.length > size };
+      return sliceOf((await read({ parentId, list, limit: size + 1, after })) as Positioned<N>[], size);
     },
     readAhead: (size) => [{ list, limit: size + 1 }],
   };

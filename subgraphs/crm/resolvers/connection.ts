@@ -5,7 +5,7 @@ import {
   encodeCursor,
   pageSize,
 } from '../../../lib/connections.js';
-import type { ParentList } from '../client/lists.js';
+import type { ListSlice, ParentList } from '../client/lists.js';
 import type { CrmContext } from '../context.js';
 
 /**
@@ -23,8 +23,17 @@ export async function listConnection<N, P>(
   const after = decodeCursor(args.after, list.kind, list.isPosition);
   if (!parentId) return null;
   const page = await list.page(parentId, size, after, (read) => ctx.loaders.childList.load(read));
+  return sliceConnection(list.kind, page, after);
+}
+
+/** A page the client read as a Relay connection: each row's position in a cursor of `kind`. */
+export function sliceConnection<N, P>(
+  kind: string,
+  { edges, hasMore }: ListSlice<N, P>,
+  after: P | undefined,
+): Connection<N> {
   return connectionOf(
-    page.edges.map(({ node, position }) => ({ node, cursor: encodeCursor(list.kind, position) })),
-    { hasNextPage: page.hasMore, hasPreviousPage: after !== undefined },
+    edges.map(({ node, position }) => ({ node, cursor: encodeCursor(kind, position) })),
+    { hasNextPage: hasMore, hasPreviousPage: after !== undefined },
   );
 }

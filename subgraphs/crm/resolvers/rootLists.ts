@@ -1,10 +1,4 @@
-import {
-  type Connection,
-  connectionOf,
-  decodeCursor,
-  encodeCursor,
-  pageSize,
-} from '../../../lib/connections.js';
+import { type Connection, decodeCursor, pageSize } from '../../../lib/connections.js';
 import type { RootListName } from '../client/fields.js';
 import type { InteractionListFilter, RootListFilters } from '../client/listFilters.js';
 import {
@@ -12,10 +6,12 @@ import {
   isRootListPosition,
   mergeInteractions,
   type Positioned,
+  sliceOf,
 } from '../client/lists.js';
 import type { CrmInteraction } from '../client/models.js';
 import type { RootListModel } from '../client/toModels.js';
 import type { CrmContext } from '../context.js';
+import { sliceConnection } from './connection.js';
 
 /**
  * Pages of the lists over every account (and of campaigns) as Relay connections: one CRM
@@ -44,10 +40,7 @@ export async function rootListConnection<L extends RootListName>(
     limit: size + 1,
     ...(after ? { after } : {}),
   })) as Positioned<RootListModel<L>>[];
-  return connectionOf(
-    rows.slice(0, size).map(({ node, position }) => ({ node, cursor: encodeCursor(kind, position) })),
-    { hasNextPage: rows.length > size, hasPreviousPage: after !== undefined },
-  );
+  return sliceConnection(kind, sliceOf(rows, size), after);
 }
 
 /** Tasks and events newest first: both streams' pages merged (a stream the filter's types leave out reads nothing). */
@@ -70,8 +63,5 @@ export async function interactionsConnection(
         ...(position ? { after: position } : {}),
       })) as Positioned<CrmInteraction>[],
   );
-  return connectionOf(
-    page.edges.map(({ node, position }) => ({ node, cursor: encodeCursor(kind, position) })),
-    { hasNextPage: page.hasMore, hasPreviousPage: after !== undefined },
-  );
+  return sliceConnection(kind, page, after);
 }
