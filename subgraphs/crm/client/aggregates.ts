@@ -4,7 +4,14 @@ import { readThroughCache } from '../../../lib/cachedBatch.js';
 import { type Amount, formatAmount } from '../../../lib/domain.js';
 import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
 import type { CrmClient } from './crmClient.js';
-import { dateLiteral, encodeSoqlParameter, type SoqlLiteral, stringLiteral } from './soql.js';
+import {
+  dateLiteral,
+  encodeSoqlParameter,
+  type FilterField,
+  inList,
+  type SoqlCondition,
+  stringLiteral,
+} from './soql.js';
 import type { SfQueryResult } from './types.js';
 
 /**
@@ -111,7 +118,7 @@ type ReadsOf<Q extends readonly AggregateStatement<unknown>[]> = {
 };
 
 /** Salesforce runs at most five queries in one composite request. */
-export const MAX_QUERIES_PER_COMPOSITE = 5;
+const MAX_QUERIES_PER_COMPOSITE = 5;
 /** Salesforce answers a GROUP BY with at most one batch of 2,000 rows (no queryMore). */
 export const MAX_AGGREGATE_ROWS = 2000;
 /** Ids per IN list, so a statement stays well within the URL bound. */
@@ -167,10 +174,13 @@ const PAGE_BY: Readonly<Record<'OWNER' | 'REGION' | 'CAMPAIGN', { path: string; 
 const text = (value: unknown): string | null =>
   typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 const number = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
-const list = (values: readonly string[]): string => {
-  if (values.length === 0) throw new TypeError('an IN list needs at least one value');
-  return values.map((value): SoqlLiteral => stringLiteral(value)).join(', ');
-};
+/** `field IN (…)` of text values: soql.ts's condition, so the field is one of the allowed. */
+function textIn(field: FilterField, values: readonly string[]): SoqlCondition {
+  return inList(
+    field,
+    values.map((value) => stringLiteral(value)),
+  );
+}
 
 export class CrmAggregates {
   constructor(
@@ -244,8 +254,8 @@ export class CrmAggregates {
         `CloseDate >= ${dateLiteral(spec.close.from)}`,
         `CloseDate <= ${dateLiteral(spec.close.to)}`,
       );
-    if (spec.ownerEmails) where.push(`Owner.Email IN (${list(spec.ownerEmails)})`);
-    if (spec.campaignIds) where.push(`CampaignId IN (${list(spec.campaignIds)})`);
+    if (spec.ownerEmails) where.push(textIn('Owner.Email', spec.ownerEmails));
+    if (spec.campaignIds) where.push(textIn('CampaignId', spec.campaignIds));
     return {
       ...grouped(
         {
@@ -294,7 +304,7 @@ export class CrmAggregates {
       open ? 'Quote.Opportunity.IsClosed = false' : 'Quote.Opportunity.IsWon = true',
       `Quote.Opportunity.CloseDate >= ${dateLiteral(spec.close.from)}`,
       `Quote.Opportunity.CloseDate <= ${dateLiteral(spec.close.to)}`,
-      `Quote.Status NOT IN (${list(['Rejected', 'Denied'])})`,
+      `Quote.Status NOT IN (${stringLiteral('Rejected')}, ${stringLiteral('Denied')})`,
     ];
     return {
       ...grouped(
@@ -321,7 +331,7 @@ export class CrmAggregates {
   /** Open support cases per owner (by e-mail). */
   openCaseCounts(ownerEmails: readonly string[], freshness: Freshness): AggregateStatement<OwnerCount> {
     return {
-      soql: `SELECT Owner.Email, COUNT(Id) records FROM Case WHERE IsClosed = false AND Owner.Email IN (${list(ownerEmails)}) GROUP BY Owner.Email`,
+      soql: `SELECT Owner.Email, COUNT(Id) records FROM Case WHERE IsClosed = false AND ${textIn('Owner.Email', ownerEmails)} GROUP BY Owner.Email`,
       freshness,
       map: (row) => ({ email: text(row.Email)?.toLowerCase() ?? '', count: number(row.records) }),
     };
@@ -333,7 +343,7 @@ export class CrmAggregates {
     freshness: Freshness,
   ): AggregateStatement<CampaignMemberCount> {
     return {
-      soql: `SELECT CampaignId, HasResponded, COUNT(Id) records FROM CampaignMember WHERE CampaignId IN (${list(campaignIds)}) GROUP BY CampaignId, HasResponded`,
+      soql: `SELECT CampaignId, HasResponded, COUNT(Id) records FROM CampaignMember WHERE ${textIn('CampaignId', campaignIds)} GROUP BY CampaignId, HasResponded`,
       freshness,
       map: (row) => ({
         campaignId: String(row.CampaignId ?? ''),
@@ -353,7 +363,7 @@ export class CrmAggregates {
         {
           select: 'CampaignId, COUNT_DISTINCT(Contact.AccountId) accounts',
           from: 'CampaignMember',
-          where: campaignIds ? [`CampaignId IN (${list(campaignIds)})`] : [],
+          where: campaignIds ? [textIn('CampaignId', campaignIds)] : [],
           groupBy: 'CampaignId',
           pageBy: PAGE_BY.CAMPAIGN,
         },
@@ -375,7 +385,7 @@ export class CrmAggregates {
   ): AggregateStatement<CampaignMemberAccount>[] {
     const packs = packCampaigns(counts, MAX_AGGREGATE_ROWS, MAX_IDS_PER_STATEMENT);
     return packs.map((ids) => ({
-      soql: `SELECT CampaignId, Contact.Account.AccountNumber FROM CampaignMember WHERE CampaignId IN (${list(ids)}) AND Contact.Account.AccountNumber != null GROUP BY CampaignId, Contact.Account.AccountNumber`,
+      soql: `SELECT CampaignId, Contact.Account.AccountNumber FROM CampaignMember WHERE ${textIn('CampaignId', ids)} AND Contact.Account.AccountNumber != null GROUP BY CampaignId, Contact.Account.AccountNumber`,
       freshness,
       map: (row) => ({
         campaignId: String(row.CampaignId ?? ''),
