@@ -4,7 +4,7 @@ import { type AggregateStatement, MAX_AGGREGATE_ROWS } from './aggregates.js';
 import type { CallContext, CrmClient } from './crmClient.js';
 import { ACCOUNT_FIELDS } from './fields.js';
 import { isKeysetFor, type KeysetPosition, keysetAfter, positionOf } from './keyset.js';
-import { ACCOUNT_PAGE_ORDER, type Positioned } from './lists.js';
+import { ACCOUNT_PAGE_ORDER, isAccountPosition, type Positioned } from './lists.js';
 import type { CrmAccount } from './models.js';
 import { CONTACT_ROLE_VALUES } from './picklists.js';
 import {
@@ -29,11 +29,11 @@ import type { AccountRecord, ContactRecord, SfQueryResult } from './types.js';
  */
 
 /** Account.Type of an account that is not a customer yet: it is expected to have no ERP customer. */
-export const PROSPECT_TYPE = 'Prospect';
+const PROSPECT_TYPE = 'Prospect';
 
 /** CRM-only accounts are listed as the accounts page is: by name, then id. */
-export const CRM_ONLY_ORDER = ACCOUNT_PAGE_ORDER;
-export const isCrmOnlyPosition = isKeysetFor(CRM_ONLY_ORDER);
+const CRM_ONLY_ORDER = ACCOUNT_PAGE_ORDER;
+export const isCrmOnlyPosition = isAccountPosition;
 
 /**
  * Linked accounts by ERP customer, then oldest first: a customer's accounts are neighbours, and
