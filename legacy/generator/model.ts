@@ -244,7 +244,8 @@ export const ERP_TABLES = {
       email: 'text',
       lastModifiedDateTime: 'datetime',
     },
-    ['number', 'customerId', 'externalDocumentNumber', 'orderDate'],
+    // orderDate alone: the (orderDate, number, id) index below leads with it.
+    ['number', 'customerId', 'externalDocumentNumber'],
     // A customer's orders newest first (the ERP subgraph's per-customer page); every customer's,
     // and those of one customer number, in the same order (the root list salesOrders).
     [
@@ -300,7 +301,8 @@ export const ERP_TABLES = {
       email: 'text',
       lastModifiedDateTime: 'datetime',
     },
-    ['number', 'customerId', 'orderId', 'dueDate', 'invoiceDate'],
+    // dueDate alone: the (dueDate, number, id) index below leads with it.
+    ['number', 'customerId', 'orderId', 'invoiceDate'],
     // A customer's newest first; the root list invoices: earliest due first, of all customers or one number.
     [
       ['customerId', 'invoiceDate DESC', 'number DESC', 'id'],
@@ -429,7 +431,8 @@ export const ERP_TABLES = {
       comment: 'text',
       lastModifiedDateTime: 'datetime',
     },
-    ['customerId', 'appliesToInvoiceId', 'postingDate'],
+    // postingDate alone: the (postingDate, id) index below leads with it.
+    ['customerId', 'appliesToInvoiceId'],
     // The root list payments: newest first, of all customers or one customer number.
     [
       ['postingDate DESC', 'id DESC'],
