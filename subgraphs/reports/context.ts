@@ -11,6 +11,7 @@ import type { ErpClient } from '../erp/client/erpClient.js';
 import { ErpReads } from '../erp/client/reads.js';
 import { ErpReporting } from '../erp/client/reporting.js';
 import { type CampaignFigures, campaignFigures, invoicedRevenue, type RevenueKey } from './campaigns.js';
+import { DataQuality } from './dataQuality.js';
 import { freshnessOf } from './dates.js';
 import {
   type EmployeeFigures,
@@ -57,6 +58,8 @@ export interface ReportsContext extends ReportsShared {
   erpReads: ErpReads;
   crmReads: CrmReads;
   loaders: ReportsLoaders;
+  /** The data-quality lists and counts (they hold no per-request state). */
+  dataQuality: DataQuality;
 }
 
 /** A key list read in one batch (up to 100 parents: one IN list, one $batch). */
@@ -75,6 +78,17 @@ export function createContextFactory(
   });
   const erpReads = new ErpReads(shared.erpClient, { localCurrencyCode: shared.localCurrencyCode });
   const crmReads = new CrmReads(shared.crmClient);
+  const dataQuality = new DataQuality({
+    erpClient: shared.erpClient,
+    crmClient: shared.crmClient,
+    aggregates,
+    erpReads,
+    crmReads,
+    localCurrencyCode: shared.localCurrencyCode,
+    ...(shared.crmCache ? { crmCache: shared.crmCache } : {}),
+    ...(shared.erpCache ? { erpCache: shared.erpCache } : {}),
+    now: shared.now,
+  });
   return async ({ requestId, logger, principal }) => {
     const readers: ReportReaders = { reporting, aggregates, now: shared.now, requestId };
     const loaders: ReportsLoaders = {
@@ -96,6 +110,6 @@ export function createContextFactory(
         { ...BATCH, cacheKeyFn: (key) => `${key.employeeNumber}|${key.from}|${key.to}` },
       ),
     };
-    return { ...shared, requestId, logger, principal, readers, erpReads, crmReads, loaders };
+    return { ...shared, requestId, logger, principal, readers, erpReads, crmReads, loaders, dataQuality };
   };
 }

@@ -17,6 +17,7 @@ import {
   sameText,
 } from '../../lib/customerComparison.js';
 import { LegacyError } from '../../lib/errors.js';
+import { InFlight } from '../../lib/inFlight.js';
 import {
   accountCountStatements,
   CrmAccountMatching,
@@ -96,7 +97,7 @@ export interface CountsWanted {
 export interface DataQualityDeps {
   erpClient: ErpClient;
   crmClient: CrmClient;
-  /** The request's CRM aggregate reader (composites, cached per statement). */
+  /** The CRM aggregate reader (composites, cached per statement). */
   aggregates: CrmAggregates;
   erpReads: ErpReads;
   crmReads: CrmReads;
@@ -131,9 +132,6 @@ const isErpCustomerIdPosition = (value: unknown): value is string =>
 
 /** ERP customers per scan request (Salesforce answers the accounts in batches of as many). */
 const SCAN_PAGE = 2000;
-
-/** Pair scans running in this process, by the clients (the systems) they read. */
-const scansInFlight = new WeakMap<CrmClient, WeakMap<ErpClient, Promise<ScanResult>>>();
 
 /** What is compared of a customer, as one system holds it. */
 export interface ComparedValues {
@@ -209,6 +207,8 @@ export class DataQuality {
   private readonly crmReads: CrmReads;
   private readonly erpReads: ErpReads;
   private readonly erpCustomers: ErpCustomerPages;
+  /** The pair scan running now, if any. */
+  private readonly scans = new InFlight<ScanResult>();
 
   constructor(private readonly deps: DataQualityDeps) {
     this.matching = new CrmAccountMatching(deps.crmClient);
@@ -392,21 +392,8 @@ export class DataQuality {
       crmCache,
       { type: 'reports.dataQuality.scan', ttlMs: (ttl) => ttl.customer },
       key,
-      () => {
-        // Callers asking while a scan runs wait for it rather than start another.
-        const { crmClient, erpClient } = this.deps;
-        let running = scansInFlight.get(crmClient);
-        if (!running) {
-          running = new WeakMap();
-          scansInFlight.set(crmClient, running);
-        }
-        let scan = running.get(erpClient);
-        if (!scan) {
-          scan = this.scan(requestId).finally(() => running.delete(erpClient));
-          running.set(erpClient, scan);
-        }
-        return scan;
-      },
+      // Callers asking while a scan runs wait for it rather than start another.
+      async () => (await this.scans.run('scan', () => this.scan(requestId))).value,
     );
   }
 

@@ -1,22 +1,6 @@
 import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
-import type { ReportsContext } from '../context.js';
-import { type CountsWanted, DataQuality } from '../dataQuality.js';
-
-/** The data-quality reads of a request, with the request's readers (they hold no state of their own). */
-function dataQualityOf(ctx: ReportsContext): DataQuality {
-  return new DataQuality({
-    erpClient: ctx.erpClient,
-    crmClient: ctx.crmClient,
-    aggregates: ctx.readers.aggregates,
-    erpReads: ctx.erpReads,
-    crmReads: ctx.crmReads,
-    localCurrencyCode: ctx.localCurrencyCode,
-    ...(ctx.crmCache ? { crmCache: ctx.crmCache } : {}),
-    ...(ctx.erpCache ? { erpCache: ctx.erpCache } : {}),
-    now: ctx.now,
-  });
-}
+import type { CountsWanted } from '../dataQuality.js';
 
 /** The names of the fields selected (through fragments) under the resolved field. */
 function selectedNames(info: GraphQLResolveInfo): Set<string> {
@@ -51,10 +35,10 @@ export const dataQualityResolvers: Pick<Resolvers, 'Query' | 'DataQuality'> = {
     dataQuality: () => ({}),
   },
   DataQuality: {
-    counts: (_parent, _args, ctx, info) => dataQualityOf(ctx).counts(countsWanted(info), ctx.requestId),
-    crmOnlyAccounts: (_parent, args, ctx) => dataQualityOf(ctx).crmOnlyAccounts(args, ctx.requestId),
-    erpOnlyCustomers: (_parent, args, ctx) => dataQualityOf(ctx).erpOnlyCustomers(args, ctx.requestId),
-    duplicateAccounts: (_parent, args, ctx) => dataQualityOf(ctx).duplicateAccounts(args, ctx.requestId),
-    fieldConflicts: (_parent, args, ctx) => dataQualityOf(ctx).fieldConflicts(args, ctx.requestId),
+    counts: (_parent, _args, ctx, info) => ctx.dataQuality.counts(countsWanted(info), ctx.requestId),
+    crmOnlyAccounts: (_parent, args, ctx) => ctx.dataQuality.crmOnlyAccounts(args, ctx.requestId),
+    erpOnlyCustomers: (_parent, args, ctx) => ctx.dataQuality.erpOnlyCustomers(args, ctx.requestId),
+    duplicateAccounts: (_parent, args, ctx) => ctx.dataQuality.duplicateAccounts(args, ctx.requestId),
+    fieldConflicts: (_parent, args, ctx) => ctx.dataQuality.fieldConflicts(args, ctx.requestId),
   },
 };
