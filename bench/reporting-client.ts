@@ -8,11 +8,11 @@
 import { pathToFileURL } from 'node:url';
 import type { DirectClientConfig } from './direct-client.js';
 import { createDirectReports, type SummaryGrouping, WalkDigest } from './direct-reports.js';
-import { answerHash, criticalPathFloor } from './measure.js';
+import { answerHash } from './measure.js';
 import { OPEN_INVOICES_PAGE, SALES_SUMMARY } from './operations.js';
 import { peakRssMiB, resetPeakRss, rssMiB, serveJobs } from './processes.js';
 import type { ReportingOperation, ReportingRun } from './report.js';
-import { simReset, simStats, simTrace } from './sim.js';
+import { simLoneCost, simResetBoth } from './sim.js';
 
 export interface ReportingJob {
   side: 'graph' | 'client';
@@ -84,7 +84,6 @@ async function walkGraph(job: ReportingJob, signal: AbortSignal): Promise<WalkDi
 
 export async function runReportingJob(job: ReportingJob): Promise<ReportingReport> {
   const direct = job.side === 'client' ? createDirectReports(job.direct) : null;
-  const { erpUrl, crmUrl } = job.direct;
   const runs: ReportingRun[] = [];
   let sample: unknown = null;
   (globalThis as { gc?: () => void }).gc?.();
@@ -93,7 +92,7 @@ export async function runReportingJob(job: ReportingJob): Promise<ReportingRepor
   const baseRssMiB = rssMiB(process.pid);
   try {
     for (let i = 0; i < job.repetitions; i += 1) {
-      await Promise.all([simReset(erpUrl), simReset(crmUrl)]);
+      await simResetBoth(job.direct);
       const signal = AbortSignal.timeout(job.timeoutMs);
       const started = performance.now();
       let answer: string | null = null;
@@ -119,19 +118,14 @@ export async function runReportingJob(job: ReportingJob): Promise<ReportingRepor
         error = caught instanceof Error ? `${caught.name}: ${caught.message}${cause}` : String(caught);
       }
       const latencyMs = performance.now() - started;
-      const [erp, crm, erpTrace, crmTrace] = await Promise.all([
-        simStats(erpUrl),
-        simStats(crmUrl),
-        simTrace(erpUrl),
-        simTrace(crmUrl),
-      ]);
+      const { erp, crm, floor } = await simLoneCost(job.direct, job.latencyMs);
       runs.push({
         latencyMs,
         erpRoundTrips: erp.roundTrips,
         crmRoundTrips: crm.roundTrips,
         erpRequests: erp.total,
         crmRequests: crm.total,
-        depth: criticalPathFloor([erpTrace, crmTrace], job.latencyMs).depth,
+        depth: floor.depth,
         answer,
         pages: walked?.pages ?? null,
         records: walked?.records ?? null,

@@ -34,7 +34,7 @@ import {
   operationBody,
   postOnPool,
 } from './loadgen.js';
-import { answerHash, criticalPathFloor, herdRatio } from './measure.js';
+import { answerHash, herdRatio } from './measure.js';
 import { readWorkCounters, sumWork, type WorkCounters, workDone } from './metrics.js';
 import { instanceKey, type OperationInstance } from './operations.js';
 import {
@@ -71,7 +71,7 @@ import {
   type Scenario,
   type ScenarioId,
 } from './scenarios.js';
-import { erpCompanyId, simConfigure, simReset, simStats, simTrace } from './sim.js';
+import { erpCompanyId, simConfigure, simLoneCost, simResetBoth, simStatsBoth } from './sim.js';
 import {
   allPorts,
   authVariantPorts,
@@ -401,7 +401,6 @@ interface PhaseContext {
  * counters reset first: round trips per system and the critical path over both traces.
  */
 async function calibrate(context: PhaseContext, scenario: Scenario, runner: Runner): Promise<Calibration> {
-  const { erpUrl, crmUrl } = context.standIns;
   const sums = {
     erpRoundTrips: 0,
     crmRoundTrips: 0,
@@ -414,17 +413,11 @@ async function calibrate(context: PhaseContext, scenario: Scenario, runner: Runn
   let failures = 0;
   const lone = scenario.operations.map((op) => op.instances[0] as OperationInstance);
   for (const instance of lone) {
-    await Promise.all([simReset(erpUrl), simReset(crmUrl)]);
+    await simResetBoth(context.standIns);
     const started = performance.now();
     const answer = await runner.run(instance);
     const latency = performance.now() - started;
-    const [erp, crm, erpTrace, crmTrace] = await Promise.all([
-      simStats(erpUrl),
-      simStats(crmUrl),
-      simTrace(erpUrl),
-      simTrace(crmUrl),
-    ]);
-    const floor = criticalPathFloor([erpTrace, crmTrace], context.settings.latencyMs);
+    const { erp, crm, floor } = await simLoneCost(context.standIns, context.settings.latencyMs);
     const expected = context.references.get(instanceKey(instance));
     const failed =
       (answer.errors?.length ?? 0) > 0 || answer.data === undefined || answerHash(answer.data) !== expected;
@@ -573,7 +566,7 @@ async function loadRow(
   const bounds = rowBounds(settings, scenario);
   const origins = stack ? workOrigins(config, stack) : null;
   const workBefore = origins ? await readWorkCounters(origins) : null;
-  await Promise.all([simReset(standIns.erpUrl), simReset(standIns.crmUrl)]);
+  await simResetBoth(standIns);
   const report = await context.loadgen.run({
     target: stack
       ? { kind: 'graphql', url: stack.url, headers: callerHeaders(context.auth) }
@@ -584,7 +577,7 @@ async function loadRow(
     graceMs: settings.graceMs,
     requestTimeoutMs: 120_000,
   });
-  const [erp, crm] = await Promise.all([simStats(standIns.erpUrl), simStats(standIns.crmUrl)]);
+  const { erp, crm } = await simStatsBoth(standIns);
   const work = origins && workBefore ? workDone(workBefore, await readWorkCounters(origins)) : null;
   for (const sample of report.failureSamples) log(`    ${sample}`);
   const p50 = report.latency?.p50;
@@ -665,7 +658,7 @@ function checkTimed(timed: TimedAnswer, instance: LoadInstance): Outcome {
 }
 
 const legacyRoundTrips = async (standIns: StandIns) => {
-  const [erp, crm] = await Promise.all([simStats(standIns.erpUrl), simStats(standIns.crmUrl)]);
+  const { erp, crm } = await simStatsBoth(standIns);
   return erp.roundTrips + crm.roundTrips;
 };
 
@@ -699,7 +692,7 @@ async function measureHerd(
   const rounds: HerdRoundResult[] = [];
   try {
     for (const round of plan.rounds) {
-      await Promise.all([simReset(standIns.erpUrl), simReset(standIns.crmUrl)]);
+      await simResetBoth(standIns);
       const lone = await send(round.lone);
       const loneRoundTrips = await legacyRoundTrips(standIns);
       // The burst's connections open first, so it measures the work and not TCP handshakes.
@@ -708,7 +701,7 @@ async function measureHerd(
       );
       const openConnections = pool.stats.connected;
       const before = await readWorkCounters(origins);
-      await Promise.all([simReset(standIns.erpUrl), simReset(standIns.crmUrl)]);
+      await simResetBoth(standIns);
       const firstStart = performance.now();
       const burst = await Promise.all(Array.from({ length: plan.size }, () => send(round.burst)));
       const burstWallMs = Math.max(...burst.map((answer) => answer.endedAt)) - firstStart;

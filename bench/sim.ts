@@ -2,25 +2,25 @@
  * The stand-ins' control API (`/__sim/`) as the bench uses it: counters reset before an
  * operation, round trips per system and their wall-clock trace read after it.
  */
-import type { RoundTripInterval } from './measure.js';
+import { criticalPathFloor, type RoundTripInterval } from './measure.js';
 import { ERP_TOKEN } from './stack.js';
 
-export interface SimStats {
+interface SimStats {
   /** Requests served, envelope parts included. */
   total: number;
   /** HTTP round trips (a `$batch` or composite counts once). */
   roundTrips: number;
 }
 
-export async function simJson<T>(url: string, init?: RequestInit): Promise<T> {
+async function simJson<T>(url: string, init?: RequestInit): Promise<T> {
   const response = await fetch(url, init);
   if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url} answered ${response.status}`);
   return (await response.json()) as T;
 }
 
-export const simReset = (origin: string) => simJson(`${origin}/__sim/reset`, { method: 'POST' });
-export const simStats = (origin: string) => simJson<SimStats>(`${origin}/__sim/stats`);
-export const simTrace = async (origin: string) =>
+const simReset = (origin: string) => simJson(`${origin}/__sim/reset`, { method: 'POST' });
+const simStats = (origin: string) => simJson<SimStats>(`${origin}/__sim/stats`);
+const simTrace = async (origin: string) =>
   (await simJson<{ roundTrips: RoundTripInterval[] }>(`${origin}/__sim/trace`)).roundTrips;
 export const simConfigure = (origin: string, patch: Record<string, unknown>) =>
   simJson(`${origin}/__sim/config`, {
@@ -28,6 +28,39 @@ export const simConfigure = (origin: string, patch: Record<string, unknown>) =>
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(patch),
   });
+
+/** The two stand-ins by their origins, as the stand-ins' handle and the direct client's settings name them. */
+export interface StandInOrigins {
+  erpUrl: string;
+  crmUrl: string;
+}
+
+/** Both stand-ins' counters reset, before what is measured. */
+export const simResetBoth = ({ erpUrl, crmUrl }: StandInOrigins) =>
+  Promise.all([simReset(erpUrl), simReset(crmUrl)]);
+
+/** Both stand-ins' counters since their reset. */
+export async function simStatsBoth({
+  erpUrl,
+  crmUrl,
+}: StandInOrigins): Promise<{ erp: SimStats; crm: SimStats }> {
+  const [erp, crm] = await Promise.all([simStats(erpUrl), simStats(crmUrl)]);
+  return { erp, crm };
+}
+
+/**
+ * What one operation alone cost since the reset: both stand-ins' counters and the critical path
+ * over both traces, each round trip taken as `latencyMs`.
+ */
+export async function simLoneCost({ erpUrl, crmUrl }: StandInOrigins, latencyMs: number) {
+  const [erp, crm, erpTrace, crmTrace] = await Promise.all([
+    simStats(erpUrl),
+    simStats(crmUrl),
+    simTrace(erpUrl),
+    simTrace(crmUrl),
+  ]);
+  return { erp, crm, floor: criticalPathFloor([erpTrace, crmTrace], latencyMs) };
+}
 
 export async function erpCompanyId(erpUrl: string): Promise<string> {
   const body = await simJson<{ value: { id: string }[] }>(`${erpUrl}/api/v2.0/companies`, {
