@@ -1,5 +1,4 @@
 import type { EntitySet } from './erpClient.js';
-import { REPORTING_SELECT } from './reportingFields.js';
 import type {
   BcBomComponent,
   BcCustomer,
@@ -29,6 +28,53 @@ const fieldsOf =
     ...names: K[]
   ): readonly string[] =>
     names as readonly string[];
+
+/**
+ * The columns reporting.ts reads of Business Central's reporting sets (no record shapes in
+ * types.ts: reporting.ts maps their rows itself). For the aggregating API queries a column left
+ * out is one BC need not group by.
+ */
+const REPORTING_SELECT = {
+  agedAccountsReceivables: [
+    'customerId',
+    'customerNumber',
+    'name',
+    'currencyCode',
+    'balanceDue',
+    'currentAmount',
+    'period1Amount',
+    'period2Amount',
+    'period3Amount',
+    'agedAsOfDate',
+  ],
+  customerSales: ['customerId', 'customerNumber', 'totalSalesAmount'],
+  salesDocumentTotals: [
+    'documentType',
+    'documentDate',
+    'salespersonCode',
+    'customerRegion',
+    'currencyCode',
+    'documentCount',
+    'amountExcludingTax',
+  ],
+  salesLineTotals: [
+    'documentType',
+    'documentDate',
+    'itemNumber',
+    'currencyCode',
+    'lineCount',
+    'amountExcludingTax',
+  ],
+  openInvoiceTotals: [
+    'dueDate',
+    'salespersonCode',
+    'customerRegion',
+    'currencyCode',
+    'invoiceCount',
+    'remainingAmount',
+  ],
+  salesBacklogTotals: ['requestedDeliveryDate', 'currencyCode', 'orderCount', 'notInvoicedAmount'],
+} as const satisfies Record<string, readonly string[]>;
 
 const SHIP_TO = [
   'shipToName',
