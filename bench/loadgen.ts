@@ -173,7 +173,7 @@ function createSender(job: LoadJob): Sender {
           instance,
         );
       } catch (error) {
-        return { kind: 'error', detail: describe(error) };
+        return { kind: 'error', detail: describeError(error) };
       }
     }) as Sender;
     sender.close = () => pool.close();
@@ -192,7 +192,7 @@ function createSender(job: LoadJob): Sender {
       );
       return checkAnswer({ data }, instance);
     } catch (error) {
-      return { kind: 'error', detail: describe(error) };
+      return { kind: 'error', detail: describeError(error) };
     }
   }) as Sender;
   sender.close = async () => {
@@ -251,7 +251,8 @@ export function checkAnswer(answer: { data?: unknown; errors?: unknown[] }, inst
   return { kind: 'ok' };
 }
 
-function describe(error: unknown): string {
+/** A failure for a report: its name, message and cause. */
+export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
     return `${error.name}: ${error.message}${cause}`;

@@ -8,6 +8,7 @@
 import { pathToFileURL } from 'node:url';
 import type { DirectClientConfig } from './direct-client.js';
 import { createDirectReports, type SummaryGrouping, WalkDigest } from './direct-reports.js';
+import { describeError, graphqlHeaders } from './loadgen.js';
 import { answerHash } from './measure.js';
 import { OPEN_INVOICES_PAGE, SALES_SUMMARY } from './operations.js';
 import { peakRssMiB, resetPeakRss, rssMiB, serveJobs } from './processes.js';
@@ -54,7 +55,7 @@ async function postGraphql(
   if (!job.graphql) throw new Error('a graph job needs the gateway');
   const response = await fetch(job.graphql.url, {
     method: 'POST',
-    headers: { ...job.graphql.headers, 'content-type': 'application/json', accept: 'application/json' },
+    headers: graphqlHeaders(job.graphql.headers),
     body: JSON.stringify({ query, variables }),
     signal,
   });
@@ -113,9 +114,7 @@ export async function runReportingJob(job: ReportingJob): Promise<ReportingRepor
           answer = answerHash(data);
         }
       } catch (caught) {
-        const cause =
-          caught instanceof Error && caught.cause instanceof Error ? ` (${caught.cause.message})` : '';
-        error = caught instanceof Error ? `${caught.name}: ${caught.message}${cause}` : String(caught);
+        error = describeError(caught);
       }
       const latencyMs = performance.now() - started;
       const { erp, crm, floor } = await simLoneCost(job.direct, job.latencyMs);
