@@ -507,7 +507,6 @@ export class CrmAggregates {
     label: string,
     requestId?: string,
   ): Promise<(Record<string, unknown>[] | LegacyError)[]> {
-    const servicePath = new URL(this.client.http.resolve('x')).pathname.replace(/\/x$/, '');
     const response = await this.client.http.send<{
       compositeResponse?: { referenceId?: string; httpStatusCode?: number; body?: unknown }[];
     }>({
@@ -517,7 +516,7 @@ export class CrmAggregates {
         allOrNone: false,
         compositeRequest: statements.map((statement, index) => ({
           method: 'GET',
-          url: `${servicePath}/query?q=${encodeSoqlParameter(statement)}`,
+          url: `${this.client.servicePath}/query?q=${encodeSoqlParameter(statement)}`,
           referenceId: `q${index}`,
         })),
       },

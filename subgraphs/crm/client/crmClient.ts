@@ -67,6 +67,8 @@ export function describeSalesforceFailure(status: number, body: unknown): Failur
  */
 export class CrmClient {
   readonly http: LegacyHttp;
+  /** The API's path (e.g. /services/data/v62.0), as composite subrequest URLs need it. */
+  readonly servicePath: string;
   private readonly maxSoqlLength: number;
 
   constructor(options: CrmClientOptions) {
@@ -83,6 +85,7 @@ export class CrmClient {
       maxConnections: options.maxConnections,
       describeFailure: describeSalesforceFailure,
     });
+    this.servicePath = new URL(this.http.resolve('x')).pathname.replace(/\/x$/, '');
     // What is left of the URL bound once the base URL and "/query?q=" are spent.
     this.maxSoqlLength = MAX_URL_LENGTH - baseUrl.length - 16;
   }

@@ -401,7 +401,7 @@ export class CrmWrites {
    * so sending it again after an unknown outcome changes nothing more.
    */
   async linkQuoteToOrder(link: QuoteLink, requestId?: string): Promise<void> {
-    const base = this.servicePath();
+    const base = this.client.servicePath;
     const compositeRequest: { method: string; url: string; referenceId: string; body: unknown }[] = [
       {
         method: 'PATCH',
@@ -523,11 +523,6 @@ export class CrmWrites {
     return response.body.id;
   }
 
-  /** The API's path (e.g. /services/data/v62.0), as composite subrequest URLs need it. */
-  protected servicePath(): string {
-    return new URL(this.client.http.resolve('x')).pathname.replace(/\/x$/, '');
-  }
-
   /**
    * A record changed and a completed task on it recording the change (its activity history), all
    * or nothing in one composite request. With `unmodifiedSince` the change carries
@@ -549,7 +544,7 @@ export class CrmWrites {
     label: string,
     requestId?: string,
   ): Promise<void> {
-    const base = this.servicePath();
+    const base = this.client.servicePath;
     const task: Omit<SfTaskForCreate, 'AccountId'> & { AccountId: string | null } = {
       AccountId: history.accountId,
       WhatId: patch.id,
