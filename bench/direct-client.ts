@@ -561,7 +561,8 @@ export function formatAmount(amount: number): string {
   return text === '-0.00' ? '0.00' : text;
 }
 
-function queryString(query: Record<string, string>): string {
+/** `?k=v&…` with each value URI-encoded; '' for no parameters. */
+export function queryString(query: Record<string, string>): string {
   const entries = Object.entries(query);
   if (entries.length === 0) return '';
   return `?${entries.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join('&')}`;

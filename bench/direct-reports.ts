@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { Agent, fetch } from 'undici';
 import { MoneyTotals } from '../lib/money.js';
-import { DirectCallError, type DirectClientConfig, formatAmount } from './direct-client.js';
+import { DirectCallError, type DirectClientConfig, formatAmount, queryString } from './direct-client.js';
 import { canonicalize } from './measure.js';
 
 export type SummaryGrouping = 'OWNER' | 'MONTH';
@@ -429,9 +429,7 @@ export function createDirectReports(config: DirectClientConfig): DirectReports {
     signal: AbortSignal,
     options: { pageSize?: number; maxPages?: number | null } = {},
   ): Promise<void> {
-    let url: string | null = `${erpBase}/${path}?${Object.entries(query)
-      .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
-      .join('&')}`;
+    let url: string | null = `${erpBase}/${path}${queryString(query)}`;
     const prefer = options.pageSize ? `odata.maxpagesize=${options.pageSize}` : undefined;
     let pages = 0;
     while (url !== null) {
@@ -464,6 +462,13 @@ export function createDirectReports(config: DirectClientConfig): DirectReports {
     }
   }
 
+  /** A page handler that hands each record on. */
+  const each =
+    <T>(add: (record: T) => void) =>
+    (records: T[]) => {
+      for (const record of records) add(record);
+    };
+
   return {
     async salesSummary(args, signal) {
       for (const value of [args.from, args.to, args.today]) {
@@ -478,16 +483,12 @@ export function createDirectReports(config: DirectClientConfig): DirectReports {
       await Promise.all([
         soqlEach<OpportunityRecord>(
           `SELECT ${opportunityFields} FROM Opportunity WHERE IsClosed = false AND ${closing}`,
-          (records) => {
-            for (const r of records) tally.addOpenOpportunity(r);
-          },
+          each((r) => tally.addOpenOpportunity(r)),
           signal,
         ),
         soqlEach<OpportunityRecord>(
           `SELECT ${opportunityFields} FROM Opportunity WHERE IsWon = true AND ${closing}`,
-          (records) => {
-            for (const r of records) tally.addWonOpportunity(r);
-          },
+          each((r) => tally.addWonOpportunity(r)),
           signal,
         ),
         erpEach<OrderEntity>(
@@ -496,9 +497,7 @@ export function createDirectReports(config: DirectClientConfig): DirectReports {
             $filter: between('orderDate'),
             $select: 'orderDate,salesperson,currencyCode,totalAmountExcludingTax',
           },
-          (rows) => {
-            for (const r of rows) tally.addOrder(r);
-          },
+          each((r) => tally.addOrder(r)),
           signal,
         ),
         erpEach<InvoiceEntity>(
@@ -507,9 +506,7 @@ export function createDirectReports(config: DirectClientConfig): DirectReports {
             $filter: between('invoiceDate'),
             $select: 'invoiceDate,salesperson,currencyCode,totalAmountExcludingTax,status',
           },
-          (rows) => {
-            for (const r of rows) tally.addInvoice(r);
-          },
+          each((r) => tally.addInvoice(r)),
           signal,
         ),
         erpEach<PaymentEntity>(
@@ -519,9 +516,7 @@ export function createDirectReports(config: DirectClientConfig): DirectReports {
             $select: 'postingDate,amount',
             $expand: 'customer($select=salespersonCode,currencyCode)',
           },
-          (rows) => {
-            for (const r of rows) tally.addPayment(r);
-          },
+          each((r) => tally.addPayment(r)),
           signal,
         ),
         erpEach<OpenInvoiceEntity>(
@@ -530,9 +525,7 @@ export function createDirectReports(config: DirectClientConfig): DirectReports {
             $filter: `remainingAmount ne 0 and dueDate le ${overdueBefore(to, args.today)}`,
             $select: 'dueDate,salesperson,currencyCode,remainingAmount,status',
           },
-          (rows) => {
-            for (const r of rows) tally.addOverdueInvoice(r);
-          },
+          each((r) => tally.addOverdueInvoice(r)),
           signal,
         ),
         ...(groupBy === 'OWNER'
