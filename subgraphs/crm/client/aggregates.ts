@@ -236,17 +236,13 @@ export class CrmAggregates {
     freshness: Freshness,
   ): AggregateStatement<OpportunityTotal> {
     const open = spec.state === 'OPEN';
+    const perGroup = ['CurrencyIsoCode', ...(open ? ['Probability'] : [])];
+    const groupedBy = [...(spec.groupBy === 'NONE' ? [] : [GROUP_BY[spec.groupBy]]), ...perGroup];
     const selected = [
       ...(spec.groupBy === 'NONE' ? [] : [GROUP_FIELDS[spec.groupBy]]),
-      'CurrencyIsoCode',
-      ...(open ? ['Probability'] : []),
+      ...perGroup,
       'SUM(Amount) amount',
       'COUNT(Id) records',
-    ];
-    const groupedBy = [
-      ...(spec.groupBy === 'NONE' ? [] : [GROUP_BY[spec.groupBy]]),
-      'CurrencyIsoCode',
-      ...(open ? ['Probability'] : []),
     ];
     const where = [open ? 'IsClosed = false' : 'IsWon = true'];
     if (spec.close)
@@ -288,18 +284,12 @@ export class CrmAggregates {
     freshness: Freshness,
   ): AggregateStatement<ProductTotal> {
     const open = spec.state === 'OPEN';
-    const selected = [
-      'Product2.ProductCode',
-      'Quote.CurrencyIsoCode',
-      ...(open ? ['Quote.Opportunity.Probability'] : []),
-      'SUM(TotalPrice) amount',
-      'COUNT_DISTINCT(Quote.OpportunityId) records',
-    ];
     const groupedBy = [
       'Product2.ProductCode',
       'Quote.CurrencyIsoCode',
       ...(open ? ['Quote.Opportunity.Probability'] : []),
     ];
+    const selected = [...groupedBy, 'SUM(TotalPrice) amount', 'COUNT_DISTINCT(Quote.OpportunityId) records'];
     const where = [
       open ? 'Quote.Opportunity.IsClosed = false' : 'Quote.Opportunity.IsWon = true',
       `Quote.Opportunity.CloseDate >= ${dateLiteral(spec.close.from)}`,
