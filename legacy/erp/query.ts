@@ -124,7 +124,7 @@ export interface SkipToken {
   o?: number;
 }
 
-export function encodeToken(token: SkipToken): string {
+function encodeToken(token: SkipToken): string {
   return Buffer.from(JSON.stringify(token)).toString('base64url');
 }
 
@@ -142,6 +142,62 @@ export function decodeToken(text: string): SkipToken {
     // fall through to the BC error below
   }
   throw invalidToken(`The skip token value '${text}' is not valid.`);
+}
+
+/**
+ * Where one page of a collection starts and how long it is, from `$top`, `$skip` and the
+ * previous page's `$skiptoken` (`token`, decoded): after the key `after` (keyset paging, when
+ * ordered by key alone) or at `offset` (any other order).
+ */
+export interface PageWindow {
+  keyset: boolean;
+  /** Entities delivered by earlier pages (counts against $top). */
+  delivered: number;
+  /** Rows the page shows at most (one more is read to know whether more follow). */
+  size: number;
+  offset: number;
+  /** Keyset paging after a page: the last key it showed. */
+  after?: string;
+}
+
+export function pageWindow(
+  options: ReadOptions,
+  token: SkipToken | undefined,
+  maxPageSize: number,
+  keyset: boolean,
+): PageWindow {
+  if (token && (keyset ? token.k : token.o) === undefined)
+    throw invalidToken(`The skip token value '${options.skiptoken}' is not valid.`);
+  const delivered = token?.n ?? 0;
+  const remaining = options.top === undefined ? Number.POSITIVE_INFINITY : options.top - delivered;
+  return {
+    keyset,
+    delivered,
+    size: Math.max(0, Math.min(maxPageSize, remaining)),
+    offset: token ? (token.o ?? 0) : (options.skip ?? 0),
+    ...(token?.k === undefined ? {} : { after: token.k }),
+  };
+}
+
+/**
+ * The page out of the rows read for `window` (one more than its size when there are), and the
+ * next page's skip token when more follow within `$top`.
+ */
+export function pageOf(
+  window: PageWindow,
+  rows: Row[],
+  top: number | undefined,
+  key: string,
+): { page: Row[]; nextSkipToken?: string } {
+  const page = rows.slice(0, window.size);
+  const more =
+    rows.length > window.size && window.delivered + page.length < (top ?? Number.POSITIVE_INFINITY);
+  if (!more || page.length === 0) return { page };
+  const n = window.delivered + page.length;
+  const next: SkipToken = window.keyset
+    ? { n, k: String(page.at(-1)![key]) }
+    : { n, o: window.offset + page.length };
+  return { page, nextSkipToken: encodeToken(next) };
 }
 
 export interface CollectionResult {
@@ -224,9 +280,6 @@ export class QueryEngine {
     const table = target.table;
     const key = table.key;
     const token = options.skiptoken === undefined ? undefined : decodeToken(options.skiptoken);
-    const delivered = token?.n ?? 0;
-    const remaining = options.top === undefined ? Number.POSITIVE_INFINITY : options.top - delivered;
-    const pageSize = Math.max(0, Math.min(maxPageSize, remaining));
 
     const params: unknown[] = [];
     const where = this.whereClause(target, scope, options.filter, params);
@@ -238,20 +291,10 @@ export class QueryEngine {
     // offset over a total order made unique by the key.
     const keyset =
       orderby.length === 0 || (orderby.length === 1 && orderby[0]!.field === key && !orderby[0]!.desc);
-    let offset = 0;
-    if (token) {
-      if (keyset) {
-        if (token.k === undefined)
-          throw invalidToken(`The skip token value '${options.skiptoken}' is not valid.`);
-        where.push(`${quoteIdent(key)} > ?`);
-        params.push(token.k);
-      } else {
-        if (token.o === undefined)
-          throw invalidToken(`The skip token value '${options.skiptoken}' is not valid.`);
-        offset = token.o;
-      }
-    } else {
-      offset = options.skip ?? 0;
+    const window = pageWindow(options, token, maxPageSize, keyset);
+    if (window.after !== undefined) {
+      where.push(`${quoteIdent(key)} > ?`);
+      params.push(window.after);
     }
     const order = [
       ...orderby.filter((o) => o.field !== key),
@@ -262,16 +305,10 @@ export class QueryEngine {
       `${quoteIdent(key)}${order.at(-1)!.desc ? ' DESC' : ''}`,
     ].join(', ');
     const sql = `SELECT * FROM ${quoteIdent(table.name)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${orderSql} LIMIT ? OFFSET ?`;
-    const rows = pageSize === 0 ? [] : this.store.all(sql, [...params, pageSize + 1, offset]);
-    const more = rows.length > pageSize && delivered + pageSize < (options.top ?? Number.POSITIVE_INFINITY);
-    const page = rows.slice(0, pageSize);
+    const rows = window.size === 0 ? [] : this.store.all(sql, [...params, window.size + 1, window.offset]);
+    const { page, nextSkipToken } = pageOf(window, rows, options.top, key);
     const result: CollectionResult = { entities: this.materialise(target, page, options) };
-    if (more && page.length > 0) {
-      const n = delivered + page.length;
-      result.nextSkipToken = encodeToken(
-        keyset ? { n, k: String(page.at(-1)![key]) } : { n, o: offset + page.length },
-      );
-    }
+    if (nextSkipToken !== undefined) result.nextSkipToken = nextSkipToken;
     if (options.count) {
       const countParams: unknown[] = [];
       const countWhere = this.whereClause(target, scope, options.filter, countParams);

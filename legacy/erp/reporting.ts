@@ -1,11 +1,12 @@
 import { type ColumnKind, ERP_TABLES, type TableDef } from '../generator/model.js';
 import { type ApiRoute, ENTITY_SETS, type EntitySetDef } from './entities.js';
-import { badRequest, invalidToken } from './errors.js';
+import { badRequest } from './errors.js';
 import { compileFilter, type FilterExpr, fieldsOf, type QueryTarget, quoteIdent } from './odata.js';
 import {
   type CollectionResult,
   decodeToken,
-  encodeToken,
+  pageOf,
+  pageWindow,
   type QueryEngine,
   type ReadOptions,
 } from './query.js';
@@ -509,19 +510,14 @@ export class Reporting {
       def.order.length === 1 &&
       (orderby.length === 0 || (orderby.length === 1 && orderby[0]!.field === keyField && !orderby[0]!.desc));
     const token = options.skiptoken === undefined ? undefined : decodeToken(options.skiptoken);
-    if (token && (keyset ? token.k : token.o) === undefined)
-      throw invalidToken(`The skip token value '${options.skiptoken}' is not valid.`);
-    const delivered = token?.n ?? 0;
-    const remaining = options.top === undefined ? Number.POSITIVE_INFINITY : options.top - delivered;
-    const size = Math.max(0, Math.min(pageSize, remaining));
-    const offset = token ? (token.o ?? 0) : (options.skip ?? 0);
+    const window = pageWindow(options, token, pageSize, keyset);
     let filter = options.filter;
-    if (token?.k !== undefined) {
+    if (window.after !== undefined) {
       const after: FilterExpr = {
         kind: 'cmp',
         op: 'gt',
         field: keyField!,
-        value: { type: 'string', value: token.k },
+        value: { type: 'string', value: window.after },
       };
       filter = filter ? { kind: 'and', left: filter, right: after } : after;
     }
@@ -533,23 +529,17 @@ export class Reporting {
       ...def.order.filter((f) => !orderby.some((o) => o.field === f)).map(quoteIdent),
     ];
     const rows =
-      size === 0
+      window.size === 0
         ? []
         : this.store.all(`${sql} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`, [
             ...params,
-            size + 1,
-            offset,
+            window.size + 1,
+            window.offset,
           ]);
-    const page = rows.slice(0, size);
-    const result: CollectionResult = { entities: this.entities(def, page, options) };
     // $top reached ends the collection even when more rows follow.
-    const more = rows.length > size && delivered + page.length < (options.top ?? Number.POSITIVE_INFINITY);
-    if (more && page.length > 0) {
-      const n = delivered + page.length;
-      result.nextSkipToken = encodeToken(
-        keyset ? { n, k: String(page.at(-1)![keyField!]) } : { n, o: offset + page.length },
-      );
-    }
+    const { page, nextSkipToken } = pageOf(window, rows, options.top, keyField!);
+    const result: CollectionResult = { entities: this.entities(def, page, options) };
+    if (nextSkipToken !== undefined) result.nextSkipToken = nextSkipToken;
     if (options.count) {
       const countParams: unknown[] = [];
       const countSql = `SELECT COUNT(*) AS n FROM (${this.select(def, options.filter, countParams)})`;
