@@ -32,7 +32,7 @@ export function singleOptions(req: ErpRequest, target: ReadTarget): ReadOptions 
   return parseReadOptions(map, target);
 }
 
-export function nextLink(req: ErpRequest, skiptoken: string): string {
+function nextLink(req: ErpRequest, skiptoken: string): string {
   const params = new URLSearchParams(req.search);
   params.delete('$skiptoken');
   params.set('$skiptoken', skiptoken);
@@ -40,7 +40,7 @@ export function nextLink(req: ErpRequest, skiptoken: string): string {
   return `${req.origin}${req.pathname}?${query}`;
 }
 
-export function maxPageSizePreference(prefer: string | undefined): number | undefined {
+function maxPageSizePreference(prefer: string | undefined): number | undefined {
   if (!prefer) return undefined;
   for (const part of prefer.split(',')) {
     const m = /^\s*odata\.maxpagesize\s*=\s*(\S+)\s*$/i.exec(part);
