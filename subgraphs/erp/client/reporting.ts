@@ -257,7 +257,7 @@ export class ErpReporting {
 
   /**
    * What is still open on posted invoices, by due date (all of them, or those due in a range).
-   * `today` (when no bound says where the open invoices are) places the year read a week a part.
+   * `today` (when no bound says where the open invoices are) places the year read two weeks a part.
    */
   openInvoiceTotals(
     due: { from?: string; to?: string },
