@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../helpers/stack.js';
 import { startStack } from '../helpers/stack.js';
+import {
+  addDays,
+  type Loose,
+  MONEY,
+  type MoneyList,
+  REPORTER,
+  Sums,
+  todayUtc,
+} from './reports-figures-harness.js';
 
 /**
  * The forecast, the receivables aging and the Campaign and Employee figures through the whole
@@ -8,41 +17,7 @@ import { startStack } from '../helpers/stack.js';
  * legacy calls they cost counted at the stand-ins; and who may see a person's figures.
  */
 
-// biome-ignore lint/suspicious/noExplicitAny: answers are indexed as their query shapes them
-type Loose = any;
-type MoneyList = { amount: string; currencyCode: string }[];
-
 let stack: Stack;
-const LOCAL = 'USD';
-const REPORTER = ['reports:read', 'customer:read'];
-
-const todayUtc = () => new Date().toISOString().slice(0, 10);
-const addDays = (day: string, days: number) =>
-  new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-const currencyOf = (code: string | null) => (code && code.trim() !== '' ? code : LOCAL);
-
-/** Sums per currency in millionths (amount × percent ÷ 100 stays whole), listed rounded half away from zero. */
-class Sums {
-  private readonly units = new Map<string, bigint>();
-  add(amount: number | null, currency: string | null, percent = 100): this {
-    const code = currencyOf(currency);
-    const cents = BigInt(Math.round((amount ?? 0) * 100));
-    this.units.set(code, (this.units.get(code) ?? 0n) + cents * BigInt(Math.round(percent * 100)));
-    return this;
-  }
-  has(currency: string): boolean {
-    return this.units.has(currency);
-  }
-  list(): MoneyList {
-    return [...this.units.keys()].sort().map((code) => {
-      const units = this.units.get(code)!;
-      const abs = units < 0n ? -units : units;
-      const cents = (abs + 5_000n) / 10_000n;
-      const text = `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`;
-      return { amount: units < 0n && cents !== 0n ? `-${text}` : text, currencyCode: code };
-    });
-  }
-}
 
 async function ask(query: string, variables?: Record<string, unknown>, scopes = REPORTER, email?: string) {
   const bearer = await stack.tokenFor({ scopes, ...(email ? { email } : {}) });
@@ -59,8 +34,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-
-const MONEY = '{ amount currencyCode }';
 
 describe('salesForecast', () => {
   it("each month's pipeline, weighted pipeline and booked-not-invoiced equal the raw rows', in one CRM and one ERP round trip", async () => {

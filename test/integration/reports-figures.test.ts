@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import type { Stack } from '../helpers/stack.js';
+import type { Stack, StackOptions } from '../helpers/stack.js';
 import { startStack } from '../helpers/stack.js';
+import { addDays, type Loose, MONEY, REPORTER, Sums, todayUtc } from './reports-figures-harness.js';
 
 /**
  * The reports' figures through the whole stack, each held against the same figure computed
@@ -9,38 +10,8 @@ import { startStack } from '../helpers/stack.js';
  * repeat within the TTL, none for a refused argument or scope.
  */
 
-// biome-ignore lint/suspicious/noExplicitAny: answers are indexed as their query shapes them
-type Loose = any;
-type MoneyList = { amount: string; currencyCode: string }[];
-
 let stack: Stack;
 let token: string;
-const LOCAL = 'USD';
-const REPORTER = ['reports:read', 'customer:read'];
-
-const todayUtc = () => new Date().toISOString().slice(0, 10);
-const addDays = (day: string, days: number) =>
-  new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-
-/** Sums per currency in millionths, so amount × percent ÷ 100 stays whole; rounded half away from zero when listed. */
-class Sums {
-  private readonly units = new Map<string, bigint>();
-  add(amount: number | null, currency: string | null, percent = 100): this {
-    const code = currency && currency.trim() !== '' ? currency : LOCAL;
-    const cents = BigInt(Math.round((amount ?? 0) * 100));
-    this.units.set(code, (this.units.get(code) ?? 0n) + cents * BigInt(Math.round(percent * 100)));
-    return this;
-  }
-  list(): MoneyList {
-    return [...this.units.keys()].sort().map((code) => {
-      const units = this.units.get(code)!;
-      const abs = units < 0n ? -units : units;
-      const cents = (abs + 5_000n) / 10_000n;
-      const text = `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`;
-      return { amount: units < 0n && cents !== 0n ? `-${text}` : text, currencyCode: code };
-    });
-  }
-}
 
 async function ask(query: string, variables?: Record<string, unknown>, scopes = REPORTER, email?: string) {
   const bearer =
@@ -239,7 +210,6 @@ function expectedSummary(groupBy: Grouping, from: string, to: string) {
   };
 }
 
-const MONEY = '{ amount currencyCode }';
 const FIGURES = `{ pipeline ${MONEY} weightedPipeline ${MONEY} openOpportunities won ${MONEY} wonOpportunities
   booked ${MONEY} orders invoiced ${MONEY} invoices paid ${MONEY} overdue ${MONEY} }`;
 const SUMMARY = `query($from: String!, $to: String!, $groupBy: SalesSummaryGrouping!) {
@@ -491,6 +461,34 @@ describe('salesSummary over more rows than one BC page', () => {
     from = addDays(to, -30);
   });
 
+  /** The period's salesSummary by MONTH on a stack of its own (its BC page smaller): the answer and the ERP's calls. */
+  async function monthsOnStackOfItsOwn(options: StackOptions) {
+    const small = await startStack(options);
+    try {
+      const bearer = await small.tokenFor({ scopes: REPORTER });
+      const answer = await small.query(
+        SUMMARY,
+        { from, to, groupBy: 'MONTH' },
+        { authorization: `Bearer ${bearer}` },
+      );
+      const { erp } = await small.legacyCalls();
+      return { body: answer.body as Loose, erp };
+    } finally {
+      await small.close();
+    }
+  }
+
+  /** The answer's total and months are the raw rows' sums; those sums. */
+  function expectRawRowsSums(body: Loose) {
+    expect(body.errors).toBeUndefined();
+    const expected = expectedSummary('MONTH', from, to);
+    expect(body.data.salesSummary.total).toEqual(expected.total);
+    expect(body.data.salesSummary.groups.map((g: Loose) => ({ key: g.key, figures: g.figures }))).toEqual(
+      expected.groups,
+    );
+    return expected;
+  }
+
   /** What bounds each part's rows from above, from the raw rows: a part never groups more rows than it has documents. */
   function largestPart(): number {
     const perDay = new Map<string, number>();
@@ -514,29 +512,16 @@ describe('salesSummary over more rows than one BC page', () => {
     // Unsplit, the month's document totals (at least one row per day and kind) would take pages.
     const dayKinds = new Set(documents(from, to).map((row) => `${row.day}/${row.kind}`)).size;
     expect(dayKinds).toBeGreaterThan(pageSize);
-    const small = await startStack({ erpMaxPageSize: pageSize, erpSim: { latencyMs: 60 } });
-    try {
-      const bearer = await small.tokenFor({ scopes: REPORTER });
-      const answer = await small.query(
-        SUMMARY,
-        { from, to, groupBy: 'MONTH' },
-        { authorization: `Bearer ${bearer}` },
-      );
-      expect(answer.body.errors).toBeUndefined();
-      const expected = expectedSummary('MONTH', from, to);
-      expect(answer.body.data.salesSummary.total).toEqual(expected.total);
-      expect(
-        answer.body.data.salesSummary.groups.map((g: Loose) => ({ key: g.key, figures: g.figures })),
-      ).toEqual(expected.groups);
-      expect(expected.total.orders).toBeGreaterThan(0);
-      expect(expected.total.overdue.length).toBeGreaterThan(0);
-      const { erp } = await small.legacyCalls();
-      expect(erp.sequentialDepth).toBe(1);
-      expect(erp.roundTrips).toBe(1);
-      expect(erp.byRoute['GET /salesDocumentTotals']).toBe(31);
-    } finally {
-      await small.close();
-    }
+    const { body, erp } = await monthsOnStackOfItsOwn({
+      erpMaxPageSize: pageSize,
+      erpSim: { latencyMs: 60 },
+    });
+    const expected = expectRawRowsSums(body);
+    expect(expected.total.orders).toBeGreaterThan(0);
+    expect(expected.total.overdue.length).toBeGreaterThan(0);
+    expect(erp.sequentialDepth).toBe(1);
+    expect(erp.roundTrips).toBe(1);
+    expect(erp.byRoute['GET /salesDocumentTotals']).toBe(31);
   });
 
   it('still answers them when a single day passes the page: that part follows its nextLink', async () => {
@@ -544,25 +529,9 @@ describe('salesSummary over more rows than one BC page', () => {
     for (const row of documents(from, to)) perDay.set(row.day, (perDay.get(row.day) ?? 0) + 1);
     const busiest = Math.max(...perDay.values());
     const pageSize = Math.max(1, Math.floor(busiest / 3));
-    const small = await startStack({ erpMaxPageSize: pageSize });
-    try {
-      const bearer = await small.tokenFor({ scopes: REPORTER });
-      const answer = await small.query(
-        SUMMARY,
-        { from, to, groupBy: 'MONTH' },
-        { authorization: `Bearer ${bearer}` },
-      );
-      expect(answer.body.errors).toBeUndefined();
-      const expected = expectedSummary('MONTH', from, to);
-      expect(answer.body.data.salesSummary.total).toEqual(expected.total);
-      expect(
-        answer.body.data.salesSummary.groups.map((g: Loose) => ({ key: g.key, figures: g.figures })),
-      ).toEqual(expected.groups);
-      const { erp } = await small.legacyCalls();
-      // The $batch, then the busiest parts' next pages.
-      expect(erp.roundTrips).toBeGreaterThan(1);
-    } finally {
-      await small.close();
-    }
+    const { body, erp } = await monthsOnStackOfItsOwn({ erpMaxPageSize: pageSize });
+    expectRawRowsSums(body);
+    // The $batch, then the busiest parts' next pages.
+    expect(erp.roundTrips).toBeGreaterThan(1);
   });
 });
