@@ -32,42 +32,30 @@ const connection = (field: string, args: string, node = 'id') =>
 /** Any answer's data (the fixture's Answer types it loosely). */
 type Data = Answer['data'];
 
+interface ListCase {
+  query: (fixture: CrmFixture) => { text: string; variables: Record<string, unknown> };
+  pick: (data: Data) => Data;
+}
+
+/** A list over every customer, asked with a filter. */
+const rootList = (field: string, filter: string, node?: string): ListCase => ({
+  query: () => ({
+    text: `query ($first: Int, $after: String) { ${connection(field, `filter: ${filter}`, node)} }`,
+    variables: {},
+  }),
+  pick: (d) => d[field],
+});
+
 /** Each list, how it is asked, and where its connection is in the answer. */
-const LISTS: Record<
-  string,
-  {
-    query: (fixture: CrmFixture) => { text: string; variables: Record<string, unknown> };
-    pick: (data: Data) => Data;
-  }
-> = {
-  opportunities: {
-    query: () => ({
-      text: `query ($first: Int, $after: String) { ${connection('opportunities', 'filter: { stages: ["Prospecting", "Qualification"], closeDateFrom: "2025-09-01" }', 'id customer { id } owner { email }')} }`,
-      variables: {},
-    }),
-    pick: (d) => d.opportunities,
-  },
-  supportCases: {
-    query: () => ({
-      text: `query ($first: Int, $after: String) { ${connection('supportCases', 'filter: { isClosed: false, priorities: ["High", "Medium"] }')} }`,
-      variables: {},
-    }),
-    pick: (d) => d.supportCases,
-  },
-  interactions: {
-    query: () => ({
-      text: `query ($first: Int, $after: String) { ${connection('interactions', 'filter: { from: "2025-10-01", to: "2026-03-31" }', 'id type')} }`,
-      variables: {},
-    }),
-    pick: (d) => d.interactions,
-  },
-  campaigns: {
-    query: () => ({
-      text: `query ($first: Int, $after: String) { ${connection('campaigns', 'filter: { statuses: ["Completed", "In Progress"] }')} }`,
-      variables: {},
-    }),
-    pick: (d) => d.campaigns,
-  },
+const LISTS: Record<string, ListCase> = {
+  opportunities: rootList(
+    'opportunities',
+    '{ stages: ["Prospecting", "Qualification"], closeDateFrom: "2025-09-01" }',
+    'id customer { id } owner { email }',
+  ),
+  supportCases: rootList('supportCases', '{ isClosed: false, priorities: ["High", "Medium"] }'),
+  interactions: rootList('interactions', '{ from: "2025-10-01", to: "2026-03-31" }', 'id type'),
+  campaigns: rootList('campaigns', '{ statuses: ["Completed", "In Progress"] }'),
   campaignMembers: {
     query: (fixture) => ({
       text: `query ($id: ID!, $first: Int, $after: String) { campaign(id: $id) { ${connection('members', '', 'id customer { id }')} } }`,
