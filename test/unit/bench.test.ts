@@ -407,21 +407,22 @@ describe("the servers' counts of identical work done once (issue 14)", () => {
   });
 });
 
-describe('the herd (issue 14)', () => {
-  const round = (loneMs: number, burstWallMs: number, failures = 0): HerdRoundResult => ({
-    loneVariables: { search: 'a', first: 10 },
-    burstVariables: { search: 'b', first: 10 },
-    loneMs,
-    burstWallMs,
-    ratio: herdRatio(burstWallMs, loneMs),
-    loneRoundTrips: 9,
-    burstRoundTrips: 9,
-    openConnections: 16,
-    ok: 17 - failures,
-    failures,
-    failureSamples: failures > 0 ? ['at once: wrong'] : [],
-  });
+/** A herd round of 16 at once on 16 connections, every answer right but `failures`. */
+const herdRound = (loneMs: number, burstWallMs: number, failures = 0): HerdRoundResult => ({
+  loneVariables: { search: 'a', first: 10 },
+  burstVariables: { search: 'b', first: 10 },
+  loneMs,
+  burstWallMs,
+  ratio: herdRatio(burstWallMs, loneMs),
+  loneRoundTrips: 9,
+  burstRoundTrips: 9,
+  openConnections: 16,
+  ok: 17 - failures,
+  failures,
+  failureSamples: failures > 0 ? ['at once: wrong'] : [],
+});
 
+describe('the herd (issue 14)', () => {
   it('divides the burst wall time by the lone latency, and refuses a lone latency of 0', () => {
     expect(herdRatio(1156, 179)).toBeCloseTo(6.46, 2);
     expect(herdRatio(200, 200)).toBe(1);
@@ -453,15 +454,15 @@ describe('the herd (issue 14)', () => {
     const work = { coalesced: 45, executed: 6, deduplicatedFetches: 0, refreshes: 0 };
     const a = herdRow(
       { config: 'A', customers: 1000, size: 16 },
-      [round(180, 200), round(170, 400), round(190, 210)],
+      [herdRound(180, 200), herdRound(170, 400), herdRound(190, 210)],
       work,
     );
     expect(a.medianRatio).toBeCloseTo(200 / 180, 5);
-    const b = herdRow({ config: 'B', customers: 1000, size: 16 }, [round(180, 1100)], null);
+    const b = herdRow({ config: 'B', customers: 1000, size: 16 }, [herdRound(180, 1100)], null);
     const met = herdTarget([a, b]);
     expect(met.met).toBe(true);
     expect(met.detail).toContain('B: median 6.11×');
-    const failing = herdRow({ config: 'A', customers: 1000, size: 16 }, [round(180, 200, 1)], work);
+    const failing = herdRow({ config: 'A', customers: 1000, size: 16 }, [herdRound(180, 200, 1)], work);
     expect(herdTarget([failing]).met).toBe(false);
     expect(herdTarget([b]).met).toBeNull();
     expect(checkTargets([], [], [], [failing]).find((c) => c.target.startsWith('Every answer'))?.met).toBe(
@@ -699,40 +700,30 @@ describe('targets', () => {
       legacyRefreshes: 0,
       ...over,
     });
-    const herdRound = (loneMs: number, burstWallMs: number): HerdRoundResult => ({
-      loneVariables: { search: 'a', first: 10 },
-      burstVariables: { search: 'b', first: 10 },
-      loneMs,
-      burstWallMs,
-      ratio: herdRatio(burstWallMs, loneMs),
-      loneRoundTrips: 9,
-      burstRoundTrips: 10,
-      openConnections: 16,
-      ok: 17,
-      failures: 0,
-      failureSamples: [],
-    });
     const meta = { config: 'A', customers: 1000, size: 16 } as const;
     const herdA = herdRow(meta, [herdRound(200, 220), herdRound(200, 240)], counts({ executed: 2 }));
     const herdOff = herdRow(meta, [herdRound(200, 1100), herdRound(200, 1300)], counts({ executed: 32 }));
-    const dashboardA = {
-      ...row('A', 'dashboard', {
+    /** A's dashboard row over 15 s. */
+    const dashboard = (load: Partial<Row['load']>, work: Partial<WorkCounters>) => ({
+      ...row('A', 'dashboard', { durationMs: 15_020, ...load }),
+      work: counts(work),
+    });
+    const dashboardA = dashboard(
+      {
         okPerSecond: 600,
-        durationMs: 15_020,
         okPerWindow: [200, 650, 640, 630, 620, 610, 600, 650, 640, 630, 580, 640, 650, 640, 630, 20],
         latency: { count: 9000, min: 2, mean: 25, p50: 20, p95: 60, p99: 100, max: 300 },
-      }),
-      work: counts({ executed: 78, refreshes: 30, responseRefreshes: 10, legacyRefreshes: 20 }),
-    };
-    const dashboardOff = {
-      ...row('A', 'dashboard', {
+      },
+      { executed: 78, refreshes: 30, responseRefreshes: 10, legacyRefreshes: 20 },
+    );
+    const dashboardOff = dashboard(
+      {
         okPerSecond: 400,
-        durationMs: 15_020,
         okPerWindow: [200, 450, 440, 430, 420, 410, 400, 450, 440, 430, 150, 440, 450, 440, 430, 20],
         latency: { count: 6000, min: 2, mean: 40, p50: 25, p95: 150, p99: 400, max: 900 },
-      }),
-      work: counts({ executed: 124, refreshes: 0, responseRefreshes: 0, legacyRefreshes: 0 }),
-    };
+      },
+      { executed: 124, refreshes: 0, responseRefreshes: 0, legacyRefreshes: 0 },
+    );
 
     it('turns off exactly the three mechanisms, as the gateway and the subgraphs read them; the caches stay on', () => {
       const gateway = gatewayConfigFromEnv(A_WITHOUT_SHARING.gatewayEnv);
