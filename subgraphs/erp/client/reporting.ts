@@ -191,6 +191,10 @@ const day = (value: unknown): string | null => {
   return t === null || t.startsWith('0001-01-01') ? null : t.slice(0, 10);
 };
 
+/** Distinct customer numbers, sorted (the same set is the same request), in as many filters as `bound` needs (none for none). */
+const numberChunks = (field: 'customerNumber' | 'number', numbers: readonly string[], bound: number) =>
+  chunkByEncodedLength(field, 'text', [...new Set(numbers)].sort(), bound);
+
 export class ErpReporting {
   constructor(
     private readonly client: ErpClient,
@@ -335,9 +339,7 @@ export class ErpReporting {
     period: { from: string; to: string },
     freshness: Freshness,
   ): ReportQuery<CustomerSalesTotal>[] {
-    const unique = [...new Set(customerNumbers)].sort();
-    if (unique.length === 0) return [];
-    return chunkByEncodedLength('customerNumber', 'text', unique, MAX_FILTER_CHARS - DATE_BOUNDS_CHARS).map(
+    return numberChunks('customerNumber', customerNumbers, MAX_FILTER_CHARS - DATE_BOUNDS_CHARS).map(
       (chunk) => ({
         set: 'customerSales' as const,
         filter: `${between('dateFilter_FilterOnly', period.from, period.to)} and (${eqAny('customerNumber', 'text', chunk)})`,
@@ -353,9 +355,7 @@ export class ErpReporting {
 
   /** The currency of each customer's documents (its own; blank: the local currency). */
   customerCurrencies(customerNumbers: readonly string[]): ReportQuery<CustomerCurrency>[] {
-    const unique = [...new Set(customerNumbers)].sort();
-    if (unique.length === 0) return [];
-    return chunkByEncodedLength('number', 'text', unique, MAX_FILTER_CHARS).map((chunk) => ({
+    return numberChunks('number', customerNumbers, MAX_FILTER_CHARS).map((chunk) => ({
       set: 'customers' as const,
       filter: eqAny('number', 'text', chunk),
       select: ['number', 'currencyCode'],
