@@ -219,3 +219,14 @@ export async function readWorkCounters(origins: {
   ]);
   return workCounters({ gateway: gateway ?? null, subgraphs });
 }
+
+/**
+ * Starts counting a stack's work: reads its counters now and gives a function that reads them
+ * again and answers what was done in between (workDone).
+ */
+export async function countWork(
+  origins: Parameters<typeof readWorkCounters>[0],
+): Promise<() => Promise<WorkCounters>> {
+  const before = await readWorkCounters(origins);
+  return async () => workDone(before, await readWorkCounters(origins));
+}

@@ -35,7 +35,7 @@ import {
   postOnPool,
 } from './loadgen.js';
 import { answerHash, herdRatio } from './measure.js';
-import { readWorkCounters, sumWork, type WorkCounters, workDone } from './metrics.js';
+import { countWork, sumWork, type WorkCounters } from './metrics.js';
 import { instanceKey, type OperationInstance } from './operations.js';
 import {
   assertPortsFree,
@@ -564,8 +564,7 @@ async function loadRow(
   }));
   const concurrency = scenario.concurrency ?? settings.concurrency;
   const bounds = rowBounds(settings, scenario);
-  const origins = stack ? workOrigins(config, stack) : null;
-  const workBefore = origins ? await readWorkCounters(origins) : null;
+  const counted = stack ? await countWork(workOrigins(config, stack)) : null;
   await simResetBoth(standIns);
   const report = await context.loadgen.run({
     target: stack
@@ -578,7 +577,7 @@ async function loadRow(
     requestTimeoutMs: 120_000,
   });
   const { erp, crm } = await simStatsBoth(standIns);
-  const work = origins && workBefore ? workDone(workBefore, await readWorkCounters(origins)) : null;
+  const work = counted ? await counted() : null;
   for (const sample of report.failureSamples) log(`    ${sample}`);
   const p50 = report.latency?.p50;
   return {
@@ -700,13 +699,13 @@ async function measureHerd(
         Array.from({ length: plan.size }, () => timedRequest(pool, url, headers, OPEN_CONNECTION)),
       );
       const openConnections = pool.stats.connected;
-      const before = await readWorkCounters(origins);
+      const counted = await countWork(origins);
       await simResetBoth(standIns);
       const firstStart = performance.now();
       const burst = await Promise.all(Array.from({ length: plan.size }, () => send(round.burst)));
       const burstWallMs = Math.max(...burst.map((answer) => answer.endedAt)) - firstStart;
       const burstRoundTrips = await legacyRoundTrips(standIns);
-      burstWork.push(workDone(before, await readWorkCounters(origins)));
+      burstWork.push(await counted());
       const loneMs = lone.endedAt - lone.startedAt;
       const loneOutcome = checkTimed(lone, withReference(round.lone));
       const failed = [
