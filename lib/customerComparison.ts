@@ -22,7 +22,7 @@ export type AddressPart = (typeof ADDRESS_PARTS)[number];
  * lower case; blank and absent alike. People retype names and addresses with other spacing and
  * capitals, which is no disagreement about the customer.
  */
-export function comparableText(value: string | null | undefined): string {
+function comparableText(value: string | null | undefined): string {
   return (value ?? '').trim().replace(/\s+/g, ' ').toLowerCase();
 }
 

@@ -10,7 +10,7 @@ import type { ReportReaders } from './readers.js';
  */
 
 export type AgingPeriod = 'CURRENT' | 'DAYS_1_TO_30' | 'DAYS_31_TO_60' | 'DAYS_61_TO_90' | 'OVER_90_DAYS';
-export const AGING_PERIODS: readonly AgingPeriod[] = [
+const AGING_PERIODS: readonly AgingPeriod[] = [
   'CURRENT',
   'DAYS_1_TO_30',
   'DAYS_31_TO_60',

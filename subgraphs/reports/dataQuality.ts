@@ -51,7 +51,7 @@ import { earliest } from './readers.js';
 
 export type ConflictField = 'NAME' | 'BILLING_ADDRESS' | 'PHONE' | 'EMAIL';
 /** Every field compared, in the order a customer's conflicts are listed. */
-export const CONFLICT_FIELDS: readonly ConflictField[] = ['NAME', 'BILLING_ADDRESS', 'PHONE', 'EMAIL'];
+const CONFLICT_FIELDS: readonly ConflictField[] = ['NAME', 'BILLING_ADDRESS', 'PHONE', 'EMAIL'];
 
 export interface CustomerRef {
   id: string;
@@ -147,7 +147,7 @@ export interface ComparedValues {
  * CRM's is its billing contact's (the oldest contact in the Billing role that has one), the
  * address onboarding gave the ERP customer.
  */
-export function crmValuesOf({ account, billingEmail }: LinkedAccount): ComparedValues {
+function crmValuesOf({ account, billingEmail }: LinkedAccount): ComparedValues {
   return {
     name: account.name,
     billingAddress: account.billingAddress,
@@ -156,7 +156,7 @@ export function crmValuesOf({ account, billingEmail }: LinkedAccount): ComparedV
   };
 }
 
-export function erpValuesOf(customer: ErpCustomer): ComparedValues {
+function erpValuesOf(customer: ErpCustomer): ComparedValues {
   const { name, billingAddress, phone, email } = customer;
   return { name, billingAddress, phone, email };
 }
@@ -165,7 +165,7 @@ export function erpValuesOf(customer: ErpCustomer): ComparedValues {
  * Where a customer's CRM and ERP values disagree, per field asked, by lib/customerComparison's
  * rules; EMAIL only when the CRM holds one (no billing contact disagrees with nothing).
  */
-export function conflictsOf(
+function conflictsOf(
   customerId: string,
   crm: ComparedValues,
   erp: ComparedValues,

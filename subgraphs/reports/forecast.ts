@@ -1,6 +1,6 @@
 import type { Money } from '../../lib/domain.js';
 import { MoneyTotals } from '../../lib/money.js';
-import { freshnessOf, monthsIn, type Period, period } from './dates.js';
+import { freshnessOf, monthsIn, period } from './dates.js';
 import { earliest, type ReportReaders } from './readers.js';
 
 /**
@@ -9,7 +9,7 @@ import { earliest, type ReportReaders } from './readers.js';
  * month (one ERP aggregating query), read in parallel.
  */
 
-export const MAX_FORECAST_MONTHS = 24;
+const MAX_FORECAST_MONTHS = 24;
 
 export interface ForecastMonthModel {
   month: string;
@@ -26,15 +26,11 @@ export interface SalesForecastModel {
   months: ForecastMonthModel[];
 }
 
-export function forecastPeriod(from: string, to: string): Period {
-  return period(from, to, { months: MAX_FORECAST_MONTHS });
-}
-
 export async function salesForecast(
   readers: ReportReaders,
   args: { from: string; to: string },
 ): Promise<SalesForecastModel> {
-  const { from, to } = forecastPeriod(args.from, args.to);
+  const { from, to } = period(args.from, args.to, { months: MAX_FORECAST_MONTHS });
   const { reporting, aggregates, requestId } = readers;
   const freshness = freshnessOf(to, readers.now());
   const [[open], [backlog]] = await Promise.all([

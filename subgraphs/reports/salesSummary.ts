@@ -29,9 +29,9 @@ import { earliest, type ReportReaders } from './readers.js';
 export type SalesSummaryGrouping = 'OWNER' | 'MONTH' | 'PRODUCT' | 'REGION' | 'CAMPAIGN';
 
 /** The key of figures that have no value for the grouping (no owner, region or campaign). */
-export const NONE = 'NONE';
+const NONE = 'NONE';
 /** A report may span at most this many days. */
-export const MAX_SUMMARY_DAYS = 366;
+const MAX_SUMMARY_DAYS = 366;
 
 export interface SalesSummaryGroupModel {
   key: string;
@@ -52,16 +52,11 @@ export interface SalesSummaryModel {
   total: SalesFiguresModel;
 }
 
-/** Checks the arguments (before any legacy call). */
-export function summaryPeriod(from: string, to: string): Period {
-  return period(from, to, { days: MAX_SUMMARY_DAYS });
-}
-
 export async function salesSummary(
   readers: ReportReaders,
   args: { from: string; to: string; groupBy: SalesSummaryGrouping },
 ): Promise<SalesSummaryModel> {
-  const { from, to } = summaryPeriod(args.from, args.to);
+  const { from, to } = period(args.from, args.to, { days: MAX_SUMMARY_DAYS });
   const { reporting, aggregates, requestId } = readers;
   const now = readers.now();
   const freshness = freshnessOf(to, now);
