@@ -19,6 +19,25 @@ export interface Answer {
   errors?: { message: string; path?: (string | number)[]; extensions?: any }[];
 }
 
+/** Asks a CRM subgraph's /graphql as the holder of `token`, through the gateway's signed headers. */
+export async function queryAs(
+  url: string,
+  token: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<Answer> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-request-id': 'crm-subgraph-test',
+      ...testAuth().subgraphHeaders(token),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...((await response.json()) as Omit<Answer, 'status'>) };
+}
+
 /**
  * The CRM stand-in over a small generated data set, and CRM subgraphs on loopback (port 0)
  * pointed at it: a batched one and, on request, a naive one (batching off).
@@ -52,17 +71,7 @@ export async function startCrmFixture(
       subgraph,
       url,
       async query(query: string, variables: Record<string, unknown> = {}): Promise<Answer> {
-        const auth = testAuth();
-        const response = await fetch(`${url}/graphql`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'x-request-id': 'crm-subgraph-test',
-            ...auth.subgraphHeaders(await auth.tokenFor()),
-          },
-          body: JSON.stringify({ query, variables }),
-        });
-        return { status: response.status, ...((await response.json()) as Omit<Answer, 'status'>) };
+        return queryAs(url, await testAuth().tokenFor(), query, variables);
       },
     };
   }

@@ -6,29 +6,13 @@ import { testAuth } from '../helpers/auth.js';
 import { TOKEN } from '../helpers/crm-legacy-fixture.js';
 import type { Answer, CrmFixture } from './crm-subgraph-fixture.js';
 
+export { queryAs } from './crm-subgraph-fixture.js';
+
 /**
  * What the CRM list tests share: asking the subgraph as a given caller, paging a connection to
  * its end while counting the stand-in's round trips per page, writing records through the
  * stand-in's sObjects API (as Salesforce would take them), and the SOQL the stand-in received.
  */
-
-export async function queryAs(
-  url: string,
-  token: string,
-  query: string,
-  variables: Record<string, unknown> = {},
-): Promise<Answer> {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-request-id': 'crm-lists-test',
-      ...testAuth().subgraphHeaders(token),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, ...((await response.json()) as Omit<Answer, 'status'>) };
-}
 
 /** A reader who sees every customer (customer:read and the rest but sales:own). */
 export const readerToken = () => testAuth().tokenFor({ sub: 'reader' });
