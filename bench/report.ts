@@ -165,6 +165,9 @@ export interface TargetCheck {
 const fixed = (value: number | null | undefined, digits = 0) =>
   value === null || value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
 
+/** A data size as the tables name it: 1k, 100k. */
+const dataSize = (customers: number) => (customers >= 1000 ? `${customers / 1000}k` : String(customers));
+
 export const TABLE_HEADER = [
   'scenario',
   'data',
@@ -192,7 +195,7 @@ export function rowCells(row: Row): string[] {
   const l = row.load;
   return [
     row.scenario,
-    row.customers >= 1000 ? `${row.customers / 1000}k` : String(row.customers),
+    dataSize(row.customers),
     row.config,
     fixed(c.erpRoundTrips, 1),
     fixed(c.crmRoundTrips, 1),
@@ -215,23 +218,12 @@ export function rowCells(row: Row): string[] {
 
 /** A GitHub-flavoured markdown table (also readable as plain text). */
 export function markdownTable(rows: readonly Row[]): string {
-  const lines = [
-    `| ${TABLE_HEADER.join(' | ')} |`,
-    `|${TABLE_HEADER.map((_, i) => (i < 3 ? '---' : '---:')).join('|')}|`,
-  ];
-  for (const row of rows) lines.push(`| ${rowCells(row).join(' | ')} |`);
-  return lines.join('\n');
+  return markdownGrid(TABLE_HEADER, rows.map(rowCells), 3).join('\n');
 }
 
 /** Columns padded for a terminal. */
 export function textTable(rows: readonly Row[]): string {
-  const cells = [TABLE_HEADER as readonly string[], ...rows.map(rowCells)];
-  const widths = TABLE_HEADER.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells
-    .map((r) =>
-      r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '),
-    )
-    .join('\n');
+  return paddedGrid(TABLE_HEADER, rows.map(rowCells), 3);
 }
 
 const find = (rows: readonly Row[], config: ConfigId, scenario: ScenarioId) =>
@@ -516,7 +508,7 @@ const withServers = (rows: readonly Row[]) => rows.filter((r) => r.work !== null
 export function workRowCells(row: Row): string[] {
   return [
     row.scenario,
-    row.customers >= 1000 ? `${row.customers / 1000}k` : String(row.customers),
+    dataSize(row.customers),
     row.config,
     String(row.load.completed),
     ...workCells(row.work),
@@ -1190,7 +1182,6 @@ export function reportingRow(
   };
 }
 
-const dataSize = (customers: number) => (customers >= 1000 ? `${customers / 1000}k` : String(customers));
 const calls = (row: ReportingRow) => row.erpRoundTrips + row.crmRoundTrips;
 const ratio = (a: number | null, b: number | null) =>
   a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b) || b === 0
@@ -1243,25 +1234,15 @@ export function reportingCells(row: ReportingRow, rows: readonly ReportingRow[])
 }
 
 export function reportingTable(rows: readonly ReportingRow[]): string {
-  const lines = [
-    `| ${REPORTING_HEADER.join(' | ')} |`,
-    `|${REPORTING_HEADER.map((_, i) => (i < 3 ? '---' : '---:')).join('|')}|`,
-  ];
-  for (const row of rows) lines.push(`| ${reportingCells(row, rows).join(' | ')} |`);
-  return lines.join('\n');
+  return markdownGrid(REPORTING_HEADER, reportingBody(rows), 3).join('\n');
 }
 
 /** Columns padded for a terminal. */
 export function reportingTextTable(rows: readonly ReportingRow[]): string {
-  if (rows.length === 0) return '';
-  const cells = [REPORTING_HEADER as readonly string[], ...rows.map((row) => reportingCells(row, rows))];
-  const widths = REPORTING_HEADER.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells
-    .map((r) =>
-      r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '),
-    )
-    .join('\n');
+  return rows.length === 0 ? '' : paddedGrid(REPORTING_HEADER, reportingBody(rows), 3);
 }
+
+const reportingBody = (rows: readonly ReportingRow[]) => rows.map((row) => reportingCells(row, rows));
 
 /**
  * The issue's reporting targets: salesSummary in a constant number of legacy calls, far fewer
