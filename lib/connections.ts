@@ -110,3 +110,23 @@ export function connectionOf<N>(
     },
   };
 }
+
+/**
+ * A page of a list read up to `next` (where the list continues; null: it ends there) as a
+ * connection of `kind`: each edge's cursor is its own position. With no edges left on the page
+ * (rows removed since the cursor was issued) the list still continues from `next`.
+ */
+export function positionedConnection<N, P>(
+  kind: string,
+  page: { edges: readonly { node: N; position: P }[]; next: P | null },
+  after: P | undefined,
+): Connection<N> {
+  return connectionOf(
+    page.edges.map(({ node, position }) => ({ node, cursor: encodeCursor(kind, position) })),
+    {
+      hasNextPage: page.next !== null,
+      hasPreviousPage: after !== undefined,
+      endCursor: page.next === null ? null : encodeCursor(kind, page.next),
+    },
+  );
+}

@@ -1,10 +1,9 @@
 import {
   type Connection,
-  connectionOf,
   decodeCursor,
-  encodeCursor,
   foreignCursor,
   pageSize,
+  positionedConnection,
 } from '../../../lib/connections.js';
 import {
   type ErpList,
@@ -30,15 +29,5 @@ export async function listConnection<K extends ListKind>(
   const after = decodeCursor(args.after, list.kind, isPagePosition);
   const request = pageRequest(list, size, after);
   if (request === undefined) throw foreignCursor();
-  const { edges, next } = sliceOf(request, await ctx.loaders.pages.load(request));
-  return connectionOf(
-    edges.map(({ node, position }) => ({ node, cursor: encodeCursor(list.kind, position) })),
-    {
-      hasNextPage: next !== null,
-      hasPreviousPage: after !== undefined,
-      // Rows may have changed since the cursor was issued: with none left on this page, the
-      // list still continues where the ERP's page ends.
-      endCursor: next === null ? null : encodeCursor(list.kind, next),
-    },
-  );
+  return positionedConnection(list.kind, sliceOf(request, await ctx.loaders.pages.load(request)), after);
 }

@@ -1,10 +1,4 @@
-import {
-  connectionOf,
-  decodeCursor,
-  encodeCursor,
-  foreignCursor,
-  pageSize,
-} from '../../../lib/connections.js';
+import { decodeCursor, foreignCursor, pageSize, positionedConnection } from '../../../lib/connections.js';
 import { isPagePosition } from '../../erp/client/lists.js';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { agingDay, receivablesAging } from '../aging.js';
@@ -31,25 +25,25 @@ export const reportResolvers: Pick<Resolvers, 'Query' | 'ReceivablesAging' | 'Ag
         ctx.requestId,
       );
       if (page === undefined) throw foreignCursor();
-      return connectionOf(
-        page.edges.map(({ node, position: after }) => ({
-          cursor: encodeCursor(AGED_CUSTOMERS, after),
-          node: {
-            customerId: node.customerId,
-            customerNumber: node.customerNumber,
-            name: node.name,
-            balanceDue: node.balanceDue,
-            current: node.current,
-            days1To30: node.period1,
-            days31To60: node.period2,
-            over60Days: node.period3,
-          },
-        })),
+      return positionedConnection(
+        AGED_CUSTOMERS,
         {
-          hasNextPage: page.next !== null,
-          hasPreviousPage: position !== undefined,
-          endCursor: page.next === null ? null : encodeCursor(AGED_CUSTOMERS, page.next),
+          edges: page.edges.map(({ node, position: at }) => ({
+            position: at,
+            node: {
+              customerId: node.customerId,
+              customerNumber: node.customerNumber,
+              name: node.name,
+              balanceDue: node.balanceDue,
+              current: node.current,
+              days1To30: node.period1,
+              days31To60: node.period2,
+              over60Days: node.period3,
+            },
+          })),
+          next: page.next,
         },
+        position,
       );
     },
   },
