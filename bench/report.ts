@@ -1051,12 +1051,6 @@ export type ReportingOperation = 'summary-owner' | 'summary-month' | 'open-invoi
  */
 export type ReportingSide = 'graph-cold' | 'graph-warm' | 'client';
 
-export const REPORTING_OPERATION_TITLES: Readonly<Record<ReportingOperation, string>> = {
-  'summary-owner': 'salesSummary, one month, by OWNER',
-  'summary-month': 'salesSummary, one month, by MONTH',
-  'open-invoices': 'every open invoice, pages of 100',
-};
-
 const SIDE_TITLES: Readonly<Record<ReportingSide, string>> = {
   'graph-cold': 'graph, cold',
   'graph-warm': 'graph, warm (A)',
