@@ -7,7 +7,12 @@ import { createGateway, type Gateway } from '../../gateway/createGateway.js';
 import { createCrmStandIn } from '../../legacy/crm/createCrmStandIn.js';
 import { createErpStandIn } from '../../legacy/erp/createErpStandIn.js';
 import { type Dataset, openDataset } from '../../legacy/generator/open.js';
-import type { SimConfig, SimStats, Simulator } from '../../legacy/sim/simulator.js';
+import {
+  type SimConfig,
+  type SimStats,
+  type Simulator,
+  sequentialDepth,
+} from '../../legacy/sim/simulator.js';
 import type { DevTokenClaims } from '../../lib/auth/devIssuer.js';
 import { createAuthenticator } from '../../lib/auth/verifier.js';
 import {
@@ -131,8 +136,11 @@ export interface Stack {
   legacyCache: LegacyCache | undefined;
   /** Zeroes both stand-ins' counters (POST /__sim/reset). */
   resetCounts(): Promise<void>;
-  /** Both stand-ins' counters (GET /__sim/stats): requests, round trips, by route. */
-  legacyCalls(): Promise<{ erp: SimStats; crm: SimStats }>;
+  /**
+   * Both stand-ins' counters (GET /__sim/stats): requests, round trips, by route; and `depth`, the
+   * longest chain of round trips made one after another over both systems (their traces merged).
+   */
+  legacyCalls(): Promise<{ erp: SimStats; crm: SimStats; depth: number }>;
   /** The dev issuer and settings every piece of the stack verifies tokens with. */
   auth: TestAuth;
   /** A token for a caller (default: `test-user` with every scope but sales:own). */
@@ -367,7 +375,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
       async legacyCalls() {
         const [erp, crm] = await Promise.all([sim(erpLegacyUrl, 'stats'), sim(crmLegacyUrl, 'stats')]);
-        return { erp, crm };
+        const trips = [erpStandIn.sim, crmStandIn.sim].flatMap((simulator) =>
+          simulator.getTrace().roundTrips.map(({ start, end }) => ({
+            start,
+            end: end ?? Number.POSITIVE_INFINITY,
+          })),
+        );
+        return { erp, crm, depth: sequentialDepth(trips) };
       },
       auth,
       tokenFor: (claims) => auth.tokenFor(claims),
