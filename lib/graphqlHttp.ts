@@ -5,10 +5,24 @@ import { HeaderMap } from '@apollo/server';
 import type { Principal } from './auth/principal.js';
 import { AuthenticationError } from './auth/verifier.js';
 import { applyCors, type CorsConfig } from './cors.js';
+import {
+  DEADLINE_HEADER,
+  Deadline,
+  type OperationScope,
+  operationScope,
+  parseDeadlineHeader,
+} from './deadline.js';
 import type { Logger } from './logger.js';
 
 /** Requests larger than this are refused before parsing: no operation we serve is near it. */
 const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Taken off the budget the gateway sends (`x-deadline-ms`) for answering: the legacy calls give
+ * up this long before the gateway would, so it hears LEGACY_TIMEOUT naming the system rather
+ * than timing the whole subgraph out.
+ */
+export const ANSWER_RESERVE_MS = 50;
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -114,10 +128,12 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: {
       search: url.search,
       body,
     };
-    const response = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest,
-      context: () => options.context({ requestId, logger, req, principal }),
-    });
+    const response = await operationScope.run(scopeOf(req, logger), () =>
+      options.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest,
+        context: () => options.context({ requestId, logger, req, principal }),
+      }),
+    );
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
@@ -147,6 +163,24 @@ function refuseUnauthenticated(
   sendJson(res, unavailable ? 503 : 401, {
     errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED', reason: error.reason } }],
   });
+}
+
+/**
+ * The scope the request executes in (lib/deadline.ts): the gateway's remaining budget less
+ * {@link ANSWER_RESERVE_MS}, read by every legacy call made for it. Only the gateway sends the
+ * header (a subgraph refuses requests without its secret, and nothing at the gateway itself reads
+ * the scope), so an unreadable value is ignored — the calls keep their own timeouts — and logged
+ * at debug rather than refused: the caller could not fix it anyway.
+ */
+function scopeOf(req: IncomingMessage, logger: Logger): OperationScope {
+  const given = req.headers[DEADLINE_HEADER];
+  if (given === undefined) return {};
+  const remainingMs = parseDeadlineHeader(given);
+  if (remainingMs === undefined) {
+    logger.debug({ [DEADLINE_HEADER]: given }, 'unreadable deadline header ignored');
+    return {};
+  }
+  return { deadline: Deadline.after(remainingMs - ANSWER_RESERVE_MS) };
 }
 
 function requestIdOf(req: IncomingMessage): string {
