@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BATCH_PATTERN } from '../legacy/erp/batch.js';
 import { sequentialDepth } from '../legacy/sim/simulator.js';
 
 /**
@@ -105,6 +106,24 @@ export function criticalPathFloor(
   }));
   const depth = sequentialDepth(merged);
   return { depth, floorMs: depth * latencyMs };
+}
+
+/**
+ * The routes under which the stand-ins count an envelope itself: BC's `$batch` and Salesforce's
+ * composite (legacy/crm/createCrmStandIn.ts names its route `composite`). Their parts are
+ * counted under their own routes.
+ */
+export const ENVELOPE_ROUTES: readonly string[] = [BATCH_PATTERN, 'composite'];
+
+/**
+ * The operations a legacy system performed: every request it served, the parts of an envelope
+ * each counted, the envelope itself not. BC throttles and queues by operation, a `$batch` of 50
+ * costing what 50 requests cost there, so one round trip can hide many: the round trips say how
+ * long the caller waited, the operations what the system was asked to do.
+ */
+export function legacyOperations(stats: { total: number; byRoute: Record<string, number> }): number {
+  const envelopes = ENVELOPE_ROUTES.reduce((sum, route) => sum + (stats.byRoute[route] ?? 0), 0);
+  return stats.total - envelopes;
 }
 
 /**

@@ -16,6 +16,12 @@ export interface Calibration {
   /** Mean requests served per operation, envelope parts included. */
   erpRequests: number;
   crmRequests: number;
+  /**
+   * Mean legacy operations per operation: each part of a `$batch` / composite counted, the
+   * envelope not (measure.ts legacyOperations). Absent in results from before it.
+   */
+  erpOperations?: number;
+  crmOperations?: number;
   /** Mean critical-path depth (round trips in sequence over both systems) and its floor. */
   depth: number;
   floorMs: number;
@@ -174,6 +180,8 @@ export const TABLE_HEADER = [
   'cfg',
   'ERP rt/op',
   'CRM rt/op',
+  'ERP ops/op',
+  'CRM ops/op',
   'depth',
   'floor ms',
   'lone ms',
@@ -199,6 +207,8 @@ export function rowCells(row: Row): string[] {
     row.config,
     fixed(c.erpRoundTrips, 1),
     fixed(c.crmRoundTrips, 1),
+    fixed(c.erpOperations, 1),
+    fixed(c.crmOperations, 1),
     fixed(c.depth, 1),
     fixed(c.floorMs),
     fixed(c.latencyMs),
@@ -1014,8 +1024,10 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
     '',
     markdownTable(result.rows),
     '',
-    'Columns (bench/README.md explains them): round trips per operation to each legacy system and',
-    'the critical-path depth, measured on operations run alone; floor = depth × latency; lone ms =',
+    'Columns (bench/README.md explains them): round trips per operation to each legacy system (a',
+    '`$batch` or composite counts once), the operations those carried (ops/op: each part of an',
+    'envelope counted, what BC throttles and queues by) and the critical-path depth, measured on',
+    'operations run alone; floor = depth × latency; lone ms =',
     'the latency of those lone operations; req/s and percentiles under load at the fixed concurrency;',
     'rt/op load = legacy round trips per operation while under load (lower than the lone figure when',
     'a cache answers); RSS = peak resident memory of the gateway process; ok / err / wrong / cut =',

@@ -34,7 +34,7 @@ import {
   operationBody,
   postOnPool,
 } from './loadgen.js';
-import { answerHash, herdRatio } from './measure.js';
+import { answerHash, herdRatio, legacyOperations } from './measure.js';
 import { countWork, sumWork, type WorkCounters } from './metrics.js';
 import { instanceKey, type OperationInstance } from './operations.js';
 import {
@@ -406,6 +406,8 @@ async function calibrate(context: PhaseContext, scenario: Scenario, runner: Runn
     crmRoundTrips: 0,
     erpRequests: 0,
     crmRequests: 0,
+    erpOperations: 0,
+    crmOperations: 0,
     depth: 0,
     floorMs: 0,
     latencyMs: 0,
@@ -431,6 +433,8 @@ async function calibrate(context: PhaseContext, scenario: Scenario, runner: Runn
     sums.crmRoundTrips += crm.roundTrips;
     sums.erpRequests += erp.total;
     sums.crmRequests += crm.total;
+    sums.erpOperations += legacyOperations(erp);
+    sums.crmOperations += legacyOperations(crm);
     sums.depth += floor.depth;
     sums.floorMs += floor.floorMs;
     sums.latencyMs += latency;
@@ -442,6 +446,8 @@ async function calibrate(context: PhaseContext, scenario: Scenario, runner: Runn
     crmRoundTrips: sums.crmRoundTrips / n,
     erpRequests: sums.erpRequests / n,
     crmRequests: sums.crmRequests / n,
+    erpOperations: sums.erpOperations / n,
+    crmOperations: sums.crmOperations / n,
     depth: sums.depth / n,
     floorMs: sums.floorMs / n,
     latencyMs: sums.latencyMs / n,

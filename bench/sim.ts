@@ -5,11 +5,13 @@
 import { criticalPathFloor, type RoundTripInterval } from './measure.js';
 import { ERP_TOKEN } from './stack.js';
 
-interface SimStats {
-  /** Requests served, envelope parts included. */
+export interface SimStats {
+  /** Requests served: each envelope and each of its parts, each plain request. */
   total: number;
   /** HTTP round trips (a `$batch` or composite counts once). */
   roundTrips: number;
+  /** `total` by route pattern (the envelopes under their own). */
+  byRoute: Record<string, number>;
 }
 
 async function simJson<T>(url: string, init?: RequestInit): Promise<T> {

@@ -34,6 +34,7 @@ import {
   canonicalize,
   criticalPathFloor,
   herdRatio,
+  legacyOperations,
   median,
   percentile,
   summarizeLatencies,
@@ -210,6 +211,25 @@ describe("the stand-ins' trace export", () => {
     expect(criticalPathFloor([trace], 30).depth).toBe(sim.getStats().sequentialDepth);
     sim.reset();
     expect(sim.getTrace().roundTrips).toEqual([]);
+  });
+});
+
+describe('legacy operations inside envelopes', () => {
+  it('counts each part of a $batch or composite as an operation and the envelope as none', async () => {
+    const sim = new Simulator(() => {});
+    const request = {} as IncomingMessage;
+    const answer = () => new EventEmitter() as unknown as ServerResponse;
+    // One $batch of three parts, one composite of two, one plain GET: three round trips.
+    await sim.admit(request, answer(), 'POST /$batch');
+    for (let i = 0; i < 3; i += 1) sim.count('GET /salesOrders');
+    await sim.admit(request, answer(), 'composite');
+    for (let i = 0; i < 2; i += 1) sim.count('query');
+    await sim.admit(request, answer(), 'GET /items');
+    const stats = sim.getStats();
+    expect(stats.roundTrips).toBe(3);
+    expect(stats.total).toBe(8);
+    expect(legacyOperations(stats)).toBe(6);
+    expect(legacyOperations({ total: 4, byRoute: { 'GET /customers': 4 } })).toBe(4);
   });
 });
 
