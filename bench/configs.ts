@@ -1,10 +1,10 @@
 /**
- * The five configurations the benchmark compares (issue 5, item 4). A-D answer the same GraphQL
- * operations through a gateway over the two subgraphs; E is the front end calling the two REST
- * APIs itself.
+ * The six configurations the benchmark compares (issue 5, item 4; F from issue 12). A-D and F
+ * answer the same GraphQL operations through a gateway over the two subgraphs; E is the front
+ * end calling the two REST APIs itself.
  */
 
-export type ConfigId = 'A' | 'B' | 'C' | 'D' | 'E';
+export type ConfigId = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
 
 export interface BenchConfig {
   id: ConfigId;
@@ -49,7 +49,7 @@ export const CONFIGS: Readonly<Record<ConfigId, BenchConfig>> = {
   },
   D: {
     id: 'D',
-    title: 'Hive Gateway 2.15 over the same subgraphs as A',
+    title: 'Hive Gateway 2.15 over the same subgraphs as A (legacy cache on)',
     gateway: 'hive',
     subgraphEnv: { LEGACY_CACHE: 'memory' },
     gatewayEnv: {},
@@ -63,9 +63,26 @@ export const CONFIGS: Readonly<Record<ConfigId, BenchConfig>> = {
     gatewayEnv: {},
     caches: false,
   },
+  /**
+   * Hive cold (issue 12): D keeps A's legacy cache in its subgraphs, so D against B compares a
+   * cached stack with a cold one. F is Hive Gateway over B's subgraphs (cache off): B against F
+   * is our gateway against Hive with the same work below both, every request cold.
+   */
+  F: {
+    id: 'F',
+    title: 'Hive Gateway 2.15 over the same subgraphs as B (cache off)',
+    gateway: 'hive',
+    subgraphEnv: { LEGACY_CACHE: 'off' },
+    gatewayEnv: {},
+    caches: false,
+  },
 };
 
-export const CONFIG_IDS: readonly ConfigId[] = ['A', 'B', 'C', 'D', 'E'];
+export const CONFIG_IDS: readonly ConfigId[] = ['A', 'B', 'C', 'D', 'E', 'F'];
+
+/** The configurations Hive Gateway serves: each gets a supergraph copy with its own subgraph ports. */
+export const hiveConfigs = (ids: readonly ConfigId[]): ConfigId[] =>
+  ids.filter((id) => CONFIGS[id].gateway === 'hive');
 
 /** B answers first: its answers are the reference every configuration is checked against. */
 export const REFERENCE_CONFIG: ConfigId = 'B';

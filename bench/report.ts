@@ -55,7 +55,7 @@ export interface Row {
   };
   /** p50 under load ÷ the calibrated floor. */
   p50OverFloor: number | null;
-  /** VmHWM of the gateway process (Hive's for D); null for E (no gateway). */
+  /** VmHWM of the gateway process (Hive's for D and F); null for E (no gateway). */
   gatewayPeakRssMiB: number | null;
   /**
    * Identical work done once while under load (issue 14), from the servers' /metrics read
@@ -714,7 +714,7 @@ export function workMarkdown(
       ? "a quick run's small bounds, far shorter than any TTL"
       : `bounds of its own, ${DASHBOARD_BOUNDS.maxDurationMs / 1000} s (and at most ${DASHBOARD_BOUNDS.maxRequests.toLocaleString('en')} requests, only so that it stays finite), past the response cache's TTL and the legacy volatile TTL (10 s each by default): entries read in the first seconds enter their refresh window (the last 20 %) from 8 s and would expire from 10 s, under the load`;
     lines.push(
-      `**Dashboard over a TTL**: the dashboard runs on ${bounds}. Refreshes started are the gateway's response cache's and the subgraphs' legacy caches' (added up), while under load. Worst second from ${DASHBOARD_TTL_WATCH_FROM_S} s: the fewest correct answers in one whole second of load from ${DASHBOARD_TTL_WATCH_FROM_S} s on, and which second it was, beside the mean req/s of the whole row: from ${DASHBOARD_TTL_WATCH_FROM_S} s the entries of the first pass enter their refresh window and, without refresh ahead, expire (from 10 s), so a cold dip at the TTL boundary shows there; earlier, the worst second is the cold first pass itself, which the table's lone figures already show. Below the table, the correct answers in each second of load. — where not counted (D's gateway is not ours; E has no servers).`,
+      `**Dashboard over a TTL**: the dashboard runs on ${bounds}. Refreshes started are the gateway's response cache's and the subgraphs' legacy caches' (added up), while under load. Worst second from ${DASHBOARD_TTL_WATCH_FROM_S} s: the fewest correct answers in one whole second of load from ${DASHBOARD_TTL_WATCH_FROM_S} s on, and which second it was, beside the mean req/s of the whole row: from ${DASHBOARD_TTL_WATCH_FROM_S} s the entries of the first pass enter their refresh window and, without refresh ahead, expire (from 10 s), so a cold dip at the TTL boundary shows there; earlier, the worst second is the cold first pass itself, which the table's lone figures already show. Below the table, the correct answers in each second of load. — where not counted (D's and F's gateway is not ours; E has no servers).`,
       '',
       ...markdownGrid(
         DASHBOARD_HEADER,
@@ -739,7 +739,7 @@ export function workMarkdown(
   }
   if (counted.length > 0) {
     lines.push(
-      "**The servers' counts per row**, while under load (each server's `GET /metrics` read before and after the load): operations the gateway answered from an identical one in flight (coalesced) and operations it executed (planned and fetched), subgraph fetches it answered from an identical one in flight (summed over subgraphs), and refreshes ahead of expiry started (the response cache plus every subgraph's legacy cache). D: Hive Gateway's own counts are not these, so only its subgraphs' refreshes; — where the server has no such count (no /metrics, or the cache is off).",
+      "**The servers' counts per row**, while under load (each server's `GET /metrics` read before and after the load): operations the gateway answered from an identical one in flight (coalesced) and operations it executed (planned and fetched), subgraph fetches it answered from an identical one in flight (summed over subgraphs), and refreshes ahead of expiry started (the response cache plus every subgraph's legacy cache). D and F: Hive Gateway's own counts are not these, so only its subgraphs' refreshes; — where the server has no such count (no /metrics, or the cache is off).",
       '',
       ...markdownGrid(WORK_HEADER, counted.map(workRowCells), 3),
     );
@@ -1008,7 +1008,7 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
     '',
     `Settings: stand-in latency ${s.latencyMs} ms ± ${s.jitterMs} ms per call; concurrency ${s.concurrency}; per row at most ${s.maxRequests} requests and ${s.maxDurationMs / 1000} s (then ${s.graceMs / 1000} s grace for requests in flight); data seed ${s.seed}, ${s.customers} customers${s.scaleCustomers ? ` (scale row: ${s.scaleCustomers})` : ''}.`,
     '',
-    'Authentication: every request to a gateway carries one full-access bearer token of a development issuer generated for the run (every scope but sales:own); every subgraph and gateway process verifies it (AUTH_MODE=jwt, NODE_ENV=production; the authentication cost section below also runs A otherwise) and the subgraphs also require the gateway secret (Hive Gateway, for D, forwards the token and adds the secret: bench/hive-gateway/gateway.config.mjs). E calls the legacy APIs with their own credentials, as before.',
+    'Authentication: every request to a gateway carries one full-access bearer token of a development issuer generated for the run (every scope but sales:own); every subgraph and gateway process verifies it (AUTH_MODE=jwt, NODE_ENV=production; the authentication cost section below also runs A otherwise) and the subgraphs also require the gateway secret (Hive Gateway, for D and F, forwards the token and adds the secret: bench/hive-gateway/gateway.config.mjs). E calls the legacy APIs with their own credentials, as before.',
     '',
     'Configurations:',
     '',

@@ -20,6 +20,7 @@ import {
   CONFIG_IDS,
   CONFIGS,
   type ConfigId,
+  hiveConfigs,
   REFERENCE_CONFIG,
 } from './configs.js';
 import { createDirectClient, type DirectClientConfig } from './direct-client.js';
@@ -80,6 +81,7 @@ import {
   CRM_TOKEN,
   ERP_TOKEN,
   ensureHiveInstalled,
+  hiveSupergraphFile,
   LOCAL_CURRENCY,
   portsFor,
   type StandIns,
@@ -216,7 +218,7 @@ export class FlagError extends Error {}
 
 const USAGE = `usage: npm run bench -- [--quick] [--latency MS] [--jitter MS] [--concurrency N]
   [--requests N] [--duration S] [--grace S] [--customers N] [--scale-customers N | --no-scale]
-  [--configs A,B,C,D,E] [--scenarios c360-1,c360-10,c360-100,deep,search,repeat,mixed,dashboard,herd]
+  [--configs A,B,C,D,E,F] [--scenarios c360-1,c360-10,c360-100,deep,search,repeat,mixed,dashboard,herd]
   [--auth-rounds N] [--no-reporting] [--seed N] [--port-base P] [--out DIR]`;
 
 export function parseFlags(argv: readonly string[]): Settings {
@@ -843,7 +845,7 @@ async function runPhase(
   loadgen: LoadGenerator,
   phase: Phase,
   logDir: string,
-  hiveSupergraphPath: string,
+  hiveSupergraphDir: string,
   auth: BenchAuth,
   notes: string[],
 ): Promise<{
@@ -925,7 +927,7 @@ async function runPhase(
             : portsFor(settings.portBase, config.id)),
         standIns,
         subgraphs,
-        hiveSupergraphPath,
+        hiveSupergraphPath: hiveSupergraphFile(hiveSupergraphDir, config.id),
         startTimeoutMs: 60_000,
         auth,
         ...(variant ? { authSetting: variant.setting, nameSuffix: `-auth-${variant.id}` } : {}),
@@ -1219,10 +1221,10 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
   await assertPortsFree([...ports]);
   const logDir = join(REPO_ROOT, '.data/bench-logs');
   mkdirSync(logDir, { recursive: true });
-  const hiveSupergraphPath = join(logDir, 'supergraph.hive.graphql');
-  if (settings.configs.includes('D')) {
-    ensureHiveInstalled(REPO_ROOT, log);
-    writeHiveSupergraph(REPO_ROOT, portsFor(settings.portBase, 'D'), hiveSupergraphPath);
+  const hive = hiveConfigs(settings.configs);
+  if (hive.length > 0) ensureHiveInstalled(REPO_ROOT, log);
+  for (const id of hive) {
+    writeHiveSupergraph(REPO_ROOT, portsFor(settings.portBase, id), hiveSupergraphFile(logDir, id));
   }
   const notes: string[] = [];
   if (settings.quick) {
@@ -1262,7 +1264,7 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
   const loadgen = startLoadGenerator();
   try {
     for (const phase of phases) {
-      const measured = await runPhase(settings, loadgen, phase, logDir, hiveSupergraphPath, auth, notes);
+      const measured = await runPhase(settings, loadgen, phase, logDir, logDir, auth, notes);
       rows.push(...measured.rows);
       authCost.push(...measured.authCost);
       reporting.push(...measured.reporting);

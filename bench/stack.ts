@@ -176,7 +176,7 @@ export async function startConfigStack(options: {
   if (config.gateway === 'none') throw new Error(`configuration ${config.id} has no gateway`);
   if (config.gateway === 'hive' && (options.authSetting ?? SHIPPED_AUTH).mode === 'off') {
     // Hive forwards whatever the client sends; only our processes know AUTH_MODE.
-    throw new Error('configuration D runs with authentication as shipped only');
+    throw new Error(`configuration ${config.id} (Hive Gateway) runs with authentication as shipped only`);
   }
   const common = { cwd: options.repoRoot, logDir: options.logDir };
   const quiet = stackEnv(auth, options.authSetting);
@@ -302,7 +302,7 @@ function hiveBin(repoRoot: string): string {
   return join(repoRoot, HIVE_DIR, 'node_modules/@graphql-hive/gateway/dist/bin.js');
 }
 
-/** Installs Hive Gateway from its own lock file the first time configuration D runs. */
+/** Installs Hive Gateway from its own lock file the first time configuration D or F runs. */
 export function ensureHiveInstalled(repoRoot: string, log: (line: string) => void): void {
   if (existsSync(hiveBin(repoRoot))) return;
   log(`installing Hive Gateway into ${HIVE_DIR} (npm ci, once) …`);
@@ -315,12 +315,18 @@ export function ensureHiveInstalled(repoRoot: string, log: (line: string) => voi
     },
   );
   if (result.status !== 0 || !existsSync(hiveBin(repoRoot))) {
-    throw new Error(`npm ci --prefix ${HIVE_DIR} failed (exit ${result.status}); configuration D cannot run`);
+    throw new Error(
+      `npm ci --prefix ${HIVE_DIR} failed (exit ${result.status}); configurations D and F cannot run`,
+    );
   }
 }
 
 /** The committed supergraph's placeholder URL of a subgraph; every gateway is told the real one. */
 export const placeholderUrl = (name: SubgraphName) => `http://${name}.subgraph.invalid/graphql`;
+
+/** Where a Hive configuration's supergraph copy is written (each points at its own subgraphs' ports). */
+export const hiveSupergraphFile = (dir: string, config: ConfigId) =>
+  join(dir, `supergraph.hive-${config}.graphql`);
 
 /** A copy of schema/supergraph.graphql pointing at the bench's subgraphs, for Hive Gateway. */
 export function writeHiveSupergraph(repoRoot: string, ports: BenchPorts, path: string): void {

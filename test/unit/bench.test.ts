@@ -20,6 +20,7 @@ import {
   type AuthVariantId,
   CONFIG_IDS,
   CONFIGS,
+  hiveConfigs,
 } from '../../bench/configs.js';
 import { escapeSoqlLike, formatAmount, mergeInteractions } from '../../bench/direct-client.js';
 import {
@@ -89,6 +90,7 @@ import {
   authVariantPorts,
   BENCH_RATE_LIMIT,
   HIVE_CONFIG,
+  hiveSupergraphFile,
   portsFor,
   stackEnv,
   withoutSharingPorts,
@@ -523,7 +525,7 @@ describe('flags', () => {
   it('has bounded defaults and a quick mode', () => {
     const full = parseFlags([]);
     expect(full.scaleCustomers).toBe(100_000);
-    expect(full.configs).toEqual(['A', 'B', 'C', 'D', 'E']);
+    expect(full.configs).toEqual(['A', 'B', 'C', 'D', 'E', 'F']);
     const quick = parseFlags(['--quick', '--configs', 'a,e', '--latency', '10']);
     expect(quick.scaleCustomers).toBeNull();
     // The herd first: every stack is fresh for it without a restart.
@@ -535,7 +537,7 @@ describe('flags', () => {
   it('refuses unknown flags and bad values, naming them', () => {
     expect(() => parseFlags(['--fast'])).toThrow(FlagError);
     expect(() => parseFlags(['--latency', '-1'])).toThrow(/--latency/);
-    expect(() => parseFlags(['--configs', 'A,F'])).toThrow(/F/);
+    expect(() => parseFlags(['--configs', 'A,G'])).toThrow(/G/);
     expect(() => parseFlags(['--scenarios', 'everything'])).toThrow(/everything/);
   });
 
@@ -605,6 +607,20 @@ describe("the bench's callers authenticate as the product's do", () => {
   it("keeps the gateway's per-caller rate limit in the path but out of the one caller's reach", () => {
     // The whole run is one subject; the longest row sends at most a million requests.
     expect(Number(BENCH_RATE_LIMIT)).toBeGreaterThanOrEqual(1_000_000);
+  });
+});
+
+describe('Hive cold (F)', () => {
+  it("runs Hive Gateway over B's subgraphs (cache off), as D runs it over A's", () => {
+    expect(CONFIGS.F.gateway).toBe('hive');
+    expect(CONFIGS.F.subgraphEnv).toEqual(CONFIGS.B.subgraphEnv);
+    expect(CONFIGS.F.caches).toBe(false);
+    expect(CONFIGS.D.subgraphEnv).toEqual(CONFIGS.A.subgraphEnv);
+    expect(hiveConfigs(CONFIG_IDS)).toEqual(['D', 'F']);
+    expect(hiveConfigs(['A', 'B', 'E'])).toEqual([]);
+    // Each Hive stack loads a supergraph pointing at its own subgraphs' ports.
+    expect(hiveSupergraphFile('/logs', 'D')).not.toBe(hiveSupergraphFile('/logs', 'F'));
+    expect(portsFor(4700, 'F').subgraphs.erp).not.toBe(portsFor(4700, 'D').subgraphs.erp);
   });
 });
 
@@ -939,7 +955,8 @@ describe('targets', () => {
       );
       const own = allPorts(withoutSharingPorts(4700, AUTH_VARIANTS.length)).filter((p) => p > 4702);
       expect(own.filter((p) => others.has(p))).toEqual([]);
-      expect(Math.max(...own)).toBeLessThan(4800);
+      // After the six configurations (base+10..60) and the three variants (base+70..90).
+      expect(Math.min(...own)).toBe(4800);
     });
 
     it('puts the variant stacks on ports of their own, after the configurations', () => {
