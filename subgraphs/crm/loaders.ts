@@ -6,7 +6,7 @@ import { type LoaderScope, type LoaderSpec, type LoadersOf, loadersOf } from '..
 import { CRM_GENERATIONS, childListGenerations } from './client/cacheGenerations.js';
 import type { ChildListRead, RootListRead } from './client/lists.js';
 import type { CrmAccount } from './client/models.js';
-import type { AccountsPage, CrmReads } from './client/reads.js';
+import type { AccountsPage, CrmReads, DuplicateGroups } from './client/reads.js';
 import type { CrmContext } from './context.js';
 
 /**
@@ -240,4 +240,22 @@ export async function readAccountsPage(
     loaders,
   );
   return page;
+}
+
+/**
+ * The ERP customers several accounts are linked to (reads.ts duplicateGroups), read through the
+ * shared cache beside each accounts page: one aggregate whatever the page, so the entry serves
+ * every page, search and cursor of the caller's visibility until an account changes.
+ */
+export function readDuplicateGroups({ crm, cache, requestId }: CrmContext): Promise<DuplicateGroups> {
+  return readOneThroughCache(
+    cache,
+    {
+      type: 'crm.duplicate-groups',
+      ttlMs: customerTtl,
+      generationsOf: () => [CRM_GENERATIONS.accounts],
+    },
+    'all',
+    () => crm.duplicateGroups(requestId),
+  );
 }

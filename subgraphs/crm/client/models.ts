@@ -48,6 +48,8 @@ export interface CrmAccount extends CrmAccountRef {
   billingAddress: CrmPostalAddress;
   shippingAddress: CrmPostalAddress;
   owner: CrmUser | null;
+  /** CreatedDate: of accounts linked to one ERP customer, the oldest is the one read (reads.ts OLDEST_FIRST). */
+  createdDate: string;
 }
 
 export type CrmContactRole = 'SALES' | 'SUPPORT' | 'BILLING' | 'DECISION_MAKER' | 'OTHER';

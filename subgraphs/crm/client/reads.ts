@@ -1,5 +1,7 @@
 import { allByKey, anyCase, exact, firstByKey } from '../../../lib/byKey.js';
+import { badLegacyResponse } from '../../../lib/errors.js';
 import type { AccessTokenSource } from '../../../lib/legacyCredentials.js';
+import { MAX_AGGREGATE_ROWS } from './aggregates.js';
 import type { CallContext, CrmClient } from './crmClient.js';
 import {
   ACCOUNT_FIELDS,
@@ -53,6 +55,7 @@ import {
   type FilterField,
   inList,
   like,
+  NULL_LITERAL,
   notInList,
   type OrderKey,
   type SObjectName,
@@ -102,7 +105,10 @@ import type {
  * back is models.ts's, never Salesforce's records.
  */
 
-/** The oldest account first: for duplicates, the one the customer is read from. */
+/**
+ * The oldest account first: for duplicates, the one the customer is read from. (The accounts
+ * page's duplicate check, duplicates.ts, decides by the same order.)
+ */
 const OLDEST_FIRST: readonly OrderKey[] = [
   { field: 'CreatedDate', direction: 'ASC' },
   { field: 'Id', direction: 'ASC' },
@@ -281,6 +287,26 @@ export interface AccountsPage {
   readAhead: { read: ChildListRead; rows: ChildListRow[] }[];
 }
 
+/**
+ * An ERP customer more than one account is linked to, as the accounts page's duplicate check
+ * needs it (duplicates.ts): how many accounts, and when the oldest and the newest were created
+ * (ms since the epoch; CreatedDate).
+ */
+export interface DuplicateGroup {
+  /** Lower case, as the lookups compare it. */
+  erpCustomerId: string;
+  accounts: number;
+  firstCreated: number;
+  lastCreated: number;
+}
+
+/** Every duplicate group the caller sees, unless `complete` is false: then only some of them. */
+export interface DuplicateGroups {
+  groups: DuplicateGroup[];
+  /** False when the aggregate answered as many groups as it can (2,000): more may exist. */
+  complete: boolean;
+}
+
 export class CrmReads {
   constructor(
     private readonly client: CrmClient,
@@ -347,6 +373,37 @@ export class CrmReads {
   async accountsOfErpCustomers(erpIds: readonly string[], requestId?: string): Promise<CrmAccount[][]> {
     if (this.ownsNothing) return erpIds.map(() => []);
     return this.groupEach(LOOKUPS.accountsOfErpCustomers, erpIds, accountOf, requestId, this.ownership());
+  }
+
+  /**
+   * The ERP customers several accounts are linked to, in one aggregate statement that needs no
+   * account read first, so it runs beside the accounts page (the page's duplicate check):
+   * `SELECT ERP_Customer_Id__c, COUNT(Id), MIN(CreatedDate), MAX(CreatedDate) … GROUP BY
+   * ERP_Customer_Id__c HAVING COUNT(Id) > 1`. An owner-bound caller's carries the ownership
+   * condition, as their lookup of an ERP customer's accounts does, so both count the same
+   * accounts. Salesforce answers a GROUP BY with one batch of at most 2,000 rows: ordered by the
+   * ERP id and LIMITed to that, a full answer says only that more groups may follow.
+   */
+  async duplicateGroups(requestId?: string): Promise<DuplicateGroups> {
+    if (this.ownsNothing) return { groups: [], complete: true };
+    const label = 'duplicate accounts';
+    const linked = compare('ERP_Customer_Id__c', '!=', NULL_LITERAL);
+    const ownership = this.ownership();
+    const where = ownership ? and(linked, ownership) : linked;
+    const soql =
+      'SELECT ERP_Customer_Id__c, COUNT(Id) accounts, MIN(CreatedDate) firstCreated, ' +
+      `MAX(CreatedDate) lastCreated FROM Account WHERE ${where} GROUP BY ERP_Customer_Id__c ` +
+      `HAVING COUNT(Id) > 1 ORDER BY ERP_Customer_Id__c LIMIT ${MAX_AGGREGATE_ROWS}`;
+    const result = await this.client.query<Record<string, unknown>>(soql, label, this.call(requestId));
+    const groups = result.records.map((row) => {
+      const { ERP_Customer_Id__c: id, accounts } = row;
+      const firstCreated = typeof row.firstCreated === 'string' ? Date.parse(row.firstCreated) : Number.NaN;
+      const lastCreated = typeof row.lastCreated === 'string' ? Date.parse(row.lastCreated) : Number.NaN;
+      if (typeof id !== 'string' || typeof accounts !== 'number' || Number.isNaN(firstCreated + lastCreated))
+        throw badLegacyResponse('CRM', label, 'aggregate row');
+      return { erpCustomerId: anyCase(id), accounts, firstCreated, lastCreated };
+    });
+    return { groups, complete: groups.length < MAX_AGGREGATE_ROWS };
   }
 
   /**

@@ -98,6 +98,7 @@ export function accountOf(record: AccountRecord): CrmAccount {
       country: record.ShippingCountry,
     },
     owner: userOf(record.Owner),
+    createdDate: record.CreatedDate,
   };
 }
 

@@ -1,12 +1,16 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { seesOnlyOwnCustomers } from '../../../lib/auth/principal.js';
+import { anyCase } from '../../../lib/byKey.js';
 import { connectionOf, decodeCursor, encodeCursor, pageSize } from '../../../lib/connections.js';
-import { appError } from '../../../lib/errors.js';
+import { appError, LegacyError } from '../../../lib/errors.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import { toSalesforceId18 } from '../client/ids.js';
 import { isAccountPosition } from '../client/lists.js';
+import type { CrmAccount } from '../client/models.js';
+import type { DuplicateGroups } from '../client/reads.js';
 import type { CrmContext } from '../context.js';
-import { readAccountsPage } from '../loaders.js';
+import { duplicateVerdict } from '../duplicates.js';
+import { readAccountsPage, readDuplicateGroups } from '../loaders.js';
 import { childListsAhead } from '../selectionLookahead.js';
 import { loadAsset, serialNumberArgument } from './asset.js';
 import { customerFromAccount, loadCustomer } from './customer.js';
@@ -35,8 +39,10 @@ function crmRecordIdArgument(id: string, argument: string): string {
 /**
  * Customers as the CRM lists them, by (Name, Id) keyset. Accounts linked to an ERP customer
  * that another, older account also links to are duplicates: only the oldest is listed (the
- * others show in its duplicateCrmAccountIds). Finding them costs one batched lookup of the
- * page's ERP ids, whatever the page size.
+ * others show in its duplicateCrmAccountIds). Which those are is read beside the page, not after
+ * it (the duplicate groups, one aggregate: duplicates.ts), so a cold page costs one round trip;
+ * only what that leaves undecided (ties, a group cut at the page's edge) takes a lookup of those
+ * ERP ids' accounts after it, one batched call whatever the page size.
  */
 export async function customersPage(
   args: { search?: string | null; first?: number | null; after?: string | null },
@@ -61,24 +67,17 @@ export async function customersPage(
   // accounts more than the page are read so that hidden duplicates rarely leave the page short.
   const readAhead = ctx.batching ? childListsAhead(info) : [];
   const limit = size + 1 + duplicateSlack(size);
-  const { accounts } = await readAccountsPage(
-    { search, after, limit, readAhead, ...(owned ? { ownerId: owned.ownerId } : {}) },
+  const [{ accounts }, duplicates] = await Promise.all([
+    readAccountsPage({ search, after, limit, readAhead, ...(owned ? { ownerId: owned.ownerId } : {}) }, ctx),
+    // Batching off (the naive baseline) looks every ERP id up after the page, as it always did.
+    ctx.batching ? duplicateGroupsOrNone(ctx) : undefined,
+  ]);
+  const hidden = await hiddenDuplicates(
+    accounts.map(({ node }) => node),
+    duplicates ?? { groups: [], complete: false },
     ctx,
   );
-  const linked = [
-    ...new Set(accounts.flatMap(({ node }) => (node.erpCustomerId ? [node.erpCustomerId] : []))),
-  ];
-  const groups = await ctx.loaders.accountsOfErpCustomer.loadMany(linked);
-  const oldestOf = new Map<string, string>();
-  groups.forEach((group, i) => {
-    if (group instanceof Error) throw group;
-    const oldest = group[0];
-    if (oldest) oldestOf.set(linked[i]!.toLowerCase(), oldest.crmAccountId);
-  });
-  const visible = accounts.filter(({ node }) => {
-    const oldest = node.erpCustomerId ? oldestOf.get(node.erpCustomerId.toLowerCase()) : undefined;
-    return oldest === undefined || oldest === node.crmAccountId;
-  });
+  const visible = accounts.filter(({ node }) => !hidden.has(node.crmAccountId));
   const edges = visible.slice(0, size).map(({ node, position }) => ({
     cursor: encodeCursor(kind, position),
     node: customerFromAccount(node),
@@ -94,6 +93,52 @@ export async function customersPage(
     connection.pageInfo.endCursor = encodeCursor(kind, last.position);
   }
   return connection;
+}
+
+/**
+ * The duplicate groups, or none when the CRM could not answer them (the accounts page may still
+ * have been read: the lookup after it then decides, as it did before the groups were read).
+ */
+async function duplicateGroupsOrNone(ctx: CrmContext): Promise<DuplicateGroups | undefined> {
+  try {
+    return await readDuplicateGroups(ctx);
+  } catch (error) {
+    if (!(error instanceof LegacyError)) throw error;
+    ctx.logger.warn(
+      { code: error.code, detail: error.detail },
+      'duplicate groups not read: looked up instead',
+    );
+    return undefined;
+  }
+}
+
+/**
+ * The page's accounts that are not their ERP customer's oldest: decided from the groups where
+ * they settle it, else by the accounts of those ERP ids, oldest first (one batched lookup). An
+ * ERP id whose only account is the page's primes that lookup's loader with it, so
+ * duplicateCrmAccountIds of such a customer costs no call.
+ */
+async function hiddenDuplicates(
+  page: readonly CrmAccount[],
+  duplicates: DuplicateGroups,
+  ctx: CrmContext,
+): Promise<Set<string>> {
+  const { hidden, undecided, single } = duplicateVerdict(page, duplicates);
+  for (const [erpId, account] of single) ctx.loaders.accountsOfErpCustomer.prime(erpId, [account]);
+  if (undecided.length === 0) return hidden;
+  const groups = await ctx.loaders.accountsOfErpCustomer.loadMany(undecided);
+  const oldestOf = new Map<string, string>();
+  groups.forEach((group, i) => {
+    if (group instanceof Error) throw group;
+    const oldest = group[0];
+    if (oldest) oldestOf.set(undecided[i]!, oldest.crmAccountId);
+  });
+  for (const account of page) {
+    const erpId = account.erpCustomerId && anyCase(account.erpCustomerId);
+    const oldest = erpId ? oldestOf.get(erpId) : undefined;
+    if (oldest !== undefined && oldest !== account.crmAccountId) hidden.add(account.crmAccountId);
+  }
+  return hidden;
 }
 
 /** Extra accounts read per page to make up for duplicates hidden from it (about 2% are). */
