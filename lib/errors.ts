@@ -129,14 +129,40 @@ export class LegacyError extends Error {
     message: string,
     /** For logs only: status, legacy error code and text, route. */
     readonly detail: Record<string, unknown> = {},
+    /** Why we did not call at all (shown to clients as `extensions.reason`); absent for the system's own failures. */
+    readonly reason?: LegacyRefusalReason,
   ) {
     super(message);
     this.name = 'LegacyError';
   }
 
   toGraphQLError(): GraphQLError {
-    return appError(this.code, this.message, { system: this.system });
+    return appError(this.code, this.message, {
+      system: this.system,
+      ...(this.reason === undefined ? {} : { reason: this.reason }),
+    });
   }
+}
+
+/**
+ * Why a legacy call was refused on our side, without reaching the system: its circuit breaker is
+ * open (LEGACY_UNAVAILABLE), or the calls waiting for one of its connections already fill the
+ * queue (LEGACY_THROTTLED). See lib/legacyResilience.ts.
+ */
+export type LegacyRefusalReason = 'CIRCUIT_OPEN' | 'QUEUE_FULL';
+
+/** A call refused on our side (breaker open, queue full): the client sees the code, system and reason. */
+export function legacyRefusal(
+  system: LegacySystem,
+  code: Extract<ErrorCode, 'LEGACY_UNAVAILABLE' | 'LEGACY_THROTTLED'>,
+  reason: LegacyRefusalReason,
+  label: string,
+): LegacyError {
+  const message =
+    reason === 'CIRCUIT_OPEN'
+      ? `The ${system} is unavailable (${label}): it failed repeatedly and is not called for a while.`
+      : `The ${system} is busy (${label}): too many calls are already waiting for it; try again shortly.`;
+  return new LegacyError(code, system, message, { label }, reason);
 }
 
 /** What a client is told about a failed legacy call: what failed (the label), never the legacy text. */

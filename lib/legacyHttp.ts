@@ -1,13 +1,17 @@
 import { Agent, type Dispatcher, request, errors as undiciErrors } from 'undici';
+import { currentDeadline, type Deadline } from './deadline.js';
 import { LegacyError, type LegacySystem, legacyFailure, legacyFailureMessage } from './errors.js';
 import { InFlight } from './inFlight.js';
 import type { AccessTokenSource } from './legacyCredentials.js';
+import { type BreakerState, LegacyResilience, type LegacyResilienceOptions } from './legacyResilience.js';
 
 /**
  * JSON over HTTP to one legacy system, with what every call needs whatever the protocol: a
  * bounded keep-alive connection pool, a timeout on every call, retries with backoff and jitter
  * for reads (honouring Retry-After) and never for writes, and failures classified into the
- * error catalogue. Protocol knowledge (URLs, query languages, error bodies) stays in each
+ * error catalogue. Every attempt is also bounded by the deadline of the operation it runs for
+ * (lib/deadline.ts: no call once it is spent, no retry or wait past it) and goes through the
+ * system's circuit breaker and bulkhead (lib/legacyResilience.ts). Protocol knowledge (URLs, query languages, error bodies) stays in each
  * subgraph's client module, which passes `describeFailure` to read its system's error body.
  */
 export interface LegacyHttpOptions {
@@ -30,8 +34,10 @@ export interface LegacyHttpOptions {
   backoffMs: number;
   /** A Retry-After longer than this is not waited for: the call fails as throttled. */
   maxRetryAfterMs: number;
-  /** Connections kept to the host (Business Central serves 5 at once per user). */
+  /** Connections kept to the host (Business Central serves 5 at once per user); also the bulkhead's width. */
   maxConnections: number;
+  /** Circuit breaker and bulkhead settings (`<SYS>_BREAKER_*`, `<SYS>_MAX_QUEUED`) and the logger of their state changes. */
+  resilience?: LegacyResilienceOptions;
   /** Reads the system's error body for logs and classification. */
   describeFailure?: (status: number, body: unknown) => FailureDescription;
   random?: () => number;
@@ -73,6 +79,17 @@ export interface LegacyResponse<T> {
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
+/** One attempt: the answer, or its failure classified, with whether and when it may be retried. */
+type AttemptOutcome<T> =
+  | { ok: true; response: LegacyResponse<T> }
+  | {
+      ok: false;
+      error: LegacyError;
+      retryable: boolean;
+      retryAfterMs?: number;
+      credentialsRefused?: boolean;
+    };
+
 export class LegacyHttp {
   readonly dispatcher: Dispatcher;
   private readonly origin: string;
@@ -83,6 +100,7 @@ export class LegacyHttp {
   callCount = 0;
   /** Identical reads in flight share one call: key is method, URL, body, request headers and visibility. */
   private readonly readsInFlight = new InFlight<LegacyResponse<unknown>>();
+  private readonly resilience: LegacyResilience;
 
   constructor(private readonly options: LegacyHttpOptions) {
     const url = new URL(options.baseUrl);
@@ -95,6 +113,17 @@ export class LegacyHttp {
     });
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.resilience = new LegacyResilience(options.system, options.maxConnections, options.resilience);
+  }
+
+  /** The system's circuit breaker: /ready and /metrics show it. */
+  get breakerState(): BreakerState {
+    return this.resilience.breakerState;
+  }
+
+  /** Attempts refused without a call: breaker open, bulkhead queue full (metrics read it). */
+  get refusals(): { circuitOpen: number; queueFull: number } {
+    return { circuitOpen: this.resilience.refusedOpen, queueFull: this.resilience.refusedQueueFull };
   }
 
   /**
@@ -151,17 +180,23 @@ export class LegacyHttp {
 
   private async sendWithRetries<T>(req: LegacyRequest, idempotent: boolean): Promise<LegacyResponse<T>> {
     const attempts = idempotent ? this.options.maxRetries + 1 : 1;
+    // The deadline of the operation this call is made for (none for background work).
+    const deadline = currentDeadline();
     const credentials = req.credentials ?? this.options.credentials;
+    if (deadline?.expired) throw this.deadlineSpent(req);
     let token = await credentials?.token();
     let renewed = false;
     let lastError: LegacyError | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      let outcome = await this.attempt<T>(req, token);
+      // Spent (by earlier attempts or the wait for a token): no call that nobody would wait for.
+      if (deadline?.expired) throw lastError ?? this.deadlineSpent(req);
+      let outcome = await this.guardedAttempt<T>(req, token, deadline);
       if (!outcome.ok && outcome.credentialsRefused && credentials && token !== undefined && !renewed) {
         // Expired or revoked: one new token (shared with every call that saw this one refused), one more try.
         renewed = true;
         token = await credentials.renew(token);
-        outcome = await this.attempt<T>(req, token);
+        if (deadline?.expired) throw this.deadlineSpent(req);
+        outcome = await this.guardedAttempt<T>(req, token, deadline);
       }
       if (outcome.ok) return outcome.response;
       lastError = outcome.error;
@@ -169,9 +204,39 @@ export class LegacyHttp {
       const backoff = this.random() * this.options.backoffMs * 2 ** (attempt - 1);
       const wait = outcome.retryAfterMs !== undefined ? Math.max(outcome.retryAfterMs, backoff) : backoff;
       if (wait > this.options.maxRetryAfterMs) break;
+      // A wait the operation's deadline does not leave room for (the retry's own call included)
+      // ends here, with the failure that asked for it.
+      if (deadline !== undefined && wait >= deadline.remainingMs()) break;
       await this.sleep(wait);
     }
     throw lastError ?? legacyFailure(this.options.system, 'LEGACY_UNAVAILABLE', req.label);
+  }
+
+  /** LEGACY_TIMEOUT naming the system, for a call not made because its operation's budget is spent. */
+  private deadlineSpent(req: LegacyRequest): LegacyError {
+    return legacyFailure(this.options.system, 'LEGACY_TIMEOUT', req.label, {
+      label: req.label,
+      deadlineSpent: true,
+    });
+  }
+
+  /**
+   * One attempt through the system's bulkhead and breaker (which may refuse it without a call),
+   * bounded by the configured timeout or what is left of the deadline, whichever is less.
+   */
+  private guardedAttempt<T>(
+    req: LegacyRequest,
+    token: string | undefined,
+    deadline: Deadline | undefined,
+  ): Promise<AttemptOutcome<T>> {
+    return this.resilience.run(req.label, deadline, () => {
+      const remaining = deadline?.remainingMs();
+      const timeoutMs =
+        remaining === undefined
+          ? this.options.timeoutMs
+          : Math.max(1, Math.min(this.options.timeoutMs, remaining));
+      return this.attempt<T>(req, token, timeoutMs);
+    });
   }
 
   async close(): Promise<void> {
@@ -186,16 +251,8 @@ export class LegacyHttp {
   private async attempt<T>(
     req: LegacyRequest,
     token: string | undefined,
-  ): Promise<
-    | { ok: true; response: LegacyResponse<T> }
-    | {
-        ok: false;
-        error: LegacyError;
-        retryable: boolean;
-        retryAfterMs?: number;
-        credentialsRefused?: boolean;
-      }
-  > {
+    timeoutMs: number,
+  ): Promise<AttemptOutcome<T>> {
     const { system } = this.options;
     const url = this.resolve(req.path);
     const headers: Record<string, string> = {
@@ -220,9 +277,9 @@ export class LegacyHttp {
         headers,
         body: payload,
         dispatcher: this.dispatcher,
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
       });
       status = response.statusCode;
       responseHeaders = response.headers;
@@ -239,7 +296,8 @@ export class LegacyHttp {
               `The ${system} did not answer in time (${req.label}).`,
               {
                 label: req.label,
-                timeoutMs: this.options.timeoutMs,
+                timeoutMs,
+                cutByDeadline: timeoutMs < this.options.timeoutMs,
               },
             )
           : legacyFailure(system, 'LEGACY_UNAVAILABLE', req.label, {

@@ -1,6 +1,7 @@
 import type { LegacySystem } from './errors.js';
 import type { LegacyCache } from './legacyCache.js';
 import type { LegacyHttp } from './legacyHttp.js';
+import type { BreakerState } from './legacyResilience.js';
 import { cacheMetrics, type MetricSource, refreshMetrics } from './metrics.js';
 
 /**
@@ -36,7 +37,53 @@ export function legacyHttpMetrics(clients: readonly LegacyHttp[]): MetricSource[
       labelNames: ['system'],
       read: bySystem((http) => http.sharedReads),
     },
+    {
+      name: 'customer_graph_legacy_calls_refused_total',
+      help: 'Legacy calls refused without reaching the system, by system and reason (circuit_open, queue_full).',
+      type: 'counter',
+      labelNames: ['system', 'reason'],
+      read: () => [
+        ...bySystem((http) => http.refusals.circuitOpen)().map((sample) => ({
+          labels: { ...sample.labels, reason: 'circuit_open' },
+          value: sample.value,
+        })),
+        ...bySystem((http) => http.refusals.queueFull)().map((sample) => ({
+          labels: { ...sample.labels, reason: 'queue_full' },
+          value: sample.value,
+        })),
+      ],
+    },
+    {
+      name: 'customer_graph_legacy_breaker_state',
+      help: 'Clients whose circuit breaker to a legacy system is in each state (closed, open, half-open), by system: open means calls are refused at once.',
+      type: 'gauge',
+      labelNames: ['system', 'state'],
+      read: () =>
+        BREAKER_STATES.flatMap((state) =>
+          bySystem((http) => (http.breakerState === state ? 1 : 0))().map((sample) => ({
+            labels: { ...sample.labels, state },
+            value: sample.value,
+          })),
+        ),
+    },
   ];
+}
+
+const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
+
+/**
+ * Each system's circuit breaker state for a subgraph's /ready (`readiness` of createSubgraphServer):
+ * a system with several clients is as open as its most open one.
+ */
+export function breakerStates(clients: readonly LegacyHttp[]): Record<string, BreakerState> {
+  const rank: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+  const states: Record<string, BreakerState> = {};
+  for (const http of clients) {
+    const current = states[http.system];
+    if (current === undefined || rank[http.breakerState] > rank[current])
+      states[http.system] = http.breakerState;
+  }
+  return states;
 }
 
 /** Labels are lower case, as Prometheus' are by custom: erp, crm. */
