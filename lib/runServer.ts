@@ -1,12 +1,14 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from './env.js';
 import type { Logger } from './logger.js';
+import { shutdownConfigFromEnv } from './shutdownConfig.js';
 
 /**
  * What every main.ts does around its factory, written once: a bad variable stops the process
- * with exit code 2 and a message naming it; a port that cannot be used too; SIGINT/SIGTERM
- * close the server, then the runnable, and exit 0 (1 when closing fails or hangs).
+ * with exit code 2 and a message naming it; a port that cannot be used too; SIGTERM drains,
+ * stops accepting, lets requests in flight finish, closes the runnable and exits 0 (1 when
+ * closing fails or hangs); SIGINT does the same without the drain period (see stopOnSignals).
  */
 
 /** Reads the configuration once; a ConfigError goes to stderr as `<program>: bad configuration: …`, exit 2. */
@@ -40,12 +42,14 @@ export interface ServeOptions {
   onListening(graphqlUrl: string): void;
 }
 
-/** Requests still running this long after a signal are cut off (exit 1). */
+/** Requests still running this long after the listener closed are cut off (exit 1). */
 const CLOSE_TIMEOUT_MS = 10_000;
 
 export function serveUntilSignal(runnable: Runnable, options: ServeOptions): void {
   const { server } = runnable;
   const { program, title, logger, port, host, portVariable } = options;
+  const { drainMs } = readConfigOrExit(program, () => shutdownConfigFromEnv(process.env));
+  const stopAccepting = gracefulStop(server);
 
   server.on('error', (error: NodeJS.ErrnoException) => {
     const message =
@@ -61,23 +65,135 @@ export function serveUntilSignal(runnable: Runnable, options: ServeOptions): voi
     options.onListening(`http://${host}:${chosen}/graphql`);
   });
 
+  stopOnSignals({
+    title,
+    logger,
+    drainMs,
+    drain: () => markDraining(server),
+    stopAccepting,
+    release: () => runnable.close(),
+  });
+}
+
+/**
+ * Servers whose process is stopping: their /ready answers 503 `{status:'draining'}` (see
+ * lib/subgraphServer.ts, gateway/createGateway.ts) while every other route is still served. Kept
+ * by server rather than passed to each factory, so a factory's /ready needs nothing but the
+ * server it answers on.
+ */
+const drainingServers = new WeakSet<Server>();
+
+export function markDraining(server: Server): void {
+  drainingServers.add(server);
+}
+
+export function isDraining(server: Server): boolean {
+  return drainingServers.has(server);
+}
+
+/**
+ * Follows the server's requests so that it can stop without cutting one: the returned function
+ * closes the listener (no new connection), closes the keep-alive connections that are idle,
+ * answers each request still in flight with `Connection: close` (so its client does not send
+ * another on a connection about to go), and resolves once every connection has ended. Node's
+ * own server.close() would keep a busy keep-alive connection open after its answer until the
+ * keep-alive timeout. Call before the server listens: it must see every request.
+ */
+export function gracefulStop(server: Server): () => Promise<void> {
+  const inFlight = new Set<ServerResponse>();
   let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, `${title} closing`);
-    setTimeout(() => process.exit(1), CLOSE_TIMEOUT_MS).unref();
-    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    serverClosed
-      .then(() => runnable.close())
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
+  const lastOnItsConnection = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+    // Its head already went out (a streamed answer): close the connection once it is idle.
+    else res.once('finish', () => setImmediate(() => server.closeIdleConnections()));
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  // Before the server's own handler, so the header is set before that handler answers.
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    if (stopping) lastOnItsConnection(res);
+  });
+  let stopped: Promise<void> | undefined;
+  return () => {
+    stopped ??= new Promise<void>((resolve) => {
+      stopping = true;
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      for (const res of inFlight) lastOnItsConnection(res);
+    });
+    return stopped;
+  };
+}
+
+/** What a process does, in order, when told to stop (see {@link stopOnSignals}). */
+export interface ShutdownSteps {
+  /** How log lines name what stops, e.g. 'ERP subgraph'. */
+  title: string;
+  logger: Logger;
+  /** SHUTDOWN_DRAIN_MS (lib/shutdownConfig.ts). */
+  drainMs: number;
+  /** Marks the process's servers draining: their /ready answers 503 from now on. */
+  drain(): void;
+  /** Stops accepting and resolves once the requests in flight are answered (see {@link gracefulStop}). */
+  stopAccepting(): Promise<void>;
+  /** Releases the rest (Apollo, legacy connections, caches) once no request runs. */
+  release(): Promise<void>;
+}
+
+/**
+ * SIGTERM (an orchestrator stopping a replica): /ready answers 503 for `drainMs` while every
+ * other request is still served, so the load balancer takes the replica out before it stops
+ * accepting; then the listener closes, requests in flight finish, the rest is released, exit 0.
+ * A second SIGTERM or a SIGINT during that period ends it at once. SIGINT (Ctrl-C in
+ * development) skips the period: nobody routes to a developer's process. Requests still
+ * running CLOSE_TIMEOUT_MS after the listener closed, or a release that hangs, end the process
+ * with exit 1; a failing release too.
+ */
+export function stopOnSignals(steps: ShutdownSteps): void {
+  const { title, logger } = steps;
+  let phase: 'serving' | 'draining' | 'closing' = 'serving';
+  let endDrainPeriod: (() => void) | undefined;
+
+  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+    if (phase === 'draining') {
+      logger.info({ signal }, `${title}: drain period cut short`);
+      endDrainPeriod?.();
+      return;
+    }
+    if (phase === 'closing') return;
+    phase = 'draining';
+    steps.drain();
+    const drainMs = signal === 'SIGTERM' ? steps.drainMs : 0;
+    if (drainMs > 0) {
+      logger.info({ signal, drainMs }, `${title} draining: /ready answers 503, requests still served`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, drainMs);
+        endDrainPeriod = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    phase = 'closing';
+    logger.info({ signal }, `${title} closing its listener: no new connections, requests in flight finish`);
+    setTimeout(() => {
+      logger.error({ closeTimeoutMs: CLOSE_TIMEOUT_MS }, `${title}: requests still running, cut off`);
+      process.exit(1);
+    }, CLOSE_TIMEOUT_MS).unref();
+    try {
+      await steps.stopAccepting();
+      logger.info(`${title} listener closed, requests in flight answered`);
+      await steps.release();
+    } catch (error) {
+      logger.error({ err: error }, `${title}: closing failed`);
+      process.exit(1);
+    }
+    logger.info(`${title} closed`);
+    process.exit(0);
+  };
+  process.on('SIGINT', (signal) => void stop(signal));
+  process.on('SIGTERM', (signal) => void stop(signal));
 }
 
 /** Closes the server now, cutting its open connections (keep-alive ones would hold it open). */

@@ -20,6 +20,7 @@ import { createGraphQLHttpServer, type RequestScope, sendJson } from './graphqlH
 import type { LegacyCache } from './legacyCache.js';
 import type { Logger } from './logger.js';
 import { createMetricsRegistry, type MetricSource, metricsRoute } from './metrics.js';
+import { isDraining } from './runServer.js';
 import { type SubgraphErrorOptions, subgraphErrorHandling } from './subgraphErrors.js';
 
 /** buildSubgraphSchema's module shape (its resolver map type is not exported). */
@@ -81,6 +82,19 @@ export interface SubgraphServerOptions<TContext> extends SubgraphApolloOptions {
    * cache, refreshes and legacy calls (lib/legacyMetrics.ts). Absent: no /metrics route.
    */
   metrics?: readonly MetricSource[];
+  /**
+   * What GET /ready tells besides being ready: the state of each legacy system's circuit
+   * breaker. An open breaker does not make the replica unready (another replica would find the
+   * same legacy system down): it is named here, logged and counted.
+   */
+  readiness?: () => SubgraphReadiness;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface SubgraphReadiness {
+  /** By legacy system, e.g. `{ ERP: 'open' }`. */
+  breakers?: Record<string, BreakerState>;
 }
 
 export interface SubgraphServer {
@@ -92,7 +106,9 @@ export interface SubgraphServer {
 
 /**
  * The skeleton every subgraph factory shares: its Apollo server, a node:http server answering
- * GraphQL, `/health` and `/metrics`, and an ordered close. A factory adds only what is its own:
+ * GraphQL, `/health`, `/ready` and `/metrics`, and an ordered close. `/health` (liveness) answers
+ * 200 until the process exits; `/ready` answers 503 `{status:'draining'}` once the process is
+ * stopping (lib/runServer.ts), so the load balancer or gateway in front stops sending to it. A factory adds only what is its own:
  * clients, loaders, resolvers, background work, the metrics it keeps.
  */
 export function createSubgraphServer<TContext extends { logger: Logger }>(
@@ -101,7 +117,7 @@ export function createSubgraphServer<TContext extends { logger: Logger }>(
   const apollo = createSubgraphApollo<TContext>(options);
   const authenticator = options.authenticator ?? createAuthenticator(options.auth);
   const { subgraphSecret } = options.auth;
-  const server = createGraphQLHttpServer<TContext>({
+  const server: Server = createGraphQLHttpServer<TContext>({
     apollo,
     logger: options.logger,
     // Only the gateway may call, and only for an authenticated caller: reached directly (or through
@@ -119,6 +135,10 @@ export function createSubgraphServer<TContext extends { logger: Logger }>(
     context: options.context,
     routes: {
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+      '/ready': (_req, res) =>
+        isDraining(server)
+          ? sendJson(res, 503, { status: 'draining' })
+          : sendJson(res, 200, { status: 'ready', ...options.readiness?.() }),
       ...(options.metrics ? { '/metrics': metricsRoute(createMetricsRegistry(options.metrics)) } : {}),
     },
   });
