@@ -21,6 +21,7 @@ import {
   metricsRoute,
   refreshMetrics,
 } from '../lib/metrics.js';
+import { isDraining } from '../lib/runServer.js';
 import { authorizingGateway, executableSupergraph } from './authorization.js';
 import { coalescingGateway, type OperationSharingStats } from './coalescing.js';
 import type { GatewayConfig } from './config.js';
@@ -33,6 +34,7 @@ import { errorLoggingPlugin } from './plugins/errorLogging.js';
 import { operationNamePlugin } from './plugins/operationName.js';
 import { responseCachePlugin } from './plugins/responseCache.js';
 import { createCallerRateLimiter } from './rateLimit.js';
+import { subgraphReadyAnswer } from './readiness.js';
 import { probeSubgraph, type SubgraphConnection, SubgraphDataSource, subgraphAgent } from './subgraphs.js';
 
 export interface Gateway {
@@ -47,7 +49,9 @@ export interface Gateway {
 /**
  * The federation gateway over the committed supergraph (no introspection of the subgraphs at
  * run time): Apollo Server 5 + @apollo/gateway, served by lib/graphqlHttp.ts with /health and
- * /ready, errors masked to the catalogue, operation limits checked before planning.
+ * /ready, errors masked to the catalogue, operation limits checked before planning. /ready answers
+ * 503 `{status:'draining'}` once the process is stopping (lib/runServer.ts); otherwise it probes
+ * each subgraph's GraphQL endpoint and its /ready (draining, breaker states).
  */
 export function createGateway(
   config: GatewayConfig,
@@ -178,20 +182,32 @@ export function createGateway(
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       '/metrics': metricsRoute(metrics),
       '/ready': async (_req, res) => {
+        if (isDraining(server)) return sendJson(res, 503, { status: 'draining' });
         if (!loaded) return sendJson(res, 503, { status: 'not ready', notReady: ['supergraph'] });
-        const problems = await Promise.all(
-          [...connections.values()].map(
-            async (connection) =>
-              [
-                connection.name,
-                await probeSubgraph(connection, config.auth.subgraphSecret, config.readyProbeTimeoutMs),
-              ] as const,
-          ),
+        const probes = await Promise.all(
+          [...connections.values()].map(async (connection) => {
+            const [problem, answer] = await Promise.all([
+              probeSubgraph(connection, config.auth.subgraphSecret, config.readyProbeTimeoutMs),
+              subgraphReadyAnswer(connection, config.readyProbeTimeoutMs),
+            ]);
+            return { name: connection.name, problem, ...answer };
+          }),
         );
-        const subgraphs = Object.fromEntries(problems.map(([name, problem]) => [name, problem ?? 'ok']));
-        const notReady = problems.filter(([, problem]) => problem !== undefined).map(([name]) => name);
-        if (notReady.length > 0) return sendJson(res, 503, { status: 'not ready', notReady, subgraphs });
-        return sendJson(res, 200, { status: 'ready', subgraphs });
+        // A draining subgraph still answers: it is named, but does not make the gateway unready
+        // (its replacement, or another replica behind the same URL, takes over).
+        const subgraphs = Object.fromEntries(
+          probes.map(({ name, problem, draining }) => [name, problem ?? (draining ? 'draining' : 'ok')]),
+        );
+        const reported = probes.filter((probe) => probe.breakers !== undefined);
+        const breakers =
+          reported.length > 0
+            ? { breakers: Object.fromEntries(reported.map(({ name, breakers }) => [name, breakers])) }
+            : {};
+        const notReady = probes.filter(({ problem }) => problem !== undefined).map(({ name }) => name);
+        if (notReady.length > 0) {
+          return sendJson(res, 503, { status: 'not ready', notReady, subgraphs, ...breakers });
+        }
+        return sendJson(res, 200, { status: 'ready', subgraphs, ...breakers });
       },
     },
   });
