@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AuthConfig, authConfigFromEnv } from '../lib/auth/config.js';
 import { type CorsConfig, corsConfigFromEnv } from '../lib/cors.js';
-import { type Env, flag, httpUrl, integer, logLevel, redisUrl, text } from '../lib/env.js';
+import { ConfigError, type Env, flag, httpUrl, integer, logLevel, redisUrl, text } from '../lib/env.js';
 import { type RefreshAheadConfig, refreshAheadConfigFromEnv } from '../lib/refreshAhead.js';
 import { type DemandControlConfig, demandControlConfigFromEnv } from './demandControlConfig.js';
 
@@ -36,6 +36,12 @@ export interface GatewayConfig {
   subgraphUrls: Record<string, string>;
   /** Whole subgraph fetch (connect, headers, body); a slower subgraph's fields come back null. */
   subgraphTimeoutMs: number;
+  /**
+   * One deadline per operation, from its start (GATEWAY_OPERATION_BUDGET_MS): each subgraph fetch
+   * carries what is left (`x-deadline-ms`) and waits at most that plus a grace, so the legacy call
+   * that cannot make it fails first, as LEGACY_TIMEOUT naming its system. Below subgraphTimeoutMs.
+   */
+  operationBudgetMs: number;
   /** Keep-alive connections per subgraph. */
   subgraphMaxConnections: number;
   /** `/ready` waits this long for each subgraph's answer. */
@@ -75,6 +81,20 @@ export const DEFAULT_LIMITS: Readonly<OperationLimits> = { maxDepth: 12, maxAlia
 /** Reads the gateway's configuration from the environment once; throws ConfigError naming the variable. */
 export function gatewayConfigFromEnv(env: Env = process.env): GatewayConfig {
   const supergraphPath = text(env, 'SUPERGRAPH_PATH');
+  const subgraphTimeoutMs = integer(env, 'SUBGRAPH_TIMEOUT_MS', 15_000, 100, 300_000);
+  const operationBudgetMs = integer(
+    env,
+    'GATEWAY_OPERATION_BUDGET_MS',
+    defaultOperationBudgetMs(subgraphTimeoutMs),
+    10,
+    300_000,
+  );
+  if (operationBudgetMs >= subgraphTimeoutMs) {
+    throw new ConfigError(
+      'GATEWAY_OPERATION_BUDGET_MS',
+      `must be below SUBGRAPH_TIMEOUT_MS (${subgraphTimeoutMs}), so a legacy system's timeout reaches the caller before the gateway's own; got ${operationBudgetMs}`,
+    );
+  }
   return {
     port: integer(env, 'GATEWAY_PORT', 4000, 0, 65_535),
     host: text(env, 'GATEWAY_HOST', '127.0.0.1'),
@@ -84,7 +104,8 @@ export function gatewayConfigFromEnv(env: Env = process.env): GatewayConfig {
         httpUrl(env, `${name.toUpperCase()}_SUBGRAPH_URL`, DEFAULT_SUBGRAPH_URLS[name]).href,
       ]),
     ),
-    subgraphTimeoutMs: integer(env, 'SUBGRAPH_TIMEOUT_MS', 15_000, 100, 300_000),
+    subgraphTimeoutMs,
+    operationBudgetMs,
     subgraphMaxConnections: integer(env, 'SUBGRAPH_MAX_CONNECTIONS', 64, 1, 10_000),
     readyProbeTimeoutMs: integer(env, 'READY_PROBE_TIMEOUT_MS', 1000, 50, 60_000),
     production: env.NODE_ENV === 'production',
@@ -115,9 +136,24 @@ export function gatewayConfigFromEnv(env: Env = process.env): GatewayConfig {
   };
 }
 
-/** A configuration for tests and in-process stacks: defaults, with the given parts replaced. */
+/**
+ * The budget when GATEWAY_OPERATION_BUDGET_MS is unset: a third of the subgraph timeout, at most
+ * 5 s, less than it — 10000 with the default 15000, and still below a SUBGRAPH_TIMEOUT_MS set alone.
+ */
+export function defaultOperationBudgetMs(subgraphTimeoutMs: number): number {
+  return subgraphTimeoutMs - Math.min(5000, Math.ceil(subgraphTimeoutMs / 3));
+}
+
+/**
+ * A configuration for tests and in-process stacks: defaults, with the given parts replaced. A
+ * subgraph timeout given without a budget brings its default budget with it.
+ */
 export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
-  return { ...gatewayConfigFromEnv({}), ...overrides };
+  const budget =
+    overrides.subgraphTimeoutMs !== undefined && overrides.operationBudgetMs === undefined
+      ? { operationBudgetMs: defaultOperationBudgetMs(overrides.subgraphTimeoutMs) }
+      : {};
+  return { ...gatewayConfigFromEnv({}), ...budget, ...overrides };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {

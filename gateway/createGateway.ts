@@ -10,6 +10,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { readAccessRules } from '../lib/auth/requirements.js';
 import { type Authenticator, createAuthenticator } from '../lib/auth/verifier.js';
+import { Deadline } from '../lib/deadline.js';
 import { createGraphQLHttpServer, sendJson } from '../lib/graphqlHttp.js';
 import { InFlight } from '../lib/inFlight.js';
 import { createLegacyCache, type LegacyCache } from '../lib/legacyCache.js';
@@ -93,6 +94,7 @@ export function createGateway(
       name,
       url,
       timeoutMs: config.subgraphTimeoutMs,
+      operationBudgetMs: config.operationBudgetMs,
       dispatcher: subgraphAgent(config.subgraphMaxConnections),
       ...(config.sharing.deduplicateFetches ? { fetchesInFlight: new InFlight() } : {}),
       fetchesSent: 0,
@@ -177,6 +179,8 @@ export function createGateway(
       requestId,
       logger: requestLogger,
       principal,
+      // The operation's one deadline starts as its request reaches Apollo (gateway/subgraphs.ts sends what is left).
+      deadline: Deadline.after(config.operationBudgetMs),
     }),
     routes: {
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),

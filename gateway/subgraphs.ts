@@ -1,9 +1,10 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { Kind, parse, type SelectionSetNode } from 'graphql';
 import { Agent, Response, fetch as undiciFetch } from 'undici';
+import { DEADLINE_HEADER, parseDeadlineHeader } from '../lib/deadline.js';
 import { appError } from '../lib/errors.js';
 import type { InFlight } from '../lib/inFlight.js';
-import type { GatewayContext } from './context.js';
+import { deadlineOf, type GatewayContext } from './context.js';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 type FetcherResponse = Awaited<ReturnType<Fetcher>>;
@@ -12,6 +13,8 @@ export interface SubgraphConnection {
   name: string;
   url: string;
   timeoutMs: number;
+  /** The operation's budget (GATEWAY_OPERATION_BUDGET_MS): what each fetch's `x-deadline-ms` counts down from. */
+  operationBudgetMs: number;
   dispatcher: Agent;
   /** Identical fetches in flight sent once (SUBGRAPH_FETCH_DEDUP); absent: every fetch is sent. */
   fetchesInFlight?: InFlight<SharedAnswer>;
@@ -33,8 +36,23 @@ export function subgraphAgent(maxConnections: number): Agent {
 }
 
 /**
+ * How long past the operation's deadline a subgraph fetch still waits: the subgraph's legacy calls
+ * stop at the deadline (less its reserve for answering) and this leaves its answer — with
+ * LEGACY_TIMEOUT naming the system — time to arrive, rather than the gateway's SUBGRAPH_UNAVAILABLE.
+ */
+export const DEADLINE_GRACE_MS = 200;
+
+/** The bound of one fetch: the subgraph timeout, or the operation's remaining budget plus the grace if less. */
+export function fetchTimeoutMs(subgraphTimeoutMs: number, remainingMs: number | undefined): number {
+  return remainingMs === undefined
+    ? subgraphTimeoutMs
+    : Math.min(subgraphTimeoutMs, remainingMs + DEADLINE_GRACE_MS);
+}
+
+/**
  * The subgraph fetch: undici over the subgraph's own pool, the whole exchange (connect,
- * headers, body) bounded by the subgraph timeout.
+ * headers, body) bounded by the subgraph timeout — or sooner by the operation's remaining budget
+ * (the `x-deadline-ms` the data source set) plus {@link DEADLINE_GRACE_MS}.
  *
  * Identical query fetches in flight at the same moment (same URL, same body — operation and
  * variables, entity representations included — and same caller's token) are sent once and the
@@ -46,12 +64,15 @@ export function subgraphAgent(maxConnections: number): Agent {
 export function subgraphFetcher(connection: SubgraphConnection): Fetcher {
   const send = async (url: string, init: Parameters<Fetcher>[1]) => {
     connection.fetchesSent += 1;
+    const remaining = parseDeadlineHeader(
+      (init?.headers as Record<string, string> | undefined)?.[DEADLINE_HEADER],
+    );
     return undiciFetch(url, {
       method: init?.method ?? 'POST',
       headers: init?.headers,
       body: init?.body,
       dispatcher: connection.dispatcher,
-      signal: AbortSignal.timeout(connection.timeoutMs),
+      signal: AbortSignal.timeout(fetchTimeoutMs(connection.timeoutMs, remaining)),
     });
   };
   return async (url, init) => {
@@ -106,6 +127,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     headers.set(GATEWAY_SECRET_HEADER, this.gatewaySecret);
     // Empty only with AUTH_MODE=off, where the subgraphs do not ask for one either.
     if (context.principal?.token) headers.set('authorization', `Bearer ${context.principal.token}`);
+    // Relative, in whole ms: the subgraph's clock need not agree with ours. (Apollo's own
+    // requests, without a caller, get a budget from their first fetch.)
+    const remaining = deadlineOf(context as GatewayContext, this.connection.operationBudgetMs).remainingMs();
+    headers.set(DEADLINE_HEADER, String(remaining));
   }
 
   override didEncounterError(
