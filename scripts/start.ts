@@ -2,20 +2,15 @@ import '../gateway/noTelemetry.js';
 import type { Server } from 'node:http';
 import { gatewayConfigFromEnv } from '../gateway/config.js';
 import { createGateway } from '../gateway/createGateway.js';
-import {
-  closeOnSignals,
-  listenOn,
-  type RunningStandIns,
-  standInsConfigFromEnv,
-  startStandIns,
-} from '../legacy/main.js';
+import { listenOn, type RunningStandIns, standInsConfigFromEnv, startStandIns } from '../legacy/main.js';
 import type { AuthConfig } from '../lib/auth/config.js';
 import { createDevIssuerServer, openDevIssuer } from '../lib/auth/devIssuer.js';
 import { createAuthenticator } from '../lib/auth/verifier.js';
 import { createConfiguredCache } from '../lib/cacheConfig.js';
 import { ConfigError, integer, text } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
-import { closeServer } from '../lib/runServer.js';
+import { closeServer, gracefulStop, markDraining, stopOnSignals } from '../lib/runServer.js';
+import { shutdownConfigFromEnv } from '../lib/shutdownConfig.js';
 import { readCrmSubgraphConfig } from '../subgraphs/crm/config.js';
 import { createCrmSubgraph } from '../subgraphs/crm/createCrmSubgraph.js';
 import { readErpSubgraphConfig } from '../subgraphs/erp/config.js';
@@ -60,6 +55,7 @@ function readSettings() {
     workflows: readWorkflowsSubgraphConfig(env),
     reports: readReportsSubgraphConfig(env),
     gateway: gatewayConfigFromEnv(env),
+    shutdown: shutdownConfigFromEnv(env),
     // The local issuer runs only when no identity provider is configured (never in production:
     // there the AUTH_* variables are required).
     devIssuerPort:
@@ -73,6 +69,9 @@ const logger = createLogger({ name: 'customer-graph', level: settings.gateway.lo
 const servers: Server[] = [];
 const closers: (() => Promise<void>)[] = [];
 let standIns: RunningStandIns | undefined;
+/** The subgraphs' and the gateway's graceful stops (lib/runServer.ts gracefulStop), made before each listens. */
+const subgraphStops: (() => Promise<void>)[] = [];
+let gatewayStop: (() => Promise<void>) | undefined;
 
 async function closeAll(): Promise<void> {
   await Promise.all(servers.map(closeServer));
@@ -125,6 +124,7 @@ try {
   );
   closers.push(erp.close, crm.close);
   servers.push(erp.server, crm.server);
+  subgraphStops.push(gracefulStop(erp.server), gracefulStop(crm.server));
   const erpSubgraphUrl = `${await listenOn(erp.server, settings.erp.port, settings.erp.host, 'ERP_SUBGRAPH_PORT', 'the ERP subgraph')}/graphql`;
   const crmSubgraphUrl = `${await listenOn(crm.server, settings.crm.port, settings.crm.host, 'CRM_SUBGRAPH_PORT', 'the CRM subgraph')}/graphql`;
   // The workflows subgraph writes to both systems, the reports subgraph reads both: they follow
@@ -149,6 +149,7 @@ try {
   );
   closers.push(workflows.close);
   servers.push(workflows.server);
+  subgraphStops.push(gracefulStop(workflows.server));
   const workflowsSubgraphUrl = `${await listenOn(workflows.server, settings.workflows.port, settings.workflows.host, 'WORKFLOWS_SUBGRAPH_PORT', 'the workflows subgraph')}/graphql`;
   // The reports read both systems too, through the same cache (a write's invalidation reaches them).
   const reports = createReportsSubgraph(
@@ -160,6 +161,7 @@ try {
   );
   closers.push(reports.close);
   servers.push(reports.server);
+  subgraphStops.push(gracefulStop(reports.server));
   const reportsSubgraphUrl = `${await listenOn(reports.server, settings.reports.port, settings.reports.host, 'REPORTS_SUBGRAPH_PORT', 'the reports subgraph')}/graphql`;
 
   const gateway = createGateway(
@@ -178,6 +180,7 @@ try {
   closers.push(gateway.close);
   await gateway.ready();
   servers.push(gateway.server);
+  gatewayStop = gracefulStop(gateway.server);
   const gatewayOrigin = await listenOn(
     gateway.server,
     settings.gateway.port,
@@ -216,4 +219,19 @@ try {
   process.exit(1);
 }
 
-closeOnSignals(closeAll, (message) => process.stdout.write(`customer-graph: ${message}\n`));
+// SIGTERM: every /ready answers 503 for SHUTDOWN_DRAIN_MS while requests are still served; then the
+// gateway stops accepting and finishes its requests first (they still need the subgraphs), then
+// the subgraphs do, then everything is released. SIGINT skips the drain period.
+stopOnSignals({
+  title: 'customer-graph',
+  logger,
+  drainMs: settings.shutdown.drainMs,
+  drain: () => {
+    for (const server of servers) markDraining(server);
+  },
+  async stopAccepting() {
+    await gatewayStop?.();
+    await Promise.all(subgraphStops.map((stop) => stop()));
+  },
+  release: closeAll,
+});
