@@ -1,6 +1,7 @@
 import { crmCacheScope, erpCacheScope } from '../lib/cacheConfig.js';
 import { type Env, GUID_PATTERN, httpUrl, integer, matching, serviceRoot, text } from '../lib/env.js';
 import { fixedCredentials } from '../lib/legacyCredentials.js';
+import { RESILIENCE_DEFAULTS, type ResilienceConfig, readResilienceConfig } from '../lib/legacyResilience.js';
 import type { Logger } from '../lib/logger.js';
 import {
   CRM_DEV_TOKEN,
@@ -31,12 +32,16 @@ export interface LegacySystemsConfig {
   /** The ERP company's local currency (ERP_LOCAL_CURRENCY, as the ERP subgraph reads it): BC keeps it as a blank code. */
   erpLocalCurrencyCode: string;
   erpTimeoutMs: number;
+  /** ERP_BREAKER_FAILURES, ERP_BREAKER_HALF_OPEN_MS, ERP_MAX_QUEUED, as the ERP subgraph reads them. */
+  erpResilience: ResilienceConfig;
   /** Salesforce instance URL (origin). */
   crmUrl: string;
   /** As the CRM subgraph's: CRM_TOKEN, or a connected app. */
   crmCredentials: CrmCredentialsConfig;
   crmApiVersion: string;
   crmTimeoutMs: number;
+  /** CRM_BREAKER_FAILURES, CRM_BREAKER_HALF_OPEN_MS, CRM_MAX_QUEUED, as the CRM subgraph reads them. */
+  crmResilience: ResilienceConfig;
 }
 
 export const LEGACY_SYSTEMS_DEFAULTS = {
@@ -44,10 +49,12 @@ export const LEGACY_SYSTEMS_DEFAULTS = {
   erpCredentials: fixedCredentials(ERP_DEV_TOKEN),
   erpLocalCurrencyCode: 'USD',
   erpTimeoutMs: 10_000,
+  erpResilience: RESILIENCE_DEFAULTS,
   crmUrl: 'http://127.0.0.1:4102',
   crmCredentials: fixedCredentials(CRM_DEV_TOKEN),
   crmApiVersion: 'v62.0',
   crmTimeoutMs: 10_000,
+  crmResilience: RESILIENCE_DEFAULTS,
 } as const satisfies LegacySystemsConfig;
 
 export function readLegacySystemsConfig(env: Env): LegacySystemsConfig {
@@ -67,6 +74,7 @@ export function readLegacySystemsConfig(env: Env): LegacySystemsConfig {
       d.erpLocalCurrencyCode,
     ),
     erpTimeoutMs: integer(env, 'ERP_TIMEOUT_MS', d.erpTimeoutMs, 1, 600_000),
+    erpResilience: readResilienceConfig(env, 'ERP'),
     crmUrl: serviceRoot(httpUrl(env, 'CRM_URL', d.crmUrl)),
     crmCredentials: readCrmCredentials(env),
     crmApiVersion: matching(
@@ -77,6 +85,7 @@ export function readLegacySystemsConfig(env: Env): LegacySystemsConfig {
       d.crmApiVersion,
     ),
     crmTimeoutMs: integer(env, 'CRM_TIMEOUT_MS', d.crmTimeoutMs, 1, 600_000),
+    crmResilience: readResilienceConfig(env, 'CRM'),
   };
 }
 

@@ -16,6 +16,11 @@ import {
   text,
 } from '../../lib/env.js';
 import { fixedCredentials } from '../../lib/legacyCredentials.js';
+import {
+  RESILIENCE_DEFAULTS,
+  type ResilienceConfig,
+  readResilienceConfig,
+} from '../../lib/legacyResilience.js';
 import { CRM_DEV_TOKEN, type CrmCredentialsConfig, readCrmCredentials } from './client/credentials.js';
 import { CRM_API_VERSION_PATTERN } from './client/crmClient.js';
 
@@ -39,6 +44,8 @@ export interface CrmSubgraphConfig {
   timeoutMs: number;
   maxRetries: number;
   maxConnections: number;
+  /** The CRM's circuit breaker and the calls that may wait for a connection (CRM_BREAKER_*, CRM_MAX_QUEUED); absent: the defaults. */
+  resilience?: ResilienceConfig;
   /** Off makes every DataLoader `{ batch: false }`: one legacy call per item (the naive baseline). */
   batching: boolean;
   /** The shared cache of CRM answers: LEGACY_CACHE, REDIS_URL, LEGACY_CACHE_MAX_BYTES, CACHE_TTL_*_S. */
@@ -58,6 +65,7 @@ export const CRM_SUBGRAPH_DEFAULTS = {
   timeoutMs: 10_000,
   maxRetries: 2,
   maxConnections: 10,
+  resilience: RESILIENCE_DEFAULTS,
   batching: true,
   cache: defaultLegacyCacheConfig(),
   port: 4002,
@@ -89,6 +97,7 @@ export function readCrmSubgraphConfig(env: Env = process.env): CrmSubgraphConfig
     timeoutMs: integer(env, 'CRM_TIMEOUT_MS', d.timeoutMs, 1, 600_000),
     maxRetries: integer(env, 'CRM_MAX_RETRIES', d.maxRetries, 0, 10),
     maxConnections: integer(env, 'CRM_MAX_CONNECTIONS', d.maxConnections, 1, 1000),
+    resilience: readResilienceConfig(env, 'CRM'),
     batching: flag(env, 'CRM_BATCHING', d.batching),
     cache: readLegacyCacheConfig(env),
     port: integer(env, 'CRM_SUBGRAPH_PORT', d.port, 0, 65_535),

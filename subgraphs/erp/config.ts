@@ -12,6 +12,7 @@ import {
   serviceRoot,
   text,
 } from '../../lib/env.js';
+import { type ResilienceConfig, readResilienceConfig } from '../../lib/legacyResilience.js';
 import { type ErpCredentialsConfig, readErpCredentials } from './client/credentials.js';
 
 /**
@@ -32,6 +33,8 @@ export interface ErpSubgraphConfig {
   maxRetries: number;
   /** Business Central serves 5 requests at once per user. */
   maxConnections: number;
+  /** The ERP's circuit breaker and the calls that may wait for a connection (ERP_BREAKER_*, ERP_MAX_QUEUED); absent: the defaults. */
+  resilience?: ResilienceConfig;
   /** Off makes every DataLoader ask for one key at a time (the naive version, for benchmarks). */
   batching: boolean;
   /** The shared cache of ERP answers: LEGACY_CACHE, REDIS_URL, LEGACY_CACHE_MAX_BYTES, CACHE_TTL_*_S. */
@@ -68,6 +71,7 @@ export function readErpSubgraphConfig(env: Env = process.env): ErpSubgraphConfig
     timeoutMs: integer(env, 'ERP_TIMEOUT_MS', 10_000, 1, 600_000),
     maxRetries: integer(env, 'ERP_MAX_RETRIES', 2, 0, 10),
     maxConnections: integer(env, 'ERP_MAX_CONNECTIONS', 5, 1, 256),
+    resilience: readResilienceConfig(env, 'ERP'),
     batching: flag(env, 'ERP_BATCHING', true),
     cache: readLegacyCacheConfig(env),
     port: integer(env, 'ERP_SUBGRAPH_PORT', 4001, 0, 65_535),
