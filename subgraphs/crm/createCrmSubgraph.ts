@@ -1,5 +1,5 @@
 import { crmCacheScope, readCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
-import { legacySubgraphMetrics } from '../../lib/legacyMetrics.js';
+import { breakerStates, legacySubgraphMetrics } from '../../lib/legacyMetrics.js';
 import { silentLogger } from '../../lib/logger.js';
 import { representationError } from '../../lib/subgraphErrors.js';
 import {
@@ -56,6 +56,7 @@ export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDe
     auth: config.auth,
     authenticator: deps.authenticator,
     metrics: legacySubgraphMetrics(cache, [client.http]),
+    readiness: () => ({ breakers: breakerStates([client.http]) }),
     context: createContextFactory({
       reads: new CrmReads(client),
       batching: config.batching,

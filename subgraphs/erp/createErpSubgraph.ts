@@ -1,5 +1,5 @@
 import { erpCacheScope, readCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
-import { legacySubgraphMetrics } from '../../lib/legacyMetrics.js';
+import { breakerStates, legacySubgraphMetrics } from '../../lib/legacyMetrics.js';
 import { silentLogger } from '../../lib/logger.js';
 import { representationError } from '../../lib/subgraphErrors.js';
 import {
@@ -50,6 +50,7 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDe
     auth: config.auth,
     authenticator: deps.authenticator,
     metrics: legacySubgraphMetrics(cache, [client.http]),
+    readiness: () => ({ breakers: breakerStates([client.http]) }),
     context: createContextFactory({
       reads: new ErpReads(client, { localCurrencyCode: config.localCurrencyCode }),
       batching: config.batching,

@@ -1,7 +1,7 @@
 import type { Authenticator } from '../../lib/auth/verifier.js';
 import { readCacheScope, subgraphCache } from '../../lib/cacheConfig.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
-import { legacySubgraphMetrics } from '../../lib/legacyMetrics.js';
+import { breakerStates, legacySubgraphMetrics } from '../../lib/legacyMetrics.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
 import { createSubgraphServer, type SubgraphServer } from '../../lib/subgraphServer.js';
 import type { CrmClient } from '../crm/client/crmClient.js';
@@ -53,6 +53,7 @@ export function createReportsSubgraph(
     auth: config.auth,
     authenticator: deps.authenticator,
     metrics: legacySubgraphMetrics(cache, [erpClient.http, crmClient.http]),
+    readiness: () => ({ breakers: breakerStates([erpClient.http, crmClient.http]) }),
     context: createContextFactory({
       erpClient,
       crmClient,

@@ -5,7 +5,7 @@ import type { Authenticator } from '../../lib/auth/verifier.js';
 import { subgraphCache } from '../../lib/cacheConfig.js';
 import { LegacyError } from '../../lib/errors.js';
 import type { LegacyCache } from '../../lib/legacyCache.js';
-import { legacySubgraphMetrics } from '../../lib/legacyMetrics.js';
+import { breakerStates, legacySubgraphMetrics } from '../../lib/legacyMetrics.js';
 import { type Logger, silentLogger } from '../../lib/logger.js';
 import { createSubgraphServer } from '../../lib/subgraphServer.js';
 import { CrmApprovalWrites } from '../crm/client/approvalWrites.js';
@@ -187,6 +187,7 @@ export function createWorkflowsSubgraph(
     auth: config.auth,
     authenticator: deps.authenticator,
     metrics: legacySubgraphMetrics(cache, [erpClient.http, crmClient.http]),
+    readiness: () => ({ breakers: breakerStates([erpClient.http, crmClient.http]) }),
     context: createContextFactory({ workflows, store }),
     async release() {
       await Promise.all([erpClient.close(), crmClient.close()]);
