@@ -1317,7 +1317,7 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
     reporting,
     herd,
     ...(withoutSharing ? { withoutSharing } : {}),
-    targets: checkTargets(rows, authCost, reporting, herd),
+    targets: checkTargets(rows, authCost, reporting, herd, { latencyMs: settings.latencyMs }),
     notes,
   };
 }

@@ -54,7 +54,9 @@ import { instanceKey } from '../../bench/operations.js';
 import {
   type AuthCostRow,
   authCostMarkdown,
+  behindWhere,
   checkTargets,
+  coldFloorTarget,
   dashboardCells,
   dashboardTarget,
   type HerdRoundResult,
@@ -834,16 +836,74 @@ describe('targets', () => {
     const checks = checkTargets([
       row('A', 'c360-10', { okPerSecond: 50 }),
       row('A', 'c360-100', { okPerSecond: 20 }, 7),
-      row('C', 'c360-10', { okPerSecond: 5 }),
-      row('C', 'c360-100', { okPerSecond: 30 }),
+      row('D', 'c360-10', {
+        okPerSecond: 5,
+        latency: { count: 10, min: 100, mean: 300, p50: 300, p95: 400, p99: 500, max: 500 },
+      }),
+      row('D', 'c360-100', { okPerSecond: 30 }),
+      // C (the naive subgraphs) is no longer a rival: A is not judged against it.
+      row('C', 'c360-10', { okPerSecond: 500 }),
     ]);
     const byTarget = (start: string) => checks.find((c) => c.target.startsWith(start));
     expect(byTarget('Customer360 for 100')?.met).toBe(false);
     expect(byTarget('A ahead')?.met).toBe(false);
-    expect(byTarget('A ahead')?.detail).toContain('c360-100 vs C');
+    expect(byTarget('A ahead')?.detail).toBe(
+      '1 of 2 comparisons behind: A behind D on c360-100 in req/s and p99 (20.0 vs 30.0 req/s, p99 150 vs 150 ms)',
+    );
+    expect(byTarget('Cold p50')?.met).toBeNull();
     expect(byTarget('Warm')?.met).toBeNull();
     expect(byTarget('Every answer')?.met).toBe(true);
     expect(byTarget('Authentication cost')?.met).toBeNull();
+  });
+
+  it('judges A against D and E and B against F and E, saying who is behind where, in req/s or p99', () => {
+    const p99 = (value: number) => ({
+      count: 10,
+      min: 1,
+      mean: value,
+      p50: value,
+      p95: value,
+      p99: value,
+      max: value,
+    });
+    const { compared, behind } = behindWhere([
+      row('A', 'search', { okPerSecond: 300, latency: p99(160) }),
+      row('D', 'search', { okPerSecond: 120, latency: p99(150) }),
+      row('E', 'search', { okPerSecond: 80, latency: p99(200) }),
+      row('B', 'search', { okPerSecond: 60, latency: p99(150) }),
+      row('F', 'search', { okPerSecond: 70, latency: p99(140) }),
+      row('E', 'deep', { okPerSecond: 1 }),
+    ]);
+    // A vs D, A vs E, B vs F, B vs E: E's deep row has no A or B beside it.
+    expect(compared).toBe(4);
+    expect(behind).toEqual([
+      'A behind D on search in p99 (300.0 vs 120.0 req/s, p99 160 vs 150 ms)',
+      'B behind F on search in req/s and p99 (60.0 vs 70.0 req/s, p99 150 vs 140 ms)',
+      'B behind E on search in req/s (60.0 vs 80.0 req/s, p99 150 vs 200 ms)',
+    ]);
+  });
+
+  it("judges cold Customer360 1 and 10 on B against the issue's floor (2 round trips × latency), alone and under load", () => {
+    const b = (scenario: Row['scenario'], lone: number, p50: number) => {
+      const r = row('B', scenario, {
+        latency: { count: 10, min: 1, mean: p50, p50, p95: p50, p99: p50, max: p50 },
+      });
+      return { ...r, calibration: { ...r.calibration, latencyMs: lone, depth: 2 } };
+    };
+    // Floor 2 × 30 = 60 ms: at most 72 ms both alone and at p50 under load.
+    const met = coldFloorTarget([b('c360-1', 65, 70), b('c360-10', 70, 72)], 30);
+    expect(met.met).toBe(true);
+    expect(met.detail).toContain('floor 2 × 30 ms = 60 ms');
+    expect(met.detail).toContain(
+      'c360-10: lone 70 ms (1.17×), p50 under load 72 ms (1.20×) at concurrency 8',
+    );
+    // Under load alone too slow is short, though one request alone is within.
+    expect(coldFloorTarget([b('c360-1', 65, 70), b('c360-10', 70, 90)], 30).met).toBe(false);
+    // The measured depth's floor does not count: B with depth 4 at 130 ms is short of 60 ms.
+    expect(coldFloorTarget([row('B', 'c360-1', {})], 30).met).toBe(false);
+    // Other scenarios and other configurations are not judged here.
+    expect(coldFloorTarget([row('A', 'c360-1', {}), row('B', 'deep', {})], 30).met).toBeNull();
+    expect(coldFloorTarget([b('c360-1', 65, 70)], undefined).met).toBeNull();
   });
 
   describe('authentication cost', () => {
