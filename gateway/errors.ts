@@ -17,6 +17,8 @@ const SAFE_EXTENSIONS = [
   'maximum',
   'actual',
   'field',
+  // The CRM-down customer list (subgraphs/crm): which system answered instead.
+  'fallback',
   // Details of the workflows' refusals (subgraphs/workflows): values the graph computed, never
   // legacy text. `current` is a CONFLICT's current record, so the client can merge and retry.
   'reason',

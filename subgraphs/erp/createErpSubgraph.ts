@@ -38,6 +38,7 @@ export function createErpSubgraph(config: ErpSubgraphConfig, deps: ErpSubgraphDe
       timeoutMs: config.timeoutMs,
       maxRetries: config.maxRetries,
       maxConnections: config.maxConnections,
+      resilience: config.resilience,
     },
     logger,
   );

@@ -1,6 +1,7 @@
 import { badLegacyResponse, LegacyError } from '../../../lib/errors.js';
 import type { AccessTokenSource } from '../../../lib/legacyCredentials.js';
 import { type FailureDescription, LegacyHttp } from '../../../lib/legacyHttp.js';
+import type { LegacyResilienceOptions } from '../../../lib/legacyResilience.js';
 import {
   and,
   buildSelect,
@@ -28,6 +29,8 @@ export interface CrmClientOptions {
   timeoutMs: number;
   maxRetries: number;
   maxConnections: number;
+  /** The CRM's breaker and queue (CRM_BREAKER_*, CRM_MAX_QUEUED) and where their changes are logged. */
+  resilience?: LegacyResilienceOptions;
 }
 
 /** Who is asking: passed on to the CRM as X-Request-Id, and a label for logs and errors. */
@@ -84,6 +87,7 @@ export class CrmClient {
       maxRetryAfterMs: 5_000,
       maxConnections: options.maxConnections,
       describeFailure: describeSalesforceFailure,
+      ...(options.resilience ? { resilience: options.resilience } : {}),
     });
     this.servicePath = new URL(this.http.resolve('x')).pathname.replace(/\/x$/, '');
     // What is left of the URL bound once the base URL and "/query?q=" are spent.

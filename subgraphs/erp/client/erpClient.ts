@@ -1,6 +1,7 @@
 import { badLegacyResponse, LegacyError, legacyFailure } from '../../../lib/errors.js';
 import type { AccessTokenSource } from '../../../lib/legacyCredentials.js';
 import { type FailureDescription, LegacyHttp } from '../../../lib/legacyHttp.js';
+import type { ResilienceConfig } from '../../../lib/legacyResilience.js';
 import type { Logger } from '../../../lib/logger.js';
 import { SELECT } from './fields.js';
 import { chunkByEncodedLength, eqAny, type GuidField, queryString, type TextField } from './odata.js';
@@ -24,6 +25,8 @@ export interface ErpClientConfig {
   timeoutMs: number;
   maxRetries: number;
   maxConnections: number;
+  /** The ERP's breaker and queue (ERP_BREAKER_*, ERP_MAX_QUEUED); defaults when absent. */
+  resilience?: ResilienceConfig | undefined;
 }
 
 /** Entity sets of the standard API the subgraph reads. */
@@ -134,6 +137,7 @@ export class ErpClient {
       maxRetryAfterMs: Math.max(config.timeoutMs, 5000),
       maxConnections: config.maxConnections,
       describeFailure: describeBcFailure,
+      resilience: { ...config.resilience, logger },
     });
     if (config.companyId) this.companyId = Promise.resolve(config.companyId.toLowerCase());
   }
