@@ -120,7 +120,13 @@ try {
       ...(standIns?.crmUrl ? { crmUrl: standIns.crmUrl } : {}),
       ...signIn.crm,
     },
-    { logger: logger.child({ component: 'crm-subgraph' }), cache: legacyCache ?? null, authenticator },
+    {
+      logger: logger.child({ component: 'crm-subgraph' }),
+      cache: legacyCache ?? null,
+      authenticator,
+      // While the CRM is down, `customers` lists the ERP's customers through the ERP subgraph's client.
+      erp: erp.client,
+    },
   );
   closers.push(erp.close, crm.close);
   servers.push(erp.server, crm.server);

@@ -2,8 +2,10 @@ import type { Principal } from '../../lib/auth/principal.js';
 import type { CacheScope } from '../../lib/cacheConfig.js';
 import type { RequestScope } from '../../lib/graphqlHttp.js';
 import type { Logger } from '../../lib/logger.js';
+import type { ErpClient } from '../erp/client/erpClient.js';
 import type { CrmUserTokens } from './client/credentials.js';
 import type { CrmReads } from './client/reads.js';
+import type { FallbackNotice } from './erpFallback.js';
 import { type CrmLoaders, createLoaders } from './loaders.js';
 import { CrmOwners } from './owners.js';
 
@@ -24,6 +26,10 @@ export interface CrmContext {
   cache?: CacheScope;
   /** What time it is: warranties are judged as of today (a seam tests set). */
   now: () => Date;
+  /** The ERP, read for the customer list while the CRM is down (erpFallback.ts); absent: no such list. */
+  erp?: ErpClient;
+  /** Lists this request answered from the ERP: their errors join the answer (erpFallback.ts). */
+  fallbacks: FallbackNotice[];
 }
 
 export function createContextFactory(options: {
@@ -35,6 +41,8 @@ export function createContextFactory(options: {
   userTokens?: CrmUserTokens | undefined;
   /** The clock (default: the system's). */
   now?: () => Date;
+  /** The ERP the customer list is read from while the CRM is down. */
+  erp?: ErpClient | undefined;
 }): (scope: RequestScope) => Promise<CrmContext> {
   const { batching, cache } = options;
   const now = options.now ?? (() => new Date());
@@ -53,6 +61,8 @@ export function createContextFactory(options: {
       batching,
       cache: requestCache,
       now,
+      ...(options.erp ? { erp: options.erp } : {}),
+      fallbacks: [],
     };
   };
 }

@@ -7,6 +7,7 @@ import {
   type SystemSubgraph,
   type SystemSubgraphDeps,
 } from '../../lib/subgraphServer.js';
+import type { ErpClient } from '../erp/client/erpClient.js';
 import { crmTokenSource, crmUserTokens } from './client/credentials.js';
 import { CrmClient } from './client/crmClient.js';
 import { CrmReads } from './client/reads.js';
@@ -20,6 +21,11 @@ export type CrmSubgraph = SystemSubgraph<CrmClient>;
 export type CrmSubgraphDeps = SystemSubgraphDeps & {
   /** The clock warranties are judged by (default: the system's); tests fix the day. */
   now?: () => Date;
+  /**
+   * The ERP, read for the customer list while the CRM is down (erpFallback.ts): the caller's
+   * client (it closes it). Absent: `customers` fails with the CRM, as it did before.
+   */
+  erp?: ErpClient;
 };
 
 /** The CRM subgraph: schema, resolvers and a per-request context around one CRM client. Never listens. */
@@ -62,6 +68,7 @@ export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDe
       batching: config.batching,
       userTokens,
       ...(deps.now ? { now: deps.now } : {}),
+      erp: deps.erp,
       cache: readCacheScope(
         cache,
         config.cache,

@@ -1,3 +1,4 @@
+import type { LegacyError } from '../../lib/errors.js';
 import type {
   CrmAccount,
   CrmAsset,
@@ -27,9 +28,14 @@ export interface CustomerModel {
   id: string;
   accountId: string | null;
   account?: CrmAccount | null;
-  /** From the gateway's representation, for `discrepancies` (@requires). */
+  /**
+   * From the gateway's representation, for `discrepancies` (@requires); for a customer listed
+   * from the ERP while the CRM is down, its name there (what `name` answers then).
+   */
   erpName?: string | null;
   erpBillingAddress?: ErpAddressInput | null;
+  /** Listed from the ERP while the CRM is down (erpFallback.ts): the CRM's failure, which its CRM fields give. */
+  crmDown?: LegacyError;
 }
 
 export interface ErpAddressInput {

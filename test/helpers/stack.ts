@@ -254,7 +254,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       port: 0,
     };
     const erpSubgraph = createErpSubgraph(erpConfig, { logger, cache: legacyCache ?? null, authenticator });
-    const crmSubgraph = createCrmSubgraph(crmConfig, { logger, cache: legacyCache ?? null, authenticator });
+    // The CRM subgraph lists the ERP's customers while the CRM is down, through the ERP subgraph's client.
+    const crmSubgraph = createCrmSubgraph(crmConfig, {
+      logger,
+      cache: legacyCache ?? null,
+      authenticator,
+      erp: erpSubgraph.client,
+    });
     cleanups.push(
       () => erpSubgraph.close(),
       () => crmSubgraph.close(),

@@ -51,7 +51,13 @@ export async function loadCustomer(
   );
 }
 
+/**
+ * The customer's account. A customer listed from the ERP while the CRM is down (erpFallback.ts)
+ * has none to give: its CRM fields fail with the CRM's failure, null with their own error, and
+ * the CRM is not called again for them.
+ */
 async function accountOf(customer: CustomerModel, ctx: CrmContext): Promise<CrmAccount | null> {
+  if (customer.crmDown) throw customer.crmDown;
   if (customer.account !== undefined) return customer.account;
   if (!customer.accountId) return null;
   return ctx.loaders.accountById.load(customer.accountId);
@@ -59,6 +65,7 @@ async function accountOf(customer: CustomerModel, ctx: CrmContext): Promise<CrmA
 
 /** One of the lists of the customer's account; none when the CRM holds no account for the customer. */
 function ofAccount<N, P>(list: CrmList<N, P>, customer: CustomerModel): ParentList<N, P> {
+  if (customer.crmDown) throw customer.crmDown;
   return { list, parentId: customer.accountId };
 }
 
@@ -95,20 +102,26 @@ export const Customer: CustomerResolvers = {
     return { ...customer, id: reference.id, erpName: ref.erpName, erpBillingAddress: ref.erpBillingAddress };
   },
   id: (customer) => customer.id,
-  inCrm: async (customer, _args, ctx) => (await accountOf(customer, ctx)) !== null,
+  // The fields a customer listed from the ERP cannot leave null (an error there would null the
+  // whole list) say what the list knows without the CRM: no account read, none of its lists.
+  inCrm: async (customer, _args, ctx) => !customer.crmDown && (await accountOf(customer, ctx)) !== null,
   crmAccountId: async (customer, _args, ctx) => (await accountOf(customer, ctx))?.crmAccountId ?? null,
   async duplicateCrmAccountIds(customer, _args, ctx) {
+    if (customer.crmDown) return [];
     const account = await accountOf(customer, ctx);
     if (!account?.erpCustomerId) return [];
     const linked = await ctx.loaders.accountsOfErpCustomer.load(account.erpCustomerId);
     return linked.filter((a) => a.crmAccountId !== account.crmAccountId).map((a) => a.crmAccountId);
   },
-  name: async (customer, _args, ctx) => (await accountOf(customer, ctx))?.name ?? null,
+  // Listed from the ERP: the ERP's name.
+  name: async (customer, _args, ctx) =>
+    customer.crmDown ? (customer.erpName ?? null) : ((await accountOf(customer, ctx))?.name ?? null),
   accountType: async (customer, _args, ctx) => (await accountOf(customer, ctx))?.accountType ?? null,
   industry: async (customer, _args, ctx) => (await accountOf(customer, ctx))?.industry ?? null,
   phone: async (customer, _args, ctx) => (await accountOf(customer, ctx))?.phone ?? null,
   website: async (customer, _args, ctx) => (await accountOf(customer, ctx))?.website ?? null,
   async addresses(customer, _args, ctx) {
+    if (customer.crmDown) return [];
     const account = await accountOf(customer, ctx);
     if (!account) return [];
     return [
@@ -136,5 +149,6 @@ export const Customer: CustomerResolvers = {
       ),
     };
   },
-  discrepancies: async (customer, _args, ctx) => discrepanciesOf(customer, await accountOf(customer, ctx)),
+  discrepancies: async (customer, _args, ctx) =>
+    customer.crmDown ? [] : discrepanciesOf(customer, await accountOf(customer, ctx)),
 };

@@ -1,15 +1,17 @@
-import type { GraphQLResolveInfo } from 'graphql';
+import { type GraphQLResolveInfo, responsePathAsArray } from 'graphql';
 import { seesOnlyOwnCustomers } from '../../../lib/auth/principal.js';
 import { anyCase } from '../../../lib/byKey.js';
 import { connectionOf, decodeCursor, encodeCursor, pageSize } from '../../../lib/connections.js';
 import { appError, LegacyError } from '../../../lib/errors.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import { toSalesforceId18 } from '../client/ids.js';
+import type { KeysetPosition } from '../client/keyset.js';
 import { isAccountPosition } from '../client/lists.js';
 import type { CrmAccount } from '../client/models.js';
 import type { DuplicateGroups } from '../client/reads.js';
 import type { CrmContext } from '../context.js';
 import { duplicateVerdict } from '../duplicates.js';
+import { crmPositionOfErpCursor, customersFromErp, mayListFromErp } from '../erpFallback.js';
 import { readAccountsPage, readDuplicateGroups } from '../loaders.js';
 import { childListsAhead } from '../selectionLookahead.js';
 import { loadAsset, serialNumberArgument } from './asset.js';
@@ -53,16 +55,8 @@ export async function customersPage(
 ) {
   const kind = owned?.kind ?? 'customers';
   const size = pageSize(args.first);
-  const after = decodeCursor(args.after, kind, isAccountPosition);
-  let search: string | undefined;
-  if (args.search !== null && args.search !== undefined) {
-    search = args.search.trim();
-    if (search.length === 0 || search.length > MAX_SEARCH_LENGTH) {
-      throw appError('BAD_USER_INPUT', `"search" must be 1 to ${MAX_SEARCH_LENGTH} characters.`, {
-        argument: 'search',
-      });
-    }
-  }
+  const after = owned ? decodeCursor(args.after, kind, isAccountPosition) : customersAfter(args.after);
+  const search = searchArgument(args.search);
   // Child lists the selection asks for on every customer come in the same call. A few
   // accounts more than the page are read so that hidden duplicates rarely leave the page short.
   const readAhead = ctx.batching ? childListsAhead(info) : [];
@@ -93,6 +87,35 @@ export async function customersPage(
     connection.pageInfo.endCursor = encodeCursor(kind, last.position);
   }
   return connection;
+}
+
+/** `search` trimmed, checked; undefined when not given. */
+function searchArgument(given: string | null | undefined): string | undefined {
+  if (given === null || given === undefined) return undefined;
+  const search = given.trim();
+  if (search.length === 0 || search.length > MAX_SEARCH_LENGTH) {
+    throw appError('BAD_USER_INPUT', `"search" must be 1 to ${MAX_SEARCH_LENGTH} characters.`, {
+      argument: 'search',
+    });
+  }
+  return search;
+}
+
+/**
+ * Where `customers` continues: after a cursor of its own, or after the name in a cursor of the
+ * list the ERP gave while the CRM was down (erpFallback.ts), so a client paging through the
+ * outage goes on when the CRM is back.
+ */
+function customersAfter(cursor: string | null | undefined): KeysetPosition | undefined {
+  try {
+    return decodeCursor(cursor, 'customers', isAccountPosition);
+  } catch (error) {
+    try {
+      return crmPositionOfErpCursor(cursor);
+    } catch {
+      throw error;
+    }
+  }
 }
 
 /**
@@ -162,7 +185,16 @@ export const Query: QueryResolvers = {
     }
     return customer;
   },
-  customers: (_parent, args, ctx, info) => customersPage(args, ctx, info),
+  async customers(_parent, args, ctx, info) {
+    try {
+      return await customersPage(args, ctx, info);
+    } catch (error) {
+      // The CRM failed: the ERP's customers, for a caller who may see them all (erpFallback.ts).
+      if (!mayListFromErp(error, ctx)) throw error;
+      const page = { search: searchArgument(args.search), size: pageSize(args.first), after: args.after };
+      return customersFromErp(page, error, responsePathAsArray(info.path), ctx);
+    }
+  },
   quote: (_parent, { id }, ctx) => ctx.loaders.quoteById.load(crmRecordIdArgument(id, 'id')),
   opportunity: (_parent, { id }, ctx) => ctx.loaders.opportunityById.load(crmRecordIdArgument(id, 'id')),
   contact: (_parent, { id }, ctx) => ctx.loaders.contactById.load(crmRecordIdArgument(id, 'id')),
