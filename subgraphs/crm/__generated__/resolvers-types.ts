@@ -481,6 +481,11 @@ export type Query = {
    * Customers as the CRM knows them, ordered by name. `search` matches names containing it
    * (case-insensitive). ERP-only customers are not listed here: reach them by `customer(id)` or
    * `customerByNumber(number)`.
+   * While the CRM is down, a caller with customer:read gets the ERP's customers instead (ERP ids
+   * and names, by name; `search` as the ERP compares names; cursors of their own), with an error at
+   * this field whose extensions say so: the CRM failure's `code`, `system: "CRM"`, `fallback:
+   * "ERP"`. Their CRM fields are null with the CRM's error (`inCrm` false, lists empty where the
+   * schema allows no null). A sales:own caller gets the CRM's error: only the CRM knows ownership.
    */
   customers: CustomerConnection;
   /**
