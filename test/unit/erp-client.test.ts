@@ -205,7 +205,7 @@ describe('cursors', () => {
     for (const bad of [
       query.replace('eq%20a', 'eq%20b'),
       `${query}&$top=1`,
-      `${query}&$expand=customer`,
+      `${query}&$expand=customer&$expand=customer`,
       `${query}&$skiptoken=a&$skiptoken=b`,
       `${query}&company=Other`,
       query.replace('&$orderby=orderDate%20desc', ''),
@@ -216,6 +216,28 @@ describe('cursors', () => {
         bad,
       ).toBe('BAD_USER_INPUT');
     }
+  });
+
+  it('continues with the expansion of the list it is used on, whatever the position’s was', () => {
+    // What a row carries is the reader's: a position of the orders read with their lines' items
+    // continues them read without, and the other way round, and never sends its own expansion.
+    const plain = '/api/v2.0/companies(c)/salesOrders?$filter=customerId%20eq%20a&$expand=salesOrderLines';
+    const withItems = plain.replace('salesOrderLines', 'salesOrderLines(%24expand%3Ditem)');
+    const positionOf = (link: string) => ({
+      query: `${new URL(link, 'http://x').search}&$skiptoken=t`,
+      skip: 0,
+    });
+    expect(continuationLink(positionOf(withItems), plain)).toBe(
+      '/api/v2.0/companies(c)/salesOrders?$filter=customerId%20eq%20a&$skiptoken=t&$expand=salesOrderLines',
+    );
+    expect(continuationLink(positionOf(plain), withItems)).toBe(
+      '/api/v2.0/companies(c)/salesOrders?$filter=customerId%20eq%20a&$skiptoken=t&$expand=salesOrderLines(%24expand%3Ditem)',
+    );
+    const bare = '/api/v2.0/companies(c)/salesOrders?$filter=customerId%20eq%20a';
+    expect(continuationLink(positionOf(withItems), bare)).toBe(`${bare}&$skiptoken=t`);
+    expect(continuationLink({ ...positionOf(withItems), query: '?$filter=customerId%20eq%20b' }, plain)).toBe(
+      undefined,
+    );
   });
 
   it('bounds `first` to 1..100 with 20 by default', () => {

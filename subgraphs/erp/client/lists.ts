@@ -108,6 +108,8 @@ export interface ErpList<K extends ListKind = ListKind> {
   link: string;
   /** The customer whose documents the list holds: a write for that customer makes it stale. */
   customerId?: string;
+  /** The rows' lines carry their products (read with the items expanded): a page holds stock. */
+  withProducts?: boolean;
 }
 
 export interface PagePosition {
@@ -156,6 +158,13 @@ const MAX_KEY_LENGTH = 256;
  * about which rows come back (`aid=FIN` is BC's own hint in some next links).
  */
 const NEUTRAL_PARAMETERS: ReadonlySet<string> = new Set(['$skiptoken', 'aid']);
+/**
+ * What each row carries (`$expand`: the lines, and their items when the selection asks for the
+ * products) is the list's reader's, not part of which rows come next: a position taken on a list
+ * read with the items expanded continues the same list read without them, and the other way
+ * round. The continuation carries the expansion of the list it is used on.
+ */
+const SHAPE_PARAMETER = '$expand';
 
 /** Whether a value read back from a cursor has the shape of a position (of any list). */
 export function isPagePosition(value: unknown): value is PagePosition {
@@ -182,6 +191,38 @@ function queryOf(link: string): string {
   return new URL(link, 'http://link.invalid').search;
 }
 
+/** The `name=value` parts of a `?…` query as they are written (encoded), with their decoded names. */
+function queryParts(query: string): { name: string; raw: string }[] {
+  return query
+    .replace(/^\?/, '')
+    .split('&')
+    .filter((raw) => raw !== '')
+    .map((raw) => {
+      const eq = raw.indexOf('=');
+      const name = eq === -1 ? raw : raw.slice(0, eq);
+      try {
+        return { name: decodeURIComponent(name), raw };
+      } catch {
+        return { name, raw };
+      }
+    });
+}
+
+function joinQuery(parts: readonly { raw: string }[]): string {
+  return parts.length === 0 ? '' : `?${parts.map(({ raw }) => raw).join('&')}`;
+}
+
+/** `query` without its expansion (see SHAPE_PARAMETER): which rows it asks for. */
+function withoutShape(query: string): string {
+  return joinQuery(queryParts(query).filter(({ name }) => name !== SHAPE_PARAMETER));
+}
+
+/** `query` with its expansion replaced by `from`'s, written as given otherwise. */
+function withShapeOf(query: string, from: string): string {
+  const kept = queryParts(query).filter(({ name }) => name !== SHAPE_PARAMETER);
+  return joinQuery([...kept, ...queryParts(from).filter(({ name }) => name === SHAPE_PARAMETER)]);
+}
+
 /**
  * The BC request a position stands for on the list whose first page is `firstLink`: that
  * list's path with the position's query, provided the query holds exactly the list's own
@@ -195,13 +236,13 @@ export function continuationLink(position: PagePosition, firstLink: string): str
   for (const name of new Set([...given.keys(), ...wanted.keys()])) {
     const a = given.getAll(name);
     const b = wanted.getAll(name);
-    if (NEUTRAL_PARAMETERS.has(name) && b.length === 0) {
+    if ((NEUTRAL_PARAMETERS.has(name) && b.length === 0) || name === SHAPE_PARAMETER) {
       if (a.length > 1) return undefined;
       continue;
     }
     if (a.length !== 1 || b.length !== 1 || a[0] !== b[0]) return undefined;
   }
-  return first.pathname + position.query;
+  return first.pathname + withShapeOf(position.query, first.search);
 }
 
 /**
@@ -255,7 +296,8 @@ function keysetRequest<K extends ListKind>(
 ): ListPageRequest<K> | undefined {
   if (position === undefined) return { ...list, pageSize: size, skip: 0, keyset: { listLink: list.link } };
   const day = position.after?.[0];
-  if (position.query !== queryOf(list.link) || day === undefined || !isDate(day)) return undefined;
+  const sameList = withoutShape(position.query) === withoutShape(queryOf(list.link));
+  if (!sameList || day === undefined || !isDate(day)) return undefined;
   const order = KEYSET_ORDERS[list.kind as LedgerKind];
   return {
     ...list,
