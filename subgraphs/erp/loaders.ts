@@ -164,8 +164,12 @@ const LOADERS = {
     keyOf: (request) => JSON.stringify([request.link, request.pageSize]),
     cache: {
       type: 'erp.page',
-      // Documents live as documents; a product list holds stock.
-      ttlMs: (ttl) => (request) => (request.kind === 'products' ? productTtl(ttl) : documentTtl(ttl)),
+      // Documents live as documents; a product list holds stock, and so do orders read with
+      // the products of their lines (they prime the product loader).
+      ttlMs: (ttl) => (request) =>
+        request.kind === 'products' || request.withProducts
+          ? Math.min(productTtl(ttl), documentTtl(ttl))
+          : documentTtl(ttl),
       generationsOf: (request) => {
         if (request.customerId) return [ERP_GENERATIONS.customer(request.customerId)];
         return isLedgerKind(request.kind) ? [ERP_GENERATIONS.documents] : [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../legacy/generator/open.js';
+import type { SimStats } from '../../legacy/sim/simulator.js';
 import {
   costFor10And100,
   type Json,
@@ -44,6 +45,18 @@ const CUSTOMER_360 = /* GraphQL */ `
 `;
 
 const representations = (ids: string[]) => ids.map((id) => ({ __typename: 'Customer', id }));
+
+/** The ERP's stats of `run` for one customer, with the latency costFor10And100 counts under. */
+async function costOfOne(run: (customers: number) => Promise<void>): Promise<SimStats> {
+  await erp.simConfig({ latencyMs: 60 });
+  try {
+    await erp.resetStats();
+    await run(1);
+    return await erp.stats();
+  } finally {
+    await erp.simConfig({ latencyMs: 0 });
+  }
+}
 
 describe('serving', () => {
   it('answers GET /health and serves the subgraph SDL', async () => {
@@ -124,34 +137,41 @@ describe('Customer entities', () => {
     }
   });
 
-  it('costs the ERP the same calls for 100 customers as for 10', async () => {
-    const { ten, hundred } = await costFor10And100(erp, async (n) => {
+  it('costs the ERP one round trip in sequence, the same calls for 1, 10 and 100 customers', async () => {
+    const run = async (n: number) => {
       const res = await subgraph.gql(CUSTOMER_360, { representations: representations(customerIds(n)) });
       expect(res.body.errors).toBeUndefined();
       expect(res.body.data._entities).toHaveLength(n);
+    };
+    const { ten, hundred } = await costFor10And100(erp, run);
+    const single = await costOfOne(run);
+    // customers (+ financial details), one $batch of orders (+ lines, + their items), one $batch
+    // of invoices, all side by side (a page needs only the id): the lines' products come with
+    // the orders, so no lookup of items follows (it made the depth 2 before).
+    for (const stats of [single, ten, hundred]) {
+      expect(stats.roundTrips).toBe(3);
+      expect(stats.sequentialDepth).toBe(1);
+      expect(stats.byRoute['GET /items'] ?? 0).toBe(0);
+    }
+    expect(routes(single)).toEqual({
+      'GET /customers': 1,
+      'GET /salesOrders': 1,
+      'GET /salesInvoices': 1,
     });
-    // customers (+ financial details), one $batch of orders (+ lines), one $batch of invoices, items.
-    expect(ten.roundTrips).toBe(4);
-    expect(hundred.roundTrips).toBe(ten.roundTrips);
-    // customers and the two $batch envelopes side by side (a page needs only the id) → items.
-    expect(ten.sequentialDepth).toBe(2);
-    expect(hundred.sequentialDepth).toBe(2);
     expect(routes(ten)).toEqual({
       'GET /customers': 1,
       'POST /$batch': 2,
       'GET /salesOrders': 10,
       'GET /salesInvoices': 10,
-      'GET /items': 1,
     });
     expect(routes(hundred)).toEqual({
       'GET /customers': 1,
       'POST /$batch': 2,
       'GET /salesOrders': 100,
       'GET /salesInvoices': 100,
-      'GET /items': 1,
     });
     console.log(
-      `Customer360 ERP cost: 10 customers → ${ten.roundTrips} round trips (${ten.total} requests incl. $batch parts, depth ${ten.sequentialDepth}); 100 customers → ${hundred.roundTrips} round trips (${hundred.total} requests, depth ${hundred.sequentialDepth})`,
+      `Customer360 ERP cost: 1 customer → ${single.roundTrips} round trips (depth ${single.sequentialDepth}); 10 customers → ${ten.roundTrips} round trips (${ten.total} requests incl. $batch parts, depth ${ten.sequentialDepth}); 100 customers → ${hundred.roundTrips} round trips (${hundred.total} requests, depth ${hundred.sequentialDepth})`,
     );
   });
 
@@ -524,6 +544,49 @@ describe('per-parent connections', () => {
     expect(resumed.body.data._entities[0].orders.edges.map((e: Json) => e.node.number)).toEqual(
       expected.slice(1, 3),
     );
+  });
+
+  it('continues a list of orders read with the lines’ products from its cursor without them, and the other way round', async () => {
+    const busiest = one(
+      'SELECT customerId, COUNT(*) AS n FROM salesOrders GROUP BY customerId ORDER BY n DESC LIMIT 1',
+    );
+    const expected = all(
+      'SELECT number FROM salesOrders WHERE customerId = ? ORDER BY orderDate DESC, number DESC, id DESC',
+      busiest.customerId,
+    ).map((r) => r.number);
+    expect(expected.length).toBeGreaterThan(4);
+    const page = (lines: string) =>
+      `query ($r: [_Any!]!, $after: String) { _entities(representations: $r) { ... on Customer { orders(first: 2, after: $after) { edges { cursor node { number ${lines} } } pageInfo { endCursor } } } } }`;
+    const withProducts = page('lines { sequence product { sku name } }');
+    const without = page('');
+    const read = async (query: string, after: string | null) => {
+      const res = await subgraph.gql(query, { r: representations([busiest.customerId]), after });
+      expect(res.body.errors).toBeUndefined();
+      return res.body.data._entities[0].orders;
+    };
+    // Page end (BC's nextLink) and a row inside the page, each way.
+    const first = await read(withProducts, null);
+    expect((await read(without, first.pageInfo.endCursor)).edges.map((e: Json) => e.node.number)).toEqual(
+      expected.slice(2, 4),
+    );
+    expect((await read(without, first.edges[0].cursor)).edges.map((e: Json) => e.node.number)).toEqual(
+      expected.slice(1, 3),
+    );
+    const plain = await read(without, null);
+    const next = await read(withProducts, plain.pageInfo.endCursor);
+    expect(next.edges.map((e: Json) => e.node.number)).toEqual(expected.slice(2, 4));
+    for (const { node } of next.edges) {
+      const orderId = one('SELECT id FROM salesOrders WHERE number = ?', node.number).id;
+      expect(node.lines).toEqual(
+        all(
+          'SELECT l.sequence, i.number AS sku, i.displayName AS name FROM salesOrderLines l LEFT JOIN items i ON i.number = l.lineObjectNumber WHERE l.documentId = ? ORDER BY l.sequence',
+          orderId,
+        ).map((l) => ({
+          sequence: l.sequence,
+          product: l.sku === null ? null : { sku: l.sku, name: l.name },
+        })),
+      );
+    }
   });
 
   it('filters open invoices and lists payments and shipments newest first', async () => {

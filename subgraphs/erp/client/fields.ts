@@ -24,7 +24,7 @@ import type {
  */
 const fieldsOf =
   <T>() =>
-  <const K extends Exclude<keyof T, 'customerFinancialDetail' | 'salesOrderLines'>>(
+  <const K extends Exclude<keyof T, 'customerFinancialDetail' | 'salesOrderLines' | 'item'>>(
     ...names: K[]
   ): readonly string[] =>
     names as readonly string[];
@@ -272,4 +272,12 @@ const FINANCIAL_DETAIL = fieldsOf<BcCustomerFinancialDetail>()(
 export const EXPAND = {
   customerFinancialDetail: `customerFinancialDetail($select=${FINANCIAL_DETAIL.join(',')})`,
   salesOrderLines: `salesOrderLines($select=${SELECT.salesOrderLines.join(',')})`,
+  /**
+   * The lines with the item each one sells (BC v2.0's `item` navigation property of
+   * salesOrderLine), for a selection that asks for the lines' products: the products come in
+   * the orders' own read instead of a lookup of items after it, one ERP round trip less in
+   * sequence. The item's fields are all a Product model holds (it primes the product loader,
+   * which must never hold part of a product), the same as a lookup of items reads.
+   */
+  salesOrderLinesWithItems: `salesOrderLines($select=${SELECT.salesOrderLines.join(',')};$expand=item($select=${SELECT.items.join(',')}))`,
 } as const;

@@ -63,6 +63,11 @@ interface DocumentLine {
   sequence: number;
   /** The product the line sells; null for lines of other kinds (accounts, resources, comments). */
   productSku: string | null;
+  /**
+   * The product itself when the line was read with its item expanded (and BC's item is the one
+   * productSku names); absent otherwise, and the product is looked up by productSku.
+   */
+  product?: ErpProduct;
   description: string | null;
   quantity: number;
 }

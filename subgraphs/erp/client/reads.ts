@@ -253,11 +253,25 @@ const LOOKUPS = {
 /** An invoice with an amount left to pay. */
 const OPEN_INVOICE = 'remainingAmount gt 0';
 
+/**
+ * How a list's rows are expanded: `expand` always, `withProducts` instead when the caller asks
+ * for the products of the rows' lines (only lists whose lines BC can expand to their items).
+ */
+interface Expansion {
+  expand?: string;
+  withProducts?: string;
+}
+
 /** The BC request behind each list of a customer's documents, newest first. */
 const DOCUMENT_LISTS: Readonly<
-  Record<DocumentKind, { set: EntitySet; orderby: string; expand?: string; onlyOpen?: string }>
+  Record<DocumentKind, { set: EntitySet; orderby: string; onlyOpen?: string } & Expansion>
 > = {
-  orders: { set: 'salesOrders', orderby: 'orderDate desc,number desc', expand: EXPAND.salesOrderLines },
+  orders: {
+    set: 'salesOrders',
+    orderby: 'orderDate desc,number desc',
+    expand: EXPAND.salesOrderLines,
+    withProducts: EXPAND.salesOrderLinesWithItems,
+  },
   invoices: {
     set: 'salesInvoices',
     orderby: 'invoiceDate desc,number desc',
@@ -270,11 +284,25 @@ const DOCUMENT_LISTS: Readonly<
 };
 
 /** The BC request behind each list of every customer's documents (its order is lists.ts's KEYSET_ORDERS). */
-const LEDGER_LISTS: Readonly<Record<LedgerKind, { set: EntitySet; expand?: string }>> = {
-  allOrders: { set: 'salesOrders', expand: EXPAND.salesOrderLines },
+const LEDGER_LISTS: Readonly<Record<LedgerKind, { set: EntitySet } & Expansion>> = {
+  allOrders: {
+    set: 'salesOrders',
+    expand: EXPAND.salesOrderLines,
+    withProducts: EXPAND.salesOrderLinesWithItems,
+  },
   allInvoices: { set: 'salesInvoices' },
   allPayments: { set: 'customerPayments' },
 };
+
+/**
+ * The `$expand` of a list read for a caller that does (or does not) ask for the products of its
+ * rows' lines, and whether the rows then carry them.
+ */
+function expansionOf(list: Expansion, withProducts: boolean | undefined) {
+  return withProducts && list.withProducts
+    ? { expand: list.withProducts, withProducts: true as const }
+    : { expand: list.expand };
+}
 
 /** Days YYYY-MM-DD, both inclusive; either may be absent. */
 export interface DayRange {
@@ -486,26 +514,37 @@ export class ErpReads {
     return this.groupEach(LOOKUPS.warrantyCostsOfSerials, serialNumbers, this.to.warrantyCost, requestId);
   }
 
-  /** A customer's documents of one kind, newest first; `onlyOpen` keeps the invoices with an amount left. */
+  /**
+   * A customer's documents of one kind, newest first; `onlyOpen` keeps the invoices with an
+   * amount left; `withProducts` reads the orders' lines with the products they sell.
+   */
   async customerDocuments<K extends DocumentKind>(
     kind: K,
     customerId: string,
-    options: { onlyOpen?: boolean | null },
+    options: { onlyOpen?: boolean | null; withProducts?: boolean },
     requestId?: string,
   ): Promise<ErpList<K>> {
     const list = DOCUMENT_LISTS[kind];
     const byCustomer = eq({ kind: 'guid', field: 'customerId', value: customerId });
     const filter = options.onlyOpen && list.onlyOpen ? `${byCustomer} and ${list.onlyOpen}` : byCustomer;
+    const { expand, withProducts } = expansionOf(list, options.withProducts);
     const link = await this.client.collectionLink(
       list.set,
-      { filter, orderby: list.orderby, expand: list.expand },
+      { filter, orderby: list.orderby, expand },
       requestId,
     );
-    return { kind, link, customerId };
+    return { kind, link, customerId, ...(withProducts ? { withProducts } : {}) };
   }
 
-  /** Sales orders of every customer, newest order date first, with their lines. */
-  ordersOfAll(selection: OrderSelection, requestId?: string): Promise<ErpList<'allOrders'>> {
+  /**
+   * Sales orders of every customer, newest order date first, with their lines (and the products
+   * they sell, `withProducts`).
+   */
+  ordersOfAll(
+    selection: OrderSelection,
+    requestId?: string,
+    options: { withProducts?: boolean } = {},
+  ): Promise<ErpList<'allOrders'>> {
     const statuses = selection.statuses && optionValues(ORDER_STATUS, selection.statuses);
     return this.ledger(
       'allOrders',
@@ -517,6 +556,7 @@ export class ErpReads {
         ...textEq('salesperson', selection.salesperson),
       ],
       requestId,
+      options.withProducts,
     );
   }
 
@@ -555,14 +595,16 @@ export class ErpReads {
     kind: K,
     conditions: readonly string[],
     requestId: string | undefined,
+    wantProducts?: boolean,
   ): Promise<ErpList<K>> {
     const list = LEDGER_LISTS[kind];
+    const { expand, withProducts } = expansionOf(list, wantProducts);
     const link = await this.client.collectionLink(
       list.set,
-      { filter: allOf(conditions), orderby: orderbyOf(kind), expand: list.expand },
+      { filter: allOf(conditions), orderby: orderbyOf(kind), expand },
       requestId,
     );
-    return { kind, link };
+    return { kind, link, ...(withProducts ? { withProducts } : {}) };
   }
 
   /** Products by SKU; `search` keeps those whose name contains it. */

@@ -274,7 +274,7 @@ export function modelsOf(localCurrencyCode: string) {
       fullyShipped: order.fullyShipped === true,
       shipToAddress: shipToOf(order),
       version: typeof order['@odata.etag'] === 'string' ? order['@odata.etag'] : null,
-      ...(order.salesOrderLines ? { lines: order.salesOrderLines.map(orderLine) } : {}),
+      ...(order.salesOrderLines ? { lines: order.salesOrderLines.map(orderLineWithItem) } : {}),
     };
   }
 
@@ -367,6 +367,23 @@ export function modelsOf(localCurrencyCode: string) {
       gtin: textOf(item.gtin),
       unitOfMeasure: textOf(item.baseUnitOfMeasureCode),
     };
+  }
+
+  /**
+   * An order's line with the product of its expanded item, when BC sent the item the line's
+   * SKU names. An item that cannot be a product is left out rather than failing the order: the
+   * product is then looked up by SKU, and that lookup answers the item's error for it alone.
+   */
+  function orderLineWithItem(line: BcSalesOrderLine): ErpOrderLine {
+    const model = orderLine(line);
+    const item = line.item;
+    if (!item || model.productSku === null || item.number !== model.productSku) return model;
+    try {
+      return { ...model, product: product(item) };
+    } catch (error) {
+      if (error instanceof LegacyError) return model;
+      throw error;
+    }
   }
 
   return {

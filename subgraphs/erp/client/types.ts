@@ -68,6 +68,8 @@ export interface BcSalesLine extends BcSalesInvoiceLine {
 export interface BcSalesOrderLine extends BcSalesLine {
   shippedQuantity: number | null;
   invoicedQuantity: number | null;
+  /** Present when read with `$expand=item`: the item the line sells (null for other lines). */
+  item?: BcItem | null;
 }
 
 export interface BcSalesOrder extends BcDocumentAddress {

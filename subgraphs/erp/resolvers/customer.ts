@@ -4,6 +4,7 @@ import type { ErpCustomer } from '../client/models.js';
 import { isErpId } from '../client/reads.js';
 import type { ErpContext } from '../context.js';
 import type { CustomerModel } from '../models.js';
+import { asksLineProducts } from '../selectionLookahead.js';
 import { erpAddress } from './address.js';
 import { listConnection } from './connection.js';
 import { MAX_ID_LENGTH, referenceKey } from './input.js';
@@ -26,16 +27,25 @@ const fromRecord =
     return record ? pick(record) : null;
   };
 
-/** A page of the customer's documents of one kind; null when the ERP does not hold the customer. */
+/**
+ * A page of the customer's documents of one kind; null when the ERP does not hold the customer.
+ * `withProducts`: the selection asks for the products of the documents' lines (orders only).
+ */
 async function documents<K extends DocumentKind>(
   kind: K,
   parent: CustomerModel,
   args: { first?: number | null; after?: string | null; onlyOpen?: boolean | null },
   ctx: ErpContext,
+  withProducts = false,
 ) {
   const customerId = parent.record?.id ?? parent.id;
   if (parent.record === null || !isErpId(customerId)) return null;
-  const list = await ctx.erp.customerDocuments(kind, customerId, { onlyOpen: args.onlyOpen }, ctx.requestId);
+  const list = await ctx.erp.customerDocuments(
+    kind,
+    customerId,
+    { onlyOpen: args.onlyOpen, withProducts },
+    ctx.requestId,
+  );
   // The page needs only the id, so it is read alongside the customer record rather than after
   // it: one ERP round trip less in sequence. For an id the ERP does not hold the page is empty
   // and dropped.
@@ -73,7 +83,8 @@ export const Customer: CustomerResolvers = {
     const employee = await ctx.loaders.employeeByNumber.load(number);
     return employee?.email ? { email: employee.email, record: employee } : null;
   },
-  orders: (parent, args, ctx) => documents('orders', parent, args, ctx),
+  orders: (parent, args, ctx, info) =>
+    documents('orders', parent, args, ctx, ctx.batching && asksLineProducts(info)),
   invoices: (parent, args, ctx) => documents('invoices', parent, args, ctx),
   payments: (parent, args, ctx) => documents('payments', parent, args, ctx),
   shipments: (parent, args, ctx) => documents('shipments', parent, args, ctx),

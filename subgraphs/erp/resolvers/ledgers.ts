@@ -7,6 +7,7 @@ import type {
 } from '../__generated__/resolvers-types.js';
 import type { DayRange, InvoiceSelection, OrderSelection, PaymentSelection } from '../client/reads.js';
 import type { ErpContext } from '../context.js';
+import { asksLineProducts } from '../selectionLookahead.js';
 import { listConnection } from './connection.js';
 import { MAX_CODE_LENGTH } from './input.js';
 import { todayUtc } from './invoice.js';
@@ -90,9 +91,11 @@ function paymentSelection(filter: PaymentFilter | null | undefined): PaymentSele
 }
 
 export const ledgerQueries: Pick<QueryResolvers, 'salesOrders' | 'invoices' | 'payments'> = {
-  async salesOrders(_root, { filter, first, after }, ctx) {
+  async salesOrders(_root, { filter, first, after }, ctx, info) {
     const selection = orderSelection(filter);
-    return listConnection(await ctx.erp.ordersOfAll(selection, ctx.requestId), { first, after }, ctx);
+    const withProducts = ctx.batching && asksLineProducts(info);
+    const list = await ctx.erp.ordersOfAll(selection, ctx.requestId, { withProducts });
+    return listConnection(list, { first, after }, ctx);
   },
   async invoices(_root, { filter, first, after }, ctx) {
     const selection = invoiceSelection(filter, ctx);

@@ -3,6 +3,7 @@ import { isErpId } from '../client/reads.js';
 import { erpAddress } from './address.js';
 import { CreditMemoLine, creditMemosOfOrder } from './creditMemo.js';
 import { MAX_CODE_LENGTH, MAX_ID_LENGTH, referenceKey } from './input.js';
+import { primeProductsOf } from './lines.js';
 
 export const SalesOrder: SalesOrderResolvers = {
   async __resolveReference(reference, ctx) {
@@ -29,6 +30,7 @@ export const SalesOrder: SalesOrderResolvers = {
   lines: async (order, _args, ctx) => {
     // Orders are read with their lines; the loader is for an answer that came without them.
     const lines = order.lines ?? (await ctx.loaders.linesOfOrder.load(order.id));
+    primeProductsOf(lines, ctx);
     return lines.map((line) => ({ ...line, currencyCode: order.currencyCode }));
   },
   shipments: (order, _args, ctx) => ctx.loaders.shipmentsOfOrder.load(order.number),
