@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginSchemaReportingDisabled,
@@ -44,7 +44,7 @@ export interface SubgraphApolloOptions extends SubgraphErrorOptions {
  * startup failure is logged and fails every request rather than the process.
  */
 function createSubgraphApollo<TContext extends { logger: Logger }>(
-  options: SubgraphApolloOptions,
+  options: SubgraphApolloOptions & Pick<SubgraphServerOptions<TContext>, 'plugins'>,
 ): ApolloServer<TContext> {
   const typeDefs = parse(readFileSync(options.schemaPath, 'utf8'));
   const errors = subgraphErrorHandling<TContext>(options, options.logger);
@@ -62,13 +62,16 @@ function createSubgraphApollo<TContext extends { logger: Logger }>(
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       errors.logging,
+      ...(options.plugins ?? []),
     ],
   });
   apollo.startInBackgroundHandlingStartupErrorsByLoggingAndFailingAllRequests();
   return apollo;
 }
 
-export interface SubgraphServerOptions<TContext> extends SubgraphApolloOptions {
+export interface SubgraphServerOptions<TContext extends object> extends SubgraphApolloOptions {
+  /** Apollo plugins of the subgraph's own, after the shared ones (e.g. the CRM's fallback notice). */
+  plugins?: readonly ApolloServerPlugin<TContext>[];
   /** Builds each request's context (its loaders, its child logger): never shared between requests. */
   context: (scope: RequestScope) => Promise<TContext>;
   /** Releases what the subgraph holds (clients, stores, its own cache), after Apollo has stopped. */
