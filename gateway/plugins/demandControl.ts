@@ -2,7 +2,7 @@ import { type ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { type DocumentNode, type FragmentDefinitionNode, GraphQLError, Kind } from 'graphql';
 import type { ERROR_CODES } from '../../lib/errors.js';
 import type { GatewayContext } from '../context.js';
-import { type CostModel, estimateCost } from '../cost.js';
+import { type CostModel, costMemo } from '../cost.js';
 import type { DemandControlConfig } from '../demandControlConfig.js';
 import type { CallerRateLimiter } from '../rateLimit.js';
 
@@ -28,6 +28,7 @@ export function demandControlPlugin(options: DemandControlOptions): ApolloServer
   const { config, costModel, rateLimiter } = options;
   const report = config.mode === 'report';
   const fragmentsOf = fragmentTable();
+  const estimateCost = costMemo(costModel);
   return {
     async requestDidStart() {
       return {
@@ -71,7 +72,7 @@ export function demandControlPlugin(options: DemandControlOptions): ApolloServer
           }
           // No operation to run: operationNamePlugin refuses the request.
           if (!operation) return;
-          const cost = estimateCost(costModel, {
+          const cost = estimateCost({
             operation,
             fragments: fragmentsOf(document),
             ...(request.variables ? { variables: request.variables } : {}),
