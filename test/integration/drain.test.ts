@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -369,5 +369,74 @@ describe('stopping without the drain period', () => {
     const started = run('gateway/main.ts', { GATEWAY_PORT: '0', SHUTDOWN_DRAIN_MS: 'soon' });
     expect(await started.exited).toBe(2);
     expect(started.errors()).toContain('SHUTDOWN_DRAIN_MS');
+  });
+});
+
+describe('npm start (scripts/start.ts, everything in one process)', () => {
+  it('SIGTERM: the gateway and the subgraphs answer /ready 503 while GraphQL is served, then it exits 0', async () => {
+    const started = run('scripts/start.ts', {
+      GATEWAY_PORT: '0',
+      ERP_SUBGRAPH_PORT: '0',
+      CRM_SUBGRAPH_PORT: '0',
+      WORKFLOWS_SUBGRAPH_PORT: '0',
+      REPORTS_SUBGRAPH_PORT: '0',
+      ERP_PORT: '0',
+      CRM_PORT: '0',
+      AUTH_DEV_ISSUER_PORT: '0',
+      DATA_CUSTOMERS: '40',
+      SHUTDOWN_DRAIN_MS: '600000',
+    });
+    let output = '';
+    while (!/customer-graph ready: .*\n[\s\S]*CRM: .*subgraph (\S+)\n/.test(output)) {
+      if (started.child.exitCode !== null)
+        throw new Error(`npm start exited:\n${output}\n${started.errors()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      output = started.output();
+    }
+    const gateway = /customer-graph ready: http:\/\/localhost:(\d+)\/graphql/.exec(output)![1]!;
+    const erp = /ERP: .*subgraph (http:\/\/\S+)\/graphql/.exec(output)![1]!;
+    const token = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/token.ts', '--sub', 'drain-test', '--scopes', 'customer:read'],
+      {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+        encoding: 'utf8',
+      },
+    ).stdout.trim();
+    const origin = `http://127.0.0.1:${gateway}`;
+    const query = () =>
+      send(`${origin}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ customers(first: 2) { edges { node { id name } } } }' }),
+      });
+    expect(await query()).toMatchObject({ kind: 'answer', status: 200 });
+
+    started.child.kill('SIGTERM');
+    let ready: Outcome;
+    do ready = await send(`${origin}/ready`);
+    while (!(ready.kind === 'answer' && ready.status === 503));
+    expect(JSON.parse(ready.body)).toEqual({ status: 'draining' });
+    expect(await send(`${erp}/ready`)).toMatchObject({
+      kind: 'answer',
+      status: 503,
+      body: '{"status":"draining"}',
+    });
+    const whileDraining = await query();
+    expect(whileDraining).toMatchObject({ kind: 'answer', status: 200 });
+    if (whileDraining.kind === 'answer') expect(JSON.parse(whileDraining.body).errors).toBeUndefined();
+    // The drain period (600 s here) ended by a second signal; then the listeners close.
+    started.child.kill('SIGTERM');
+    expect(await started.exited).toBe(0);
+    expect(await send(`${origin}/ready`)).toEqual({ kind: 'refused' });
+    const steps = [
+      'customer-graph draining: /ready answers 503, requests still served',
+      'customer-graph: drain period cut short',
+      'customer-graph closing its listener: no new connections, requests in flight finish',
+      'customer-graph listener closed, requests in flight answered',
+      'customer-graph closed',
+    ];
+    expect(messages(started.output()).filter((message) => steps.includes(message))).toEqual(steps);
   });
 });
