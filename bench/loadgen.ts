@@ -13,13 +13,26 @@
 import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
 import { createDirectClient, type DirectClient, type DirectClientConfig } from './direct-client.js';
-import { answerHash, type LatencySummary, summarizeLatencies, weightedSequence } from './measure.js';
+import {
+  answerHash,
+  checkDegraded,
+  type DegradedExpectation,
+  errorCodesOf,
+  type LatencySummary,
+  summarizeLatencies,
+  weightedSequence,
+} from './measure.js';
 import { type OperationInstance, QUERIES } from './operations.js';
 import { serveJobs } from './processes.js';
 
 export interface LoadInstance extends OperationInstance {
   /** answerHash of the reference answer; a different answer is a mismatch. */
   expectedHash: string;
+  /**
+   * The fault row: the answer must instead be degraded this way (measure.ts checkDegraded), and
+   * such an answer is the correct one.
+   */
+  degraded?: DegradedExpectation;
 }
 
 export interface LoadOperation {
@@ -68,12 +81,16 @@ export interface LoadReport {
   okPerWindow: number[];
   /** The first few failures, for the log. */
   failureSamples: string[];
+  /** GraphQL errors seen over all answers, by code and system ("LEGACY_TIMEOUT ERP"). */
+  errorCodes: Record<string, number>;
 }
 
-export type Outcome =
+/** An answer's verdict, and the codes of the GraphQL errors it carried (counted in the report). */
+export type Outcome = (
   | { kind: 'ok' }
   | { kind: 'error'; detail: string }
-  | { kind: 'mismatch'; detail: string };
+  | { kind: 'mismatch'; detail: string }
+) & { codes?: string[] };
 
 const MAX_FAILURE_SAMPLES = 5;
 /** okPerWindow counts per second. */
@@ -95,6 +112,7 @@ export async function runLoad(job: LoadJob): Promise<LoadReport> {
   const latencies: number[] = [];
   const okPerWindow: number[] = [];
   const failureSamples: string[] = [];
+  const errorCodes: Record<string, number> = {};
   const counts = { started: 0, completed: 0, ok: 0, errors: 0, mismatches: 0, unfinished: 0 };
   const abort = new AbortController();
   const startedAt = performance.now();
@@ -114,6 +132,7 @@ export async function runLoad(job: LoadJob): Promise<LoadReport> {
       }
       counts.completed += 1;
       lastAnswerAt = end;
+      for (const code of outcome.codes ?? []) errorCodes[code] = (errorCodes[code] ?? 0) + 1;
       if (outcome.kind === 'ok') {
         counts.ok += 1;
         latencies.push(end - begin);
@@ -148,6 +167,7 @@ export async function runLoad(job: LoadJob): Promise<LoadReport> {
     latency: summarizeLatencies(latencies),
     okPerWindow,
     failureSamples,
+    errorCodes,
   };
 }
 
@@ -238,8 +258,17 @@ export function checkHttpAnswer(answer: HttpAnswer, instance: LoadInstance): Out
   return checkAnswer(JSON.parse(answer.text) as { data?: unknown; errors?: unknown[] }, instance);
 }
 
-/** An answer's outcome: errors, no data, or data other than the reference are failures. */
+/**
+ * An answer's outcome: errors, no data, or data other than the reference are failures; for a
+ * degraded instance (the fault row), the expected degradation is the correct answer.
+ */
 export function checkAnswer(answer: { data?: unknown; errors?: unknown[] }, instance: LoadInstance): Outcome {
+  const codes = errorCodesOf(answer.errors);
+  return { ...verdict(answer, instance), ...(codes.length > 0 ? { codes } : {}) };
+}
+
+function verdict(answer: { data?: unknown; errors?: unknown[] }, instance: LoadInstance): Outcome {
+  if (instance.degraded) return checkDegraded(answer, instance.degraded);
   if (Array.isArray(answer.errors) && answer.errors.length > 0) {
     return { kind: 'error', detail: `GraphQL errors: ${JSON.stringify(answer.errors).slice(0, 300)}` };
   }

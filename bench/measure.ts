@@ -194,3 +194,100 @@ export function worstWindow(
   }
   return worst;
 }
+
+/**
+ * What a degraded answer must be (the fault row): HTTP 200 with data, an error with this code
+ * naming this system, and every value it does give equal to the full answer's.
+ */
+export interface DegradedExpectation {
+  /** The full answer's data, as given with every system healthy. */
+  reference: unknown;
+  code: string;
+  system: string;
+}
+
+/** Each error's `extensions.code` and, when it names one, `extensions.system`: "LEGACY_TIMEOUT ERP". */
+export function errorCodesOf(errors: unknown): string[] {
+  if (!Array.isArray(errors)) return [];
+  return errors.map((error) => {
+    const extensions = (error as { extensions?: { code?: unknown; system?: unknown } } | null)?.extensions;
+    const code = typeof extensions?.code === 'string' ? extensions.code : 'no code';
+    return typeof extensions?.system === 'string' ? `${code} ${extensions.system}` : code;
+  });
+}
+
+/**
+ * The first path where a degraded answer differs from the full one, or null. A field may be null
+ * where the full answer has a value (the slow system's fields, nulled with their error), but not
+ * a root field; a list must keep its length and every entry some value (the other system's
+ * records all there), and every value given must be the full answer's. Opaque cursors are not
+ * compared.
+ */
+export function degradedDifference(answer: unknown, reference: unknown, path = 'data'): string | null {
+  if (path === 'data' && answer !== null && typeof answer === 'object' && reference !== null) {
+    // The root fields must be there: a null root would be the other system's data lost too.
+    for (const [key, value] of Object.entries(reference as Record<string, unknown>)) {
+      if (value !== null && (answer as Record<string, unknown>)[key] === null)
+        return `data.${key}: null (a root field must be there)`;
+    }
+  }
+  if (Array.isArray(reference)) {
+    if (!Array.isArray(answer))
+      return `${path}: ${answer === null ? 'null' : 'not a list'} where the full answer has a list`;
+    if (answer.length !== reference.length)
+      return `${path}: ${answer.length} entries where the full answer has ${reference.length}`;
+    for (let i = 0; i < reference.length; i += 1) {
+      if (answer[i] === null && reference[i] !== null) return `${path}[${i}]: null entry`;
+      const difference = degradedDifference(answer[i], reference[i], `${path}[${i}]`);
+      if (difference) return difference;
+      if (hasValue(reference[i]) && !hasValue(answer[i])) return `${path}[${i}]: no value left in the entry`;
+    }
+    return null;
+  }
+  if (answer === null) return null;
+  if (reference !== null && typeof reference === 'object') {
+    if (typeof answer !== 'object' || Array.isArray(answer)) return `${path}: not an object`;
+    const given = answer as Record<string, unknown>;
+    const full = reference as Record<string, unknown>;
+    for (const key of Object.keys(full)) {
+      if (OPAQUE_KEYS.has(key)) continue;
+      if (!(key in given)) return `${path}.${key}: missing`;
+      const difference = degradedDifference(given[key], full[key], `${path}.${key}`);
+      if (difference) return difference;
+    }
+    return null;
+  }
+  return answer === reference
+    ? null
+    : `${path}: ${JSON.stringify(answer)} where the full answer has ${JSON.stringify(reference)}`;
+}
+
+/** Whether a value holds at least one non-null value other than an opaque cursor. */
+function hasValue(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (Array.isArray(value)) return value.some(hasValue);
+  if (typeof value === 'object')
+    return Object.entries(value as Record<string, unknown>).some(
+      ([key, v]) => !OPAQUE_KEYS.has(key) && hasValue(v),
+    );
+  return true;
+}
+
+/** A degraded answer checked: ok, or why not (an error: the expected error missing; a mismatch: data). */
+export function checkDegraded(
+  answer: { data?: unknown; errors?: unknown },
+  expected: DegradedExpectation,
+): { kind: 'ok' } | { kind: 'error' | 'mismatch'; detail: string } {
+  const codes = errorCodesOf(answer.errors);
+  const wanted = `${expected.code} ${expected.system}`;
+  if (!codes.includes(wanted)) {
+    return {
+      kind: 'error',
+      detail: `no ${wanted} error (errors: ${codes.length > 0 ? codes.join(', ') : 'none'})`,
+    };
+  }
+  if (answer.data === undefined || answer.data === null)
+    return { kind: 'error', detail: `${wanted} and no data` };
+  const difference = degradedDifference(answer.data, expected.reference);
+  return difference ? { kind: 'mismatch', detail: difference } : { kind: 'ok' };
+}

@@ -52,6 +52,8 @@ export interface Row {
     /** Legacy round trips (ERP + CRM) per completed operation while under load. */
     roundTripsPerOperation: number | null;
     failureSamples: string[];
+    /** GraphQL errors under load by code and system; absent in results from before it. */
+    errorCodes?: Record<string, number>;
   };
   /** p50 under load ÷ the calibrated floor. */
   p50OverFloor: number | null;
@@ -137,6 +139,8 @@ export interface BenchResult {
     authCostHot: { passes: number; sliceMs: number; warmUpMs: number };
     /** Whether the reporting section (issue 11) ran; absent in results from before it. */
     reporting?: boolean;
+    /** Whether the fault rows (issue 12) ran; absent in results from before them. */
+    fault?: boolean;
   };
   /** The commit measured, and files outside bench/ with uncommitted changes at the start. */
   code: { commit: string; uncommitted: string[] };
@@ -151,6 +155,8 @@ export interface BenchResult {
   herd?: HerdRow[];
   /** A without sharing (issue 14); absent when A was not measured, and in results from before it. */
   withoutSharing?: WithoutSharing;
+  /** The fault rows (issue 12): one system slow beyond the budget; absent in results from before it. */
+  fault?: FaultRow[];
   targets: TargetCheck[];
   notes: string[];
 }
@@ -245,7 +251,7 @@ export function checkTargets(
   authCost: readonly AuthCostRow[] = [],
   reporting: readonly ReportingRow[] = [],
   herd: readonly HerdRow[] = [],
-  options: { latencyMs?: number } = {},
+  options: { latencyMs?: number; fault?: readonly FaultRow[] } = {},
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const a10 = find(rows, 'A', 'c360-10');
@@ -326,6 +332,7 @@ export function checkTargets(
   checks.push(authCostTarget(summarizeAuthCost(authCost)));
   checks.push(...reportingTargets(reporting));
   checks.push(dashboardTarget(rows), herdTarget(herd));
+  if (options.fault) checks.push(faultTarget(options.fault));
 
   const labelled = [
     ...rows.map((row) => ({ label: `${row.config}/${row.scenario}`, row })),
@@ -436,6 +443,109 @@ function aheadTarget(rows: readonly Row[]): TargetCheck {
           ? `${compared} comparisons`
           : `${behind.length} of ${compared} comparisons behind: ${behind.join('; ')}`,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fault row (issue 12): one legacy system slow beyond the operation's budget, under load.
+
+/**
+ * One configuration under load while one legacy system answers slower than the gateway's budget:
+ * a correct answer (`row.load.ok`) is HTTP 200 with the other system's data and an error naming
+ * the slow one (measure.ts checkDegraded); the row's lone figures are of one such answer.
+ */
+export interface FaultRow {
+  row: Row;
+  slowSystem: 'ERP' | 'CRM';
+  /** The slow stand-in's latency per call during the row. */
+  slowLatencyMs: number;
+  /** The operation budget the gateway was given (Hive: its upstream timeout). */
+  budgetMs: number;
+  /** The error code a correct answer carries, naming the slow system. */
+  expectedCode: string;
+  /** Whether the row is judged (A and B); D is shown for Hive's own behaviour. */
+  judged: boolean;
+}
+
+/** The budget's margin for a p99: the gateway's own work after the budget ran out. */
+export const FAULT_P99_MARGIN_MS = 100;
+
+const codesCell = (codes: Record<string, number> | undefined) => {
+  const entries = Object.entries(codes ?? {}).sort((a, b) => b[1] - a[1]);
+  return entries.length === 0 ? 'none' : entries.map(([code, n]) => `${code} ×${n}`).join(', ');
+};
+
+/** Issue 12: with one system slow, A and B answer degraded (200, the other's data, a coded error) within budget + 100 ms at p99. */
+export function faultTarget(fault: readonly FaultRow[]): TargetCheck {
+  const first = fault[0];
+  const target = first
+    ? `Fault (${first.slowSystem} ${first.slowLatencyMs} ms a call, budget ${first.budgetMs} ms): A and B answer 200 with the other system's data and ${first.expectedCode} naming ${first.slowSystem}, p99 ≤ budget + ${FAULT_P99_MARGIN_MS} ms`
+    : 'Fault (one system slow beyond the budget): degraded answers within budget + 100 ms';
+  const judged = fault.filter((f) => f.judged);
+  if (judged.length === 0) return { target, met: null, detail: 'not measured in this run' };
+  const verdicts: boolean[] = [];
+  const parts = fault.map((f) => {
+    const l = f.row.load;
+    const p99 = l.latency?.p99;
+    const met =
+      l.completed > 0 &&
+      l.ok === l.completed &&
+      l.unfinished === 0 &&
+      p99 !== undefined &&
+      p99 <= f.budgetMs + FAULT_P99_MARGIN_MS;
+    if (f.judged) verdicts.push(met);
+    return `${f.row.config}${f.judged ? '' : ' (shown, not judged)'}: ${l.ok} of ${l.completed} degraded as expected${l.unfinished > 0 ? `, ${l.unfinished} cut` : ''}, p99 ${fixed(p99)} ms; errors seen: ${codesCell(l.errorCodes)}`;
+  });
+  return { target, met: verdicts.every(Boolean), detail: parts.join('; ') };
+}
+
+export const FAULT_HEADER = [
+  'cfg',
+  'budget ms',
+  'lone ms',
+  'answers',
+  'degraded as expected',
+  'other',
+  'cut',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'p99 ≤ budget + 100',
+  'errors seen (code, system × answers)',
+] as const;
+
+export function faultCells(f: FaultRow): string[] {
+  const l = f.row.load;
+  const p99 = l.latency?.p99;
+  return [
+    f.judged ? f.row.config : `${f.row.config} (shown)`,
+    String(f.budgetMs),
+    fixed(f.row.calibration.latencyMs),
+    String(l.completed),
+    String(l.ok),
+    String(l.errors + l.mismatches),
+    String(l.unfinished),
+    fixed(l.okPerSecond, 1),
+    fixed(l.latency?.p50),
+    fixed(p99),
+    p99 === undefined ? '—' : p99 <= f.budgetMs + FAULT_P99_MARGIN_MS ? 'yes' : 'no',
+    codesCell(l.errorCodes),
+  ];
+}
+
+export function faultTextTable(fault: readonly FaultRow[]): string {
+  return paddedGrid(FAULT_HEADER, fault.map(faultCells), 1);
+}
+
+export function faultMarkdown(fault: readonly FaultRow[]): string[] {
+  const first = fault[0];
+  if (!first) return [];
+  return [
+    '## Fault: one system slow beyond the budget (issue 12)',
+    '',
+    `The ${first.slowSystem} stand-in answers every call after ${first.slowLatencyMs} ms (the other keeps its latency) while ${first.row.scenario} runs under load at concurrency ${first.row.load.concurrency}, on a fresh stack per configuration whose gateway has an operation budget of ${first.budgetMs} ms (GATEWAY_OPERATION_BUDGET_MS; D: Hive Gateway's upstreamTimeout, the nearest it has). A correct answer is HTTP 200 with data that equals the full answer wherever it gives a value (the ${first.slowSystem}'s fields null, every list and the other system's records all there) and an error ${first.expectedCode} naming ${first.slowSystem}; anything else is counted as other. A and B are judged (p99 ≤ budget + ${FAULT_P99_MARGIN_MS} ms); D is shown for Hive's own behaviour (it knows no legacy system: its errors are its own). Lone ms: one such request alone, before the load.`,
+    '',
+    ...markdownGrid(FAULT_HEADER, fault.map(faultCells), 1),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1055,7 +1165,7 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
     '',
     ...s.configs.map((id) => `- **${id}**: ${configTitles[id]}`),
     '',
-    '## Targets (issues 5, 9, 11 and 14)',
+    '## Targets (issues 5, 9, 11, 12 and 14)',
     '',
     '| target | verdict | figures |',
     '|---|---|---|',
@@ -1085,6 +1195,8 @@ export function renderMarkdown(result: BenchResult, configTitles: Record<ConfigI
     withoutSharing: result.withoutSharing ?? null,
   });
   if (work.length > 0) lines.push('', ...work);
+  const fault = faultMarkdown(result.fault ?? []);
+  if (fault.length > 0) lines.push('', ...fault);
   const reporting = reportingMarkdown(result.reporting ?? [], { quick: s.quick });
   if (reporting.length > 0) lines.push('', ...reporting);
   if (result.notes.length > 0) lines.push('', '## Notes', '', ...result.notes.map((n) => `- ${n}`));

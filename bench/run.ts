@@ -35,7 +35,7 @@ import {
   operationBody,
   postOnPool,
 } from './loadgen.js';
-import { answerHash, herdRatio, legacyOperations } from './measure.js';
+import { answerHash, checkDegraded, herdRatio, legacyOperations } from './measure.js';
 import { countWork, sumWork, type WorkCounters } from './metrics.js';
 import { instanceKey, type OperationInstance } from './operations.js';
 import {
@@ -51,6 +51,8 @@ import {
   type BenchResult,
   type Calibration,
   checkTargets,
+  type FaultRow,
+  faultTextTable,
   type HerdRoundResult,
   type HerdRow,
   herdRow,
@@ -211,6 +213,8 @@ export interface Settings {
   authCostRounds: number;
   /** Whether the reporting section (issue 11) runs, on every data size measured. */
   reporting: boolean;
+  /** Whether the fault rows (issue 12) run, on the first data size. */
+  fault: boolean;
 }
 
 /** A flag the benchmark does not understand, or a bad value: printed, exit code 2. */
@@ -219,7 +223,7 @@ export class FlagError extends Error {}
 const USAGE = `usage: npm run bench -- [--quick] [--latency MS] [--jitter MS] [--concurrency N]
   [--requests N] [--duration S] [--grace S] [--customers N] [--scale-customers N | --no-scale]
   [--configs A,B,C,D,E,F] [--scenarios c360-1,c360-10,c360-100,deep,search,repeat,mixed,dashboard,herd]
-  [--auth-rounds N] [--no-reporting] [--seed N] [--port-base P] [--out DIR]`;
+  [--auth-rounds N] [--no-reporting] [--no-fault] [--seed N] [--port-base P] [--out DIR]`;
 
 export function parseFlags(argv: readonly string[]): Settings {
   const quick = argv.includes('--quick');
@@ -242,6 +246,7 @@ export function parseFlags(argv: readonly string[]): Settings {
     poolSize: quick ? 12 : 400,
     authCostRounds: quick ? 1 : 2,
     reporting: true,
+    fault: true,
   };
   const integer = (flag: string, raw: string | undefined, min: number, max: number) => {
     const value = Number(raw);
@@ -285,6 +290,9 @@ export function parseFlags(argv: readonly string[]): Settings {
         break;
       case '--no-reporting':
         settings.reporting = false;
+        break;
+      case '--no-fault':
+        settings.fault = false;
         break;
       case '--auth-rounds':
         settings.authCostRounds = integer(flag, value(), 0, 20);
@@ -561,13 +569,18 @@ async function loadRow(
   scenario: Scenario,
   stack: ConfigStack | null,
   calibration: Calibration,
+  /** What each instance's answer must be: by default the reference's (none: left out). */
+  expect: (instance: OperationInstance) => LoadInstance | undefined = (instance) => {
+    const expectedHash = context.references.get(instanceKey(instance));
+    return expectedHash === undefined ? undefined : { ...instance, expectedHash };
+  },
 ): Promise<Row> {
   const { settings, standIns } = context;
   const operations = scenario.operations.map((op) => ({
     weight: op.weight,
     instances: op.instances.flatMap((instance) => {
-      const expectedHash = context.references.get(instanceKey(instance));
-      return expectedHash === undefined ? [] : [{ ...instance, expectedHash }];
+      const expected = expect(instance);
+      return expected ? [expected] : [];
     }),
   }));
   const concurrency = scenario.concurrency ?? settings.concurrency;
@@ -608,6 +621,7 @@ async function loadRow(
       roundTripsPerOperation:
         report.completed > 0 ? (erp.roundTrips + crm.roundTrips) / report.completed : null,
       failureSamples: report.failureSamples,
+      errorCodes: report.errorCodes,
     },
     p50OverFloor: p50 !== undefined && calibration.floorMs > 0 ? p50 / calibration.floorMs : null,
     gatewayPeakRssMiB: stack ? peakRssMiB(stack.gateway.pid) : null,
@@ -838,6 +852,8 @@ interface Phase {
   authCost: boolean;
   /** Whether this phase also runs the reporting section (issue 11). */
   reporting: boolean;
+  /** Whether this phase also runs the fault rows (issue 12). */
+  fault: boolean;
 }
 
 async function runPhase(
@@ -854,6 +870,7 @@ async function runPhase(
   reporting: ReportingRow[];
   herd: HerdRow[];
   withoutSharing: WithoutSharing | null;
+  fault: FaultRow[];
 }> {
   log(`\n== data set: ${phase.customers} customers (seed ${settings.seed})`);
   // Read now, not at start-up: the supergraph is what the gateways will load.
@@ -884,6 +901,7 @@ async function runPhase(
   const reporting: ReportingRow[] = [];
   const herd: HerdRow[] = [];
   let withoutSharing: WithoutSharing | null = null;
+  const fault: FaultRow[] = [];
   try {
     for (const origin of [standIns.erpUrl, standIns.crmUrl]) {
       await simConfigure(origin, { latencyMs: settings.latencyMs, jitterMs: settings.jitterMs });
@@ -1016,6 +1034,13 @@ async function runPhase(
         }
       }
       if (phase.authCost) authCost.push(...(await measureAuthCost(context, timed)));
+      if (phase.fault) {
+        fault.push(
+          ...(await measureFault(context, (config) =>
+            timed(config, undefined, { ports: portsFor(settings.portBase, config.id), label: 'fault' }),
+          )),
+        );
+      }
       if (phase.reporting) {
         reporting.push(
           ...(await measureReporting({
@@ -1037,7 +1062,7 @@ async function runPhase(
   } finally {
     await standIns.stop();
   }
-  return { rows, authCost, reporting, herd, withoutSharing };
+  return { rows, authCost, reporting, herd, withoutSharing, fault };
 }
 
 function logRow(row: Row, label: string = row.scenario): void {
@@ -1194,6 +1219,143 @@ async function measureAuthCost(
 }
 
 /**
+ * The fault rows (issue 12): the ERP stand-in slower than the operation's budget on every call,
+ * Customer360 (first 10: CRM accounts, ERP figures) under load. The budget is the gateway's
+ * GATEWAY_OPERATION_BUDGET_MS (Hive Gateway, for D: its upstreamTimeout); the subgraphs get the
+ * deadline from the gateway. A and B are judged; D shows Hive's own behaviour.
+ */
+export const FAULT = {
+  system: 'ERP',
+  slowLatencyMs: 3000,
+  budgetMs: 1000,
+  code: 'LEGACY_TIMEOUT',
+  scenario: 'c360-10',
+  judged: ['A', 'B'],
+  shown: ['D'],
+} as const satisfies {
+  system: 'ERP' | 'CRM';
+  slowLatencyMs: number;
+  budgetMs: number;
+  code: string;
+  scenario: ScenarioId;
+  judged: readonly ConfigId[];
+  shown: readonly ConfigId[];
+};
+
+/** The configurations of --configs the fault rows run on, in order. */
+export const faultConfigs = (configs: readonly ConfigId[]): ConfigId[] =>
+  [...FAULT.judged, ...FAULT.shown].filter((id) => configs.includes(id));
+
+/** A configuration as the fault rows run it: its gateway given the budget. */
+export function withFaultBudget(config: BenchConfig): BenchConfig {
+  const budget = String(FAULT.budgetMs);
+  return {
+    ...config,
+    gatewayEnv: {
+      ...config.gatewayEnv,
+      ...(config.gateway === 'hive'
+        ? { HIVE_UPSTREAM_TIMEOUT_MS: budget }
+        : { GATEWAY_OPERATION_BUDGET_MS: budget }),
+    },
+  };
+}
+
+async function measureFault(
+  context: PhaseContext,
+  start: (config: BenchConfig) => Promise<ConfigStack>,
+): Promise<FaultRow[]> {
+  const { settings, standIns } = context;
+  const scenario = buildScenario(FAULT.scenario, context.pools);
+  const slowOrigin = FAULT.system === 'ERP' ? standIns.erpUrl : standIns.crmUrl;
+  const configs = faultConfigs(settings.configs);
+  log(
+    `  fault: ${FAULT.system} ${FAULT.slowLatencyMs} ms a call, budget ${FAULT.budgetMs} ms, ${scenario.id} under load on ${configs.join(', ')}`,
+  );
+  // The full answers, from the front end's client against healthy stand-ins (no stack's cache
+  // gets to see them), each checked against the reference.
+  const full = new Map<string, unknown>();
+  const direct = directRunner(context.direct);
+  try {
+    for (const op of scenario.operations) {
+      for (const instance of op.instances) {
+        const answer = await direct.run(instance);
+        const key = instanceKey(instance);
+        if (answer.data !== undefined && answerHash(answer.data) === context.references.get(key))
+          full.set(key, answer.data);
+        else
+          log(
+            `    fault: no full answer for ${key}: ${describeFailure(answer, context.references.get(key))}`,
+          );
+      }
+    }
+  } finally {
+    await direct.close();
+  }
+  const expect = (instance: OperationInstance): LoadInstance | undefined => {
+    const reference = full.get(instanceKey(instance));
+    return reference === undefined
+      ? undefined
+      : {
+          ...instance,
+          expectedHash: 'degraded',
+          degraded: { reference, code: FAULT.code, system: FAULT.system },
+        };
+  };
+  const rows: FaultRow[] = [];
+  for (const id of configs) {
+    const config = withFaultBudget(CONFIGS[id]);
+    const stack = await start(config);
+    try {
+      const runner = graphqlRunner(stack.url, context.auth);
+      await warmUp(runner, `${stack.gateway.pid}`, context.pools, settings);
+      await simConfigure(slowOrigin, { latencyMs: FAULT.slowLatencyMs });
+      try {
+        const lone = scenario.operations[0]?.instances[0] as OperationInstance;
+        const expected = expect(lone);
+        await simResetBoth(standIns);
+        const began = performance.now();
+        const answer = await runner.run(lone);
+        const latencyMs = performance.now() - began;
+        const { erp, crm, floor } = await simLoneCost(standIns, settings.latencyMs);
+        const outcome = expected?.degraded
+          ? checkDegraded(answer, expected.degraded)
+          : { kind: 'error' as const, detail: 'no full answer to compare with' };
+        if (outcome.kind !== 'ok') log(`    fault ${id} lone: ${outcome.detail}`);
+        const calibration: Calibration = {
+          operations: 1,
+          erpRoundTrips: erp.roundTrips,
+          crmRoundTrips: crm.roundTrips,
+          erpRequests: erp.total,
+          crmRequests: crm.total,
+          erpOperations: legacyOperations(erp),
+          crmOperations: legacyOperations(crm),
+          depth: floor.depth,
+          floorMs: floor.floorMs,
+          latencyMs,
+          failures: outcome.kind === 'ok' ? 0 : 1,
+        };
+        const row = await loadRow(context, config, scenario, stack, calibration, expect);
+        logRow(row, `${scenario.id}, fault`);
+        log(`    errors seen: ${JSON.stringify(row.load.errorCodes ?? {})}`);
+        rows.push({
+          row,
+          slowSystem: FAULT.system,
+          slowLatencyMs: FAULT.slowLatencyMs,
+          budgetMs: FAULT.budgetMs,
+          expectedCode: FAULT.code,
+          judged: (FAULT.judged as readonly ConfigId[]).includes(id),
+        });
+      } finally {
+        await simConfigure(slowOrigin, { latencyMs: settings.latencyMs });
+      }
+    } finally {
+      await stack.stop();
+    }
+  }
+  return rows;
+}
+
+/**
  * The code the run measured: the commit, and the files outside bench/ that differed from it
  * while the run started (a run over uncommitted work says so in its header).
  */
@@ -1247,6 +1409,7 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
       scenarios: settings.scenarios,
       authCost: authCostMeasured,
       reporting: settings.reporting,
+      fault: settings.fault && faultConfigs(settings.configs).length > 0,
     },
   ];
   if (settings.scaleCustomers !== null)
@@ -1255,12 +1418,14 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
       scenarios: ['scale'],
       authCost: false,
       reporting: settings.reporting,
+      fault: false,
     });
   const rows: Row[] = [];
   const authCost: AuthCostRow[] = [];
   const reporting: ReportingRow[] = [];
   const herd: HerdRow[] = [];
   let withoutSharing: WithoutSharing | null = null;
+  const fault: FaultRow[] = [];
   const loadgen = startLoadGenerator();
   try {
     for (const phase of phases) {
@@ -1270,6 +1435,7 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
       reporting.push(...measured.reporting);
       herd.push(...measured.herd);
       withoutSharing ??= measured.withoutSharing;
+      fault.push(...measured.fault);
     }
   } finally {
     await loadgen.close();
@@ -1308,6 +1474,7 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
       authCostRounds: authCostMeasured ? settings.authCostRounds : 0,
       authCostHot: authCostMeasured ? hotPathSlices(settings) : { passes: 0, sliceMs: 0, warmUpMs: 0 },
       reporting: settings.reporting,
+      fault: settings.fault,
     },
     code,
     startedAt,
@@ -1317,7 +1484,11 @@ export async function runBench(settings: Settings): Promise<BenchResult> {
     reporting,
     herd,
     ...(withoutSharing ? { withoutSharing } : {}),
-    targets: checkTargets(rows, authCost, reporting, herd, { latencyMs: settings.latencyMs }),
+    fault,
+    targets: checkTargets(rows, authCost, reporting, herd, {
+      latencyMs: settings.latencyMs,
+      ...(settings.fault ? { fault } : {}),
+    }),
     notes,
   };
 }
@@ -1352,6 +1523,7 @@ async function main(): Promise<void> {
   const work = workTextTables(result.rows, result.herd ?? [], result.withoutSharing ?? null);
   if (work !== '') out(`identical work done once (issue 14):\n${work}\n`);
   for (const line of authCostLines(summarizeAuthCost(result.authCost))) out(line);
+  if ((result.fault ?? []).length > 0) out(`\nfault (issue 12):\n${faultTextTable(result.fault ?? [])}\n`);
   if (result.reporting.length > 0) out(`\nreporting (issue 11):\n${reportingTextTable(result.reporting)}\n`);
   for (const t of result.targets) out(`${t.met === null ? '·' : t.met ? '✓' : '✗'} ${t.target}: ${t.detail}`);
   out(`\nwritten: ${join(settings.outDir, 'latest.md')} and latest.json`);

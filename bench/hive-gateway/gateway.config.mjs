@@ -32,8 +32,23 @@ if (secret.length < MIN_SECRET_LENGTH) {
   );
 }
 
+/**
+ * The fault row (bench README, "Fault") gives Hive a time limit of its own per subgraph request,
+ * as our gateway gets GATEWAY_OPERATION_BUDGET_MS: Hive's `upstreamTimeout`, in ms. Unset
+ * elsewhere: Hive's default.
+ */
+export function upstreamTimeoutFrom(raw) {
+  if (raw === undefined || raw === '') return {};
+  const ms = Number(raw);
+  if (!(Number.isInteger(ms) && ms > 0)) {
+    throw new Error(`HIVE_UPSTREAM_TIMEOUT_MS must be a positive integer of milliseconds; got ${raw}`);
+  }
+  return { upstreamTimeout: ms };
+}
+
 export const gatewayConfig = {
   propagateHeaders: {
     fromClientToSubgraphs: ({ request }) => headersForSubgraphs(request, secret),
   },
+  ...upstreamTimeoutFrom(process.env.HIVE_UPSTREAM_TIMEOUT_MS),
 };

@@ -33,7 +33,10 @@ import {
 import {
   answerHash,
   canonicalize,
+  checkDegraded,
   criticalPathFloor,
+  degradedDifference,
+  errorCodesOf,
   herdRatio,
   legacyOperations,
   median,
@@ -59,6 +62,9 @@ import {
   coldFloorTarget,
   dashboardCells,
   dashboardTarget,
+  type FaultRow,
+  faultCells,
+  faultTarget,
   type HerdRoundResult,
   herdRow,
   herdTarget,
@@ -80,11 +86,14 @@ import {
   AUTH_COST_MAX_REQUESTS,
   AUTH_COST_SCENARIOS,
   authVariantOrder,
+  FAULT,
   FlagError,
+  faultConfigs,
   hotPathSlices,
   parseFlags,
   rowBounds,
   WITHOUT_SHARING_SCENARIOS,
+  withFaultBudget,
 } from '../../bench/run.js';
 import { buildScenario, DASHBOARD_BOUNDS, disjointPages } from '../../bench/scenarios.js';
 import {
@@ -234,6 +243,171 @@ describe('legacy operations inside envelopes', () => {
     expect(stats.total).toBe(8);
     expect(legacyOperations(stats)).toBe(6);
     expect(legacyOperations({ total: 4, byRoute: { 'GET /customers': 4 } })).toBe(4);
+  });
+});
+
+describe('the fault row: a degraded answer (issue 12)', () => {
+  const full = {
+    customers: {
+      edges: [
+        { cursor: 'a', node: { name: 'Ada', erp: { balance: '10.00', orders: [{ no: 1 }] } } },
+        { cursor: 'b', node: { name: 'Bo', erp: { balance: '0.00', orders: [] } } },
+      ],
+    },
+  };
+  const timeout = { message: 'ERP too slow', extensions: { code: 'LEGACY_TIMEOUT', system: 'ERP' } };
+  const expectation = { reference: full, code: 'LEGACY_TIMEOUT', system: 'ERP' };
+  const degraded = {
+    customers: {
+      edges: [
+        { cursor: 'x', node: { name: 'Ada', erp: null } },
+        { cursor: 'y', node: { name: 'Bo', erp: null } },
+      ],
+    },
+  };
+
+  it("accepts the slow system's fields null with its coded error, the other's data all there", () => {
+    expect(checkDegraded({ data: degraded, errors: [timeout] }, expectation)).toEqual({ kind: 'ok' });
+    // The full answer with the error is fine too (an answer in time for some customers).
+    expect(checkDegraded({ data: full, errors: [timeout] }, expectation)).toEqual({ kind: 'ok' });
+  });
+
+  it('refuses a missing or other error, lost records, and values other than the full answer', () => {
+    expect(checkDegraded({ data: degraded }, expectation)).toEqual({
+      kind: 'error',
+      detail: 'no LEGACY_TIMEOUT ERP error (errors: none)',
+    });
+    const other = { message: 'x', extensions: { code: 'LEGACY_TIMEOUT', system: 'CRM' } };
+    expect(checkDegraded({ data: degraded, errors: [other, { message: 'y' }] }, expectation)).toMatchObject({
+      kind: 'error',
+      detail: 'no LEGACY_TIMEOUT ERP error (errors: LEGACY_TIMEOUT CRM, no code)',
+    });
+    expect(checkDegraded({ data: null, errors: [timeout] }, expectation).kind).toBe('error');
+    expect(checkDegraded({ data: { customers: null }, errors: [timeout] }, expectation)).toMatchObject({
+      kind: 'mismatch',
+      detail: 'data.customers: null (a root field must be there)',
+    });
+    const oneLost = { customers: { edges: [degraded.customers.edges[0]] } };
+    expect(degradedDifference(oneLost, full)).toBe(
+      'data.customers.edges: 1 entries where the full answer has 2',
+    );
+    const renamed = structuredClone(degraded);
+    (renamed.customers.edges[1] as { node: { name: string } }).node.name = 'Bob';
+    expect(degradedDifference(renamed, full)).toBe(
+      'data.customers.edges[1].node.name: "Bob" where the full answer has "Bo"',
+    );
+    expect(degradedDifference({ customers: { edges: [null, null] } }, full)).toBe(
+      'data.customers.edges[0]: null entry',
+    );
+    // An entry with nothing left in it (its node nulled) has lost the other system's record too.
+    const emptied = { customers: { edges: [{ cursor: 'x', node: null }, degraded.customers.edges[1]] } };
+    expect(degradedDifference(emptied, full)).toBe('data.customers.edges[0]: no value left in the entry');
+  });
+
+  it('counts the errors by code and system', () => {
+    expect(errorCodesOf([timeout, { message: 'z' }, { extensions: { code: 'TIMEOUT' } }])).toEqual([
+      'LEGACY_TIMEOUT ERP',
+      'no code',
+      'TIMEOUT',
+    ]);
+    expect(errorCodesOf(undefined)).toEqual([]);
+  });
+
+  it('judges A and B on answers all degraded as expected within budget + 100 ms; D is shown only', () => {
+    const faultRow = (config: Row['config'], p99: number, ok = 40, judged = true): FaultRow => ({
+      row: {
+        config,
+        scenario: 'c360-10',
+        customers: 1000,
+        calibration: {
+          operations: 1,
+          erpRoundTrips: 1,
+          crmRoundTrips: 2,
+          erpRequests: 3,
+          crmRequests: 2,
+          depth: 2,
+          floorMs: 3030,
+          latencyMs: 1020,
+          failures: 0,
+        },
+        load: {
+          concurrency: 8,
+          started: 40,
+          completed: 40,
+          ok,
+          errors: 40 - ok,
+          mismatches: 0,
+          unfinished: 0,
+          durationMs: 6000,
+          okPerSecond: ok / 6,
+          latency: { count: ok, min: 1000, mean: 1010, p50: 1010, p95: p99, p99, max: p99 },
+          roundTripsPerOperation: 3,
+          failureSamples: [],
+          errorCodes: ok > 0 ? { 'LEGACY_TIMEOUT ERP': ok } : {},
+        },
+        p50OverFloor: null,
+        gatewayPeakRssMiB: 200,
+      },
+      slowSystem: 'ERP',
+      slowLatencyMs: 3000,
+      budgetMs: 1000,
+      expectedCode: 'LEGACY_TIMEOUT',
+      judged,
+    });
+    const met = faultTarget([faultRow('A', 1050), faultRow('B', 1100), faultRow('D', 3200, 0, false)]);
+    expect(met.met).toBe(true);
+    expect(met.target).toContain('ERP 3000 ms a call, budget 1000 ms');
+    expect(met.detail).toContain(
+      'A: 40 of 40 degraded as expected, p99 1050 ms; errors seen: LEGACY_TIMEOUT ERP ×40',
+    );
+    expect(met.detail).toContain('D (shown, not judged): 0 of 40');
+    expect(faultTarget([faultRow('A', 1101), faultRow('B', 1000)]).met).toBe(false);
+    expect(faultTarget([faultRow('A', 1000, 39), faultRow('B', 1000)]).met).toBe(false);
+    expect(faultTarget([]).met).toBeNull();
+    expect(faultCells(faultRow('D', 3200, 0, false))).toEqual([
+      'D (shown)',
+      '1000',
+      '1020',
+      '40',
+      '0',
+      '40',
+      '0',
+      '0.0',
+      '1010',
+      '3200',
+      'no',
+      'none',
+    ]);
+    // Only when the run measured the fault rows is the target in the list.
+    expect(checkTargets([]).some((c) => c.target.startsWith('Fault'))).toBe(false);
+    expect(
+      checkTargets([], [], [], [], { fault: [] }).find((c) => c.target.startsWith('Fault'))?.met,
+    ).toBeNull();
+  });
+
+  it('gives A and B the budget as GATEWAY_OPERATION_BUDGET_MS and Hive its upstream timeout', async () => {
+    expect(faultConfigs(CONFIG_IDS)).toEqual(['A', 'B', 'D']);
+    expect(faultConfigs(['B', 'E'])).toEqual(['B']);
+    expect(withFaultBudget(CONFIGS.B).gatewayEnv).toEqual({
+      ...CONFIGS.B.gatewayEnv,
+      GATEWAY_OPERATION_BUDGET_MS: String(FAULT.budgetMs),
+    });
+    expect(withFaultBudget(CONFIGS.D).gatewayEnv).toEqual({
+      HIVE_UPSTREAM_TIMEOUT_MS: String(FAULT.budgetMs),
+    });
+    expect(FAULT.slowLatencyMs).toBeGreaterThan(FAULT.budgetMs);
+    // The file reads the secret when loaded (as Hive loads it): one is set for the import.
+    const before = process.env.SUBGRAPH_SHARED_SECRET;
+    process.env.SUBGRAPH_SHARED_SECRET = 's'.repeat(40);
+    const { upstreamTimeoutFrom } = (await import(
+      `${pathToFileURL(join(process.cwd(), HIVE_CONFIG)).href}?upstream`
+    ).finally(() => {
+      if (before === undefined) delete process.env.SUBGRAPH_SHARED_SECRET;
+      else process.env.SUBGRAPH_SHARED_SECRET = before;
+    })) as { upstreamTimeoutFrom(raw: string | undefined): Record<string, number> };
+    expect(upstreamTimeoutFrom(undefined)).toEqual({});
+    expect(upstreamTimeoutFrom('1000')).toEqual({ upstreamTimeout: 1000 });
+    expect(() => upstreamTimeoutFrom('soon')).toThrow(/HIVE_UPSTREAM_TIMEOUT_MS/);
   });
 });
 
