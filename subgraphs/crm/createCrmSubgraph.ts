@@ -13,6 +13,7 @@ import { CrmClient } from './client/crmClient.js';
 import { CrmReads } from './client/reads.js';
 import type { CrmSubgraphConfig } from './config.js';
 import { type CrmContext, createContextFactory } from './context.js';
+import { fallbackNotices } from './erpFallback.js';
 import { resolvers } from './resolvers/index.js';
 
 export const CRM_SCHEMA_PATH = new URL('../../schema/crm.graphql', import.meta.url);
@@ -52,6 +53,7 @@ export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDe
     timeoutMs: config.timeoutMs,
     maxRetries: config.maxRetries,
     maxConnections: config.maxConnections,
+    resilience: { ...config.resilience, logger },
   });
   const { server, close } = createSubgraphServer<CrmContext>({
     schemaPath: CRM_SCHEMA_PATH,
@@ -63,6 +65,8 @@ export function createCrmSubgraph(config: CrmSubgraphConfig, deps: CrmSubgraphDe
     authenticator: deps.authenticator,
     metrics: legacySubgraphMetrics(cache, [client.http]),
     readiness: () => ({ breakers: breakerStates([client.http]) }),
+    // The error that says `customers` came from the ERP while the CRM is down.
+    plugins: [fallbackNotices()],
     context: createContextFactory({
       reads: new CrmReads(client),
       batching: config.batching,
