@@ -120,6 +120,7 @@ export function createLegacyClients(
       ...(config.erpCompanyName ? { companyName: config.erpCompanyName } : {}),
       timeoutMs: config.erpTimeoutMs,
       ...connections,
+      resilience: config.erpResilience,
     },
     logger,
   );
@@ -129,6 +130,7 @@ export function createLegacyClients(
     apiVersion: config.crmApiVersion,
     timeoutMs: config.crmTimeoutMs,
     ...connections,
+    resilience: { ...config.crmResilience, logger },
   });
   return {
     erpClient,
