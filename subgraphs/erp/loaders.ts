@@ -97,6 +97,15 @@ const LOADERS = {
     keyOf: anyCase,
     cache: { type: 'erp.invoice-lines', ttlMs: documentTtl },
   }),
+  /** The lines with their products, for a selection that asks for them: they hold stock. */
+  linesOfInvoiceWithProducts: loader({
+    read: (erp, invoiceIds, { requestId }) => erp.linesOfInvoicesWithProducts(invoiceIds, requestId),
+    keyOf: anyCase,
+    cache: {
+      type: 'erp.invoice-lines-with-products',
+      ttlMs: (ttl) => Math.min(documentTtl(ttl), productTtl(ttl)),
+    },
+  }),
   linesOfShipment: loader({
     read: (erp, shipmentIds, { requestId }) => erp.linesOfShipments(shipmentIds, requestId),
     keyOf: anyCase,

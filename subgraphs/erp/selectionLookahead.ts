@@ -35,6 +35,11 @@ function selects(info: GraphQLResolveInfo, path: readonly string[]): boolean {
   return true;
 }
 
+/** Whether the lines a field resolves to ask for the products they sell (`lines { product … }`). */
+export function asksProducts(info: GraphQLResolveInfo): boolean {
+  return selects(info, ['product']);
+}
+
 /**
  * Whether a connection of sales orders asks for the products its orders' lines sell
  * (`edges { node { lines { product … } } }`): then the orders are read with the lines' items

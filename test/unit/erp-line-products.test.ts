@@ -7,7 +7,7 @@ import { pageRequest } from '../../subgraphs/erp/client/lists.js';
 import { ErpReads } from '../../subgraphs/erp/client/reads.js';
 import { modelsOf } from '../../subgraphs/erp/client/toModels.js';
 import type { BcItem, BcSalesOrder, BcSalesOrderLine } from '../../subgraphs/erp/client/types.js';
-import { asksLineProducts } from '../../subgraphs/erp/selectionLookahead.js';
+import { asksLineProducts, asksProducts } from '../../subgraphs/erp/selectionLookahead.js';
 
 /**
  * The orders' lines read with the products they sell (issue 12): which selections ask for them,
@@ -35,6 +35,12 @@ describe('selection look-ahead', () => {
     ]) {
       expect(asksLineProducts(infoOf(query)), query).toBe(true);
     }
+  });
+
+  it('sees the products asked of a document’s lines', () => {
+    expect(asksProducts(infoOf('{ lines { sequence product { sku } } }'))).toBe(true);
+    expect(asksProducts(infoOf('{ lines { ... on InvoiceLine { p: product { sku } } } }'))).toBe(true);
+    expect(asksProducts(infoOf('{ lines { sequence description } }'))).toBe(false);
   });
 
   it('does not expand the items for a selection without the lines’ products', () => {
@@ -181,5 +187,11 @@ describe('an order’s line with its expanded item', () => {
     ]);
     expect(lines.map((l) => l.product)).toEqual([undefined, undefined, undefined, undefined, undefined]);
     expect(lines.map((l) => l.productSku)).toEqual(['SKU-1', 'SKU-1', 'SKU-1', 'SKU-1', null]);
+  });
+
+  it('is the same for an invoice’s line read with its item', () => {
+    const { discountPercent: _d, shippedQuantity: _s, invoicedQuantity: _i, ...invoiceLine } = line({ item });
+    expect(to.invoiceLineWithItem(invoiceLine).product).toEqual(to.product(item));
+    expect(to.invoiceLineWithItem({ ...invoiceLine, item: undefined }).product).toBeUndefined();
   });
 });

@@ -268,6 +268,13 @@ const FINANCIAL_DETAIL = fieldsOf<BcCustomerFinancialDetail>()(
   'overdueAmount',
 );
 
+/**
+ * A line's item (BC v2.0's `item` navigation property of the sales document lines), with every
+ * field a Product model holds: it primes the product loader, which must never hold part of a
+ * product, so it reads what a lookup of items reads.
+ */
+const ITEM = `item($select=${SELECT.items.join(',')})`;
+
 /** `$expand` values with the nested `$select` the subgraph needs. */
 export const EXPAND = {
   customerFinancialDetail: `customerFinancialDetail($select=${FINANCIAL_DETAIL.join(',')})`,
@@ -276,8 +283,9 @@ export const EXPAND = {
    * The lines with the item each one sells (BC v2.0's `item` navigation property of
    * salesOrderLine), for a selection that asks for the lines' products: the products come in
    * the orders' own read instead of a lookup of items after it, one ERP round trip less in
-   * sequence. The item's fields are all a Product model holds (it primes the product loader,
-   * which must never hold part of a product), the same as a lookup of items reads.
+   * sequence.
    */
-  salesOrderLinesWithItems: `salesOrderLines($select=${SELECT.salesOrderLines.join(',')};$expand=item($select=${SELECT.items.join(',')}))`,
+  salesOrderLinesWithItems: `salesOrderLines($select=${SELECT.salesOrderLines.join(',')};$expand=${ITEM})`,
+  /** A line's item, for lines read on their own (an invoice's) whose products are asked for. */
+  item: ITEM,
 } as const;

@@ -171,6 +171,15 @@ const LOOKUPS = {
     label: 'invoice lines',
     orderby: 'sequence',
   }),
+  /** For a selection that asks for the lines' products: they come with the lines. */
+  linesOfInvoicesWithItems: lookup<BcSalesInvoiceLine>({
+    set: 'salesInvoiceLines',
+    field: 'documentId',
+    kind: 'guid',
+    label: 'invoice lines with items',
+    orderby: 'sequence',
+    expand: EXPAND.item,
+  }),
   linesOfShipments: lookup<BcSalesShipmentLine>({
     set: 'salesShipmentLines',
     field: 'documentId',
@@ -449,6 +458,19 @@ export class ErpReads {
 
   linesOfInvoices(invoiceIds: readonly string[], requestId?: string): Promise<GroupedEach<ErpInvoiceLine>> {
     return this.groupEach(LOOKUPS.linesOfInvoices, invoiceIds, this.to.invoiceLine, requestId);
+  }
+
+  /** Invoice lines with the products they sell. */
+  linesOfInvoicesWithProducts(
+    invoiceIds: readonly string[],
+    requestId?: string,
+  ): Promise<GroupedEach<ErpInvoiceLine>> {
+    return this.groupEach(
+      LOOKUPS.linesOfInvoicesWithItems,
+      invoiceIds,
+      this.to.invoiceLineWithItem,
+      requestId,
+    );
   }
 
   linesOfShipments(

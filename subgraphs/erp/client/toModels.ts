@@ -370,13 +370,14 @@ export function modelsOf(localCurrencyCode: string) {
   }
 
   /**
-   * An order's line with the product of its expanded item, when BC sent the item the line's
-   * SKU names. An item that cannot be a product is left out rather than failing the order: the
+   * A line's model with the product of its expanded item, when BC sent the item the line's SKU
+   * names. An item that cannot be a product is left out rather than failing the document: the
    * product is then looked up by SKU, and that lookup answers the item's error for it alone.
    */
-  function orderLineWithItem(line: BcSalesOrderLine): ErpOrderLine {
-    const model = orderLine(line);
-    const item = line.item;
+  function withItem<L extends { productSku: string | null; product?: ErpProduct }>(
+    model: L,
+    item: BcItem | null | undefined,
+  ): L {
     if (!item || model.productSku === null || item.number !== model.productSku) return model;
     try {
       return { ...model, product: product(item) };
@@ -386,6 +387,10 @@ export function modelsOf(localCurrencyCode: string) {
     }
   }
 
+  const orderLineWithItem = (line: BcSalesOrderLine): ErpOrderLine => withItem(orderLine(line), line.item);
+  const invoiceLineWithItem = (line: BcSalesInvoiceLine): ErpInvoiceLine =>
+    withItem(invoiceLine(line), line.item);
+
   return {
     customer,
     employee,
@@ -393,6 +398,7 @@ export function modelsOf(localCurrencyCode: string) {
     orderLine,
     invoice,
     invoiceLine,
+    invoiceLineWithItem,
     shipment,
     shipmentLine,
     payment,

@@ -58,6 +58,8 @@ export interface BcSalesInvoiceLine {
   unitPrice: number | null;
   amountExcludingTax: number | null;
   amountIncludingTax: number | null;
+  /** Present when read with `$expand=item`: the item the line sells (null for other lines). */
+  item?: BcItem | null;
 }
 
 /** A priced line with its discount: a credit memo's line as it is, an order's with more. */
@@ -68,8 +70,6 @@ export interface BcSalesLine extends BcSalesInvoiceLine {
 export interface BcSalesOrderLine extends BcSalesLine {
   shippedQuantity: number | null;
   invoicedQuantity: number | null;
-  /** Present when read with `$expand=item`: the item the line sells (null for other lines). */
-  item?: BcItem | null;
 }
 
 export interface BcSalesOrder extends BcDocumentAddress {

@@ -1,7 +1,8 @@
 import type { InvoiceLineResolvers, InvoiceResolvers } from '../__generated__/resolvers-types.js';
 import type { ErpContext } from '../context.js';
+import { asksProducts } from '../selectionLookahead.js';
 import { MAX_CODE_LENGTH, referenceKey } from './input.js';
-import { inCurrency, productOfLine } from './lines.js';
+import { inCurrency, primeProductsOf, productOfLine } from './lines.js';
 
 /** Today as the ERP's dates are written (UTC), by the request's clock. */
 export function todayUtc(ctx: ErpContext): string {
@@ -25,11 +26,16 @@ export const Invoice: InvoiceResolvers = {
   remaining: (invoice) => invoice.remaining,
   isOverdue: (invoice, _args, ctx) =>
     invoice.isOpen && invoice.dueDate !== null && invoice.dueDate < todayUtc(ctx),
-  lines: async (invoice, _args, ctx) =>
-    (await ctx.loaders.linesOfInvoice.load(invoice.id)).map((line) => ({
-      ...line,
-      currencyCode: invoice.currencyCode,
-    })),
+  lines: async (invoice, _args, ctx, info) => {
+    // With the products when the selection asks for them: no lookup of items after the lines.
+    const loader =
+      ctx.batching && asksProducts(info)
+        ? ctx.loaders.linesOfInvoiceWithProducts
+        : ctx.loaders.linesOfInvoice;
+    const lines = await loader.load(invoice.id);
+    primeProductsOf(lines, ctx);
+    return lines.map((line) => ({ ...line, currencyCode: invoice.currencyCode }));
+  },
   payments: (invoice, _args, ctx) => ctx.loaders.paymentsOfInvoice.load(invoice.id),
   creditMemos: (invoice, _args, ctx) => ctx.loaders.creditMemosOfInvoice.load(invoice.id),
 };
