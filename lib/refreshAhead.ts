@@ -1,3 +1,4 @@
+import { outsideOperation } from './deadline.js';
 import { type Env, integer } from './env.js';
 import type { Logger } from './logger.js';
 
@@ -103,8 +104,9 @@ export class RefreshAhead {
     }
     this.stats.started += 1;
     for (const key of toRefresh) this.refreshingKeys.add(key);
-    const work: Promise<void> = Promise.resolve()
-      .then(() => refresh(toRefresh))
+    // Started from a request, but not its work: outside its scope, so the request's deadline
+    // (lib/deadline.ts) does not cut a refresh that outlives it.
+    const work: Promise<void> = outsideOperation(() => Promise.resolve().then(() => refresh(toRefresh)))
       .then(
         () => {
           this.stats.succeeded += 1;
