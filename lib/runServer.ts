@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { ConfigError } from './env.js';
 import type { Logger } from './logger.js';
 import { shutdownConfigFromEnv } from './shutdownConfig.js';
@@ -92,48 +92,41 @@ export function isDraining(server: Server): boolean {
 }
 
 /**
- * A connection opened before the listener closed but whose first request has not come yet (a
- * load balancer's or client's pool opens them ahead) is given this long to send it; then it is
- * closed. Node's server.close() closes such connections at once: the client, whose request may
- * already be on the wire, sees a reset.
+ * A connection opened before the listener closed whose first request has not come (a pool opens
+ * them ahead) is given this long to send one; then it is closed. Node's server.close() leaves
+ * such a connection open (its request may be on the way), and with it the server, until the
+ * cut-off.
  */
 const FIRST_REQUEST_GRACE_MS = 1000;
 
 /**
- * Follows the server's requests so that it can stop without cutting one: the returned function
- * closes the listener (no new connection), closes the keep-alive connections that are idle
- * between requests, answers each request still in flight, or arriving on a connection already
- * open, with `Connection: close` (so its client does not send another on a connection about to
- * go), and resolves once every connection has ended. Node's own server.close() would keep a busy
- * keep-alive connection open after its answer until the keep-alive timeout, and reset connections
- * whose first request is on its way (see FIRST_REQUEST_GRACE_MS). Call before the server
- * listens: it must see every request.
+ * Follows the server's connections and requests so that it can stop without cutting one: the
+ * returned function closes the listener (no new connection) and the keep-alive connections idle
+ * between requests (server.close() does both), answers each request still in flight, or coming
+ * on a connection already open, with `Connection: close` (so its client sends no other on a
+ * connection about to go: Node would keep a keep-alive one open after its answer until the
+ * keep-alive timeout), and resolves once every connection has ended. Call before the server
+ * listens: it must see every connection.
  */
 export function gracefulStop(server: Server): () => Promise<void> {
+  const open = new Set<Socket>();
+  const served = new WeakSet<Socket>();
   const inFlight = new Set<ServerResponse>();
-  /** Connections that have carried a request: between two, a keep-alive one is idle. */
-  const served = new Set<Socket>();
   let stopping = false;
-  const busy = (socket: Socket) => [...inFlight].some((res) => res.socket === socket);
-  const closeIfIdle = (socket: Socket) => {
-    if (!busy(socket)) socket.destroy();
-  };
   const lastOnItsConnection = (res: ServerResponse) => {
     if (!res.headersSent) res.setHeader('connection', 'close');
-    else {
-      // Its head already went out (a streamed answer): close the connection once it is idle.
-      const { socket } = res;
-      if (socket) res.once('close', () => closeIfIdle(socket));
-    }
+    // Its head already went out (a streamed answer): close the connection once it is idle.
+    else res.once('finish', () => setImmediate(() => server.closeIdleConnections()));
   };
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
   // Before the server's own handler, so the header is set before that handler answers.
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    served.add(req.socket);
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
-    if (!served.has(req.socket)) {
-      served.add(req.socket);
-      req.socket.once('close', () => served.delete(req.socket));
-    }
     if (stopping) lastOnItsConnection(res);
   });
   let stopped: Promise<void> | undefined;
@@ -141,12 +134,11 @@ export function gracefulStop(server: Server): () => Promise<void> {
     stopped ??= new Promise<void>((resolve) => {
       stopping = true;
       if (!server.listening) return resolve();
-      // net.Server's close: only the listener. http.Server's would also close every idle
-      // connection at once, those whose first request is under way included.
-      NetServer.prototype.close.call(server, () => resolve());
+      server.close(() => resolve());
       for (const res of inFlight) lastOnItsConnection(res);
-      for (const socket of served) closeIfIdle(socket);
-      setTimeout(() => server.closeIdleConnections(), FIRST_REQUEST_GRACE_MS).unref();
+      setTimeout(() => {
+        for (const socket of open) if (!served.has(socket)) socket.destroy();
+      }, FIRST_REQUEST_GRACE_MS).unref();
     });
     return stopped;
   };

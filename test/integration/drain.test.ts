@@ -194,6 +194,11 @@ async function drainUnderLoad(target: Target, workers = 3) {
   const { hostname, port } = new URL(origin);
   const opened = connect(Number(port), hostname);
   await new Promise((resolve) => opened.once('connect', resolve));
+  // One that never sends a request: closed by the server, not left to hold it until the cut-off (exit 1).
+  const silent = connect(Number(port), hostname);
+  await new Promise((resolve) => silent.once('connect', resolve));
+  silent.on('error', () => undefined);
+  silent.once('close', () => seen('silent connection closed'));
   const early = untilRefused.then(() =>
     send(`${origin}/graphql`, { method: 'POST', headers, body, connection: opened }),
   );
@@ -286,6 +291,8 @@ function expectDrained(result: Awaited<ReturnType<typeof drainUnderLoad>>, title
   // The idle keep-alive connection was closed, not left to its keep-alive timeout.
   expect(result.idleSocketClosed).toBe(true);
   expect(events.indexOf('idle keep-alive connection closed')).toBeLessThan(events.indexOf('exited'));
+  expect(events.indexOf('silent connection closed')).toBeGreaterThan(events.indexOf('refused'));
+  expect(events.indexOf('silent connection closed')).toBeLessThan(events.indexOf('exited'));
   // Each step logged, in order.
   const steps = [
     `${title} draining: /ready answers 503, requests still served`,
