@@ -110,6 +110,13 @@ describe('health and readiness', () => {
     expect(await response.json()).toEqual({
       status: 'ready',
       subgraphs: { erp: 'ok', crm: 'ok', workflows: 'ok', reports: 'ok' },
+      // Each subgraph's legacy breakers, as its own /ready reports them.
+      breakers: {
+        erp: { ERP: 'closed' },
+        crm: { CRM: 'closed' },
+        workflows: { ERP: 'closed', CRM: 'closed' },
+        reports: { ERP: 'closed', CRM: 'closed' },
+      },
     });
   });
 
@@ -122,6 +129,11 @@ describe('health and readiness', () => {
       status: 'not ready',
       notReady: ['erp'],
       subgraphs: { erp: 'could not be reached', crm: 'ok', workflows: 'ok', reports: 'ok' },
+      breakers: {
+        crm: { CRM: 'closed' },
+        workflows: { ERP: 'closed', CRM: 'closed' },
+        reports: { ERP: 'closed', CRM: 'closed' },
+      },
     });
     expect((await fetch(`${url}/health`)).status).toBe(200);
   });

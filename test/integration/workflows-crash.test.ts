@@ -52,6 +52,8 @@ function startProcess(env: Record<string, string>): Promise<Running> {
       WORKFLOWS_RETRY_INTERVAL_MS: '100',
       WORKFLOWS_RETRY_BASE_MS: '100',
       LOG_LEVEL: 'info',
+      // Stopped by signal here: the drain period (drain.test.ts) would only slow it down.
+      SHUTDOWN_DRAIN_MS: '0',
       ...testAuth().env,
       ...env,
     },
