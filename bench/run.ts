@@ -1228,7 +1228,8 @@ export const FAULT = {
   system: 'ERP',
   slowLatencyMs: 3000,
   budgetMs: 1000,
-  code: 'LEGACY_TIMEOUT',
+  /** Time-outs until the ERP's breaker opens (a few consecutive ones), then refusals, at once. */
+  codes: ['LEGACY_TIMEOUT', 'LEGACY_UNAVAILABLE'],
   scenario: 'c360-10',
   judged: ['A', 'B'],
   shown: ['D'],
@@ -1236,7 +1237,7 @@ export const FAULT = {
   system: 'ERP' | 'CRM';
   slowLatencyMs: number;
   budgetMs: number;
-  code: string;
+  codes: readonly string[];
   scenario: ScenarioId;
   judged: readonly ConfigId[];
   shown: readonly ConfigId[];
@@ -1298,7 +1299,7 @@ async function measureFault(
       : {
           ...instance,
           expectedHash: 'degraded',
-          degraded: { reference, code: FAULT.code, system: FAULT.system },
+          degraded: { reference, codes: FAULT.codes, system: FAULT.system },
         };
   };
   const rows: FaultRow[] = [];
@@ -1342,7 +1343,7 @@ async function measureFault(
           slowSystem: FAULT.system,
           slowLatencyMs: FAULT.slowLatencyMs,
           budgetMs: FAULT.budgetMs,
-          expectedCode: FAULT.code,
+          expectedCodes: FAULT.codes,
           judged: (FAULT.judged as readonly ConfigId[]).includes(id),
         });
       } finally {

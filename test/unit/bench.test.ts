@@ -256,7 +256,11 @@ describe('the fault row: a degraded answer (issue 12)', () => {
     },
   };
   const timeout = { message: 'ERP too slow', extensions: { code: 'LEGACY_TIMEOUT', system: 'ERP' } };
-  const expectation = { reference: full, code: 'LEGACY_TIMEOUT', system: 'ERP' };
+  const expectation = { reference: full, codes: ['LEGACY_TIMEOUT', 'LEGACY_UNAVAILABLE'], system: 'ERP' };
+  const open = {
+    message: 'ERP refused',
+    extensions: { code: 'LEGACY_UNAVAILABLE', system: 'ERP', reason: 'CIRCUIT_OPEN' },
+  };
   const degraded = {
     customers: {
       edges: [
@@ -270,17 +274,21 @@ describe('the fault row: a degraded answer (issue 12)', () => {
     expect(checkDegraded({ data: degraded, errors: [timeout] }, expectation)).toEqual({ kind: 'ok' });
     // The full answer with the error is fine too (an answer in time for some customers).
     expect(checkDegraded({ data: full, errors: [timeout] }, expectation)).toEqual({ kind: 'ok' });
+    // Once the ERP's breaker is open, its calls are refused at once: as degraded, and as expected.
+    expect(checkDegraded({ data: degraded, errors: [open, open] }, expectation)).toEqual({ kind: 'ok' });
   });
 
   it('refuses a missing or other error, lost records, and values other than the full answer', () => {
     expect(checkDegraded({ data: degraded }, expectation)).toEqual({
       kind: 'error',
-      detail: 'no LEGACY_TIMEOUT ERP error (errors: none)',
+      detail: 'no LEGACY_TIMEOUT ERP or LEGACY_UNAVAILABLE ERP error (errors: none)',
     });
     const other = { message: 'x', extensions: { code: 'LEGACY_TIMEOUT', system: 'CRM' } };
-    expect(checkDegraded({ data: degraded, errors: [other, { message: 'y' }] }, expectation)).toMatchObject({
+    expect(
+      checkDegraded({ data: degraded, errors: [other, other, { message: 'y' }] }, expectation),
+    ).toMatchObject({
       kind: 'error',
-      detail: 'no LEGACY_TIMEOUT ERP error (errors: LEGACY_TIMEOUT CRM, no code)',
+      detail: 'no LEGACY_TIMEOUT ERP or LEGACY_UNAVAILABLE ERP error (errors: LEGACY_TIMEOUT CRM, no code)',
     });
     expect(checkDegraded({ data: null, errors: [timeout] }, expectation).kind).toBe('error');
     expect(checkDegraded({ data: { customers: null }, errors: [timeout] }, expectation)).toMatchObject({
@@ -351,7 +359,7 @@ describe('the fault row: a degraded answer (issue 12)', () => {
       slowSystem: 'ERP',
       slowLatencyMs: 3000,
       budgetMs: 1000,
-      expectedCode: 'LEGACY_TIMEOUT',
+      expectedCodes: ['LEGACY_TIMEOUT', 'LEGACY_UNAVAILABLE'],
       judged,
     });
     const met = faultTarget([faultRow('A', 1050), faultRow('B', 1100), faultRow('D', 3200, 0, false)]);
@@ -1047,6 +1055,9 @@ describe('targets', () => {
       row('B', 'search', { okPerSecond: 60, latency: p99(150) }),
       row('F', 'search', { okPerSecond: 70, latency: p99(140) }),
       row('E', 'deep', { okPerSecond: 1 }),
+      // Rows without load (a quick run's, over its bound) are not compared.
+      row('A', 'c360-100', { started: 0, okPerSecond: 0, latency: null }),
+      row('D', 'c360-100', { started: 0, okPerSecond: 0, latency: null }),
     ]);
     // A vs D, A vs E, B vs F, B vs E: E's deep row has no A or B beside it.
     expect(compared).toBe(4);
