@@ -43,7 +43,16 @@ export const CONFIGS: Readonly<Record<ConfigId, BenchConfig>> = {
     id: 'C',
     title: 'the same gateway over naive subgraphs (one legacy call per item)',
     gateway: 'apollo',
-    subgraphEnv: { LEGACY_CACHE: 'off', ERP_BATCHING: 'off', CRM_BATCHING: 'off' },
+    // The bulkhead's queue (issue 12: 100 calls waiting beyond the connections) would refuse the
+    // naive plan's hundreds of calls at once (LEGACY_THROTTLED on c360-100 and the dashboard):
+    // C measures what one call per item costs, so its queue holds them all, as before issue 12.
+    subgraphEnv: {
+      LEGACY_CACHE: 'off',
+      ERP_BATCHING: 'off',
+      CRM_BATCHING: 'off',
+      ERP_MAX_QUEUED: '100000',
+      CRM_MAX_QUEUED: '100000',
+    },
     gatewayEnv: { RESPONSE_CACHE: 'off' },
     caches: false,
   },
