@@ -55,6 +55,19 @@ export function outsideOperation<T>(fn: () => T): T {
   return operationScope.exit(fn);
 }
 
+/**
+ * Runs `fn` with at most `share` (0..1) of what is left of the current deadline, so that work
+ * which may have to follow it — a fallback to the other system when this one fails — still has
+ * time: a system that eats the whole budget would otherwise leave the fallback none. Without a
+ * deadline (background work) `fn` runs as it is.
+ */
+export function withDeadlineShare<T>(share: number, fn: () => T): T {
+  const scope = operationScope.getStore();
+  if (scope?.deadline === undefined) return fn();
+  const part = Deadline.after(scope.deadline.remainingMs() * Math.min(1, Math.max(0, share)));
+  return operationScope.run({ ...scope, deadline: part }, fn);
+}
+
 /** The header the gateway sends each subgraph fetch: the operation's remaining budget in whole ms. */
 export const DEADLINE_HEADER = 'x-deadline-ms';
 

@@ -5,6 +5,7 @@ import {
   operationScope,
   outsideOperation,
   parseDeadlineHeader,
+  withDeadlineShare,
 } from '../../lib/deadline.js';
 
 describe('Deadline', () => {
@@ -52,6 +53,19 @@ describe('operationScope', () => {
     });
     seen.push(currentDeadline());
     expect(seen).toEqual([deadline, deadline, deadline, undefined, undefined]);
+  });
+});
+
+describe('withDeadlineShare', () => {
+  it('gives the work a part of what is left, and the rest back after it; nothing to share outside an operation', () => {
+    const deadline = Deadline.after(10_000);
+    operationScope.run({ deadline }, () => {
+      const part = withDeadlineShare(0.5, () => currentDeadline()!);
+      expect(part.remainingMs()).toBeLessThanOrEqual(5000);
+      expect(part.remainingMs()).toBeGreaterThan(4000);
+      expect(currentDeadline()).toBe(deadline);
+    });
+    expect(withDeadlineShare(0.5, () => currentDeadline())).toBeUndefined();
   });
 });
 
