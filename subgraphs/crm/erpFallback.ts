@@ -80,12 +80,16 @@ function erpListAfter(
  */
 export function mayListFromErp(error: unknown, ctx: CrmContext): error is LegacyError {
   return (
-    ctx.erp !== undefined &&
+    erpListPossible(ctx) &&
     error instanceof LegacyError &&
     error.system === 'CRM' &&
-    error.code.startsWith('LEGACY_') &&
-    !seesOnlyOwnCustomers(ctx.principal)
+    error.code.startsWith('LEGACY_')
   );
+}
+
+/** Whether this caller could be given the ERP's list at all (an ERP to read, every customer theirs to see). */
+export function erpListPossible(ctx: CrmContext): boolean {
+  return ctx.erp !== undefined && !seesOnlyOwnCustomers(ctx.principal);
 }
 
 /**

@@ -24,6 +24,9 @@ describe('CRM subgraph configuration', () => {
         LOG_LEVEL: 'debug',
         LEGACY_CACHE: 'off',
         CACHE_TTL_ACTIVITY_S: '5',
+        CRM_BREAKER_FAILURES: '3',
+        CRM_BREAKER_HALF_OPEN_MS: '2000',
+        CRM_MAX_QUEUED: '50',
       }),
     ).toEqual({
       crmUrl: 'https://example.my.salesforce.com',
@@ -34,6 +37,7 @@ describe('CRM subgraph configuration', () => {
       maxRetries: 0,
       maxConnections: 4,
       batching: false,
+      resilience: { breakerFailures: 3, breakerHalfOpenMs: 2000, maxQueued: 50 },
       cache: {
         mode: 'off',
         maxBytes: 64 * 1024 * 1024,

@@ -2,6 +2,7 @@ import { type GraphQLResolveInfo, responsePathAsArray } from 'graphql';
 import { seesOnlyOwnCustomers } from '../../../lib/auth/principal.js';
 import { anyCase } from '../../../lib/byKey.js';
 import { connectionOf, decodeCursor, encodeCursor, pageSize } from '../../../lib/connections.js';
+import { withDeadlineShare } from '../../../lib/deadline.js';
 import { appError, LegacyError } from '../../../lib/errors.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import { toSalesforceId18 } from '../client/ids.js';
@@ -11,7 +12,7 @@ import type { CrmAccount } from '../client/models.js';
 import type { DuplicateGroups } from '../client/reads.js';
 import type { CrmContext } from '../context.js';
 import { duplicateVerdict } from '../duplicates.js';
-import { crmPositionOfErpCursor, customersFromErp, mayListFromErp } from '../erpFallback.js';
+import { crmPositionOfErpCursor, customersFromErp, erpListPossible, mayListFromErp } from '../erpFallback.js';
 import { readAccountsPage, readDuplicateGroups } from '../loaders.js';
 import { childListsAhead } from '../selectionLookahead.js';
 import { loadAsset, serialNumberArgument } from './asset.js';
@@ -25,6 +26,12 @@ import {
 } from './listFilters.js';
 import { interactionsConnection, rootListConnection } from './rootLists.js';
 import { CASE_NUMBER } from './supportCase.js';
+
+/**
+ * The part of what is left of the operation's deadline the CRM's customer page may use when the
+ * ERP's list could stand in for it: the rest is for that list and the ERP fields after it.
+ */
+const CRM_SHARE_OF_BUDGET = 0.6;
 
 const MAX_SEARCH_LENGTH = 200;
 
@@ -187,7 +194,11 @@ export const Query: QueryResolvers = {
   },
   async customers(_parent, args, ctx, info) {
     try {
-      return await customersPage(args, ctx, info);
+      // A caller who may get the ERP's list instead keeps part of the operation's budget back for
+      // it: a CRM slower than the whole budget would otherwise leave the fallback no time at all.
+      return await (erpListPossible(ctx)
+        ? withDeadlineShare(CRM_SHARE_OF_BUDGET, () => customersPage(args, ctx, info))
+        : customersPage(args, ctx, info));
     } catch (error) {
       // The CRM failed: the ERP's customers, for a caller who may see them all (erpFallback.ts).
       if (!mayListFromErp(error, ctx)) throw error;
