@@ -1,10 +1,11 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { Kind, parse, type SelectionSetNode } from 'graphql';
-import { Agent, Response, fetch as undiciFetch } from 'undici';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { DEADLINE_HEADER, parseDeadlineHeader } from '../lib/deadline.js';
 import { appError } from '../lib/errors.js';
 import type { InFlight } from '../lib/inFlight.js';
 import { deadlineOf, type GatewayContext } from './context.js';
+import { SubgraphResponse, sendToSubgraph } from './subgraphHttp.js';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 type FetcherResponse = Awaited<ReturnType<Fetcher>>;
@@ -67,13 +68,12 @@ export function subgraphFetcher(connection: SubgraphConnection): Fetcher {
     const remaining = parseDeadlineHeader(
       (init?.headers as Record<string, string> | undefined)?.[DEADLINE_HEADER],
     );
-    return undiciFetch(url, {
-      method: init?.method ?? 'POST',
-      headers: init?.headers,
-      body: init?.body,
-      dispatcher: connection.dispatcher,
-      signal: AbortSignal.timeout(fetchTimeoutMs(connection.timeoutMs, remaining)),
-    });
+    return sendToSubgraph(
+      url,
+      init as { method?: string; headers?: Record<string, string>; body?: string },
+      connection.dispatcher,
+      AbortSignal.timeout(fetchTimeoutMs(connection.timeoutMs, remaining)),
+    );
   };
   return async (url, init) => {
     const body = init?.body;
@@ -94,11 +94,7 @@ export function subgraphFetcher(connection: SubgraphConnection): Fetcher {
         body: await response.text(),
       };
     });
-    return new Response(value.body, {
-      status: value.status,
-      statusText: value.statusText,
-      headers: value.headers,
-    }) as unknown as FetcherResponse;
+    return new SubgraphResponse(url, value.status, value.headers, value.body) as unknown as FetcherResponse;
   };
 }
 
