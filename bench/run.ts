@@ -926,6 +926,8 @@ async function runPhase(
     };
     const scenarios = phase.scenarios.map((id) => buildScenario(id, pools));
     const authCostScenarios = phase.authCost ? AUTH_COST_SCENARIOS.map((id) => buildScenario(id, pools)) : [];
+    // The fault rows compare with the full answer of their operation, whatever --scenarios says.
+    const faultScenarios = phase.fault ? [buildScenario(FAULT.scenario, pools)] : [];
     /** Starts a stack: a configuration's, an authentication variant's, or one placed apart (`apart`). */
     const timed = async (
       config: BenchConfig,
@@ -988,7 +990,7 @@ async function runPhase(
           if (id === REFERENCE_CONFIG && index === 0) {
             const stack = stacks.get(id) as ConfigStack;
             await warmUp(graphqlRunner(stack.url, auth), `${stack.gateway.pid}`, pools, settings);
-            const instances = distinctInstances([...scenarios, ...authCostScenarios]);
+            const instances = distinctInstances([...scenarios, ...authCostScenarios, ...faultScenarios]);
             const t = performance.now();
             context.references = await computeReferences(
               stack.url,
@@ -1291,6 +1293,10 @@ async function measureFault(
     }
   } finally {
     await direct.close();
+  }
+  if (full.size === 0) {
+    log('    fault: no full answer to compare with, so no fault rows');
+    return [];
   }
   const expect = (instance: OperationInstance): LoadInstance | undefined => {
     const reference = full.get(instanceKey(instance));
