@@ -114,7 +114,9 @@ describe('customers while the CRM is down', () => {
       `INSERT INTO customers (id, number, displayName, type, blocked, currencyCode, lastModifiedDateTime)
        VALUES (?, ?, ?, 'Company', ' ', '', '2026-01-01T00:00:00.000Z')`,
     );
-    ids.forEach((id, i) => insert.run(id, `CSAME${i}`, name));
+    ids.forEach((id, i) => {
+      insert.run(id, `CSAME${i}`, name);
+    });
     stack.crmSim.setConfig({ outage: true });
     try {
       const seen: string[] = [];
