@@ -11,8 +11,9 @@ import { type BreakerState, LegacyResilience, type LegacyResilienceOptions } fro
  * for reads (honouring Retry-After) and never for writes, and failures classified into the
  * error catalogue. Every attempt is also bounded by the deadline of the operation it runs for
  * (lib/deadline.ts: no call once it is spent, no retry or wait past it) and goes through the
- * system's circuit breaker and bulkhead (lib/legacyResilience.ts). Protocol knowledge (URLs, query languages, error bodies) stays in each
- * subgraph's client module, which passes `describeFailure` to read its system's error body.
+ * system's circuit breaker and bulkhead (lib/legacyResilience.ts). Protocol knowledge (URLs,
+ * query languages, error bodies) stays in each subgraph's client module, which passes
+ * `describeFailure` to read its system's error body.
  */
 export interface LegacyHttpOptions {
   system: LegacySystem;
