@@ -21,13 +21,6 @@ export class Deadline {
   get expired(): boolean {
     return this.remainingMs() <= 0;
   }
-
-  /** The earlier of the two deadlines (undefined counts as none). */
-  static earliest(a: Deadline | undefined, b: Deadline | undefined): Deadline | undefined {
-    if (a === undefined) return b;
-    if (b === undefined) return a;
-    return a.at <= b.at ? a : b;
-  }
 }
 
 export interface OperationScope {

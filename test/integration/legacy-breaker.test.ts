@@ -84,8 +84,10 @@ describe('LegacyHttp under an operation deadline', () => {
 
   it('an attempt is cut at the deadline, not at the (longer) timeout, and not retried past it', async () => {
     const http = client({ timeoutMs: 10_000 });
-    answers = [slow(2000), slow(2000), slow(2000)];
-    const error = await failure(operationScope.run({ deadline: Deadline.after(150) }, () => read(http)));
+    // A deadline well above the time it takes to reach the call on a loaded machine, well below
+    // the answer's delay: the call is made, then cut by the deadline.
+    answers = [slow(6000), slow(6000), slow(6000)];
+    const error = await failure(operationScope.run({ deadline: Deadline.after(1500) }, () => read(http)));
     expect(error.code).toBe('LEGACY_TIMEOUT');
     expect(error.detail).toMatchObject({ cutByDeadline: true });
     expect(calls).toBe(1);

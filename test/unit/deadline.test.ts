@@ -23,15 +23,6 @@ describe('Deadline', () => {
     expect(Deadline.after(Number.NaN).expired).toBe(true);
     expect(Deadline.after(60_000).expired).toBe(false);
   });
-
-  it('earliest picks the sooner of two, ignoring an absent one', () => {
-    const soon = Deadline.after(10, 0);
-    const late = Deadline.after(20, 0);
-    expect(Deadline.earliest(soon, late)).toBe(soon);
-    expect(Deadline.earliest(late, soon)).toBe(soon);
-    expect(Deadline.earliest(undefined, late)).toBe(late);
-    expect(Deadline.earliest(undefined, undefined)).toBeUndefined();
-  });
 });
 
 describe('operationScope', () => {
