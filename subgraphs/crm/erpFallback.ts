@@ -9,8 +9,8 @@ import {
   foreignCursor,
 } from '../../lib/connections.js';
 import { LegacyError } from '../../lib/errors.js';
+import { type ErpCustomersByName, erpCustomersByName } from '../erp/client/customerPages.js';
 import { GUID_RE } from '../erp/client/odata.js';
-import { type ErpCustomersByName, erpCustomersByName } from './client/erpCustomers.js';
 import type { KeysetPosition } from './client/keyset.js';
 import { isAccountPosition } from './client/lists.js';
 import type { CrmContext } from './context.js';

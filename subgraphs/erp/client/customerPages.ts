@@ -3,6 +3,7 @@ import type { ErpClient } from './erpClient.js';
 import { readLinkPage } from './linkPages.js';
 import type { PagePosition } from './lists.js';
 import type { ErpCustomer } from './models.js';
+import { allOf, contains, GUID_RE, stringLiteral } from './odata.js';
 import { modelsOf } from './toModels.js';
 import type { BcCustomer, Page } from './types.js';
 
@@ -10,7 +11,7 @@ import type { BcCustomer, Page } from './types.js';
  * The ERP's customers as a list of their own, by number, paged as Business Central pages
  * (`@odata.nextLink`): what the data-quality reports read to find the customers no CRM account
  * is linked to, and to compare every linked pair. Paged as linkPages.ts reads, so a cursor can
- * only continue this list.
+ * only continue this list. Also the customers by name the CRM subgraph lists while the CRM is down.
  */
 
 /** An ERP customer as the data-quality lists show it. */
@@ -100,4 +101,46 @@ export class ErpCustomerPages {
       link = page.nextLink;
     }
   }
+}
+
+export interface ErpCustomersByName {
+  /** By displayName, then id (lower case), as BC orders them: code points. */
+  customers: { id: string; name: string }[];
+  /** BC goes on after these (it may answer fewer than asked: its own page size). */
+  more: boolean;
+}
+
+/**
+ * The ERP's customers by name, for the CRM subgraph's customer list while the CRM is down
+ * (subgraphs/crm/erpFallback.ts): up to `limit` customers in one request, those whose name
+ * contains `search` (as BC compares: `contains`), from the name `from` on (`inclusive`: that name
+ * too).
+ */
+export async function erpCustomersByName(
+  erp: ErpClient,
+  args: { search?: string; from?: { name: string; inclusive: boolean }; limit: number },
+  requestId: string,
+): Promise<ErpCustomersByName> {
+  const conditions = [
+    ...(args.search === undefined ? [] : [contains('displayName', args.search)]),
+    ...(args.from
+      ? [`displayName ${args.from.inclusive ? 'ge' : 'gt'} ${stringLiteral(args.from.name)}`]
+      : []),
+  ];
+  const link = await erp.collectionLink(
+    'customers',
+    { filter: allOf(conditions), select: ['id', 'displayName'], orderby: 'displayName,id' },
+    requestId,
+  );
+  const page = await erp.getPage<{ id?: unknown; displayName?: unknown }>(
+    { link, pageSize: args.limit },
+    'customers by name',
+    requestId,
+  );
+  const customers = page.rows.map((row) => {
+    if (typeof row.id !== 'string' || !GUID_RE.test(row.id))
+      throw badLegacyResponse('ERP', 'customers by name', 'a customer without id');
+    return { id: row.id.toLowerCase(), name: typeof row.displayName === 'string' ? row.displayName : '' };
+  });
+  return { customers, more: page.nextLink !== null };
 }
